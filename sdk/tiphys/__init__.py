@@ -1,0 +1,63 @@
+"""tiphys: write Argo Workflows as decorated Python functions.
+
+Decorate functions with :func:`container`, :func:`script`, :func:`dag` or :func:`steps`; wrap
+the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate` or
+:class:`ClusterWorkflowTemplate`; compile with ``to_yaml()`` or ``tiphys compile``.
+
+Importing this package is cheap: it loads no HTTP, YAML, CLI or Hera modules.
+"""
+
+from tiphys.dsl import (
+    TTL,
+    ClusterWorkflowTemplate,
+    ConfigMap,
+    Output,
+    Param,
+    PodGC,
+    Resources,
+    Retry,
+    Secret,
+    Sequence,
+    Task,
+    Template,
+    Toleration,
+    Volume,
+    Workflow,
+    WorkflowTemplate,
+    container,
+    dag,
+    parallel,
+    script,
+    steps,
+)
+from tiphys.errors import CompileError, Diagnostic, TiphysError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TTL",
+    "ClusterWorkflowTemplate",
+    "CompileError",
+    "ConfigMap",
+    "Diagnostic",
+    "Output",
+    "Param",
+    "PodGC",
+    "Resources",
+    "Retry",
+    "Secret",
+    "Sequence",
+    "Task",
+    "Template",
+    "TiphysError",
+    "Toleration",
+    "Volume",
+    "Workflow",
+    "WorkflowTemplate",
+    "__version__",
+    "container",
+    "dag",
+    "parallel",
+    "script",
+    "steps",
+]

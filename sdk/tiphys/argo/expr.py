@@ -1,0 +1,82 @@
+"""Writing expr-lang text for Argo's ``{{= ... }}`` tags and ``depends``.
+
+Argo evaluates ``{{=expr}}`` with expr-lang after finding the tag's end at the first ``}}``, so an
+expression must never contain ``{{`` or ``}}`` (nor ``}{``, which could join with a neighbour);
+string literals that hold braces are split into concatenated pieces. Single-quoted literals are
+used (double quotes inside ``{{= }}`` have broken in some Argo versions, argo-workflows#6260).
+Hyphenated names need index syntax: ``tasks['run-tests']``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def string_literal(value: str) -> str:
+    """Quote ``value`` as an expr-lang string literal that is safe inside ``{{= ... }}``.
+
+    Args:
+        value: Any text, including quotes, backslashes, newlines and braces.
+
+    Returns:
+        A single-quoted literal, or several joined with `` + `` when braces had to be split.
+    """
+    pieces: list[str] = []
+    current: list[str] = []
+    previous = ""
+    for char in value:
+        if char in "{}" and previous in ("{", "}") and current:
+            pieces.append("".join(current))
+            current = []
+        current.append(_ESCAPES.get(char, char))
+        previous = char
+    pieces.append("".join(current))
+    return " + ".join(f"'{piece}'" for piece in pieces)
+
+
+def literal(value: object) -> str:
+    """Write a Python constant as an expr-lang literal.
+
+    Args:
+        value: ``str``, ``bool``, ``int``, ``float`` or ``None``; lists and dicts of those.
+
+    Returns:
+        The literal text (``'a'``, ``true``, ``3``, ``nil``, ``[1, 2]``).
+
+    Raises:
+        TypeError: The value has no expr-lang literal form.
+    """
+    if isinstance(value, str):
+        return string_literal(value)
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = ", ".join(f"{string_literal(str(k))}: {literal(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    raise TypeError(f"{type(value).__name__} has no expr literal form")
+
+
+def member(base: str, name: str) -> str:
+    """Access ``name`` on ``base``: ``base.name``, or ``base['na-me']`` when not an identifier.
+
+    Args:
+        base: An expr-lang expression (``inputs.parameters``, ``tasks``).
+        name: The member's name.
+
+    Returns:
+        The member access expression.
+    """
+    if _IDENT_RE.match(name):
+        return f"{base}.{name}"
+    return f"{base}[{string_literal(name)}]"
+

@@ -1,0 +1,258 @@
+"""Rendering ``@dag`` and ``@steps`` bodies, with the checks that need the whole graph.
+
+Dependencies of a DAG task: every task whose values it uses (arguments, f-strings, ``over=``,
+``.when()``), plus ``.after()`` items. A task named in a status expression (``a.failed``) is not
+also added as a bare dependency (Argo's bare ``a`` means Succeeded, Skipped or Daemoned, which
+would contradict it). Checks: cycles, tasks of other bodies, loop items outside their map,
+outputs of tasks that may be skipped used without a default, step order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from tiphys.compile.render import RefRenderer, depends_text, refs_in
+from tiphys.dsl._location import fail
+from tiphys.dsl.graph import GraphTemplate
+from tiphys.dsl.loops import Loop, Sequence
+from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef
+from tiphys.dsl.template import Task, Template
+
+TemplateNamer = Callable[[Task[Any]], str]
+
+
+def _condition_refs(task: Task[Any]) -> list[Ref]:
+    return task.condition.refs() if isinstance(task.condition, Condition) else []
+
+
+def _value_refs(task: Task[Any], renderer: RefRenderer) -> list[Ref]:
+    refs: list[Ref] = []
+    for value in task.arguments.values():
+        refs += refs_in(value, renderer.scope, task.location)
+    if task.loop is not None and task.loop.kind != "items":
+        refs += refs_in(task.loop.value, renderer.scope, task.location)
+        if isinstance(task.loop.value, Sequence):
+            for part in (task.loop.value.count, task.loop.value.start, task.loop.value.end):
+                refs += refs_in(part, renderer.scope, task.location)
+    return refs + _condition_refs(task)
+
+
+def _sources(refs: Iterable[Ref]) -> list[Task[Any]]:
+    seen: dict[int, Task[Any]] = {}
+    for ref in refs:
+        source = ref.task()
+        if source is not None:
+            seen.setdefault(id(source), source)
+    return list(seen.values())
+
+
+def _loop_fields(loop: Loop, renderer: RefRenderer, task: Task[Any]) -> dict[str, Any]:
+    if loop.kind == "items":
+        return {"withItems": list(loop.value)}
+    if loop.kind == "param":
+        return {"withParam": renderer.text(loop.value, task.location)}
+    seq: Sequence = loop.value
+    out: dict[str, Any] = {}
+    for key in ("count", "start", "end"):
+        value = getattr(seq, key)
+        if value is not None:
+            out[key] = renderer.text(value, task.location)
+    if seq.format:
+        out["format"] = seq.format
+    return {"withSequence": out}
+
+
+def _task_fields(
+    task: Task[Any], renderer: RefRenderer, namer: TemplateNamer, depends: str | None
+) -> dict[str, Any]:
+    renderer.current = task
+    out: dict[str, Any] = {"name": task.name, "template": namer(task)}
+    if depends:
+        out["depends"] = depends
+    if task.condition is not None:
+        out["when"] = renderer.when(task.condition)
+    if task.arguments:
+        out["arguments"] = {
+            "parameters": [
+                {"name": name, "value": renderer.text(value, task.location)}
+                for name, value in task.arguments.items()
+            ]
+        }
+    if task.loop is not None:
+        out.update(_loop_fields(task.loop, renderer, task))
+    if task.continue_on_:
+        out["continueOn"] = dict(task.continue_on_)
+    return out
+
+
+def _may_not_run(task: Task[Any]) -> str | None:
+    if task.condition is not None:
+        return "is skipped when its .when() condition is false"
+    if any(isinstance(i, Depends) for i in task.after_items):
+        return "is omitted when its .after() status expression is false"
+    return None
+
+
+def _check_skippable(task: Task[Any]) -> None:
+    """A consumer of an output of a task that may not run needs a default (Argo v4.0.7+)."""
+    specs = {s.name: s for s in task.template.inputs}
+    for name, value in task.arguments.items():
+        if not isinstance(value, TaskRef) or value.field not in ("result", "parameter"):
+            continue
+        why = _may_not_run(value.source)
+        if why is None or not specs[name].required:
+            continue
+        output = value.source.template.outputs.get(value.name)
+        if value.field == "parameter" and output is not None and output.default is not None:
+            continue
+        raise fail(
+            "C108",
+            f"task {task.name!r} passes {value.description} to input {name!r}, but that task "
+            f"{why}, and Argo (v4.0.7+) then fails {task.name!r}. Give input {name!r} of "
+            f"template {task.template.name!r} a default, or the output a default "
+            "(Output(..., default=...))",
+            task.location,
+        )
+
+
+def _check_cycles(deps: dict[int, list[Task[Any]]], tasks: list[Task[Any]]) -> None:
+    state: dict[int, int] = {}
+    for root in tasks:
+        if id(root) in state:
+            continue
+        stack: list[tuple[Task[Any], int]] = [(root, 0)]
+        path: list[Task[Any]] = []
+        while stack:
+            task, index = stack.pop()
+            if index == 0:
+                state[id(task)] = 1
+                path.append(task)
+            children = deps.get(id(task), [])
+            if index < len(children):
+                stack.append((task, index + 1))
+                child = children[index]
+                if state.get(id(child)) == 1:
+                    start = next(i for i, t in enumerate(path) if t is child)
+                    cycle = " -> ".join(t.name for t in [*path[start:], child])
+                    raise fail("C105", f"dependency cycle: {cycle}", task.location)
+                if id(child) not in state:
+                    stack.append((child, 0))
+            else:
+                state[id(task)] = 2
+                path.pop()
+
+
+def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[str, str]:
+    renderer.current = None
+    graph = template.graph()
+    return {name: renderer.text(value, template.location) for name, value in graph.returned.items()}
+
+
+def render_dag(
+    template: Template[Any, Any], namer: TemplateNamer
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Render a ``@dag`` template's ``dag`` field and its output values.
+
+    Args:
+        template: A :class:`~tiphys.dsl.graph.DagTemplate`.
+        namer: Emitted template name of each task.
+
+    Returns:
+        ``({"dag": {...}}, {output name: "{{tasks...}}"})``.
+
+    Raises:
+        CompileError: Cycles, foreign tasks, misused loop items, unsafe skipped outputs.
+    """
+    graph_template = _graph_template(template)
+    graph = graph_template.graph()
+    members = {id(t): t for t in graph.tasks}
+    renderer = RefRenderer(graph.scope, members, template.name)
+    deps: dict[int, list[Task[Any]]] = {}
+    rendered: list[dict[str, Any]] = []
+    for task in graph.tasks:
+        renderer.current = task
+        sources = _sources(_value_refs(task, renderer))
+        explicit: list[Depends] = []
+        for item in task.after_items:
+            if isinstance(item, Depends):
+                explicit.append(item)
+            elif all(item is not s for s in sources):
+                sources.append(item)
+        named = {id(t) for d in explicit for t in d.tasks()}
+        for t in [*sources, *(x for d in explicit for x in d.tasks())]:
+            if id(t) not in members:
+                raise fail(
+                    "C106",
+                    f"task {task.name!r} depends on task {t.name!r}, which is not part of "
+                    f"template {template.name!r}",
+                    task.location,
+                )
+            if t is task:
+                raise fail("C105", f"task {task.name!r} depends on itself", task.location)
+        terms = [t.name for t in sources if id(t) not in named]
+        terms += [
+            depends_text(d) if not isinstance(d, DependsTerm) or d.status else d.source.name
+            for d in explicit
+        ]
+        deps[id(task)] = [*sources, *(x for d in explicit for x in d.tasks())]
+        _check_skippable(task)
+        rendered.append(_task_fields(task, renderer, namer, " && ".join(terms) or None))
+    _check_cycles(deps, graph.tasks)
+    body: dict[str, Any] = {"tasks": rendered}
+    if template.options.fail_fast is not None:
+        body["failFast"] = template.options.fail_fast
+    return {"dag": body}, _returned(graph_template, renderer)
+
+
+def render_steps(
+    template: Template[Any, Any], namer: TemplateNamer
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Render a ``@steps`` template's ``steps`` field and its output values.
+
+    Args:
+        template: A :class:`~tiphys.dsl.graph.StepsTemplate`.
+        namer: Emitted template name of each step.
+
+    Returns:
+        ``({"steps": [[...], ...]}, {output name: "{{steps...}}"})``.
+
+    Raises:
+        CompileError: A step uses a value of a step in its own or a later group, ``.after()``
+            was used, or misused loop items / skipped outputs.
+    """
+    graph_template = _graph_template(template)
+    graph = graph_template.graph()
+    group_of = {id(t): i for i, group in enumerate(graph.groups) for t in group}
+    renderer = RefRenderer(graph.scope, {id(t): t for t in graph.tasks}, template.name)
+    groups: list[list[dict[str, Any]]] = []
+    for index, group in enumerate(graph.groups):
+        out = []
+        for task in group:
+            renderer.current = task
+            if task.after_items:
+                raise fail(
+                    "C119",
+                    ".after() is for @dag tasks; in @steps the order of calls is the order of "
+                    "steps (use `with parallel():` to run steps together)",
+                    task.location,
+                )
+            for source in _sources(_value_refs(task, renderer)):
+                if group_of.get(id(source), index) >= index and id(source) in group_of:
+                    raise fail(
+                        "C106",
+                        f"step {task.name!r} uses a value of step {source.name!r}, which runs "
+                        "in the same parallel group or later; move it to an earlier step",
+                        task.location,
+                    )
+            _check_skippable(task)
+            out.append(_task_fields(task, renderer, namer, None))
+        groups.append(out)
+    return {"steps": groups}, _returned(graph_template, renderer)
+
+
+def _graph_template(template: Template[Any, Any]) -> GraphTemplate[Any, Any]:
+    if not isinstance(template, GraphTemplate):
+        raise TypeError(f"{template!r} is not a @dag or @steps template")
+    return template
+

@@ -1,0 +1,260 @@
+"""Compiling a workflow object to its manifest dict.
+
+Templates are collected from the entrypoint (then the exit handler, then ``templates=``) in
+order of first use, depth first, so output is deterministic. A task with ``.retry()`` runs a copy
+of its template carrying that ``retryStrategy`` (``<template>-retry``, ``-retry-2``... per distinct
+strategy), because Argo keeps retries on templates, not on tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tiphys.argo.names import object_name_problem
+from tiphys.compile.templates import common_fields, deep_merge, render_template
+from tiphys.dsl._location import fail
+from tiphys.dsl.options import TTL, PodGC, Retry, Toleration, Volume, seconds, template_options
+from tiphys.dsl.params import literal_problem, param_value
+from tiphys.dsl.template import Task, Template, did_you_mean
+from tiphys.dsl.workflow import WorkflowBase
+from tiphys.errors import Location
+
+API_VERSION = "argoproj.io/v1alpha1"
+
+
+class _Collector:
+    """Finds every template reachable from the roots and names task-level retry copies."""
+
+    def __init__(self) -> None:
+        self.order: list[Template[Any, Any]] = []
+        self.by_name: dict[str, Template[Any, Any]] = {}
+        self.variants: dict[tuple[int, Retry], str] = {}
+        self.variant_order: list[tuple[Template[Any, Any], str, Retry]] = []
+
+    def visit(self, root: Template[Any, Any]) -> None:
+        stack = [root]
+        while stack:
+            template = stack.pop()
+            known = self.by_name.get(template.name)
+            if known is template:
+                continue
+            if known is not None:
+                raise fail(
+                    "C104",
+                    f"two different templates are named {template.name!r} (defined at "
+                    f"{known.location} and {template.location}); template names must be unique "
+                    "in a workflow (run_tests and run-tests collide): pass name=... to one",
+                    template.location,
+                )
+            self.by_name[template.name] = template
+            self.order.append(template)
+            stack.extend(reversed(template.dependencies()))
+
+    def name_for(self, task: Task[Any]) -> str:
+        retry = task.retry_
+        if retry is None:
+            return task.template.name
+        key = (id(task.template), retry)
+        if key not in self.variants:
+            count = sum(1 for t, _, _ in self.variant_order if t is task.template)
+            name = f"{task.template.name}-retry" + (f"-{count + 1}" if count else "")
+            if name in self.by_name:
+                raise fail("C104", f"template name {name!r} is taken; rename that template")
+            self.variants[key] = name
+            self.variant_order.append((task.template, name, retry))
+        return self.variants[key]
+
+
+def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
+    entry = wf.entrypoint
+    if entry is None:
+        if wf.options.arguments:
+            raise fail("C110", "arguments= needs an entrypoint", wf.location)
+        return []
+    specs = {s.name: s for s in entry.inputs} | {s.py_name: s for s in entry.inputs}
+    for key, value in wf.options.arguments.items():
+        if key not in specs:
+            names = [s.name for s in entry.inputs]
+            raise fail(
+                "C101",
+                f"arguments= sets {key!r}, but entrypoint {entry.name!r} has no such input "
+                f"(inputs: {', '.join(names) or 'none'}).{did_you_mean(key, names)}",
+                wf.location,
+            )
+        problem = literal_problem(specs[key], value)
+        if problem:
+            raise fail("C103", f"argument {key!r} {problem}", wf.location)
+    given = {specs[k].name: v for k, v in wf.options.arguments.items()}
+    params: list[dict[str, Any]] = []
+    for spec in entry.inputs:
+        param: dict[str, Any] = {"name": spec.name}
+        if spec.name in given:
+            param["value"] = param_value(given[spec.name])
+        elif not spec.required:
+            param["value"] = param_value(spec.default)
+        if spec.enum is not None:
+            param["enum"] = [param_value(v) for v in spec.enum]
+        if spec.description:
+            param["description"] = spec.description
+        params.append(param)
+    return params
+
+
+def _volumes(wf: WorkflowBase, templates: list[Template[Any, Any]]) -> list[Volume]:
+    found: dict[str, Volume] = {}
+    for volume in [*wf.options.volumes, *(v for t in templates for v in t.options.volumes)]:
+        known = found.setdefault(volume.name, volume)
+        if known != volume:
+            raise fail(
+                "C104",
+                f"two different volumes are named {volume.name!r} (at {known.location} and "
+                f"{volume.location}); give them different names",
+                volume.location,
+            )
+    return list(found.values())
+
+
+def _metadata(wf: WorkflowBase) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if wf.name:
+        problem = object_name_problem(wf.name, kind=wf.kind)
+        if problem:
+            raise fail("C109", f"{wf.kind} name {problem}", wf.location)
+        meta["name"] = wf.name
+    else:
+        prefix = wf.generate_name or (
+            f"{wf.entrypoint.name.lower()}-" if wf.entrypoint is not None else None
+        )
+        if prefix is None:
+            raise fail("C109", f"{wf.kind} needs a name", wf.location)
+        problem = object_name_problem(prefix, kind=wf.kind, generate=True)
+        if problem:
+            raise fail("C109", f"{wf.kind} generate_name {problem}", wf.location)
+        meta["generateName"] = prefix
+    if wf.options.namespace:
+        meta["namespace"] = wf.options.namespace
+    if wf.options.labels:
+        meta["labels"] = dict(wf.options.labels)
+    if wf.options.annotations:
+        meta["annotations"] = dict(wf.options.annotations)
+    return meta
+
+
+def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
+    o = wf.options
+    spec: dict[str, Any] = {}
+    if o.service_account:
+        spec["serviceAccountName"] = o.service_account
+    if o.parallelism is not None:
+        spec["parallelism"] = o.parallelism
+    if o.priority is not None:
+        spec["priority"] = o.priority
+    if o.active_deadline is not None:
+        spec["activeDeadlineSeconds"] = seconds(o.active_deadline, "active_deadline", where)
+    if o.ttl is not None:
+        ttl = o.ttl if isinstance(o.ttl, TTL) else TTL(completion=o.ttl, location=where)
+        spec["ttlStrategy"] = ttl.to_argo()
+    if o.pod_gc is not None:
+        pod_gc = o.pod_gc if isinstance(o.pod_gc, PodGC) else PodGC(o.pod_gc, location=where)  # type: ignore[arg-type]
+        spec["podGC"] = pod_gc.to_argo()
+    if o.retry is not None:
+        retry = o.retry if isinstance(o.retry, Retry) else Retry(o.retry, location=where)
+        spec["retryStrategy"] = retry.to_argo()
+    if o.pdb is not None:
+        spec["podDisruptionBudget"] = {"minAvailable": o.pdb} if isinstance(o.pdb, int) else dict(o.pdb)
+    if o.priority_class:
+        spec["podPriorityClassName"] = o.priority_class
+    if o.node_selector:
+        spec["nodeSelector"] = dict(o.node_selector)
+    if o.tolerations:
+        spec["tolerations"] = [
+            t.to_argo() if isinstance(t, Toleration) else dict(t) for t in o.tolerations
+        ]
+    if o.affinity is not None:
+        spec["affinity"] = dict(o.affinity)
+    if o.security_context is not None:
+        spec["securityContext"] = dict(o.security_context)
+    if o.pod_metadata is not None:
+        spec["podMetadata"] = dict(o.pod_metadata)
+    if o.archive_logs is not None:
+        spec["archiveLogs"] = o.archive_logs
+    if o.template_defaults:
+        spec["templateDefaults"] = common_fields(template_options(o.template_defaults, where))
+    return spec
+
+
+def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
+    """Compile a workflow object to its manifest dict.
+
+    Args:
+        wf: A :class:`~tiphys.dsl.workflow.Workflow`, ``WorkflowTemplate`` or
+            ``ClusterWorkflowTemplate``.
+
+    Returns:
+        The manifest, keys in a stable order, all parameter values strings.
+
+    Raises:
+        CompileError: The first problem found, located at the user's line.
+    """
+    where = wf.location
+    if wf.entrypoint is None and wf.requires_entrypoint:
+        raise fail(
+            "C110",
+            f"{wf.kind} {wf.display_name!r} has no entrypoint; pass entrypoint=<a template>",
+            where,
+        )
+    collector = _Collector()
+    roots = [wf.entrypoint, wf.options.on_exit, *wf.options.templates]
+    for root in roots:
+        if root is not None:
+            collector.visit(root)
+    templates = [
+        render_template(t, t.name, collector.name_for) for t in collector.order
+    ]
+    templates += [
+        render_template(t, name, collector.name_for, retry)
+        for t, name, retry in collector.variant_order
+    ]
+    spec: dict[str, Any] = {}
+    if wf.entrypoint is not None:
+        spec["entrypoint"] = wf.entrypoint.name
+    params = _arguments(wf)
+    if params:
+        spec["arguments"] = {"parameters": params}
+    if wf.options.on_exit is not None:
+        spec["onExit"] = wf.options.on_exit.name
+    spec.update(_operational(wf, where))
+    volumes = _volumes(wf, collector.order)
+    claims = [v.to_argo() for v in volumes if v.is_claim_template]
+    if claims:
+        spec["volumeClaimTemplates"] = claims
+    plain = [v.to_argo() for v in volumes if not v.is_claim_template]
+    if plain:
+        spec["volumes"] = plain
+    spec["templates"] = templates
+    manifest: dict[str, Any] = {
+        "apiVersion": API_VERSION,
+        "kind": wf.kind,
+        "metadata": _metadata(wf),
+        "spec": spec,
+    }
+    if wf.options.patch:
+        manifest = deep_merge(manifest, wf.options.patch)
+    return manifest
+
+
+def build_model(manifest: dict[str, Any]) -> Any:
+    """Validate a manifest into Hera's typed model of its kind.
+
+    Args:
+        manifest: A compiled manifest.
+
+    Returns:
+        ``hera.workflows.models.<Kind>``.
+
+    Raises:
+        pydantic.ValidationError: The manifest does not fit the model.
+    """
+    from hera.workflows import models
+
+    return getattr(models, manifest["kind"]).model_validate(manifest)

@@ -1,0 +1,246 @@
+"""Rendering references, conditions and status expressions as Argo text.
+
+Two spellings of a reference: the template tag (``{{tasks.build.outputs.result}}``) used in
+arguments and env, and the expr-lang form (``tasks.build.outputs.result``) used inside
+``{{= ... }}`` conditions, where numbers are read with ``asInt``/``asFloat`` per declared type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tiphys.argo import expr
+from tiphys.dsl._location import fail
+from tiphys.dsl.params import param_value
+from tiphys.dsl.refs import (
+    MARK_END,
+    MARK_START,
+    BoolOp,
+    Compare,
+    Condition,
+    Depends,
+    DependsNot,
+    DependsOp,
+    DependsTerm,
+    InputRef,
+    ItemRef,
+    Not,
+    Ref,
+    RefScope,
+    TaskRef,
+)
+from tiphys.dsl.template import Task
+from tiphys.errors import Location
+
+_MARK_RE = re.compile(re.escape(MARK_START) + r"(\d+)" + re.escape(MARK_END))
+_FIELD_PATH = {"exitCode": "exitCode", "status": "status", "ip": "ip"}
+
+
+def split_markers(text: str, scope: RefScope, where: Location) -> Iterator[str | Ref]:
+    """Split text into literal pieces and the refs its markers stand for.
+
+    Args:
+        text: A string that may hold markers.
+        scope: The refs of the body the text was built in.
+        where: Location for the error.
+
+    Yields:
+        Strings and refs, in order.
+
+    Raises:
+        CompileError: A marker of a ref created in another body.
+    """
+    pos = 0
+    for match in _MARK_RE.finditer(text):
+        if match.start() > pos:
+            yield text[pos : match.start()]
+        ref = scope.refs.get(int(match.group(1)))
+        if ref is None:
+            raise fail(
+                "C106",
+                "a value from another template's body was formatted into this one; pass it as "
+                "an argument instead",
+                where,
+            )
+        yield ref
+        pos = match.end()
+    if pos < len(text):
+        yield text[pos:]
+
+
+def refs_in(value: Any, scope: RefScope, where: Location) -> list[Ref]:
+    """Every ref inside an argument value (a ref, a string with markers, lists, dicts)."""
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, str):
+        return [p for p in split_markers(value, scope, where) if isinstance(p, Ref)]
+    if isinstance(value, list | tuple):
+        return [r for v in value for r in refs_in(v, scope, where)]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in refs_in(v, scope, where)]
+    return []
+
+
+class RefRenderer:
+    """Renders the refs of one traced body.
+
+    Args:
+        scope: The refs created while the body ran.
+        tasks: Tasks of the body by identity (``None`` for container/script bodies).
+        template: Name of the template being rendered (for messages).
+    """
+
+    def __init__(
+        self, scope: RefScope, tasks: dict[int, Task[Any]] | None, template: str
+    ) -> None:
+        self.scope = scope
+        self.tasks = tasks or {}
+        self.template = template
+        self.current: Task[Any] | None = None
+
+    # -- checks ---------------------------------------------------------------------------
+    def _check(self, ref: Ref, where: Location) -> None:
+        if isinstance(ref, ItemRef) and (self.current is None or ref.owner is not self.current):
+            raise fail(
+                "C116",
+                "a loop item is used outside the .map() that created it; use it only in that "
+                "map's arguments (x=lambda it: it['name'])",
+                where,
+            )
+        if isinstance(ref, TaskRef) and id(ref.source) not in self.tasks:
+            raise fail(
+                "C106",
+                f"{ref.description} is used in template {self.template!r}, but that task is not "
+                f"part of it; pass the value in as an input parameter",
+                where,
+            )
+
+    # -- template tags ---------------------------------------------------------------------
+    def tag_path(self, ref: Ref) -> str:
+        """The variable inside ``{{ }}`` (``inputs.parameters.tag``)."""
+        if isinstance(ref, InputRef):
+            return f"inputs.parameters.{ref.name}"
+        if isinstance(ref, ItemRef):
+            return ".".join(("item", *ref.path))
+        if isinstance(ref, TaskRef):
+            task = ref.source
+            base = f"{'tasks' if task.context == 'dag' else 'steps'}.{task.name}"
+            if ref.field in _FIELD_PATH:
+                return f"{base}.{_FIELD_PATH[ref.field]}"
+            if ref.field == "exitCode":
+                return f"{base}.exitCode"
+            if ref.field == "result":
+                param = task.template.result_parameter
+                if param is not None and (task.loop is not None or task.template.kind in ("dag", "steps")):
+                    return f"{base}.outputs.parameters.{param}"
+                return f"{base}.outputs.result"
+            return f"{base}.outputs.parameters.{ref.name}"
+        raise TypeError(f"unknown reference {ref!r}")
+
+    def text(self, value: Any, where: Location, sub: Callable[[Ref], str] | None = None) -> str:
+        """Render an argument value as an Argo string.
+
+        Args:
+            value: A ref, a string (markers replaced), or a constant (``param_value``).
+            where: Location for errors.
+            sub: How to write a ref (default: its ``{{...}}`` tag).
+
+        Returns:
+            The parameter value text.
+
+        Raises:
+            CompileError: A misused ref, or a value with no parameter form.
+        """
+        write = sub or (lambda r: "{{" + self.tag_path(r) + "}}")
+        if isinstance(value, Ref):
+            self._check(value, where)
+            return write(value)
+        if isinstance(value, str):
+            if MARK_START not in value:
+                return value
+            out = []
+            for piece in split_markers(value, self.scope, where):
+                if isinstance(piece, Ref):
+                    self._check(piece, where)
+                    out.append(write(piece))
+                else:
+                    out.append(piece)
+            return "".join(out)
+        try:
+            if refs_in(value, self.scope, where):
+                raise fail(
+                    "C111",
+                    "references inside a list or dict argument are not supported; pass the "
+                    "reference itself or build a string with an f-string",
+                    where,
+                )
+            return param_value(value)
+        except TypeError as exc:
+            raise fail("C103", str(exc), where) from None
+
+    # -- expr -------------------------------------------------------------------------------
+    def expr_path(self, ref: Ref, where: Location) -> str:
+        """The expr-lang spelling of a ref (``tasks['run-tests'].outputs.result``)."""
+        self._check(ref, where)
+        parts = self.tag_path(ref).split(".")
+        text = parts[0]
+        for part in parts[1:]:
+            text = expr.member(text, part)
+        return text
+
+    def _operand(self, value: Any, other: Any, where: Location) -> str:
+        if isinstance(value, Ref):
+            path = self.expr_path(value, where)
+            kind = value.type
+            if kind is None and not isinstance(other, Ref) and not isinstance(other, bool):
+                kind = type(other) if isinstance(other, int | float) else None
+            if kind is int:
+                return f"asInt({path})"
+            if kind is float:
+                return f"asFloat({path})"
+            return path
+        if isinstance(value, bool):
+            return expr.string_literal("true" if value else "false")
+        if isinstance(value, str) and MARK_START in value:
+            return " + ".join(
+                self.expr_path(p, where) if isinstance(p, Ref) else expr.string_literal(p)
+                for p in split_markers(value, self.scope, where)
+            )
+        try:
+            return expr.literal(value)
+        except TypeError:
+            raise fail("C103", f"{value!r} cannot be used in a condition", where) from None
+
+    def condition_expr(self, cond: Condition) -> str:
+        """The expr-lang text of a condition (no ``{{= }}`` around it)."""
+        if isinstance(cond, Compare):
+            left = self._operand(cond.left, cond.right, cond.location)
+            if cond.op == "in":
+                items = ", ".join(self._operand(v, cond.left, cond.location) for v in cond.right)
+                return f"{left} in [{items}]"
+            right = self._operand(cond.right, cond.left, cond.location)
+            return f"{left} {cond.op} {right}"
+        if isinstance(cond, BoolOp):
+            return f"({self.condition_expr(cond.left)}) {cond.op} ({self.condition_expr(cond.right)})"
+        if isinstance(cond, Not):
+            return f"!({self.condition_expr(cond.operand)})"
+        raise TypeError(f"unknown condition {cond!r}")
+
+    def when(self, cond: Condition | str) -> str:
+        """Render a ``when``: ``{{=<expr>}}`` for conditions; a raw string unchanged."""
+        if isinstance(cond, str):
+            return cond
+        return "{{=" + self.condition_expr(cond) + "}}"
+
+
+def depends_text(item: Depends) -> str:
+    """Render a status expression in Argo's enhanced ``depends`` syntax."""
+    if isinstance(item, DependsTerm):
+        return item.source.name + (f".{item.status}" if item.status else "")
+    if isinstance(item, DependsOp):
+        return f"({depends_text(item.left)} {item.op} {depends_text(item.right)})"
+    if isinstance(item, DependsNot):
+        return f"!{depends_text(item.operand)}"
+    raise TypeError(f"unknown status expression {item!r}")

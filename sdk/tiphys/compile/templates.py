@@ -1,0 +1,285 @@
+"""Rendering one DSL template to an Argo ``Template`` dict.
+
+One function per template kind renders the kind's own field (``container``, ``script``, ``dag``,
+``steps``); the fields every kind shares (inputs, outputs, pod metadata, retry, scheduling...)
+are rendered once by :func:`common_fields`. Later kinds register in :data:`KIND_RENDERERS`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+from tiphys.compile.graph import TemplateNamer, render_dag, render_steps
+from tiphys.compile.render import RefRenderer
+from tiphys.compile.script_source import python_source
+from tiphys.dsl.container import ContainerTemplate
+from tiphys.dsl.options import (
+    ConfigMap,
+    Resources,
+    Retry,
+    Secret,
+    TemplateOptions,
+    Toleration,
+    go_duration,
+    seconds,
+)
+from tiphys.dsl.params import param_value
+from tiphys.dsl.refs import InputRef, Ref
+from tiphys.dsl.script import ENV_PREFIX, ScriptTemplate
+from tiphys.dsl.template import Template
+from tiphys.errors import Location
+
+
+def deep_merge(base: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``patch`` into ``base`` (a new dict): dicts merge key by key, other values
+    replace, ``None`` removes the key.
+
+    Args:
+        base: The emitted object.
+        patch: The user's raw ``patch={...}``.
+
+    Returns:
+        The merged object.
+    """
+    out = dict(base)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        elif isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def env_list(env: Mapping[str, Any], where: Location) -> list[dict[str, Any]]:
+    """Render ``env=`` as a container ``env`` list.
+
+    Args:
+        env: Values by variable name: constants, :class:`Secret`, :class:`ConfigMap`.
+        where: Location for errors.
+
+    Returns:
+        ``[{"name", "value"} | {"name", "valueFrom"}]`` in the given order.
+    """
+    out: list[dict[str, Any]] = []
+    for name, value in env.items():
+        if isinstance(value, Secret | ConfigMap):
+            out.append({"name": name, "valueFrom": value.to_argo()})
+        else:
+            out.append({"name": name, "value": param_value(value)})
+    return out
+
+
+def container_fields(options: TemplateOptions) -> dict[str, Any]:
+    """Container settings from options: ``env``, ``resources``, ``volumeMounts``."""
+    out: dict[str, Any] = {}
+    if options.env:
+        out["env"] = env_list(options.env, options.location)
+    if options.resources is not None:
+        resources = options.resources
+        out["resources"] = resources.to_argo() if isinstance(resources, Resources) else dict(resources)
+    if options.volumes:
+        out["volumeMounts"] = [v.mount_argo() for v in options.volumes]
+    return out
+
+
+def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[str, Any]:
+    """Template fields shared by every kind, in a fixed order.
+
+    Args:
+        options: The template's options.
+        retry: A task-level retry that replaces the template's own.
+
+    Returns:
+        ``metadata``, ``retryStrategy``, ``timeout``, ``activeDeadlineSeconds``,
+        ``nodeSelector``, ``tolerations``, ``affinity``, ``priorityClassName``,
+        ``serviceAccountName``, ``podSpecPatch``, ``securityContext``, ``initContainers``,
+        ``sidecars``, ``parallelism`` -- only those that are set.
+    """
+    where = options.location
+    out: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
+    if options.labels:
+        metadata["labels"] = dict(options.labels)
+    if options.annotations:
+        metadata["annotations"] = dict(options.annotations)
+    if metadata:
+        out["metadata"] = metadata
+    strategy = retry or options.retry
+    if isinstance(strategy, Retry):
+        out["retryStrategy"] = strategy.to_argo()
+    if options.timeout is not None:
+        out["timeout"] = go_duration(options.timeout, "timeout", where)
+    if options.active_deadline is not None:
+        out["activeDeadlineSeconds"] = seconds(options.active_deadline, "active_deadline", where)
+    if options.node_selector:
+        out["nodeSelector"] = dict(options.node_selector)
+    if options.tolerations:
+        out["tolerations"] = [
+            t.to_argo() if isinstance(t, Toleration) else dict(t) for t in options.tolerations
+        ]
+    if options.affinity is not None:
+        out["affinity"] = dict(options.affinity)
+    if options.priority_class:
+        out["priorityClassName"] = options.priority_class
+    if options.service_account:
+        out["serviceAccountName"] = options.service_account
+    if options.pod_spec_patch is not None:
+        patch = options.pod_spec_patch
+        out["podSpecPatch"] = patch if isinstance(patch, str) else json.dumps(patch)
+    if options.security_context is not None:
+        out["securityContext"] = dict(options.security_context)
+    if options.init_containers:
+        out["initContainers"] = [dict(c) for c in options.init_containers]
+    if options.sidecars:
+        out["sidecars"] = [dict(c) for c in options.sidecars]
+    if options.parallelism is not None:
+        out["parallelism"] = options.parallelism
+    return out
+
+
+def inputs_field(template: Template[Any, Any]) -> dict[str, Any]:
+    """``inputs.parameters`` from the signature (default, enum, description)."""
+    params: list[dict[str, Any]] = []
+    for spec in template.inputs:
+        param: dict[str, Any] = {"name": spec.name}
+        if not spec.required:
+            param["default"] = param_value(spec.default)
+        if spec.enum is not None:
+            param["enum"] = [param_value(v) for v in spec.enum]
+        if spec.description:
+            param["description"] = spec.description
+        params.append(param)
+    return {"parameters": params} if params else {}
+
+
+def outputs_field(template: Template[Any, Any], valued: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``outputs.parameters``: ``valueFrom.path`` for containers/scripts, or
+    ``valueFrom.parameter`` with the rendered values for ``@dag``/``@steps``."""
+    params: list[dict[str, Any]] = []
+    for out in template.outputs.values():
+        value_from: dict[str, Any] = {}
+        if valued is not None and out.name in valued:
+            value_from["parameter"] = valued[out.name]
+        elif out.path is not None:
+            value_from["path"] = out.path
+        if out.default is not None:
+            value_from["default"] = out.default
+        param: dict[str, Any] = {"name": out.name, "valueFrom": value_from}
+        if out.global_name:
+            param["globalName"] = out.global_name
+        if out.description:
+            param["description"] = out.description
+        params.append(param)
+    return {"parameters": params} if params else {}
+
+
+def _render_container(template: Template[Any, Any]) -> dict[str, Any]:
+    template = cast(ContainerTemplate[Any], template)
+    run = template.args()
+    renderer = RefRenderer(run.scope, None, template.name)
+    body: dict[str, Any] = {"image": template.image}
+    if template.command is not None:
+        body["command"] = list(template.command)
+    if run.value is not None:
+        body["args"] = [renderer.text(a, template.location) for a in run.value]
+    if template.working_dir:
+        body["workingDir"] = template.working_dir
+    if template.image_pull_policy:
+        body["imagePullPolicy"] = template.image_pull_policy
+    body.update(container_fields(template.options))
+    return {"container": body}
+
+
+def _input_env(template: Template[Any, Any], names: list[str]) -> list[dict[str, Any]]:
+    specs = {s.py_name: s for s in template.inputs}
+    return [
+        {"name": ENV_PREFIX + n, "value": "{{inputs.parameters." + specs[n].name + "}}"}
+        for n in names
+    ]
+
+
+def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
+    template = cast(ScriptTemplate[Any, Any], template)
+    if template.language == "python":
+        source = python_source(template)
+        used = [s.py_name for s in template.inputs]
+    else:
+        run = template.shell_source()
+        renderer = RefRenderer(run.scope, None, template.name)
+        by_name = {s.name: s.py_name for s in template.inputs}
+        used = []
+
+        def env_ref(ref: Ref) -> str:
+            if not isinstance(ref, InputRef):
+                raise TypeError(ref)
+            if by_name[ref.name] not in used:
+                used.append(by_name[ref.name])
+            return "${" + ENV_PREFIX + by_name[ref.name] + "}"
+
+        source = renderer.text(run.value, template.location, sub=env_ref)
+    body: dict[str, Any] = {"image": template.image, "command": list(template.command)}
+    body["source"] = source
+    fields = container_fields(template.options)
+    env = _input_env(template, used) + fields.pop("env", [])
+    if env:
+        body["env"] = env
+    body.update(fields)
+    return {"script": body}
+
+
+KindRenderer = Callable[[Template[Any, Any]], dict[str, Any]]
+KIND_RENDERERS: dict[str, KindRenderer] = {
+    "container": _render_container,
+    "script": _render_script,
+}
+
+
+def render_template(
+    template: Template[Any, Any],
+    name: str,
+    task_template: TemplateNamer,
+    retry: Retry | None = None,
+) -> dict[str, Any]:
+    """Render a template to its Argo dict.
+
+    Args:
+        template: Any DSL template.
+        name: The emitted name (differs from ``template.name`` for task-level retry copies).
+        task_template: Gives the emitted template name of a task (``@dag``/``@steps``).
+        retry: Task-level retry replacing the template's own ``retryStrategy``.
+
+    Returns:
+        The ``Template`` dict: name, inputs, outputs, the kind's field, then common fields;
+        ``patch`` merged last.
+
+    Raises:
+        CompileError: Any problem in the template's body, located at the user's line.
+    """
+    out: dict[str, Any] = {"name": name}
+    inputs = inputs_field(template)
+    if inputs:
+        out["inputs"] = inputs
+    valued: dict[str, str] | None = None
+    if template.kind == "dag":
+        body, valued = render_dag(template, task_template)
+    elif template.kind == "steps":
+        body, valued = render_steps(template, task_template)
+    else:
+        body = KIND_RENDERERS[template.kind](template)
+    outputs = outputs_field(template, valued)
+    if outputs:
+        out["outputs"] = outputs
+    common = common_fields(template.options, retry)
+    metadata = common.pop("metadata", None)
+    if metadata:
+        out["metadata"] = metadata
+    out.update(body)
+    out.update(common)
+    if template.options.patch:
+        out = deep_merge(out, template.options.patch)
+    return out
+

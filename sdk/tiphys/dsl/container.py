@@ -1,0 +1,170 @@
+"""``@container``: a template whose function body returns the container's arguments."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ParamSpec, Unpack
+
+from tiphys.dsl._location import definition_location, fail
+from tiphys.dsl.options import TemplateOptionsKw, template_options
+from tiphys.dsl.refs import InputRef, Ref, RefScope, ref_scope
+from tiphys.dsl.template import Output, Template
+
+P = ParamSpec("P")
+
+OutputsArg = Mapping[str, str] | Sequence[Output] | None
+
+
+def outputs_from(outputs: OutputsArg, template: str) -> dict[str, Output]:
+    """Normalise an ``outputs=`` declaration.
+
+    Args:
+        outputs: ``{"name": "/path/in/container"}`` or a list of :class:`Output`.
+        template: Template name, for messages.
+
+    Returns:
+        Outputs by name.
+    """
+    if outputs is None:
+        return {}
+    if isinstance(outputs, Mapping):
+        return {name: Output(name, path=path) for name, path in outputs.items()}
+    return {o.name: o for o in outputs}
+
+
+@dataclass(frozen=True)
+class SymbolicRun:
+    """What a body returned when run with symbolic parameters, and the refs it created."""
+
+    value: Any
+    scope: RefScope
+
+
+def run_symbolic(template: Template[Any, Any]) -> SymbolicRun:
+    """Run a template's function once with references in place of its parameters.
+
+    Formatting and concatenation of parameters produce markers; anything else raises a
+    located compile error (see :class:`tiphys.dsl.refs.Ref`).
+
+    Args:
+        template: A ``@container`` or shell ``@script`` template.
+
+    Returns:
+        The returned value and the refs created.
+    """
+    with ref_scope() as scope:
+        refs = {s.py_name: InputRef(s.name, s.type, template.name) for s in template.inputs}
+        value = template.fn(**refs)
+    return SymbolicRun(value, scope)
+
+
+class ContainerTemplate(Template[P, str]):
+    """A ``container`` template; see :func:`container`.
+
+    Attributes:
+        image: Container image.
+        command: Entry point (``command``), or ``None`` for the image's.
+        working_dir: ``workingDir``.
+        image_pull_policy: ``imagePullPolicy``.
+    """
+
+    kind = "container"
+
+    def __init__(
+        self,
+        fn: Callable[P, Any],
+        *,
+        image: str,
+        command: Sequence[str] | None,
+        working_dir: str | None,
+        image_pull_policy: str | None,
+        outputs: OutputsArg,
+        name: str | None,
+        options: TemplateOptionsKw,
+    ) -> None:
+        super().__init__(fn, name=name, options=template_options(options, definition_location(fn)))
+        self.image = image
+        self.command = list(command) if command is not None else None
+        self.working_dir = working_dir
+        self.image_pull_policy = image_pull_policy
+        self._outputs = outputs
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Output]:
+        """Declared output parameters (``outputs=``)."""
+        return outputs_from(self._outputs, self.name)
+
+    @property
+    def result_type(self) -> Any:
+        """A container's result is its standard output, a string."""
+        return str
+
+    def args(self) -> SymbolicRun:
+        """Run the body symbolically; its value is the argument list (``args``).
+
+        Raises:
+            CompileError: The body returned something other than a list of strings or None.
+        """
+        run = run_symbolic(self)
+        value = run.value
+        if value is not None and (
+            not isinstance(value, list | tuple) or not all(isinstance(v, str | Ref) for v in value)
+        ):
+            raise fail(
+                "C111",
+                f"@container {self.name!r} must return its arguments as a list of strings "
+                f"(or None to use the image's), not {value!r}",
+                self.location,
+            )
+        return run
+
+
+def container(
+    *,
+    image: str,
+    command: Sequence[str] | None = None,
+    working_dir: str | None = None,
+    image_pull_policy: str | None = None,
+    outputs: OutputsArg = None,
+    name: str | None = None,
+    **options: Unpack[TemplateOptionsKw],
+) -> Callable[[Callable[P, Any]], ContainerTemplate[P]]:
+    """Make a ``container`` template from a function that returns the container's arguments.
+
+    The body runs once at compile time with symbolic parameters: f-strings and ``+`` build
+    Argo text (``{{inputs.parameters.tag}}``); anything else (``.split()``, ``int(x)``,
+    ``if flag:``) is a compile error at that line. No shell is involved.
+
+    Args:
+        image: Container image (``container.image``).
+        command: Entry point (``container.command``); the image's when ``None``.
+        working_dir: ``container.workingDir``.
+        image_pull_policy: ``Always``, ``IfNotPresent`` or ``Never``.
+        outputs: Output parameters: ``{"digest": "/tmp/digest"}`` (name -> file written by
+            the container, ``valueFrom.path``) or a list of :class:`Output`.
+        name: Template name; default: the function name in kebab case.
+        **options: Common template options (:class:`TemplateOptionsKw`).
+
+    Returns:
+        A decorator producing a :class:`ContainerTemplate`; calling it in a ``@dag`` returns a
+        ``Task[str]`` (``result`` is standard output).
+
+    Raises:
+        CompileError: Bad names or option values, located at the function.
+    """
+
+    def decorate(fn: Callable[P, Any]) -> ContainerTemplate[P]:
+        return ContainerTemplate(
+            fn,
+            image=image,
+            command=command,
+            working_dir=working_dir,
+            image_pull_policy=image_pull_policy,
+            outputs=outputs,
+            name=name,
+            options=options,
+        )
+
+    return decorate

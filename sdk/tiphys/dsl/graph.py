@@ -1,0 +1,307 @@
+"""``@dag`` and ``@steps``: templates whose body is traced once to build a graph of tasks.
+
+Inside a traced body, calling a template adds a task and returns its handle; passing a handle's
+values as arguments or using them in ``.when()`` adds dependencies. ``@steps`` runs calls one
+after the other; calls inside ``with parallel():`` form one parallel group.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
+
+from tiphys.dsl._location import definition_location, fail
+from tiphys.dsl.options import TemplateOptionsKw, template_options
+from tiphys.dsl.params import base_type
+from tiphys.dsl.refs import InputRef, Ref, RefScope, ref_scope
+from tiphys.dsl.template import Builder, Output, Task, Template, current_builder, set_builder
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+RESULT_PARAMETER = "return"
+
+
+class DagBuilder(Builder):
+    """Collects the tasks of a ``@dag`` body."""
+
+    kind = "dag"
+
+    def __init__(self) -> None:
+        self._tasks: list[Task[Any]] = []
+
+    def add(self, task: Task[Any]) -> None:
+        """Record a task."""
+        self._tasks.append(task)
+
+    def tasks(self) -> list[Task[Any]]:
+        """Every task, in creation order."""
+        return list(self._tasks)
+
+
+class StepsBuilder(Builder):
+    """Collects the step groups of a ``@steps`` body."""
+
+    kind = "steps"
+
+    def __init__(self) -> None:
+        self.groups: list[list[Task[Any]]] = []
+        self._parallel: list[Task[Any]] | None = None
+
+    def add(self, task: Task[Any]) -> None:
+        """Record a step: alone in a new group, or in the open ``parallel()`` group."""
+        if self._parallel is not None:
+            self._parallel.append(task)
+        else:
+            self.groups.append([task])
+
+    def tasks(self) -> list[Task[Any]]:
+        """Every step, in order."""
+        return [t for group in self.groups for t in group]
+
+    @contextmanager
+    def parallel(self) -> Iterator[None]:
+        """Group the steps added inside the block into one parallel group."""
+        if self._parallel is not None:
+            raise fail("C119", "parallel() blocks cannot be nested")
+        self._parallel = []
+        try:
+            yield
+        finally:
+            group, self._parallel = self._parallel, None
+            if group:
+                self.groups.append(group)
+
+
+@contextmanager
+def parallel() -> Iterator[None]:
+    """Run the steps called inside the ``with`` block in parallel (one step group).
+
+    Only inside a ``@steps`` body.
+
+    Raises:
+        CompileError: Used outside a ``@steps`` body, or nested.
+    """
+    builder = current_builder()
+    if not isinstance(builder, StepsBuilder):
+        raise fail("C119", "parallel() can only be used inside a @steps body")
+    with builder.parallel():
+        yield
+
+
+@dataclass
+class Graph:
+    """The result of tracing a ``@dag``/``@steps`` body.
+
+    Attributes:
+        tasks: Every task, in creation order.
+        groups: Step groups (``@steps`` only).
+        returned: Outputs the body returned, by output parameter name.
+        scope: Refs created during the trace (to resolve markers).
+    """
+
+    tasks: list[Task[Any]]
+    groups: list[list[Task[Any]]]
+    returned: dict[str, Any]
+    scope: RefScope
+    names: dict[str, Task[Any]] = field(default_factory=dict)
+
+
+def _assign_names(tasks: list[Task[Any]], template: str) -> dict[str, Task[Any]]:
+    """Give every task a unique name: explicit names first, then ``name``, ``name-2``..."""
+    taken: dict[str, Task[Any]] = {}
+    for task in tasks:
+        if task.explicit_name is None:
+            continue
+        if task.name in taken:
+            raise fail(
+                "C104",
+                f"two tasks of {template!r} are named {task.name!r}; task names must be unique",
+                task.explicit_name,
+            )
+        taken[task.name] = task
+    for task in tasks:
+        if task.explicit_name is not None:
+            continue
+        base, n = task.template.name, 1
+        name = base
+        while name in taken:
+            n += 1
+            name = f"{base}-{n}"
+        task.name = name
+        taken[name] = task
+    return taken
+
+
+class GraphTemplate(Template[P, R]):
+    """Common part of ``@dag`` and ``@steps`` templates."""
+
+    builder_class: ClassVar[type[DagBuilder] | type[StepsBuilder]]
+
+    def __init__(self, fn: Callable[P, Any], *, name: str | None, options: TemplateOptionsKw):
+        super().__init__(fn, name=name, options=template_options(options, definition_location(fn)))
+        self._graph: Graph | None = None
+        self._tracing = False
+
+    def graph(self) -> Graph:
+        """Trace the body once (cached) and return the graph.
+
+        Raises:
+            CompileError: Any error in the body, located at the user's line.
+        """
+        if self._graph is not None:
+            return self._graph
+        if self._tracing:
+            raise fail(
+                "C105",
+                f"template {self.name!r} calls itself; Argo allows recursion only through a "
+                "condition, which tiphys does not trace: write it in YAML",
+                self.location,
+            )
+        self._tracing = True
+        builder = self.builder_class()
+        try:
+            with ref_scope() as scope:
+                refs = {s.py_name: InputRef(s.name, s.type, self.name) for s in self.inputs}
+                restore = set_builder(builder)
+                try:
+                    value = self.fn(**refs)
+                finally:
+                    restore()
+            groups = builder.groups if isinstance(builder, StepsBuilder) else []
+            tasks = builder.tasks()
+            names = _assign_names(tasks, self.name)
+            returned = self._returned(value)
+            self._graph = Graph(tasks, groups, returned, scope, names)
+        finally:
+            self._tracing = False
+        return self._graph
+
+    def _returned(self, value: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if isinstance(value, Mapping):
+            return dict(value)
+        if isinstance(value, Ref | str):
+            return {RESULT_PARAMETER: value}
+        raise fail(
+            "C111",
+            f"@{self.kind} {self.name!r} returned {value!r}; return a task value "
+            "(t.result, t.outputs.x), a dict of them, or nothing",
+            self.location,
+        )
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Output]:
+        """Output parameters from what the body returns (``valueFrom.parameter``)."""
+        out: dict[str, Output] = {}
+        for name, value in self.graph().returned.items():
+            declared = value.type if isinstance(value, Ref) else None
+            out[name] = Output(name, type=(base_type(declared) if declared else None) or str)
+        return out
+
+    @property
+    def result_type(self) -> Any:
+        """Type of the returned value when the body returns one value."""
+        spec = self.outputs.get(RESULT_PARAMETER)
+        return spec.type if spec else None
+
+    @property
+    def result_parameter(self) -> str | None:
+        """``return`` when the body returns one value: ``task.result`` reads it."""
+        return RESULT_PARAMETER if RESULT_PARAMETER in self.outputs else None
+
+    def dependencies(self) -> list[Template[Any, Any]]:
+        """Templates the body calls, in order of first use."""
+        seen: dict[int, Template[Any, Any]] = {}
+        for task in self.graph().tasks:
+            seen.setdefault(id(task.template), task.template)
+        return list(seen.values())
+
+
+class DagTemplate(GraphTemplate[P, R]):
+    """A ``dag`` template; see :func:`dag`."""
+
+    kind = "dag"
+    builder_class = DagBuilder
+
+
+class StepsTemplate(GraphTemplate[P, R]):
+    """A ``steps`` template; see :func:`steps`."""
+
+    kind = "steps"
+    builder_class = StepsBuilder
+
+
+def _graph_decorator(
+    cls: type[GraphTemplate[Any, Any]],
+    fn: Callable[..., Any] | None,
+    name: str | None,
+    options: TemplateOptionsKw,
+) -> Any:
+    def decorate(func: Callable[..., Any]) -> GraphTemplate[Any, Any]:
+        return cls(func, name=name, options=options)
+
+    return decorate(fn) if fn is not None else decorate
+
+
+@overload
+def dag(fn: Callable[P, R], /) -> DagTemplate[P, R]: ...
+@overload
+def dag(
+    *, name: str | None = ..., **options: Unpack[TemplateOptionsKw]
+) -> Callable[[Callable[P, R]], DagTemplate[P, R]]: ...
+def dag(
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    **options: Unpack[TemplateOptionsKw],
+) -> DagTemplate[P, R] | Callable[[Callable[P, R]], DagTemplate[P, R]]:
+    """Make a ``dag`` template: the body's template calls become tasks.
+
+    Dependencies come from data flow (passing ``t.result``/``t.outputs.x``, also inside
+    f-strings), from references in ``.when()``, and from ``.after()``. The body may return a
+    value (``task.result`` of callers) or a dict of values (``task.outputs.<name>``).
+
+    Args:
+        fn: The function, when used as a bare ``@dag``.
+        name: Template name; default: the function name in kebab case.
+        **options: Common options; ``parallelism`` and ``fail_fast`` apply to the DAG.
+
+    Returns:
+        A :class:`DagTemplate`, or a decorator producing one.
+    """
+    return _graph_decorator(DagTemplate, fn, name, options)  # type: ignore[no-any-return]
+
+
+@overload
+def steps(fn: Callable[P, R], /) -> StepsTemplate[P, R]: ...
+@overload
+def steps(
+    *, name: str | None = ..., **options: Unpack[TemplateOptionsKw]
+) -> Callable[[Callable[P, R]], StepsTemplate[P, R]]: ...
+def steps(
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    **options: Unpack[TemplateOptionsKw],
+) -> StepsTemplate[P, R] | Callable[[Callable[P, R]], StepsTemplate[P, R]]:
+    """Make a ``steps`` template: template calls run in order; ``with parallel():`` groups.
+
+    A step may use values of steps in earlier groups only.
+
+    Args:
+        fn: The function, when used as a bare ``@steps``.
+        name: Template name; default: the function name in kebab case.
+        **options: Common options; ``parallelism`` applies to the steps.
+
+    Returns:
+        A :class:`StepsTemplate`, or a decorator producing one.
+    """
+    return _graph_decorator(StepsTemplate, fn, name, options)  # type: ignore[no-any-return]
+

@@ -1,0 +1,64 @@
+"""Loops of ``.map()``: ``withItems``, ``withParam`` and ``withSequence``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tiphys.dsl._location import fail
+from tiphys.dsl.refs import MARK_START, Ref
+
+
+def has_marker(value: Any) -> bool:
+    """True when ``value`` is a string holding a formatted reference."""
+    return isinstance(value, str) and MARK_START in value
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """Numbers to loop over (``withSequence``): ``count`` or ``start``..``end`` inclusive.
+
+    Attributes:
+        count: Number of items (0..count-1), or ``None`` with start/end.
+        start: First number.
+        end: Last number (inclusive, as in Argo).
+        format: printf-style format of each item (``"%02d"``).
+    """
+
+    count: int | str | Ref | None = None
+    start: int | str | Ref | None = None
+    end: int | str | Ref | None = None
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Loop:
+    """How a task loops: ``kind`` is ``items``, ``param`` or ``sequence``."""
+
+    kind: str
+    value: Any
+
+
+def loop_of(over: Any) -> Loop:
+    """Turn the ``over=`` of ``.map()`` into a :class:`Loop`.
+
+    Raises:
+        CompileError: ``over`` is none of the accepted forms.
+    """
+    if isinstance(over, Ref) or has_marker(over):
+        return Loop("param", over)
+    if isinstance(over, range):
+        if over.step != 1:
+            raise fail("C117", "map(over=range(...)) supports step 1 only (Argo withSequence)")
+        if over.start == 0:
+            return Loop("sequence", Sequence(count=len(over)))
+        return Loop("sequence", Sequence(start=over.start, end=over.stop - 1))
+    if isinstance(over, Sequence):
+        return Loop("sequence", over)
+    if isinstance(over, list | tuple):
+        return Loop("items", list(over))
+    raise fail(
+        "C117",
+        f"map(over=...) takes a list of values, a reference to a JSON list (t.result), "
+        f"range(...) or Sequence(...), not {type(over).__name__}",
+    )

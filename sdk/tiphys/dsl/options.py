@@ -1,0 +1,513 @@
+"""Operational options shared by templates and workflows: resources, retry, env, volumes...
+
+Each option object checks its values when it is created (so an error points at the user's line)
+and knows its Argo/Kubernetes shape (``to_argo()``). Durations are seconds or ``"30s"``,
+``"5m"``, ``"2h"``, ``"1d"``; they are emitted as integers for ``*Seconds`` fields and as Go
+durations for string fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypedDict
+
+from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
+from tiphys.argo.names import object_name_problem
+from tiphys.dsl._location import fail, user_location
+from tiphys.errors import Location
+
+Duration = int | float | str
+RetryPolicy = Literal["Always", "OnFailure", "OnError", "OnTransientError"]
+
+
+def go_duration(value: Duration, what: str, location: Location | None = None) -> str:
+    """Convert a user duration to a Go duration string, or raise a located error.
+
+    Args:
+        value: Seconds or ``"30s"``-style text.
+        what: The option's name for the message (``"retry backoff"``).
+        location: Where the option was written.
+
+    Returns:
+        A Go duration (``"1m30s"``).
+
+    Raises:
+        CompileError: The value is not a duration.
+    """
+    try:
+        return to_go_duration(value)
+    except DurationError as exc:
+        raise fail("C117", f"{what}: {exc}", location) from None
+
+
+def seconds(value: Duration, what: str, location: Location | None = None) -> int:
+    """Convert a user duration to whole seconds, or raise a located error.
+
+    Args:
+        value: Seconds or ``"30s"``-style text.
+        what: The option's name for the message (``"active_deadline"``).
+        location: Where the option was written.
+
+    Returns:
+        Whole seconds (rounded up).
+
+    Raises:
+        CompileError: The value is not a duration.
+    """
+    try:
+        return to_seconds(value)
+    except DurationError as exc:
+        raise fail("C117", f"{what}: {exc}", location) from None
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Container resource requests and limits (``container.resources``).
+
+    Memory is limited to its request unless ``memory_limit`` says otherwise (a pod that uses
+    more memory than it asked for is the first to be evicted); CPU has no limit unless
+    ``cpu_limit`` is given (CPU limits throttle).
+
+    Attributes:
+        cpu: CPU request (``"500m"``, ``"2"``, or a number of cores).
+        memory: Memory request (``"512Mi"``).
+        cpu_limit: CPU limit, or ``None`` for none.
+        memory_limit: Memory limit; defaults to ``memory``.
+        gpu: Number of ``nvidia.com/gpu`` to request (set as a limit, as Kubernetes requires).
+        ephemeral_storage: ``ephemeral-storage`` request (``"1Gi"``).
+    """
+
+    cpu: str | int | float | None = None
+    memory: str | None = None
+    cpu_limit: str | int | float | None = None
+    memory_limit: str | None = None
+    gpu: int | None = None
+    ephemeral_storage: str | None = None
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the Kubernetes ``ResourceRequirements`` dict."""
+        requests: dict[str, Any] = {}
+        limits: dict[str, Any] = {}
+        if self.cpu is not None:
+            requests["cpu"] = str(self.cpu)
+        if self.memory is not None:
+            requests["memory"] = self.memory
+        if self.ephemeral_storage is not None:
+            requests["ephemeral-storage"] = self.ephemeral_storage
+        if self.cpu_limit is not None:
+            limits["cpu"] = str(self.cpu_limit)
+        if self.memory_limit or self.memory:
+            limits["memory"] = self.memory_limit or self.memory
+        if self.gpu:
+            limits["nvidia.com/gpu"] = str(self.gpu)
+        out: dict[str, Any] = {}
+        if limits:
+            out["limits"] = limits
+        if requests:
+            out["requests"] = requests
+        return out
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How Argo retries a failed node (``retryStrategy``).
+
+    Attributes:
+        limit: Number of retries (attempts = limit + 1).
+        policy: ``Always``, ``OnFailure`` (Argo's default), ``OnError`` or ``OnTransientError``.
+        backoff: First delay between attempts (seconds or ``"10s"``).
+        factor: Multiplier applied to the delay after each attempt.
+        max_backoff: Cap of one delay (``backoff.cap``).
+        max_duration: Give up retrying after this long (``backoff.maxDuration``).
+        expression: expr-lang condition over ``lastRetry.*`` deciding whether to retry; with no
+            ``policy`` Argo then retries ``Always``.
+    """
+
+    limit: int
+    policy: RetryPolicy | None = None
+    backoff: Duration | None = None
+    factor: int | None = None
+    max_backoff: Duration | None = None
+    max_duration: Duration | None = None
+    expression: str | None = None
+    location: Location = field(default_factory=user_location, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 0:
+            raise fail("C117", f"Retry limit must be an integer >= 0, not {self.limit!r}")
+        if self.policy is not None and self.policy not in RetryPolicy.__args__:  # type: ignore[attr-defined]
+            choices = ", ".join(RetryPolicy.__args__)  # type: ignore[attr-defined]
+            raise fail("C117", f"Retry policy {self.policy!r} is not one of {choices}")
+        for what in ("backoff", "max_backoff", "max_duration"):
+            value = getattr(self, what)
+            if value is not None:
+                go_duration(value, f"Retry {what}", self.location)
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the ``retryStrategy`` dict."""
+        out: dict[str, Any] = {"limit": self.limit}
+        if self.policy:
+            out["retryPolicy"] = self.policy
+        backoff: dict[str, Any] = {}
+        if self.backoff is not None:
+            backoff["duration"] = go_duration(self.backoff, "Retry backoff", self.location)
+        if self.factor is not None:
+            backoff["factor"] = self.factor
+        if self.max_backoff is not None:
+            backoff["cap"] = go_duration(self.max_backoff, "Retry max_backoff", self.location)
+        if self.max_duration is not None:
+            backoff["maxDuration"] = go_duration(
+                self.max_duration, "Retry max_duration", self.location
+            )
+        if backoff:
+            out["backoff"] = backoff
+        if self.expression:
+            out["expression"] = self.expression
+        return out
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A key of a Kubernetes Secret (``valueFrom.secretKeyRef``).
+
+    Attributes:
+        name: The Secret's name.
+        key: The key inside it.
+        optional: Do not fail when the Secret or key is missing.
+    """
+
+    name: str
+    key: str
+    optional: bool = False
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the ``valueFrom`` dict."""
+        ref: dict[str, Any] = {"name": self.name, "key": self.key}
+        if self.optional:
+            ref["optional"] = True
+        return {"secretKeyRef": ref}
+
+
+@dataclass(frozen=True)
+class ConfigMap:
+    """A key of a Kubernetes ConfigMap (``valueFrom.configMapKeyRef``).
+
+    Attributes:
+        name: The ConfigMap's name.
+        key: The key inside it.
+        optional: Do not fail when the ConfigMap or key is missing.
+    """
+
+    name: str
+    key: str
+    optional: bool = False
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the ``valueFrom`` dict."""
+        ref: dict[str, Any] = {"name": self.name, "key": self.key}
+        if self.optional:
+            ref["optional"] = True
+        return {"configMapKeyRef": ref}
+
+
+VolumeSource = Literal["claim_template", "claim", "empty_dir", "config_map", "secret"]
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A volume mounted into templates' containers.
+
+    Exactly one source: ``size`` (a ``volumeClaimTemplate`` the workflow creates, shared by its
+    pods), ``claim`` (an existing PersistentVolumeClaim), ``empty_dir=True``, ``config_map`` or
+    ``secret`` (by name). Templates list the volumes they mount; the workflow declares every
+    volume its templates use.
+
+    Attributes:
+        name: Volume name (DNS-1123).
+        mount: Where containers mount it (``volumeMounts[].mountPath``).
+        size: Storage request of a claim template (``"2Gi"``).
+        storage_class: ``storageClassName`` of the claim template.
+        access_modes: Access modes of the claim template.
+        claim: Name of an existing PersistentVolumeClaim.
+        empty_dir: Use an ``emptyDir`` (per pod).
+        config_map: Name of a ConfigMap to mount.
+        secret: Name of a Secret to mount.
+        read_only: Mount read-only.
+        sub_path: Mount this path of the volume (``subPath``).
+    """
+
+    name: str
+    mount: str
+    size: str | None = None
+    storage_class: str | None = None
+    access_modes: tuple[str, ...] = ("ReadWriteOnce",)
+    claim: str | None = None
+    empty_dir: bool = False
+    config_map: str | None = None
+    secret: str | None = None
+    read_only: bool = False
+    sub_path: str | None = None
+    location: Location = field(default_factory=user_location, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        sources = [self.size, self.claim, self.empty_dir or None, self.config_map, self.secret]
+        if sum(s is not None for s in sources) != 1:
+            raise fail(
+                "C117",
+                f"Volume {self.name!r} needs exactly one source: size= (a claim template), "
+                "claim=, empty_dir=True, config_map= or secret=",
+                self.location,
+            )
+        problem = object_name_problem(self.name)
+        if problem:
+            raise fail("C109", f"Volume name {problem}", self.location)
+        if not self.mount.startswith("/"):
+            raise fail("C117", f"Volume {self.name!r}: mount must be an absolute path")
+
+    @property
+    def is_claim_template(self) -> bool:
+        """True when the workflow creates the volume (``volumeClaimTemplates``)."""
+        return self.size is not None
+
+    def mount_argo(self) -> dict[str, Any]:
+        """Return the ``volumeMounts[]`` entry."""
+        out: dict[str, Any] = {"name": self.name, "mountPath": self.mount}
+        if self.read_only:
+            out["readOnly"] = True
+        if self.sub_path:
+            out["subPath"] = self.sub_path
+        return out
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the ``volumes[]`` entry, or the ``volumeClaimTemplates[]`` entry."""
+        if self.size is not None:
+            spec: dict[str, Any] = {
+                "accessModes": list(self.access_modes),
+                "resources": {"requests": {"storage": self.size}},
+            }
+            if self.storage_class:
+                spec["storageClassName"] = self.storage_class
+            return {"metadata": {"name": self.name}, "spec": spec}
+        if self.claim is not None:
+            return {"name": self.name, "persistentVolumeClaim": {"claimName": self.claim}}
+        if self.config_map is not None:
+            return {"name": self.name, "configMap": {"name": self.config_map}}
+        if self.secret is not None:
+            return {"name": self.name, "secret": {"secretName": self.secret}}
+        return {"name": self.name, "emptyDir": {}}
+
+
+@dataclass(frozen=True)
+class Toleration:
+    """A pod toleration (``tolerations[]``).
+
+    Attributes:
+        key: Taint key; empty with ``operator="Exists"`` tolerates everything.
+        value: Taint value (with ``operator="Equal"``).
+        effect: ``NoSchedule``, ``PreferNoSchedule`` or ``NoExecute``; ``None`` for all.
+        operator: ``Equal`` or ``Exists``.
+        seconds: How long a ``NoExecute`` taint is tolerated (``tolerationSeconds``).
+    """
+
+    key: str = ""
+    value: str | None = None
+    effect: str | None = None
+    operator: Literal["Equal", "Exists"] = "Equal"
+    seconds: int | None = None
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the Kubernetes ``Toleration`` dict."""
+        out: dict[str, Any] = {}
+        if self.key:
+            out["key"] = self.key
+        out["operator"] = self.operator
+        if self.value is not None:
+            out["value"] = self.value
+        if self.effect:
+            out["effect"] = self.effect
+        if self.seconds is not None:
+            out["tolerationSeconds"] = self.seconds
+        return out
+
+
+EnvValue = str | int | float | bool | Secret | ConfigMap
+Raw = Mapping[str, Any]
+
+
+@dataclass
+class TemplateOptions:
+    """Fields every template kind accepts (Argo ``Template`` fields and container settings).
+
+    Created from decorator keyword arguments; see :func:`tiphys.container` for their meaning.
+    """
+
+    resources: Resources | Raw | None = None
+    env: Mapping[str, Any] = field(default_factory=dict)
+    volumes: Sequence[Volume] = ()
+    timeout: Duration | None = None
+    active_deadline: Duration | None = None
+    retry: Retry | int | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: Sequence[Toleration | Raw] = ()
+    affinity: Raw | None = None
+    priority_class: str | None = None
+    service_account: str | None = None
+    pod_spec_patch: str | Raw | None = None
+    security_context: Raw | None = None
+    sidecars: Sequence[Raw] = ()
+    init_containers: Sequence[Raw] = ()
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    parallelism: int | None = None
+    fail_fast: bool | None = None
+    patch: Raw | None = None
+    location: Location = field(default_factory=Location)
+
+    def __post_init__(self) -> None:
+        for what in ("timeout", "active_deadline"):
+            value = getattr(self, what)
+            if value is not None:
+                seconds(value, what, self.location)
+        if isinstance(self.retry, int) and not isinstance(self.retry, bool):
+            self.retry = Retry(self.retry, location=self.location)
+
+
+class TemplateOptionsKw(TypedDict, total=False):
+    """Keyword arguments every template decorator accepts (typed for editors and mypy).
+
+    Keys are the fields of :class:`TemplateOptions` (a test keeps the two in step):
+
+    * ``resources``: :class:`Resources` or a raw ``ResourceRequirements`` dict.
+    * ``env``: environment variables by name; values are constants, :class:`Secret`,
+      :class:`ConfigMap` or references (``env.value`` / ``env.valueFrom``).
+    * ``volumes``: :class:`Volume` objects to mount (``volumeMounts``).
+    * ``timeout``: node deadline including Pending (``timeout``, a Go duration).
+    * ``active_deadline``: running-time limit (``activeDeadlineSeconds``).
+    * ``retry``: :class:`Retry` or a retry count (``retryStrategy``).
+    * ``node_selector``, ``tolerations``, ``affinity``: pod scheduling.
+    * ``priority_class``: ``priorityClassName``; ``service_account``: ``serviceAccountName``.
+    * ``pod_spec_patch``: ``podSpecPatch`` (a dict is written as JSON).
+    * ``security_context``: the pod ``securityContext``.
+    * ``sidecars``, ``init_containers``: raw container dicts (``sidecars``,
+      ``initContainers``).
+    * ``labels``, ``annotations``: pod metadata (``metadata``).
+    * ``parallelism``, ``fail_fast``: ``@dag``/``@steps`` concurrency and ``failFast``.
+    * ``patch``: a raw dict merged into the emitted template last.
+    """
+
+    resources: Resources | Raw | None
+    env: Mapping[str, Any]
+    volumes: Sequence[Volume]
+    timeout: Duration | None
+    active_deadline: Duration | None
+    retry: Retry | int | None
+    node_selector: Mapping[str, str]
+    tolerations: Sequence[Toleration | Raw]
+    affinity: Raw | None
+    priority_class: str | None
+    service_account: str | None
+    pod_spec_patch: str | Raw | None
+    security_context: Raw | None
+    sidecars: Sequence[Raw]
+    init_containers: Sequence[Raw]
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    parallelism: int | None
+    fail_fast: bool | None
+    patch: Raw | None
+
+
+def template_options(options: Mapping[str, Any], location: Location) -> TemplateOptions:
+    """Build :class:`TemplateOptions` from decorator keyword arguments.
+
+    Args:
+        options: The keyword arguments.
+        location: Where the decorated function is defined.
+
+    Returns:
+        The options.
+
+    Raises:
+        CompileError: An unknown option (with a suggestion) or a bad value.
+    """
+    known = TemplateOptionsKw.__annotations__
+    for key in options:
+        if key not in known:
+            import difflib
+
+            close = difflib.get_close_matches(key, list(known), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise fail("C117", f"unknown template option {key!r}.{hint}", location)
+    return TemplateOptions(**options, location=location)
+
+
+@dataclass(frozen=True)
+class TTL:
+    """How long a finished workflow object is kept (``ttlStrategy``).
+
+    Attributes:
+        completion: After it finishes, whatever the outcome (``secondsAfterCompletion``).
+        success: After it succeeds (``secondsAfterSuccess``).
+        failure: After it fails or errors (``secondsAfterFailure``).
+    """
+
+    completion: Duration | None = None
+    success: Duration | None = None
+    failure: Duration | None = None
+    location: Location = field(default_factory=user_location, compare=False, repr=False)
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the ``ttlStrategy`` dict."""
+        out: dict[str, Any] = {}
+        for attr, key in (
+            ("completion", "secondsAfterCompletion"),
+            ("success", "secondsAfterSuccess"),
+            ("failure", "secondsAfterFailure"),
+        ):
+            value = getattr(self, attr)
+            if value is not None:
+                out[key] = seconds(value, f"ttl {attr}", self.location)
+        return out
+
+
+PodGCStrategy = Literal[
+    "OnPodCompletion", "OnPodSuccess", "OnWorkflowCompletion", "OnWorkflowSuccess"
+]
+
+
+@dataclass(frozen=True)
+class PodGC:
+    """When Argo deletes the workflow's pods (``podGC``). Without it pods are never deleted.
+
+    Attributes:
+        strategy: ``OnPodCompletion``, ``OnPodSuccess``, ``OnWorkflowCompletion`` or
+            ``OnWorkflowSuccess``.
+        delete_delay: Wait this long before deleting (``deleteDelayDuration``).
+        label_selector: Only pods matching these labels (``labelSelector.matchLabels``).
+    """
+
+    strategy: PodGCStrategy
+    delete_delay: Duration | None = None
+    label_selector: Mapping[str, str] | None = None
+    location: Location = field(default_factory=user_location, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        choices = PodGCStrategy.__args__  # type: ignore[attr-defined]
+        if self.strategy not in choices:
+            raise fail(
+                "C117",
+                f"pod_gc strategy {self.strategy!r} is not one of {', '.join(choices)}",
+                self.location,
+            )
+
+    def to_argo(self) -> dict[str, Any]:
+        """Return the ``podGC`` dict."""
+        out: dict[str, Any] = {"strategy": self.strategy}
+        if self.delete_delay is not None:
+            out["deleteDelayDuration"] = go_duration(
+                self.delete_delay, "pod_gc delete_delay", self.location
+            )
+        if self.label_selector:
+            out["labelSelector"] = {"matchLabels": dict(self.label_selector)}
+        return out

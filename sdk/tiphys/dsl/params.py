@@ -1,0 +1,196 @@
+"""Template inputs read from a function's signature, and parameter values as Argo reads them.
+
+Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``Literal[...]`` (an ``enum``),
+``list``/``dict`` (and ``list[T]``/``dict[K, V]``; passed as JSON), each optionally wrapped in
+``Annotated[T, Param(...)]``. Every Argo parameter value is a string: ``True`` is ``"true"``,
+``1e21`` is ``"1e+21"`` (exact), lists and dicts are compact JSON.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from tiphys.argo.names import parameter_name_problem
+from tiphys.dsl._location import definition_location, fail
+
+MISSING: Any = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Param:
+    """Extra information about an input parameter, given with ``Annotated[T, Param(...)]``.
+
+    Attributes:
+        description: Shown by the Argo UI (``inputs.parameters[].description``).
+        name: The Argo parameter name, when it must differ from the Python name.
+        enum: Allowed values (``enum``); a ``Literal[...]`` annotation gives them too.
+    """
+
+    description: str | None = None
+    name: str | None = None
+    enum: tuple[Any, ...] | None = None
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input parameter of a template.
+
+    Attributes:
+        py_name: The Python parameter name.
+        name: The Argo parameter name (``inputs.parameters[].name``).
+        type: The base annotation (``str``, ``int``, ``list``, a ``Literal``...).
+        default: The default value, or :data:`MISSING` when the input is required.
+        description: ``inputs.parameters[].description``.
+        enum: ``inputs.parameters[].enum`` values, or ``None``.
+    """
+
+    py_name: str
+    name: str
+    type: Any
+    default: Any = MISSING
+    description: str | None = None
+    enum: tuple[Any, ...] | None = None
+
+    @property
+    def required(self) -> bool:
+        """True when the input has no default."""
+        return self.default is MISSING
+
+
+_SIMPLE = (str, int, float, bool, list, dict)
+
+
+def base_type(annotation: Any) -> Any:
+    """Return the plain runtime type behind an annotation (``list[int]`` -> ``list``).
+
+    Args:
+        annotation: A type annotation.
+
+    Returns:
+        ``str``/``int``/``float``/``bool``/``list``/``dict``, ``str`` for ``Literal`` of strings,
+        or ``None`` when the annotation is not one tiphys understands.
+    """
+    origin = typing.get_origin(annotation)
+    if origin is Literal:
+        kinds = {type(v) for v in typing.get_args(annotation)}
+        return kinds.pop() if len(kinds) == 1 and kinds <= set(_SIMPLE) else str
+    if origin in (list, dict):
+        return origin
+    if annotation in _SIMPLE:
+        return annotation
+    if annotation is Any:
+        return str
+    return None
+
+
+def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
+    """Read a function's signature as template inputs.
+
+    Args:
+        fn: The decorated function.
+        template: The template's Argo name (for messages).
+
+    Returns:
+        One :class:`InputSpec` per parameter, in signature order.
+
+    Raises:
+        CompileError: ``*args``/``**kwargs``, an unsupported annotation, a bad name, or a
+            default that does not match its type.
+    """
+    where = definition_location(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)
+    specs: list[InputSpec] = []
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise fail("C114", f"template {template!r}: *args and **kwargs cannot be inputs", where)
+        annotation = hints.get(p.name, str)
+        meta = Param()
+        if typing.get_origin(annotation) is typing.Annotated:
+            annotation, *extras = typing.get_args(annotation)
+            meta = next((e for e in extras if isinstance(e, Param)), meta)
+        kind = base_type(annotation)
+        if kind is None:
+            raise fail(
+                "C114",
+                f"template {template!r}: input {p.name!r} is annotated {annotation!r}; use str, "
+                "int, float, bool, Literal[...], list or dict",
+                where,
+            )
+        enum = meta.enum
+        if typing.get_origin(annotation) is Literal:
+            enum = typing.get_args(annotation)
+        name = meta.name or p.name
+        problem = parameter_name_problem(name)
+        if problem:
+            raise fail("C109", f"template {template!r}: input name {problem}", where)
+        spec = InputSpec(p.name, name, annotation, p.default, meta.description, enum)
+        if p.default is not MISSING:
+            problem = literal_problem(spec, p.default)
+            if problem:
+                raise fail("C103", f"template {template!r}: default of {p.name!r} {problem}", where)
+        specs.append(spec)
+    return specs
+
+
+def literal_problem(spec: InputSpec, value: Any) -> str | None:
+    """Say why a constant cannot be passed to an input, or return ``None``.
+
+    Args:
+        spec: The input.
+        value: A Python constant given as argument or default.
+
+    Returns:
+        A phrase such as ``"is 'x' (str), but the input is int"``, or ``None`` when it fits.
+    """
+    kind = base_type(spec.type)
+    ok: bool
+    if kind is bool:
+        ok = isinstance(value, bool)
+    elif kind is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    elif kind is str:
+        ok = isinstance(value, str)
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        type_name = getattr(spec.type, "__name__", repr(spec.type))
+        return f"is {value!r} ({type(value).__name__}), but the input is {type_name}"
+    if spec.enum is not None and value not in spec.enum:
+        allowed = ", ".join(repr(v) for v in spec.enum)
+        return f"is {value!r}, which is not one of the allowed values ({allowed})"
+    return None
+
+
+def param_value(value: Any) -> str:
+    """Write a Python constant as an Argo parameter value (always a string).
+
+    Args:
+        value: ``str``, ``bool``, ``int``, ``float``, ``list``, ``dict`` or ``None``.
+
+    Returns:
+        ``"true"``/``"false"`` for bools, ``repr`` for floats (exact: ``1e21`` -> ``"1e+21"``),
+        compact JSON for lists and dicts, ``""`` for ``None``, the string itself otherwise.
+
+    Raises:
+        TypeError: The value has no parameter form (a Python object, a set...).
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    raise TypeError(f"{type(value).__name__} {value!r} cannot be an Argo parameter value")

@@ -1,0 +1,416 @@
+"""References to values known only when the workflow runs, and the expressions built from them.
+
+A :class:`Ref` stands for a parameter, a task's output, its status or a loop item. Refs are
+compared with ``==``/``<``... to build :class:`Condition` objects (for ``.when()``), and a task's
+status properties (``t.succeeded``) combine with ``|``, ``&`` and ``~`` into :class:`Depends`
+expressions (for ``.after()``). Nothing here is rendered: the compiler turns refs into Argo text
+(``{{tasks.a.outputs.result}}``, ``asInt(tasks.a.outputs.result) == 0``).
+
+Formatting a ref into a string (``f"--tag={tag}"``) inserts a *marker* that the compiler replaces
+with the ref's Argo text; markers also carry the data-flow dependency. Refs are keyed by identity.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from tiphys.dsl._location import fail, user_location
+from tiphys.errors import Location
+
+if TYPE_CHECKING:
+    from tiphys.dsl.template import Task
+
+MARK_START = "\x00tiphys-ref:"
+MARK_END = "\x00"
+_ids = itertools.count(1)
+
+
+class RefScope:
+    """The refs created while one body was traced, by marker id.
+
+    The compiler resolves the markers found in a body's strings through the scope that was
+    active while the body ran.
+
+    Attributes:
+        refs: Refs by marker id.
+    """
+
+    def __init__(self) -> None:
+        self.refs: dict[int, Ref] = {}
+
+
+_SCOPE: ContextVar[RefScope | None] = ContextVar("tiphys_ref_scope", default=None)
+
+
+@contextmanager
+def ref_scope() -> Iterator[RefScope]:
+    """Collect the refs created inside the ``with`` block into a new :class:`RefScope`.
+
+    Yields:
+        The scope; read it after the block to resolve markers.
+    """
+    scope = RefScope()
+    token = _SCOPE.set(scope)
+    try:
+        yield scope
+    finally:
+        _SCOPE.reset(token)
+
+
+_RUNTIME_HINT = (
+    "its value is only known when the workflow runs, so it cannot be used in Python logic at "
+    "compile time. Pass it to a task as an argument, use it in an f-string, or compare it inside "
+    ".when(...); to compute with it, do the work in a @script"
+)
+
+
+class Ref:
+    """A value that exists only when the workflow runs.
+
+    Attributes:
+        type: The Python type declared for the value (``str``, ``int``...), or ``None``.
+        description: Human-readable name used in error messages (``parameter 'tag'``).
+    """
+
+    __slots__ = ("__weakref__", "_id", "description", "type")
+
+    def __init__(self, type_: Any, description: str) -> None:
+        self.type = type_
+        self.description = description
+        self._id = next(_ids)
+        scope = _SCOPE.get()
+        if scope is not None:
+            scope.refs[self._id] = self
+
+    # -- what the compiler reads -------------------------------------------------------------
+    @property
+    def marker(self) -> str:
+        """The marker string that stands for this ref inside formatted text."""
+        return f"{MARK_START}{self._id}{MARK_END}"
+
+    @property
+    def ref_id(self) -> int:
+        """The number inside this ref's marker."""
+        return self._id
+
+    def task(self) -> Task[Any] | None:
+        """The task this value comes from (a data-flow dependency), if any."""
+        return None
+
+    # -- string building ---------------------------------------------------------------------
+    def __str__(self) -> str:
+        return self.marker
+
+    def __format__(self, spec: str) -> str:
+        if spec:
+            raise fail("C111", f"{self.description} cannot be formatted with {spec!r}: {_RUNTIME_HINT}")
+        return self.marker
+
+    def __add__(self, other: object) -> str:
+        if isinstance(other, str | Ref):
+            return self.marker + str(other)
+        raise fail("C111", f"{self.description} can only be joined with strings: {_RUNTIME_HINT}")
+
+    def __radd__(self, other: object) -> str:
+        if isinstance(other, str):
+            return other + self.marker
+        raise fail("C111", f"{self.description} can only be joined with strings: {_RUNTIME_HINT}")
+
+    # -- comparisons build conditions ----------------------------------------------------------
+    def __eq__(self, other: object) -> Condition:  # type: ignore[override]
+        return Compare("==", self, other)
+
+    def __ne__(self, other: object) -> Condition:  # type: ignore[override]
+        return Compare("!=", self, other)
+
+    def __lt__(self, other: object) -> Condition:
+        return Compare("<", self, other)
+
+    def __le__(self, other: object) -> Condition:
+        return Compare("<=", self, other)
+
+    def __gt__(self, other: object) -> Condition:
+        return Compare(">", self, other)
+
+    def __ge__(self, other: object) -> Condition:
+        return Compare(">=", self, other)
+
+    __hash__ = object.__hash__
+
+    def is_in(self, values: list[Any] | tuple[Any, ...]) -> Condition:
+        """Condition: the value is one of ``values`` (expr ``x in [...]``).
+
+        Args:
+            values: Constants (str, int, float, bool).
+
+        Returns:
+            A condition for ``.when()``.
+        """
+        return Compare("in", self, list(values))
+
+    # -- everything else is a compile-time error ---------------------------------------------
+    def _refuse(self, what: str) -> Any:
+        raise fail("C111", f"{what} on {self.description}: {_RUNTIME_HINT}")
+
+    def __bool__(self) -> bool:
+        return bool(self._refuse("`if`/`and`/`or`/`not`"))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._refuse("iteration"))
+
+    def __len__(self) -> int:
+        return int(self._refuse("len()"))
+
+    def __int__(self) -> int:
+        return int(self._refuse("int()"))
+
+    def __float__(self) -> float:
+        return float(self._refuse("float()"))
+
+    def __index__(self) -> int:
+        return int(self._refuse("use as an index"))
+
+    def __contains__(self, item: object) -> bool:
+        return bool(self._refuse("`in`"))
+
+    def __getitem__(self, key: object) -> Any:
+        return self._refuse("indexing")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._refuse(f".{name}")
+
+    def __repr__(self) -> str:
+        return f"<{self.description}>"
+
+
+class InputRef(Ref):
+    """An input parameter of the template being traced (``{{inputs.parameters.<name>}}``).
+
+    Attributes:
+        name: The Argo parameter name.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str, type_: Any, template: str) -> None:
+        super().__init__(type_, f"parameter {name!r} of template {template!r}")
+        self.name = name
+
+
+OutputField = Literal["result", "parameter", "exitCode", "status", "ip", "startedAt", "finishedAt"]
+
+
+class TaskRef(Ref):
+    """A value produced by a task: its result, an output parameter, its status...
+
+    Attributes:
+        source: The task.
+        field: Which value (``result``, ``parameter``, ``exitCode``, ``status``, ``ip``...).
+        name: The output parameter's name when ``field == "parameter"``.
+    """
+
+    __slots__ = ("field", "name", "source")
+
+    def __init__(self, source: Task[Any], field: OutputField, name: str, type_: Any) -> None:
+        what = f"output {name!r}" if field == "parameter" else field
+        super().__init__(type_, f"{what} of task {source.template.name!r}")
+        self.source = source
+        self.field = field
+        self.name = name
+
+    def task(self) -> Task[Any] | None:
+        return self.source
+
+
+class ItemRef(Ref):
+    """The current loop item of a ``.map()`` (``{{item}}`` or ``{{item.<key>}}``).
+
+    Attributes:
+        owner: The task whose loop the item belongs to (set when the task is created).
+        path: Keys below the item (``it["name"]`` -> ``["name"]``).
+    """
+
+    __slots__ = ("owner", "path", "location")
+
+    def __init__(self, path: tuple[str, ...] = ()) -> None:
+        super().__init__(None, "the loop item")
+        self.path = path
+        self.owner: Task[Any] | None = None
+        self.location = user_location()
+
+    def __getitem__(self, key: object) -> ItemRef:
+        if not isinstance(key, str):
+            raise fail("C111", "loop items can be indexed by string keys only (it['name'])")
+        child = ItemRef((*self.path, key))
+        child.owner = self.owner
+        return child
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self[name]
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions (``.when()``)
+# ---------------------------------------------------------------------------------------------
+_COND_HINT = (
+    "a condition is evaluated when the workflow runs, not in Python: pass it to .when(...). "
+    "To combine conditions use & (and), | (or) and ~ (not), and parenthesise each comparison "
+    "because & and | bind tighter than ==: (a.result == 'x') & (b == 1)"
+)
+
+
+class Condition:
+    """A boolean expression evaluated by Argo when the workflow runs (a ``when``).
+
+    Combine with ``&``, ``|`` and ``~``. Using one as a Python ``bool`` raises, which catches
+    ``if ref == x:``, chained comparisons and ``and``/``or``.
+    """
+
+    location: Location
+
+    def __and__(self, other: Condition) -> Condition:
+        return BoolOp("&&", self, _as_condition(other))
+
+    def __or__(self, other: Condition) -> Condition:
+        return BoolOp("||", self, _as_condition(other))
+
+    def __invert__(self) -> Condition:
+        return Not(self)
+
+    def __bool__(self) -> bool:
+        raise fail("C115", _COND_HINT)
+
+    def refs(self) -> list[Ref]:
+        """Every ref used in the condition, left to right."""
+        raise NotImplementedError
+
+
+def _as_condition(value: object) -> Condition:
+    if isinstance(value, Condition):
+        return value
+    raise fail("C115", f"cannot combine a condition with {value!r}; {_COND_HINT}")
+
+
+@dataclass(eq=False)
+class Compare(Condition):
+    """``left <op> right`` where at least one side is a ref."""
+
+    op: str
+    left: Any
+    right: Any
+    location: Location = field(default_factory=user_location)
+
+    def refs(self) -> list[Ref]:
+        out = [v for v in (self.left, self.right) if isinstance(v, Ref)]
+        if isinstance(self.right, Condition):
+            out.extend(self.right.refs())
+        return out
+
+
+@dataclass(eq=False)
+class BoolOp(Condition):
+    """``left && right`` or ``left || right``."""
+
+    op: str
+    left: Condition
+    right: Condition
+    location: Location = field(default_factory=user_location)
+
+    def refs(self) -> list[Ref]:
+        return self.left.refs() + self.right.refs()
+
+
+@dataclass(eq=False)
+class Not(Condition):
+    """``!operand``."""
+
+    operand: Condition
+    location: Location = field(default_factory=user_location)
+
+    def refs(self) -> list[Ref]:
+        return self.operand.refs()
+
+
+# ---------------------------------------------------------------------------------------------
+# Status dependencies (``.after()``), Argo's enhanced ``depends``
+# ---------------------------------------------------------------------------------------------
+DependsStatus = Literal[
+    "Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned", "AnySucceeded", "AllFailed"
+]
+
+
+class Depends:
+    """A status expression for Argo's enhanced ``depends`` (``a.Succeeded || b.Failed``).
+
+    Build with a task's status properties (``t.succeeded``, ``t.failed``...) and ``|``, ``&``,
+    ``~``; pass to ``.after()``.
+    """
+
+    def __or__(self, other: Depends) -> Depends:
+        return DependsOp("||", self, _as_depends(other))
+
+    def __and__(self, other: Depends) -> Depends:
+        return DependsOp("&&", self, _as_depends(other))
+
+    def __invert__(self) -> Depends:
+        return DependsNot(self)
+
+    def __bool__(self) -> bool:
+        raise fail("C115", "a status expression is evaluated by Argo: pass it to .after(...)")
+
+    def tasks(self) -> list[Task[Any]]:
+        """Every task named in the expression, left to right."""
+        raise NotImplementedError
+
+
+def _as_depends(value: object) -> Depends:
+    if isinstance(value, Depends):
+        return value
+    from tiphys.dsl.template import Task
+
+    if isinstance(value, Task):
+        return DependsTerm(value, None)
+    raise fail("C115", f"cannot combine a status expression with {value!r}")
+
+
+@dataclass(eq=False)
+class DependsTerm(Depends):
+    """One task's status; ``status=None`` is Argo's bare name (Succeeded, Skipped or Daemoned)."""
+
+    source: Task[Any]
+    status: DependsStatus | None
+
+    def tasks(self) -> list[Task[Any]]:
+        return [self.source]
+
+
+@dataclass(eq=False)
+class DependsOp(Depends):
+    """``left || right`` or ``left && right``."""
+
+    op: str
+    left: Depends
+    right: Depends
+
+    def tasks(self) -> list[Task[Any]]:
+        return self.left.tasks() + self.right.tasks()
+
+
+@dataclass(eq=False)
+class DependsNot(Depends):
+    """``!operand``."""
+
+    operand: Depends
+
+    def tasks(self) -> list[Task[Any]]:
+        return self.operand.tasks()
+

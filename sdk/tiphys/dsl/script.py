@@ -1,0 +1,228 @@
+"""``@script``: a Python function that runs as an Argo ``script`` template (or a shell script).
+
+For Python, the function's source *is* the script: it is regenerated from the function's AST
+(see :mod:`tiphys.compile.script_source`). Parameters arrive as environment variables
+``TIPHYS_IN_<name>``; the returned value is written to standard output after the body ran with
+its standard output sent to standard error, so ``task.result`` is exactly the returned value.
+For ``language="sh"``/``"bash"`` the body returns the script text, built symbolically like a
+``@container`` body; parameters there expand from the same environment variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, ParamSpec, TypeVar, Unpack, overload
+
+from tiphys.dsl._location import definition_location, fail
+from tiphys.dsl.container import run_symbolic
+from tiphys.dsl.options import TemplateOptionsKw, template_options
+from tiphys.dsl.params import base_type
+from tiphys.dsl.template import Output, Template
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+Language = Literal["python", "sh", "bash"]
+OUTPUT_DIR = "/tmp/tiphys/outputs"
+RESULT_PARAMETER = "return"
+ENV_PREFIX = "TIPHYS_IN_"
+DEFAULT_PYTHON_IMAGE = "python:3.12-slim"
+
+
+def structured_fields(annotation: Any) -> dict[str, Any] | None:
+    """Return the fields of a TypedDict, dataclass or NamedTuple return type, else ``None``.
+
+    Args:
+        annotation: A return annotation.
+
+    Returns:
+        Field names mapped to their annotations, in declaration order.
+    """
+    if isinstance(annotation, type):
+        if typing.is_typeddict(annotation):
+            return dict(typing.get_type_hints(annotation))
+        if dataclasses.is_dataclass(annotation):
+            hints = typing.get_type_hints(annotation)
+            return {f.name: hints.get(f.name, str) for f in dataclasses.fields(annotation)}
+        if issubclass(annotation, tuple) and hasattr(annotation, "_fields"):
+            hints = typing.get_type_hints(annotation)
+            return {name: hints.get(name, str) for name in annotation._fields}
+    return None
+
+
+class ScriptTemplate(Template[P, R]):
+    """A ``script`` template; see :func:`script`.
+
+    Attributes:
+        image: Container image.
+        language: ``python``, ``sh`` or ``bash``.
+        command: Interpreter command (``script.command``).
+    """
+
+    kind = "script"
+
+    def __init__(
+        self,
+        fn: Callable[P, Any],
+        *,
+        image: str,
+        language: Language,
+        command: Sequence[str] | None,
+        name: str | None,
+        options: TemplateOptionsKw,
+    ) -> None:
+        super().__init__(fn, name=name, options=template_options(options, definition_location(fn)))
+        if language not in ("python", "sh", "bash"):
+            raise fail("C117", f"@script language must be python, sh or bash, not {language!r}")
+        self.image = image
+        self.language = language
+        self.command = list(command) if command else [language]
+
+    @functools.cached_property
+    def return_annotation(self) -> Any:
+        """The function's return annotation (``None`` when absent or ``-> None``)."""
+        if self.language != "python":
+            return None
+        hints = typing.get_type_hints(self.fn, include_extras=True)
+        value = hints.get("return")
+        return None if value is type(None) else value
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Output]:
+        """One output parameter per field of a structured return type; ``return`` for ``str``.
+
+        Raises:
+            CompileError: The return annotation is not supported.
+        """
+        annotation = self.return_annotation
+        if annotation is None:
+            return {}
+        fields = structured_fields(annotation)
+        if fields is not None:
+            return {
+                name: Output(name, path=f"{OUTPUT_DIR}/{name}", type=base_type(t) or str)
+                for name, t in fields.items()
+            }
+        kind = base_type(annotation)
+        if kind is None:
+            raise fail(
+                "C114",
+                f"@script {self.name!r} returns {annotation!r}; use str, int, float, bool, "
+                "list, dict, or a TypedDict/dataclass/NamedTuple of those",
+                self.location,
+            )
+        if kind is str:
+            path = f"{OUTPUT_DIR}/{RESULT_PARAMETER}"
+            return {RESULT_PARAMETER: Output(RESULT_PARAMETER, path=path, type=str)}
+        return {}
+
+    @property
+    def result_type(self) -> Any:
+        """The return type for Python scripts; ``str`` (stdout) for shell scripts."""
+        if self.language != "python":
+            return str
+        annotation = self.return_annotation
+        if annotation is None:
+            return str
+        return dict if structured_fields(annotation) is not None else base_type(annotation)
+
+    @property
+    def result_parameter(self) -> str | None:
+        """``return`` for scripts that return a ``str`` (their loops aggregate through it)."""
+        return RESULT_PARAMETER if RESULT_PARAMETER in self.outputs else None
+
+    def call_outside(self, *args: Any, **kwargs: Any) -> Any:
+        """Outside a traced body, a Python script runs its function directly."""
+        if self.language == "python":
+            return self.fn(*args, **kwargs)
+        return super().call_outside(*args, **kwargs)
+
+    def shell_source(self) -> Any:
+        """Run a shell script's body symbolically; its value is the script text.
+
+        Raises:
+            CompileError: The body did not return a string.
+        """
+        run = run_symbolic(self)
+        if not isinstance(run.value, str):
+            raise fail(
+                "C111",
+                f"@script {self.name!r} (language={self.language}) must return the script "
+                f"text as a string, not {run.value!r}",
+                self.location,
+            )
+        return run
+
+
+@overload
+def script(fn: Callable[P, R], /) -> ScriptTemplate[P, R]: ...
+
+
+@overload
+def script(
+    *,
+    image: str = ...,
+    language: Language = ...,
+    command: Sequence[str] | None = ...,
+    name: str | None = ...,
+    **options: Unpack[TemplateOptionsKw],
+) -> Callable[[Callable[P, R]], ScriptTemplate[P, R]]: ...
+
+
+def script(
+    fn: Callable[P, R] | None = None,
+    /,
+    *,
+    image: str | None = None,
+    language: Language = "python",
+    command: Sequence[str] | None = None,
+    name: str | None = None,
+    **options: Unpack[TemplateOptionsKw],
+) -> ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]]:
+    """Make a ``script`` template from a Python function (or a shell script).
+
+    Python: the function's body becomes the script. It may use only its parameters, builtins
+    and names it imports or defines itself (free names are a compile error naming them).
+    Parameters arrive typed as declared; the returned value reaches ``task.result`` exactly
+    (``str`` as is, anything else as JSON), whatever the body prints. A TypedDict, dataclass
+    or NamedTuple return gives one output parameter per field (``task.outputs.<field>``).
+
+    Shell (``language="sh"`` or ``"bash"``): the body returns the script text; parameters
+    formatted into it expand from environment variables (``${TIPHYS_IN_name}``), so values are
+    never pasted into the source.
+
+    Args:
+        fn: The function, when used as a bare ``@script``.
+        image: Container image; default ``python:3.12-slim`` for Python, required for shells.
+        language: ``python`` (default), ``sh`` or ``bash``.
+        command: Interpreter (``script.command``); default ``[language]``.
+        name: Template name; default: the function name in kebab case.
+        **options: Common template options (:class:`TemplateOptionsKw`).
+
+    Returns:
+        A :class:`ScriptTemplate`, or a decorator producing one.
+
+    Raises:
+        CompileError: A shell script without ``image``, bad names or option values.
+    """
+
+    def decorate(func: Callable[P, R]) -> ScriptTemplate[P, R]:
+        chosen = image
+        if chosen is None:
+            if language != "python":
+                raise fail(
+                    "C117",
+                    f"@script(language={language!r}) needs image=...",
+                    definition_location(func),
+                )
+            chosen = DEFAULT_PYTHON_IMAGE
+        return ScriptTemplate(
+            func, image=chosen, language=language, command=command, name=name, options=options
+        )
+
+    if fn is not None:
+        return decorate(fn)
+    return decorate

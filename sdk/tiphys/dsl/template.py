@@ -1,0 +1,476 @@
+"""Templates (decorated functions) and tasks (calls of a template inside a ``@dag``/``@steps``).
+
+``Template[P, R]`` keeps the decorated function's signature ``P`` for type checkers; calling it
+inside a traced body returns a ``Task[R]`` handle whose ``result`` is typed ``R``. The only
+state shared with the trace is one private context variable, set while a body is traced.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
+
+from tiphys.argo.names import kebab, template_name_problem
+from tiphys.dsl._location import definition_location, fail, user_location
+from tiphys.dsl.options import Retry, TemplateOptions
+from tiphys.dsl.loops import Loop, has_marker, loop_of
+from tiphys.dsl.params import InputSpec, inputs_of, literal_problem
+from tiphys.dsl.refs import (
+    Condition,
+    Depends,
+    DependsTerm,
+    ItemRef,
+    OutputField,
+    Ref,
+    TaskRef,
+)
+from tiphys.errors import Location
+
+if TYPE_CHECKING:
+    from typing import Self
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output parameter of a template (``outputs.parameters[]``).
+
+    Attributes:
+        name: Parameter name.
+        path: File the container writes the value to (``valueFrom.path``); ``None`` for outputs
+            of ``@dag``/``@steps`` templates.
+        type: Python type of the value (drives ``asInt``/``asFloat`` in conditions).
+        default: Value used when the file is missing or the node was skipped
+            (``valueFrom.default``).
+        description: ``description``.
+        global_name: Also publish as ``workflow.outputs.parameters.<global_name>``.
+    """
+
+    name: str
+    path: str | None = None
+    type: Any = str
+    default: str | None = None
+    description: str | None = None
+    global_name: str | None = None
+
+
+class Builder:
+    """A body being traced: collects the tasks its template calls create."""
+
+    kind: ClassVar[str]
+
+    def add(self, task: Task[Any]) -> None:
+        """Record a new task."""
+        raise NotImplementedError
+
+    def tasks(self) -> list[Task[Any]]:
+        """Every task, in creation order."""
+        raise NotImplementedError
+
+
+_TRACE: ContextVar[Builder | None] = ContextVar("tiphys_trace", default=None)
+
+
+def current_builder() -> Builder | None:
+    """Return the builder of the body being traced, or ``None`` outside a trace."""
+    return _TRACE.get()
+
+
+def set_builder(builder: Builder) -> Callable[[], None]:
+    """Make ``builder`` current; return a function that restores the previous one."""
+    token = _TRACE.set(builder)
+    return lambda: _TRACE.reset(token)
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Return `` Did you mean 'x'?`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+class Template(Generic[P, R_co]):
+    """A reusable Argo template made from a decorated function.
+
+    Call it inside a ``@dag`` or ``@steps`` body to add a task; ``.map()`` adds a looped task.
+    ``.fn`` is the undecorated function.
+
+    Attributes:
+        fn: The decorated function.
+        name: The Argo template name (``run_tests`` -> ``run-tests`` unless ``name=`` given).
+        options: Operational options (resources, retry, env...).
+        location: Where the function was defined.
+    """
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, fn: Callable[P, Any], *, name: str | None, options: TemplateOptions):
+        self.fn = fn
+        self.location = definition_location(fn)
+        self.name = name or kebab(getattr(fn, "__name__", "template"))
+        problem = template_name_problem(self.name)
+        if problem:
+            raise fail("C109", f"template name {problem}; pass name=...", self.location)
+        self.options = options
+        self.options.location = self.location
+        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} template {self.name!r}>"
+
+    @functools.cached_property
+    def inputs(self) -> list[InputSpec]:
+        """The template's input parameters, from the function's signature."""
+        return inputs_of(self.fn, self.name)
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Output]:
+        """Output parameters by name (kind-specific; none by default)."""
+        return {}
+
+    @property
+    def result_type(self) -> Any:
+        """Type of ``task.result`` (``None`` when unknown)."""
+        return None
+
+    @property
+    def result_parameter(self) -> str | None:
+        """Output parameter that also carries the result, used for aggregated loops."""
+        return None
+
+    def dependencies(self) -> list[Template[Any, Any]]:
+        """Templates this one calls (for ``@dag``/``@steps``), in order of first use."""
+        return []
+
+    # -- calling -------------------------------------------------------------------------
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Task[R_co]:
+        builder = current_builder()
+        if builder is None:
+            return self.call_outside(*args, **kwargs)  # type: ignore[no-any-return]
+        task: Task[R_co] = Task(self, builder.kind)
+        task.arguments = self.bind(args, kwargs)
+        builder.add(task)
+        return task
+
+    def call_outside(self, *args: Any, **kwargs: Any) -> Any:
+        """Called when the template is used outside a traced body: refuse with a hint."""
+        raise fail(
+            "C118",
+            f"template {self.name!r} was called outside a @dag or @steps body; call it inside "
+            f"one to add a task, or call {self.fn.__name__}.fn(...) to run the plain function",
+        )
+
+    def map(self, over: Any, **kwargs: Any) -> Task[list[R_co]]:
+        """Add a task that runs this template once per item (``withItems``/``withParam``/...).
+
+        Args:
+            over: What to loop over: a list or tuple of constants (``withItems``), a ref to a
+                JSON list such as ``t.result`` or a list parameter (``withParam``), a
+                ``range(...)`` or :class:`Sequence` (``withSequence``).
+            **kwargs: Arguments; a callable receives the loop item and returns the value,
+                e.g. ``x=lambda it: it["name"]``; other values are passed to every iteration.
+
+        Returns:
+            The task; its ``result`` and outputs are the aggregated JSON lists.
+
+        Raises:
+            CompileError: Used outside a traced body, bad ``over``, or bad arguments.
+        """
+        builder = current_builder()
+        if builder is None:
+            raise fail("C118", f"{self.name}.map(...) can only be used inside a @dag or @steps")
+        task: Task[list[R_co]] = Task(self, builder.kind)
+        task.loop = loop_of(over)
+        item = ItemRef()
+        item.owner = task
+        values = {k: (v(item) if callable(v) and not isinstance(v, Ref) else v) for k, v in kwargs.items()}
+        task.arguments = self.bind((), values)
+        builder.add(task)
+        return task
+
+    def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Match call arguments to inputs; check names, arity and constant types.
+
+        Args:
+            args: Positional arguments, in signature order.
+            kwargs: Keyword arguments by Python name.
+
+        Returns:
+            Argument values by Argo parameter name; inputs left to their defaults are absent.
+
+        Raises:
+            CompileError: Unknown, duplicate or missing arguments, or a constant of the wrong
+                type, located at the call.
+        """
+        specs = {s.py_name: s for s in self.inputs}
+        names = list(specs)
+        listing = ", ".join(names) or "none"
+        if len(args) > len(names):
+            raise fail(
+                "C101",
+                f"template {self.name!r} takes {len(names)} arguments (inputs: {listing}) but "
+                f"{len(args)} were given",
+            )
+        given: dict[str, Any] = dict(zip(names, args, strict=False))
+        for key, value in kwargs.items():
+            if key not in specs:
+                raise fail(
+                    "C101",
+                    f"task {self.name!r} passes argument {key!r}, but template {self.name!r} has "
+                    f"no such input (inputs: {listing}).{did_you_mean(key, names)}",
+                )
+            if key in given:
+                raise fail("C101", f"argument {key!r} of template {self.name!r} is given twice")
+            given[key] = value
+        missing = [n for n, s in specs.items() if s.required and n not in given]
+        if missing:
+            raise fail(
+                "C102",
+                f"task {self.name!r} does not pass required input(s) "
+                f"{', '.join(repr(m) for m in missing)} of template {self.name!r}",
+            )
+        out: dict[str, Any] = {}
+        for key, value in given.items():
+            spec = specs[key]
+            if not isinstance(value, Ref) and not has_marker(value):
+                problem = literal_problem(spec, value)
+                if problem:
+                    raise fail(
+                        "C103", f"argument {key!r} of template {self.name!r} {problem}"
+                    )
+            out[spec.name] = value
+        return out
+
+
+class Outputs:
+    """Attribute access to a task's output parameters: ``task.outputs.digest``."""
+
+    def __init__(self, task: Task[Any]) -> None:
+        self._task = task
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        outputs = self._task.template.outputs
+        if name not in outputs and name.replace("_", "-") in outputs:
+            name = name.replace("_", "-")
+        if name not in outputs:
+            known = ", ".join(outputs) or "none"
+            raise fail(
+                "C107",
+                f"template {self._task.template.name!r} has no output {name!r} (outputs: "
+                f"{known}).{did_you_mean(name, list(outputs))}",
+            )
+        spec = outputs[name]
+        type_ = list if self._task.loop else spec.type
+        return TaskRef(self._task, "parameter", name, type_)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._task.template.outputs)
+
+
+class Task(Generic[R_co]):
+    """One call of a template inside a ``@dag`` or ``@steps`` body.
+
+    Options are methods that return the task, so they chain:
+    ``deploy(tag=tag).after(tests).when(env == "prod").named("deploy-prod")``.
+
+    Attributes:
+        template: The template it runs.
+        arguments: Argument values by Argo parameter name.
+        location: Where the call was written.
+    """
+
+    def __init__(self, template: Template[Any, Any], context: str) -> None:
+        self.template = template
+        self.context = context  # "dag" or "steps": how references to it are spelled
+        self.arguments: dict[str, Any] = {}
+        self.location: Location = user_location()
+        self.name: str = template.name
+        self.explicit_name: Location | None = None
+        self.after_items: list[Task[Any] | Depends] = []
+        self.condition: Condition | str | None = None
+        self.loop: Loop | None = None
+        self.continue_on_: dict[str, bool] = {}
+        self.retry_: Retry | None = None
+
+    def __repr__(self) -> str:
+        return f"<task {self.name!r} of template {self.template.name!r}>"
+
+    def __bool__(self) -> bool:
+        raise fail(
+            "C115", f"task {self.name!r} has no truth value at compile time; use .when(...)"
+        )
+
+    # -- values ----------------------------------------------------------------------------
+    def _ref(self, field: OutputField, name: str, type_: Any) -> Any:
+        return TaskRef(self, field, name, type_)
+
+    @property
+    def result(self) -> R_co:
+        """The template's result (``outputs.result``): a script's returned value, stdout of a
+        container. Typed as the function's return type for type checkers; at compile time it is
+        a reference."""
+        type_ = list if self.loop else self.template.result_type
+        return self._ref("result", "result", type_)  # type: ignore[no-any-return]
+
+    @property
+    def outputs(self) -> Any:
+        """Output parameters: ``task.outputs.<name>`` (``outputs.parameters.<name>``)."""
+        return Outputs(self)
+
+    @property
+    def exit_code(self) -> Any:
+        """The main container's exit code (``outputs.exitCode``), an int."""
+        return self._ref("exitCode", "exitCode", int)
+
+    @property
+    def status(self) -> Any:
+        """The node phase as a string (``Succeeded``, ``Failed``...)."""
+        return self._ref("status", "status", str)
+
+    @property
+    def ip(self) -> Any:
+        """The pod IP (daemon templates)."""
+        return self._ref("ip", "ip", str)
+
+    # -- status terms for .after() -----------------------------------------------------
+    @property
+    def succeeded(self) -> Depends:
+        """``<task>.Succeeded`` for ``.after()``."""
+        return DependsTerm(self, "Succeeded")
+
+    @property
+    def failed(self) -> Depends:
+        """``<task>.Failed`` for ``.after()``."""
+        return DependsTerm(self, "Failed")
+
+    @property
+    def errored(self) -> Depends:
+        """``<task>.Errored`` for ``.after()``."""
+        return DependsTerm(self, "Errored")
+
+    @property
+    def skipped(self) -> Depends:
+        """``<task>.Skipped`` for ``.after()``."""
+        return DependsTerm(self, "Skipped")
+
+    @property
+    def omitted(self) -> Depends:
+        """``<task>.Omitted`` for ``.after()``."""
+        return DependsTerm(self, "Omitted")
+
+    @property
+    def daemoned(self) -> Depends:
+        """``<task>.Daemoned`` for ``.after()``."""
+        return DependsTerm(self, "Daemoned")
+
+    @property
+    def any_succeeded(self) -> Depends:
+        """``<task>.AnySucceeded`` (a looped task: at least one iteration succeeded)."""
+        return DependsTerm(self, "AnySucceeded")
+
+    @property
+    def all_failed(self) -> Depends:
+        """``<task>.AllFailed`` (a looped task: every iteration failed)."""
+        return DependsTerm(self, "AllFailed")
+
+    # -- options ------------------------------------------------------------------------------
+    def after(self, *items: Task[Any] | Depends) -> Self:
+        """Run after other tasks (``depends``).
+
+        Args:
+            *items: Tasks (Argo's bare name: Succeeded, Skipped or Daemoned) or status
+                expressions such as ``a.succeeded | b.failed``.
+
+        Returns:
+            This task.
+
+        Raises:
+            CompileError: An item is neither a task nor a status expression.
+        """
+        for item in items:
+            if not isinstance(item, Task | Depends):
+                raise fail(
+                    "C115",
+                    f".after() takes tasks or status expressions (t.succeeded | u.failed), "
+                    f"not {item!r}",
+                )
+            self.after_items.append(item)
+        return self
+
+    def when(self, condition: Condition | str | bool) -> Self:
+        """Run only if ``condition`` holds when the task is reached (``when``).
+
+        Args:
+            condition: Built from references (``tests.result == 0``, ``env == "prod"``,
+                combined with ``&``, ``|``, ``~``), compiled to a ``{{= ... }}`` expression;
+                or a raw Argo ``when`` string, used as is. References add dependencies.
+
+        Returns:
+            This task.
+
+        Raises:
+            CompileError: ``condition`` is a Python bool (a comparison that was evaluated in
+                Python) or something else.
+        """
+        if isinstance(condition, bool):
+            raise fail(
+                "C115",
+                f".when() of task {self.name!r} got a Python bool ({condition}): the comparison "
+                "was evaluated at compile time. Compare a reference (a parameter or a task "
+                "output) so that Argo evaluates it, or pass a raw Argo expression string",
+            )
+        if isinstance(condition, Depends):
+            raise fail("C115", "status expressions (t.succeeded...) go to .after(), not .when()")
+        if not isinstance(condition, Condition | str):
+            raise fail("C115", f".when() takes a condition or a string, not {condition!r}")
+        if self.condition is not None:
+            raise fail("C115", f"task {self.name!r} already has a .when(); combine with &")
+        self.condition = condition
+        return self
+
+    def named(self, name: str) -> Self:
+        """Give the task an explicit name (default: the template's name, then ``-2``, ...).
+
+        Raises:
+            CompileError: The name breaks Argo's task name rules.
+        """
+        problem = template_name_problem(name)
+        if problem:
+            raise fail("C109", f"task name {problem}")
+        self.name = name
+        self.explicit_name = user_location()
+        return self
+
+    def continue_on(self, *, failed: bool = True, error: bool = False) -> Self:
+        """Let the workflow go on when this task fails or errors (``continueOn``).
+
+        Args:
+            failed: Continue when the task ends ``Failed``.
+            error: Continue when the task ends ``Error``.
+
+        Returns:
+            This task.
+        """
+        self.continue_on_ = {k: v for k, v in (("failed", failed), ("error", error)) if v}
+        return self
+
+    def retry(self, limit: int | Retry, **options: Any) -> Self:
+        """Retry this task (a copy of its template with ``retryStrategy`` is emitted).
+
+        Args:
+            limit: Retries, or a full :class:`Retry`.
+            **options: Other :class:`Retry` fields when ``limit`` is an int.
+
+        Returns:
+            This task.
+        """
+        self.retry_ = limit if isinstance(limit, Retry) else Retry(limit, **options)
+        return self

@@ -1,0 +1,274 @@
+"""Workflow objects: ``Workflow``, ``WorkflowTemplate`` and ``ClusterWorkflowTemplate``.
+
+A workflow object names an entrypoint template and the workflow-level options; it collects
+every template reachable from its entrypoint (and its exit handler) when compiled. Compilation,
+output and validation live in :mod:`tiphys.compile` and :mod:`tiphys.validate`; the methods here
+import them when called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from tiphys.dsl._location import user_location
+from tiphys.dsl.options import (
+    TTL,
+    Duration,
+    PodGC,
+    Raw,
+    Retry,
+    Toleration,
+    Volume,
+    seconds,
+)
+from tiphys.dsl.template import Template
+from tiphys.errors import Diagnostic, Location
+
+
+@dataclass
+class WorkflowOptions:
+    """Workflow-level (``spec``) options; see :class:`Workflow` for their meaning."""
+
+    namespace: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    service_account: str | None = None
+    on_exit: Template[Any, Any] | None = None
+    templates: Sequence[Template[Any, Any]] = ()
+    ttl: Duration | TTL | None = None
+    pod_gc: str | PodGC | None = None
+    active_deadline: Duration | None = None
+    retry: Retry | int | None = None
+    parallelism: int | None = None
+    node_selector: Mapping[str, str] = field(default_factory=dict)
+    tolerations: Sequence[Toleration | Raw] = ()
+    affinity: Raw | None = None
+    pdb: int | Raw | None = None
+    priority_class: str | None = None
+    priority: int | None = None
+    security_context: Raw | None = None
+    pod_metadata: Raw | None = None
+    template_defaults: Mapping[str, Any] | None = None
+    volumes: Sequence[Volume] = ()
+    archive_logs: bool | None = None
+    patch: Raw | None = None
+
+
+class WorkflowBase:
+    """Common base of the workflow kinds.
+
+    Attributes:
+        name: ``metadata.name`` (``None`` to use ``generate_name``).
+        generate_name: ``metadata.generateName`` prefix.
+        entrypoint: The template run first (``spec.entrypoint``); its signature gives the
+            workflow's parameters (``spec.arguments.parameters``).
+        options: Workflow-level options.
+        location: Where the object was created.
+    """
+
+    kind: ClassVar[str] = "Workflow"
+    requires_entrypoint: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        entrypoint: Template[Any, Any] | None = None,
+        generate_name: str | None = None,
+        namespace: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        arguments: Mapping[str, Any] | None = None,
+        service_account: str | None = None,
+        on_exit: Template[Any, Any] | None = None,
+        templates: Sequence[Template[Any, Any]] = (),
+        ttl: Duration | TTL | None = None,
+        pod_gc: str | PodGC | None = None,
+        active_deadline: Duration | None = None,
+        retry: Retry | int | None = None,
+        parallelism: int | None = None,
+        node_selector: Mapping[str, str] | None = None,
+        tolerations: Sequence[Toleration | Raw] = (),
+        affinity: Raw | None = None,
+        pdb: int | Raw | None = None,
+        priority_class: str | None = None,
+        priority: int | None = None,
+        security_context: Raw | None = None,
+        pod_metadata: Raw | None = None,
+        template_defaults: Mapping[str, Any] | None = None,
+        volumes: Sequence[Volume] = (),
+        archive_logs: bool | None = None,
+        patch: Raw | None = None,
+    ) -> None:
+        """Create a workflow object.
+
+        Args:
+            name: ``metadata.name``. For a ``Workflow``, leave it out to get
+                ``generateName: <entrypoint>-`` (a fixed name conflicts on resubmit).
+            entrypoint: The template that runs first (``spec.entrypoint``).
+            generate_name: ``metadata.generateName`` prefix.
+            namespace: ``metadata.namespace``.
+            labels: ``metadata.labels``.
+            annotations: ``metadata.annotations``.
+            arguments: Values for the entrypoint's parameters, overriding its defaults
+                (``spec.arguments.parameters[].value``).
+            service_account: ``spec.serviceAccountName``.
+            on_exit: Exit handler template (``spec.onExit``), run whatever the outcome.
+            templates: Extra templates to include even if the entrypoint does not use them
+                (a library WorkflowTemplate).
+            ttl: Delete the finished workflow after this long (``ttlStrategy``): a duration
+                (``secondsAfterCompletion``) or :class:`TTL`.
+            pod_gc: ``podGC``: a strategy name (``"OnPodSuccess"``) or :class:`PodGC`.
+            active_deadline: Fail the workflow after this long (``activeDeadlineSeconds``).
+            retry: Default ``retryStrategy`` of every template.
+            parallelism: Max pods running at once (``spec.parallelism``).
+            node_selector: ``spec.nodeSelector``.
+            tolerations: ``spec.tolerations``.
+            affinity: ``spec.affinity`` (a Kubernetes Affinity dict).
+            pdb: ``spec.podDisruptionBudget``: ``minAvailable`` as an int, or a dict.
+            priority_class: ``spec.podPriorityClassName``.
+            priority: ``spec.priority`` (controller queue order).
+            security_context: ``spec.securityContext`` (a PodSecurityContext dict).
+            pod_metadata: ``spec.podMetadata`` (``{"labels": ..., "annotations": ...}``).
+            template_defaults: ``spec.templateDefaults``, as template options
+                (``{"timeout": "10m", "retry": 2}``).
+            volumes: Volumes declared even if no template mounts them.
+            archive_logs: ``spec.archiveLogs``.
+            patch: A raw dict merged into the emitted object last.
+
+        Raises:
+            CompileError: A bad duration.
+        """
+        self.name = name
+        self.generate_name = generate_name
+        self.entrypoint = entrypoint
+        self.location: Location = user_location()
+        self.options = WorkflowOptions(
+            namespace=namespace,
+            labels=dict(labels or {}),
+            annotations=dict(annotations or {}),
+            arguments=dict(arguments or {}),
+            service_account=service_account,
+            on_exit=on_exit,
+            templates=list(templates),
+            ttl=ttl,
+            pod_gc=pod_gc,
+            active_deadline=active_deadline,
+            retry=retry,
+            parallelism=parallelism,
+            node_selector=dict(node_selector or {}),
+            tolerations=list(tolerations),
+            affinity=affinity,
+            pdb=pdb,
+            priority_class=priority_class,
+            priority=priority,
+            security_context=security_context,
+            pod_metadata=pod_metadata,
+            template_defaults=template_defaults,
+            volumes=list(volumes),
+            archive_logs=archive_logs,
+            patch=patch,
+        )
+        for what in ("ttl", "active_deadline"):
+            value = getattr(self.options, what)
+            if value is not None and not isinstance(value, TTL):
+                seconds(value, what, self.location)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.name or self.generate_name or ''}>"
+
+    @property
+    def display_name(self) -> str:
+        """The name used in messages and file names."""
+        if self.name:
+            return self.name
+        if self.generate_name:
+            return self.generate_name.rstrip("-")
+        return self.entrypoint.name if self.entrypoint else self.kind.lower()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Compile to the manifest as a dict (deterministic key and template order).
+
+        Returns:
+            ``{"apiVersion": "argoproj.io/v1alpha1", "kind": ..., "metadata": ..., "spec": ...}``
+
+        Raises:
+            CompileError: Every semantic problem found (unknown arguments, cycles...), each
+                located at the user's line.
+        """
+        from tiphys.compile.manifest import compile_workflow
+
+        return compile_workflow(self)
+
+    def to_yaml(self) -> str:
+        """Compile to YAML (block style; strings YAML would misread are quoted).
+
+        Raises:
+            CompileError: As :meth:`to_dict`.
+        """
+        from tiphys.compile.yaml_out import to_yaml
+
+        return to_yaml(self.to_dict())
+
+    def to_json(self) -> str:
+        """Compile to JSON (2-space indented).
+
+        Raises:
+            CompileError: As :meth:`to_dict`.
+        """
+        from tiphys.compile.yaml_out import to_json
+
+        return to_json(self.to_dict())
+
+    def validate(self) -> list[Diagnostic]:
+        """Compile and check the manifest against Argo's schema and rules.
+
+        Returns:
+            Diagnostics (errors and warnings); empty when all is well.
+
+        Raises:
+            CompileError: As :meth:`to_dict`.
+        """
+        from tiphys.validate import validate_document
+
+        return validate_document(self.to_dict(), file=self.location.file)
+
+    def build(self) -> Any:
+        """Compile to Hera's typed model of this kind (Argo v4.0.5 models).
+
+        Returns:
+            A ``hera.workflows.models`` object (``Workflow``, ``WorkflowTemplate``...).
+
+        Raises:
+            CompileError: As :meth:`to_dict`.
+            pydantic.ValidationError: The manifest does not fit Hera's model.
+        """
+        from tiphys.compile.manifest import build_model
+
+        return build_model(self.to_dict())
+
+
+class Workflow(WorkflowBase):
+    """An Argo ``Workflow``: one run. See :class:`WorkflowBase` for the arguments."""
+
+    kind = "Workflow"
+
+
+class WorkflowTemplate(WorkflowBase):
+    """An Argo ``WorkflowTemplate``: a namespaced, reusable workflow definition.
+
+    ``entrypoint`` may be omitted for a library of templates (``templates=[...]``).
+    """
+
+    kind = "WorkflowTemplate"
+    requires_entrypoint = False
+
+
+class ClusterWorkflowTemplate(WorkflowBase):
+    """An Argo ``ClusterWorkflowTemplate``: a cluster-scoped WorkflowTemplate."""
+
+    kind = "ClusterWorkflowTemplate"
+    requires_entrypoint = False

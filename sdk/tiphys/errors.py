@@ -1,0 +1,98 @@
+"""Diagnostics and the exception hierarchy shared by every part of tiphys.
+
+A :class:`Diagnostic` is one finding (an error or a warning) with where it was found: a user's
+``file:line`` for problems in Python code, or a field path (``spec.templates[0].container``) for
+problems in a manifest, or both. Exceptions carry diagnostics so that the CLI can print them as
+``file:line: message`` lines without a traceback.
+
+This module imports nothing heavy and nothing else from tiphys: every layer may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something was written.
+
+    Attributes:
+        file: Path of the source file as the user gave it (``workflows/release.py``), or ``""``
+            when unknown (a manifest built in memory).
+        line: 1-based line number, or 0 when unknown.
+    """
+
+    file: str = ""
+    line: int = 0
+
+    def __str__(self) -> str:
+        if not self.file:
+            return "<unknown>"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a workflow.
+
+    Attributes:
+        code: Stable identifier of the check, e.g. ``"V101"`` (validation group ``V``).
+        message: One or more sentences: what is wrong and what to do.
+        severity: ``"error"`` (the manifest is rejected) or ``"warning"``.
+        location: The user's file and line, when known.
+        path: Field path inside the manifest (``spec.templates[2].dag.tasks[0].depends``), or
+            ``""`` when the problem is not tied to one field.
+    """
+
+    code: str
+    message: str
+    severity: Severity = "error"
+    location: Location = field(default_factory=Location)
+    path: str = ""
+
+    def format(self) -> str:
+        """Render as ``file:line: message`` (with the field path when there is one).
+
+        Returns:
+            One line (the message itself may contain newlines) ready for stderr.
+        """
+        where = str(self.location) if self.location.file else "<manifest>"
+        level = "" if self.severity == "error" else "warning: "
+        suffix = f" [{self.code}]"
+        at = f" (at {self.path})" if self.path else ""
+        return f"{where}: {level}{self.message}{at}{suffix}"
+
+
+class TiphysError(Exception):
+    """Base class of every error tiphys raises on purpose."""
+
+
+class CompileError(TiphysError):
+    """A workflow could not be compiled or validated.
+
+    Attributes:
+        diagnostics: The problems found, at least one of severity ``"error"``.
+    """
+
+    def __init__(self, diagnostics: Sequence[Diagnostic] | Diagnostic) -> None:
+        if isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Return the diagnostics of severity ``"error"``, in order.
+
+    Args:
+        diagnostics: Any diagnostics.
+
+    Returns:
+        A new list holding only the errors.
+    """
+    return [d for d in diagnostics if d.severity == "error"]
