@@ -135,7 +135,7 @@ def _check_cycles(deps: dict[int, list[Task[Any]]], tasks: list[Task[Any]]) -> N
                 if state.get(id(child)) == 1:
                     start = next(i for i, t in enumerate(path) if t is child)
                     cycle = " -> ".join(t.name for t in [*path[start:], child])
-                    raise fail("C105", f"dependency cycle: {cycle}", task.location)
+                    raise fail("C105", f"dependency cycle: {cycle}", child.location)
                 if id(child) not in state:
                     stack.append((child, 0))
             else:
@@ -255,4 +255,3 @@ def _graph_template(template: Template[Any, Any]) -> GraphTemplate[Any, Any]:
     if not isinstance(template, GraphTemplate):
         raise TypeError(f"{template!r} is not a @dag or @steps template")
     return template
-

@@ -161,7 +161,9 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
         retry = o.retry if isinstance(o.retry, Retry) else Retry(o.retry, location=where)
         spec["retryStrategy"] = retry.to_argo()
     if o.pdb is not None:
-        spec["podDisruptionBudget"] = {"minAvailable": o.pdb} if isinstance(o.pdb, int) else dict(o.pdb)
+        spec["podDisruptionBudget"] = (
+            {"minAvailable": o.pdb} if isinstance(o.pdb, int) else dict(o.pdb)
+        )
     if o.priority_class:
         spec["podPriorityClassName"] = o.priority_class
     if o.node_selector:
@@ -208,9 +210,7 @@ def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
     for root in roots:
         if root is not None:
             collector.visit(root)
-    templates = [
-        render_template(t, t.name, collector.name_for) for t in collector.order
-    ]
+    templates = [render_template(t, t.name, collector.name_for) for t in collector.order]
     templates += [
         render_template(t, name, collector.name_for, retry)
         for t, name, retry in collector.variant_order

@@ -92,9 +92,7 @@ class RefRenderer:
         template: Name of the template being rendered (for messages).
     """
 
-    def __init__(
-        self, scope: RefScope, tasks: dict[int, Task[Any]] | None, template: str
-    ) -> None:
+    def __init__(self, scope: RefScope, tasks: dict[int, Task[Any]] | None, template: str) -> None:
         self.scope = scope
         self.tasks = tasks or {}
         self.template = template
@@ -133,7 +131,9 @@ class RefRenderer:
                 return f"{base}.exitCode"
             if ref.field == "result":
                 param = task.template.result_parameter
-                if param is not None and (task.loop is not None or task.template.kind in ("dag", "steps")):
+                if param is not None and (
+                    task.loop is not None or task.template.kind in ("dag", "steps")
+                ):
                     return f"{base}.outputs.parameters.{param}"
                 return f"{base}.outputs.result"
             return f"{base}.outputs.parameters.{ref.name}"
@@ -223,7 +223,9 @@ class RefRenderer:
             right = self._operand(cond.right, cond.left, cond.location)
             return f"{left} {cond.op} {right}"
         if isinstance(cond, BoolOp):
-            return f"({self.condition_expr(cond.left)}) {cond.op} ({self.condition_expr(cond.right)})"
+            return (
+                f"({self.condition_expr(cond.left)}) {cond.op} ({self.condition_expr(cond.right)})"
+            )
         if isinstance(cond, Not):
             return f"!({self.condition_expr(cond.operand)})"
         raise TypeError(f"unknown condition {cond!r}")

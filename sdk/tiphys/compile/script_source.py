@@ -110,7 +110,9 @@ def _free_names(func_source: str, name: str) -> list[str]:
     return sorted(n for n in free if n not in _BUILTINS and n != name)
 
 
-def _class_sources(template: ScriptTemplate[Any, Any], names: list[str]) -> tuple[list[str], list[str]]:
+def _class_sources(
+    template: ScriptTemplate[Any, Any], names: list[str]
+) -> tuple[list[str], list[str]]:
     """Source of the structured return class when the body uses it; the remaining names."""
     annotation = template.return_annotation
     cls_name = getattr(annotation, "__name__", None)

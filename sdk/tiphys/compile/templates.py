@@ -80,7 +80,9 @@ def container_fields(options: TemplateOptions) -> dict[str, Any]:
         out["env"] = env_list(options.env, options.location)
     if options.resources is not None:
         resources = options.resources
-        out["resources"] = resources.to_argo() if isinstance(resources, Resources) else dict(resources)
+        out["resources"] = (
+            resources.to_argo() if isinstance(resources, Resources) else dict(resources)
+        )
     if options.volumes:
         out["volumeMounts"] = [v.mount_argo() for v in options.volumes]
     return out
@@ -156,7 +158,9 @@ def inputs_field(template: Template[Any, Any]) -> dict[str, Any]:
     return {"parameters": params} if params else {}
 
 
-def outputs_field(template: Template[Any, Any], valued: Mapping[str, str] | None = None) -> dict[str, Any]:
+def outputs_field(
+    template: Template[Any, Any], valued: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """``outputs.parameters``: ``valueFrom.path`` for containers/scripts, or
     ``valueFrom.parameter`` with the rendered values for ``@dag``/``@steps``."""
     params: list[dict[str, Any]] = []
@@ -282,4 +286,3 @@ def render_template(
     if template.options.patch:
         out = deep_merge(out, template.options.patch)
     return out
-

@@ -10,6 +10,8 @@ from typing import Any
 from tiphys.errors import CompileError, Diagnostic, Location
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+# Code Python generates (dataclass __init__, frozen importlib) is not the user's.
+_GENERATED = ("<string>", "<frozen")
 
 
 def _display_path(path: str) -> str:
@@ -30,7 +32,7 @@ def user_location() -> Location:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith("<frozen"):
+        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(_GENERATED):
             return Location(_display_path(filename), frame.f_lineno)
         frame = frame.f_back  # type: ignore[assignment]
     return Location()

@@ -103,7 +103,7 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
             default that does not match its type.
     """
     where = definition_location(fn)
-    hints = typing.get_type_hints(fn, include_extras=True)
+    hints = type_hints(fn, template)
     specs: list[InputSpec] = []
     for p in inspect.signature(fn).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -135,6 +135,32 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
                 raise fail("C103", f"template {template!r}: default of {p.name!r} {problem}", where)
         specs.append(spec)
     return specs
+
+
+def type_hints(obj: Any, template: str) -> dict[str, Any]:
+    """Resolve a function's (or class's) annotations, or raise a located error.
+
+    Args:
+        obj: The function or class.
+        template: Template name for the message.
+
+    Returns:
+        Annotations by name, ``Annotated`` extras kept.
+
+    Raises:
+        CompileError: An annotation names something that cannot be resolved (with
+            ``from __future__ import annotations``, names imported inside a function are not
+            visible): the message says to import it at module level.
+    """
+    try:
+        return typing.get_type_hints(obj, include_extras=True)
+    except NameError as exc:
+        raise fail(
+            "C114",
+            f"template {template!r}: an annotation cannot be resolved ({exc}); import the names "
+            "used in annotations at module level",
+            definition_location(obj) if callable(obj) else None,
+        ) from None
 
 
 def literal_problem(spec: InputSpec, value: Any) -> str | None:

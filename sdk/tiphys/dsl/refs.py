@@ -77,11 +77,11 @@ class Ref:
         description: Human-readable name used in error messages (``parameter 'tag'``).
     """
 
-    __slots__ = ("__weakref__", "_id", "description", "type")
+    __slots__ = ("__weakref__", "_id", "_what", "type")
 
     def __init__(self, type_: Any, description: str) -> None:
         self.type = type_
-        self.description = description
+        self._what = description
         self._id = next(_ids)
         scope = _SCOPE.get()
         if scope is not None:
@@ -92,6 +92,11 @@ class Ref:
     def marker(self) -> str:
         """The marker string that stands for this ref inside formatted text."""
         return f"{MARK_START}{self._id}{MARK_END}"
+
+    @property
+    def description(self) -> str:
+        """What the value is, for messages (``parameter 'tag' of template 'clone'``)."""
+        return self._what
 
     @property
     def ref_id(self) -> int:
@@ -220,10 +225,15 @@ class TaskRef(Ref):
 
     def __init__(self, source: Task[Any], field: OutputField, name: str, type_: Any) -> None:
         what = f"output {name!r}" if field == "parameter" else field
-        super().__init__(type_, f"{what} of task {source.template.name!r}")
+        super().__init__(type_, what)
         self.source = source
         self.field = field
         self.name = name
+
+    @property
+    def description(self) -> str:
+        """What the value is, with the task's final name."""
+        return f"{self._what} of task {self.source.name!r}"
 
     def task(self) -> Task[Any] | None:
         return self.source

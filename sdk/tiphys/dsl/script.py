@@ -19,7 +19,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, Unpack, overload
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import run_symbolic
 from tiphys.dsl.options import TemplateOptionsKw, template_options
-from tiphys.dsl.params import base_type
+from tiphys.dsl.params import base_type, type_hints
 from tiphys.dsl.template import Output, Template
 
 P = ParamSpec("P")
@@ -86,8 +86,7 @@ class ScriptTemplate(Template[P, R]):
         """The function's return annotation (``None`` when absent or ``-> None``)."""
         if self.language != "python":
             return None
-        hints = typing.get_type_hints(self.fn, include_extras=True)
-        value = hints.get("return")
+        value = type_hints(self.fn, self.name).get("return")
         return None if value is type(None) else value
 
     @functools.cached_property

@@ -90,8 +90,19 @@ def set_builder(builder: Builder) -> Callable[[], None]:
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """Return `` Did you mean 'x'?`` for the closest choice, or ``""``."""
+    """Return `` Did you mean 'x'?`` for the closest choice, or ``""``.
+
+    A close spelling wins; otherwise a choice of at least 3 characters that starts the word
+    (``enviroment`` -> ``env``) or that the word starts.
+    """
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        lowered = word.lower()
+        close = sorted(
+            (c for c in choices if len(c) >= 3 and (lowered.startswith(c.lower()) or c.lower().startswith(lowered))),
+            key=len,
+            reverse=True,
+        )
     return f" Did you mean {close[0]!r}?" if close else ""
 
 
