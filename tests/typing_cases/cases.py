@@ -1,4 +1,9 @@
-"""Type-checker cases: each ``reveal_type`` line states what mypy must infer (``# revealed:``)."""
+"""Type-checker cases: each ``reveal_type`` line states what mypy must infer (``# revealed:``).
+
+Expectations sit at the end of their line, so the formatter must leave the lines whole.
+"""
+# ruff: noqa: E501
+# fmt: off
 
 from __future__ import annotations
 

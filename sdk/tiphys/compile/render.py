@@ -35,7 +35,8 @@ from tiphys.dsl.template import Task
 from tiphys.errors import Location
 
 _MARK_RE = re.compile(re.escape(MARK_START) + r"(\d+)" + re.escape(MARK_END))
-_FIELD_PATH = {"exitCode": "exitCode", "status": "status", "ip": "ip"}
+# Task values that are not outputs: ``{{tasks.<name>.<field>}}``.
+_NODE_FIELDS = frozenset({"exitCode", "status", "ip", "startedAt", "finishedAt"})
 
 
 def split_markers(text: str, scope: RefScope, where: Location) -> Iterator[str | Ref]:
@@ -125,19 +126,21 @@ class RefRenderer:
         if isinstance(ref, TaskRef):
             task = ref.source
             base = f"{'tasks' if task.context == 'dag' else 'steps'}.{task.name}"
-            if ref.field in _FIELD_PATH:
-                return f"{base}.{_FIELD_PATH[ref.field]}"
-            if ref.field == "exitCode":
-                return f"{base}.exitCode"
+            if ref.field in _NODE_FIELDS:
+                return f"{base}.{ref.field}"
             if ref.field == "result":
-                param = task.template.result_parameter
-                if param is not None and (
-                    task.loop is not None or task.template.kind in ("dag", "steps")
-                ):
-                    return f"{base}.outputs.parameters.{param}"
-                return f"{base}.outputs.result"
+                return f"{base}.{self._result_path(task)}"
             return f"{base}.outputs.parameters.{ref.name}"
         raise TypeError(f"unknown reference {ref!r}")
+
+    @staticmethod
+    def _result_path(task: Task[Any]) -> str:
+        """``outputs.result``, or the result parameter for loops of ``str`` results (their
+        aggregate must be JSON) and for ``@dag``/``@steps`` (which have no ``result``)."""
+        param = task.template.result_parameter
+        if param is not None and (task.loop is not None or task.template.kind in ("dag", "steps")):
+            return f"outputs.parameters.{param}"
+        return "outputs.result"
 
     def text(self, value: Any, where: Location, sub: Callable[[Ref], str] | None = None) -> str:
         """Render an argument value as an Argo string.
