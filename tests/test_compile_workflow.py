@@ -257,3 +257,64 @@ def test_conflicting_volumes_are_an_error() -> None:
 def test_output_is_deterministic() -> None:
     first = Workflow("d", entrypoint=outer).to_yaml()
     assert all(Workflow("d", entrypoint=outer).to_yaml() == first for _ in range(3))
+
+
+def test_template_defaults_refuse_container_fields() -> None:
+    wf = Workflow("d", entrypoint=outer, template_defaults={"resources": Resources(cpu="1")})
+    with pytest.raises(CompileError) as info:
+        wf.to_dict()
+    assert info.value.diagnostics[0].message == (
+        "template_defaults cannot set resources: Argo merges templateDefaults into every "
+        "template, and a container field there would turn each template into a container. "
+        "Set it on the templates (or use patch=)"
+    )
+
+
+def test_tuple_default_for_a_list_input() -> None:
+    @container(image="a")
+    def cols(columns: list[str] = ("a", "b")) -> list[str]:  # type: ignore[assignment]
+        return [f"{columns}"]
+
+    params = Workflow("t", entrypoint=cols).to_dict()["spec"]["arguments"]["parameters"]
+    assert params == [{"name": "columns", "value": '["a","b"]'}]
+
+
+def test_a_bool_result_is_a_condition() -> None:
+    @script
+    def check() -> bool:
+        return True
+
+    @dag
+    def main() -> None:
+        c = check()
+        summarise(path="/").when(c.result)
+        summarise(path="/").when(~(c.result == True))  # noqa: E712
+
+    tasks = Workflow("b", entrypoint=main).to_dict()["spec"]["templates"][0]["dag"]["tasks"]
+    assert [t.get("when") for t in tasks] == [
+        None,
+        "{{=tasks.check.outputs.result == 'true'}}",
+        "{{=!(tasks.check.outputs.result == 'true')}}",
+    ]
+
+
+def test_a_non_bool_reference_is_not_a_condition() -> None:
+    @dag
+    def main(env: str) -> None:
+        summarise(path="/").when(env)  # type: ignore[arg-type]
+
+    with pytest.raises(CompileError) as info:
+        Workflow("b", entrypoint=main).to_dict()
+    assert info.value.diagnostics[0].message == (
+        ".when() got parameter 'env' of template 'main', which is not a bool; compare it: "
+        ".when(x == 'value')"
+    )
+
+
+def test_retry_on_the_only_call_emits_no_unused_template() -> None:
+    @dag
+    def main() -> None:
+        summarise(path="/").retry(2)
+
+    names = [t["name"] for t in Workflow("r", entrypoint=main).to_dict()["spec"]["templates"]]
+    assert names == ["main", "summarise-retry"]

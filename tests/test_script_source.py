@@ -206,3 +206,17 @@ def test_generated_source_is_compiled_into_the_manifest() -> None:
 def test_calling_a_script_outside_a_dag_runs_the_function() -> None:
     assert stats(["a"]) == {"count": 1, "label": "words: a"}
     assert stats.fn(["a", "b"])["count"] == 2
+
+
+@script
+def scoped(n: int) -> list[int]:
+    k = 2
+
+    def double(x: int) -> int:
+        return k * x
+
+    return [k * i for i in range(n)] + list(map(lambda i: double(i) + k, range(n)))
+
+
+def test_locals_used_in_comprehensions_lambdas_and_nested_functions(tmp_path: Path) -> None:
+    assert json.loads(run_script(scoped, tmp_path, n="2")) == [0, 2, 2, 4]

@@ -65,6 +65,17 @@ class _Collector:
         return self.variants[key]
 
 
+def _referenced(templates: list[dict[str, Any]], roots: set[str]) -> list[dict[str, Any]]:
+    """Drop templates only reached as the base of a ``.retry()`` copy (nothing runs them)."""
+    used = set(roots)
+    for template in templates:
+        for task in template.get("dag", {}).get("tasks", []):
+            used.add(task["template"])
+        for group in template.get("steps", []):
+            used.update(step["template"] for step in group)
+    return [t for t in templates if t["name"] in used]
+
+
 def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
     entry = wf.entrypoint
     if entry is None:
@@ -181,6 +192,15 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
     if o.archive_logs is not None:
         spec["archiveLogs"] = o.archive_logs
     if o.template_defaults:
+        for key in ("resources", "env", "volumes"):
+            if key in o.template_defaults:
+                raise fail(
+                    "C117",
+                    f"template_defaults cannot set {key}: Argo merges templateDefaults into every "
+                    "template, and a container field there would turn each template into a "
+                    "container. Set it on the templates (or use patch=)",
+                    where,
+                )
         spec["templateDefaults"] = common_fields(template_options(o.template_defaults, where))
     return spec
 
@@ -215,6 +235,7 @@ def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
         render_template(t, name, collector.name_for, retry)
         for t, name, retry in collector.variant_order
     ]
+    templates = _referenced(templates, {r.name for r in roots if r is not None})
     spec: dict[str, Any] = {}
     if wf.entrypoint is not None:
         spec["entrypoint"] = wf.entrypoint.name

@@ -100,7 +100,7 @@ def _free_names(func_source: str, name: str) -> list[str]:
 
     def walk(t: symtable.SymbolTable) -> None:
         for sym in t.get_symbols():
-            if (sym.is_global() or sym.is_free()) and sym.is_referenced():
+            if sym.is_global() and sym.is_referenced():
                 free.add(sym.get_name())
         for child in t.get_children():
             walk(child)
@@ -121,7 +121,12 @@ def _class_sources(
     try:
         cls_source = textwrap.dedent(inspect.getsource(annotation))
     except (OSError, TypeError):
-        return [], names
+        raise fail(
+            "C112",
+            f"@script {template.name!r} builds its return type {cls_name!r}, whose source cannot "
+            "be read (is its module still imported?); return a dict instead",
+            template.location,
+        ) from None
     header = "from dataclasses import dataclass, field\nfrom typing import NamedTuple, TypedDict\n"
     return [header + cls_source], [n for n in names if n != cls_name]
 

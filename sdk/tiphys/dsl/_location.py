@@ -39,7 +39,7 @@ def user_location() -> Location:
 
 
 def definition_location(fn: Callable[..., Any]) -> Location:
-    """Return where a function was defined (its ``def`` line, decorators excluded).
+    """Return where a function was defined: its first line (the first decorator's, if any).
 
     Args:
         fn: A plain Python function.

@@ -8,8 +8,6 @@ Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``Literal[...]`` (
 
 from __future__ import annotations
 
-import inspect
-import json
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +16,15 @@ from typing import Any, Literal
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import definition_location, fail
 
-MISSING: Any = inspect.Parameter.empty
+class _Missing:
+    """Type of :data:`MISSING`."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""The default of a required input."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,8 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
         CompileError: ``*args``/``**kwargs``, an unsupported annotation, a bad name, or a
             default that does not match its type.
     """
+    import inspect
+
     where = definition_location(fn)
     hints = type_hints(fn, template)
     specs: list[InputSpec] = []
@@ -128,9 +136,10 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
         problem = parameter_name_problem(name)
         if problem:
             raise fail("C109", f"template {template!r}: input name {problem}", where)
-        spec = InputSpec(p.name, name, annotation, p.default, meta.description, enum)
-        if p.default is not MISSING:
-            problem = literal_problem(spec, p.default)
+        default = MISSING if p.default is p.empty else p.default
+        spec = InputSpec(p.name, name, annotation, default, meta.description, enum)
+        if default is not MISSING:
+            problem = literal_problem(spec, default)
             if problem:
                 raise fail("C103", f"template {template!r}: default of {p.name!r} {problem}", where)
         specs.append(spec)
@@ -183,6 +192,8 @@ def literal_problem(spec: InputSpec, value: Any) -> str | None:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
     elif kind is str:
         ok = isinstance(value, str)
+    elif kind is list:
+        ok = isinstance(value, list | tuple)
     else:
         ok = isinstance(value, kind)
     if not ok:
@@ -218,5 +229,7 @@ def param_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list | tuple | dict):
+        import json
+
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     raise TypeError(f"{type(value).__name__} {value!r} cannot be an Argo parameter value")

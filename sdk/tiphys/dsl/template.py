@@ -7,7 +7,6 @@ state shared with the trace is one private context variable, set while a body is
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
@@ -95,6 +94,8 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     A close spelling wins; otherwise a choice of at least 3 characters that starts the word
     (``enviroment`` -> ``env``) or that the word starts.
     """
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not close:
         lowered = word.lower()
@@ -440,6 +441,14 @@ class Task(Generic[R_co]):
             )
         if isinstance(condition, Depends):
             raise fail("C115", "status expressions (t.succeeded...) go to .after(), not .when()")
+        if isinstance(condition, Ref):
+            if condition.type is not bool:
+                raise fail(
+                    "C115",
+                    f".when() got {condition.description}, which is not a bool; compare it: "
+                    ".when(x == 'value')",
+                )
+            condition = condition == True  # noqa: E712 - builds a Condition
         if not isinstance(condition, Condition | str):
             raise fail("C115", f".when() takes a condition or a string, not {condition!r}")
         if self.condition is not None:
