@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from schema_oracle import oracle_errors
 
+from schema_oracle import oracle_errors
 from tiphys import (
     TTL,
     CompileError,

@@ -56,7 +56,7 @@ def when_of(make_condition: Any) -> str:
         (lambda f, c, r, o: f.result == "heads", "{{=tasks.flip.outputs.result == 'heads'}}"),
         (lambda f, c, r, o: f.result != "a-b/c d", "{{=tasks.flip.outputs.result != 'a-b/c d'}}"),
         (
-            lambda f, c, r, o: f.result == "it's \"x\"\\",
+            lambda f, c, r, o: f.result == 'it\'s "x"\\',
             "{{=tasks.flip.outputs.result == 'it\\'s \"x\"\\\\'}}",
         ),
         (
@@ -69,7 +69,8 @@ def when_of(make_condition: Any) -> str:
         (lambda f, c, r, o: o.result == True, "{{=tasks.ok.outputs.result == 'true'}}"),  # noqa: E712
         (
             lambda f, c, r, o: (f.result == "heads") & (c.result == 0),
-            "{{=(tasks.flip.outputs.result == 'heads') && (asInt(tasks.code.outputs.result) == 0)}}",
+            "{{=(tasks.flip.outputs.result == 'heads') && "
+            "(asInt(tasks.code.outputs.result) == 0)}}",
         ),
         (
             lambda f, c, r, o: (f.result == "a") | ~(c.result > 1),
@@ -81,7 +82,10 @@ def when_of(make_condition: Any) -> str:
         ),
         (lambda f, c, r, o: f.status == "Succeeded", "{{=tasks.flip.status == 'Succeeded'}}"),
         (lambda f, c, r, o: c.exit_code != 0, "{{=asInt(tasks.code.exitCode) != 0}}"),
-        (lambda f, c, r, o: "{{tasks.flip.outputs.result}} == heads", "{{tasks.flip.outputs.result}} == heads"),
+        (
+            lambda f, c, r, o: "{{tasks.flip.outputs.result}} == heads",
+            "{{tasks.flip.outputs.result}} == heads",
+        ),
     ],
 )
 def test_when_rendering(condition: Any, expected: str) -> None:

@@ -79,7 +79,9 @@ def test_python_constants_become_argo_strings(value: Any, text: str) -> None:
 
 def test_typed_defaults_are_emitted_as_strings() -> None:
     @dag
-    def main(n: int = 3, ratio: float = 1e21, flag: bool = True, tags: list[str] | None = None) -> None:
+    def main(
+        n: int = 3, ratio: float = 1e21, flag: bool = True, tags: list[str] | None = None
+    ) -> None:
         echo(msg=f"{n} {ratio} {flag}")
 
     # list[str] | None is not a supported annotation: a clear error, not a guess

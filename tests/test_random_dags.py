@@ -7,8 +7,8 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from schema_oracle import oracle_errors
 
+from schema_oracle import oracle_errors
 from tiphys import Workflow, container, dag
 from tiphys.validate import validate_document
 

@@ -83,7 +83,7 @@ def test_inputs_arrive_typed_and_value_is_json(tmp_path: Path) -> None:
         flag="true",
         items='["a","b"]',
         cfg='{"k":1}',
-        s="it's \"quoted\" {{not substituted}}",
+        s='it\'s "quoted" {{not substituted}}',
     )
     assert json.loads(result) == {
         "n": 42,
@@ -91,7 +91,7 @@ def test_inputs_arrive_typed_and_value_is_json(tmp_path: Path) -> None:
         "flag": False,
         "items": ["b", "a"],
         "cfg": {"k": 1},
-        "s": "it's \"quoted\" {{not substituted}}",
+        "s": 'it\'s "quoted" {{not substituted}}',
         "types": ["int", "float", "bool", "list", "dict", "str"],
     }
 

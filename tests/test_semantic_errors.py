@@ -367,7 +367,10 @@ def test_unknown_template_option() -> None:
         def x() -> list[str]:
             return []
 
-    assert info.value.diagnostics[0].message == "unknown template option 'retires'. Did you mean 'retry'?"
+    assert (
+        info.value.diagnostics[0].message
+        == "unknown template option 'retires'. Did you mean 'retry'?"
+    )
 
 
 def test_bad_duration() -> None:

@@ -78,4 +78,3 @@ def member(base: str, name: str) -> str:
     if _IDENT_RE.match(name):
         return f"{base}.{name}"
     return f"{base}[{string_literal(name)}]"
-

@@ -168,7 +168,8 @@ class GraphTemplate(Template[P, R]):
                 refs = {s.py_name: InputRef(s.name, s.type, self.name) for s in self.inputs}
                 restore = set_builder(builder)
                 try:
-                    value = self.fn(**refs)
+                    body: Callable[..., Any] = self.fn
+                    value = body(**refs)
                 finally:
                     restore()
             groups = builder.groups if isinstance(builder, StepsBuilder) else []
@@ -304,4 +305,3 @@ def steps(
         A :class:`StepsTemplate`, or a decorator producing one.
     """
     return _graph_decorator(StepsTemplate, fn, name, options)  # type: ignore[no-any-return]
-

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import definition_location, fail
 
+
 class _Missing:
     """Type of :data:`MISSING`."""
 

@@ -113,7 +113,9 @@ class Ref:
 
     def __format__(self, spec: str) -> str:
         if spec:
-            raise fail("C111", f"{self.description} cannot be formatted with {spec!r}: {_RUNTIME_HINT}")
+            raise fail(
+                "C111", f"{self.description} cannot be formatted with {spec!r}: {_RUNTIME_HINT}"
+            )
         return self.marker
 
     def __add__(self, other: object) -> str:
@@ -247,7 +249,7 @@ class ItemRef(Ref):
         path: Keys below the item (``it["name"]`` -> ``["name"]``).
     """
 
-    __slots__ = ("owner", "path", "location")
+    __slots__ = ("location", "owner", "path")
 
     def __init__(self, path: tuple[str, ...] = ()) -> None:
         super().__init__(None, "the loop item")
@@ -423,4 +425,3 @@ class DependsNot(Depends):
 
     def tasks(self) -> list[Task[Any]]:
         return self.operand.tasks()
-

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
-from tiphys.dsl.options import Retry, TemplateOptions
 from tiphys.dsl.loops import Loop, has_marker, loop_of
+from tiphys.dsl.options import Retry, TemplateOptions
 from tiphys.dsl.params import InputSpec, inputs_of, literal_problem
 from tiphys.dsl.refs import (
     Condition,
@@ -100,7 +100,11 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     if not close:
         lowered = word.lower()
         close = sorted(
-            (c for c in choices if len(c) >= 3 and (lowered.startswith(c.lower()) or c.lower().startswith(lowered))),
+            (
+                c
+                for c in choices
+                if len(c) >= 3 and (lowered.startswith(c.lower()) or c.lower().startswith(lowered))
+            ),
             key=len,
             reverse=True,
         )
@@ -131,7 +135,7 @@ class Template(Generic[P, R_co]):
             raise fail("C109", f"template name {problem}; pass name=...", self.location)
         self.options = options
         self.options.location = self.location
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
 
     def __repr__(self) -> str:
         return f"<{self.kind} template {self.name!r}>"
@@ -201,7 +205,9 @@ class Template(Generic[P, R_co]):
         task.loop = loop_of(over)
         item = ItemRef()
         item.owner = task
-        values = {k: (v(item) if callable(v) and not isinstance(v, Ref) else v) for k, v in kwargs.items()}
+        values = {
+            k: (v(item) if callable(v) and not isinstance(v, Ref) else v) for k, v in kwargs.items()
+        }
         task.arguments = self.bind((), values)
         builder.add(task)
         return task
@@ -253,9 +259,7 @@ class Template(Generic[P, R_co]):
             if not isinstance(value, Ref) and not has_marker(value):
                 problem = literal_problem(spec, value)
                 if problem:
-                    raise fail(
-                        "C103", f"argument {key!r} of template {self.name!r} {problem}"
-                    )
+                    raise fail("C103", f"argument {key!r} of template {self.name!r} {problem}")
             out[spec.name] = value
         return out
 
@@ -316,9 +320,7 @@ class Task(Generic[R_co]):
         return f"<task {self.name!r} of template {self.template.name!r}>"
 
     def __bool__(self) -> bool:
-        raise fail(
-            "C115", f"task {self.name!r} has no truth value at compile time; use .when(...)"
-        )
+        raise fail("C115", f"task {self.name!r} has no truth value at compile time; use .when(...)")
 
     # -- values ----------------------------------------------------------------------------
     def _ref(self, field: OutputField, name: str, type_: Any) -> Any:

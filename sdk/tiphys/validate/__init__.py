@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from tiphys.argo.paths import locate
 from tiphys.errors import Diagnostic
-from tiphys.validate.paths import locate
 from tiphys.validate.schema import ARGO_KINDS, kind_error, validate_schema
 from tiphys.validate.semantic import check_semantics
 

@@ -1,0 +1,36 @@
+"""Shared pytest configuration for the tiphys tests."""
+
+# --- hypothesis profiles (CI tooling; keep this block at the top) --------------------------------
+# HYPOTHESIS_PROFILE=ci (set by .ci/run): derandomized, modest example count, no deadline, so CI
+# runs are repeatable and fit the time budget on 2 CPUs. Default "dev": random, more examples.
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=50,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", max_examples=100, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+# --- end of hypothesis profiles -----------------------------------------------------------------
+
+# --- Argo contract folder (validate / yaml_in tests) ---------------------------------------------
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from schema_oracle import shared_argo  # noqa: E402
+
+
+@pytest.fixture
+def shared_argo_dir() -> Path:
+    """``../shared/argo``; skips the test when absent (fails it under ``CI=true``)."""
+    return shared_argo()
+
+
+# --- end of Argo contract folder ------------------------------------------------------------------
