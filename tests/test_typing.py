@@ -26,8 +26,17 @@ def test_revealed_types_and_errors_match_expectations() -> None:
             kind, text = match.groups()
             expected[number] = f'Revealed type is "{text}"' if kind == "revealed" else text
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--show-error-codes",
-         "--hide-error-context", "--no-error-summary", str(CASES)],
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--show-error-codes",
+            "--hide-error-context",
+            "--no-error-summary",
+            str(CASES),
+        ],
         capture_output=True,
         text=True,
         cwd=ROOT,

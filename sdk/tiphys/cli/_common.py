@@ -1,0 +1,259 @@
+"""Options, exit codes and error handling shared by every ``tiphys`` command.
+
+Options used by several commands are defined once here as ``Annotated`` types, so that their
+flags, metavars and help text stay the same everywhere (like the ``argo`` CLI's shared flags).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
+
+import typer
+
+from tiphys.errors import CompileError, Diagnostic, TiphysError
+
+if TYPE_CHECKING:
+    from tiphys.compile.sources import Collection
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_SERVER",
+    "EXIT_TIMEOUT",
+    "EXIT_USAGE",
+    "ParameterOption",
+    "PathsArgument",
+    "cli_errors",
+    "echo_err",
+    "fail",
+    "load_sources",
+    "parse_parameters",
+    "report",
+]
+
+# Exit codes (DESIGN §6).
+EXIT_OK = 0
+"""Success."""
+EXIT_FAILED = 1
+"""The workflow failed or errored, or ``lint`` found errors."""
+EXIT_USAGE = 2
+"""Usage or input error: bad option, missing path, error in the user's code or manifest."""
+EXIT_SERVER = 3
+"""The Argo Server could not be reached or answered with an error."""
+EXIT_TIMEOUT = 4
+"""A wait timed out."""
+EXIT_INTERNAL = 70
+"""A bug in tiphys (``EX_SOFTWARE``); the traceback is shown with ``TIPHYS_DEBUG=1``."""
+
+DEBUG_ENV = "TIPHYS_DEBUG"
+
+PATHS_HELP = (
+    "Workflow sources: a .py file (its module-level Workflow, WorkflowTemplate, "
+    "ClusterWorkflowTemplate and CronWorkflow objects, tiphys or Hera), FILE.py:NAME for one of "
+    "them (variable or object name), a YAML file (every Argo document in it; other kinds are "
+    "skipped), a directory (searched recursively for *.py, *.yaml, *.yml), or - for YAML on "
+    "stdin."
+)
+
+PathsArgument = Annotated[
+    list[str],
+    typer.Argument(metavar="PATH", help=PATHS_HELP, show_default=False),
+]
+"""One or more workflow sources (see :func:`tiphys.compile.sources.collect`)."""
+
+ParameterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--parameter",
+        "-p",
+        metavar="NAME=VALUE",
+        show_default=False,
+        help=(
+            "Set a workflow parameter (repeatable; split on the first '='). On a Workflow it "
+            "sets spec.arguments.parameters[NAME].value; on a WorkflowTemplate or "
+            "ClusterWorkflowTemplate it gives the Workflow that submitting it would create "
+            "(spec.workflowTemplateRef + spec.arguments.parameters). The name must be a "
+            "parameter of the workflow or an input of its entrypoint."
+        ),
+    ),
+]
+"""Repeatable ``-p NAME=VALUE`` (see :func:`tiphys.compile.from_template.apply_parameters`)."""
+
+
+class TextOrJson(enum.StrEnum):
+    """Output format of commands that print a report: ``text`` for people, ``json`` for scripts."""
+
+    text = "text"
+    json = "json"
+
+
+def echo_err(message: str) -> None:
+    """Print one line to stderr.
+
+    Args:
+        message: The text, without a trailing newline.
+    """
+    typer.echo(message, err=True)
+
+
+def report(diagnostics: Sequence[Diagnostic]) -> None:
+    """Print diagnostics to stderr as ``file:line: message`` lines.
+
+    Args:
+        diagnostics: Errors and warnings, printed in order.
+    """
+    for diagnostic in diagnostics:
+        echo_err(diagnostic.format())
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print ``tiphys: error: MESSAGE`` to stderr and exit.
+
+    Args:
+        message: What went wrong and what to do.
+        code: The exit code (default 2, a usage or input error).
+
+    Raises:
+        typer.Exit: Always.
+    """
+    echo_err(f"tiphys: error: {message}")
+    raise typer.Exit(code)
+
+
+def parse_parameters(items: Sequence[str] | None) -> dict[str, str]:
+    """Parse ``-p NAME=VALUE`` options, as a usage error (exit 2) when malformed.
+
+    Args:
+        items: The raw option values, or ``None`` when none were given.
+
+    Returns:
+        ``{name: value}`` in the order given.
+
+    Raises:
+        typer.BadParameter: An item is not ``NAME=VALUE``.
+    """
+    from tiphys.compile.from_template import parse_parameter_args
+
+    try:
+        return parse_parameter_args(items or [])
+    except CompileError as exc:
+        raise typer.BadParameter(
+            "; ".join(d.message for d in exc.diagnostics), param_hint="'-p' / '--parameter'"
+        ) from None
+
+
+def load_sources(paths: Sequence[str], *, keep_going: bool = False) -> Collection:
+    """Collect the workflows named on the command line, reporting skipped documents.
+
+    Skipped documents (other kinds in a YAML file) are noted on stderr. When nothing is found,
+    the command stops with exit code 2.
+
+    Args:
+        paths: The ``PATH...`` arguments.
+        keep_going: Return loading problems in ``Collection.errors`` (for ``lint``) instead of
+            raising them.
+
+    Returns:
+        The collected sources.
+
+    Raises:
+        CompileError: A loading problem, unless ``keep_going``.
+        typer.Exit: No workflow was found in any path (exit code 2).
+    """
+    from tiphys.compile.sources import collect
+
+    collection = collect(paths, keep_going=keep_going)
+    for skipped in collection.skipped:
+        echo_err(skipped.format())
+    if not collection and not collection.errors:
+        fail(f"no workflows found in {', '.join(paths)}")
+    return collection
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn errors into messages and exit codes instead of tracebacks.
+
+    * :class:`~tiphys.errors.CompileError`: its diagnostics, one ``file:line: message`` line
+      each, exit code 2;
+    * any other :class:`~tiphys.errors.TiphysError`: ``tiphys: error: ...``, exit code 2;
+    * anything else is a bug in tiphys: a one-line message asking for a report, exit code 70;
+      with ``TIPHYS_DEBUG=1`` the exception propagates with its traceback.
+
+    Args:
+        fn: A command function (its signature is kept for typer).
+
+    Returns:
+        The wrapped function.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except CompileError as exc:
+            report(exc.diagnostics)
+            raise typer.Exit(EXIT_USAGE) from None
+        except TiphysError as exc:
+            fail(str(exc))
+        except Exception as exc:
+            if _is_cli_control(exc) or os.environ.get(DEBUG_ENV) == "1":
+                raise
+            internal_error(exc)
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper
+
+
+def _is_cli_control(exc: BaseException) -> bool:
+    """Whether ``exc`` is typer's/click's own (``Exit``, ``Abort``, usage errors).
+
+    Typer 0.12-0.2x re-exports click's exceptions; newer releases vendor click as
+    ``typer._click``; both are recognised by module.
+    """
+    return type(exc).__module__.split(".")[0] in ("typer", "click")
+
+
+def internal_error(exc: BaseException) -> None:
+    """Print the one-line message for an unexpected exception (a tiphys bug).
+
+    Args:
+        exc: The exception.
+    """
+    text = str(exc)
+    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    echo_err(
+        f"tiphys: internal error: {what}. This is a bug in tiphys; please report it with the "
+        f"command you ran (set {DEBUG_ENV}=1 to see the traceback)."
+    )
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from tiphys.cli.app import PROG_NAME, version
+
+        typer.echo(f"{PROG_NAME} {version()}")
+        raise typer.Exit()
+
+
+def root_callback(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            is_eager=True,
+            callback=_version_callback,
+            help="Print 'tiphys VERSION' and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Write Argo Workflows as Python; compile, check, submit and follow them."""

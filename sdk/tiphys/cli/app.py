@@ -1,0 +1,115 @@
+"""The ``tiphys`` command: entry point and the registry of commands.
+
+This module imports only the standard library at module level: ``tiphys --version`` answers
+from :func:`main` without importing typer, and :func:`create_app` builds the typer application
+(importing each command module) only when a command runs.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import typer
+
+__all__ = ["create_app", "main", "version"]
+
+PROG_NAME = "tiphys"
+_EXIT_INTERNAL = 70  # same as tiphys.cli._common.EXIT_INTERNAL (not imported: it imports typer)
+_VERSION_FLAGS = ("--version", "-V")
+
+
+def version() -> str:
+    """The installed version of tiphys.
+
+    Returns:
+        ``tiphys.__version__`` when the package defines it, else the version recorded in the
+        installed distribution's metadata, else ``"unknown"``.
+    """
+    import tiphys
+
+    value = getattr(tiphys, "__version__", None)
+    if isinstance(value, str):
+        return value
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as distribution_version
+
+    try:
+        return distribution_version("tiphys")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@functools.cache
+def create_app() -> typer.Typer:
+    """Build the typer application with every command registered.
+
+    Returns:
+        The application (built once per process), e.g. for ``typer.testing.CliRunner``.
+    """
+    import typer
+
+    from tiphys.cli import compile_cmd, lint_cmd
+    from tiphys.cli._common import root_callback
+
+    app = typer.Typer(
+        name=PROG_NAME,
+        help=(
+            "Write Argo Workflows as Python; compile, check, submit and follow them.\n\n"
+            "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
+            "workflow), YAML files, directories and - (stdin).\n\n"
+            "Exit codes: 0 success; 1 the workflow failed or lint found errors; 2 usage or "
+            "input error; 3 server or network error; 4 a wait timed out."
+        ),
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    )
+
+    app.callback()(root_callback)
+    app.command("compile", no_args_is_help=True)(compile_cmd.compile_command)
+    app.command("lint", no_args_is_help=True)(lint_cmd.lint_command)
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``tiphys`` command line (the console-script entry point).
+
+    Args:
+        argv: The arguments after the program name; ``sys.argv[1:]`` by default.
+
+    Returns:
+        The exit code: 0 success, 1 failed workflow or lint errors, 2 usage or input error,
+        3 server or network error, 4 timeout, 70 a bug in tiphys (set ``TIPHYS_DEBUG=1`` to
+        get the traceback instead).
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in _VERSION_FLAGS:
+        sys.stdout.write(f"{PROG_NAME} {version()}\n")
+        return 0
+    try:
+        create_app()(args=args, prog_name=PROG_NAME)
+    except SystemExit as exc:
+        return _exit_code(exc.code)
+    except Exception as exc:
+        if os.environ.get("TIPHYS_DEBUG") == "1":
+            raise
+        from tiphys.cli._common import internal_error
+
+        internal_error(exc)
+        return _EXIT_INTERNAL
+    return 0
+
+
+def _exit_code(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    sys.stderr.write(f"{code}\n")
+    return 1

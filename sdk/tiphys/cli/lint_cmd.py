@@ -1,0 +1,115 @@
+"""``tiphys lint``: check workflow sources and report every problem."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from tiphys.cli._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    PathsArgument,
+    TextOrJson,
+    cli_errors,
+    load_sources,
+    report,
+)
+from tiphys.errors import CompileError, Diagnostic
+
+__all__ = ["lint_command", "summary"]
+
+
+@cli_errors
+def lint_command(
+    paths: PathsArgument,
+    output: Annotated[
+        TextOrJson,
+        typer.Option(
+            "--output",
+            "-o",
+            help=(
+                "text: one FILE:LINE: MESSAGE line per problem, then a summary. json: a list "
+                "of {file, line, path, code, severity, message} objects (path is the manifest "
+                "field, e.g. spec.templates[0].container)."
+            ),
+        ),
+    ] = TextOrJson.text,
+) -> None:
+    """Check workflows and report every problem.
+
+    Each workflow in PATH... is compiled (tiphys and Hera objects) or read (YAML), then checked
+    against the Argo v4.1 schema and its rules. A file that cannot be loaded (invalid YAML, an
+    exception while importing a .py file) is reported like any other error.
+
+    Exit code: 0 when there is no error (warnings allowed), 1 when there is an error, 2 when a
+    PATH does not exist or no workflow was found.
+
+    \b
+    Examples:
+      tiphys lint workflows/ templates/
+      tiphys lint -o json workflows/release.py
+    """
+    from tiphys.compile.sources import USAGE_CODES
+    from tiphys.validate import validate_document
+
+    collection = load_sources(paths, keep_going=True)
+    usage = [d for d in collection.errors if d.code in USAGE_CODES]
+    if usage:
+        report(usage)
+        raise typer.Exit(EXIT_USAGE)
+
+    diagnostics: list[Diagnostic] = list(collection.errors)
+    for source in collection:
+        try:
+            doc, line_of = source.manifest()
+        except CompileError as exc:
+            diagnostics.extend(exc.diagnostics)
+            continue
+        diagnostics.extend(validate_document(doc, file=source.file, line_of=line_of))
+
+    if output is TextOrJson.json:
+        typer.echo(json.dumps([_as_json(d) for d in diagnostics], indent=2, ensure_ascii=False))
+    else:
+        for diagnostic in diagnostics:
+            typer.echo(diagnostic.format())
+        typer.echo(summary(diagnostics))
+    has_errors = any(d.severity == "error" for d in diagnostics)
+    raise typer.Exit(EXIT_FAILED if has_errors else EXIT_OK)
+
+
+def _as_json(diagnostic: Diagnostic) -> dict[str, object]:
+    return {
+        "file": diagnostic.location.file,
+        "line": diagnostic.location.line,
+        "path": diagnostic.path,
+        "code": diagnostic.code,
+        "severity": diagnostic.severity,
+        "message": diagnostic.message,
+    }
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def summary(diagnostics: list[Diagnostic]) -> str:
+    """The closing line of ``tiphys lint`` text output.
+
+    Args:
+        diagnostics: Everything that was reported.
+
+    Returns:
+        ``✔ no problems found``, or ``✖ N errors, M warnings in K files`` where K counts the
+        files with at least one problem.
+    """
+    if not diagnostics:
+        return "✔ no problems found"
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    files = len({d.location.file for d in diagnostics})
+    return (
+        f"✖ {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
+    )
