@@ -34,7 +34,7 @@ def outputs_from(outputs: OutputsArg, template: str) -> dict[str, Output]:
     return {o.name: o for o in outputs}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class SymbolicRun:
     """What a body returned when run with symbolic parameters, and the refs it created."""
 

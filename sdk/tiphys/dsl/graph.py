@@ -92,7 +92,7 @@ def parallel() -> Iterator[None]:
         yield
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Graph:
     """The result of tracing a ``@dag``/``@steps`` body.
 

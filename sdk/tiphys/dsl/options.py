@@ -335,7 +335,7 @@ EnvValue = str | int | float | bool | Secret | ConfigMap
 Raw = Mapping[str, Any]
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class TemplateOptions:
     """Fields every template kind accepts (Argo ``Template`` fields and container settings).
 

@@ -16,7 +16,6 @@ import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from tiphys.dsl._location import fail, user_location
@@ -287,6 +286,7 @@ class Condition:
     ``if ref == x:``, chained comparisons and ``and``/``or``.
     """
 
+    __slots__ = ()
     location: Location
 
     def __and__(self, other: Condition) -> Condition:
@@ -312,14 +312,14 @@ def _as_condition(value: object) -> Condition:
     raise fail("C115", f"cannot combine a condition with {value!r}; {_COND_HINT}")
 
 
-@dataclass(eq=False)
 class Compare(Condition):
     """``left <op> right`` where at least one side is a ref."""
 
-    op: str
-    left: Any
-    right: Any
-    location: Location = field(default_factory=user_location)
+    __slots__ = ("left", "location", "op", "right")
+
+    def __init__(self, op: str, left: Any, right: Any) -> None:
+        self.op, self.left, self.right = op, left, right
+        self.location = user_location()
 
     def refs(self) -> list[Ref]:
         out = [v for v in (self.left, self.right) if isinstance(v, Ref)]
@@ -328,25 +328,27 @@ class Compare(Condition):
         return out
 
 
-@dataclass(eq=False)
 class BoolOp(Condition):
     """``left && right`` or ``left || right``."""
 
-    op: str
-    left: Condition
-    right: Condition
-    location: Location = field(default_factory=user_location)
+    __slots__ = ("left", "location", "op", "right")
+
+    def __init__(self, op: str, left: Condition, right: Condition) -> None:
+        self.op, self.left, self.right = op, left, right
+        self.location = user_location()
 
     def refs(self) -> list[Ref]:
         return self.left.refs() + self.right.refs()
 
 
-@dataclass(eq=False)
 class Not(Condition):
     """``!operand``."""
 
-    operand: Condition
-    location: Location = field(default_factory=user_location)
+    __slots__ = ("location", "operand")
+
+    def __init__(self, operand: Condition) -> None:
+        self.operand = operand
+        self.location = user_location()
 
     def refs(self) -> list[Ref]:
         return self.operand.refs()
@@ -366,6 +368,8 @@ class Depends:
     Build with a task's status properties (``t.succeeded``, ``t.failed``...) and ``|``, ``&``,
     ``~``; pass to ``.after()``.
     """
+
+    __slots__ = ()
 
     def __or__(self, other: Depends) -> Depends:
         return DependsOp("||", self, _as_depends(other))
@@ -394,34 +398,37 @@ def _as_depends(value: object) -> Depends:
     raise fail("C115", f"cannot combine a status expression with {value!r}")
 
 
-@dataclass(eq=False)
 class DependsTerm(Depends):
     """One task's status; ``status=None`` is Argo's bare name (Succeeded, Skipped or Daemoned)."""
 
-    source: Task[Any]
-    status: DependsStatus | None
+    __slots__ = ("source", "status")
+
+    def __init__(self, source: Task[Any], status: DependsStatus | None) -> None:
+        self.source, self.status = source, status
 
     def tasks(self) -> list[Task[Any]]:
         return [self.source]
 
 
-@dataclass(eq=False)
 class DependsOp(Depends):
     """``left || right`` or ``left && right``."""
 
-    op: str
-    left: Depends
-    right: Depends
+    __slots__ = ("left", "op", "right")
+
+    def __init__(self, op: str, left: Depends, right: Depends) -> None:
+        self.op, self.left, self.right = op, left, right
 
     def tasks(self) -> list[Task[Any]]:
         return self.left.tasks() + self.right.tasks()
 
 
-@dataclass(eq=False)
 class DependsNot(Depends):
     """``!operand``."""
 
-    operand: Depends
+    __slots__ = ("operand",)
+
+    def __init__(self, operand: Depends) -> None:
+        self.operand = operand
 
     def tasks(self) -> list[Task[Any]]:
         return self.operand.tasks()

@@ -27,7 +27,7 @@ from tiphys.dsl.template import Template
 from tiphys.errors import Diagnostic, Location
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class WorkflowOptions:
     """Workflow-level (``spec``) options; see :class:`Workflow` for their meaning."""
 
