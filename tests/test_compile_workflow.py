@@ -318,3 +318,12 @@ def test_retry_on_the_only_call_emits_no_unused_template() -> None:
 
     names = [t["name"] for t in Workflow("r", entrypoint=main).to_dict()["spec"]["templates"]]
     assert names == ["main", "summarise-retry"]
+
+
+def test_build_returns_heras_typed_model() -> None:
+    from hera.workflows.models import WorkflowTemplate as HeraWorkflowTemplate
+
+    tmpl = WorkflowTemplate("p", entrypoint=pipeline)
+    model = tmpl.build()
+    assert isinstance(model, HeraWorkflowTemplate)
+    assert model.model_dump(by_alias=True, exclude_none=True) == tmpl.to_dict()
