@@ -96,3 +96,48 @@ def errors_only(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
         A new list holding only the errors.
     """
     return [d for d in diagnostics if d.severity == "error"]
+
+
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice the user most likely meant by ``word``, if any.
+
+    A close spelling (``difflib`` ratio >= 0.6, ignoring case) wins; otherwise a choice that is
+    a prefix of ``word`` or that ``word`` is a prefix of (``enviroment`` -> ``env``), the
+    longest first.
+
+    Args:
+        word: What the user wrote.
+        choices: The valid names.
+
+    Returns:
+        One of ``choices``, or ``None``.
+    """
+    import difflib
+
+    folded = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
+    if close:
+        return folded[close[0]]
+    lowered = word.lower()
+    prefixed = [
+        c
+        for c in choices
+        if len(c) >= 2
+        and len(lowered) >= 2
+        and (lowered.startswith(c.lower()) or c.lower().startswith(lowered))
+    ]
+    return max(prefixed, key=len) if prefixed else None
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """Return `` Did you mean 'x'?`` naming :func:`closest`'s choice, or ``""``.
+
+    Args:
+        word: What the user wrote.
+        choices: The valid names.
+
+    Returns:
+        The phrase to append to a message that ends with a full stop.
+    """
+    close = closest(word, choices)
+    return f" Did you mean {close!r}?" if close else ""

@@ -14,11 +14,10 @@ minus) and ``RESULT`` one of :data:`TASK_RESULTS`. A bare ``A`` means
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 
-from tiphys.errors import TiphysError
+from tiphys.errors import TiphysError, closest
 
 TASK_RESULTS: tuple[str, ...] = (
     "Succeeded",
@@ -79,8 +78,8 @@ def _tokenize(expression: str) -> list[_Token]:
         if match.group("name"):
             result = match.group("result")
             if result is not None and result not in TASK_RESULTS:
-                close = difflib.get_close_matches(result, TASK_RESULTS, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                close = closest(result, TASK_RESULTS)
+                hint = f"; did you mean {close!r}?" if close else ""
                 raise DependsSyntaxError(
                     expression,
                     match.start("result") + 1,

@@ -18,15 +18,13 @@ or an input of its entrypoint template, and every required parameter must get a 
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tiphys.errors import CompileError, Diagnostic, Location
+from tiphys.errors import CompileError, Diagnostic, Location, closest
 
 __all__ = [
     "apply_parameters",
-    "closest",
     "parse_parameter_args",
     "set_workflow_parameters",
     "workflow_from_template",
@@ -345,35 +343,6 @@ def _check(
         )
     if problems:
         raise CompileError(problems)
-
-
-def closest(word: str, choices: Sequence[str]) -> str | None:
-    """The choice the user most likely meant by ``word``, if any.
-
-    A close spelling (``difflib`` ratio >= 0.6, ignoring case) wins; otherwise a choice that is
-    a prefix of ``word`` or that ``word`` is a prefix of (``enviroment`` -> ``env``), the
-    longest first.
-
-    Args:
-        word: What the user wrote.
-        choices: The valid names.
-
-    Returns:
-        One of ``choices``, or ``None``.
-    """
-    folded = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
-    if close:
-        return folded[close[0]]
-    lowered = word.lower()
-    prefixed = [
-        c
-        for c in choices
-        if len(c) >= 2
-        and len(lowered) >= 2
-        and (lowered.startswith(c.lower()) or c.lower().startswith(lowered))
-    ]
-    return max(prefixed, key=len) if prefixed else None
 
 
 def _diag(code: str, message: str, file: str, line_of: LineOf | None, path: str) -> Diagnostic:

@@ -15,9 +15,9 @@ from tiphys.compile.templates import common_fields, deep_merge, render_template
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import TTL, PodGC, Retry, Toleration, Volume, seconds, template_options
 from tiphys.dsl.params import literal_problem, param_value
-from tiphys.dsl.template import Task, Template, did_you_mean
+from tiphys.dsl.template import Task, Template
 from tiphys.dsl.workflow import WorkflowBase
-from tiphys.errors import Location
+from tiphys.errors import Location, did_you_mean
 
 API_VERSION = "argoproj.io/v1alpha1"
 

@@ -37,8 +37,7 @@ from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
-from tiphys.compile.from_template import closest
-from tiphys.errors import CompileError, Diagnostic, Location
+from tiphys.errors import CompileError, Diagnostic, Location, closest
 
 __all__ = [
     "ARGO_KINDS",

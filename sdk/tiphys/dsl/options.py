@@ -15,7 +15,7 @@ from typing import Any, Literal, TypedDict
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
 from tiphys.dsl._location import fail, user_location
-from tiphys.errors import Location
+from tiphys.errors import Location, did_you_mean
 
 Duration = int | float | str
 RetryPolicy = Literal["Always", "OnFailure", "OnError", "OnTransientError"]
@@ -434,10 +434,7 @@ def template_options(options: Mapping[str, Any], location: Location) -> Template
     known = TemplateOptionsKw.__annotations__
     for key in options:
         if key not in known:
-            import difflib
-
-            close = difflib.get_close_matches(key, list(known), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(key, list(known))
             raise fail("C117", f"unknown template option {key!r}.{hint}", location)
     return TemplateOptions(**options, location=location)
 

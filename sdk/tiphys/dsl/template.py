@@ -27,7 +27,7 @@ from tiphys.dsl.refs import (
     Ref,
     TaskRef,
 )
-from tiphys.errors import Location
+from tiphys.errors import Location, did_you_mean
 
 if TYPE_CHECKING:
     from typing import Self
@@ -86,29 +86,6 @@ def set_builder(builder: Builder) -> Callable[[], None]:
     """Make ``builder`` current; return a function that restores the previous one."""
     token = _TRACE.set(builder)
     return lambda: _TRACE.reset(token)
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """Return `` Did you mean 'x'?`` for the closest choice, or ``""``.
-
-    A close spelling wins; otherwise a choice of at least 3 characters that starts the word
-    (``enviroment`` -> ``env``) or that the word starts.
-    """
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if not close:
-        lowered = word.lower()
-        close = sorted(
-            (
-                c
-                for c in choices
-                if len(c) >= 3 and (lowered.startswith(c.lower()) or c.lower().startswith(lowered))
-            ),
-            key=len,
-            reverse=True,
-        )
-    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 class Template(Generic[P, R_co]):

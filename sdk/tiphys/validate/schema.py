@@ -21,7 +21,6 @@ data.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -34,7 +33,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, Literal
 
 from tiphys.argo.paths import join, locate, parse_path
-from tiphys.errors import Diagnostic, Severity
+from tiphys.errors import Diagnostic, Severity, closest
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -367,8 +366,7 @@ def _suggest(key: str, names: Sequence[str]) -> str | None:
     exact = folded.get(key.lower().replace("_", "").replace("-", ""))
     if exact is not None:
         return exact
-    close = difflib.get_close_matches(key.lower(), list(folded), n=1, cutoff=0.6)
-    return folded[close[0]] if close else None
+    return closest(key, names)
 
 
 # --------------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ V115    task name starting with a digit in a DAG that uses ``depends``/``depende
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,7 +48,7 @@ from tiphys.argo.names import (
     template_name_problem,
 )
 from tiphys.argo.paths import join, locate
-from tiphys.errors import Diagnostic, Severity
+from tiphys.errors import Diagnostic, Severity, closest
 from tiphys.validate.schema import kind_error
 
 __all__ = ["check_semantics"]
@@ -90,9 +89,9 @@ def _indexed(value: object, path: str) -> list[tuple[Mapping[str, Any], str]]:
 def _hint(name: str, choices: Iterable[str], noun: str) -> str:
     """``. Did you mean 'x'?`` for a close choice, else `` (<noun>: a, b)``."""
     options = sorted(set(choices))
-    close = difflib.get_close_matches(name, options, n=1)
+    close = closest(name, options)
     if close:
-        return f". Did you mean '{close[0]}'?"
+        return f". Did you mean '{close}'?"
     return f" ({noun}: {', '.join(options)})" if options else f" (there are no {noun})"
 
 
