@@ -548,3 +548,34 @@ def test_depends_syntax_errors(expression: str, column: int, reason: str) -> Non
         str(caught.value)
         == f"invalid depends expression {expression!r} at column {column}: {reason}"
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Arguments without a value.
+
+
+@pytest.mark.parametrize(
+    ("kind", "severity", "advice"),
+    [
+        ("Workflow", "warning", "give it with -p tag=... when submitting, or set a value"),
+        ("CronWorkflow", "error", "a CronWorkflow is submitted by its schedule: set a value"),
+    ],
+)
+def test_argument_without_value(kind: str, severity: str, advice: str) -> None:
+    args = {"parameters": [{"name": "tag"}, {"name": "env", "value": "prod"}]}
+    doc = manifest(kind, arguments=args)
+    path = "spec.workflowSpec" if kind == "CronWorkflow" else "spec"
+    assert [(d.code, d.severity, d.path, d.message) for d in check_semantics(doc)] == [
+        (
+            "V116",
+            severity,
+            f"{path}.arguments.parameters[0]",
+            f"argument 'tag' has no value, and Argo refuses to run the {kind} without one: "
+            + advice,
+        )
+    ]
+
+
+def test_templates_may_leave_argument_values_to_the_submitter() -> None:
+    args = {"parameters": [{"name": "tag"}]}
+    assert check_semantics(manifest("WorkflowTemplate", arguments=args)) == []

@@ -25,6 +25,8 @@ V112    ``spec.templates`` next to ``workflowTemplateRef``
 V113    a hook other than ``exit`` without ``expression``
 V114    ``container``/``script`` template without ``image`` (and no ``templateDefaults`` image)
 V115    task name starting with a digit in a DAG that uses ``depends``/``dependencies``
+V116    a Workflow argument without ``value``/``valueFrom`` (a warning: ``-p`` can give it at
+        submit time) or a CronWorkflow one (an error: nobody can)
 ======  ======================================================================================
 
 ``templateRef`` (templates of other WorkflowTemplates) is out of scope: it is not checked.
@@ -276,8 +278,29 @@ class _Checker:
         self.template_ref(spec.get("onExit"), join(path, "onExit"), "onExit")
         self.hooks(spec.get("hooks"), join(path, "hooks"))
         self.data_names(spec.get("arguments"), join(path, "arguments"))
+        self.argument_values(spec.get("arguments"), join(path, "arguments"))
         for template, template_path in templates:
             self.template(template, template_path)
+
+    def argument_values(self, arguments: object, path: str) -> None:
+        if self.kind not in ("Workflow", "CronWorkflow"):
+            return
+        params = _indexed(_mapping(arguments).get("parameters"), join(path, "parameters"))
+        for param, param_path in params:
+            if "value" in param or "valueFrom" in param:
+                continue
+            name = param.get("name")
+            if self.kind == "Workflow":
+                advice = f"give it with -p {name}=... when submitting, or set a value"
+            else:
+                advice = "a CronWorkflow is submitted by its schedule: set a value"
+            self.add(
+                "V116",
+                f"argument {name!r} has no value, and Argo refuses to run the {self.kind} "
+                f"without one: {advice}",
+                param_path,
+                "warning" if self.kind == "Workflow" else "error",
+            )
 
     def template(self, template: Mapping[str, Any], path: str) -> None:
         self.data_names(template.get("inputs"), join(path, "inputs"))
@@ -405,7 +428,7 @@ def check_semantics(
     file: str = "",
     line_of: Callable[[str], int] | None = None,
 ) -> list[Diagnostic]:
-    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V115``).
+    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V116``).
 
     The checks read the dict defensively: a field of the wrong type is skipped here and
     reported by :func:`tiphys.validate.validate_schema`.
