@@ -31,7 +31,7 @@ the same manifest, and linear cost (10k time / 1k time <= 12; shown for every sh
 Not a test: run it by hand and record the figures in ``bench/RESULTS.md``::
 
     python bench/bench_compile.py                  # everything (Hera 10k fan-out: ~30 s)
-    python bench/bench_compile.py --quick          # 1 run per figure, no Hera at 10k
+    python bench/bench_compile.py --quick          # fewer runs, no Hera at 10k (~1 min)
     python bench/bench_compile.py --skip-hera-10k  # full runs, Hera at 1k only
     python bench/bench_compile.py --no-hera --shapes fanout --sizes 10000
     python bench/bench_compile.py --profile        # + cProfile of the 10k fan-out (tiphys)
@@ -49,10 +49,12 @@ import os
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -163,7 +165,7 @@ def hera_workflow(shape: str, n: int) -> Any:
                 root = task(first)
                 middle = [task(result(root)) for _ in range(n - 2)]
                 root >> middle
-                middle >> task("done")  # type: ignore[operator]  # Task.__rrshift__
+                middle >> task("done")  # Task.__rrshift__
             elif shape == "lattice":
                 width = lattice_width(n)
                 prev_layer = [task(first) for _ in range(width)]
@@ -174,7 +176,7 @@ def hera_workflow(shape: str, n: int) -> Any:
                         a = prev_layer[i % len(prev_layer)]
                         b = prev_layer[(i + 1) % len(prev_layer)]
                         t = task(f"{result(a)} {result(b)}")
-                        [a, b] >> t  # type: ignore[operator]  # Task.__rrshift__
+                        [a, b] >> t  # Task.__rrshift__
                         layer.append(t)
                     made += len(layer)
                     prev_layer = layer
@@ -391,6 +393,21 @@ def profile(shape: str, n: int, top: int) -> None:
         print("```")
 
 
+def _git_revision() -> str:
+    """``git describe --always --dirty`` of the checkout (``?`` outside a git checkout)."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return out.stdout.strip()
+
+
 def main() -> int:
     """Run the benchmark and print the results.
 
@@ -409,7 +426,7 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args()
 
-    versions = f"tiphys {tiphys.__version__}, PyYAML {yaml.__version__}"
+    versions = f"tiphys {tiphys.__version__} ({_git_revision()}), PyYAML {yaml.__version__}"
     if not args.no_hera:
         import hera
 

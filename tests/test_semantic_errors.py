@@ -382,3 +382,37 @@ def test_bad_duration() -> None:
         f"{line_of('C117-duration')}: Retry backoff: '10 seconds' is not a duration; write "
         "seconds (30) or a string like '30s', '5m', '2h', '1d', '1h30m' [C117]"
     )
+
+
+def test_calling_a_container_template_outside_a_body() -> None:
+    with pytest.raises(CompileError) as info:
+        deploy(tag="x")  # C118
+    assert info.value.diagnostics[0].format() == (
+        f"{line_of('C118')}: template 'deploy' was called outside a @dag or @steps body; call "
+        "it inside one to add a task, or call deploy.fn(...) to run the plain function [C118]"
+    )
+
+
+def test_parallel_outside_steps() -> None:
+    from tiphys import parallel
+
+    @dag
+    def main() -> None:
+        with parallel():  # C119
+            deploy(tag="x")
+
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{line_of('C119')}: parallel() can only be used inside a @steps body [C119]"
+    )
+
+
+def test_after_inside_steps() -> None:
+    @steps
+    def main() -> None:
+        a = deploy(tag="a")
+        deploy(tag="b").after(a)  # C119-after
+
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{line_of('C119-after')}: .after() is for @dag tasks; in @steps the order of calls is "
+        "the order of steps (use `with parallel():` to run steps together) [C119]"
+    )

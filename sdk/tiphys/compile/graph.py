@@ -173,11 +173,13 @@ def render_dag(
     for task in graph.tasks:
         renderer.current = task
         sources = _sources(_value_refs(task, renderer))
+        seen = {id(s) for s in sources}
         explicit: list[Depends] = []
         for item in task.after_items:
             if isinstance(item, Depends):
                 explicit.append(item)
-            elif all(item is not s for s in sources):
+            elif id(item) not in seen:
+                seen.add(id(item))
                 sources.append(item)
         named = {id(t) for d in explicit for t in d.tasks()}
         for t in [*sources, *(x for d in explicit for x in d.tasks())]:

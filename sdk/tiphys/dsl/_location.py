@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -12,11 +13,29 @@ from tiphys.errors import CompileError, Diagnostic, Location
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Code Python generates (dataclass __init__, frozen importlib) is not the user's.
 _GENERATED = ("<string>", "<frozen")
+# Nor is the standard library (contextlib wraps `with parallel():`); installed packages may be.
+_STDLIB_DIR = os.path.dirname(os.__file__) + os.sep
+_INSTALLED = ("site-packages", "dist-packages")
+
+
+def _is_users(filename: str) -> bool:
+    if filename.startswith(_PACKAGE_DIR) or filename.startswith(_GENERATED):
+        return False
+    if filename.startswith(_STDLIB_DIR):
+        return any(part in filename for part in _INSTALLED)
+    return True
 
 
 def _display_path(path: str) -> str:
+    return _relative(path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=256)
+def _relative(path: str, cwd: str) -> str:
+    """``path`` relative to ``cwd`` when it lies below it, else unchanged (cached: one call per
+    task is made while tracing large DAGs)."""
     try:
-        rel = os.path.relpath(path)
+        rel = os.path.relpath(path, cwd)
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
@@ -32,7 +51,7 @@ def user_location() -> Location:
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) and not filename.startswith(_GENERATED):
+        if _is_users(filename):
             return Location(_display_path(filename), frame.f_lineno)
         frame = frame.f_back  # type: ignore[assignment]
     return Location()

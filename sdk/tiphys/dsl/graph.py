@@ -123,14 +123,17 @@ def _assign_names(tasks: list[Task[Any]], template: str) -> dict[str, Task[Any]]
                 task.explicit_name,
             )
         taken[task.name] = task
+    counters: dict[str, int] = {}  # last number used per base name: linear in the task count
     for task in tasks:
         if task.explicit_name is not None:
             continue
-        base, n = task.template.name, 1
-        name = base
+        base = task.template.name
+        n = counters.get(base, 0) + 1
+        name = base if n == 1 else f"{base}-{n}"
         while name in taken:
             n += 1
             name = f"{base}-{n}"
+        counters[base] = n
         task.name = name
         taken[name] = task
     return taken
