@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
 from tiphys.compile.templates import common_fields, deep_merge, render_template
 from tiphys.dsl._location import fail
@@ -208,6 +209,9 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
 def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
     """Compile a workflow object to its manifest dict.
 
+    The cyclic garbage collector is paused meanwhile: a large DAG allocates many long-lived
+    objects it would otherwise re-scan over and over.
+
     Args:
         wf: A :class:`~tiphys.dsl.workflow.Workflow`, ``WorkflowTemplate`` or
             ``ClusterWorkflowTemplate``.
@@ -218,6 +222,11 @@ def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
     Raises:
         CompileError: The first problem found, located at the user's line.
     """
+    with gc_paused():
+        return _compile(wf)
+
+
+def _compile(wf: WorkflowBase) -> dict[str, Any]:
     where = wf.location
     if wf.entrypoint is None and wf.requires_entrypoint:
         raise fail(
