@@ -145,6 +145,7 @@ def test_depends_from_status_expressions() -> None:
         ("}}", "'}' + '}'"),
         ("}{", "'}' + '{'"),
         ("{{{", "'{' + '{' + '{'"),
+        ("a?b:c", "'a\\x3fb:c'"),
     ],
 )
 def test_expr_string_literals_never_contain_tag_delimiters(text: str, literal: str) -> None:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# ``?`` is escaped because Argo splits any ``{{= }}`` holding ``?`` and ``:`` at its first ``?``
+# to evaluate a ternary's condition first (util/template/expression_template.go), even inside a
+# string literal; expr-lang reads ``\x3f`` back as ``?``.
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "?": "\\x3f"}
 
 
 def string_literal(value: str) -> str:
