@@ -200,7 +200,7 @@ def test_generated_source_is_compiled_into_the_manifest() -> None:
         ]
     }
     first = tmpl["script"]["source"].splitlines()[0]
-    assert first.startswith("# tiphys: generated from tests/test_script_source.py:")
+    assert first.startswith("# tiphys: generated from test_script_source.py:")
 
 
 def test_calling_a_script_outside_a_dag_runs_the_function() -> None:

@@ -416,3 +416,217 @@ def test_after_inside_steps() -> None:
         f"{line_of('C119-after')}: .after() is for @dag tasks; in @steps the order of calls is "
         "the order of steps (use `with parallel():` to run steps together) [C119]"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "what"),
+    [
+        (lambda n: [n * 2], "arithmetic (*)"),
+        (lambda n: [2 * n], "arithmetic (*)"),
+        (lambda n: [n - 1], "arithmetic (-)"),
+        (lambda n: [n / 2], "arithmetic (/)"),
+        (lambda n: [n // 2], "arithmetic (//)"),
+        (lambda n: [n % 2], "arithmetic (%)"),
+        (lambda n: [n**2], "arithmetic (**)"),
+        (lambda n: [-n], "arithmetic (unary -)"),
+        (lambda n: [abs(n)], "abs()"),
+        (lambda n: [round(n)], "round()"),
+        (lambda n: [n()], "a call"),
+    ],
+)
+def test_computing_with_a_parameter_is_a_located_error(body: Any, what: str) -> None:
+    template = container(image="a", name="calc")(lambda n: body(n))
+
+    @dag
+    def main() -> None:
+        template(n="1")
+
+    msg = compile_error(Workflow(entrypoint=main))
+    where = f"{os.path.relpath(HERE)}:{body.__code__.co_firstlineno}"  # the lambda's line
+    assert msg.startswith(
+        f"{where}: {what} on parameter 'n' of template 'calc': its value is only known when the "
+        "workflow runs"
+    )
+
+
+def test_a_python_error_in_a_body_is_located_and_explained() -> None:
+    import json
+
+    @container(image="a")
+    def dump(n: str) -> list[str]:
+        return [json.dumps(n)]  # C120
+
+    @dag
+    def main() -> None:
+        dump(n="1")
+
+    msg = compile_error(Workflow(entrypoint=main))
+    assert msg == (
+        f"{line_of('C120')}: TypeError while tracing template 'dump': Object of type InputRef "
+        "is not JSON serializable. Parameters and task values are references while a body is "
+        "traced: format them into strings or pass them on; compute with them in a @script "
+        "[C120]"
+    )
+
+
+def test_an_error_in_a_dag_body_is_located() -> None:
+    @dag
+    def main() -> None:
+        deploy(tag=undefined_name)  # type: ignore[name-defined]  # noqa: F821  # C120-dag
+
+    msg = compile_error(Workflow(entrypoint=main))
+    assert msg.startswith(
+        f"{line_of('C120-dag')}: NameError while tracing template 'main': name 'undefined_name' "
+        "is not defined."
+    )
+
+
+def test_calling_a_loop_item_is_a_located_error() -> None:
+    @dag
+    def main() -> None:
+        deploy.map(over=["a"], tag=lambda it: it.upper())  # C111-item
+
+    msg = compile_error(Workflow(entrypoint=main))
+    assert msg.startswith(f"{line_of('C111-item')}: a call on the loop item")
+
+
+def test_bool_parameters_combine_into_conditions() -> None:
+    @dag
+    def main(dry: bool = False, fast: bool = True) -> None:
+        deploy(tag="a").when(~dry)
+        deploy(tag="b").when(dry & fast)
+        deploy(tag="c").when(dry | (fast == False))  # noqa: E712
+
+    tasks = Workflow(entrypoint=main).to_dict()["spec"]["templates"][0]["dag"]["tasks"]
+    assert [t["when"] for t in tasks] == [
+        "{{=!(inputs.parameters.dry == 'true')}}",
+        "{{=(inputs.parameters.dry == 'true') && (inputs.parameters.fast == 'true')}}",
+        "{{=(inputs.parameters.dry == 'true') || (inputs.parameters.fast == 'false')}}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda n, s: s == 5, "compares parameter 's' of template 'main' (str) with 5 (int)"),
+        (lambda n, s: n == "5", "compares parameter 'n' of template 'main' (int) with '5' (str)"),
+        (lambda n, s: n > "3", "compares parameter 'n' of template 'main' (int) with '3' (str)"),
+        (
+            lambda n, s: n == True,  # noqa: E712
+            "compares parameter 'n' of template 'main' (int) with True (bool)",
+        ),
+        (
+            lambda n, s: n == s,
+            "compares parameter 'n' of template 'main' (int) with parameter 's' of template "
+            "'main' (str)",
+        ),
+    ],
+)
+def test_conditions_compare_values_of_one_type(make: Any, message: str) -> None:
+    @dag
+    def main(n: int = 1, s: str = "x") -> None:
+        deploy(tag="a").when(make(n, s))
+
+    where = f"{os.path.relpath(HERE)}:{make.__code__.co_firstlineno}"  # the comparison's line
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{where}: this condition {message}: it can never hold. Compare values "
+        "of one type (int and float mix) [C103]"
+    )
+
+
+def test_map_item_keys_are_checked_against_constant_items() -> None:
+    @dag
+    def main() -> None:
+        deploy.map(over=[{"name": "a"}, {"name": "b"}], tag=lambda it: it["nmae"])  # C116-key
+
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{line_of('C116-key')}: the loop items have no key 'nmae' (keys: name). Did you mean "
+        "'name'? [C116]"
+    )
+
+
+def test_map_item_keys_on_scalar_items() -> None:
+    @dag
+    def main() -> None:
+        deploy.map(over=["a", "b"], tag=lambda it: it["name"])  # C116-scalar
+
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{line_of('C116-scalar')}: the loop items are not objects, so item 'name' does not "
+        "exist: use the item itself (lambda it: it) [C116]"
+    )
+
+
+def test_several_argument_errors_are_reported_together() -> None:
+    @dag
+    def main() -> None:
+        deploy(tg="a")  # C101-first
+        deploy(tag=1)  # C103-second
+
+    with pytest.raises(CompileError) as info:
+        Workflow(entrypoint=main).to_dict()
+    assert [d.format().split(": ", 1)[0] for d in info.value.diagnostics] == [
+        line_of("C101-first"),
+        line_of("C103-second"),
+    ]
+    assert [d.code for d in info.value.diagnostics] == ["C101", "C103"]
+
+
+def test_errors_in_several_templates_are_reported_together() -> None:
+    @dag
+    def first() -> None:
+        deploy(tg="a")  # C101-one
+
+    @dag
+    def second() -> None:
+        deploy(tag=1)  # C103-two
+
+    @dag
+    def main() -> None:
+        first()
+        second()
+
+    with pytest.raises(CompileError) as info:
+        Workflow(entrypoint=main).to_dict()
+    assert [d.format().split(": ", 1)[0] for d in info.value.diagnostics] == [
+        line_of("C101-one"),
+        line_of("C103-two"),
+    ]
+
+
+def test_an_unannotated_input_takes_its_type_from_the_default() -> None:
+    @container(image="a")
+    def nodef(x, y=3):  # type: ignore[no-untyped-def]
+        return [x, f"{y}"]
+
+    @dag
+    def main() -> None:
+        nodef(x="a", y=4)
+
+    wf = Workflow(entrypoint=main).to_dict()
+    assert wf["spec"]["templates"][1]["inputs"] == {
+        "parameters": [{"name": "x"}, {"name": "y", "default": "3"}]
+    }
+
+
+def test_condition_repr_is_readable() -> None:
+    @container(image="a", name="cmp")
+    def cmp(n: str) -> list[str]:
+        return [n == "1"]  # type: ignore[list-item]
+
+    @dag
+    def main() -> None:
+        cmp(n="1")
+
+    msg = compile_error(Workflow(entrypoint=main))
+    assert "not [<condition: parameter 'n' of template 'cmp' == '1'>]" in msg
+
+
+def test_pod_gc_strategy_suggestion() -> None:
+    from tiphys import PodGC
+
+    with pytest.raises(CompileError) as info:
+        PodGC("OnPodSucess")  # type: ignore[arg-type]
+    assert info.value.diagnostics[0].message == (
+        "pod_gc strategy 'OnPodSucess' is not one of OnPodCompletion, OnPodSuccess, "
+        "OnWorkflowCompletion, OnWorkflowSuccess. Did you mean 'OnPodSuccess'?"
+    )

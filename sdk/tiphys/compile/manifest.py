@@ -8,7 +8,9 @@ strategy), because Argo keeps retries on templates, not on tasks.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
@@ -18,15 +20,22 @@ from tiphys.dsl.options import TTL, PodGC, Retry, Toleration, Volume, seconds, t
 from tiphys.dsl.params import literal_problem, param_value
 from tiphys.dsl.template import Task, Template
 from tiphys.dsl.workflow import WorkflowBase
-from tiphys.errors import Location, did_you_mean
+from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
+
+_T = TypeVar("_T")
 
 API_VERSION = "argoproj.io/v1alpha1"
 
 
 class _Collector:
-    """Finds every template reachable from the roots and names task-level retry copies."""
+    """Finds every template reachable from the roots and names task-level retry copies.
+
+    Problems found in one template's body are recorded (:attr:`problems`) so that the others
+    are still checked: the user sees every error at once.
+    """
 
     def __init__(self) -> None:
+        self.problems: list[Diagnostic] = []
         self.order: list[Template[Any, Any]] = []
         self.by_name: dict[str, Template[Any, Any]] = {}
         self.variants: dict[tuple[int, Retry], str] = {}
@@ -49,7 +58,15 @@ class _Collector:
                 )
             self.by_name[template.name] = template
             self.order.append(template)
-            stack.extend(reversed(template.dependencies()))
+            stack.extend(reversed(self.attempt(template.dependencies) or []))
+
+    def attempt(self, step: Callable[[], _T]) -> _T | None:
+        """Run one step; on a compile error record its problems and return ``None``."""
+        try:
+            return step()
+        except CompileError as exc:
+            self.problems.extend(d for d in exc.diagnostics if d not in self.problems)
+            return None
 
     def name_for(self, task: Task[Any]) -> str:
         retry = task.retry_
@@ -60,7 +77,12 @@ class _Collector:
             count = sum(1 for t, _, _ in self.variant_order if t is task.template)
             name = f"{task.template.name}-retry" + (f"-{count + 1}" if count else "")
             if name in self.by_name:
-                raise fail("C104", f"template name {name!r} is taken; rename that template")
+                raise fail(
+                    "C104",
+                    f"task {task.name!r} uses .retry(), whose template copy is named {name!r}, "
+                    "but a template of that name exists: rename it",
+                    task.location,
+                )
             self.variants[key] = name
             self.variant_order.append((task.template, name, retry))
         return self.variants[key]
@@ -239,11 +261,15 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     for root in roots:
         if root is not None:
             collector.visit(root)
-    templates = [render_template(t, t.name, collector.name_for) for t in collector.order]
-    templates += [
-        render_template(t, name, collector.name_for, retry)
+    jobs = [partial(render_template, t, t.name, collector.name_for) for t in collector.order]
+    rendered = [collector.attempt(job) for job in jobs]
+    rendered += [
+        collector.attempt(partial(render_template, t, name, collector.name_for, retry))
         for t, name, retry in collector.variant_order
     ]
+    if collector.problems:
+        raise CompileError(collector.problems)
+    templates = [t for t in rendered if t is not None]
     templates = _referenced(templates, {r.name for r in roots if r is not None})
     spec: dict[str, Any] = {}
     if wf.entrypoint is not None:

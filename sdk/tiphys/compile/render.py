@@ -32,7 +32,7 @@ from tiphys.dsl.refs import (
     TaskRef,
 )
 from tiphys.dsl.template import Task
-from tiphys.errors import Location
+from tiphys.errors import Location, did_you_mean
 
 _MARK_RE = re.compile(re.escape(MARK_START) + r"(\d+)" + re.escape(MARK_END))
 # Task values that are not outputs: ``{{tasks.<name>.<field>}}``.
@@ -84,6 +84,26 @@ def refs_in(value: Any, scope: RefScope, where: Location) -> list[Ref]:
     return []
 
 
+def _check_item_key(ref: ItemRef, items: list[Any]) -> None:
+    """The first key of ``it["key"]`` must exist in the constant items of ``withItems``."""
+    key = ref.path[0]
+    if not all(isinstance(item, dict) for item in items):
+        raise fail(
+            "C116",
+            f"the loop items are not objects, so item {key!r} does not exist: use the item "
+            "itself (lambda it: it)",
+            ref.location,
+        )
+    if all(key in item for item in items):
+        return
+    keys = list(dict.fromkeys(k for item in items for k in item))
+    raise fail(
+        "C116",
+        f"the loop items have no key {key!r} (keys: {', '.join(keys)}).{did_you_mean(key, keys)}",
+        ref.location,
+    )
+
+
 class RefRenderer:
     """Renders the refs of one traced body.
 
@@ -108,6 +128,9 @@ class RefRenderer:
                 "map's arguments (x=lambda it: it['name'])",
                 where,
             )
+        loop = self.current.loop if self.current is not None else None
+        if isinstance(ref, ItemRef) and ref.path and loop is not None and loop.kind == "items":
+            _check_item_key(ref, loop.value)
         if isinstance(ref, TaskRef) and id(ref.source) not in self.tasks:
             raise fail(
                 "C106",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import os
 import symtable
 import textwrap
 from typing import Any
@@ -187,7 +188,8 @@ def _assemble(
 ) -> str:
     where = template.location
     lines = [
-        f"# tiphys: generated from {where.file}:{where.line} ({fn_name}); edit that function,",
+        f"# tiphys: generated from {os.path.basename(where.file)}:{where.line} ({fn_name}); edit "
+        "that function,",
         "# not this text. Inputs come from TIPHYS_IN_* variables.",
         "import json as _tiphys_json",
         "import os as _tiphys_os",

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from tiphys.errors import CompileError, Diagnostic, Location
+from tiphys.errors import CompileError, Diagnostic, Location, TiphysError
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # Code Python generates (dataclass __init__, frozen importlib) is not the user's.
@@ -85,3 +85,40 @@ def fail(code: str, message: str, location: Location | None = None) -> CompileEr
     """
     where = location if location is not None else user_location()
     return CompileError(Diagnostic(code, message, location=where))
+
+
+_TRACED_HINT = (
+    "Parameters and task values are references while a body is traced: format them into "
+    "strings or pass them on; compute with them in a @script"
+)
+
+
+def call_traced(fn: Callable[..., Any], kwargs: dict[str, Any], what: str) -> Any:
+    """Call a user's body while it is traced; turn a Python error into a located compile error.
+
+    Args:
+        fn: The user's function.
+        kwargs: Its arguments (references).
+        what: What is being traced, for the message (``template 'main'``).
+
+    Returns:
+        What the body returned.
+
+    Raises:
+        CompileError: The body raised one (passed on), or raised any other exception: then
+            located at the innermost line of the user's code in its traceback.
+    """
+    try:
+        return fn(**kwargs)
+    except TiphysError:
+        raise
+    except Exception as exc:
+        where = Location()
+        tb = exc.__traceback__
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if _is_users(filename):
+                where = Location(_display_path(filename), tb.tb_lineno)
+            tb = tb.tb_next
+        message = f"{type(exc).__name__} while tracing {what}: {exc}. {_TRACED_HINT}"
+        raise fail("C120", message, where) from None

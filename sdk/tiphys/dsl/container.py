@@ -2,36 +2,47 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Unpack
 
-from tiphys.dsl._location import definition_location, fail
+from tiphys.argo.names import parameter_name_problem
+from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.refs import InputRef, Ref, RefScope, ref_scope
 from tiphys.dsl.template import Output, Template
+from tiphys.errors import Location
 
 P = ParamSpec("P")
 
 OutputsArg = Mapping[str, str] | Sequence[Output] | None
 
 
-def outputs_from(outputs: OutputsArg, template: str) -> dict[str, Output]:
+def outputs_from(outputs: OutputsArg, template: str, where: Location) -> dict[str, Output]:
     """Normalise an ``outputs=`` declaration.
 
     Args:
         outputs: ``{"name": "/path/in/container"}`` or a list of :class:`Output`.
         template: Template name, for messages.
+        where: The decorated function's location.
 
     Returns:
         Outputs by name.
+
+    Raises:
+        CompileError: An output name breaks Argo's parameter name rule.
     """
     if outputs is None:
         return {}
     if isinstance(outputs, Mapping):
-        return {name: Output(name, path=path) for name, path in outputs.items()}
-    return {o.name: o for o in outputs}
+        found = {name: Output(name, path=path) for name, path in outputs.items()}
+    else:
+        found = {o.name: o for o in outputs}
+    for name in found:
+        problem = parameter_name_problem(name)
+        if problem:
+            raise fail("C109", f"template {template!r}: output name {problem}", where)
+    return found
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -56,7 +67,7 @@ def run_symbolic(template: Template[Any, Any]) -> SymbolicRun:
     """
     with ref_scope() as scope:
         refs = {s.py_name: InputRef(s.name, s.type, template.name) for s in template.inputs}
-        value = template.fn(**refs)
+        value = call_traced(template.fn, refs, f"template {template.name!r}")
     return SymbolicRun(value, scope)
 
 
@@ -89,12 +100,12 @@ class ContainerTemplate(Template[P, str]):
         self.command = list(command) if command is not None else None
         self.working_dir = working_dir
         self.image_pull_policy = image_pull_policy
-        self._outputs = outputs
+        self._outputs = outputs_from(outputs, self.name, self.location)
 
-    @functools.cached_property
+    @property
     def outputs(self) -> dict[str, Output]:
         """Declared output parameters (``outputs=``)."""
-        return outputs_from(self._outputs, self.name)
+        return self._outputs
 
     @property
     def result_type(self) -> Any:

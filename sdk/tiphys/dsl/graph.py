@@ -13,11 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 
-from tiphys.dsl._location import definition_location, fail
+from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.params import base_type
 from tiphys.dsl.refs import InputRef, Ref, RefScope, ref_scope
 from tiphys.dsl.template import Builder, Output, Task, Template, current_builder, set_builder
+from tiphys.errors import CompileError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,6 +32,7 @@ class DagBuilder(Builder):
     kind = "dag"
 
     def __init__(self) -> None:
+        super().__init__()
         self._tasks: list[Task[Any]] = []
 
     def add(self, task: Task[Any]) -> None:
@@ -48,6 +50,7 @@ class StepsBuilder(Builder):
     kind = "steps"
 
     def __init__(self) -> None:
+        super().__init__()
         self.groups: list[list[Task[Any]]] = []
         self._parallel: list[Task[Any]] | None = None
 
@@ -171,10 +174,11 @@ class GraphTemplate(Template[P, R]):
                 refs = {s.py_name: InputRef(s.name, s.type, self.name) for s in self.inputs}
                 restore = set_builder(builder)
                 try:
-                    body: Callable[..., Any] = self.fn
-                    value = body(**refs)
+                    value = call_traced(self.fn, refs, f"template {self.name!r}")
                 finally:
                     restore()
+            if builder.problems:
+                raise CompileError(builder.problems)
             groups = builder.groups if isinstance(builder, StepsBuilder) else []
             tasks = builder.tasks()
             names = _assign_names(tasks, self.name)

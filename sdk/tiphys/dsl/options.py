@@ -138,7 +138,8 @@ class Retry:
             raise fail("C117", f"Retry limit must be an integer >= 0, not {self.limit!r}")
         if self.policy is not None and self.policy not in RetryPolicy.__args__:  # type: ignore[attr-defined]
             choices = ", ".join(RetryPolicy.__args__)  # type: ignore[attr-defined]
-            raise fail("C117", f"Retry policy {self.policy!r} is not one of {choices}")
+            hint = did_you_mean(self.policy, RetryPolicy.__args__)  # type: ignore[attr-defined]
+            raise fail("C117", f"Retry policy {self.policy!r} is not one of {choices}.{hint}")
         for what in ("backoff", "max_backoff", "max_duration"):
             value = getattr(self, what)
             if value is not None:
@@ -494,7 +495,8 @@ class PodGC:
         if self.strategy not in choices:
             raise fail(
                 "C117",
-                f"pod_gc strategy {self.strategy!r} is not one of {', '.join(choices)}",
+                f"pod_gc strategy {self.strategy!r} is not one of {', '.join(choices)}."
+                f"{did_you_mean(self.strategy, choices)}",
                 self.location,
             )
 

@@ -117,7 +117,8 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
     for p in inspect.signature(fn).parameters.values():
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             raise fail("C114", f"template {template!r}: *args and **kwargs cannot be inputs", where)
-        annotation = hints.get(p.name, str)
+        inferred = type(p.default) if type(p.default) in _SIMPLE else str
+        annotation = hints.get(p.name, inferred)
         meta = Param()
         if typing.get_origin(annotation) is typing.Annotated:
             annotation, *extras = typing.get_args(annotation)

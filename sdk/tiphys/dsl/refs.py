@@ -19,6 +19,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 
 from tiphys.dsl._location import fail, user_location
+from tiphys.dsl.params import base_type
 from tiphys.errors import Location
 
 if TYPE_CHECKING:
@@ -192,8 +193,72 @@ class Ref:
             raise AttributeError(name)
         return self._refuse(f".{name}")
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._refuse("a call")
+
+    def __abs__(self) -> Any:
+        return self._refuse("abs()")
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        return self._refuse("round()")
+
+    def __neg__(self) -> Any:
+        return self._refuse("arithmetic (unary -)")
+
+    def __pos__(self) -> Any:
+        return self._refuse("arithmetic (unary +)")
+
+    # -- bool values combine like conditions -----------------------------------------------
+    def as_condition(self) -> Condition:
+        """This ref as a condition (``ref == true``) when it is a bool, else a located error."""
+        if self.type is not bool:
+            raise fail(
+                "C115",
+                f"{self.description} is not a bool, so it is not a condition by itself; compare "
+                "it: (x == 'value')",
+            )
+        return Compare("==", self, True)
+
+    def __invert__(self) -> Condition:
+        return Not(self.as_condition())
+
+    def __and__(self, other: object) -> Condition:
+        return BoolOp("&&", self.as_condition(), _as_condition(other))
+
+    def __rand__(self, other: object) -> Condition:
+        return BoolOp("&&", _as_condition(other), self.as_condition())
+
+    def __or__(self, other: object) -> Condition:
+        return BoolOp("||", self.as_condition(), _as_condition(other))
+
+    def __ror__(self, other: object) -> Condition:
+        return BoolOp("||", _as_condition(other), self.as_condition())
+
     def __repr__(self) -> str:
         return f"<{self.description}>"
+
+
+def _arithmetic(symbol: str) -> Any:
+    def refuse(self: Ref, other: object) -> Any:
+        return self._refuse(f"arithmetic ({symbol})")
+
+    return refuse
+
+
+for _name, _symbol in (
+    ("mul", "*"),
+    ("sub", "-"),
+    ("truediv", "/"),
+    ("floordiv", "//"),
+    ("mod", "%"),
+    ("pow", "**"),
+    ("lshift", "<<"),
+    ("rshift", ">>"),
+    ("xor", "^"),
+    ("matmul", "@"),
+):
+    setattr(Ref, f"__{_name}__", _arithmetic(_symbol))
+    setattr(Ref, f"__r{_name}__", _arithmetic(_symbol))
 
 
 class InputRef(Ref):
@@ -275,7 +340,8 @@ class ItemRef(Ref):
 _COND_HINT = (
     "a condition is evaluated when the workflow runs, not in Python: pass it to .when(...). "
     "To combine conditions use & (and), | (or) and ~ (not), and parenthesise each comparison "
-    "because & and | bind tighter than ==: (a.result == 'x') & (b == 1)"
+    "because & and | bind tighter than ==: (a.result == 'x') & (b == 1); for membership use "
+    "x.is_in([...]), not `x in [...]`"
 )
 
 
@@ -306,9 +372,44 @@ class Condition:
         raise NotImplementedError
 
 
+def _kind(value: Any) -> Any:
+    """The comparable type of one side: ``int``/``float`` count as one; ``None`` if unknown."""
+    kind = base_type(value.type) if isinstance(value, Ref) else type(value)
+    return float if kind is int else kind
+
+
+def _describe(value: Any) -> str:
+    return value.description if isinstance(value, Ref) else repr(value)
+
+
+def _check_comparable(left: Any, right: Any, where: Location) -> None:
+    """Refuse a comparison of values of two types: Argo's expr would never find them equal."""
+    if isinstance(right, str) and MARK_START in right:
+        right_kind: Any = str
+    else:
+        right_kind = _kind(right)
+    left_kind = _kind(left)
+    if None in (left_kind, right_kind) or left_kind is right_kind:
+        return
+
+    def named(value: Any, kind: Any) -> str:
+        shown = type(value).__name__ if not isinstance(value, Ref) else None
+        name = shown or getattr(base_type(value.type), "__name__", "?")
+        return f"{_describe(value)} ({name})"
+
+    raise fail(
+        "C103",
+        f"this condition compares {named(left, left_kind)} with {named(right, right_kind)}: it "
+        "can never hold. Compare values of one type (int and float mix)",
+        where,
+    )
+
+
 def _as_condition(value: object) -> Condition:
     if isinstance(value, Condition):
         return value
+    if isinstance(value, Ref):
+        return value.as_condition()
     raise fail("C115", f"cannot combine a condition with {value!r}; {_COND_HINT}")
 
 
@@ -320,6 +421,11 @@ class Compare(Condition):
     def __init__(self, op: str, left: Any, right: Any) -> None:
         self.op, self.left, self.right = op, left, right
         self.location = user_location()
+        for value in right if op == "in" else [right]:
+            _check_comparable(left, value, self.location)
+
+    def __repr__(self) -> str:
+        return f"<condition: {_describe(self.left)} {self.op} {_describe(self.right)}>"
 
     def refs(self) -> list[Ref]:
         out = [v for v in (self.left, self.right) if isinstance(v, Ref)]

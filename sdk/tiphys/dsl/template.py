@@ -27,7 +27,7 @@ from tiphys.dsl.refs import (
     Ref,
     TaskRef,
 )
-from tiphys.errors import Location, did_you_mean
+from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
 
 if TYPE_CHECKING:
     from typing import Self
@@ -61,9 +61,13 @@ class Output:
 
 
 class Builder:
-    """A body being traced: collects the tasks its template calls create."""
+    """A body being traced: collects the tasks its template calls create, and the problems
+    found in their arguments (reported together when the trace ends)."""
 
     kind: ClassVar[str]
+
+    def __init__(self) -> None:
+        self.problems: list[Diagnostic] = []
 
     def add(self, task: Task[Any]) -> None:
         """Record a new task."""
@@ -147,9 +151,19 @@ class Template(Generic[P, R_co]):
         if builder is None:
             return self.call_outside(*args, **kwargs)  # type: ignore[no-any-return]
         task: Task[R_co] = Task(self, builder.kind)
-        task.arguments = self.bind(args, kwargs)
+        task.arguments = self._bind_or_record(builder, args, kwargs)
         builder.add(task)
         return task
+
+    def _bind_or_record(
+        self, builder: Builder, args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Bind, or record the problem in the builder so that the trace goes on."""
+        try:
+            return self.bind(args, kwargs)
+        except CompileError as exc:
+            builder.problems.extend(exc.diagnostics)
+            return {}
 
     def call_outside(self, *args: Any, **kwargs: Any) -> Any:
         """Called when the template is used outside a traced body: refuse with a hint."""
@@ -185,7 +199,7 @@ class Template(Generic[P, R_co]):
         values = {
             k: (v(item) if callable(v) and not isinstance(v, Ref) else v) for k, v in kwargs.items()
         }
-        task.arguments = self.bind((), values)
+        task.arguments = self._bind_or_record(builder, (), values)
         builder.add(task)
         return task
 
