@@ -630,3 +630,11 @@ def test_pod_gc_strategy_suggestion() -> None:
         "pod_gc strategy 'OnPodSucess' is not one of OnPodCompletion, OnPodSuccess, "
         "OnWorkflowCompletion, OnWorkflowSuccess. Did you mean 'OnPodSuccess'?"
     )
+
+
+def test_missing_entrypoint_of_an_unnamed_workflow() -> None:
+    wf = Workflow()  # C110-unnamed
+    assert compile_error(wf) == (
+        f"{line_of('C110-unnamed')}: this Workflow has no entrypoint; pass "
+        "entrypoint=<a template> [C110]"
+    )

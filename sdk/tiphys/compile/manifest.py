@@ -253,7 +253,7 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     if wf.entrypoint is None and wf.requires_entrypoint:
         raise fail(
             "C110",
-            f"{wf.kind} {wf.display_name!r} has no entrypoint; pass entrypoint=<a template>",
+            f"{wf!r} has no entrypoint; pass entrypoint=<a template>",
             where,
         )
     collector = _Collector()

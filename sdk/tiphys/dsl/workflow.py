@@ -178,7 +178,8 @@ class WorkflowBase:
                 seconds(value, what, self.location)
 
     def __repr__(self) -> str:
-        return f"<{self.kind} {self.name or self.generate_name or ''}>"
+        name = self.name or self.generate_name
+        return f"{self.kind} {name!r}" if name else f"this {self.kind}"
 
     @property
     def display_name(self) -> str:
