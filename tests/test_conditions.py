@@ -57,7 +57,7 @@ def when_of(make_condition: Any) -> str:
         (lambda f, c, r, o: f.result != "a-b/c d", "{{=tasks.flip.outputs.result != 'a-b/c d'}}"),
         (
             lambda f, c, r, o: f.result == 'it\'s "x"\\',
-            "{{=tasks.flip.outputs.result == 'it\\'s \"x\"\\\\'}}",
+            "{{=tasks.flip.outputs.result == 'it\\'s \\x22x\\x22\\\\'}}",
         ),
         (
             lambda f, c, r, o: f.result == "{{x}}",
@@ -146,6 +146,8 @@ def test_depends_from_status_expressions() -> None:
         ("}{", "'}' + '{'"),
         ("{{{", "'{' + '{' + '{'"),
         ("a?b:c", "'a\\x3fb:c'"),
+        ('say "hi"', "'say \\x22hi\\x22'"),
+        ("bell\x07", "'bell\\x07'"),
     ],
 )
 def test_expr_string_literals_never_contain_tag_delimiters(text: str, literal: str) -> None:

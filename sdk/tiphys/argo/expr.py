@@ -12,10 +12,15 @@ from __future__ import annotations
 import re
 
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-# ``?`` is escaped because Argo splits any ``{{= }}`` holding ``?`` and ``:`` at its first ``?``
-# to evaluate a ternary's condition first (util/template/expression_template.go), even inside a
-# string literal; expr-lang reads ``\x3f`` back as ``?``.
+# Escapes expr-lang reads back (parser/lexer/utils.go). Argo unquotes a ``{{= }}`` tag as a JSON
+# string after turning ``\"`` back into ``"`` (util/template/template.go), so a ``"`` in the
+# expression would end that JSON string: it is written ``\x22``. ``?`` is written ``\x3f``
+# because Argo splits any tag holding ``?`` and ``:`` at its first ``?`` to evaluate a ternary
+# (util/template/expression_template.go), even inside a string literal. Control characters are
+# escaped so that no raw one reaches either parser.
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "?": "\\x3f"}
+_ESCAPES.update({'"': "\\x22", "\x7f": "\\x7f"})
+_ESCAPES.update({chr(c): f"\\x{c:02x}" for c in range(32) if chr(c) not in _ESCAPES})
 
 
 def string_literal(value: str) -> str:
