@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -275,15 +276,15 @@ def test_exception_in_users_python_is_a_located_error(in_tmp: Path) -> None:
     )
 
 
-def test_unexpected_exception_is_one_line_and_exit_70(
+def test_unexpected_exception_outside_any_source_is_one_line_and_exit_70(
     in_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tiphys.validate
+    import tiphys.compile.yaml_out
 
-    def explode(*args: object, **kwargs: object) -> list[object]:
+    def explode(*args: object, **kwargs: object) -> str:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(tiphys.validate, "validate_document", explode)
+    monkeypatch.setattr(tiphys.compile.yaml_out, "to_yaml", explode)
     write(in_tmp / "wf.yaml", WORKFLOW)
     result = run("compile", "wf.yaml")
     assert result.exit_code == 70
@@ -294,6 +295,78 @@ def test_unexpected_exception_is_one_line_and_exit_70(
     monkeypatch.setenv("TIPHYS_DEBUG", "1")
     result = run("compile", "wf.yaml")
     assert isinstance(result.exception, RuntimeError)
+
+
+def test_unexpected_exception_while_checking_one_source_is_its_error(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tiphys.validate
+
+    real = tiphys.validate.validate_document
+
+    def explode_on_bad(doc: dict[str, Any], **kwargs: Any) -> list[object]:
+        if doc["metadata"].get("generateName") == "bad-":
+            raise KeyError("x")
+        return list(real(doc, **kwargs))
+
+    monkeypatch.setattr(tiphys.validate, "validate_document", explode_on_bad)
+    write(in_tmp / "ok.yaml", WORKFLOW)
+    write(in_tmp / "bad.yaml", "# bad\n" + WORKFLOW.replace("hello-", "bad-"))
+    result = run("compile", "ok.yaml", "bad.yaml")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "bad.yaml:2: checking Workflow 'bad-' raised KeyError: 'x'; this may be a bug in "
+        "tiphys: please report it (set TIPHYS_DEBUG=1 to see the traceback) [S108]\n"
+    )
+
+
+def test_prints_of_user_code_go_to_stderr(in_tmp: Path) -> None:
+    """Users pipe stdout to kubectl: their prints at import or compile time must not land there."""
+    write(
+        in_tmp / "flows.py",
+        """\
+        from tiphys.dsl.workflow import WorkflowBase
+        from tiphys.errors import Location
+
+        print("importing flows")
+
+
+        class Printing(WorkflowBase):
+            def __init__(self):
+                self.kind = "Workflow"
+                self.name = "printing"
+                self.location = Location()
+
+            def to_dict(self):
+                print("compiling", self.name)
+                return {
+                    "apiVersion": "argoproj.io/v1alpha1",
+                    "kind": "Workflow",
+                    "metadata": {"name": self.name},
+                    "spec": {"entrypoint": "main", "templates": [{"name": "main", "suspend": {}}]},
+                }
+
+
+        wf = Printing()
+        """,
+    )
+    result = run("compile", "flows.py")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "importing flows\ncompiling printing\n"
+    assert [d.doc["metadata"] for d in load_documents(result.stdout)] == [{"name": "printing"}]
+
+
+def test_parameters_are_applied_before_the_checks(in_tmp: Path) -> None:
+    """An entrypoint input missing from spec.arguments (V120) can be given with -p."""
+    text = WORKFLOW.replace(
+        "  arguments:\n    parameters:\n    - name: who\n      value: world\n", ""
+    )
+    write(in_tmp / "wf.yaml", text)
+    assert run("compile", "wf.yaml").exit_code == 2
+    result = run("compile", "wf.yaml", "-p", "who=you")
+    assert (result.exit_code, result.stderr) == (0, "")
+    [loaded] = load_documents(result.stdout)
+    assert loaded.doc["spec"]["arguments"] == {"parameters": [{"name": "who", "value": "you"}]}
 
 
 # --- Python sources ------------------------------------------------------------------------------
@@ -343,6 +416,8 @@ def test_help_texts_show_defaults() -> None:
     top = run("--help")
     assert top.exit_code == 0
     assert "compile" in top.stdout and "lint" in top.stdout and "Exit codes" in top.stdout
+    for missing in ("submit", "apply", "watch", "follow", "wait timed out"):
+        assert missing not in top.stdout  # only commands that exist are promised
     help_text = run("compile", "--help").stdout
     assert "[default: yaml]" in help_text
     assert "spec.workflowTemplateRef" in help_text

@@ -124,6 +124,29 @@ def test_missing_path(in_tmp: Path) -> None:
     ]
 
 
+def test_keep_going_collects_the_other_paths(in_tmp: Path) -> None:
+    write(in_tmp / "a.yaml", HELLO)
+    write(in_tmp / "b.yaml", "kind: Workflow\nspec: [a\n")
+    found = collect(["a.yaml", "nope.yaml", "b.yaml"], keep_going=True)
+    assert [s.file for s in found] == ["a.yaml"]
+    assert [(d.code, d.location.file) for d in found.errors] == [
+        ("S101", "nope.yaml"),
+        ("Y001", "b.yaml"),
+    ]
+
+
+def test_a_long_scalar_is_not_echoed_whole(in_tmp: Path) -> None:
+    write(in_tmp / "notes.txt", "word " * 1000)
+    with pytest.raises(CompileError) as info:
+        collect(["notes.txt"])
+    [diag] = info.value.diagnostics
+    assert diag.code == "Y002"
+    assert diag.message == (
+        f"YAML document 1 is the scalar '{('word ' * 20)[:100]}...' (4999 characters); a "
+        "manifest must be a mapping (apiVersion, kind, metadata, spec)"
+    )
+
+
 # --- directories ---------------------------------------------------------------------------------
 
 
@@ -324,6 +347,22 @@ def test_compile_error_raised_by_the_dsl_at_import_is_kept(in_tmp: Path) -> None
     with pytest.raises(CompileError) as info:
         collect(["dslerr.py"])
     assert [d.format() for d in info.value.diagnostics] == ["dslerr.py:7: bad task [C101]"]
+
+
+def test_prints_while_importing_or_compiling_go_to_stderr(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        in_tmp / "printing_dsl.py",
+        FAKE_DSL.replace("        return {", "        print('compiling')\n        return {"),
+    )
+    write(
+        in_tmp / "flows.py",
+        "from printing_dsl import Fake\nprint('importing')\nwf = Fake('Workflow', 'w')\n",
+    )
+    [source] = collect(["flows.py"])
+    source.manifest()
+    assert capsys.readouterr() == ("", "importing\ncompiling\n")
 
 
 def test_importing_restores_sys_path_and_runs_no_main_block(in_tmp: Path) -> None:

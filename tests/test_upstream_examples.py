@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 
 import schema_oracle
 from schema_oracle import SHARED_ARGO, oracle_errors, shared_argo
+from tiphys.argo.paths import join
 from tiphys.compile.yaml_in import LoadedDocument, load_documents
 from tiphys.errors import Diagnostic, errors_only
 from tiphys.validate import ARGO_KINDS, validate_document
@@ -82,7 +84,7 @@ def test_examples_cover_every_kind() -> None:
 
 
 def test_expected_warnings_only() -> None:
-    """The examples' two real slips are warnings, with a hint that says what to do."""
+    """The examples' few slips are warnings, with a hint that says what to do."""
     shared_argo()
     found = {
         (d.location.file, d.code, d.path, d.location.line)
@@ -99,6 +101,24 @@ def test_expected_warnings_only() -> None:
             "V110",
             "metadata.generateName",
             4,
+        ),
+        # Arguments passed to templates without inputs (Argo ignores them).
+        *(
+            (file, "V117", f"spec.templates[0].steps[0][{i}].arguments.parameters[0].name", line)
+            for file, i, line in (
+                ("synchronization-db-mutex-tmpl-level.yaml", 0, 18),
+                ("synchronization-db-mutex-tmpl-level.yaml", 1, 26),
+                ("synchronization-db-tmpl-level.yaml", 0, 20),
+                ("synchronization-mutex-tmpl-level.yaml", 0, 18),
+                ("synchronization-mutex-tmpl-level.yaml", 1, 26),
+            )
+        ),
+        # A WorkflowTemplate parameter that only its WorkflowEventBinding passes.
+        (
+            "workflow-event-binding/event-consumer-workflowtemplate.yaml",
+            "V127",
+            "spec.templates[0].steps[0][0].arguments.parameters[1].value",
+            21,
         ),
     }
 
@@ -186,6 +206,80 @@ def _uppercase_name(doc: dict[str, Any]) -> str | None:
     return "metadata.name"
 
 
+def _template_strings(doc: dict[str, Any]) -> Iterator[tuple[Any, Any, str]]:
+    """``(holder, key, path)`` of each string of each template (not in metrics or inline)."""
+    templates, path = _templates(doc)
+    stack: list[tuple[Any, Any, str]] = [
+        (templates, i, f"{path}[{i}]") for i in range(len(templates))
+    ]
+    stack.reverse()
+    while stack:
+        holder, key, where = stack.pop()
+        value = holder[key]
+        if isinstance(value, str):
+            yield holder, key, where
+        elif isinstance(value, dict):
+            keys = [k for k in value if k not in ("metrics", "inline")]
+            stack.extend((value, k, join(where, k)) for k in reversed(keys))
+        elif isinstance(value, list):
+            stack.extend((value, i, f"{where}[{i}]") for i in reversed(range(len(value))))
+
+
+def _replace_tag(doc: dict[str, Any], pattern: str, replacement: str) -> str | None:
+    """Rewrite the first tag matching ``pattern`` in a template string; return its path."""
+    for holder, key, where in _template_strings(doc):
+        new, count = re.subn(pattern, replacement, holder[key], count=1)
+        if count:
+            holder[key] = new
+            return where
+    return None
+
+
+def _misspell_input_reference(doc: dict[str, Any]) -> str | None:
+    return _replace_tag(doc, r"\{\{inputs\.parameters\.([-\w]+)\}\}", r"{{inputs.parameters.\1zz}}")
+
+
+def _misspell_output_field(doc: dict[str, Any]) -> str | None:
+    return _replace_tag(
+        doc, r"\{\{((?:tasks|steps)\.[-\w]+)\.outputs\.result\}\}", r"{{\1.outputs.reslt}}"
+    )
+
+
+def _unknown_workflow_variable(doc: dict[str, Any]) -> str | None:
+    return _replace_tag(doc, r"\{\{", "{{workflow.nmae}}{{")
+
+
+def _drop_required_argument(doc: dict[str, Any]) -> str | None:
+    """Remove an argument for a required input from the first call of a local template."""
+    templates, path = _templates(doc)
+    by_name = {t["name"]: t for t in templates}
+    for i, template in enumerate(templates):
+        calls = [
+            (f"dag.tasks[{j}]", t)
+            for j, t in enumerate((template.get("dag") or {}).get("tasks") or [])
+        ]
+        calls += [
+            (f"steps[{g}][{j}]", s)
+            for g, group in enumerate(template.get("steps") or [])
+            for j, s in enumerate(group)
+        ]
+        for where, call in calls:
+            called = by_name.get(call.get("template"))
+            args = (call.get("arguments") or {}).get("parameters") or []
+            if called is None or "templateRef" in call or "inline" in call:
+                continue
+            required = {
+                p["name"]
+                for p in (called.get("inputs") or {}).get("parameters") or []
+                if not {"value", "default", "valueFrom"} & p.keys()
+            }
+            for k, arg in enumerate(args):
+                if arg.get("name") in required:
+                    del args[k]
+                    return f"{path}[{i}].{where}.arguments"
+    return None
+
+
 @dataclass(frozen=True)
 class Mutation:
     """A way to break a document, and what validation must report for it."""
@@ -205,6 +299,10 @@ MUTATIONS = (
     Mutation("template-name-underscore", _underscore_template_name, "V103", False),
     Mutation("name-too-long", _long_name, "V109", False),
     Mutation("name-uppercase", _uppercase_name, "V109", False),
+    Mutation("required-argument-dropped", _drop_required_argument, "V118", False),
+    Mutation("input-reference-misspelt", _misspell_input_reference, "V122", False),
+    Mutation("output-field-misspelt", _misspell_output_field, "V126", False),
+    Mutation("workflow-variable-unknown", _unknown_workflow_variable, "V128", False),
 )
 
 

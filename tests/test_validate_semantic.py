@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
+import yaml
 
 from tiphys.argo.depends import DependsSyntaxError, parse_depends
 from tiphys.errors import Location
@@ -143,6 +145,7 @@ def test_template_ref_and_parameterised_names_are_not_checked() -> None:
         {"name": "a", "template": None, "templateRef": {"name": "lib", "template": "x"}},
         {"name": "b", "template": "{{inputs.parameters.which}}"},
     )
+    doc["spec"]["templates"][0]["inputs"] = {"parameters": [{"name": "which", "default": "x"}]}
     assert found(doc) == []
 
 
@@ -214,7 +217,7 @@ def test_duplicate_parameter_and_artifact_names() -> None:
         "inputs": {"parameters": [{"name": "p"}, {"name": "p"}], "artifacts": [{"name": "a"}]},
     }
     doc = manifest(templates=[template], arguments={"artifacts": [{"name": "x"}, {"name": "x"}]})
-    assert [(c, p) for c, p, _ in found(doc)] == [
+    assert [(c, p) for c, p, _ in found(doc) if c == "V102"] == [
         ("V102", "spec.arguments.artifacts[1].name"),
         ("V102", "spec.templates[0].inputs.parameters[1].name"),
     ]
@@ -565,7 +568,9 @@ def test_argument_without_value(kind: str, severity: str, advice: str) -> None:
     args = {"parameters": [{"name": "tag"}, {"name": "env", "value": "prod"}]}
     doc = manifest(kind, arguments=args)
     path = "spec.workflowSpec" if kind == "CronWorkflow" else "spec"
-    assert [(d.code, d.severity, d.path, d.message) for d in check_semantics(doc)] == [
+    assert [
+        (d.code, d.severity, d.path, d.message) for d in check_semantics(doc) if d.code == "V116"
+    ] == [
         (
             "V116",
             severity,
@@ -578,4 +583,465 @@ def test_argument_without_value(kind: str, severity: str, advice: str) -> None:
 
 def test_templates_may_leave_argument_values_to_the_submitter() -> None:
     args = {"parameters": [{"name": "tag"}]}
-    assert check_semantics(manifest("WorkflowTemplate", arguments=args)) == []
+    assert [
+        d for d in check_semantics(manifest("WorkflowTemplate", arguments=args)) if d.code == "V116"
+    ] == []
+
+
+# ----------------------------------------------------------------------------------------------
+# Arguments against the inputs of the template called (V117-V121), from YAML.
+
+
+def lint(spec: str, kind: str = "Workflow") -> list[tuple[str, str, str, str]]:
+    """``(code, severity, path, message)`` of every finding in a manifest with this spec."""
+    body = textwrap.indent(textwrap.dedent(spec), "  ")
+    head = f"apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata: {{name: t}}\nspec:\n"
+    if kind == "CronWorkflow":
+        head += "  schedules: ['0 1 * * *']\n  workflowSpec:\n"
+        body = textwrap.indent(body, "  ")
+    return [
+        (d.code, d.severity, d.path, d.message)
+        for d in check_semantics(yaml.safe_load(head + body))
+    ]
+
+
+CALL = """\
+entrypoint: main
+templates:
+- name: main
+  steps:
+  - - name: deploy
+      template: deploy
+      arguments:
+        parameters: [{params}]
+- name: deploy
+  inputs:
+    parameters: [{name: tag}, {name: env, default: prod}, {name: region, value: eu}]
+    artifacts: [{name: code, git: {repo: r}}, {name: extra, optional: true}]
+  container: {image: alpine}
+"""
+ARGS = "spec.templates[0].steps[0][0].arguments"
+
+
+def test_arguments_that_match_the_inputs() -> None:
+    assert lint(CALL.replace("{params}", "{name: tag, value: v1}, {name: env, value: dev}")) == []
+
+
+def test_misspelt_argument_is_an_error() -> None:
+    found = lint(CALL.replace("{params}", "{name: tag, value: v1}, {name: enviroment, value: x}"))
+    assert found == [
+        (
+            "V117",
+            "error",
+            f"{ARGS}.parameters[1].name",
+            "step 'deploy' passes argument 'enviroment', but template 'deploy' has no input "
+            "parameter of that name: remove it or fix the name. Did you mean 'env'?",
+        )
+    ]
+
+
+def test_extra_argument_is_a_warning() -> None:
+    """Argo ignores arguments the template has no input for (upstream examples pass some)."""
+    found = lint(CALL.replace("{params}", "{name: tag, value: v1}, {name: debug, value: x}"))
+    assert found == [
+        (
+            "V117",
+            "warning",
+            f"{ARGS}.parameters[1].name",
+            "step 'deploy' passes argument 'debug', but template 'deploy' has no input "
+            "parameter of that name, so Argo ignores it: remove it or fix the name (input "
+            "parameters: env, region, tag)",
+        )
+    ]
+
+
+def test_required_input_not_passed() -> None:
+    assert lint(CALL.replace("{params}", "{name: env, value: dev}")) == [
+        (
+            "V118",
+            "error",
+            ARGS,
+            "step 'deploy' does not pass input parameter 'tag' of template 'deploy', which has "
+            "no default: add it to arguments.parameters or give the input a default",
+        )
+    ]
+
+
+def test_required_artifact_not_passed_by_a_task_without_arguments() -> None:
+    spec = """\
+    entrypoint: main
+    templates:
+    - name: main
+      dag:
+        tasks: [{name: build, template: build}]
+    - name: build
+      inputs: {artifacts: [{name: src, path: /src}]}
+      container: {image: alpine}
+    """
+    assert lint(spec) == [
+        (
+            "V118",
+            "error",
+            "spec.templates[0].dag.tasks[0]",
+            "task 'build' does not pass input artifact 'src' of template 'build', which has no "
+            "location: add it to arguments.artifacts or mark the input 'optional: true'",
+        )
+    ]
+
+
+def test_hooks_pass_their_arguments() -> None:
+    spec = """\
+    entrypoint: main
+    hooks:
+      running:
+        expression: workflow.status == "Running"
+        template: notify
+        arguments: {parameters: [{name: mesage, value: hi}]}
+    templates:
+    - {name: main, container: {image: alpine}}
+    - name: notify
+      inputs: {parameters: [{name: message}]}
+      container: {image: alpine}
+    """
+    assert lint(spec) == [
+        (
+            "V117",
+            "error",
+            "spec.hooks.running.arguments.parameters[0].name",
+            "hook 'running' passes argument 'mesage', but template 'notify' has no input "
+            "parameter of that name: remove it or fix the name. Did you mean 'message'?",
+        ),
+        (
+            "V118",
+            "error",
+            "spec.hooks.running.arguments",
+            "hook 'running' does not pass input parameter 'message' of template 'notify', which "
+            "has no default: add it to arguments.parameters or give the input a default",
+        ),
+    ]
+
+
+EXIT = """\
+entrypoint: main
+onExit: report
+arguments:
+  parameters: [{name: channel, value: ops}]
+templates:
+- name: main
+  container: {image: alpine}
+- name: report
+  inputs:
+    parameters: [{name: channel}, {name: status}]
+  container: {image: alpine, args: ["{{inputs.parameters.channel}}"]}
+"""
+EXIT_MESSAGE = (
+    "exit handler 'report' needs input parameter 'status', but an exit handler without "
+    "arguments gets only spec.arguments, which has no 'status': add it there or give the input "
+    "a default (a failed exit handler fails the workflow)"
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "path"),
+    [
+        (EXIT, "spec.onExit"),
+        (
+            EXIT.replace("onExit: report", "hooks: {exit: {template: report}}"),
+            "spec.hooks.exit.template",
+        ),
+    ],
+)
+def test_exit_handler_gets_only_spec_arguments(spec: str, path: str) -> None:
+    """An exit handler without arguments of its own runs with spec.arguments (operator.go)."""
+    assert lint(spec) == [("V119", "error", path, EXIT_MESSAGE)]
+
+
+def test_exit_handlers_of_steps_too_and_hooks_with_arguments_are_calls() -> None:
+    spec = EXIT.replace("onExit: report\n", "").replace(
+        "- name: main\n  container: {image: alpine}",
+        "- name: main\n  steps:\n  - - {name: a, template: report, onExit: report,"
+        " arguments: {parameters: [{name: channel, value: x}, {name: status, value: y}]},"
+        " hooks: {exit: {template: report, arguments: {parameters: [{name: status, value: z}]}}}}",
+    )
+    assert [(c, p) for c, _, p, _ in lint(spec)] == [
+        ("V119", "spec.templates[0].steps[0][0].onExit"),
+        ("V118", "spec.templates[0].steps[0][0].hooks.exit.arguments"),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["Workflow", "CronWorkflow"])
+def test_entrypoint_input_missing_from_spec_arguments(kind: str) -> None:
+    spec = """\
+    entrypoint: main
+    arguments: {parameters: [{name: tag, value: v1}]}
+    templates:
+    - name: main
+      inputs: {parameters: [{name: tag}, {name: env}]}
+      container: {image: alpine}
+    """
+    path = "spec.workflowSpec" if kind == "CronWorkflow" else "spec"
+    assert lint(spec, kind) == [
+        (
+            "V120",
+            "error",
+            f"{path}.entrypoint",
+            "entrypoint template 'main' needs input parameter 'env', which spec.arguments does "
+            "not give: add it to spec.arguments.parameters or give the input a default",
+        )
+    ]
+    assert lint(spec, "WorkflowTemplate") == []  # the Workflow made from it passes them
+
+
+UNUSED = """\
+entrypoint: main
+arguments:
+  parameters: [{name: tag, value: v1}, {name: tga, value: x}, {name: used, value: y}]
+templates:
+- name: main
+  inputs: {parameters: [{name: tag}]}
+  container: {image: alpine, args: ["{{workflow.parameters.used}}"]}
+"""
+
+
+def test_argument_that_is_no_input_and_unused() -> None:
+    assert lint(UNUSED) == [
+        (
+            "V121",
+            "warning",
+            "spec.arguments.parameters[1].name",
+            "argument 'tga' is not an input of the entrypoint template 'main' and nothing uses "
+            "{{workflow.parameters.tga}}: remove it or fix the name. Did you mean 'tag'?",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "{{=workflow.parameters.tga}}",
+        "{{=workflow.parameters['tga']}}",
+        "{{workflow.parameters.json}}",
+        "{{workflow.parameters}}",
+    ],
+)
+def test_arguments_used_in_expressions_or_as_a_whole(use: str) -> None:
+    assert (
+        lint(
+            UNUSED.replace(
+                "{{workflow.parameters.used}}", f"{{{{workflow.parameters.used}}}} {use}"
+            )
+        )
+        == []
+    )
+
+
+def test_arguments_may_be_used_by_referenced_templates() -> None:
+    spec = UNUSED.replace(
+        '  container: {image: alpine, args: ["{{workflow.parameters.used}}"]}',
+        "  steps: [[{name: s, templateRef: {name: lib, template: x}}]]",
+    )
+    assert lint(spec) == []
+
+
+# ----------------------------------------------------------------------------------------------
+# Template types (V130).
+
+
+def test_template_without_a_type() -> None:
+    assert lint("entrypoint: main\ntemplates:\n- {name: main, inputs: {}}\n") == [
+        (
+            "V130",
+            "error",
+            "spec.templates[0]",
+            "template 'main' has no type: add exactly one of container, script, dag, steps, "
+            "resource, suspend, http, containerSet, data, plugin",
+        )
+    ]
+
+
+def test_template_defaults_may_give_the_type_and_inputs() -> None:
+    spec = """\
+    entrypoint: main
+    templateDefaults:
+      container: {image: alpine}
+      inputs: {parameters: [{name: debug, default: "false"}]}
+    templates:
+    - name: main
+      steps: [[{name: s, template: leaf, arguments: {parameters: [{name: debug, value: "1"}]}}]]
+    - name: leaf
+      inputs: {parameters: [{name: x, default: "1"}]}
+      metadata: {labels: {debug: "{{inputs.parameters.debug}}"}}
+    """
+    assert lint(spec) == []
+
+
+def test_template_with_two_types() -> None:
+    spec = "entrypoint: main\ntemplates:\n- {name: main, container: {image: a}, suspend: {}}\n"
+    assert lint(spec) == [
+        (
+            "V130",
+            "error",
+            "spec.templates[0]",
+            "template 'main' has 2 types (container, suspend), and a template has exactly one: "
+            "keep one and move the others into templates of their own",
+        )
+    ]
+
+
+# ----------------------------------------------------------------------------------------------
+# Values Kubernetes refuses (V131-V134).
+
+_NAME_RULE = (
+    "at most 63 characters: letters, digits, '-', '_' and '.', starting and ending with a letter "
+    "or digit"
+)
+
+
+def test_labels_and_annotations() -> None:
+    doc = manifest(
+        metadata={
+            "name": "ok",
+            "labels": {"app.kubernetes.io/name": "web", "team": "a" * 64, "Bad_Prefix/x": "y"},
+            "annotations": {"note": "any value at all, even long " * 10, "-x": "y"},
+        },
+        podMetadata={"labels": {"tier": "{{workflow.parameters.tier}}-", "ok": ""}},
+        workflowMetadata={"labels": {"a/b/c": "x"}},
+        templates=[{**LEAF, "metadata": {"labels": {"v": "1.0-"}}}],
+    )
+    assert found(doc) == [
+        (
+            "V131",
+            "metadata.labels.team",
+            f"Kubernetes refuses this label: label value '{'a' * 64}' must be empty or "
+            + _NAME_RULE,
+        ),
+        (
+            "V131",
+            'metadata.labels["Bad_Prefix/x"]',
+            "Kubernetes refuses this label: the prefix 'Bad_Prefix' of key 'Bad_Prefix/x' is not "
+            "a DNS subdomain (lower-case letters, digits, '-' and '.', at most 253 characters)",
+        ),
+        (
+            "V131",
+            'metadata.annotations["-x"]',
+            f"Kubernetes refuses this annotation: key '-x' must be {_NAME_RULE}",
+        ),
+        (
+            "V131",
+            'spec.workflowMetadata.labels["a/b/c"]',
+            "Kubernetes refuses this label: key 'a/b/c' has more than one '/' (the form is "
+            "[prefix/]name)",
+        ),
+        (
+            "V131",
+            "spec.templates[0].metadata.labels.v",
+            f"Kubernetes refuses this label: label value '1.0-' must be empty or {_NAME_RULE}",
+        ),
+    ]
+
+
+def test_labels_of_a_cron_workflow_s_children() -> None:
+    doc = manifest("CronWorkflow", {"name": "c"})
+    doc["spec"]["workflowMetadata"] = {"labels": {"x": "-"}}
+    assert [(c, p) for c, p, _ in found(doc)] == [("V131", "spec.workflowMetadata.labels.x")]
+
+
+@pytest.mark.parametrize(
+    "quantity", ["1G", "1Gi", "500m", "0.5", "1e3", 2, 0.25, "{{inputs.parameters.mem}}"]
+)
+def test_valid_quantities(quantity: object) -> None:
+    template = {
+        **LEAF,
+        "inputs": {"parameters": [{"name": "mem", "default": "1Gi"}]},
+        "container": {"image": "a", "resources": {"limits": {"memory": quantity}}},
+    }
+    assert found(manifest(templates=[template])) == []
+
+
+_QUANTITY_RULE = (
+    "is not a Kubernetes quantity (a number with an optional suffix: Ki, Mi, Gi, Ti, Pi, Ei, m, "
+    "k, M, G, T, P, E or an exponent such as e3)"
+)
+
+
+def test_invalid_quantities_in_every_container() -> None:
+    template = {
+        "name": "leaf",
+        "script": {"image": "a", "source": "x", "resources": {"requests": {"memory": "1GB"}}},
+        "sidecars": [{"name": "s", "resources": {"limits": {"cpu": "1K"}}}],
+        "initContainers": [{"name": "i", "resources": {"limits": {"cpu": -1}}}],
+    }
+    holder = {
+        "name": "set",
+        "containerSet": {"containers": [{"name": "main", "resources": {"requests": {"cpu": "x"}}}]},
+    }
+    assert found(manifest(templates=[template, holder])) == [
+        (
+            "V132",
+            "spec.templates[0].script.resources.requests.memory",
+            f"invalid resources.requests.memory: '1GB' {_QUANTITY_RULE}. Did you mean '1G'?",
+        ),
+        (
+            "V132",
+            "spec.templates[0].sidecars[0].resources.limits.cpu",
+            f"invalid resources.limits.cpu: '1K' {_QUANTITY_RULE}",
+        ),
+        (
+            "V132",
+            "spec.templates[0].initContainers[0].resources.limits.cpu",
+            "invalid resources.limits.cpu: '-1' is negative; requests and limits must be 0 or more",
+        ),
+        (
+            "V132",
+            "spec.templates[1].containerSet.containers[0].resources.requests.cpu",
+            f"invalid resources.requests.cpu: 'x' {_QUANTITY_RULE}",
+        ),
+    ]
+
+
+def test_parallelism_and_deadline() -> None:
+    doc = manifest(parallelism=-1, activeDeadlineSeconds=-5)
+    assert found(doc) == [
+        (
+            "V133",
+            "spec.parallelism",
+            "parallelism is -1: set how many pods may run at once (1 or more), or leave it out "
+            "for no limit",
+        ),
+        (
+            "V133",
+            "spec.activeDeadlineSeconds",
+            "activeDeadlineSeconds is -5, which stops the workflow at once: set the seconds it "
+            "may run, or leave it out for no deadline",
+        ),
+    ]
+    [zero] = check_semantics(manifest(activeDeadlineSeconds=0, parallelism=0))
+    assert (zero.code, zero.severity, zero.path) == (
+        "V133",
+        "warning",
+        "spec.activeDeadlineSeconds",
+    )
+    assert check_semantics(manifest(activeDeadlineSeconds=60, parallelism=2)) == []
+
+
+@pytest.mark.parametrize(
+    ("sequence", "message"),
+    [
+        ({"count": "3"}, None),
+        ({"start": "1", "end": "{{inputs.parameters.n}}"}, None),
+        (
+            {"start": "1"},
+            "withSequence needs count or end: add 'count: N' (items 0 to N-1) or 'end: N' (items "
+            "start to N)",
+        ),
+        (
+            {"count": "3", "end": "5"},
+            "withSequence has both count and end, which Argo refuses: keep one",
+        ),
+    ],
+)
+def test_with_sequence(sequence: dict[str, str], message: str | None) -> None:
+    doc = steps([{"name": "s", "withSequence": sequence}])
+    doc["spec"]["templates"][0]["inputs"] = {"parameters": [{"name": "n", "default": "3"}]}
+    expected = [("V134", "spec.templates[0].steps[0][0].withSequence", message)] if message else []
+    assert found(doc) == expected

@@ -9,15 +9,15 @@ from __future__ import annotations
 import enum
 import functools
 import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
 from tiphys.errors import CompileError, Diagnostic, TiphysError
 
 if TYPE_CHECKING:
-    from tiphys.compile.sources import Collection
+    from tiphys.compile.sources import Collection, LineOf, Source
 
 __all__ = [
     "EXIT_FAILED",
@@ -28,25 +28,27 @@ __all__ = [
     "EXIT_USAGE",
     "ParameterOption",
     "PathsArgument",
+    "check_source",
     "cli_errors",
     "echo_err",
     "fail",
     "load_sources",
     "parse_parameters",
     "report",
+    "sorted_diagnostics",
 ]
 
 # Exit codes (DESIGN §6).
 EXIT_OK = 0
 """Success."""
 EXIT_FAILED = 1
-"""The workflow failed or errored, or ``lint`` found errors."""
+"""``lint`` found errors (later: the workflow failed or errored)."""
 EXIT_USAGE = 2
 """Usage or input error: bad option, missing path, error in the user's code or manifest."""
 EXIT_SERVER = 3
-"""The Argo Server could not be reached or answered with an error."""
+"""Reserved for the server commands: the Argo Server could not be reached or said no."""
 EXIT_TIMEOUT = 4
-"""A wait timed out."""
+"""Reserved for the server commands: a wait timed out."""
 EXIT_INTERNAL = 70
 """A bug in tiphys (``EX_SOFTWARE``); the traceback is shown with ``TIPHYS_DEBUG=1``."""
 
@@ -99,6 +101,27 @@ def echo_err(message: str) -> None:
         message: The text, without a trailing newline.
     """
     typer.echo(message, err=True)
+
+
+def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Order diagnostics by file, then line, then field path (list indexes numerically).
+
+    Args:
+        diagnostics: Any diagnostics.
+
+    Returns:
+        A new list; the sort is stable, so equal keys keep their order.
+    """
+    from tiphys.argo.paths import parse_path
+
+    def path_key(path: str) -> tuple[tuple[int, int | str], ...]:
+        try:
+            parts = parse_path(path)
+        except ValueError:
+            parts = [path]
+        return tuple((0, p) if isinstance(p, int) else (1, p) for p in parts)
+
+    return sorted(diagnostics, key=lambda d: (d.location.file, d.location.line, path_key(d.path)))
 
 
 def report(diagnostics: Sequence[Diagnostic]) -> None:
@@ -173,6 +196,55 @@ def load_sources(paths: Sequence[str], *, keep_going: bool = False) -> Collectio
     if not collection and not collection.errors:
         fail(f"no workflows found in {', '.join(paths)}")
     return collection
+
+
+def check_source(
+    source: Source,
+) -> tuple[dict[str, Any] | None, LineOf | None, list[Diagnostic]]:
+    """Compile or read one workflow and validate it, whatever goes wrong.
+
+    Args:
+        source: A workflow found by :func:`load_sources`.
+
+    Returns:
+        ``(doc, line_of, diagnostics)``: the manifest (``None`` when it could not be built),
+        its path-to-line mapping, and every problem found. An unexpected exception (a likely
+        bug in tiphys) is one error of this source (code ``S108``) rather than a crash, so
+        that the other sources are still checked; with ``TIPHYS_DEBUG=1`` it propagates.
+    """
+    from tiphys.validate import validate_document
+
+    try:
+        doc, line_of = source.manifest()
+        return doc, line_of, validate_document(doc, file=source.file, line_of=line_of)
+    except CompileError as exc:
+        return None, None, list(exc.diagnostics)
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        return None, None, [unexpected_error(source, exc)]
+
+
+def unexpected_error(source: Source, exc: Exception) -> Diagnostic:
+    """The ``S108`` error for an unexpected exception while handling ``source``.
+
+    Args:
+        source: The workflow being compiled or checked.
+        exc: What was raised.
+
+    Returns:
+        An error located at the source.
+    """
+    from tiphys.compile.sources import UNEXPECTED
+
+    text = str(exc)
+    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return Diagnostic(
+        UNEXPECTED,
+        f"checking {source.label} raised {what}; this may be a bug in tiphys: please report it "
+        f"(set {DEBUG_ENV}=1 to see the traceback)",
+        location=source.location(),
+    )
 
 
 P = ParamSpec("P")
@@ -256,4 +328,4 @@ def root_callback(
         ),
     ] = False,
 ) -> None:
-    """Write Argo Workflows as Python; compile, check, submit and follow them."""
+    """Write Argo Workflows as Python; compile and check them."""

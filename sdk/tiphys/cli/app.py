@@ -59,11 +59,13 @@ def create_app() -> typer.Typer:
     app = typer.Typer(
         name=PROG_NAME,
         help=(
-            "Write Argo Workflows as Python; compile, check, submit and follow them.\n\n"
+            "Write Argo Workflows as Python; compile them to Argo manifests (compile) and "
+            "check Python or YAML workflows (lint).\n\n"
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
-            "Exit codes: 0 success; 1 the workflow failed or lint found errors; 2 usage or "
-            "input error; 3 server or network error; 4 a wait timed out."
+            "Exit codes: 0 success; 1 lint found errors; 2 usage or input error (compile: any "
+            "error); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows the traceback). 3 and 4 are "
+            "reserved for the server commands."
         ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
@@ -84,9 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``sys.argv[1:]`` by default.
 
     Returns:
-        The exit code: 0 success, 1 failed workflow or lint errors, 2 usage or input error,
-        3 server or network error, 4 timeout, 70 a bug in tiphys (set ``TIPHYS_DEBUG=1`` to
-        get the traceback instead).
+        The exit code: 0 success, 1 lint errors, 2 usage or input error, 70 a bug in tiphys
+        outside any one workflow (set ``TIPHYS_DEBUG=1`` to get the traceback instead); 3 and
+        4 are reserved for the server commands (server or network error, timeout).
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in _VERSION_FLAGS:

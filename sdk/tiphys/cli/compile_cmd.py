@@ -2,26 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tiphys.cli._common import (
+    DEBUG_ENV,
     EXIT_USAGE,
     ParameterOption,
     PathsArgument,
+    check_source,
     cli_errors,
     echo_err,
     fail,
     load_sources,
     parse_parameters,
     report,
+    unexpected_error,
 )
-from tiphys.errors import CompileError, errors_only
+from tiphys.errors import CompileError, Diagnostic, errors_only
+
+if TYPE_CHECKING:
+    from tiphys.compile.sources import Source
 
 __all__ = ["OutputFormat", "compile_command"]
+
+
+_WORKFLOW_KINDS = ("Workflow", "CronWorkflow")
 
 
 class OutputFormat(enum.StrEnum):
@@ -73,33 +84,17 @@ def compile_command(
       tiphys compile workflows/release.py:release_template -p tag=v1.2
       tiphys compile templates/ -o json --out build/
     """
-    from tiphys.compile.from_template import apply_parameters
-    from tiphys.validate import validate_document
-
     parameters = parse_parameters(parameter)
     sources = load_sources(paths)
     manifests: list[dict[str, Any]] = []
     failed = False
     for source in sources:
-        try:
-            doc, line_of = source.manifest()
-        except CompileError as exc:
-            report(exc.diagnostics)
-            failed = True
-            continue
-        diagnostics = validate_document(doc, file=source.file, line_of=line_of)
+        diagnostics, doc = _compile_one(source, parameters)
         report(diagnostics)
-        if errors_only(diagnostics):
+        if doc is None or errors_only(diagnostics):
             failed = True
-            continue
-        if parameters:
-            try:
-                doc = apply_parameters(doc, parameters, file=source.file, line_of=line_of)
-            except CompileError as exc:
-                report(exc.diagnostics)
-                failed = True
-                continue
-        manifests.append(doc)
+        else:
+            manifests.append(doc)
     if failed:
         raise typer.Exit(EXIT_USAGE)
 
@@ -107,6 +102,44 @@ def compile_command(
         typer.echo(_render(manifests, output), nl=False)
     else:
         _write_files(manifests, output, out)
+
+
+def _compile_one(
+    source: Source, parameters: dict[str, str]
+) -> tuple[list[Diagnostic], dict[str, Any] | None]:
+    """The problems of one source, and the manifest to print (``None`` when there are errors).
+
+    ``-p`` values are applied first to a Workflow or CronWorkflow, so that what is validated is
+    what is printed (a value given with ``-p`` satisfies Argo's rules on arguments); when they
+    cannot be applied, the source's own problems are reported with why. A (Cluster)
+    WorkflowTemplate is validated itself, then turned into the Workflow to submit.
+    """
+    from tiphys.compile.from_template import apply_parameters
+
+    if parameters and source.kind in _WORKFLOW_KINDS:
+        try:
+            original, lines = source.manifest()
+            applied = apply_parameters(original, parameters, file=source.file, line_of=lines)
+        except CompileError as exc:
+            found = check_source(source)[2] if source.doc is not None else []
+            return [*found, *exc.diagnostics], None
+        except Exception as exc:
+            if os.environ.get(DEBUG_ENV) == "1":
+                raise
+            found = check_source(source)[2]  # a broken manifest is the likely cause
+            if errors_only(found):
+                return found, None
+            return [*found, unexpected_error(source, exc)], None
+        source = dataclasses.replace(source, doc=applied, line_map=lines)
+    doc, line_of, diagnostics = check_source(source)
+    if doc is None or errors_only(diagnostics):
+        return diagnostics, None
+    if parameters and source.kind not in _WORKFLOW_KINDS:
+        try:
+            doc = apply_parameters(doc, parameters, file=source.file, line_of=line_of)
+        except CompileError as exc:
+            return [*diagnostics, *exc.diagnostics], None
+    return diagnostics, doc
 
 
 def _render(docs: list[dict[str, Any]], output: OutputFormat) -> str:

@@ -13,11 +13,12 @@ from tiphys.cli._common import (
     EXIT_USAGE,
     PathsArgument,
     TextOrJson,
+    check_source,
     cli_errors,
     load_sources,
-    report,
+    sorted_diagnostics,
 )
-from tiphys.errors import CompileError, Diagnostic
+from tiphys.errors import Diagnostic
 
 __all__ = ["lint_command", "summary"]
 
@@ -42,10 +43,11 @@ def lint_command(
 
     Each workflow in PATH... is compiled (tiphys and Hera objects) or read (YAML), then checked
     against the Argo v4.1 schema and its rules. A file that cannot be loaded (invalid YAML, an
-    exception while importing a .py file) is reported like any other error.
+    exception while importing a .py file) or a PATH that does not exist is reported like any
+    other error, and the other paths are still checked. Problems are sorted by file and line.
 
     Exit code: 0 when there is no error (warnings allowed), 1 when there is an error, 2 when a
-    PATH does not exist or no workflow was found.
+    PATH does not exist (or cannot be used as given) or no workflow was found.
 
     \b
     Examples:
@@ -53,22 +55,12 @@ def lint_command(
       tiphys lint -o json workflows/release.py
     """
     from tiphys.compile.sources import USAGE_CODES
-    from tiphys.validate import validate_document
 
     collection = load_sources(paths, keep_going=True)
-    usage = [d for d in collection.errors if d.code in USAGE_CODES]
-    if usage:
-        report(usage)
-        raise typer.Exit(EXIT_USAGE)
-
     diagnostics: list[Diagnostic] = list(collection.errors)
     for source in collection:
-        try:
-            doc, line_of = source.manifest()
-        except CompileError as exc:
-            diagnostics.extend(exc.diagnostics)
-            continue
-        diagnostics.extend(validate_document(doc, file=source.file, line_of=line_of))
+        diagnostics.extend(check_source(source)[2])
+    diagnostics = sorted_diagnostics(diagnostics)
 
     if output is TextOrJson.json:
         typer.echo(json.dumps([_as_json(d) for d in diagnostics], indent=2, ensure_ascii=False))
@@ -76,6 +68,8 @@ def lint_command(
         for diagnostic in diagnostics:
             typer.echo(diagnostic.format())
         typer.echo(summary(diagnostics))
+    if any(d.code in USAGE_CODES for d in diagnostics):
+        raise typer.Exit(EXIT_USAGE)
     has_errors = any(d.severity == "error" for d in diagnostics)
     raise typer.Exit(EXIT_FAILED if has_errors else EXIT_OK)
 
@@ -102,14 +96,14 @@ def summary(diagnostics: list[Diagnostic]) -> str:
         diagnostics: Everything that was reported.
 
     Returns:
-        ``✔ no problems found``, or ``✖ N errors, M warnings in K files`` where K counts the
-        files with at least one problem.
+        ``✔ no problems found``, or ``✖ N errors, M warnings in K files`` (``⚠`` instead of
+        ``✖`` when there are only warnings) where K counts the files with at least one problem.
     """
     if not diagnostics:
         return "✔ no problems found"
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     files = len({d.location.file for d in diagnostics})
-    return (
-        f"✖ {_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {_plural(files, 'file')}"
-    )
+    mark = "✖" if errors else "⚠"
+    counts = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
+    return f"{mark} {counts} in {_plural(files, 'file')}"

@@ -28,8 +28,8 @@ from tiphys.dsl.refs import (
     ItemRef,
     Not,
     Ref,
-    RefScope,
     TaskRef,
+    Trace,
 )
 from tiphys.dsl.template import Task
 from tiphys.errors import Location, did_you_mean
@@ -39,7 +39,7 @@ _MARK_RE = re.compile(re.escape(MARK_START) + r"(\d+)" + re.escape(MARK_END))
 _NODE_FIELDS = frozenset({"exitCode", "status", "ip", "startedAt", "finishedAt"})
 
 
-def split_markers(text: str, scope: RefScope, where: Location) -> Iterator[str | Ref]:
+def split_markers(text: str, scope: Trace, where: Location) -> Iterator[str | Ref]:
     """Split text into literal pieces and the refs its markers stand for.
 
     Args:
@@ -71,7 +71,7 @@ def split_markers(text: str, scope: RefScope, where: Location) -> Iterator[str |
         yield text[pos:]
 
 
-def refs_in(value: Any, scope: RefScope, where: Location) -> list[Ref]:
+def refs_in(value: Any, scope: Trace, where: Location) -> list[Ref]:
     """Every ref inside an argument value (a ref, a string with markers, lists, dicts)."""
     if isinstance(value, Ref):
         return [value]
@@ -113,7 +113,7 @@ class RefRenderer:
         template: Name of the template being rendered (for messages).
     """
 
-    def __init__(self, scope: RefScope, tasks: dict[int, Task[Any]] | None, template: str) -> None:
+    def __init__(self, scope: Trace, tasks: dict[int, Task[Any]] | None, template: str) -> None:
         self.scope = scope
         self.tasks = tasks or {}
         self.template = template

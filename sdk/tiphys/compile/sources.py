@@ -1,7 +1,7 @@
 """Loading the user's workflow sources: Python files, YAML files, directories and stdin.
 
-Every CLI verb that takes a workflow (``compile``, ``lint``, ``submit``, ``apply``, ``run``...)
-accepts the same arguments, resolved here by :func:`collect`:
+Every CLI command that takes a workflow (``compile``, ``lint``) accepts the same arguments,
+resolved here by :func:`collect`:
 
 * ``release.py`` -- a Python file, imported as a module; its module-level workflow objects
   (tiphys ``Workflow``/``WorkflowTemplate``/... and Hera ``Workflow`` objects) are collected;
@@ -17,12 +17,16 @@ map a field path back to the user's line (:meth:`Source.manifest`), for diagnost
 Problems are :class:`~tiphys.errors.CompileError` diagnostics located at the user's file and
 line, never a traceback: an exception raised while importing a user's Python file names the
 line of that file it came through.
+
+Whatever the user's code prints while it is imported or compiled goes to standard error, so that
+standard output keeps only what the command prints (``tiphys compile ... | kubectl apply -f -``).
 """
 
 from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import functools
 import importlib.util
 import itertools
@@ -75,6 +79,8 @@ BUILD_FAILED = "S106"
 """Turning a workflow object into a manifest (``to_dict()``) raised an exception."""
 BAD_ARGUMENT = "S107"
 """A path argument cannot be used as given (e.g. a selector on a directory or on stdin)."""
+UNEXPECTED = "S108"
+"""An unexpected exception while compiling or checking one workflow (likely a tiphys bug)."""
 
 USAGE_CODES = frozenset({PATH_NOT_FOUND, SELECTOR_NO_MATCH, BAD_ARGUMENT})
 """Codes that mean the command line itself is wrong (exit code 2 even for ``lint``)."""
@@ -191,7 +197,8 @@ class Source:
         if to_dict is None:  # pragma: no cover - collect() only keeps objects with to_dict
             raise TypeError(f"{obj!r} has no to_dict()")
         try:
-            result = to_dict()
+            with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the manifests
+                result = to_dict()
         except CompileError:
             raise
         except Exception as exc:
@@ -405,12 +412,38 @@ def _error(code: str, file: str, message: str, line: int = 0) -> CompileError:
 # --- YAML ----------------------------------------------------------------------------------------
 
 
+_QUOTED = re.compile(r"'(?:[^'\\\n]|\\.)*'" + r'|"(?:[^"\\\n]|\\.)*"')
+ECHO_MAX = 100
+"""At most this many characters of the user's input are echoed in a message."""
+
+
+def _shorten_echo(message: str) -> str:
+    """Cut each quoted piece of input longer than :data:`ECHO_MAX` in a loader's message.
+
+    ``tiphys lint /etc/passwd`` would otherwise print the whole file as "the scalar '...'".
+    """
+
+    def cut(match: re.Match[str]) -> str:
+        quoted = match.group(0)
+        if len(quoted) <= ECHO_MAX + 2:
+            return quoted
+        return f"{quoted[: ECHO_MAX + 1]}...{quoted[-1]} ({len(quoted) - 2} characters)"
+
+    return _QUOTED.sub(cut, message)
+
+
 def _load_yaml(text: str, display: str) -> tuple[list[Source], list[Skipped]]:
     from tiphys.compile.yaml_in import load_documents
 
     sources: list[Source] = []
     skipped: list[Skipped] = []
-    for loaded in load_documents(text, display):
+    try:
+        documents = load_documents(text, display)
+    except CompileError as exc:
+        raise CompileError(
+            [dataclasses.replace(d, message=_shorten_echo(d.message)) for d in exc.diagnostics]
+        ) from None
+    for loaded in documents:
         doc: Any = loaded.doc
         if not isinstance(doc, dict):
             skipped.append(
@@ -472,7 +505,8 @@ def _import_file(path: Path, display: str) -> ModuleType:
     directory = str(path.resolve().parent)
     sys.path.insert(0, directory)
     try:
-        spec.loader.exec_module(module)
+        with contextlib.redirect_stdout(sys.stderr):  # keep stdout for the manifests
+            spec.loader.exec_module(module)
     except CompileError:
         del sys.modules[module_name]
         raise  # the DSL's own errors already point at the user's line

@@ -9,7 +9,7 @@ from typing import Any, ParamSpec, Unpack
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.options import TemplateOptionsKw, template_options
-from tiphys.dsl.refs import InputRef, Ref, RefScope, ref_scope
+from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
 from tiphys.dsl.template import Output, Template
 from tiphys.errors import Location
 
@@ -50,7 +50,7 @@ class SymbolicRun:
     """What a body returned when run with symbolic parameters, and the refs it created."""
 
     value: Any
-    scope: RefScope
+    scope: Trace
 
 
 def run_symbolic(template: Template[Any, Any]) -> SymbolicRun:
@@ -65,10 +65,10 @@ def run_symbolic(template: Template[Any, Any]) -> SymbolicRun:
     Returns:
         The returned value and the refs created.
     """
-    with ref_scope() as scope:
+    with tracing() as trace:
         refs = {s.py_name: InputRef(s.name, s.type, template.name) for s in template.inputs}
         value = call_traced(template.fn, refs, f"template {template.name!r}")
-    return SymbolicRun(value, scope)
+    return SymbolicRun(value, trace)
 
 
 class ContainerTemplate(Template[P, str]):

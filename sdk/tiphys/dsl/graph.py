@@ -16,8 +16,8 @@ from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.params import base_type
-from tiphys.dsl.refs import InputRef, Ref, RefScope, ref_scope
-from tiphys.dsl.template import Builder, Output, Task, Template, current_builder, set_builder
+from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
+from tiphys.dsl.template import Builder, Output, Task, Template, current_builder
 from tiphys.errors import CompileError
 
 P = ParamSpec("P")
@@ -109,7 +109,7 @@ class Graph:
     tasks: list[Task[Any]]
     groups: list[list[Task[Any]]]
     returned: dict[str, Any]
-    scope: RefScope
+    scope: Trace
     names: dict[str, Task[Any]] = field(default_factory=dict)
 
 
@@ -170,20 +170,16 @@ class GraphTemplate(Template[P, R]):
         self._tracing = True
         builder = self.builder_class()
         try:
-            with ref_scope() as scope:
+            with tracing(builder) as trace:
                 refs = {s.py_name: InputRef(s.name, s.type, self.name) for s in self.inputs}
-                restore = set_builder(builder)
-                try:
-                    value = call_traced(self.fn, refs, f"template {self.name!r}")
-                finally:
-                    restore()
+                value = call_traced(self.fn, refs, f"template {self.name!r}")
             if builder.problems:
                 raise CompileError(builder.problems)
             groups = builder.groups if isinstance(builder, StepsBuilder) else []
             tasks = builder.tasks()
             names = _assign_names(tasks, self.name)
             returned = self._returned(value)
-            self._graph = Graph(tasks, groups, returned, scope, names)
+            self._graph = Graph(tasks, groups, returned, trace, names)
         finally:
             self._tracing = False
         return self._graph

@@ -23,43 +23,54 @@ from tiphys.dsl.params import base_type
 from tiphys.errors import Location
 
 if TYPE_CHECKING:
-    from tiphys.dsl.template import Task
+    from tiphys.dsl.template import Builder, Task
 
 MARK_START = "\x00tiphys-ref:"
 MARK_END = "\x00"
 _ids = itertools.count(1)
 
 
-class RefScope:
-    """The refs created while one body was traced, by marker id.
-
-    The compiler resolves the markers found in a body's strings through the scope that was
-    active while the body ran.
+class Trace:
+    """A body being traced: the one piece of state the DSL keeps while it runs.
 
     Attributes:
-        refs: Refs by marker id.
+        builder: Collects the tasks of a ``@dag``/``@steps`` body (``None`` while a
+            ``@container`` or shell ``@script`` body runs symbolically).
+        refs: The refs created meanwhile, by marker id; the compiler resolves the markers
+            found in the body's strings through them.
     """
 
-    def __init__(self) -> None:
+    __slots__ = ("builder", "refs")
+
+    def __init__(self, builder: Builder | None) -> None:
+        self.builder = builder
         self.refs: dict[int, Ref] = {}
 
 
-_SCOPE: ContextVar[RefScope | None] = ContextVar("tiphys_ref_scope", default=None)
+_TRACE: ContextVar[Trace | None] = ContextVar("tiphys_trace", default=None)
+
+
+def current_trace() -> Trace | None:
+    """Return the trace running now, or ``None`` outside any traced body."""
+    return _TRACE.get()
 
 
 @contextmanager
-def ref_scope() -> Iterator[RefScope]:
-    """Collect the refs created inside the ``with`` block into a new :class:`RefScope`.
+def tracing(builder: Builder | None = None) -> Iterator[Trace]:
+    """Trace a body inside the ``with`` block (the only time the context variable is set).
+
+    Args:
+        builder: Where template calls add tasks, or ``None`` for a symbolic run.
 
     Yields:
-        The scope; read it after the block to resolve markers.
+        The trace; read its refs after the block to resolve markers.
     """
-    scope = RefScope()
-    token = _SCOPE.set(scope)
+    trace = Trace(builder)
+    token = _TRACE.set(trace)
     try:
-        yield scope
+        yield trace
     finally:
-        _SCOPE.reset(token)
+        _TRACE.reset(token)
 
 
 _RUNTIME_HINT = (
@@ -83,9 +94,9 @@ class Ref:
         self.type = type_
         self._what = description
         self._id = next(_ids)
-        scope = _SCOPE.get()
-        if scope is not None:
-            scope.refs[self._id] = self
+        trace = _TRACE.get()
+        if trace is not None:
+            trace.refs[self._id] = self
 
     # -- what the compiler reads -------------------------------------------------------------
     @property

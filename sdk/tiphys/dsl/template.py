@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
@@ -26,6 +25,7 @@ from tiphys.dsl.refs import (
     OutputField,
     Ref,
     TaskRef,
+    current_trace,
 )
 from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
 
@@ -78,18 +78,10 @@ class Builder:
         raise NotImplementedError
 
 
-_TRACE: ContextVar[Builder | None] = ContextVar("tiphys_trace", default=None)
-
-
 def current_builder() -> Builder | None:
-    """Return the builder of the body being traced, or ``None`` outside a trace."""
-    return _TRACE.get()
-
-
-def set_builder(builder: Builder) -> Callable[[], None]:
-    """Make ``builder`` current; return a function that restores the previous one."""
-    token = _TRACE.set(builder)
-    return lambda: _TRACE.reset(token)
+    """Return the builder of the ``@dag``/``@steps`` body being traced, or ``None``."""
+    trace = current_trace()
+    return trace.builder if trace is not None else None
 
 
 class Template(Generic[P, R_co]):

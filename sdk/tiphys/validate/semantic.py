@@ -27,20 +27,50 @@ V114    ``container``/``script`` template without ``image`` (and no ``templateDe
 V115    task name starting with a digit in a DAG that uses ``depends``/``dependencies``
 V116    a Workflow argument without ``value``/``valueFrom`` (a warning: ``-p`` can give it at
         submit time) or a CronWorkflow one (an error: nobody can)
+V117    a task, step or hook passes an argument the template it runs has no input for (an
+        error when it looks like a misspelt input, else a warning: Argo ignores it)
+V118    a task, step or hook does not pass a required input (no ``value``, ``default`` or
+        ``valueFrom``; an artifact neither ``optional`` nor with a location)
+V119    an exit handler (``onExit``, a ``hooks.exit`` without arguments) has a required input
+        that ``spec.arguments`` does not give: it runs with those only, and a failed exit
+        handler fails the workflow
+V120    a Workflow's or CronWorkflow's entrypoint has a required input that ``spec.arguments``
+        does not give
+V121    a ``spec.arguments`` parameter that is no input of the entrypoint or of an exit handler
+        and that no ``workflow.parameters.X`` uses (a warning)
+V122    ``{{inputs.parameters.X}}``/``{{inputs.artifacts.X}}`` names no input of the template
+V123    ``{{tasks.X...}}``/``{{steps.X...}}`` outside the tasks/steps (and outputs) of a DAG/steps
+        template
+V124    ``{{tasks.X...}}``/``{{steps.X...}}`` names no task/step of the template
+V125    ``{{tasks.X...}}`` in a task that does not depend on X (directly or not), or
+        ``{{steps.X...}}`` in a step of X's group or an earlier one
+V126    ``{{tasks.X.F}}``/``{{steps.X.F}}``: no such field, or no such output in X's template
+V127    ``{{workflow.parameters.X}}`` not in ``spec.arguments`` (a warning for templates: whoever
+        submits one may pass it)
+V128    ``{{workflow.X}}`` that is no workflow variable
+V129    ``{{item}}`` outside a task or step with ``withItems``/``withParam``/``withSequence``
+V130    a template with no type or several (``container``, ``script``, ``dag``, ``steps``...)
+V131    a label key or value, or an annotation key, that Kubernetes refuses
+V132    a container's resource request or limit that is no Kubernetes quantity (``1GB``)
+V133    ``parallelism`` < 0, or ``activeDeadlineSeconds`` < 0 (an error) or 0 (a warning): the
+        workflow would stop at once
+V134    ``withSequence`` without ``count`` or ``end``, or with both
 ======  ======================================================================================
 
-``templateRef`` (templates of other WorkflowTemplates) is out of scope: it is not checked.
+``V122``-``V129`` come from :mod:`tiphys.validate.references`. ``templateRef`` (templates of
+other WorkflowTemplates) is out of scope: calls to them are not checked.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from tiphys.argo.depends import DependsSyntaxError, parse_depends
+from tiphys.argo.k8s import label_key_problem, label_value_problem, quantity_problem
 from tiphys.argo.names import (
     CRON_NAME_MAX,
     OBJECT_NAME_MAX,
@@ -51,6 +81,7 @@ from tiphys.argo.names import (
 )
 from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, closest
+from tiphys.validate.references import check_references
 from tiphys.validate.schema import kind_error
 
 __all__ = ["check_semantics"]
@@ -75,6 +106,25 @@ _PARAM_NAME = _NameRule(
 _GENERATED_PREFIX_MAX = 58  # Kubernetes truncates generateName to 58 and appends 5 characters
 _DATA_LISTS = (("parameters", "parameter"), ("artifacts", "artifact"))
 _IMAGE_TEMPLATES = ("container", "script")
+TEMPLATE_TYPES = (
+    "container",
+    "script",
+    "dag",
+    "steps",
+    "resource",
+    "suspend",
+    "http",
+    "containerSet",
+    "data",
+    "plugin",
+)
+"""The fields that make a template's type; a template has exactly one."""
+# Where an input artifact can come from without an argument (Artifact's location fields).
+_ARTIFACT_LOCATIONS = frozenset(
+    {"s3", "git", "http", "artifactory", "hdfs", "raw", "oss", "gcs", "azure", "plugin"}
+)
+_WORKFLOW_KINDS = ("Workflow", "CronWorkflow")
+_EXIT_HANDLER_NOTE = "a failed exit handler fails the workflow"
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -97,6 +147,84 @@ def _hint(name: str, choices: Iterable[str], noun: str) -> str:
     return f" ({noun}: {', '.join(options)})" if options else f" (there are no {noun})"
 
 
+_Names = dict[str, list[str]]
+"""Names of parameters and artifacts: ``{"parameters": [...], "artifacts": [...]}``."""
+
+
+def _required_inputs(template: Mapping[str, Any]) -> _Names:
+    """The inputs of a template that need an argument: ``{"parameters": [...], ...}``.
+
+    A parameter needs one unless it has a ``value``, a ``default`` or a ``valueFrom``; an
+    artifact unless it is ``optional`` or has a location (``raw``, ``s3``, ``git``...).
+    """
+    inputs = _mapping(template.get("inputs"))
+    params = [
+        p["name"]
+        for p, _ in _indexed(inputs.get("parameters"), "")
+        if isinstance(p.get("name"), str) and not {"value", "default", "valueFrom"} & p.keys()
+    ]
+    artifacts = [
+        a["name"]
+        for a, _ in _indexed(inputs.get("artifacts"), "")
+        if isinstance(a.get("name"), str)
+        and not a.get("optional")
+        and not _ARTIFACT_LOCATIONS & a.keys()
+    ]
+    return {"parameters": params, "artifacts": artifacts}
+
+
+def _data_names(holder: object) -> _Names:
+    """Names of the parameters and artifacts of inputs, outputs or arguments."""
+    return {
+        key: [i["name"] for i, _ in _indexed(_mapping(holder).get(key), "") if "name" in i]
+        for key, _ in _DATA_LISTS
+    }
+
+
+_ARGS = ("parameters", "artifacts")
+# What makes an input optional, and how to say "make it optional", per kind of input.
+_FALLBACK = {
+    "parameters": ("default", "give the input a default"),
+    "artifacts": ("location", "mark the input 'optional: true'"),
+}
+_PARAM_USE = re.compile(r"""workflow\.parameters(?:\.([-\w]+)|\[\s*['"]([-\w]+)['"]\s*\]|)""")
+
+
+def _missing(required: _Names, given: _Names) -> list[tuple[str, str]]:
+    """The ``required`` inputs that ``given`` lacks: ``[(key, name), ...]``."""
+    return [(key, name) for key in _ARGS for name in required[key] if name not in given[key]]
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _parameter_uses(value: object) -> set[str] | None:
+    """Names ``X`` of ``workflow.parameters.X`` (or ``['X']``) in any string below ``value``.
+
+    Returns ``None`` when any parameter may be used: ``workflow.parameters`` as a whole (or
+    ``.json``), or a ``templateRef`` (templates elsewhere may use any of them).
+    """
+    used: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is str:
+            if "workflow.parameters" in item:
+                for match in _PARAM_USE.finditer(item):
+                    name = match.group(1) or match.group(2)
+                    if name is None or name == "json":
+                        return None
+                    used.add(name)
+        elif isinstance(item, dict):
+            if "templateRef" in item:
+                return None
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return used
+
+
 def _dns_fix(name: str, kind: str) -> str:
     limit = CRON_NAME_MAX if kind == "CronWorkflow" else OBJECT_NAME_MAX
     return re.sub(r"[^-a-z0-9.]+", "-", name.lower()).strip("-.")[:limit].rstrip("-.")
@@ -113,6 +241,13 @@ class _Checker:
         self.template_names: set[str] = set()
         self.local_refs = True  # False when templates come from a workflowTemplateRef
         self.default_images: set[str] = set()  # template types with a templateDefaults image
+        self.default_type = False  # templateDefaults gives a template type
+        self.default_inputs: _Names = {"parameters": [], "artifacts": []}  # and inputs
+        self.templates: dict[str, Mapping[str, Any]] = {}  # spec.templates by name
+        self.spec_args: _Names = {"parameters": [], "artifacts": []}
+        self.exit_inputs: set[str] = set()  # input parameters of exit handlers (get spec args)
+        self.input_cache: dict[int, tuple[_Names, _Names]] = {}  # by id() of spec.templates[i]
+        self.graphs: dict[int, dict[str, list[str]]] = {}  # by id() of a dag: task -> its deps
 
     def add(self, code: str, message: str, path: str, severity: Severity = "error") -> None:
         self.diagnostics.append(Diagnostic(code, message, severity, path=path))
@@ -235,6 +370,10 @@ class _Checker:
                     hook_path,
                 )
             self.template_ref(hook.get("template"), join(hook_path, "template"), f"hook '{name}'")
+            if name == "exit" and not any(_mapping(hook.get("arguments")).get(k) for k in _ARGS):
+                self.exit_handler(hook.get("template"), join(hook_path, "template"))
+            elif "templateRef" not in hook:
+                self.arguments(hook, hook_path, f"hook '{name}'")
 
     def call(self, item: Mapping[str, Any], path: str, what: str) -> None:
         """A DAG task or a step: the template it runs, its hooks, arguments, inline template."""
@@ -242,18 +381,223 @@ class _Checker:
         role = f"{what} '{name}'" if isinstance(name, str) else what
         if "templateRef" not in item and "inline" not in item:
             self.template_ref(item.get("template"), join(path, "template"), role)
-        self.template_ref(item.get("onExit"), join(path, "onExit"), f"onExit of {role}")
+            self.arguments(item, path, role)
+        if item.get("onExit"):
+            self.template_ref(item["onExit"], join(path, "onExit"), f"onExit of {role}")
+            self.exit_handler(item["onExit"], join(path, "onExit"))
+        if "withSequence" in item:
+            self.sequence(item["withSequence"], join(path, "withSequence"))
         self.hooks(item.get("hooks"), join(path, "hooks"))
         self.data_names(item.get("arguments"), join(path, "arguments"))
         if isinstance(item.get("inline"), Mapping):
             self.template(item["inline"], join(path, "inline"))
+
+    # -- arguments and inputs -------------------------------------------------------------------
+
+    def local_template(self, name: object) -> Mapping[str, Any] | None:
+        """The template of ``spec.templates`` that ``name`` refers to, when it is known."""
+        if not self.local_refs or not isinstance(name, str) or "{{" in name:
+            return None
+        return self.templates.get(name)
+
+    def inputs(self, template: Mapping[str, Any]) -> tuple[_Names, _Names]:
+        """A template's input names (with templateDefaults' ones) and its required inputs."""
+        key = id(template)
+        if key not in self.input_cache:
+            names = _data_names(template.get("inputs"))
+            for group, defaults in self.default_inputs.items():  # merged in by Argo
+                names[group] += defaults
+            self.input_cache[key] = (names, _required_inputs(template))
+        return self.input_cache[key]
+
+    def arguments(self, caller: Mapping[str, Any], path: str, role: str) -> None:
+        """The arguments of a task, step or hook against the inputs of the template it runs."""
+        template = self.local_template(caller.get("template"))
+        if template is None:
+            return
+        name = template["name"]
+        inputs, required = self.inputs(template)
+        args = _mapping(caller.get("arguments"))
+        passed = _data_names(args)
+        for key, noun in _DATA_LISTS:
+            if all(n in inputs[key] for n in passed[key]):
+                continue
+            for arg, arg_path in _indexed(args.get(key), join(join(path, "arguments"), key)):
+                arg_name = arg.get("name")
+                if isinstance(arg_name, str) and arg_name not in inputs[key]:
+                    # A misspelt input is a bug (the input silently keeps its default);
+                    # another extra argument is only ignored by Argo.
+                    unpassed = [i for i in inputs[key] if i not in passed[key]]
+                    typo = closest(arg_name, unpassed) is not None
+                    self.add(
+                        "V117",
+                        f"{role} passes argument '{arg_name}', but template '{name}' has no "
+                        f"input {noun} of that name{'' if typo else ', so Argo ignores it'}: "
+                        f"remove it or fix the name{_hint(arg_name, inputs[key], f'input {key}')}",
+                        join(arg_path, "name"),
+                        "error" if typo else "warning",
+                    )
+        for key, missing in _missing(required, passed):
+            noun = key[:-1]
+            self.add(
+                "V118",
+                f"{role} does not pass input {noun} '{missing}' of template '{name}', which "
+                f"has no {_FALLBACK[key][0]}: add it to arguments.{key} or "
+                f"{_FALLBACK[key][1]}",
+                join(path, "arguments") if "arguments" in caller else path,
+            )
+
+    def exit_handler(self, name: object, path: str) -> None:
+        """An exit handler without arguments gets spec.arguments: its inputs must be there."""
+        template = self.local_template(name)
+        if template is None:
+            return
+        self.exit_inputs.update(self.inputs(template)[0]["parameters"])
+        for key, missing in _missing(self.inputs(template)[1], self.spec_args):
+            self.add(
+                "V119",
+                f"exit handler '{template['name']}' needs input {key[:-1]} '{missing}', but an "
+                f"exit handler without arguments gets only spec.arguments, which has no "
+                f"'{missing}': add it there or {_FALLBACK[key][1]} ({_EXIT_HANDLER_NOTE})",
+                path,
+            )
+
+    def entrypoint_arguments(self, spec: Mapping[str, Any], path: str) -> None:
+        """The entrypoint's required inputs must be in spec.arguments (its only arguments)."""
+        template = self.local_template(spec.get("entrypoint"))
+        if template is None:
+            return
+        name = template["name"]
+        if self.kind in _WORKFLOW_KINDS:
+            for key, missing in _missing(self.inputs(template)[1], self.spec_args):
+                self.add(
+                    "V120",
+                    f"entrypoint template '{name}' needs input {key[:-1]} '{missing}', which "
+                    f"spec.arguments does not give: add it to spec.arguments.{key} or "
+                    f"{_FALLBACK[key][1]}",
+                    join(path, "entrypoint"),
+                )
+
+    def unused_arguments(self, spec: Mapping[str, Any], path: str) -> None:
+        """spec.arguments parameters that no input and no ``workflow.parameters.X`` takes."""
+        template = self.local_template(spec.get("entrypoint"))
+        used = None if template is None else _parameter_uses(spec)
+        if template is None or used is None:
+            return
+        name = template["name"]
+        used |= self.exit_inputs
+        inputs = _data_names(template.get("inputs"))["parameters"]
+        params = _indexed(
+            _mapping(spec.get("arguments")).get("parameters"),
+            join(join(path, "arguments"), "parameters"),
+        )
+        for param, param_path in params:
+            param_name = param.get("name")
+            if isinstance(param_name, str) and param_name not in inputs and param_name not in used:
+                self.add(
+                    "V121",
+                    f"argument '{param_name}' is not an input of the entrypoint template "
+                    f"'{name}' and nothing uses {{{{workflow.parameters.{param_name}}}}}: "
+                    f"remove it or fix the name{_hint(param_name, inputs, 'input parameters')}",
+                    join(param_path, "name"),
+                    "warning",
+                )
+
+    def sequence(self, sequence: object, path: str) -> None:
+        if not isinstance(sequence, Mapping):
+            return
+        has = [k for k in ("count", "end") if sequence.get(k) is not None]
+        if not has:
+            self.add(
+                "V134",
+                "withSequence needs count or end: add 'count: N' (items 0 to N-1) or "
+                "'end: N' (items start to N)",
+                path,
+            )
+        elif len(has) == 2:
+            self.add(
+                "V134",
+                "withSequence has both count and end, which Argo refuses: keep one",
+                path,
+            )
+
+    # -- values Kubernetes refuses --------------------------------------------------------------
+
+    def labels(self, meta: object, path: str, skip: Collection[str] = ()) -> None:
+        """Label keys and values and annotation keys of a metadata block (except ``skip``)."""
+        for field in ("labels", "annotations"):
+            for key, value in _mapping(_mapping(meta).get(field)).items():
+                if not isinstance(key, str) or "{{" in key or key in skip:
+                    continue
+                problem = label_key_problem(key)
+                if problem is None and field == "labels" and isinstance(value, str):
+                    problem = None if "{{" in value else label_value_problem(value)
+                if problem is not None:
+                    self.add(
+                        "V131",
+                        f"Kubernetes refuses this {field[:-1]}: {problem}",
+                        join(join(path, field), key),
+                    )
+
+    def resources(self, template: Mapping[str, Any], path: str) -> None:
+        """Requests and limits of the template's containers."""
+        holders = [(template.get(k), join(path, k)) for k in _IMAGE_TEMPLATES]
+        for key in ("sidecars", "initContainers"):
+            holders += _indexed(template.get(key), join(path, key))
+        holders += _indexed(
+            _mapping(template.get("containerSet")).get("containers"),
+            join(join(path, "containerSet"), "containers"),
+        )
+        for holder, holder_path in holders:
+            resources = _mapping(_mapping(holder).get("resources"))
+            for group in ("limits", "requests"):
+                for name, quantity in _mapping(resources.get(group)).items():
+                    if isinstance(quantity, bool) or not isinstance(quantity, (str, int, float)):
+                        continue  # the schema's job
+                    if isinstance(quantity, str) and "{{" in quantity:
+                        continue
+                    problem = quantity_problem(quantity)
+                    if problem is not None:
+                        fixed = str(quantity).rstrip("Bb")
+                        hint = f". Did you mean '{fixed}'?" if fixed != quantity else ""
+                        hint = hint if fixed and quantity_problem(fixed) is None else ""
+                        self.add(
+                            "V132",
+                            f"invalid resources.{group}.{name}: {problem}{hint}",
+                            join(join(join(holder_path, "resources"), group), str(name)),
+                        )
+
+    def workflow_numbers(self, spec: Mapping[str, Any], path: str) -> None:
+        parallelism = spec.get("parallelism")
+        if _is_int(parallelism) and parallelism < 0:
+            self.add(
+                "V133",
+                f"parallelism is {parallelism}: set how many pods may run at once (1 or more), "
+                "or leave it out for no limit",
+                join(path, "parallelism"),
+            )
+        deadline = spec.get("activeDeadlineSeconds")
+        if _is_int(deadline) and deadline <= 0:
+            self.add(
+                "V133",
+                f"activeDeadlineSeconds is {deadline}, which stops the workflow at once: set "
+                "the seconds it may run, or leave it out for no deadline",
+                join(path, "activeDeadlineSeconds"),
+                "warning" if deadline == 0 else "error",
+            )
 
     # -- spec and templates -------------------------------------------------------------------
 
     def spec(self, spec: Mapping[str, Any], path: str) -> None:
         templates = _indexed(spec.get("templates"), join(path, "templates"))
         self.template_names = set(self.names(templates, "template", _FIELD_NAME, True))
+        for template, _ in templates:
+            if isinstance(template.get("name"), str):
+                self.templates.setdefault(template["name"], template)
+        self.spec_args = _data_names(spec.get("arguments"))
         defaults = _mapping(spec.get("templateDefaults"))
+        self.default_type = any(defaults.get(t) is not None for t in TEMPLATE_TYPES)
+        self.default_inputs = _data_names(defaults.get("inputs"))
         self.default_images = {
             t for t in _IMAGE_TEMPLATES if _mapping(defaults.get(t)).get("image")
         }
@@ -279,8 +623,15 @@ class _Checker:
         self.hooks(spec.get("hooks"), join(path, "hooks"))
         self.data_names(spec.get("arguments"), join(path, "arguments"))
         self.argument_values(spec.get("arguments"), join(path, "arguments"))
+        self.entrypoint_arguments(spec, path)
+        self.exit_handler(spec.get("onExit"), join(path, "onExit"))
+        self.workflow_numbers(spec, path)
+        for key in ("podMetadata", "workflowMetadata"):
+            self.labels(spec.get(key), join(path, key))
         for template, template_path in templates:
             self.template(template, template_path)
+        self.unused_arguments(spec, path)
+        check_references(spec, path, self.kind, self.add, self.graphs)
 
     def argument_values(self, arguments: object, path: str) -> None:
         if self.kind not in ("Workflow", "CronWorkflow"):
@@ -303,6 +654,9 @@ class _Checker:
             )
 
     def template(self, template: Mapping[str, Any], path: str) -> None:
+        self.template_type(template, path)
+        self.labels(template.get("metadata"), join(path, "metadata"))
+        self.resources(template, path)
         self.data_names(template.get("inputs"), join(path, "inputs"))
         self.data_names(template.get("outputs"), join(path, "outputs"))
         for kind in _IMAGE_TEMPLATES:
@@ -329,6 +683,21 @@ class _Checker:
             self.names(steps, "step", _FIELD_NAME, True)
             for step, step_path in steps:
                 self.call(step, step_path, "step")
+
+    def template_type(self, template: Mapping[str, Any], path: str) -> None:
+        types = [t for t in TEMPLATE_TYPES if template.get(t) is not None]
+        if len(types) == 1 or (not types and self.default_type):
+            return
+        name = template.get("name")
+        role = f"template '{name}'" if isinstance(name, str) else "this template"
+        if types:
+            message = (
+                f"{role} has {len(types)} types ({', '.join(types)}), and a template has "
+                "exactly one: keep one and move the others into templates of their own"
+            )
+        else:
+            message = f"{role} has no type: add exactly one of {', '.join(TEMPLATE_TYPES)}"
+        self.add("V130", message, path)
 
     def dag(self, dag: Mapping[str, Any], path: str) -> None:
         tasks = _indexed(dag.get("tasks"), join(path, "tasks"))
@@ -369,6 +738,7 @@ class _Checker:
             graph[name] = [dep for dep, _ in deps if dep in known]
             where[name] = deps[0][1] if deps else task_path
         self.cycles(graph, where)
+        self.graphs[id(dag)] = graph
 
     def dependencies(self, task: Mapping[str, Any], path: str) -> list[tuple[str, str]]:
         """The tasks a DAG task waits for, each with the path where it is named."""
@@ -428,7 +798,7 @@ def check_semantics(
     file: str = "",
     line_of: Callable[[str], int] | None = None,
 ) -> list[Diagnostic]:
-    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V116``).
+    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V134``).
 
     The checks read the dict defensively: a field of the wrong type is skipped here and
     reported by :func:`tiphys.validate.validate_schema`.
@@ -440,18 +810,24 @@ def check_semantics(
         line_of: Maps a field path to its line in ``file``.
 
     Returns:
-        The diagnostics in document order, each with a ``path`` (and a location when ``file``
-        or ``line_of`` is given); empty when nothing is wrong.
+        The diagnostics, check by check and in document order within a check, each with a
+        ``path`` (and a location when ``file`` or ``line_of`` is given); empty when nothing is
+        wrong.
     """
     problem = kind_error(doc)
     if problem is not None:
         return locate([problem], file, line_of)
     kind = str(doc["kind"])
     checker = _Checker(kind)
-    checker.metadata(_mapping(doc.get("metadata")))
+    meta = _mapping(doc.get("metadata"))
+    checker.metadata(meta)
+    named = meta.get("name") or meta.get("generateName")
+    # A name indented under labels is reported once, by V111, not again as a bad label.
+    checker.labels(meta, "metadata", skip=() if named else ("name", "generateName"))
     spec = _mapping(doc.get("spec"))
     spec_path = "spec"
     if kind == "CronWorkflow":
+        checker.labels(spec.get("workflowMetadata"), "spec.workflowMetadata")
         spec, spec_path = _mapping(spec.get("workflowSpec")), "spec.workflowSpec"
     checker.spec(spec, spec_path)
     return locate(checker.diagnostics, file, line_of)
