@@ -152,3 +152,14 @@ def test_depends_from_status_expressions() -> None:
 )
 def test_expr_string_literals_never_contain_tag_delimiters(text: str, literal: str) -> None:
     assert string_literal(text) == literal
+
+
+def test_raw_strings_naming_a_task_add_the_dependency() -> None:
+    def body() -> None:
+        flip().named("toss")
+        echo().when("{{tasks.toss.outputs.result}} == heads").named("raw-when")
+        echo(msg="got {{tasks.toss.outputs.result}}").named("raw-arg")
+        echo(msg="{{tasks.nope.outputs.result}} {{workflow.name}}").named("other")
+
+    depends = {t["name"]: t.get("depends") for t in tasks_of(body)}
+    assert depends == {"toss": None, "raw-when": "toss", "raw-arg": "toss", "other": None}

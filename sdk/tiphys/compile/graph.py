@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from tiphys.argo.tags import simple_tags
 from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
 from tiphys.dsl.graph import GraphTemplate
@@ -36,6 +37,21 @@ def _value_refs(task: Task[Any], renderer: RefRenderer) -> list[Ref]:
             for part in (task.loop.value.count, task.loop.value.start, task.loop.value.end):
                 refs += refs_in(part, renderer.scope, task.location)
     return refs + _condition_refs(task)
+
+
+def _raw_sources(task: Task[Any], names: dict[str, Task[Any]]) -> list[Task[Any]]:
+    """Tasks named by ``{{tasks.<name>...}}`` in raw strings (a raw ``when``, arguments)."""
+    texts = [v for v in task.arguments.values() if isinstance(v, str)]
+    if isinstance(task.condition, str):
+        texts.append(task.condition)
+    found: list[Task[Any]] = []
+    for text in texts:
+        for tag in simple_tags(text):
+            head, _, rest = tag.partition(".")
+            name = rest.partition(".")[0]
+            if head == "tasks" and name in names and names[name] is not task:
+                found.append(names[name])
+    return found
 
 
 def _sources(refs: Iterable[Ref]) -> list[Task[Any]]:
@@ -174,6 +190,10 @@ def render_dag(
         renderer.current = task
         sources = _sources(_value_refs(task, renderer))
         seen = {id(s) for s in sources}
+        for raw in _raw_sources(task, graph.names):
+            if id(raw) not in seen:
+                seen.add(id(raw))
+                sources.append(raw)
         explicit: list[Depends] = []
         for item in task.after_items:
             if isinstance(item, Depends):

@@ -408,7 +408,8 @@ class Task(Generic[R_co]):
         Args:
             condition: Built from references (``tests.result == 0``, ``env == "prod"``,
                 combined with ``&``, ``|``, ``~``), compiled to a ``{{= ... }}`` expression;
-                or a raw Argo ``when`` string, used as is. References add dependencies.
+                or a raw Argo ``when`` string, used as is. References (and ``{{tasks.<name>...}}``
+                tags in a raw string) add dependencies.
 
         Returns:
             This task.
