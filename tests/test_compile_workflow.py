@@ -184,15 +184,15 @@ def test_full_workflow_manifest() -> None:
 
 
 def test_steps_with_loops_and_outputs() -> None:
-    @container(image="alpine:3.20")
+    @container(image="alpine:3.20", outputs={"line": "/tmp/line"})
     def show(item: str) -> list[str]:
-        return ["echo", item]
+        return ["sh", "-c", f"echo {item} | tee /tmp/line"]
 
     @steps
     def fan() -> Any:
         listing = summarise(path="/")
         out = show.map(over=listing.result, item=lambda it: it["name"])
-        return {"shown": out.result}
+        return {"shown": out.outputs.line}
 
     manifest = Workflow("fan", entrypoint=fan).to_dict()
     assert oracle_errors(manifest) == []
@@ -201,7 +201,10 @@ def test_steps_with_loops_and_outputs() -> None:
         "name": "fan",
         "outputs": {
             "parameters": [
-                {"name": "shown", "valueFrom": {"parameter": "{{steps.show.outputs.result}}"}}
+                {
+                    "name": "shown",
+                    "valueFrom": {"parameter": "{{steps.show.outputs.parameters.line}}"},
+                }
             ]
         },
         "steps": [

@@ -638,3 +638,36 @@ def test_missing_entrypoint_of_an_unnamed_workflow() -> None:
         f"{line_of('C110-unnamed')}: this Workflow has no entrypoint; pass "
         "entrypoint=<a template> [C110]"
     )
+
+
+def test_aggregated_result_of_a_looped_container_is_refused() -> None:
+    @container(image="a")
+    def shout(word: str) -> list[str]:
+        return ["echo", word]
+
+    @dag
+    def main() -> None:
+        loud = shout.map(over=["a", "b"], word=lambda it: it)
+        deploy(tag=loud.result)  # C121
+
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{line_of('C121')}: result of task 'shout' is used, but that task loops over a "
+        "template whose standard output need not be JSON, and Argo fails the workflow when it "
+        "cannot read every iteration's result as JSON. Declare an output parameter "
+        "(outputs={'name': '/path'}) and use .outputs.name, which Argo collects as a JSON list "
+        "of strings, or return the value from a Python @script [C121]"
+    )
+
+
+def test_aggregated_result_of_a_looped_python_script_is_fine() -> None:
+    @script
+    def square(n: int) -> int:
+        return n * n
+
+    @dag
+    def main() -> None:
+        sq = square.map(over=[1, 2], n=lambda it: it)
+        deploy(tag=sq.result)
+
+    tasks = Workflow(entrypoint=main).to_dict()["spec"]["templates"][0]["dag"]["tasks"]
+    assert tasks[1]["arguments"]["parameters"][0]["value"] == "{{tasks.square.outputs.result}}"

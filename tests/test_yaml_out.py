@@ -574,3 +574,11 @@ def test_large_dag_costs_no_more_than_a_bare_dump() -> None:
         yaml.dump(doc, Dumper=dumper)
         bare.append(time.perf_counter() - start)
     assert min(ours) <= 1.0 * min(bare), (min(ours), min(bare))
+
+
+@pytest.mark.parametrize("value", ["._", "+_", "-._", "+.__"])
+def test_underscore_numbers_are_quoted_for_ruamel(value: str) -> None:
+    # Found by hypothesis: ruamel.yaml resolves these as numbers and then cannot read them.
+    text = to_yaml({"value": value})
+    assert text != f"value: {value}\n"
+    assert_round_trips([{"value": value}], text)

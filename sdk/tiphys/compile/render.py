@@ -104,6 +104,30 @@ def _check_item_key(ref: ItemRef, items: list[Any]) -> None:
     )
 
 
+def _check_result(ref: TaskRef, where: Location) -> None:
+    """``task.result`` must exist, and aggregate, for the template the task runs."""
+    task, template = ref.source, ref.source.template
+    if template.result_parameter is not None:
+        return
+    if template.kind in ("dag", "steps"):
+        raise fail(
+            "C107",
+            f"result of task {task.name!r} is used, but @{template.kind} {template.name!r} "
+            "returns no value: return one from its body (return t.result)",
+            where,
+        )
+    if task.loop is not None and not template.result_is_json:
+        raise fail(
+            "C121",
+            f"result of task {task.name!r} is used, but that task loops over a template whose "
+            "standard output need not be JSON, and Argo fails the workflow when it cannot read "
+            "every iteration's result as JSON. Declare an output parameter "
+            "(outputs={'name': '/path'}) and use .outputs.name, which Argo collects as a JSON "
+            "list of strings, or return the value from a Python @script",
+            where,
+        )
+
+
 class RefRenderer:
     """Renders the refs of one traced body.
 
@@ -131,6 +155,8 @@ class RefRenderer:
         loop = self.current.loop if self.current is not None else None
         if isinstance(ref, ItemRef) and ref.path and loop is not None and loop.kind == "items":
             _check_item_key(ref, loop.value)
+        if isinstance(ref, TaskRef) and ref.field == "result":
+            _check_result(ref, where)
         if isinstance(ref, TaskRef) and id(ref.source) not in self.tasks:
             raise fail(
                 "C106",

@@ -38,6 +38,7 @@ _WIDTH = 2**31 - 1
 #   leading zeros such as ``08`` read as decimal floats) and YAML 1.2 floats, whose exponent sign
 #   is optional (``1e21``, ``1.5E3``, ``.5e3``).
 # * Timestamps with one-digit month, day or time fields (``2026-1-1``), which Go's yaml parses.
+# * Underscore-only "numbers" (``._``, ``+_``) that ruamel.yaml takes for numbers.
 _EXTRA_RESOLVERS: tuple[tuple[str, str, str], ...] = (
     ("tag:yaml.org,2002:bool", r"(?:y|Y|n|N)\Z", "yYnN"),
     (
@@ -53,6 +54,8 @@ _EXTRA_RESOLVERS: tuple[tuple[str, str, str], ...] = (
         r"(?:[eE][-+]?[0-9_]*[0-9][0-9_]*)?\Z",
         "-+.0123456789",
     ),
+    # ruamel.yaml, a common YAML 1.2 reader, resolves these as numbers and then fails on them.
+    ("tag:yaml.org,2002:float", r"[-+]?\.[0-9_]+\Z|[-+][0-9_]+\Z", "-+."),
     (
         "tag:yaml.org,2002:timestamp",
         r"[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt \t].*)?\Z",

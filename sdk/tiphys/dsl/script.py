@@ -129,6 +129,11 @@ class ScriptTemplate(Template[P, R]):
         return dict if structured_fields(annotation) is not None else base_type(annotation)
 
     @property
+    def result_is_json(self) -> bool:
+        """A Python script returning anything but ``str`` writes its value as JSON."""
+        return self.language == "python" and self.result_type not in (None, str)
+
+    @property
     def result_parameter(self) -> str | None:
         """``return`` for scripts that return a ``str`` (their loops aggregate through it)."""
         return RESULT_PARAMETER if RESULT_PARAMETER in self.outputs else None

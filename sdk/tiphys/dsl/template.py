@@ -129,6 +129,11 @@ class Template(Generic[P, R_co]):
         return None
 
     @property
+    def result_is_json(self) -> bool:
+        """True when ``outputs.result`` is always JSON (so a loop's results aggregate)."""
+        return False
+
+    @property
     def result_parameter(self) -> str | None:
         """Output parameter that also carries the result, used for aggregated loops."""
         return None
