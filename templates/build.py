@@ -5,7 +5,7 @@ Installed as the ``build-image`` WorkflowTemplate; run it on its own or call its
 privileged pod: kaniko reads the sources straight from Git and pushes with the credentials in
 the ``registry-push`` Secret (a docker ``config.json``). The image digest is an output.
 
-    tiphys submit --from wftmpl/build-image -p repo=github.com/acme/app.git \\
+    tiphys compile templates/build.py -p repo=github.com/acme/app.git \\
         -p git_ref=refs/tags/v1.2 -p image=registry.example.com/acme/app -p tag=v1.2
 """
 

@@ -5,7 +5,7 @@ It has no entrypoint: other workflows call its templates through ``templateRef``
 workflow declares (any claim or ``emptyDir`` mounted at ``/workspace``). A private repository
 needs the ``git-credentials`` Secret (keys ``username`` and ``token``); public ones do not.
 
-    tiphys apply templates/git.py
+    tiphys compile templates/git.py | kubectl apply -f -     # until `tiphys apply` exists
 """
 
 from tiphys import Resources, Retry, Secret, Volume, WorkflowTemplate, script
@@ -36,7 +36,8 @@ if [ -n "${{GIT_TOKEN:-}}" ]; then
 fi
 git init --quiet "{path}"
 cd "{path}"
-git remote add origin "{repo}"
+# a retry runs on the same volume: the remote may exist already
+git remote add origin "{repo}" 2>/dev/null || git remote set-url origin "{repo}"
 git fetch --quiet --depth "{depth}" origin "{revision}"
 git checkout --quiet FETCH_HEAD
 git rev-parse HEAD

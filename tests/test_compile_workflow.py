@@ -188,9 +188,13 @@ def test_steps_with_loops_and_outputs() -> None:
     def show(item: str) -> list[str]:
         return ["sh", "-c", f"echo {item} | tee /tmp/line"]
 
+    @script
+    def list_dir(path: str) -> list[dict[str, str]]:
+        return [{"name": path}]
+
     @steps
     def fan() -> Any:
-        listing = summarise(path="/")
+        listing = list_dir(path="/")
         out = show.map(over=listing.result, item=lambda it: it["name"])
         return {"shown": out.outputs.line}
 
@@ -210,8 +214,8 @@ def test_steps_with_loops_and_outputs() -> None:
         "steps": [
             [
                 {
-                    "name": "summarise",
-                    "template": "summarise",
+                    "name": "list-dir",
+                    "template": "list-dir",
                     "arguments": {"parameters": [{"name": "path", "value": "/"}]},
                 }
             ],
@@ -220,7 +224,7 @@ def test_steps_with_loops_and_outputs() -> None:
                     "name": "show",
                     "template": "show",
                     "arguments": {"parameters": [{"name": "item", "value": "{{item.name}}"}]},
-                    "withParam": "{{steps.summarise.outputs.result}}",
+                    "withParam": "{{steps.list-dir.outputs.result}}",
                 }
             ],
         ],

@@ -99,6 +99,6 @@ def test_typed_defaults_are_emitted_as_strings() -> None:
     assert params == [
         {"name": "n", "value": "3"},
         {"name": "ratio", "value": "1e+21"},
-        {"name": "flag", "value": "true"},
+        {"name": "flag", "value": "true", "enum": ["true", "false"]},
         {"name": "tags", "value": '["a"]'},
     ]

@@ -1,17 +1,20 @@
 """Continuous integration: check out a commit, lint and test it in parallel, build its image.
 
-Submitted by the Git server's webhook for every push::
+Submitted by the Git server's webhook for every push (``tiphys submit`` comes with the Argo
+Server client; until then, compile it and create it with kubectl)::
 
-    tiphys submit workflows/ci.py -p revision=$GIT_SHA --wait
+    tiphys compile workflows/ci.py -p revision=$GIT_SHA | kubectl create -f -
 
 Lint and the unit tests (split in three groups that run side by side) start together once the
 sources are checked out; the image is built only when all of them passed. Everything shares one
-volume claimed for the run, deleted with the workflow.
+volume claimed for the run, deleted with the workflow; it is ReadWriteMany because the lint and
+test pods use it at the same time and may land on different nodes (the cluster needs a storage
+class that offers it).
 """
 
 from tiphys import TTL, Resources, Retry, Volume, Workflow, container, dag, script
 
-src = Volume("src", size="2Gi", mount="/src")
+src = Volume("src", size="2Gi", mount="/src", access_modes=("ReadWriteMany",))
 # A docker config.json with push rights to the registry, as kaniko expects it.
 registry_auth = Volume("registry-auth", secret="registry-push", mount="/kaniko/.docker")
 
@@ -23,7 +26,8 @@ def checkout(repo: str, revision: str):
 set -eu
 git init --quiet /src/app
 cd /src/app
-git remote add origin "{repo}"
+# a retry runs on the same volume: the remote may exist already
+git remote add origin "{repo}" 2>/dev/null || git remote set-url origin "{repo}"
 git fetch --quiet --depth 1 origin "{revision}"
 git checkout --quiet FETCH_HEAD
 git rev-parse --short=12 HEAD

@@ -1,10 +1,11 @@
 """The release pipeline: clone the repository at a tag, run its tests, deploy when they pass.
 
-Installed once as the ``release`` WorkflowTemplate (``tiphys apply workflows/``) and started by
-CI with the tag to release::
+Installed once as the ``release`` WorkflowTemplate and started by CI with the tag to release.
+``tiphys apply`` and ``tiphys submit --from wftmpl/release -p tag=v1.2 --wait`` come with the
+Argo Server client; today::
 
-    tiphys submit --from wftmpl/release -p tag=v1.2 --wait
-    tiphys compile workflows/release.py -p tag=v1.2     # the Workflow that would run
+    tiphys compile workflows/release.py | kubectl apply -f -     # install the template
+    tiphys compile workflows/release.py -p tag=v1.2              # the Workflow that would run
 
 The three steps share a volume claimed for the run. The deploy API token stays in the
 ``deploy-api`` Secret: the pod reads it into an environment variable, the spec never holds it.

@@ -12,6 +12,13 @@ from __future__ import annotations
 import re
 
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+KEYWORDS = frozenset(
+    {"in", "not", "and", "or", "matches", "contains", "startsWith", "endsWith", "let", "if"}
+    | {"else", "true", "false", "nil"}
+)
+"""Words expr-lang's lexer reads as operators or literals: a task named one of them breaks
+``depends``, which Argo evaluates with expr-lang."""
 # Escapes expr-lang reads back (parser/lexer/utils.go). Argo unquotes a ``{{= }}`` tag as a JSON
 # string after turning ``\"`` back into ``"`` (util/template/template.go), so a ``"`` in the
 # expression would end that JSON string: it is written ``\x22``. ``?`` is written ``\x3f``
@@ -69,7 +76,7 @@ def literal(value: object) -> str:
         return "[" + ", ".join(literal(v) for v in value) + "]"
     if isinstance(value, dict):
         items = ", ".join(f"{string_literal(str(k))}: {literal(v)}" for k, v in value.items())
-        return "{" + items + "}"
+        return "{" + items + " }"  # the space: a nested map must not end the tag with "}}"
     raise TypeError(f"{type(value).__name__} has no expr literal form")
 
 

@@ -9,7 +9,7 @@ outputs of tasks that may be skipped used without a default, step order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tiphys.argo.tags import simple_tags
@@ -17,7 +17,7 @@ from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
 from tiphys.dsl.graph import GraphTemplate
 from tiphys.dsl.loops import Loop, Sequence
-from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef
+from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
 from tiphys.dsl.template import Task, Template
 
 TemplateNamer = Callable[[Task[Any]], str]
@@ -110,14 +110,43 @@ def _may_not_run(task: Task[Any]) -> str | None:
     return None
 
 
-def _check_skippable(task: Task[Any]) -> None:
-    """A consumer of an output of a task that may not run needs a default (Argo v4.0.7+)."""
+def _unsafe_outputs(refs: Iterable[Ref]) -> Iterator[tuple[TaskRef, str]]:
+    """Output refs of tasks that may not run, with why."""
+    for ref in refs:
+        if isinstance(ref, TaskRef) and ref.field in ("result", "parameter"):
+            why = _may_not_run(ref.source)
+            if why is not None:
+                yield ref, why
+
+
+def _check_skippable(task: Task[Any], scope: Trace) -> None:
+    """Outputs of a task that may not run (v4.0.7+: the consumer fails). Only a reference
+    passed whole to an input with a default, or an output with a default, is rescued
+    (scope.go absentOptionalRef); text built around one, or a condition, is not."""
+    for value in task.arguments.values():
+        if isinstance(value, str):
+            for ref, why in _unsafe_outputs(refs_in(value, scope, task.location)):
+                raise fail(
+                    "C108",
+                    f"task {task.name!r} uses {ref.description} inside a text, but that task "
+                    f"{why}, and Argo (v4.0.7+) then fails {task.name!r}: pass the value whole "
+                    "to an input that has a default",
+                    task.location,
+                )
+    for ref, why in _unsafe_outputs(_condition_refs(task)):
+        raise fail(
+            "C108",
+            f"task {task.name!r} uses {ref.description} in its condition, but that task {why}, "
+            f"and Argo (v4.0.7+) then fails {task.name!r}: decide in a @script, or write a raw "
+            "condition with a default, e.g. \"{{=(tasks.x.outputs.result ?? '') == 'y'}}\"",
+            task.location,
+        )
     specs = {s.name: s for s in task.template.inputs}
     for name, value in task.arguments.items():
         if not isinstance(value, TaskRef) or value.field not in ("result", "parameter"):
             continue
-        why = _may_not_run(value.source)
-        if why is None or not specs[name].required:
+        reason = _may_not_run(value.source)
+        if reason is None or not specs[name].required:
             continue
         output = value.source.template.outputs.get(value.name)
         if value.field == "parameter" and output is not None and output.default is not None:
@@ -125,7 +154,7 @@ def _check_skippable(task: Task[Any]) -> None:
         raise fail(
             "C108",
             f"task {task.name!r} passes {value.description} to input {name!r}, but that task "
-            f"{why}, and Argo (v4.0.7+) then fails {task.name!r}. Give input {name!r} of "
+            f"{reason}, and Argo (v4.0.7+) then fails {task.name!r}. Give input {name!r} of "
             f"template {task.template.name!r} a default, or the output a default "
             "(Output(..., default=...))",
             task.location,
@@ -162,6 +191,14 @@ def _check_cycles(deps: dict[int, list[Task[Any]]], tasks: list[Task[Any]]) -> N
 def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[str, str]:
     renderer.current = None
     graph = template.graph()
+    for ref, why in _unsafe_outputs(graph.returned.values()):
+        raise fail(
+            "C108",
+            f"@{template.kind} {template.name!r} returns {ref.description}, but that task {why}: "
+            "Argo then cannot resolve the returned value and fails the node. Return a value of "
+            "a task that always runs",
+            template.location,
+        )
     return {name: renderer.text(value, template.location) for name, value in graph.returned.items()}
 
 
@@ -218,7 +255,7 @@ def render_dag(
             for d in explicit
         ]
         deps[id(task)] = [*sources, *(x for d in explicit for x in d.tasks())]
-        _check_skippable(task)
+        _check_skippable(task, renderer.scope)
         rendered.append(_task_fields(task, renderer, namer, " && ".join(terms) or None))
     _check_cycles(deps, graph.tasks)
     body: dict[str, Any] = {"tasks": rendered}
@@ -267,7 +304,7 @@ def render_steps(
                         "in the same parallel group or later; move it to an earlier step",
                         task.location,
                     )
-            _check_skippable(task)
+            _check_skippable(task, renderer.scope)
             out.append(_task_fields(task, renderer, namer, None))
         groups.append(out)
     return {"steps": groups}, _returned(graph_template, renderer)

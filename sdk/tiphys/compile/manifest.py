@@ -88,6 +88,22 @@ class _Collector:
         return self.variants[key]
 
 
+def _default_retry(wf: WorkflowBase) -> Retry | None:
+    retry = wf.options.retry
+    return Retry(retry, location=wf.location) if isinstance(retry, int) else retry
+
+
+def _leaf_retry(template: Template[Any, Any], default: Retry | None) -> Retry | None:
+    """The workflow's retry for a container or script template without its own.
+
+    It is not emitted as ``spec.retryStrategy``: Argo applies that to ``dag`` and ``steps``
+    nodes too, re-running whole DAGs, succeeded tasks included (operator.go retryStrategy).
+    """
+    if template.kind in ("dag", "steps") or template.options.retry is not None:
+        return None
+    return default
+
+
 def _referenced(templates: list[dict[str, Any]], roots: set[str]) -> list[dict[str, Any]]:
     """Drop templates only reached as the base of a ``.retry()`` copy (nothing runs them)."""
     used = set(roots)
@@ -191,9 +207,6 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
     if o.pod_gc is not None:
         pod_gc = o.pod_gc if isinstance(o.pod_gc, PodGC) else PodGC(o.pod_gc, location=where)  # type: ignore[arg-type]
         spec["podGC"] = pod_gc.to_argo()
-    if o.retry is not None:
-        retry = o.retry if isinstance(o.retry, Retry) else Retry(o.retry, location=where)
-        spec["retryStrategy"] = retry.to_argo()
     if o.pdb is not None:
         spec["podDisruptionBudget"] = (
             {"minAvailable": o.pdb} if isinstance(o.pdb, int) else dict(o.pdb)
@@ -261,7 +274,11 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     for root in roots:
         if root is not None:
             collector.visit(root)
-    jobs = [partial(render_template, t, t.name, collector.name_for) for t in collector.order]
+    default = _default_retry(wf)
+    jobs = [
+        partial(render_template, t, t.name, collector.name_for, _leaf_retry(t, default))
+        for t in collector.order
+    ]
     rendered = [collector.attempt(job) for job in jobs]
     rendered += [
         collector.attempt(partial(render_template, t, name, collector.name_for, retry))

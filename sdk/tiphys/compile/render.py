@@ -152,6 +152,14 @@ class RefRenderer:
                 "map's arguments (x=lambda it: it['name'])",
                 where,
             )
+        if isinstance(ref, ItemRef) and len(ref.path) > 1:
+            first, dotted = ref.path[0], ".".join(("item", *ref.path))
+            raise fail(
+                "C116",
+                f"Argo defines {{{{item}}}} and {{{{item.<key>}}}} only, not {dotted}: pass "
+                f"it[{first!r}] to a dict input and read {ref.path[1]!r} there",
+                ref.location,
+            )
         loop = self.current.loop if self.current is not None else None
         if isinstance(ref, ItemRef) and ref.path and loop is not None and loop.kind == "items":
             _check_item_key(ref, loop.value)

@@ -22,6 +22,7 @@ import inspect
 import os
 import symtable
 import textwrap
+import typing
 from typing import Any
 
 from tiphys.dsl._location import fail
@@ -43,6 +44,26 @@ _CONVERT = {
     list: "_tiphys_json.loads({})",
     dict: "_tiphys_json.loads({})",
 }
+# A loop's output parameters reach the next task as a JSON list of *strings* (["10","20"])
+# unless every value is an object or array (operator.go processAggregateNodeOutputs): a typed
+# list input reads each string element back as JSON, and a list[str] input turns object or
+# array elements back into text.
+_LIST_OF_TEXT = "[v if isinstance(v, str) else _tiphys_json.dumps(v) for v in {}]"
+_LIST_OF_JSON = "[_tiphys_json.loads(v) if isinstance(v, str) else v for v in {}]"
+# Argo keeps the last 256 KiB of stdout as outputs.result (executor.go CaptureScriptResult).
+RESULT_LIMIT = 256 * 1024
+
+
+def _conversion(annotation: Any) -> str:
+    """Python code (with ``{}`` for the raw text) that reads an input as its declared type."""
+    kind = base_type(annotation)
+    convert = _CONVERT.get(kind, "{}")
+    args = typing.get_args(annotation) if kind is list else ()
+    element = args[0] if args else None
+    if element is None or base_type(element) is None:
+        return convert
+    items = _LIST_OF_TEXT if base_type(element) is str else _LIST_OF_JSON
+    return items.format(convert)
 
 
 class _Sanitise(ast.NodeTransformer):
@@ -204,7 +225,7 @@ def _assemble(
     ]
     for spec in template.inputs:
         raw = f"_tiphys_os.environ[{ENV_PREFIX + spec.py_name!r}]"
-        convert = _CONVERT.get(base_type(spec.type), "{}")
+        convert = _conversion(spec.type)
         lines.append(f"    _tiphys_args[{spec.py_name!r}] = {convert.format(raw)}")
     if template.return_annotation is None:
         lines += [f"    {fn_name}(**_tiphys_args)", "", "", "_tiphys_run()", ""]
@@ -221,7 +242,9 @@ def _assemble(
         "        _tiphys_os.close(_tiphys_saved)",
         "",
         "    def _tiphys_text(value):",
-        "        return value if isinstance(value, str) else _tiphys_json.dumps(value)",
+        "        if isinstance(value, str):",
+        "            return value",
+        "        return _tiphys_json.dumps(value, allow_nan=False)",
         "",
     ]
     if template.outputs:
@@ -244,7 +267,14 @@ def _assemble(
             "        _tiphys_file.write(_tiphys_text(_tiphys_value) + '\\n')",
         ]
     lines += [
-        "    _tiphys_sys.stdout.write(_tiphys_text(_tiphys_value) + '\\n')",
+        "    _tiphys_result = (_tiphys_text(_tiphys_value) + '\\n').encode()",
+        f"    if len(_tiphys_result) > {RESULT_LIMIT}:",
+        "        _tiphys_sys.exit(",
+        "            f'tiphys: the returned value is {len(_tiphys_result)} bytes; Argo keeps '",
+        f"            'only the last {RESULT_LIMIT} bytes of standard output as the result: '",
+        "            'write large data to a file or an artifact instead'",
+        "        )",
+        "    _tiphys_sys.stdout.buffer.write(_tiphys_result)",
         "    _tiphys_sys.stdout.flush()",
         "",
         "",

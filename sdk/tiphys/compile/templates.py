@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from tiphys.compile.graph import TemplateNamer, render_dag, render_steps
-from tiphys.compile.render import RefRenderer
+from tiphys.compile.render import RefRenderer, split_markers
 from tiphys.compile.script_source import python_source
+from tiphys.compile.shell import expand_shell
 from tiphys.dsl.container import ContainerTemplate
 from tiphys.dsl.options import (
     ConfigMap,
@@ -213,7 +214,6 @@ def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
         used = [s.py_name for s in template.inputs]
     else:
         run = template.shell_source()
-        renderer = RefRenderer(run.scope, None, template.name)
         by_name = {s.name: s.py_name for s in template.inputs}
         used = []
 
@@ -222,9 +222,10 @@ def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
                 raise TypeError(ref)
             if by_name[ref.name] not in used:
                 used.append(by_name[ref.name])
-            return "${" + ENV_PREFIX + by_name[ref.name] + "}"
+            return ENV_PREFIX + by_name[ref.name]
 
-        source = renderer.text(run.value, template.location, sub=env_ref)
+        pieces = split_markers(run.value, run.scope, template.location)
+        source = expand_shell(pieces, env_ref, template.location, template.name)
     body: dict[str, Any] = {"image": template.image, "command": list(template.command)}
     body["source"] = source
     fields = container_fields(template.options)

@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 
+from tiphys.argo.expr import KEYWORDS
 from tiphys.dsl._location import call_traced, definition_location, fail
+from tiphys.dsl.loops import has_marker
 from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.params import base_type
 from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
@@ -131,6 +133,8 @@ def _assign_names(tasks: list[Task[Any]], template: str) -> dict[str, Task[Any]]
         if task.explicit_name is not None:
             continue
         base = task.template.name
+        if base in KEYWORDS:  # `depends: matches` would not parse
+            base = f"{base}-task"
         n = counters.get(base, 0) + 1
         name = base if n == 1 else f"{base}-{n}"
         while name in taken:
@@ -184,19 +188,22 @@ class GraphTemplate(Template[P, R]):
             self._tracing = False
         return self._graph
 
-    def _returned(self, value: Any) -> dict[str, Any]:
+    def _returned(self, value: Any) -> dict[str, Ref]:
+        """What the body returned, by output name; each must be a reference as it is."""
         if value is None:
             return {}
-        if isinstance(value, Mapping):
-            return dict(value)
-        if isinstance(value, Ref | str):
-            return {RESULT_PARAMETER: value}
-        raise fail(
-            "C111",
-            f"@{self.kind} {self.name!r} returned {value!r}; return a task value "
-            "(t.result, t.outputs.x), a dict of them, or nothing",
-            self.location,
-        )
+        values = dict(value) if isinstance(value, Mapping) else {RESULT_PARAMETER: value}
+        for returned in values.values():
+            if isinstance(returned, Ref):
+                continue
+            what = "a text built from references" if has_marker(returned) else repr(returned)
+            raise fail(
+                "C111",
+                f"@{self.kind} {self.name!r} returns {what}; Argo reads a returned value as one "
+                "reference (valueFrom.parameter): return t.result or t.outputs.x itself",
+                self.location,
+            )
+        return values
 
     @functools.cached_property
     def outputs(self) -> dict[str, Output]:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tiphys.dsl._location import fail
-from tiphys.dsl.refs import MARK_START, Ref
+from tiphys.dsl.params import base_type
+from tiphys.dsl.refs import MARK_START, Ref, TaskRef
 
 
 def has_marker(value: Any) -> bool:
@@ -39,20 +40,37 @@ class Loop:
     value: Any
 
 
+def _check_list(ref: Ref) -> None:
+    """A ref looped over must hold a JSON list: a list, or a text parameter that may hold one."""
+    kind = base_type(ref.type) if ref.type is not None else None
+    allowed: tuple[Any, ...] = (None, list) if isinstance(ref, TaskRef) else (None, list, str)
+    if kind not in allowed:
+        raise fail(
+            "C117",
+            f"map(over=...) got {ref.description}, which is {getattr(kind, '__name__', kind)}, "
+            "not a list: Argo's "
+            "withParam needs a JSON list",
+        )
+
+
 def loop_of(over: Any) -> Loop:
     """Turn the ``over=`` of ``.map()`` into a :class:`Loop`.
 
     Raises:
         CompileError: ``over`` is none of the accepted forms.
     """
-    if isinstance(over, Ref) or has_marker(over):
+    if isinstance(over, Ref):
+        _check_list(over)
+        return Loop("param", over)
+    if has_marker(over):
         return Loop("param", over)
     if isinstance(over, range):
         if over.step != 1:
             raise fail("C117", "map(over=range(...)) supports step 1 only (Argo withSequence)")
-        if over.start == 0:
-            return Loop("sequence", Sequence(count=len(over)))
-        return Loop("sequence", Sequence(start=over.start, end=over.stop - 1))
+        # start + count, never start + end: Argo counts down when start > end, so an empty
+        # range would run (operator.go expandSequence).
+        start = over.start if over.start != 0 else None
+        return Loop("sequence", Sequence(count=len(over), start=start))
     if isinstance(over, Sequence):
         return Loop("sequence", over)
     if isinstance(over, list | tuple):

@@ -134,6 +134,9 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
         enum = meta.enum
         if typing.get_origin(annotation) is Literal:
             enum = typing.get_args(annotation)
+        elif kind is bool and enum is None:
+            # Conditions compare with 'true': Argo refuses `-p flag=True` at submission.
+            enum = (True, False)
         name = meta.name or p.name
         problem = parameter_name_problem(name)
         if problem:

@@ -394,7 +394,19 @@ def _describe(value: Any) -> str:
 
 
 def _check_comparable(left: Any, right: Any, where: Location) -> None:
-    """Refuse a comparison of values of two types: Argo's expr would never find them equal."""
+    """Refuse a comparison of values of two types (Argo's expr would never find them equal),
+    and of list or dict values (Argo holds them as JSON text)."""
+    for side in (left, right):
+        kind = base_type(side.type) if isinstance(side, Ref) and side.type else None
+        if kind in (list, dict):
+            noun = "a list" if kind is list else "a dict"
+            raise fail(
+                "C103",
+                f"{side.description} is {noun}: Argo holds it as JSON text, so comparing it "
+                "never means what it says. Decide in a @script, or write the condition as a "
+                'raw expression, e.g. "{{=len(fromJSON(tasks.x.outputs.result)) > 0}}"',
+                where,
+            )
     if isinstance(right, str) and MARK_START in right:
         right_kind: Any = str
     else:

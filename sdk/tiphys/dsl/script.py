@@ -5,7 +5,8 @@ For Python, the function's source *is* the script: it is regenerated from the fu
 ``TIPHYS_IN_<name>``; the returned value is written to standard output after the body ran with
 its standard output sent to standard error, so ``task.result`` is exactly the returned value.
 For ``language="sh"``/``"bash"`` the body returns the script text, built symbolically like a
-``@container`` body; parameters there expand from the same environment variables.
+``@container`` body; parameters there expand from the same environment variables, quoted
+for where they stand in the script (see :mod:`tiphys.compile.shell`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ OUTPUT_DIR = "/tmp/tiphys/outputs"
 RESULT_PARAMETER = "return"
 ENV_PREFIX = "TIPHYS_IN_"
 DEFAULT_PYTHON_IMAGE = "python:3.12-slim"
+# ``python3``, not ``python``: Argo's executor looks the command up on PATH, and many images
+# (Debian, Ubuntu, distroless) ship only ``python3``.
+_INTERPRETERS = {"python": "python3", "sh": "sh", "bash": "bash"}
 
 
 def structured_fields(annotation: Any) -> dict[str, Any] | None:
@@ -79,7 +83,7 @@ class ScriptTemplate(Template[P, R]):
             raise fail("C117", f"@script language must be python, sh or bash, not {language!r}")
         self.image = image
         self.language = language
-        self.command = list(command) if command else [language]
+        self.command = list(command) if command else [_INTERPRETERS[language]]
 
     @functools.cached_property
     def return_annotation(self) -> Any:
@@ -195,14 +199,19 @@ def script(
     or NamedTuple return gives one output parameter per field (``task.outputs.<field>``).
 
     Shell (``language="sh"`` or ``"bash"``): the body returns the script text; parameters
-    formatted into it expand from environment variables (``${TIPHYS_IN_name}``), so values are
-    never pasted into the source.
+    formatted into it expand from environment variables, written for the quoting around them:
+    ``"${TIPHYS_IN_name}"`` outside quotes, ``${TIPHYS_IN_name}`` inside double quotes, an
+    unquoted here-document or ``$(( ))``. Values are never pasted into the source, and outside
+    arithmetic a value is one word that the shell neither splits, globs nor runs. A parameter
+    where the shell would not expand it (single quotes, ``$'...'``, a quoted here-document
+    such as ``<<'EOF'``, a comment) is a compile error.
 
     Args:
         fn: The function, when used as a bare ``@script``.
         image: Container image; default ``python:3.12-slim`` for Python, required for shells.
         language: ``python`` (default), ``sh`` or ``bash``.
-        command: Interpreter (``script.command``); default ``[language]``.
+        command: Interpreter (``script.command``); default ``["python3"]``, ``["sh"]`` or
+            ``["bash"]``.
         name: Template name; default: the function name in kebab case.
         **options: Common template options (:class:`TemplateOptionsKw`).
 
@@ -210,7 +219,8 @@ def script(
         A :class:`ScriptTemplate`, or a decorator producing one.
 
     Raises:
-        CompileError: A shell script without ``image``, bad names or option values.
+        CompileError: A shell script without ``image``, bad names or option values; when
+            compiled, a shell parameter where the shell would not expand it.
     """
 
     def decorate(func: Callable[P, R]) -> ScriptTemplate[P, R]:

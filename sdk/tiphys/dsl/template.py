@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
+from tiphys.argo.expr import KEYWORDS
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.loops import Loop, has_marker, loop_of
 from tiphys.dsl.options import Retry, TemplateOptions
-from tiphys.dsl.params import InputSpec, inputs_of, literal_problem
+from tiphys.dsl.params import InputSpec, base_type, inputs_of, literal_problem
 from tiphys.dsl.refs import (
     Condition,
     Depends,
@@ -82,6 +83,22 @@ def current_builder() -> Builder | None:
     """Return the builder of the ``@dag``/``@steps`` body being traced, or ``None``."""
     trace = current_trace()
     return trace.builder if trace is not None else None
+
+
+_ACCEPTS: dict[Any, tuple[Any, ...]] = {float: (int, float)}
+
+
+def ref_problem(spec: InputSpec, ref: Ref) -> str | None:
+    """Say why a reference's declared type does not fit an input, or return ``None``.
+
+    A ``str`` input takes any value (it is text); otherwise the types must match, except that
+    a ``float`` input takes an ``int``. Unknown types are not checked.
+    """
+    wanted = base_type(spec.type)
+    got = base_type(ref.type) if ref.type is not None else None
+    if got is None or wanted in (None, str) or got in _ACCEPTS.get(wanted, (wanted,)):
+        return None
+    return f"is {ref.description} ({got.__name__}), but the input is {wanted.__name__}"
 
 
 class Template(Generic[P, R_co]):
@@ -244,10 +261,14 @@ class Template(Generic[P, R_co]):
         out: dict[str, Any] = {}
         for key, value in given.items():
             spec = specs[key]
-            if not isinstance(value, Ref) and not has_marker(value):
+            if isinstance(value, Ref):
+                problem = ref_problem(spec, value)
+            elif not has_marker(value):
                 problem = literal_problem(spec, value)
-                if problem:
-                    raise fail("C103", f"argument {key!r} of template {self.name!r} {problem}")
+            else:
+                problem = None
+            if problem:
+                raise fail("C103", f"argument {key!r} of template {self.name!r} {problem}")
             out[spec.name] = value
         return out
 
@@ -456,6 +477,12 @@ class Task(Generic[R_co]):
         problem = template_name_problem(name)
         if problem:
             raise fail("C109", f"task name {problem}")
+        if name in KEYWORDS:
+            raise fail(
+                "C109",
+                f"task name {name!r} is a word of Argo's depends language (expr-lang); choose "
+                "another",
+            )
         self.name = name
         self.explicit_name = user_location()
         return self

@@ -123,7 +123,10 @@ class WorkflowBase:
                 (``secondsAfterCompletion``) or :class:`TTL`.
             pod_gc: ``podGC``: a strategy name (``"OnPodSuccess"``) or :class:`PodGC`.
             active_deadline: Fail the workflow after this long (``activeDeadlineSeconds``).
-            retry: Default ``retryStrategy`` of every template.
+            retry: ``retryStrategy`` of every container and script template that has none of
+                its own. Not emitted as ``spec.retryStrategy``, which Argo also applies to
+                ``dag`` and ``steps`` nodes (a failed DAG would run again, succeeded tasks
+                included).
             parallelism: Max pods running at once (``spec.parallelism``).
             node_selector: ``spec.nodeSelector``.
             tolerations: ``spec.tolerations``.
