@@ -19,11 +19,12 @@ KEYWORDS = frozenset(
 )
 """Words expr-lang's lexer reads as operators or literals: a task named one of them breaks
 ``depends``, which Argo evaluates with expr-lang."""
-# Escapes expr-lang reads back (parser/lexer/utils.go). Argo unquotes a ``{{= }}`` tag as a JSON
-# string after turning ``\"`` back into ``"`` (util/template/template.go), so a ``"`` in the
-# expression would end that JSON string: it is written ``\x22``. ``?`` is written ``\x3f``
-# because Argo splits any tag holding ``?`` and ``:`` at its first ``?`` to evaluate a ternary
-# (util/template/expression_template.go), even inside a string literal. Control characters are
+# Escapes expr-lang reads back (parser/lexer/utils.go). Argo v3 releases unquoted a ``{{= }}``
+# tag as a JSON string after turning ``\"`` back into ``"`` (util/template/template.go), so a
+# ``"`` in the expression ended that JSON string: it is written ``\x22``; and they split any tag
+# holding ``?`` and ``:`` at its first ``?`` to evaluate a ternary, even inside a string literal
+# (util/template/expression_template.go): ``?`` is written ``\x3f``. v4.1.2 no longer does
+# either, and reads the escapes the same, so manifests work on both. Control characters are
 # escaped so that no raw one reaches either parser.
 _ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\r": "\\r", "\t": "\\t", "?": "\\x3f"}
 _ESCAPES.update({'"': "\\x22", "\x7f": "\\x7f"})

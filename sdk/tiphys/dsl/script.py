@@ -195,8 +195,11 @@ def script(
     Python: the function's body becomes the script. It may use only its parameters, builtins
     and names it imports or defines itself (free names are a compile error naming them).
     Parameters arrive typed as declared; the returned value reaches ``task.result`` exactly
-    (``str`` as is, anything else as JSON), whatever the body prints. A TypedDict, dataclass
-    or NamedTuple return gives one output parameter per field (``task.outputs.<field>``).
+    (``str`` as is, anything else as JSON, at most 256 KiB), whatever the body prints. A
+    TypedDict, dataclass or NamedTuple return gives one output parameter per field
+    (``task.outputs.<field>``). Note that Argo substitutes ``{{...}}`` again in the templates
+    that receive a value, so a returned text holding ``{{workflow.name}}`` arrives there with
+    it replaced (and an invalid ``{{=...}}`` fails that task).
 
     Shell (``language="sh"`` or ``"bash"``): the body returns the script text; parameters
     formatted into it expand from environment variables, written for the quoting around them:
