@@ -6,22 +6,20 @@ Each test names the Argo behaviour it guards against (file and function in argo-
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
 
+from markers import marker_line
 from tiphys import CompileError, Retry, Workflow, container, dag, script, steps
 
 HERE = Path(__file__)
 
 
 def line_of(marker: str) -> str:
-    for number, text in enumerate(HERE.read_text().splitlines(), start=1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{os.path.relpath(HERE)}:{number}"
-    raise AssertionError(marker)
+    """The ``file:line`` of the line of this file marked ``# <marker>``."""
+    return marker_line(HERE, marker)
 
 
 def error_of(wf: Workflow) -> str:

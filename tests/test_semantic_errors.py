@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import pytest
 
+from markers import marker_line
 from tiphys import (
     CompileError,
     Output,
@@ -23,11 +24,8 @@ HERE = Path(__file__)
 
 
 def line_of(marker: str) -> str:
-    """``tests/test_semantic_errors.py:N`` for the line holding ``# <marker>``."""
-    for number, text in enumerate(HERE.read_text().splitlines(), start=1):
-        if text.rstrip().endswith(f"# {marker}"):
-            return f"{os.path.relpath(HERE)}:{number}"
-    raise AssertionError(f"marker {marker} not found")
+    """The ``file:line`` of the line of this file marked ``# <marker>``."""
+    return marker_line(HERE, marker)
 
 
 def compile_error(wf: Workflow | WorkflowTemplate) -> str:

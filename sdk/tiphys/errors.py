@@ -141,3 +141,21 @@ def did_you_mean(word: str, choices: Sequence[str]) -> str:
     """
     close = closest(word, choices)
     return f" Did you mean {close!r}?" if close else ""
+
+
+def choices_hint(word: str, choices: Iterable[str], noun: str) -> str:
+    """Return ``. Did you mean 'x'?`` for a close choice, else `` (<noun>: a, b)``.
+
+    Args:
+        word: What the user wrote.
+        choices: The valid names (sorted and de-duplicated for the listing).
+        noun: What the choices are, for the listing (``"templates"``).
+
+    Returns:
+        The phrase to append to a message that does not end with a full stop.
+    """
+    options = sorted(set(choices))
+    close = closest(word, options)
+    if close:
+        return f". Did you mean {close!r}?"
+    return f" ({noun}: {', '.join(options)})" if options else f" (there are no {noun})"

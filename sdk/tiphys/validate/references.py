@@ -22,14 +22,14 @@ fields, templates of a ``workflowTemplateRef``), nothing is reported.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tiphys.argo.depends import DependsSyntaxError, parse_depends
 from tiphys.argo.paths import PathPart, join
 from tiphys.argo.tags import NODE_FIELDS, WORKFLOW_PREFIXES, WORKFLOW_VARIABLES, simple_tags
-from tiphys.errors import Severity, closest
+from tiphys.errors import Severity, choices_hint, closest
 
 __all__ = ["check_references"]
 
@@ -53,15 +53,6 @@ def _names(items: object) -> frozenset[str]:
     return frozenset(
         i["name"] for i in _list(items) if isinstance(i, Mapping) and isinstance(i.get("name"), str)
     )
-
-
-def _suggest(name: str, choices: Iterable[str], noun: str) -> str:
-    """``. Did you mean 'x'?`` for a close choice, else `` (<noun>: a, b)``."""
-    options = sorted(set(choices))
-    close = closest(name, options)
-    if close:
-        return f". Did you mean '{close}'?"
-    return f" ({noun}: {', '.join(options)})" if options else f" (there are no {noun})"
 
 
 _Link = tuple[Any, PathPart] | None  # (parent link, key) down from a path; None: the path itself
@@ -263,7 +254,7 @@ class _References:
     def inputs(self, tag: str, rest: str, path: str, scope: _Scope) -> None:
         group, _, name = rest.partition(".")
         if group not in scope.inputs:
-            hint = _suggest(group, ("parameters", "artifacts"), "input kinds")
+            hint = choices_hint(group, ("parameters", "artifacts"), "input kinds")
             self.add(
                 "V122",
                 f"'{{{{{tag}}}}}' is not a variable: inputs has only parameters and "
@@ -283,7 +274,7 @@ class _References:
                 "V122",
                 f"'{{{{{tag}}}}}' names no input {noun} of template '{scope.template}': "
                 f"declare it under inputs.{group} or fix the name"
-                f"{_suggest(name, known, f'input {group}')}",
+                f"{choices_hint(name, known, f'input {group}')}",
                 path,
                 "error",
             )
@@ -309,7 +300,7 @@ class _References:
             self.add(
                 "V124",
                 f"'{{{{{tag}}}}}' names no {noun} of template '{scope.template}'"
-                f"{_suggest(name, scope.members.keys(), root)}",
+                f"{choices_hint(name, scope.members.keys(), root)}",
                 path,
                 "error",
             )
@@ -344,7 +335,7 @@ class _References:
                     "V126",
                     f"'{{{{{tag}}}}}': template '{template['name']}' (run by {noun} '{name}') "
                     f"has no output {group[:-1]} '{output}'; add it to its outputs.{group} or "
-                    f"fix the name{_suggest(output, known, f'output {group}')}",
+                    f"fix the name{choices_hint(output, known, f'output {group}')}",
                     path,
                     "error",
                 )
@@ -376,7 +367,7 @@ class _References:
                     "V127",
                     f"'{{{{{tag}}}}}' names no parameter of spec.arguments.parameters{risk}: "
                     f"declare it there or fix the name"
-                    f"{_suggest(name, self.workflow_params, 'parameters')}",
+                    f"{choices_hint(name, self.workflow_params, 'parameters')}",
                     path,
                     "warning" if template else "error",
                 )

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
@@ -80,7 +80,7 @@ from tiphys.argo.names import (
     template_name_problem,
 )
 from tiphys.argo.paths import join, locate
-from tiphys.errors import Diagnostic, Severity, closest
+from tiphys.errors import Diagnostic, Severity, choices_hint, closest
 from tiphys.validate.references import check_references
 from tiphys.validate.schema import kind_error
 
@@ -136,15 +136,6 @@ def _indexed(value: object, path: str) -> list[tuple[Mapping[str, Any], str]]:
     if not isinstance(value, list):
         return []
     return [(item, join(path, i)) for i, item in enumerate(value) if isinstance(item, Mapping)]
-
-
-def _hint(name: str, choices: Iterable[str], noun: str) -> str:
-    """``. Did you mean 'x'?`` for a close choice, else `` (<noun>: a, b)``."""
-    options = sorted(set(choices))
-    close = closest(name, options)
-    if close:
-        return f". Did you mean '{close}'?"
-    return f" ({noun}: {', '.join(options)})" if options else f" (there are no {noun})"
 
 
 _Names = dict[str, list[str]]
@@ -350,7 +341,7 @@ class _Checker:
         if not self.local_refs or not isinstance(name, str) or "{{" in name:
             return
         if name not in self.template_names:
-            hint = _hint(name, self.template_names, "templates")
+            hint = choices_hint(name, self.template_names, "templates")
             self.add(
                 "V101",
                 f"{role} refers to template '{name}', which is not defined in this "
@@ -433,7 +424,8 @@ class _Checker:
                         "V117",
                         f"{role} passes argument '{arg_name}', but template '{name}' has no "
                         f"input {noun} of that name{'' if typo else ', so Argo ignores it'}: "
-                        f"remove it or fix the name{_hint(arg_name, inputs[key], f'input {key}')}",
+                        "remove it or fix the name"
+                        + choices_hint(arg_name, inputs[key], f"input {key}"),
                         join(arg_path, "name"),
                         "error" if typo else "warning",
                     )
@@ -498,7 +490,8 @@ class _Checker:
                     "V121",
                     f"argument '{param_name}' is not an input of the entrypoint template "
                     f"'{name}' and nothing uses {{{{workflow.parameters.{param_name}}}}}: "
-                    f"remove it or fix the name{_hint(param_name, inputs, 'input parameters')}",
+                    "remove it or fix the name"
+                    + choices_hint(param_name, inputs, "input parameters"),
                     join(param_path, "name"),
                     "warning",
                 )
@@ -732,7 +725,7 @@ class _Checker:
                     self.add(
                         "V105",
                         f"task '{name}' depends on '{dep}', which is not a task of this DAG"
-                        f"{_hint(dep, known, 'tasks')}",
+                        f"{choices_hint(dep, known, 'tasks')}",
                         dep_path,
                     )
             graph[name] = [dep for dep, _ in deps if dep in known]
