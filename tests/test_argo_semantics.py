@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pytest
 
@@ -128,7 +128,8 @@ def test_map_over_a_non_list_reference_is_refused() -> None:
 
     assert error_of(Workflow(entrypoint=main)) == (
         f"{line_of('OVER')}: map(over=...) got result of task 'word', which is str, not a "
-        "list: Argo's withParam needs a JSON list [C117]"
+        "list: Argo's withParam needs a JSON list (if the task prints a JSON list, pass "
+        'over=f"{t.result}") [C117]'
     )
 
 
@@ -311,3 +312,62 @@ def test_steps_returns_follow_the_same_rule() -> None:
         f"{line_of('RET-S')}: @steps 'inner' returns 'constant'; Argo reads a returned value as "
         "one reference (valueFrom.parameter): return t.result or t.outputs.x itself"
     )
+
+
+def test_literal_number_parameters_convert_in_conditions() -> None:
+    @dag
+    def main(level: Literal[1, 2, 3] = 2, ratio: Literal[0.5, 1.5] = 0.5) -> None:
+        echo().when(level >= 2)
+        echo().when(ratio == 0.5)
+
+    assert [t["when"] for t in dag_tasks(Workflow(entrypoint=main))] == [
+        "{{=asInt(inputs.parameters.level) >= 2}}",
+        "{{=asFloat(inputs.parameters.ratio) == 0.5}}",
+    ]
+
+
+def test_formatting_a_task_instead_of_its_value_is_refused() -> None:
+    @dag
+    def main() -> None:
+        w = word()
+        echo(msg=f"{w}")  # TASKFMT
+
+    assert error_of(Workflow(entrypoint=main)) == (
+        f"{line_of('TASKFMT')}: task 'word' is a task, not a value: use its .result or "
+        ".outputs.<name> [C111]"
+    )
+
+
+def test_unannotated_script_result_is_the_returned_value_or_what_it_prints(
+    tmp_path: Path,
+) -> None:
+    from test_script_source import run_script
+
+    @script
+    def compute(x: int):  # type: ignore[no-untyped-def]
+        print("debug line")
+        return x * 2
+
+    @script
+    def printer(x: int):  # type: ignore[no-untyped-def]
+        print(f"value {x}")
+
+    assert run_script(compute, tmp_path, x="4") == "8"
+    assert run_script(printer, tmp_path, x="4") == "value 4"
+
+
+def test_name_and_generate_name_are_exclusive() -> None:
+    with pytest.raises(CompileError) as info:
+        Workflow("hello-fixed", entrypoint=echo, generate_name="hello-")
+    assert info.value.diagnostics[0].message == (
+        "give name= or generate_name=, not both: Kubernetes ignores generateName when a name is set"
+    )
+
+
+def test_validate_returns_compile_errors_as_diagnostics() -> None:
+    @dag
+    def main() -> None:
+        echo(mesage="x")  # type: ignore[call-arg]
+
+    found = Workflow(entrypoint=main).validate()
+    assert [d.code for d in found] == ["C101"]

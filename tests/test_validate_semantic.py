@@ -240,7 +240,8 @@ _FIELD_RULE = (
         ("_", f"invalid template name: '_' {_FIELD_RULE}"),
         (
             "a" * 129,
-            "invalid template name: the name is 129 characters long; Argo allows at most 128. "
+            f"invalid template name: {'a' * 129!r} is 129 characters long; Argo allows at most "
+            "128. "
             f"Did you mean '{'a' * 128}'?",
         ),
     ],

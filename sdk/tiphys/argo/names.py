@@ -46,9 +46,9 @@ def template_name_problem(name: str) -> str | None:
         A sentence describing the broken rule, or ``None`` when the name is valid.
     """
     if not name:
-        return "the name is empty"
+        return "'' is empty"
     if len(name) > TEMPLATE_NAME_MAX:
-        return f"the name is {len(name)} characters long; Argo allows at most {TEMPLATE_NAME_MAX}"
+        return f"{name!r} is {len(name)} characters long; Argo allows at most {TEMPLATE_NAME_MAX}"
     if not _TEMPLATE_RE.match(name):
         return (
             f"{name!r} does not match [a-zA-Z0-9][-a-zA-Z0-9]* (letters, digits and '-', "
@@ -86,7 +86,7 @@ def object_name_problem(name: str, *, kind: str = "Workflow", generate: bool = F
     limit = CRON_NAME_MAX if kind == "CronWorkflow" else OBJECT_NAME_MAX
     body = name.rstrip("-") if generate else name
     if not body:
-        return "the name is empty"
+        return "'' is empty"
     if not generate and len(name) > limit:
         return f"{name!r} is {len(name)} characters long; a {kind} name is at most {limit}"
     if not _DNS1123_RE.match(body):

@@ -59,7 +59,8 @@ PATHS_HELP = (
     "ClusterWorkflowTemplate and CronWorkflow objects, tiphys or Hera), FILE.py:NAME for one of "
     "them (variable or object name), a YAML file (every Argo document in it; other kinds are "
     "skipped), a directory (searched recursively for *.py, *.yaml, *.yml), or - for YAML on "
-    "stdin."
+    "stdin. Python files are imported, which runs their module-level code: point tiphys at "
+    "the folders that hold workflows."
 )
 
 PathsArgument = Annotated[

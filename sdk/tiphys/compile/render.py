@@ -13,7 +13,7 @@ from typing import Any
 
 from tiphys.argo import expr
 from tiphys.dsl._location import fail
-from tiphys.dsl.params import param_value
+from tiphys.dsl.params import base_type, param_value
 from tiphys.dsl.refs import (
     MARK_END,
     MARK_START,
@@ -253,7 +253,7 @@ class RefRenderer:
     def _operand(self, value: Any, other: Any, where: Location) -> str:
         if isinstance(value, Ref):
             path = self.expr_path(value, where)
-            kind = value.type
+            kind = base_type(value.type) if value.type is not None else None
             if kind is None and not isinstance(other, Ref) and not isinstance(other, bool):
                 kind = type(other) if isinstance(other, int | float) else None
             if kind is int:

@@ -228,7 +228,38 @@ def _assemble(
         convert = _conversion(spec.type)
         lines.append(f"    _tiphys_args[{spec.py_name!r}] = {convert.format(raw)}")
     if template.return_annotation is None:
-        lines += [f"    {fn_name}(**_tiphys_args)", "", "", "_tiphys_run()", ""]
+        # No annotation: the result is the returned value when there is one, else what the
+        # body printed (kept aside meanwhile, and sent to the log when a value is returned).
+        lines += [
+            "    import tempfile as _tiphys_tempfile",
+            "",
+            "    _tiphys_sys.stdout.flush()",
+            "    _tiphys_saved = _tiphys_os.dup(1)",
+            "    _tiphys_printed = _tiphys_tempfile.TemporaryFile()",
+            "    _tiphys_os.dup2(_tiphys_printed.fileno(), 1)",
+            "    try:",
+            f"        _tiphys_value = {fn_name}(**_tiphys_args)",
+            "    finally:",
+            "        _tiphys_sys.stdout.flush()",
+            "        _tiphys_os.dup2(_tiphys_saved, 1)",
+            "        _tiphys_os.close(_tiphys_saved)",
+            "        _tiphys_printed.seek(0)",
+            "        _tiphys_text = _tiphys_printed.read()",
+            "    if _tiphys_value is None:",
+            "        _tiphys_sys.stdout.buffer.write(_tiphys_text)",
+            "        _tiphys_sys.stdout.flush()",
+            "        return",
+            "    _tiphys_sys.stderr.buffer.write(_tiphys_text)",
+            "    _tiphys_sys.stderr.flush()",
+            "    if not isinstance(_tiphys_value, str):",
+            "        _tiphys_value = _tiphys_json.dumps(_tiphys_value, allow_nan=False)",
+            "    _tiphys_sys.stdout.buffer.write((_tiphys_value + '\\n').encode())",
+            "    _tiphys_sys.stdout.flush()",
+            "",
+            "",
+            "_tiphys_run()",
+            "",
+        ]
         return "\n".join(lines)
     lines += [
         "    _tiphys_sys.stdout.flush()",

@@ -48,8 +48,8 @@ def _check_list(ref: Ref) -> None:
         raise fail(
             "C117",
             f"map(over=...) got {ref.description}, which is {getattr(kind, '__name__', kind)}, "
-            "not a list: Argo's "
-            "withParam needs a JSON list",
+            "not a list: Argo's withParam needs a JSON list (if the task prints a JSON list, "
+            'pass over=f"{t.result}")',
         )
 
 

@@ -299,6 +299,16 @@ class Outputs:
     def __iter__(self) -> Iterator[str]:
         return iter(self._task.template.outputs)
 
+    def __format__(self, spec: str) -> str:
+        raise fail(
+            "C111",
+            f"outputs of task {self._task.name!r} is not a value: use .outputs.<name> "
+            f"(outputs: {', '.join(self._task.template.outputs) or 'none'})",
+        )
+
+    def __str__(self) -> str:
+        return self.__format__("")
+
 
 class Task(Generic[R_co]):
     """One call of a template inside a ``@dag`` or ``@steps`` body.
@@ -330,6 +340,15 @@ class Task(Generic[R_co]):
 
     def __bool__(self) -> bool:
         raise fail("C115", f"task {self.name!r} has no truth value at compile time; use .when(...)")
+
+    def __format__(self, spec: str) -> str:
+        raise fail(
+            "C111",
+            f"task {self.name!r} is a task, not a value: use its .result or .outputs.<name>",
+        )
+
+    def __str__(self) -> str:
+        return self.__format__("")
 
     # -- values ----------------------------------------------------------------------------
     def _ref(self, field: OutputField, name: str, type_: Any) -> Any:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from tiphys.dsl._location import user_location
+from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.options import (
     TTL,
     Duration,
@@ -24,7 +24,7 @@ from tiphys.dsl.options import (
     seconds,
 )
 from tiphys.dsl.template import Template
-from tiphys.errors import Diagnostic, Location
+from tiphys.errors import CompileError, Diagnostic, Location
 
 
 @dataclass(eq=False, repr=False)
@@ -145,10 +145,16 @@ class WorkflowBase:
         Raises:
             CompileError: A bad duration.
         """
+        self.location: Location = user_location()
+        if name and generate_name:
+            raise fail(
+                "C117",
+                "give name= or generate_name=, not both: Kubernetes ignores generateName when a "
+                "name is set",
+            )
         self.name = name
         self.generate_name = generate_name
         self.entrypoint = entrypoint
-        self.location: Location = user_location()
         self.options = WorkflowOptions(
             namespace=namespace,
             labels=dict(labels or {}),
@@ -233,12 +239,15 @@ class WorkflowBase:
         Returns:
             Diagnostics (errors and warnings); empty when all is well.
 
-        Raises:
-            CompileError: As :meth:`to_dict`.
+        Compile errors (C-codes) are returned too, instead of raised.
         """
         from tiphys.validate import validate_document
 
-        return validate_document(self.to_dict(), file=self.location.file)
+        try:
+            manifest = self.to_dict()
+        except CompileError as exc:
+            return exc.diagnostics
+        return validate_document(manifest, file=self.location.file)
 
     def build(self) -> Any:
         """Compile to Hera's typed model of this kind (Argo v4.0.5 models).
