@@ -212,9 +212,6 @@ class ConfigMap:
         return {"configMapKeyRef": ref}
 
 
-VolumeSource = Literal["claim_template", "claim", "empty_dir", "config_map", "secret"]
-
-
 @dataclass(frozen=True)
 class Volume:
     """A volume mounted into templates' containers.
@@ -332,7 +329,6 @@ class Toleration:
         return out
 
 
-EnvValue = str | int | float | bool | Secret | ConfigMap
 Raw = Mapping[str, Any]
 
 

@@ -109,11 +109,6 @@ class Ref:
         """What the value is, for messages (``parameter 'tag' of template 'clone'``)."""
         return self._what
 
-    @property
-    def ref_id(self) -> int:
-        """The number inside this ref's marker."""
-        return self._id
-
     def task(self) -> Task[Any] | None:
         """The task this value comes from (a data-flow dependency), if any."""
         return None

@@ -190,15 +190,6 @@ class WorkflowBase:
         name = self.name or self.generate_name
         return f"{self.kind} {name!r}" if name else f"this {self.kind}"
 
-    @property
-    def display_name(self) -> str:
-        """The name used in messages and file names."""
-        if self.name:
-            return self.name
-        if self.generate_name:
-            return self.generate_name.rstrip("-")
-        return self.entrypoint.name if self.entrypoint else self.kind.lower()
-
     def to_dict(self) -> dict[str, Any]:
         """Compile to the manifest as a dict (deterministic key and template order).
 
