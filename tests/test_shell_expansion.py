@@ -45,6 +45,11 @@ def compile_error(wf: Workflow) -> str:
 # -- the scanner ------------------------------------------------------------------------------
 
 REFS = {name: InputRef(name, str, "t") for name in ("x", "y")}
+# The check written before a script that uses x in arithmetic (the shell evaluates it there).
+GUARD_X = (
+    'case "${TIPHYS_IN_x}" in ""|-|*[!0-9-]*|?*-*) echo "tiphys: x must be an integer" >&2; '
+    "exit 2;; esac\n"
+)
 
 
 def expand(text: str) -> str:
@@ -91,9 +96,15 @@ def expand_error(text: str) -> str:
         ("echo $(echo ')') {x}", "echo $(echo ')') \"${TIPHYS_IN_x}\""),
         ("echo `echo {x}` {y}", 'echo `echo "${TIPHYS_IN_x}"` "${TIPHYS_IN_y}"'),
         ('echo "`echo {x}` {y}"', 'echo "`echo "${TIPHYS_IN_x}"` ${TIPHYS_IN_y}"'),
-        ("echo $(( {x} * (2 + 1) )) {y}", 'echo $(( ${TIPHYS_IN_x} * (2 + 1) )) "${TIPHYS_IN_y}"'),
-        ('echo "$(( {x} + 1 ))"', 'echo "$(( ${TIPHYS_IN_x} + 1 ))"'),
-        ("(( {x} << 2 )) && echo {y}", '(( ${TIPHYS_IN_x} << 2 )) && echo "${TIPHYS_IN_y}"'),
+        (
+            "echo $(( {x} * (2 + 1) )) {y}",
+            GUARD_X + 'echo $(( ${TIPHYS_IN_x} * (2 + 1) )) "${TIPHYS_IN_y}"',
+        ),
+        ('echo "$(( {x} + 1 ))"', GUARD_X + 'echo "$(( ${TIPHYS_IN_x} + 1 ))"'),
+        (
+            "(( {x} << 2 )) && echo {y}",
+            GUARD_X + '(( ${TIPHYS_IN_x} << 2 )) && echo "${TIPHYS_IN_y}"',
+        ),
         ("cat <<< {x}", 'cat <<< "${TIPHYS_IN_x}"'),
     ],
 )
@@ -414,6 +425,8 @@ def test_compiled_source_quotes_by_context() -> None:
     body = compiled_scripts()["show-sh"]
     assert body["command"] == ["sh"]
     assert body["source"] == (
+        'case "${TIPHYS_IN_n}" in ""|-|*[!0-9-]*|?*-*) echo "tiphys: n must be an integer" >&2; '
+        "exit 2;; esac\n"
         "set -eu\n"
         "printf '[%s]\\n' \"${TIPHYS_IN_a}\"\n"
         "printf '[%s]\\n' \"dq ${TIPHYS_IN_a}\"\n"
@@ -466,3 +479,36 @@ def test_values_arrive_exactly_and_never_run(shell: str, value: str, tmp_path: P
     assert done.stdout.decode() == expected(value)
     assert (tmp_path / "victim" / "keep").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "victim"]
+
+
+@pytest.mark.parametrize("value", ["HOME[$(touch pwned)0]", "1+1", "", "-", "1-2", "x"])
+def test_arithmetic_values_that_are_not_integers_stop_the_script(
+    value: str, tmp_path: Path
+) -> None:
+    # The shell evaluates a value in $(( )), and bash runs $(...) in an array subscript there.
+    script = expand("echo $(( {x} * 2 ))")
+    for shell in ("bash", "sh"):
+        done = subprocess.run(
+            [shell, "-c", script],
+            env={"TIPHYS_IN_x": value, "PATH": os.environ["PATH"]},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 2, (shell, value, done.stdout)
+        assert done.stderr == "tiphys: x must be an integer\n"
+        assert not (tmp_path / "pwned").exists()
+
+
+@pytest.mark.parametrize(("value", "doubled"), [("21", "42"), ("-3", "-6"), ("0", "0")])
+def test_arithmetic_integers_pass_the_check(value: str, doubled: str) -> None:
+    script = expand("echo $(( {x} * 2 ))")
+    done = subprocess.run(
+        ["sh", "-c", script],
+        env={"TIPHYS_IN_x": value, "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout) == (0, doubled + "\n")

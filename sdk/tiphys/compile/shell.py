@@ -16,7 +16,8 @@ shell would (POSIX quoting, plus bash's ``$'...'``) and writes each parameter as
 
 The expanded value is never read as shell code in any of these places, except arithmetic: the
 shell evaluates the value as an arithmetic expression there (bash even runs ``$(...)`` inside
-an array subscript in it), so check that the value is a number before using it in ``$(( ))``.
+an array subscript in it). So a script that uses a parameter in arithmetic starts with a check
+that its value is an integer (``-?[0-9]+``), and stops with exit code 2 when it is not.
 
 Limits (the scanner is deliberately small; these are rare in scripts): parentheses are counted
 to find the end of ``$(...)``, so an unbalanced ``)`` inside it (a ``case`` pattern) ends it
@@ -304,6 +305,7 @@ def expand_shell(
     """
     scanner = _Scanner()
     out: list[str] = []
+    guarded: list[str] = []  # variables used in arithmetic: checked to be integers first
     for piece in pieces:
         if isinstance(piece, str):
             scanner.feed(piece)
@@ -319,5 +321,23 @@ def expand_shell(
                 + problem.replace("{ref}", name),
                 where,
             )
+        if scanner.stack[-1].kind == "arith" and var not in guarded:
+            guarded.append(var)
         out.append(scanner.ref(var))
-    return "".join(out)
+    return _with_guards("".join(out), guarded)
+
+
+def _with_guards(script: str, variables: list[str]) -> str:
+    """Refuse, when the script starts, a value of an arithmetic parameter that is not an
+    integer: the shell would evaluate it (and bash would run ``$(...)`` in it)."""
+    if not variables:
+        return script
+    guards = "".join(
+        f'case "${{{var}}}" in ""|-|*[!0-9-]*|?*-*) echo "tiphys: '
+        f'{var.removeprefix(ENV_PREFIX)} must be an integer" >&2; exit 2;; esac\n'
+        for var in variables
+    )
+    if script.startswith("#!"):
+        first, _, rest = script.partition("\n")
+        return f"{first}\n{guards}{rest}"
+    return guards + script

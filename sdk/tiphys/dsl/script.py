@@ -204,8 +204,9 @@ def script(
     Shell (``language="sh"`` or ``"bash"``): the body returns the script text; parameters
     formatted into it expand from environment variables, written for the quoting around them:
     ``"${TIPHYS_IN_name}"`` outside quotes, ``${TIPHYS_IN_name}`` inside double quotes, an
-    unquoted here-document or ``$(( ))``. Values are never pasted into the source, and outside
-    arithmetic a value is one word that the shell neither splits, globs nor runs. A parameter
+    unquoted here-document or ``$(( ))``. Values are never pasted into the source: a value is
+    one word that the shell neither splits, globs nor runs, and a script using a parameter in
+    arithmetic first checks that its value is an integer (exit code 2 if not). A parameter
     where the shell would not expand it (single quotes, ``$'...'``, a quoted here-document
     such as ``<<'EOF'``, a comment) is a compile error.
 
