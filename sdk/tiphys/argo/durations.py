@@ -94,5 +94,96 @@ def to_go_duration(value: int | float | str) -> str:
     if minutes:
         out += f"{int(minutes)}m"
     if secs or not out:
-        out += f"{secs:g}s" if secs != int(secs) else f"{int(secs)}s"
+        # fixed point to the nanosecond (Go's resolution): Go reads no exponent ("1e-05s")
+        out += f"{secs:.9f}".rstrip("0").rstrip(".") + "s"
     return out
+
+
+# Go's time.ParseDuration (src/time/format.go): a sign, then "0" alone or one or more
+# <number><unit> parts, a number being digits with an optional fraction (``1``, ``1.5``, ``.5``,
+# ``1.``) and the unit required.
+_GO_DURATION_RE = re.compile(r"[-+]?(?:0|(?:(?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)\Z")
+_GO_PART_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_GO_UNIT_NS = {"ns": 1, "us": 10**3, "µs": 10**3, "μs": 10**3, "ms": 10**6, "s": 10**9}
+_GO_UNIT_NS.update({"m": 60 * 10**9, "h": 3600 * 10**9})
+_GO_MAX_NS = 2**63 - 1  # time.Duration is an int64 of nanoseconds
+_BARE_SECONDS_RE = re.compile(r"[-+]?\d+\Z")  # strconv.Atoi, which Argo tries first
+_NUMBER_RE = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+# Unit words people write, and the Go unit they mean ("d" is turned into hours).
+_UNIT_WORDS = {
+    "ns": ("ns", "nanosecond", "nanoseconds"),
+    "us": ("us", "µs", "μs"),
+    "ms": ("ms", "msec", "msecs"),
+    "s": ("s", "sec", "secs", "second", "seconds"),
+    "m": ("m", "min", "mins", "minute", "minutes"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "d": ("d", "day", "days"),
+}
+_UNIT_ALIASES = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_LOOSE_PART_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([^\W\d_]+)[\s,]*")
+
+
+def _go_fix(text: str) -> str | None:
+    """A Go duration for a loosely written one (``10 minutes`` -> ``10m``, ``1d`` -> ``24h``)."""
+    loose = text.strip().lower()
+    parts: list[str] = []
+    pos = 0
+    for match in _LOOSE_PART_RE.finditer(loose):
+        unit = _UNIT_ALIASES.get(match.group(2))
+        if match.start() != pos or unit is None:
+            return None
+        parts.append(match.group(1) + unit)
+        pos = match.end()
+    if not parts or pos != len(loose):
+        return None
+    joined = "".join(parts)
+    if "d" in joined:
+        try:
+            return to_go_duration(joined)
+        except DurationError:
+            return None
+    return joined if _GO_DURATION_RE.match(joined) else None
+
+
+def go_duration_problem(text: str, *, bare_seconds: bool) -> str | None:
+    """Say why ``text`` is not a duration that Argo's string duration fields accept.
+
+    Argo reads those fields with Go's ``time.ParseDuration``: an optional sign, then ``0`` or
+    one or more ``<number><unit>`` parts with units ``ns``, ``us`` (``µs``), ``ms``, ``s``, ``m``,
+    ``h`` (``"30s"``, ``"1.5h"``, ``"1h30m"``, ``"-5m"``); there is no ``d`` unit. Some fields
+    (a template's ``timeout``, ``retryStrategy.backoff``, ``suspend.duration``,
+    ``podGC.deleteDelayDuration``) first try a whole number of seconds (``"30"``).
+
+    Args:
+        text: The field's value. Templated values (``{{...}}``) are the caller's to skip.
+        bare_seconds: Whether the field also takes a whole number of seconds.
+
+    Returns:
+        ``None`` when Argo accepts ``text``, else what is wrong and what to write instead
+        (``"Go durations have no 'd' unit: write 24h"`` for ``"1d"``).
+    """
+    if bare_seconds and _BARE_SECONDS_RE.match(text):
+        return None
+    forms = "a number and a unit (ns, us, ms, s, m, h) with no spaces, such as 30s, 1.5h or 1h30m"
+    if bare_seconds:
+        forms += ", or whole seconds such as 30"
+    if _GO_DURATION_RE.match(text):
+        total = sum(
+            int(float(number) * _GO_UNIT_NS[unit]) for number, unit in _GO_PART_RE.findall(text)
+        )
+        if total <= _GO_MAX_NS + text.startswith("-"):
+            return None
+        return "Go durations stop at about 292 years (2562047h): write a shorter one"
+    if not text.strip():
+        return f"it is empty: write {forms}"
+    fix = _go_fix(text)
+    if re.search(r"[\d.]\s*(?:d|days?)(?![^\W\d_])", text.lower()):
+        return f"Go durations have no 'd' unit: write {fix or 'days as hours (1d = 24h)'}"
+    if _NUMBER_RE.match(text):
+        number = text.strip()
+        if bare_seconds:
+            return f"only whole seconds may go without a unit: write {number}s"
+        return f"this field takes Go durations only, and a number needs a unit: write {number}s"
+    if fix is not None:
+        return f"not a Go duration, which is {forms}: write {fix}"
+    return f"not a Go duration: write {forms}"

@@ -55,10 +55,20 @@ V132    a container's resource request or limit that is no Kubernetes quantity (
 V133    ``parallelism`` < 0, or ``activeDeadlineSeconds`` < 0 (an error) or 0 (a warning): the
         workflow would stop at once
 V134    ``withSequence`` without ``count`` or ``end``, or with both
+V135    a string duration Argo cannot read (Go ``time.ParseDuration``, no ``d`` unit): a
+        template's ``timeout``, ``suspend.duration``, ``memoize.maxAge``,
+        ``containerSet.retryStrategy.duration``, ``retryStrategy.backoff``'s ``duration``,
+        ``cap`` and ``maxDuration``, ``podGC.deleteDelayDuration``
+V136    ``retryStrategy.limit`` (or ``containerSet.retryStrategy.retries``) that is a string but
+        neither a whole number nor a ``{{...}}`` template
+V137    a raw (govaluate) ``when`` of a task, step or metric with an unquoted operand that
+        govaluate misreads: ``-``, ``/``, ``.`` or a space in it, or a number-like text that is
+        no number (a warning: a tag's value decides, and some such conditions work by accident)
 ======  ======================================================================================
 
-``V122``-``V129`` come from :mod:`tiphys.validate.references`. ``templateRef`` (templates of
-other WorkflowTemplates) is out of scope: calls to them are not checked.
+``V122``-``V129`` come from :mod:`tiphys.validate.references`, ``V135``-``V137`` from
+:mod:`tiphys.validate.values`. ``templateRef`` (templates of other WorkflowTemplates) is out of
+scope: calls to them are not checked.
 """
 
 from __future__ import annotations
@@ -83,6 +93,7 @@ from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, choices_hint, closest
 from tiphys.validate.references import check_references
 from tiphys.validate.schema import kind_error
+from tiphys.validate.values import check_call_values, check_spec_values, check_template_values
 
 __all__ = ["check_semantics"]
 
@@ -379,6 +390,7 @@ class _Checker:
         if "withSequence" in item:
             self.sequence(item["withSequence"], join(path, "withSequence"))
         self.hooks(item.get("hooks"), join(path, "hooks"))
+        check_call_values(item, path, self.add)
         self.data_names(item.get("arguments"), join(path, "arguments"))
         if isinstance(item.get("inline"), Mapping):
             self.template(item["inline"], join(path, "inline"))
@@ -619,6 +631,7 @@ class _Checker:
         self.entrypoint_arguments(spec, path)
         self.exit_handler(spec.get("onExit"), join(path, "onExit"))
         self.workflow_numbers(spec, path)
+        check_spec_values(spec, path, self.add)
         for key in ("podMetadata", "workflowMetadata"):
             self.labels(spec.get(key), join(path, key))
         for template, template_path in templates:
@@ -650,6 +663,7 @@ class _Checker:
         self.template_type(template, path)
         self.labels(template.get("metadata"), join(path, "metadata"))
         self.resources(template, path)
+        check_template_values(template, path, self.add)
         self.data_names(template.get("inputs"), join(path, "inputs"))
         self.data_names(template.get("outputs"), join(path, "outputs"))
         for kind in _IMAGE_TEMPLATES:
@@ -791,7 +805,7 @@ def check_semantics(
     file: str = "",
     line_of: Callable[[str], int] | None = None,
 ) -> list[Diagnostic]:
-    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V134``).
+    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V137``).
 
     The checks read the dict defensively: a field of the wrong type is skipped here and
     reported by :func:`tiphys.validate.validate_schema`.
