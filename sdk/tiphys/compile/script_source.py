@@ -204,6 +204,21 @@ def python_source(template: ScriptTemplate[Any, Any]) -> str:
     return _assemble(template, func_source, classes, node.name)
 
 
+def _call_with_stdout_to(target: str, fn_name: str) -> list[str]:
+    """Runner lines that call the function with file descriptor 1 sent to ``target``."""
+    return [
+        "    _tiphys_sys.stdout.flush()",
+        "    _tiphys_saved = _tiphys_os.dup(1)",
+        f"    _tiphys_os.dup2({target}, 1)",
+        "    try:",
+        f"        _tiphys_value = {fn_name}(**_tiphys_args)",
+        "    finally:",
+        "        _tiphys_sys.stdout.flush()",
+        "        _tiphys_os.dup2(_tiphys_saved, 1)",
+        "        _tiphys_os.close(_tiphys_saved)",
+    ]
+
+
 def _assemble(
     template: ScriptTemplate[Any, Any], func_source: str, classes: list[str], fn_name: str
 ) -> str:
@@ -233,44 +248,21 @@ def _assemble(
         lines += [
             "    import tempfile as _tiphys_tempfile",
             "",
-            "    _tiphys_sys.stdout.flush()",
-            "    _tiphys_saved = _tiphys_os.dup(1)",
             "    _tiphys_printed = _tiphys_tempfile.TemporaryFile()",
-            "    _tiphys_os.dup2(_tiphys_printed.fileno(), 1)",
-            "    try:",
-            f"        _tiphys_value = {fn_name}(**_tiphys_args)",
-            "    finally:",
-            "        _tiphys_sys.stdout.flush()",
-            "        _tiphys_os.dup2(_tiphys_saved, 1)",
-            "        _tiphys_os.close(_tiphys_saved)",
-            "        _tiphys_printed.seek(0)",
-            "        _tiphys_text = _tiphys_printed.read()",
+            *_call_with_stdout_to("_tiphys_printed.fileno()", fn_name),
+            "    _tiphys_printed.seek(0)",
+            "    _tiphys_out = _tiphys_printed.read()",
             "    if _tiphys_value is None:",
-            "        _tiphys_sys.stdout.buffer.write(_tiphys_text)",
+            "        _tiphys_sys.stdout.buffer.write(_tiphys_out)",
             "        _tiphys_sys.stdout.flush()",
             "        return",
-            "    _tiphys_sys.stderr.buffer.write(_tiphys_text)",
+            "    _tiphys_sys.stderr.buffer.write(_tiphys_out)",
             "    _tiphys_sys.stderr.flush()",
-            "    if not isinstance(_tiphys_value, str):",
-            "        _tiphys_value = _tiphys_json.dumps(_tiphys_value, allow_nan=False)",
-            "    _tiphys_sys.stdout.buffer.write((_tiphys_value + '\\n').encode())",
-            "    _tiphys_sys.stdout.flush()",
-            "",
-            "",
-            "_tiphys_run()",
-            "",
         ]
-        return "\n".join(lines)
+    else:
+        # The body's prints (and its subprocesses') go to stderr: still in the log.
+        lines += _call_with_stdout_to("2", fn_name)
     lines += [
-        "    _tiphys_sys.stdout.flush()",
-        "    _tiphys_saved = _tiphys_os.dup(1)",
-        "    _tiphys_os.dup2(2, 1)",
-        "    try:",
-        f"        _tiphys_value = {fn_name}(**_tiphys_args)",
-        "    finally:",
-        "        _tiphys_sys.stdout.flush()",
-        "        _tiphys_os.dup2(_tiphys_saved, 1)",
-        "        _tiphys_os.close(_tiphys_saved)",
         "",
         "    def _tiphys_text(value):",
         "        if isinstance(value, str):",
