@@ -143,22 +143,20 @@ def _check_skippable(task: Task[Any], scope: Trace) -> None:
         )
     specs = {s.name: s for s in task.template.inputs}
     for name, value in task.arguments.items():
-        if not isinstance(value, TaskRef) or value.field not in ("result", "parameter"):
+        if not isinstance(value, TaskRef) or not specs[name].required:
             continue
-        reason = _may_not_run(value.source)
-        if reason is None or not specs[name].required:
-            continue
-        output = value.source.template.outputs.get(value.name)
-        if value.field == "parameter" and output is not None and output.default is not None:
-            continue
-        raise fail(
-            "C108",
-            f"task {task.name!r} passes {value.description} to input {name!r}, but that task "
-            f"{reason}, and Argo (v4.0.7+) then fails {task.name!r}. Give input {name!r} of "
-            f"template {task.template.name!r} a default, or the output a default "
-            "(Output(..., default=...))",
-            task.location,
-        )
+        for _, reason in _unsafe_outputs([value]):
+            output = value.source.template.outputs.get(value.name)
+            if value.field == "parameter" and output is not None and output.default is not None:
+                continue
+            raise fail(
+                "C108",
+                f"task {task.name!r} passes {value.description} to input {name!r}, but that "
+                f"task {reason}, and Argo (v4.0.7+) then fails {task.name!r}. Give input "
+                f"{name!r} of template {task.template.name!r} a default, or the output a "
+                "default (Output(..., default=...))",
+                task.location,
+            )
 
 
 def _check_cycles(deps: dict[int, list[Task[Any]]], tasks: list[Task[Any]]) -> None:
@@ -225,21 +223,17 @@ def render_dag(
     rendered: list[dict[str, Any]] = []
     for task in graph.tasks:
         renderer.current = task
+        explicit = [i for i in task.after_items if isinstance(i, Depends)]
+        after = [i for i in task.after_items if isinstance(i, Task)]
         sources = _sources(_value_refs(task, renderer))
         seen = {id(s) for s in sources}
-        for raw in _raw_sources(task, graph.names):
-            if id(raw) not in seen:
-                seen.add(id(raw))
-                sources.append(raw)
-        explicit: list[Depends] = []
-        for item in task.after_items:
-            if isinstance(item, Depends):
-                explicit.append(item)
-            elif id(item) not in seen:
-                seen.add(id(item))
-                sources.append(item)
-        named = {id(t) for d in explicit for t in d.tasks()}
-        for t in [*sources, *(x for d in explicit for x in d.tasks())]:
+        for extra in [*_raw_sources(task, graph.names), *after]:
+            if id(extra) not in seen:
+                seen.add(id(extra))
+                sources.append(extra)
+        in_explicit = [t for d in explicit for t in d.tasks()]
+        named = {id(t) for t in in_explicit}
+        for t in [*sources, *in_explicit]:
             if id(t) not in members:
                 raise fail(
                     "C106",
@@ -254,7 +248,7 @@ def render_dag(
             depends_text(d) if not isinstance(d, DependsTerm) or d.status else d.source.name
             for d in explicit
         ]
-        deps[id(task)] = [*sources, *(x for d in explicit for x in d.tasks())]
+        deps[id(task)] = [*sources, *in_explicit]
         _check_skippable(task, renderer.scope)
         rendered.append(_task_fields(task, renderer, namer, " && ".join(terms) or None))
     _check_cycles(deps, graph.tasks)

@@ -16,7 +16,15 @@ from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
 from tiphys.compile.templates import common_fields, deep_merge, render_template
 from tiphys.dsl._location import fail
-from tiphys.dsl.options import TTL, PodGC, Retry, Toleration, Volume, seconds, template_options
+from tiphys.dsl.options import (
+    TTL,
+    PodGC,
+    Retry,
+    Volume,
+    seconds,
+    template_options,
+    tolerations_argo,
+)
 from tiphys.dsl.params import literal_problem, param_value
 from tiphys.dsl.template import Task, Template
 from tiphys.dsl.workflow import WorkflowBase
@@ -216,9 +224,7 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
     if o.node_selector:
         spec["nodeSelector"] = dict(o.node_selector)
     if o.tolerations:
-        spec["tolerations"] = [
-            t.to_argo() if isinstance(t, Toleration) else dict(t) for t in o.tolerations
-        ]
+        spec["tolerations"] = tolerations_argo(o.tolerations)
     if o.affinity is not None:
         spec["affinity"] = dict(o.affinity)
     if o.security_context is not None:

@@ -22,9 +22,9 @@ from tiphys.dsl.options import (
     Retry,
     Secret,
     TemplateOptions,
-    Toleration,
     go_duration,
     seconds,
+    tolerations_argo,
 )
 from tiphys.dsl.params import param_value
 from tiphys.dsl.refs import InputRef, Ref
@@ -121,9 +121,7 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
     if options.node_selector:
         out["nodeSelector"] = dict(options.node_selector)
     if options.tolerations:
-        out["tolerations"] = [
-            t.to_argo() if isinstance(t, Toleration) else dict(t) for t in options.tolerations
-        ]
+        out["tolerations"] = tolerations_argo(options.tolerations)
     if options.affinity is not None:
         out["affinity"] = dict(options.affinity)
     if options.priority_class:

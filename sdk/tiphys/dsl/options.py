@@ -332,6 +332,11 @@ class Toleration:
 Raw = Mapping[str, Any]
 
 
+def tolerations_argo(tolerations: Sequence[Toleration | Raw]) -> list[dict[str, Any]]:
+    """Render ``tolerations=`` (:class:`Toleration` objects or raw dicts) as Kubernetes dicts."""
+    return [t.to_argo() if isinstance(t, Toleration) else dict(t) for t in tolerations]
+
+
 @dataclass(eq=False, repr=False)
 class TemplateOptions:
     """Fields every template kind accepts (Argo ``Template`` fields and container settings).
