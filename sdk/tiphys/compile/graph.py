@@ -20,7 +20,8 @@ from tiphys.dsl.loops import Loop, Sequence
 from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
 from tiphys.dsl.template import Task, Template
 
-TemplateNamer = Callable[[Task[Any]], str]
+TemplateNamer = Callable[[Task[Any]], "str | dict[str, Any]"]
+"""Gives the emitted template name of a task, or the ``inline`` body of an inline template."""
 
 
 def _condition_refs(task: Task[Any]) -> list[Ref]:
@@ -83,7 +84,9 @@ def _task_fields(
     task: Task[Any], renderer: RefRenderer, namer: TemplateNamer, depends: str | None
 ) -> dict[str, Any]:
     renderer.current = task
-    out: dict[str, Any] = {"name": task.name, "template": namer(task)}
+    target = namer(task)
+    out: dict[str, Any] = {"name": task.name}
+    out["template" if isinstance(target, str) else "inline"] = target
     if depends:
         out["depends"] = depends
     if task.condition is not None:

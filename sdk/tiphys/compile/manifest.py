@@ -3,7 +3,8 @@
 Templates are collected from the entrypoint (then the exit handler, then ``templates=``) in
 order of first use, depth first, so output is deterministic. A task with ``.retry()`` runs a copy
 of its template carrying that ``retryStrategy`` (``<template>-retry``, ``-retry-2``... per distinct
-strategy), because Argo keeps retries on templates, not on tasks.
+strategy), because Argo keeps retries on templates, not on tasks. Inline templates
+(``inline=True``) are rendered on the tasks that run them (:mod:`tiphys.compile.inline`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 
 from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
+from tiphys.compile.inline import InlineTemplates, check_roots, is_inline, templates_used
 from tiphys.compile.templates import common_fields, deep_merge, render_template
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import (
@@ -42,29 +44,40 @@ class _Collector:
     are still checked: the user sees every error at once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, default: Retry | None = None) -> None:
         self.problems: list[Diagnostic] = []
         self.order: list[Template[Any, Any]] = []
         self.by_name: dict[str, Template[Any, Any]] = {}
+        self.inline_ids: set[int] = set()  # inline templates are not named in the manifest
         self.variants: dict[tuple[int, Retry], str] = {}
         self.variant_order: list[tuple[Template[Any, Any], str, Retry]] = []
+        self.default = default
+        self.inline = InlineTemplates(
+            lambda template, retry: render_template(template, template.name, self.name_for, retry)
+        )
 
     def visit(self, root: Template[Any, Any]) -> None:
         stack = [root]
         while stack:
             template = stack.pop()
-            known = self.by_name.get(template.name)
-            if known is template:
-                continue
-            if known is not None:
-                raise fail(
-                    "C104",
-                    f"two different templates are named {template.name!r} (defined at "
-                    f"{known.location} and {template.location}); template names must be unique "
-                    "in a workflow (run_tests and run-tests collide): pass name=... to one",
-                    template.location,
-                )
-            self.by_name[template.name] = template
+            if is_inline(template):
+                if id(template) in self.inline_ids:
+                    continue
+                self.inline_ids.add(id(template))
+            else:
+                known = self.by_name.get(template.name)
+                if known is template:
+                    continue
+                if known is not None:
+                    raise fail(
+                        "C104",
+                        f"two different templates are named {template.name!r} (defined at "
+                        f"{known.location} and {template.location}); template names must be "
+                        "unique in a workflow (run_tests and run-tests collide): pass name=... "
+                        "to one",
+                        template.location,
+                    )
+                self.by_name[template.name] = template
             self.order.append(template)
             stack.extend(reversed(self.attempt(template.dependencies) or []))
 
@@ -76,8 +89,11 @@ class _Collector:
             self.problems.extend(d for d in exc.diagnostics if d not in self.problems)
             return None
 
-    def name_for(self, task: Task[Any]) -> str:
+    def name_for(self, task: Task[Any]) -> str | dict[str, Any]:
+        """The emitted template name of a task, or the ``inline`` body of an inline one."""
         retry = task.retry_
+        if is_inline(task.template):
+            return self.inline.body(task, retry or _leaf_retry(task.template, self.default))
         if retry is None:
             return task.template.name
         key = (id(task.template), retry)
@@ -116,10 +132,7 @@ def _referenced(templates: list[dict[str, Any]], roots: set[str]) -> list[dict[s
     """Drop templates only reached as the base of a ``.retry()`` copy (nothing runs them)."""
     used = set(roots)
     for template in templates:
-        for task in template.get("dag", {}).get("tasks", []):
-            used.add(task["template"])
-        for group in template.get("steps", []):
-            used.update(step["template"] for step in group)
+        used.update(templates_used(template))
     return [t for t in templates if t["name"] in used]
 
 
@@ -243,6 +256,13 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
                     "container. Set it on the templates (or use patch=)",
                     where,
                 )
+        if o.template_defaults.get("inline"):
+            raise fail(
+                "C130",
+                "template_defaults cannot set inline: Argo has no such template field; pass "
+                "inline=True to the decorators of the templates to inline",
+                where,
+            )
         spec["templateDefaults"] = common_fields(template_options(o.template_defaults, where))
     return spec
 
@@ -275,15 +295,24 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
             f"{wf!r} has no entrypoint; pass entrypoint=<a template>",
             where,
         )
-    collector = _Collector()
+    default = _default_retry(wf)
+    collector = _Collector(default)
     roots = [wf.entrypoint, wf.options.on_exit, *wf.options.templates]
+    check_roots(
+        [
+            ("entrypoint", wf.entrypoint),
+            ("on_exit", wf.options.on_exit),
+            *(("templates=", t) for t in wf.options.templates),
+        ],
+        where,
+    )
     for root in roots:
         if root is not None:
             collector.visit(root)
-    default = _default_retry(wf)
     jobs = [
         partial(render_template, t, t.name, collector.name_for, _leaf_retry(t, default))
         for t in collector.order
+        if not is_inline(t)
     ]
     rendered = [collector.attempt(job) for job in jobs]
     rendered += [

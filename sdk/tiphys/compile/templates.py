@@ -252,7 +252,8 @@ def render_template(
     Args:
         template: Any DSL template.
         name: The emitted name (differs from ``template.name`` for task-level retry copies).
-        task_template: Gives the emitted template name of a task (``@dag``/``@steps``).
+        task_template: Gives the emitted template name of a task, or its ``inline`` body
+            (``@dag``/``@steps``).
         retry: Task-level retry replacing the template's own ``retryStrategy``.
 
     Returns:

@@ -363,6 +363,7 @@ class TemplateOptions:
     annotations: Mapping[str, str] = field(default_factory=dict)
     parallelism: int | None = None
     fail_fast: bool | None = None
+    inline: bool = False
     patch: Raw | None = None
     location: Location = field(default_factory=Location)
 
@@ -371,6 +372,8 @@ class TemplateOptions:
             value = getattr(self, what)
             if value is not None:
                 seconds(value, what, self.location)
+        if not isinstance(self.inline, bool):
+            raise fail("C117", f"inline must be True or False, not {self.inline!r}", self.location)
         if isinstance(self.retry, int) and not isinstance(self.retry, bool):
             self.retry = Retry(self.retry, location=self.location)
 
@@ -395,6 +398,10 @@ class TemplateOptionsKw(TypedDict, total=False):
       ``initContainers``).
     * ``labels``, ``annotations``: pod metadata (``metadata``).
     * ``parallelism``, ``fail_fast``: ``@dag``/``@steps`` concurrency and ``failFast``.
+    * ``inline``: emit the template as ``inline:`` on each task or step that runs it instead of
+      in ``spec.templates`` (Argo allows one level: an inline ``@dag``/``@steps`` cannot run
+      inline templates itself; the entrypoint, exit handler and ``templates=`` must not be
+      inline). Default ``False``.
     * ``patch``: a raw dict merged into the emitted template last.
     """
 
@@ -417,6 +424,7 @@ class TemplateOptionsKw(TypedDict, total=False):
     annotations: Mapping[str, str]
     parallelism: int | None
     fail_fast: bool | None
+    inline: bool
     patch: Raw | None
 
 
