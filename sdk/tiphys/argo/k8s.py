@@ -9,14 +9,25 @@ Rules (``k8s.io/apimachinery``: ``util/validation`` IsQualifiedName and IsValidL
 * a label value is empty, or like a key's name (at most 63 characters);
 * a quantity is a number with an optional suffix: binary (``Ki Mi Gi Ti Pi Ei``), decimal
   (``n u m k M G T P E``) or an exponent (``e3``, ``E-2``), e.g. ``500m``, ``1Gi``, ``0.5``,
-  ``1e3``; ``1GB`` and ``1K`` are refused. Resource requests and limits may not be negative.
+  ``1e3``; ``1GB`` and ``1K`` are refused. Resource requests and limits may not be negative;
+* a container name is a DNS-1123 label (``IsDNS1123Label``): at most 63 lower-case letters,
+  digits and ``-``, starting and ending with a letter or digit;
+* a port is a number from 1 to 65535, or (where a named port may stand, ``IntOrString``) an
+  IANA service name (``IsValidPortName``): at most 15 lower-case letters, digits and ``-``, with
+  at least one letter, no ``--`` and no ``-`` at either end.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["label_key_problem", "label_value_problem", "quantity_problem"]
+__all__ = [
+    "container_name_problem",
+    "label_key_problem",
+    "label_value_problem",
+    "port_problem",
+    "quantity_problem",
+]
 
 LABEL_NAME_MAX = 63
 KEY_PREFIX_MAX = 253
@@ -25,6 +36,10 @@ _NAME_RE = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _DNS1123_SUBDOMAIN_RE = re.compile(
     r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z"
 )
+_DNS1123_LABEL_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+_PORT_NAME_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+PORT_NAME_MAX = 15
+PORT_MAX = 65535
 _QUANTITY_RE = re.compile(
     r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?\Z"
 )
@@ -96,3 +111,50 @@ def quantity_problem(value: str | int | float) -> str | None:
     if negative:
         return f"{text!r} is negative; requests and limits must be 0 or more"
     return None
+
+
+def container_name_problem(name: str) -> str | None:
+    """Say why ``name`` cannot be a container name, or return ``None``.
+
+    Args:
+        name: The candidate name (``containers[].name``).
+
+    Returns:
+        A sentence describing the broken rule, or ``None`` when the name is valid.
+    """
+    if len(name) > LABEL_NAME_MAX or not _DNS1123_LABEL_RE.match(name):
+        return (
+            f"{name!r} is not a valid container name: at most {LABEL_NAME_MAX} lower-case "
+            "letters, digits and '-', starting and ending with a letter or digit"
+        )
+    return None
+
+
+def port_problem(port: object, *, named: bool = True) -> str | None:
+    """Say why ``port`` cannot be a container port, or return ``None``.
+
+    Args:
+        port: A port number, or a port name where ``named`` allows one.
+        named: Whether a name (an ``IntOrString`` field such as a probe's port) is allowed.
+
+    Returns:
+        A sentence describing the broken rule, or ``None`` when the port is valid.
+    """
+    if isinstance(port, int) and not isinstance(port, bool):
+        if 1 <= port <= PORT_MAX:
+            return None
+        return f"port {port} is not between 1 and {PORT_MAX}"
+    if named and isinstance(port, str):
+        if (
+            len(port) <= PORT_NAME_MAX
+            and _PORT_NAME_RE.match(port)
+            and "--" not in port
+            and any(c.isalpha() for c in port)
+        ):
+            return None
+        return (
+            f"port name {port!r} is not an IANA service name: at most {PORT_NAME_MAX} lower-case "
+            "letters, digits and '-', with a letter, starting and ending with a letter or digit"
+        )
+    kinds = "a number (1 to 65535) or a port name" if named else "a number (1 to 65535)"
+    return f"port {port!r} is not {kinds}"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from tiphys.compile.graph import TemplateNamer, render_dag, render_steps
+from tiphys.compile.pod import container_settings, template_settings
 from tiphys.compile.render import RefRenderer, split_markers
 from tiphys.compile.script_source import python_source
 from tiphys.compile.shell import expand_shell
@@ -194,7 +195,8 @@ def _render_container(template: Template[Any, Any]) -> dict[str, Any]:
     if template.image_pull_policy:
         body["imagePullPolicy"] = template.image_pull_policy
     body.update(container_fields(template.options))
-    return {"container": body}
+    body.update(container_settings(template.settings))
+    return {**template_settings(template.settings), "container": body}
 
 
 def _input_env(template: Template[Any, Any], names: list[str]) -> list[dict[str, Any]]:
@@ -231,7 +233,8 @@ def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
     if env:
         body["env"] = env
     body.update(fields)
-    return {"script": body}
+    body.update(container_settings(template.settings))
+    return {**template_settings(template.settings), "script": body}
 
 
 KindRenderer = Callable[[Template[Any, Any]], dict[str, Any]]

@@ -8,7 +8,7 @@ from typing import Any, ParamSpec, Unpack
 
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import call_traced, definition_location, fail
-from tiphys.dsl.options import TemplateOptionsKw, template_options
+from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
 from tiphys.dsl.template import Output, Template
 from tiphys.errors import Location
@@ -79,6 +79,7 @@ class ContainerTemplate(Template[P, str]):
         command: Entry point (``command``), or ``None`` for the image's.
         working_dir: ``workingDir``.
         image_pull_policy: ``imagePullPolicy``.
+        settings: Pod and container settings (daemon, probes, ports, pre-stop hook...).
     """
 
     kind = "container"
@@ -93,9 +94,10 @@ class ContainerTemplate(Template[P, str]):
         image_pull_policy: str | None,
         outputs: OutputsArg,
         name: str | None,
-        options: TemplateOptionsKw,
+        options: ContainerOptionsKw,
     ) -> None:
-        super().__init__(fn, name=name, options=template_options(options, definition_location(fn)))
+        common, self.settings = pod_options(options, definition_location(fn))
+        super().__init__(fn, name=name, options=common)
         self.image = image
         self.command = list(command) if command is not None else None
         self.working_dir = working_dir
@@ -111,6 +113,11 @@ class ContainerTemplate(Template[P, str]):
     def result_type(self) -> Any:
         """A container's result is its standard output, a string."""
         return str
+
+    @property
+    def daemon(self) -> bool:
+        """True when declared with ``daemon=True``."""
+        return self.settings.daemon
 
     def args(self) -> SymbolicRun:
         """Run the body symbolically; its value is the argument list (``args``).
@@ -140,7 +147,7 @@ def container(
     image_pull_policy: str | None = None,
     outputs: OutputsArg = None,
     name: str | None = None,
-    **options: Unpack[TemplateOptionsKw],
+    **options: Unpack[ContainerOptionsKw],
 ) -> Callable[[Callable[P, Any]], ContainerTemplate[P]]:
     """Make a ``container`` template from a function that returns the container's arguments.
 
@@ -156,14 +163,19 @@ def container(
         outputs: Output parameters: ``{"digest": "/tmp/digest"}`` (name -> file written by
             the container, ``valueFrom.path``) or a list of :class:`Output`.
         name: Template name; default: the function name in kebab case.
-        **options: Common template options (:class:`TemplateOptionsKw`).
+        **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
+            e.g. ``inline=True``) and container settings
+            (:class:`~tiphys.dsl.pod.ContainerOptionsKw`: ``daemon``, ``readiness``,
+            ``liveness``, ``pre_stop``, ``termination_grace_period``, ``ports``,
+            ``container_security_context``).
 
     Returns:
         A decorator producing a :class:`ContainerTemplate`; calling it in a ``@dag`` returns a
-        ``Task[str]`` (``result`` is standard output).
+        ``Task[str]`` (``result`` is standard output; ``ip`` the pod IP of a daemon).
 
     Raises:
-        CompileError: Bad names or option values, located at the function.
+        CompileError: Bad names or option values, located at the function; ``C134`` for a
+            pre-stop sleep not shorter than the termination grace period.
     """
 
     def decorate(fn: Callable[P, Any]) -> ContainerTemplate[P]:

@@ -19,8 +19,8 @@ from typing import Any, Literal, ParamSpec, TypeVar, Unpack, overload
 
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import run_symbolic
-from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.params import base_type, type_hints
+from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.template import Output, Template
 
 P = ParamSpec("P")
@@ -64,6 +64,7 @@ class ScriptTemplate(Template[P, R]):
         image: Container image.
         language: ``python``, ``sh`` or ``bash``.
         command: Interpreter command (``script.command``).
+        settings: Pod and container settings (daemon, probes, ports, pre-stop hook...).
     """
 
     kind = "script"
@@ -76,9 +77,10 @@ class ScriptTemplate(Template[P, R]):
         language: Language,
         command: Sequence[str] | None,
         name: str | None,
-        options: TemplateOptionsKw,
+        options: ContainerOptionsKw,
     ) -> None:
-        super().__init__(fn, name=name, options=template_options(options, definition_location(fn)))
+        common, self.settings = pod_options(options, definition_location(fn))
+        super().__init__(fn, name=name, options=common)
         if language not in ("python", "sh", "bash"):
             raise fail("C117", f"@script language must be python, sh or bash, not {language!r}")
         self.image = image
@@ -133,6 +135,11 @@ class ScriptTemplate(Template[P, R]):
         return dict if structured_fields(annotation) is not None else base_type(annotation)
 
     @property
+    def daemon(self) -> bool:
+        """True when declared with ``daemon=True``."""
+        return self.settings.daemon
+
+    @property
     def result_is_json(self) -> bool:
         """A Python script returning anything but ``str`` writes its value as JSON."""
         return self.language == "python" and self.result_type not in (None, str)
@@ -176,7 +183,7 @@ def script(
     language: Language = ...,
     command: Sequence[str] | None = ...,
     name: str | None = ...,
-    **options: Unpack[TemplateOptionsKw],
+    **options: Unpack[ContainerOptionsKw],
 ) -> Callable[[Callable[P, R]], ScriptTemplate[P, R]]: ...
 
 
@@ -188,7 +195,7 @@ def script(
     language: Language = "python",
     command: Sequence[str] | None = None,
     name: str | None = None,
-    **options: Unpack[TemplateOptionsKw],
+    **options: Unpack[ContainerOptionsKw],
 ) -> ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]]:
     """Make a ``script`` template from a Python function (or a shell script).
 
@@ -217,14 +224,19 @@ def script(
         command: Interpreter (``script.command``); default ``["python3"]``, ``["sh"]`` or
             ``["bash"]``.
         name: Template name; default: the function name in kebab case.
-        **options: Common template options (:class:`TemplateOptionsKw`).
+        **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
+            e.g. ``inline=True``) and container settings
+            (:class:`~tiphys.dsl.pod.ContainerOptionsKw`: ``daemon``, ``readiness``,
+            ``liveness``, ``pre_stop``, ``termination_grace_period``, ``ports``,
+            ``container_security_context``).
 
     Returns:
         A :class:`ScriptTemplate`, or a decorator producing one.
 
     Raises:
         CompileError: A shell script without ``image``, bad names or option values; when
-            compiled, a shell parameter where the shell would not expand it.
+            compiled, a shell parameter where the shell would not expand it; ``C134`` for a
+            pre-stop sleep not shorter than the termination grace period.
     """
 
     def decorate(func: Callable[P, R]) -> ScriptTemplate[P, R]:

@@ -155,6 +155,11 @@ class Template(Generic[P, R_co]):
         """Output parameter that also carries the result, used for aggregated loops."""
         return None
 
+    @property
+    def daemon(self) -> bool:
+        """True for a daemon template (``daemon: true``), whose tasks have an ``ip``."""
+        return False
+
     def dependencies(self) -> list[Template[Any, Any]]:
         """Templates this one calls (for ``@dag``/``@steps``), in order of first use."""
         return []
@@ -379,7 +384,19 @@ class Task(Generic[R_co]):
 
     @property
     def ip(self) -> Any:
-        """The pod IP (daemon templates)."""
+        """The pod IP of a daemon task (``{{tasks.<name>.ip}}`` / ``{{steps.<name>.ip}}``), a
+        string; using it makes this task a dependency.
+
+        Raises:
+            CompileError: ``C133`` when the template is not a daemon (``daemon=True``).
+        """
+        if not self.template.daemon:
+            raise fail(
+                "C133",
+                f"task {self.name!r} has no IP to reach it by: template {self.template.name!r} "
+                "is not a daemon, and Argo records the IP of daemons only (other pods have ended "
+                "when the next task runs). Declare it with daemon=True and a readiness probe",
+            )
         return self._ref("ip", "ip", str)
 
     # -- status terms for .after() -----------------------------------------------------
