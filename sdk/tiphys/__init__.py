@@ -1,7 +1,7 @@
 """tiphys: write Argo Workflows as decorated Python functions.
 
-Decorate functions with :func:`container`, :func:`script`, :func:`dag` or :func:`steps`; wrap
-the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate` or
+Decorate functions with :func:`container`, :func:`script`, :func:`container_set`, :func:`dag`
+or :func:`steps`; wrap the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate` or
 :class:`ClusterWorkflowTemplate`; compile with ``to_yaml()`` or ``tiphys compile``.
 
 Importing this package is cheap: it loads no HTTP, YAML, CLI or Hera modules.
@@ -11,9 +11,12 @@ from tiphys.dsl import (
     TTL,
     ClusterWorkflowTemplate,
     ConfigMap,
+    ContainerNode,
     Output,
     Param,
     PodGC,
+    PreStop,
+    Probe,
     Resources,
     Retry,
     Secret,
@@ -25,6 +28,7 @@ from tiphys.dsl import (
     Workflow,
     WorkflowTemplate,
     container,
+    container_set,
     dag,
     parallel,
     script,
@@ -39,10 +43,13 @@ __all__ = [
     "ClusterWorkflowTemplate",
     "CompileError",
     "ConfigMap",
+    "ContainerNode",
     "Diagnostic",
     "Output",
     "Param",
     "PodGC",
+    "PreStop",
+    "Probe",
     "Resources",
     "Retry",
     "Secret",
@@ -56,6 +63,7 @@ __all__ = [
     "WorkflowTemplate",
     "__version__",
     "container",
+    "container_set",
     "dag",
     "parallel",
     "script",

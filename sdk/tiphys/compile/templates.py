@@ -289,3 +289,8 @@ def render_template(
     if template.options.patch:
         out = deep_merge(out, template.options.patch)
     return out
+
+
+# Kinds rendered in modules of their own register themselves in KIND_RENDERERS when imported;
+# they use the helpers above, so they are imported last.
+from tiphys.compile import container_set as _container_set  # noqa: E402, F401

@@ -43,6 +43,7 @@ __all__ = [
     "PreStop",
     "Probe",
     "ProbeTiming",
+    "check_pre_stop",
     "pod_options",
     "ports_argo",
 ]
