@@ -120,6 +120,8 @@ def test_expected_warnings_only() -> None:
             "spec.templates[0].steps[0][0].arguments.parameters[1].value",
             21,
         ),
+        # A readiness probe on a template that is not a daemon (Argo does not wait for it).
+        ("buildkit-template.yaml", "V158", "spec.templates[3].container.readinessProbe", 137),
     }
 
 

@@ -64,11 +64,21 @@ V136    ``retryStrategy.limit`` (or ``containerSet.retryStrategy.retries``) that
 V137    a raw (govaluate) ``when`` of a task, step or metric with an unquoted operand that
         govaluate misreads: ``-``, ``/``, ``.`` or a space in it, or a number-like text that is
         no number (a warning: a tag's value decides, and some such conditions work by accident)
+V150    a ``containerSet`` with outputs or input artifacts and no container named ``main``
+V151    a ``containerSet`` container depending on a container not in the set
+V152    a dependency cycle between the containers of a ``containerSet``
+V153    an ``inline`` template inside an inline template
+V154    ``{{tasks.X.ip}}``/``{{steps.X.ip}}`` of a node whose template is no daemon (a warning)
+V155    an invalid or duplicate ``containerSet`` container name
+V156    two ``containerSet.volumeMounts`` at the same ``mountPath``
+V157    a pre-stop sleep not shorter than the termination grace period (a warning)
+V158    a readiness probe on a template that is not a daemon (a warning)
 ======  ======================================================================================
 
 ``V122``-``V129`` come from :mod:`tiphys.validate.references`, ``V135``-``V137`` from
-:mod:`tiphys.validate.values`. ``templateRef`` (templates of other WorkflowTemplates) is out of
-scope: calls to them are not checked.
+:mod:`tiphys.validate.values`, ``V150``-``V158`` from :mod:`tiphys.validate.containers`.
+``templateRef`` (templates of other WorkflowTemplates) is out of scope: calls to them are not
+checked.
 """
 
 from __future__ import annotations
@@ -91,6 +101,7 @@ from tiphys.argo.names import (
 )
 from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, choices_hint, closest
+from tiphys.validate.containers import check_containers
 from tiphys.validate.references import check_references
 from tiphys.validate.schema import kind_error
 from tiphys.validate.values import check_call_values, check_spec_values, check_template_values
@@ -638,6 +649,7 @@ class _Checker:
             self.template(template, template_path)
         self.unused_arguments(spec, path)
         check_references(spec, path, self.kind, self.add, self.graphs)
+        check_containers(spec, path, self.add)
 
     def argument_values(self, arguments: object, path: str) -> None:
         if self.kind not in ("Workflow", "CronWorkflow"):
