@@ -307,9 +307,8 @@ class ContainerSetTemplate(Template[P, str]):
             )
         nodes = list(value)
         _check_graph(nodes, self.name)
-        explicit = self.settings.termination_grace_period is not None
         for node in nodes:
-            check_pre_stop(node.pre_stop, self.settings.grace_period, explicit)
+            check_pre_stop(node.pre_stop, self.settings.grace_period, self.settings.grace_source)
         self._nodes = (nodes, run)
         return self._nodes
 

@@ -124,7 +124,9 @@ def _http_get(
     if scheme is not None:
         if scheme not in ("HTTP", "HTTPS"):
             hint = did_you_mean(scheme.upper(), ["HTTP", "HTTPS"])
-            raise fail("C117", f"{what}: scheme must be 'HTTP' or 'HTTPS', not {scheme!r}.{hint}")
+            raise fail(
+                "C117", f"{what}: scheme must be 'HTTP' or 'HTTPS', not {scheme!r}.{hint}", location
+            )
         action["scheme"] = scheme
     if headers:
         action["httpHeaders"] = [{"name": k, "value": v} for k, v in headers.items()]
@@ -439,6 +441,7 @@ class PodSettings:
         grace_period: The pod's termination grace period in seconds: ``termination_grace_period``,
             else ``terminationGracePeriodSeconds`` of ``pod_spec_patch``, else Kubernetes'
             default (30).
+        grace_source: Which option set ``grace_period`` (``None`` for the default).
     """
 
     daemon: bool = False
@@ -450,6 +453,7 @@ class PodSettings:
     container_security_context: Raw | None = None
     location: Location = field(default_factory=Location)
     grace_period: int = DEFAULT_GRACE_PERIOD
+    grace_source: str | None = None
 
     _TYPES: ClassVar[Mapping[str, tuple[type, str]]] = {
         "readiness": (Probe, "a Probe (Probe.http(...), Probe.tcp(...) or Probe.exec(...))"),
@@ -487,6 +491,7 @@ class PodSettings:
             self.grace_period = seconds(
                 self.termination_grace_period, "termination_grace_period", where
             )
+            self.grace_source = "termination_grace_period"
 
     def merge_grace_period(self, options: TemplateOptions) -> None:
         """Write ``termination_grace_period`` into ``options.pod_spec_patch`` and check that
@@ -524,27 +529,29 @@ class PodSettings:
             options.pod_spec_patch = {**current, "terminationGracePeriodSeconds": self.grace_period}
         elif current is not None and isinstance(current.get("terminationGracePeriodSeconds"), int):
             self.grace_period = current["terminationGracePeriodSeconds"]
-        check_pre_stop(self.pre_stop, self.grace_period, self.termination_grace_period is not None)
+            self.grace_source = "pod_spec_patch"
+        check_pre_stop(self.pre_stop, self.grace_period, self.grace_source)
 
 
-def check_pre_stop(pre_stop: PreStop | None, grace: int, explicit: bool) -> None:
+def check_pre_stop(pre_stop: PreStop | None, grace: int, source: str | None) -> None:
     """Refuse a pre-stop sleep that does not end before the grace period does.
 
     Args:
         pre_stop: The hook, if any (only a sleep has a known length).
         grace: The pod's termination grace period, in seconds.
-        explicit: Whether the grace period was set (else it is Kubernetes' default).
+        source: The option that set it (``termination_grace_period``, ``pod_spec_patch``), or
+            ``None`` for Kubernetes' default.
 
     Raises:
         CompileError: ``C134``, located where the hook was written.
     """
     if pre_stop is None or pre_stop.sleep_seconds is None or pre_stop.sleep_seconds < grace:
         return
-    source = "" if explicit else " (Kubernetes' default; set termination_grace_period=)"
+    why = f"set by {source}" if source else "Kubernetes' default; set termination_grace_period="
     raise fail(
         "C134",
         f"the pre-stop hook sleeps {pre_stop.sleep_seconds} s, but the pod's termination grace "
-        f"period is {grace} s{source}, and Kubernetes kills the container when it ends, so the "
+        f"period is {grace} s ({why}), and Kubernetes kills the container when it ends, so the "
         f"process never gets SIGTERM: sleep less, or make termination_grace_period longer than "
         f"{pre_stop.sleep_seconds} s plus the time the process needs to stop",
         pre_stop.location,
