@@ -122,9 +122,9 @@ class _Containers:
             if inline:
                 self.add(
                     "V153",
-                    f"{role} is inline and runs another inline template, but Argo resolves "
-                    "inline templates one level deep only: move one of them to spec.templates "
-                    "and refer to it with 'template: <name>'",
+                    f"{role} runs an inline template of its own, but Argo resolves inline "
+                    "templates one level deep only: move one of them to spec.templates and refer "
+                    "to it with 'template: <name>'",
                     join(call_path, "inline"),
                     "error",
                 )
