@@ -42,6 +42,9 @@ FEATURES = {
     "script_outputs",
     "shell_script",
     "operational",
+    "container_set",
+    "daemon",
+    "inline",
 }
 REGENERATE = "run `python scripts/gen_examples.py` and review the diff"
 
