@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import reveal_type
 
-from tiphys import Task, container, dag, script
+from tiphys import ContainerNode, Probe, Task, container, container_set, dag, script
 
 
 @container(image="alpine:3.20")
@@ -41,3 +41,24 @@ def release(tag: str) -> None:
     reveal_type(gate)  # revealed: tiphys.dsl.template.Task[int]
     greet(name=tag, times="3")  # error: Argument "times" to "__call__" of "Template" has incompatible type "str"; expected "int"
     clone(repo="r")  # error: Missing positional argument "tag" in call to "__call__" of "Template"
+
+
+@container_set(retries=1)
+def group(n: int) -> list[ContainerNode]:
+    return [ContainerNode("main", image="alpine:3.20", args=[f"{n}"])]
+
+
+@container(image="nginx:1.27", daemon=True, readiness=Probe.tcp(80), inline=True)
+def web() -> None:
+    return None
+
+
+@dag
+def service() -> None:
+    reveal_type(group(n=1))  # revealed: tiphys.dsl.template.Task[str]
+    reveal_type(web().ip)  # revealed: Any
+    group(n="1")  # error: Argument "n" to "__call__" of "Template" has incompatible type "str"; expected "int"
+
+
+container(image="nginx:1.27", readines=Probe.tcp(80))  # error: Unexpected keyword argument "readines" for "container"; did you mean "readiness"?
+container_set(daemon=True)  # error: Unexpected keyword argument "daemon" for "container_set"
