@@ -452,3 +452,21 @@ def test_container_options_are_not_template_options_of_a_dag() -> None:
         dag(daemon=True)(lambda: None)  # type: ignore[call-overload]  # C117-dag
 
     assert error_of(build) == (f"{line_of('C117-dag')}: unknown template option 'daemon'. [C117]")
+
+
+def test_probe_port_name_must_be_declared() -> None:
+    def build() -> None:
+        @container(
+            image="nginx:1.27",
+            daemon=True,
+            readiness=Probe.http("/", "web"),  # C117-named-port
+            ports=[80, {"containerPort": 8080, "name": "admin"}],
+        )
+        def web() -> None:
+            return None
+
+    assert error_of(build) == (
+        f"{line_of('C117-named-port')}: readiness uses the port named 'web', but ports= names no "
+        "such port (named ports: admin): add {'containerPort': <number>, 'name': 'web'} to "
+        "ports=, or give the port number [C117]"
+    )

@@ -407,3 +407,14 @@ def test_bad_container_set_options(options: dict[str, Any], message: str) -> Non
             return ContainerNode("a", image=IMAGE)
 
     assert error_of(build) == f"{line_of('C117-set')}: {message} [C117]"
+
+
+def test_pre_stop_port_name_of_a_container_must_be_declared() -> None:
+    with pytest.raises(CompileError) as info:
+        ContainerNode("main", image=IMAGE, pre_stop=PreStop.http("/quit", "admin"))  # C117-node
+
+    assert info.value.diagnostics[0].format() == (
+        f"{line_of('C117-node')}: pre_stop uses the port named 'admin', but ports= names no such "
+        "port (named ports: none): add {'containerPort': <number>, 'name': 'admin'} to ports=, "
+        "or give the port number [C117]"
+    )

@@ -22,7 +22,13 @@ from tiphys.argo.k8s import container_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.container import OutputsArg, SymbolicRun, outputs_from, run_symbolic
 from tiphys.dsl.options import Duration, Raw, Resources, Volume, go_duration
-from tiphys.dsl.pod import PodOptionsKw, PreStop, check_pre_stop, pod_options, ports_argo
+from tiphys.dsl.pod import (
+    PodOptionsKw,
+    PreStop,
+    check_named_ports,
+    check_pre_stop,
+    pod_options,
+)
 from tiphys.dsl.refs import Ref
 from tiphys.dsl.template import Output, Template
 from tiphys.errors import Location, did_you_mean
@@ -117,8 +123,7 @@ class ContainerNode:
                 f"ContainerNode {self.name!r}: pre_stop must be a PreStop, not {self.pre_stop!r}",
                 where,
             )
-        if self.ports:
-            ports_argo(self.ports, where)
+        check_named_ports(self.ports, {"pre_stop": self.pre_stop}, where)
 
     def __repr__(self) -> str:
         return f"<ContainerNode {self.name!r}>"

@@ -43,6 +43,7 @@ __all__ = [
     "PreStop",
     "Probe",
     "ProbeTiming",
+    "check_named_ports",
     "check_pre_stop",
     "pod_options",
     "ports_argo",
@@ -417,6 +418,35 @@ def ports_argo(ports: Sequence[int | Raw], location: Location) -> list[dict[str,
     return out
 
 
+def check_named_ports(
+    ports: Sequence[int | Raw], hooks: Mapping[str, Probe | PreStop | None], location: Location
+) -> None:
+    """Check ``ports=``, and that each probe or hook that names a port finds it there.
+
+    Args:
+        ports: The container's ``ports=``.
+        hooks: Probes and hooks by option name (``readiness``...), ``None`` when unset.
+        location: Where ``ports=`` was written.
+
+    Raises:
+        CompileError: ``C117`` for a bad ``ports=`` or a port name no port has.
+    """
+    names = {p["name"] for p in ports_argo(ports, location) if "name" in p}
+    for key, hook in hooks.items():
+        if hook is None:
+            continue
+        actions = [hook.handler.get(a, {}) for a in ("httpGet", "tcpSocket")]
+        port = next((a["port"] for a in actions if isinstance(a.get("port"), str)), None)
+        if port is not None and port not in names:
+            raise fail(
+                "C117",
+                f"{key} uses the port named {port!r}, but ports= names no such port (named "
+                f"ports: {', '.join(sorted(names)) or 'none'}): add {{'containerPort': <number>, "
+                f"'name': {port!r}}} to ports=, or give the port number",
+                hook.location,
+            )
+
+
 def _patch_dict(patch: str | Raw, location: Location) -> dict[str, Any] | None:
     """A ``pod_spec_patch`` as a dict (a string is read as YAML, which covers JSON), or
     ``None`` when a string cannot be read as a mapping."""
@@ -485,8 +515,11 @@ class PodSettings:
                 "a liveness probe's success_threshold must be 1 (Kubernetes refuses others)",
                 self.liveness.location,
             )
-        if self.ports:
-            ports_argo(self.ports, where)
+        check_named_ports(
+            self.ports,
+            {"readiness": self.readiness, "liveness": self.liveness, "pre_stop": self.pre_stop},
+            where,
+        )
         if self.termination_grace_period is not None:
             self.grace_period = seconds(
                 self.termination_grace_period, "termination_grace_period", where
