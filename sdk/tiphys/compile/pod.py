@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from tiphys.dsl.options import Raw
-from tiphys.dsl.pod import PodSettings, PreStop, Probe, ports_argo
+from tiphys.dsl.pod import PodSettings, ports_argo
+from tiphys.dsl.probes import PreStop, Probe
 from tiphys.errors import Location
 
 

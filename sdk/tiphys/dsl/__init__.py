@@ -16,7 +16,8 @@ from tiphys.dsl.options import (
     Volume,
 )
 from tiphys.dsl.params import Param
-from tiphys.dsl.pod import ContainerOptionsKw, PodOptionsKw, PreStop, Probe
+from tiphys.dsl.pod import ContainerOptionsKw, PodOptionsKw
+from tiphys.dsl.probes import PreStop, Probe
 from tiphys.dsl.script import ScriptTemplate, script
 from tiphys.dsl.template import Output, Task, Template
 from tiphys.dsl.workflow import ClusterWorkflowTemplate, Workflow, WorkflowBase, WorkflowTemplate

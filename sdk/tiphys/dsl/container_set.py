@@ -22,13 +22,8 @@ from tiphys.argo.k8s import container_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.container import OutputsArg, SymbolicRun, outputs_from, run_symbolic
 from tiphys.dsl.options import Duration, Raw, Resources, Volume, go_duration
-from tiphys.dsl.pod import (
-    PodOptionsKw,
-    PreStop,
-    check_named_ports,
-    check_pre_stop,
-    pod_options,
-)
+from tiphys.dsl.pod import PodOptionsKw, check_named_ports, check_pre_stop, pod_options
+from tiphys.dsl.probes import PreStop
 from tiphys.dsl.refs import Ref
 from tiphys.dsl.template import Output, Template
 from tiphys.errors import Location, did_you_mean
