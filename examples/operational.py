@@ -1,14 +1,16 @@
 """Operational settings: the Kubernetes practices a production workflow needs, first class.
 
-Workflow level: cleanup (``ttl``, ``pod_gc``), limits, scheduling, a disruption budget, pod
-security and metadata, template defaults, volumes and a default retry. Template level:
-resources, env from Secrets/ConfigMaps, timeouts, sidecars, init containers, ``pod_spec_patch``.
+Workflow level: cleanup (``ttl``, ``pod_gc``, ``volume_claim_gc``), limits, scheduling, a
+disruption budget, pod security and metadata, template defaults, volumes and a default retry.
+Template level: resources, env from Secrets/ConfigMaps, timeouts, sidecars, init containers,
+``pod_spec_patch``, a lock (``synchronization``).
 Anything else goes through a raw ``patch={...}``, merged into the emitted object last.
 """
 
 from tiphys import (
     TTL,
     ConfigMap,
+    Mutex,
     PodGC,
     Resources,
     Retry,
@@ -84,7 +86,7 @@ def transform(table: str) -> int:
     volumes=[scratch],
     retry=Retry(limit=5, policy="OnError", backoff="20s", factor=2, max_duration="15m"),
     service_account="etl-uploader",
-    patch={"synchronization": {"mutexes": [{"name": "warehouse-upload"}]}},
+    synchronization=[Mutex("warehouse-upload")],  # one upload to the warehouse at a time
 )
 def load(table: str):
     """Upload the transformed table to the warehouse bucket."""
@@ -136,5 +138,6 @@ nightly = WorkflowTemplate(
     pod_metadata={"labels": {"app.kubernetes.io/part-of": "etl"}},
     template_defaults={"timeout": "2h"},
     volumes=[scratch, settings],
-    patch={"spec": {"volumeClaimGC": {"strategy": "OnWorkflowCompletion"}}},
+    volume_claim_gc="OnWorkflowCompletion",  # delete the scratch volume even after a failure
+    patch={"spec": {"schedulerName": "batch-scheduler"}},
 )

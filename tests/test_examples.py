@@ -45,6 +45,9 @@ FEATURES = {
     "container_set",
     "daemon",
     "inline",
+    "exit_handlers",
+    "synchronization",
+    "metrics",
 }
 REGENERATE = "run `python scripts/gen_examples.py` and review the diff"
 

@@ -113,6 +113,8 @@ def test_expected_warnings_only() -> None:
                 ("synchronization-mutex-tmpl-level.yaml", 1, 26),
             )
         ),
+        # workflow.status printed by a template of the main run (its phase there, "Running").
+        ("variables-showcase.yaml", "V185", "spec.templates[1].script.source", 166),
         # A WorkflowTemplate parameter that only its WorkflowEventBinding passes.
         (
             "workflow-event-binding/event-consumer-workflowtemplate.yaml",

@@ -355,7 +355,6 @@ templates:
         "{{workflow.mainEntrypoint}} {{workflow.priority}} {{workflow.duration}}",
         "{{workflow.creationTimestamp}} {{workflow.creationTimestamp.RFC3339}}",
         "{{workflow.creationTimestamp.Y}} {{workflow.scheduledTime}}",
-        "{{workflow.status}} {{workflow.failures}}",
         "{{workflow.parameters.branch}} {{workflow.parameters.json}} {{workflow.parameters}}",
         "{{workflow.labels.app}} {{workflow.annotations.example.io/owner}} {{workflow.labels}}",
         "{{workflow.outputs.parameters.x}} {{workflow.outputs.artifacts.y}}",
@@ -485,6 +484,6 @@ def test_metrics_and_template_defaults_are_not_checked() -> None:
       container: {image: alpine}
       metrics:
         prometheus:
-        - {name: m, help: h, gauge: {value: "{{inputs.parameters.zzz}}"}}
+        - {name: g, help: h, gauge: {value: "{{inputs.parameters.zzz}}"}}
     """
     assert lint(spec) == []

@@ -41,6 +41,8 @@ def release(tag: str) -> None:
     reveal_type(gate)  # revealed: tiphys.dsl.template.Task[int]
     greet(name=tag, times="3")  # error: Argument "times" to "__call__" of "Template" has incompatible type "str"; expected "int"
     clone(repo="r")  # error: Missing positional argument "tag" in call to "__call__" of "Template"
+    reveal_type(tests.on_exit(clone, repo="r", tag=tag))  # revealed: tiphys.dsl.template.Task[int]
+    reveal_type(tests.hook("running", greet, expression=tests.status == "Running", name="x"))  # revealed: tiphys.dsl.template.Task[int]
 
 
 @container_set(retries=1)

@@ -1,10 +1,11 @@
 """Rendering ``@dag`` and ``@steps`` bodies, with the checks that need the whole graph.
 
 Dependencies of a DAG task: every task whose values it uses (arguments, f-strings, ``over=``,
-``.when()``), plus ``.after()`` items. A task named in a status expression (``a.failed``) is not
-also added as a bare dependency (Argo's bare ``a`` means Succeeded, Skipped or Daemoned, which
-would contradict it). Checks: cycles, tasks of other bodies, loop items outside their map,
-outputs of tasks that may be skipped used without a default, step order.
+``.when()``, its hooks' arguments and expressions), plus ``.after()`` items. A task named in a
+status expression (``a.failed``) is not also added as a bare dependency (Argo's bare ``a`` means
+Succeeded, Skipped or Daemoned, which would contradict it). Checks: cycles, tasks of other
+bodies, loop items outside their map, outputs of tasks that may be skipped used without a
+default, step order.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tiphys.argo.tags import simple_tags
+from tiphys.compile.hooks import hook_refs, task_hooks_field
 from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
 from tiphys.dsl.graph import GraphTemplate
@@ -37,7 +39,7 @@ def _value_refs(task: Task[Any], renderer: RefRenderer) -> list[Ref]:
         if isinstance(task.loop.value, Sequence):
             for part in (task.loop.value.count, task.loop.value.start, task.loop.value.end):
                 refs += refs_in(part, renderer.scope, task.location)
-    return refs + _condition_refs(task)
+    return refs + _condition_refs(task) + hook_refs(task, renderer.scope)
 
 
 def _raw_sources(task: Task[Any], names: dict[str, Task[Any]]) -> list[Task[Any]]:
@@ -102,6 +104,8 @@ def _task_fields(
         out.update(_loop_fields(task.loop, renderer, task))
     if task.continue_on_:
         out["continueOn"] = dict(task.continue_on_)
+    if task.hooks:
+        out["hooks"] = task_hooks_field(task, renderer)
     return out
 
 

@@ -101,7 +101,8 @@ def check_roots(roots: Iterable[tuple[str, Template[Any, Any] | None]], where: L
 
 
 def templates_used(template: Mapping[str, Any]) -> Iterator[str]:
-    """Names of the templates a rendered template's tasks or steps run, inline bodies included.
+    """Names of the templates a rendered template's tasks or steps run (their hooks' too),
+    inline bodies included.
 
     Args:
         template: A rendered ``Template`` dict (or an ``inline`` body).
@@ -117,3 +118,6 @@ def templates_used(template: Mapping[str, Any]) -> Iterator[str]:
             yield call["template"]
         if "inline" in call:
             yield from templates_used(call["inline"])
+        for hook in call.get("hooks", {}).values():
+            if "template" in hook:
+                yield hook["template"]

@@ -1,7 +1,8 @@
 """Compiling a workflow object to its manifest dict.
 
-Templates are collected from the entrypoint (then the exit handler, then ``templates=``) in
-order of first use, depth first, so output is deterministic. A task with ``.retry()`` runs a copy
+Templates are collected from the entrypoint (then the exit handler, the workflow's hooks, then
+``templates=``) in order of first use, depth first, so output is deterministic; the templates of
+tasks' hooks count as used by the task's template. A task with ``.retry()`` runs a copy
 of its template carrying that ``retryStrategy`` (``<template>-retry``, ``-retry-2``... per distinct
 strategy), because Argo keeps retries on templates, not on tasks. Inline templates
 (``inline=True``) are rendered on the tasks that run them (:mod:`tiphys.compile.inline`).
@@ -15,7 +16,9 @@ from typing import Any, TypeVar
 
 from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
+from tiphys.compile.hooks import hook_templates, workflow_hooks_field
 from tiphys.compile.inline import InlineTemplates, check_roots, is_inline, templates_used
+from tiphys.compile.ops import spec_problems
 from tiphys.compile.templates import common_fields, deep_merge, render_template
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import (
@@ -28,8 +31,10 @@ from tiphys.dsl.options import (
     tolerations_argo,
 )
 from tiphys.dsl.params import literal_problem, param_value
+from tiphys.dsl.pod_fields import PodMetadata
 from tiphys.dsl.template import Task, Template
 from tiphys.dsl.workflow import WorkflowBase
+from tiphys.dsl.workflow_ops import workflow_fields
 from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
 
 _T = TypeVar("_T")
@@ -243,7 +248,8 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
     if o.security_context is not None:
         spec["securityContext"] = dict(o.security_context)
     if o.pod_metadata is not None:
-        spec["podMetadata"] = dict(o.pod_metadata)
+        meta = o.pod_metadata
+        spec["podMetadata"] = meta.to_argo() if isinstance(meta, PodMetadata) else dict(meta)
     if o.archive_logs is not None:
         spec["archiveLogs"] = o.archive_logs
     if o.template_defaults:
@@ -297,7 +303,7 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
         )
     default = _default_retry(wf)
     collector = _Collector(default)
-    roots = [wf.entrypoint, wf.options.on_exit, *wf.options.templates]
+    roots = [wf.entrypoint, wf.options.on_exit, *hook_templates(wf), *wf.options.templates]
     check_roots(
         [
             ("entrypoint", wf.entrypoint),
@@ -331,7 +337,9 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
         spec["arguments"] = {"parameters": params}
     if wf.options.on_exit is not None:
         spec["onExit"] = wf.options.on_exit.name
+    spec.update(workflow_hooks_field(wf, [p["name"] for p in params]))
     spec.update(_operational(wf, where))
+    spec.update(workflow_fields(wf.options.operations))
     volumes = _volumes(wf, collector.order)
     claims = [v.to_argo() for v in volumes if v.is_claim_template]
     if claims:
@@ -340,6 +348,10 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     if plain:
         spec["volumes"] = plain
     spec["templates"] = templates
+    located = {**collector.by_name, **{name: t for t, name, _ in collector.variant_order}}
+    problems = spec_problems(spec, located, where)
+    if problems:
+        raise CompileError(problems)
     manifest: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": wf.kind,

@@ -17,6 +17,7 @@ from tiphys.compile.render import RefRenderer, split_markers
 from tiphys.compile.script_source import python_source
 from tiphys.compile.shell import expand_shell
 from tiphys.dsl.container import ContainerTemplate
+from tiphys.dsl.operations import operations_fields
 from tiphys.dsl.options import (
     ConfigMap,
     Resources,
@@ -101,7 +102,9 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         ``metadata``, ``retryStrategy``, ``timeout``, ``activeDeadlineSeconds``,
         ``nodeSelector``, ``tolerations``, ``affinity``, ``priorityClassName``,
         ``serviceAccountName``, ``podSpecPatch``, ``securityContext``, ``initContainers``,
-        ``sidecars``, ``parallelism`` -- only those that are set.
+        ``sidecars``, ``parallelism``, then the shared operational fields
+        (:func:`~tiphys.dsl.operations.operations_fields`: ``synchronization``, ``memoize``,
+        ``metrics``...) -- only those that are set.
     """
     where = options.location
     out: dict[str, Any] = {}
@@ -140,6 +143,7 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         out["sidecars"] = [dict(c) for c in options.sidecars]
     if options.parallelism is not None:
         out["parallelism"] = options.parallelism
+    out.update(operations_fields(options, where))
     return out
 
 

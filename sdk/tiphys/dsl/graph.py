@@ -226,10 +226,12 @@ class GraphTemplate(Template[P, R]):
         return RESULT_PARAMETER if RESULT_PARAMETER in self.outputs else None
 
     def dependencies(self) -> list[Template[Any, Any]]:
-        """Templates the body calls, in order of first use."""
+        """Templates the body calls and those its tasks' hooks run, in order of first use."""
         seen: dict[int, Template[Any, Any]] = {}
         for task in self.graph().tasks:
             seen.setdefault(id(task.template), task.template)
+            for hook in task.hooks.values():
+                seen.setdefault(id(hook.template), hook.template)
         return list(seen.values())
 
 

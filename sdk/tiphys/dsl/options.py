@@ -15,6 +15,10 @@ from typing import Any, Literal, TypedDict
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
 from tiphys.dsl._location import fail, user_location
+from tiphys.dsl.metrics import Metric
+from tiphys.dsl.operations import check_operations
+from tiphys.dsl.ops import Lock, Memoize
+from tiphys.dsl.pod_fields import HostAlias, ResourceClaim
 from tiphys.errors import Location, did_you_mean
 
 Duration = int | float | str
@@ -364,6 +368,14 @@ class TemplateOptions:
     parallelism: int | None = None
     fail_fast: bool | None = None
     inline: bool = False
+    synchronization: Sequence[Lock] = ()
+    memoize: Memoize | None = None
+    metrics: Sequence[Metric] = ()
+    host_aliases: Sequence[HostAlias | Raw] = ()
+    automount_service_account_token: bool | None = None
+    executor: str | Raw | None = None
+    pod_resources: Resources | Raw | None = None
+    resource_claims: Sequence[ResourceClaim | Raw] = ()
     patch: Raw | None = None
     location: Location = field(default_factory=Location)
 
@@ -376,6 +388,7 @@ class TemplateOptions:
             raise fail("C117", f"inline must be True or False, not {self.inline!r}", self.location)
         if isinstance(self.retry, int) and not isinstance(self.retry, bool):
             self.retry = Retry(self.retry, location=self.location)
+        check_operations(self, self.location)
 
 
 class TemplateOptionsKw(TypedDict, total=False):
@@ -402,6 +415,19 @@ class TemplateOptionsKw(TypedDict, total=False):
       in ``spec.templates`` (Argo allows one level: an inline ``@dag``/``@steps`` cannot run
       inline templates itself; the entrypoint, exit handler and ``templates=`` must not be
       inline). Default ``False``.
+    * ``synchronization``: :class:`~tiphys.Mutex` and :class:`~tiphys.Semaphore` locks the
+      node holds while it runs (``synchronization.mutexes``/``semaphores``).
+    * ``memoize``: :class:`~tiphys.Memoize`, reuse cached outputs (``memoize``).
+    * ``metrics``: :class:`~tiphys.Counter`, :class:`~tiphys.Gauge`,
+      :class:`~tiphys.Histogram` emitted when the node ends (``metrics.prometheus``).
+    * ``host_aliases``: :class:`~tiphys.HostAlias` entries or dicts (``hostAliases``).
+    * ``automount_service_account_token``: mount the pod's service account token
+      (``automountServiceAccountToken``); ``False`` needs ``executor``.
+    * ``executor``: the executor's service account name, or an ``ExecutorConfig`` dict
+      (``executor.serviceAccountName``).
+    * ``pod_resources``: pod-level requests and limits, :class:`Resources` or a dict
+      (``podResources``; Kubernetes PodLevelResources).
+    * ``resource_claims``: :class:`~tiphys.ResourceClaim` entries or dicts (``resourceClaims``).
     * ``patch``: a raw dict merged into the emitted template last.
     """
 
@@ -425,6 +451,14 @@ class TemplateOptionsKw(TypedDict, total=False):
     parallelism: int | None
     fail_fast: bool | None
     inline: bool
+    synchronization: Sequence[Lock]
+    memoize: Memoize | None
+    metrics: Sequence[Metric]
+    host_aliases: Sequence[HostAlias | Raw]
+    automount_service_account_token: bool | None
+    executor: str | Raw | None
+    pod_resources: Resources | Raw | None
+    resource_claims: Sequence[ResourceClaim | Raw]
     patch: Raw | None
 
 

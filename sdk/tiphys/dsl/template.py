@@ -33,6 +33,8 @@ from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
 if TYPE_CHECKING:
     from typing import Self
 
+    from tiphys.dsl.hooks import TaskHook
+
 P = ParamSpec("P")
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -339,6 +341,7 @@ class Task(Generic[R_co]):
         self.loop: Loop | None = None
         self.continue_on_: dict[str, bool] = {}
         self.retry_: Retry | None = None
+        self.hooks: dict[str, TaskHook] = {}
 
     def __repr__(self) -> str:
         return f"<task {self.name!r} of template {self.template.name!r}>"
@@ -547,4 +550,66 @@ class Task(Generic[R_co]):
             This task.
         """
         self.retry_ = limit if isinstance(limit, Retry) else Retry(limit, **options)
+        return self
+
+    def on_exit(self, template: Template[Any, Any], /, **arguments: Any) -> Self:
+        """Run ``template`` when this task ends, whatever its outcome (``hooks.exit``).
+
+        The exit handler runs after the task succeeds, fails or errors (not when the workflow
+        is terminated). Its arguments may use this task's values (``status=t.status``,
+        ``t.outputs.x``), which exist once the task has ended.
+
+        Args:
+            template: The template to run (the decorated function itself, not a call of it);
+                it is added to the workflow's templates.
+            **arguments: Values for its inputs, checked like a call's.
+
+        Returns:
+            This task.
+
+        Raises:
+            CompileError: ``C154`` (not a template, a second exit hook), ``C101``-``C103``
+                (bad arguments).
+        """
+        from tiphys.dsl.hooks import EXIT, add_task_hook
+
+        add_task_hook(self, EXIT, template, None, arguments)
+        return self
+
+    def hook(
+        self,
+        name: str,
+        template: Template[Any, Any],
+        /,
+        *,
+        expression: Condition | str | None = None,
+        **arguments: Any,
+    ) -> Self:
+        """Run ``template`` beside this task once ``expression`` holds (``hooks.<name>``).
+
+        Example: ``t.hook("running", notify, expression=t.status == "Running", msg="started")``.
+        The hook runs at most once, in parallel with the task.
+
+        Args:
+            name: The hook's name (any text; ``"exit"`` is the exit handler, see
+                :meth:`on_exit`).
+            template: The template to run (the decorated function itself); it is added to the
+                workflow's templates.
+            expression: When to run it: a condition built from references (this task's
+                ``status``, outputs, parameters...), rendered as expr-lang text, or a raw
+                expr-lang string such as ``"tasks.build.status == 'Failed'"``. Required except
+                for ``"exit"``.
+            **arguments: Values for the template's inputs (an input called ``expression``
+                cannot be passed here).
+
+        Returns:
+            This task.
+
+        Raises:
+            CompileError: ``C154`` (no expression, an expression on ``exit``, a repeated name,
+                not a template), ``C101``-``C103`` (bad arguments).
+        """
+        from tiphys.dsl.hooks import add_task_hook
+
+        add_task_hook(self, name, template, expression, arguments)
         return self

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.options import (
@@ -23,7 +23,9 @@ from tiphys.dsl.options import (
     Volume,
     seconds,
 )
+from tiphys.dsl.pod_fields import PodMetadata
 from tiphys.dsl.template import Template
+from tiphys.dsl.workflow_ops import WorkflowOperations, WorkflowOperationsKw, workflow_operations
 from tiphys.errors import CompileError, Diagnostic, Location
 
 
@@ -50,11 +52,12 @@ class WorkflowOptions:
     priority_class: str | None = None
     priority: int | None = None
     security_context: Raw | None = None
-    pod_metadata: Raw | None = None
+    pod_metadata: PodMetadata | Raw | None = None
     template_defaults: Mapping[str, Any] | None = None
     volumes: Sequence[Volume] = ()
     archive_logs: bool | None = None
     patch: Raw | None = None
+    operations: WorkflowOperations = field(default_factory=WorkflowOperations)
 
 
 class WorkflowBase:
@@ -97,11 +100,12 @@ class WorkflowBase:
         priority_class: str | None = None,
         priority: int | None = None,
         security_context: Raw | None = None,
-        pod_metadata: Raw | None = None,
+        pod_metadata: PodMetadata | Raw | None = None,
         template_defaults: Mapping[str, Any] | None = None,
         volumes: Sequence[Volume] = (),
         archive_logs: bool | None = None,
         patch: Raw | None = None,
+        **operations: Unpack[WorkflowOperationsKw],
     ) -> None:
         """Create a workflow object.
 
@@ -135,15 +139,20 @@ class WorkflowBase:
             priority_class: ``spec.podPriorityClassName``.
             priority: ``spec.priority`` (controller queue order).
             security_context: ``spec.securityContext`` (a PodSecurityContext dict).
-            pod_metadata: ``spec.podMetadata`` (``{"labels": ..., "annotations": ...}``).
+            pod_metadata: ``spec.podMetadata``: :class:`~tiphys.PodMetadata` or a dict
+                (``{"labels": ..., "annotations": ...}``).
             template_defaults: ``spec.templateDefaults``, as template options
                 (``{"timeout": "10m", "retry": 2}``).
             volumes: Volumes declared even if no template mounts them.
             archive_logs: ``spec.archiveLogs``.
             patch: A raw dict merged into the emitted object last.
+            **operations: Hooks, locks, metrics, networking, the executor and the other
+                ``WorkflowSpec`` fields of :class:`~tiphys.dsl.workflow_ops.WorkflowOperationsKw`
+                (``hooks={"running": Hook(...)}``, ``synchronization=[Mutex("deploy")]``...).
 
         Raises:
-            CompileError: A bad duration.
+            CompileError: A bad duration, an unknown option, or a bad hook, lock, metric or
+                pod setting (``C117``, ``C154``-``C158``).
         """
         self.location: Location = user_location()
         if name and generate_name:
@@ -180,6 +189,7 @@ class WorkflowBase:
             volumes=list(volumes),
             archive_logs=archive_logs,
             patch=patch,
+            operations=workflow_operations(operations, self.location),
         )
         for what in ("ttl", "active_deadline"):
             value = getattr(self.options, what)

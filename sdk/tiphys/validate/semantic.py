@@ -73,10 +73,23 @@ V155    an invalid or duplicate ``containerSet`` container name
 V156    two ``containerSet.volumeMounts`` at the same ``mountPath``
 V157    a pre-stop sleep not shorter than the termination grace period (a warning)
 V158    a readiness probe on a template that is not a daemon (a warning)
+V180    a ``hooks.exit`` with an ``expression`` (Argo ignores it: the exit hook always runs)
+V181    a metric name or label key Argo refuses (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``:``)
+V182    a metric Argo cannot emit: empty help or value, no type or several, an unknown gauge
+        operation, a real-time gauge over ``resourcesDuration.*``, histogram buckets that do not
+        increase
+V183    two metrics of one name with different help texts or types
+V184    ``automountServiceAccountToken: false`` applying to a template without an
+        ``executor.serviceAccountName``: Argo refuses to create the pod
+V185    ``workflow.failures`` (an error) or ``workflow.status`` (a warning: the running phase,
+        never the outcome) in a template run from the entrypoint, task and step hooks included
 ======  ======================================================================================
 
 ``V122``-``V129`` come from :mod:`tiphys.validate.references`, ``V135``-``V137`` from
-:mod:`tiphys.validate.values`, ``V150``-``V158`` from :mod:`tiphys.validate.containers`.
+:mod:`tiphys.validate.values`, ``V150``-``V158`` from :mod:`tiphys.validate.containers`,
+``V181``-``V185`` from :mod:`tiphys.validate.ops`. Removed v4 fields (singular
+``synchronization.mutex``/``semaphore``) are schema errors (``V002``), hook templates that do
+not exist are ``V101`` and a ``memoize.maxAge`` that is no Go duration is ``V135``.
 ``templateRef`` (templates of other WorkflowTemplates) is out of scope: calls to them are not
 checked.
 """
@@ -102,6 +115,7 @@ from tiphys.argo.names import (
 from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, choices_hint, closest
 from tiphys.validate.containers import check_containers
+from tiphys.validate.ops import check_spec_operations
 from tiphys.validate.references import check_references
 from tiphys.validate.schema import kind_error
 from tiphys.validate.values import check_call_values, check_spec_values, check_template_values
@@ -382,6 +396,14 @@ class _Checker:
                     "add 'expression: <condition>' or rename it to 'exit'",
                     hook_path,
                 )
+            if name == "exit" and hook.get("expression"):
+                self.add(
+                    "V180",
+                    "the exit hook runs whenever its node ends and Argo ignores its expression: "
+                    "remove the expression, or rename the hook (e.g. 'failed') to run it only "
+                    "when the expression holds",
+                    join(hook_path, "expression"),
+                )
             self.template_ref(hook.get("template"), join(hook_path, "template"), f"hook '{name}'")
             if name == "exit" and not any(_mapping(hook.get("arguments")).get(k) for k in _ARGS):
                 self.exit_handler(hook.get("template"), join(hook_path, "template"))
@@ -650,6 +672,7 @@ class _Checker:
         self.unused_arguments(spec, path)
         check_references(spec, path, self.kind, self.add, self.graphs)
         check_containers(spec, path, self.add)
+        check_spec_operations(spec, path, self.add)
 
     def argument_values(self, arguments: object, path: str) -> None:
         if self.kind not in ("Workflow", "CronWorkflow"):
@@ -817,7 +840,7 @@ def check_semantics(
     file: str = "",
     line_of: Callable[[str], int] | None = None,
 ) -> list[Diagnostic]:
-    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V137``).
+    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V185``).
 
     The checks read the dict defensively: a field of the wrong type is skipped here and
     reported by :func:`tiphys.validate.validate_schema`.

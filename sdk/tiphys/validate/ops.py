@@ -1,0 +1,166 @@
+"""Checks of metrics, executor tokens and exit-only variables (codes ``V181``-``V185``).
+
+* ``V181``: a metric name or label key Argo refuses (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``:``).
+* ``V182``: a metric Argo cannot emit: an empty help text or value, no type or several
+  (``counter``, ``gauge``, ``histogram``), an unknown gauge operation, a real-time gauge over
+  ``resourcesDuration.*``, histogram buckets that do not increase.
+* ``V183``: two metrics of one name with different help texts or types (the controller keeps one
+  instrument per name and refuses the second).
+* ``V184``: a template whose pod Argo refuses to create: ``automountServiceAccountToken: false``
+  applies to it and no ``executor.serviceAccountName`` does.
+* ``V185``: an exit variable in a template run from the entrypoint (task and step hooks
+  included): ``workflow.failures`` (an error: Argo refuses it there) or ``workflow.status`` (a
+  warning: it is the running workflow's phase there, never the outcome). Both belong to the
+  exit handler and workflow-level hooks.
+
+The rules live in :mod:`tiphys.argo.metrics`, :mod:`tiphys.argo.pods` and
+:mod:`tiphys.argo.lifecycle`, shared with the compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tiphys.argo.lifecycle import misplaced_exit_variables
+from tiphys.argo.metrics import (
+    GAUGE_OPERATIONS,
+    METRIC_TYPES,
+    buckets_problem,
+    metric_conflicts,
+    metric_name_fix,
+    metric_name_problem,
+    realtime_problem,
+)
+from tiphys.argo.paths import join
+from tiphys.argo.pods import lacks_executor_token
+from tiphys.errors import choices_hint
+from tiphys.validate.references import Add
+
+__all__ = ["check_spec_operations"]
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _name(value: object, path: str, what: str, add: Add) -> None:
+    if not isinstance(value, str):
+        return  # the schema's job
+    problem = metric_name_problem(value)
+    if problem is not None:
+        fixed = metric_name_fix(value)
+        hint = f". Did you mean '{fixed}'?" if fixed and fixed != value else ""
+        add("V181", f"invalid {what}: {problem}{hint}", path, "error")
+
+
+def _metric(metric: Mapping[str, Any], path: str, add: Add) -> None:
+    name = metric.get("name")
+    _name(name, join(path, "name"), "metric name", add)
+    for index, label in enumerate(metric.get("labels") or []):
+        key = _mapping(label).get("key")
+        _name(key, join(join(join(path, "labels"), index), "key"), "metric label key", add)
+    role = f"metric '{name}'" if isinstance(name, str) else "this metric"
+    if isinstance(metric.get("help"), str) and not metric["help"].strip():
+        add(
+            "V182", f"{role} has an empty help text, which Argo refuses: describe it", path, "error"
+        )
+    kinds = [k for k in METRIC_TYPES if metric.get(k) is not None]
+    if len(kinds) != 1:
+        what = "no type" if not kinds else f"{len(kinds)} types ({', '.join(kinds)})"
+        add(
+            "V182",
+            f"{role} has {what}: give exactly one of {', '.join(METRIC_TYPES)}",
+            path,
+            "error",
+        )
+        return
+    kind = kinds[0]
+    body = _mapping(metric[kind])
+    value = body.get("value")
+    if isinstance(value, str) and not value.strip():
+        add(
+            "V182",
+            f"{role} has an empty {kind}.value: give a number or a tag such as '{{{{duration}}}}'",
+            join(join(path, kind), "value"),
+            "error",
+        )
+    if kind == "gauge":
+        operation = body.get("operation")
+        if isinstance(operation, str) and operation not in GAUGE_OPERATIONS:
+            add(
+                "V182",
+                f"gauge operation '{operation}' of {role} is unknown"
+                + choices_hint(operation, GAUGE_OPERATIONS, "operations"),
+                join(join(path, kind), "operation"),
+                "error",
+            )
+        realtime = body.get("realtime") is True
+        problem = realtime_problem(value) if realtime and isinstance(value, str) else None
+        if problem:
+            add("V182", f"{role}: {problem}", join(join(path, kind), "value"), "error")
+    if kind == "histogram":
+        buckets = body.get("buckets")
+        if isinstance(buckets, list) and all(
+            isinstance(b, int | float) and not isinstance(b, bool) for b in buckets
+        ):
+            problem = buckets_problem(buckets)
+            if problem:
+                add("V182", f"{role}: {problem}", join(join(path, kind), "buckets"), "error")
+
+
+def _metrics(holder: Mapping[str, Any], path: str, add: Add) -> None:
+    prometheus = _mapping(holder.get("metrics")).get("prometheus")
+    base = join(join(path, "metrics"), "prometheus")
+    for index, metric in enumerate(prometheus if isinstance(prometheus, list) else []):
+        if isinstance(metric, Mapping):
+            _metric(metric, join(base, index), add)
+
+
+def check_spec_operations(spec: Mapping[str, Any], path: str, add: Add) -> None:
+    """Run the ``V181``-``V185`` checks on a workflow spec.
+
+    Args:
+        spec: The workflow spec (a CronWorkflow's ``spec.workflowSpec``).
+        path: Its path.
+        add: Records a finding: ``add(code, message, path, severity)``.
+    """
+    _metrics(spec, path, add)
+    defaults = _mapping(spec.get("templateDefaults"))
+    for index, template in enumerate(spec.get("templates") or []):
+        if not isinstance(template, Mapping):
+            continue
+        template_path = join(join(path, "templates"), index)
+        _metrics(template, template_path, add)
+        if lacks_executor_token(template, defaults, spec):
+            name = template.get("name")
+            add(
+                "V184",
+                f"template '{name}' runs with automountServiceAccountToken: false, so the "
+                "executor has no token for the Kubernetes API and Argo refuses to create its "
+                "pod: set executor.serviceAccountName (on the template or the workflow) to a "
+                "service account the executor may use",
+                template_path,
+                "error",
+            )
+    for conflict in metric_conflicts(spec, path):
+        add("V183", conflict.message, conflict.path, "error")
+    for use in misplaced_exit_variables(spec, path):
+        route = " -> ".join(use.route)
+        if use.variable == "workflow.failures":
+            message = (
+                f"template '{use.template}' uses workflow.failures, which Argo sets only for the "
+                "workflow's exit handler (onExit, hooks.exit) and workflow-level hooks, but it "
+                f"also runs from the entrypoint: {route}. Argo refuses it there: move the use to "
+                "a template run by the exit handler"
+            )
+        else:
+            message = (
+                f"template '{use.template}' uses workflow.status, but it runs from the "
+                f"entrypoint: {route}. There it is the phase of the running workflow at best, "
+                "never its outcome, which only the exit handler (onExit, hooks.exit) and "
+                "workflow-level hooks see: for a task's outcome pass {{tasks.<name>.status}}"
+            )
+        add(
+            "V185", message, use.path, "error" if use.variable == "workflow.failures" else "warning"
+        )
