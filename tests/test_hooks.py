@@ -480,3 +480,11 @@ def test_hooks_inside_an_inline_dag_keep_their_templates() -> None:
     assert templates[0]["dag"]["tasks"][0]["inline"]["dag"]["tasks"][0]["hooks"] == {
         "exit": {"template": "cleanup"}
     }
+
+
+def test_workflow_hook_without_arguments_for_required_inputs() -> None:
+    hook = Hook(report, expression="workflow.status == 'Running'")  # C154-args
+    assert compile_error(Workflow(entrypoint=cleanup, hooks={"running": hook})) == (
+        f"{line_of('C154-args')}: hook 'running' runs template 'report' without arguments, but "
+        "it needs input(s) 'status': pass them (arguments={...}) or give them defaults [C154]"
+    )

@@ -24,7 +24,7 @@ from tiphys.compile.render import RefRenderer, refs_in
 from tiphys.dsl._location import fail
 from tiphys.dsl.hooks import EXIT, Hook, check_exit_arguments
 from tiphys.dsl.params import param_value
-from tiphys.dsl.refs import Condition, Ref, Trace
+from tiphys.dsl.refs import MARK_START, Condition, Ref, Trace
 from tiphys.dsl.template import Task, Template
 from tiphys.dsl.workflow import WorkflowBase
 from tiphys.errors import Diagnostic
@@ -85,7 +85,7 @@ def task_hooks_field(task: Task[Any], renderer: RefRenderer) -> dict[str, Any]:
 
 
 def _constant(value: Any, hook: Hook) -> str:
-    if isinstance(value, Ref) or (isinstance(value, str) and "\x00tiphys-ref:" in value):
+    if isinstance(value, Ref) or (isinstance(value, str) and MARK_START in value):
         raise fail(
             "C154",
             f"hook {hook.template.name!r} of the workflow gets a task's or template's value; "
@@ -96,6 +96,19 @@ def _constant(value: Any, hook: Hook) -> str:
         return param_value(value)
     except TypeError as exc:
         raise fail("C103", str(exc), hook.location) from None
+
+
+def _check_no_arguments(name: str, hook: Hook) -> None:
+    """A workflow hook other than ``exit`` runs with its own arguments only."""
+    missing = [s.name for s in hook.template.inputs if s.required]
+    if missing:
+        raise fail(
+            "C154",
+            f"hook {name!r} runs template {hook.template.name!r} without arguments, but it needs "
+            f"input(s) {', '.join(repr(m) for m in missing)}: pass them (arguments={{...}}) or "
+            "give them defaults",
+            hook.location,
+        )
 
 
 def workflow_hooks_field(wf: WorkflowBase, given: Collection[str]) -> dict[str, Any]:
@@ -109,8 +122,9 @@ def workflow_hooks_field(wf: WorkflowBase, given: Collection[str]) -> dict[str, 
         ``{"hooks": {...}}``, or ``{}`` when there are none.
 
     Raises:
-        CompileError: ``C154``, ``on_exit=`` together with an ``exit`` hook, or an exit
-            handler without arguments whose required inputs ``spec.arguments`` lacks.
+        CompileError: ``C154``, ``on_exit=`` together with an ``exit`` hook, an exit handler
+            without arguments whose required inputs ``spec.arguments`` lacks, or another hook
+            without arguments whose template has required inputs.
     """
     hooks: Mapping[str, Hook] = wf.options.operations.hooks
     on_exit = wf.options.on_exit
@@ -127,6 +141,8 @@ def workflow_hooks_field(wf: WorkflowBase, given: Collection[str]) -> dict[str, 
     for name, hook in hooks.items():
         if name == EXIT and not hook.bound:
             check_exit_arguments(hook.template, given, hook.location)
+        elif not hook.bound:
+            _check_no_arguments(name, hook)
         body: dict[str, Any] = {"template": hook.template.name}
         if hook.expression is not None:
             body["expression"] = hook.expression

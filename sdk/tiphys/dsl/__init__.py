@@ -4,9 +4,9 @@ from tiphys.dsl.container import ContainerTemplate, container
 from tiphys.dsl.container_set import ContainerNode, ContainerSetTemplate, container_set
 from tiphys.dsl.graph import DagTemplate, StepsTemplate, dag, parallel, steps
 from tiphys.dsl.hooks import Hook
+from tiphys.dsl.locks import Memoize, Mutex, Semaphore
 from tiphys.dsl.loops import Sequence
 from tiphys.dsl.metrics import Counter, Gauge, Histogram
-from tiphys.dsl.ops import Memoize, Mutex, Semaphore
 from tiphys.dsl.options import (
     TTL,
     ConfigMap,

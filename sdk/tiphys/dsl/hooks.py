@@ -14,8 +14,9 @@ C154    a bad hook: the ``exit`` hook given an expression (it always runs; name 
         than a template given (a call of a template, ``cleanup()``, adds a task instead; an
         inline template), a
         Python bool or status expression as the expression, ``on_exit=`` together with
-        ``hooks={"exit": ...}``, a workflow-level expression built from references, or an
-        exit handler without arguments whose required inputs ``spec.arguments`` does not give
+        ``hooks={"exit": ...}``, a workflow-level expression built from references, an exit
+        handler without arguments whose required inputs ``spec.arguments`` does not give, or
+        another workflow hook without arguments whose template has required inputs
 ======  ======================================================================================
 """
 

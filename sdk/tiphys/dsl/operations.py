@@ -6,7 +6,7 @@
 name the decorator's or the workflow's line); :func:`operations_fields` renders them. Both read
 the fields by name from a :class:`~tiphys.dsl.options.TemplateOptions` or a
 :class:`~tiphys.dsl.workflow_ops.WorkflowOperations`. Codes: ``C155``-``C158`` (see
-:mod:`tiphys.dsl.ops`, :mod:`tiphys.dsl.metrics`, :mod:`tiphys.dsl.pod_fields`).
+:mod:`tiphys.dsl.locks`, :mod:`tiphys.dsl.metrics`, :mod:`tiphys.dsl.pod_fields`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from tiphys.dsl._location import fail
+from tiphys.dsl.locks import Memoize, synchronization_argo
 from tiphys.dsl.metrics import metrics_argo
-from tiphys.dsl.ops import Memoize, synchronization_argo
 from tiphys.dsl.pod_fields import HostAlias, ResourceClaim, executor_argo
 from tiphys.errors import Location
 

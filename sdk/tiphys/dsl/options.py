@@ -15,9 +15,9 @@ from typing import Any, Literal, TypedDict
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
 from tiphys.dsl._location import fail, user_location
+from tiphys.dsl.locks import Lock, Memoize
 from tiphys.dsl.metrics import Metric
 from tiphys.dsl.operations import check_operations
-from tiphys.dsl.ops import Lock, Memoize
 from tiphys.dsl.pod_fields import HostAlias, ResourceClaim
 from tiphys.errors import Location, did_you_mean
 

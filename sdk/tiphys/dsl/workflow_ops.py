@@ -3,7 +3,7 @@ volume cleanup, suspend/shutdown and the rest of ``WorkflowSpec`` (:class:`Workf
 
 Every workflow kind takes them as keyword arguments (``Workflow(..., hooks={...},
 synchronization=[Mutex("deploy")])``); they are checked when the workflow object is created
-(codes ``C154``-``C158``, see :mod:`tiphys.dsl.hooks`, :mod:`tiphys.dsl.ops`,
+(codes ``C154``-``C158``, see :mod:`tiphys.dsl.hooks`, :mod:`tiphys.dsl.locks`,
 :mod:`tiphys.dsl.metrics`, :mod:`tiphys.dsl.pod_fields`) and rendered by :func:`workflow_fields`.
 """
 
@@ -15,9 +15,9 @@ from typing import Any, Literal, TypedDict
 
 from tiphys.dsl._location import fail
 from tiphys.dsl.hooks import Hook, check_hook_name
+from tiphys.dsl.locks import Lock
 from tiphys.dsl.metrics import Metric
 from tiphys.dsl.operations import check_operations, operations_fields
-from tiphys.dsl.ops import Lock
 from tiphys.dsl.options import Raw, Resources
 from tiphys.dsl.pod_fields import (
     DNSConfig,
