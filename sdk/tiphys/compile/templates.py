@@ -165,23 +165,11 @@ def inputs_field(template: Template[Any, Any]) -> dict[str, Any]:
 def outputs_field(
     template: Template[Any, Any], valued: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """``outputs.parameters``: ``valueFrom.path`` for containers/scripts, or
-    ``valueFrom.parameter`` with the rendered values for ``@dag``/``@steps``."""
-    params: list[dict[str, Any]] = []
-    for out in template.outputs.values():
-        value_from: dict[str, Any] = {}
-        if valued is not None and out.name in valued:
-            value_from["parameter"] = valued[out.name]
-        elif out.path is not None:
-            value_from["path"] = out.path
-        if out.default is not None:
-            value_from["default"] = out.default
-        param: dict[str, Any] = {"name": out.name, "valueFrom": value_from}
-        if out.global_name:
-            param["globalName"] = out.global_name
-        if out.description:
-            param["description"] = out.description
-        params.append(param)
+    """``outputs.parameters``: each output's declared source (``valueFrom.path``,
+    ``jsonPath``, ``supplied``...), or ``valueFrom.parameter`` with the rendered values a
+    ``@dag``/``@steps`` body returned."""
+    valued = valued or {}
+    params = [out.to_argo(valued.get(out.name)) for out in template.outputs.values()]
     return {"parameters": params} if params else {}
 
 

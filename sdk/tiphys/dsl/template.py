@@ -3,20 +3,23 @@
 ``Template[P, R]`` keeps the decorated function's signature ``P`` for type checkers; calling it
 inside a traced body returns a ``Task[R]`` handle whose ``result`` is typed ``R``. The only
 state shared with the trace is one private context variable, set while a body is traced.
+
+Codes raised here besides the shared ones: ``C122`` an :class:`Output` with several value sources
+or a source of the wrong type.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
 from tiphys.argo.expr import KEYWORDS
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.loops import Loop, has_marker, loop_of
-from tiphys.dsl.options import Retry, TemplateOptions
+from tiphys.dsl.options import ConfigMap, Retry, TemplateOptions
 from tiphys.dsl.params import InputSpec, base_type, inputs_of, literal_problem
 from tiphys.dsl.refs import (
     Condition,
@@ -40,19 +43,54 @@ R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
 
 
+# Where an output parameter's value comes from: the Python field and its ``valueFrom`` key.
+OUTPUT_SOURCES: dict[str, str] = {
+    "path": "path",
+    "json_path": "jsonPath",
+    "jq_filter": "jqFilter",
+    "expression": "expression",
+    "parameter": "parameter",
+    "supplied": "supplied",
+    "config_map": "configMapKeyRef",
+    "event": "event",
+}
+"""``Output`` fields naming a value source, mapped to the ``valueFrom`` field each one sets."""
+
+
 @dataclass(frozen=True)
 class Output:
     """An output parameter of a template (``outputs.parameters[]``).
 
+    At most one source field is set; each sets the ``valueFrom`` field of the same meaning.
+    Which source a template kind reads is Argo's rule (``workflow/validate/validate.go``):
+    ``path`` for ``@container``/``@script``, ``json_path``/``jq_filter`` for ``@resource``,
+    ``parameter``/``expression`` for ``@dag``/``@steps`` (given by what the body returns),
+    ``supplied`` for ``@suspend`` (which declares its outputs itself).
+
     Attributes:
-        name: Parameter name.
-        path: File the container writes the value to (``valueFrom.path``); ``None`` for outputs
-            of ``@dag``/``@steps`` templates.
+        name: Parameter name (``[-a-zA-Z0-9_]+``).
+        path: File the container writes the value to (``valueFrom.path``).
         type: Python type of the value (drives ``asInt``/``asFloat`` in conditions).
-        default: Value used when the file is missing or the node was skipped
-            (``valueFrom.default``).
+        default: Value used when the source gives none, e.g. the file is missing, the node was
+            skipped, or a suspended node was resumed without a value (``valueFrom.default``).
         description: ``description``.
         global_name: Also publish as ``workflow.outputs.parameters.<global_name>``.
+        json_path: JSONPath into the resource a ``@resource`` template acted on, e.g.
+            ``"{.metadata.name}"`` (``valueFrom.jsonPath``).
+        jq_filter: jq filter over that resource, e.g. ``"."`` (``valueFrom.jqFilter``).
+        expression: expr-lang expression giving the value (``valueFrom.expression``), e.g.
+            ``"tasks['flip'].outputs.result == 'heads' ? 'yes' : 'no'"``.
+        parameter: Argo text of another output, e.g.
+            ``"{{tasks.build.outputs.parameters.digest}}"`` (``valueFrom.parameter``).
+        supplied: The value is supplied from outside while the node is suspended (Argo UI,
+            ``argo node set``): ``valueFrom.supplied: {}``.
+        config_map: A :class:`ConfigMap` key (``valueFrom.configMapKeyRef``).
+        event: expr-lang selector over an event's payload (``valueFrom.event``).
+        location: Where the output was declared (set automatically).
+
+    Raises:
+        CompileError: ``C122`` when more than one source is given, or a source has the wrong
+            type, located at the line that creates the output.
     """
 
     name: str
@@ -61,6 +99,81 @@ class Output:
     default: str | None = None
     description: str | None = None
     global_name: str | None = None
+    json_path: str | None = None
+    jq_filter: str | None = None
+    expression: str | None = None
+    parameter: str | None = None
+    supplied: bool = False
+    config_map: ConfigMap | None = None
+    event: str | None = None
+    location: Location = field(default_factory=user_location, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for attr in OUTPUT_SOURCES:
+            value = getattr(self, attr)
+            if attr == "supplied":
+                ok = isinstance(value, bool)
+                wanted = "True or False"
+            elif attr == "config_map":
+                ok = value is None or isinstance(value, ConfigMap)
+                wanted = "a ConfigMap('name', 'key')"
+            else:
+                ok = value is None or (isinstance(value, str) and value != "")
+                wanted = "a non-empty string"
+            if not ok:
+                raise fail(
+                    "C122",
+                    f"Output {self.name!r}: {attr} must be {wanted}, not {value!r}",
+                    self.location,
+                )
+        given = self.sources
+        if len(given) > 1:
+            raise fail(
+                "C122",
+                f"Output {self.name!r} has {len(given)} sources ({', '.join(given)}), and an "
+                f"output parameter takes its value from one: keep one of them",
+                self.location,
+            )
+
+    @property
+    def sources(self) -> list[str]:
+        """The source fields that are set (at most one once created)."""
+        return [attr for attr in OUTPUT_SOURCES if getattr(self, attr) not in (None, False)]
+
+    @property
+    def source(self) -> str | None:
+        """The source field that is set (``"path"``, ``"json_path"``...), or ``None``."""
+        given = self.sources
+        return given[0] if given else None
+
+    def to_argo(self, parameter: str | None = None) -> dict[str, Any]:
+        """Return the ``outputs.parameters[]`` entry.
+
+        Args:
+            parameter: Rendered Argo text of the value a ``@dag``/``@steps`` body returned for
+                this output (``valueFrom.parameter``); it replaces the declared source.
+
+        Returns:
+            ``{"name", "valueFrom", "globalName"?, "description"?}``.
+        """
+        value_from: dict[str, Any] = {}
+        source = self.source
+        if parameter is not None:
+            value_from["parameter"] = parameter
+        elif source == "supplied":
+            value_from["supplied"] = {}
+        elif source == "config_map" and self.config_map is not None:
+            value_from.update(self.config_map.to_argo())
+        elif source is not None:
+            value_from[OUTPUT_SOURCES[source]] = getattr(self, source)
+        if self.default is not None:
+            value_from["default"] = self.default
+        out: dict[str, Any] = {"name": self.name, "valueFrom": value_from}
+        if self.global_name:
+            out["globalName"] = self.global_name
+        if self.description:
+            out["description"] = self.description
+        return out
 
 
 class Builder:
