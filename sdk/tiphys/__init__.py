@@ -1,7 +1,8 @@
 """tiphys: write Argo Workflows as decorated Python functions.
 
-Decorate functions with :func:`container`, :func:`script`, :func:`container_set`, :func:`dag`
-or :func:`steps`; wrap the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate` or
+Decorate functions with :func:`container`, :func:`script`, :func:`container_set`,
+:func:`http`, :func:`suspend`, :func:`data`, :func:`resource`, :func:`plugin`, :func:`dag` or
+:func:`steps`; wrap the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate` or
 :class:`ClusterWorkflowTemplate`; compile with ``to_yaml()`` or ``tiphys compile``.
 
 Importing this package is cheap: it loads no HTTP, YAML, CLI or Hera modules.
@@ -14,10 +15,12 @@ from tiphys.dsl import (
     ContainerNode,
     Counter,
     DNSConfig,
+    Filter,
     Gauge,
     Histogram,
     Hook,
     HostAlias,
+    Map,
     Memoize,
     Mutex,
     Output,
@@ -42,9 +45,15 @@ from tiphys.dsl import (
     container,
     container_set,
     dag,
+    data,
+    http,
     parallel,
+    plugin,
+    resource,
+    response,
     script,
     steps,
+    suspend,
 )
 from tiphys.errors import CompileError, Diagnostic, TiphysError
 
@@ -59,10 +68,12 @@ __all__ = [
     "Counter",
     "DNSConfig",
     "Diagnostic",
+    "Filter",
     "Gauge",
     "Histogram",
     "Hook",
     "HostAlias",
+    "Map",
     "Memoize",
     "Mutex",
     "Output",
@@ -89,7 +100,13 @@ __all__ = [
     "container",
     "container_set",
     "dag",
+    "data",
+    "http",
     "parallel",
+    "plugin",
+    "resource",
+    "response",
     "script",
     "steps",
+    "suspend",
 ]

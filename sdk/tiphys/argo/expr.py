@@ -10,6 +10,7 @@ Hyphenated names need index syntax: ``tasks['run-tests']``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -53,11 +54,14 @@ def string_literal(value: str) -> str:
     return " + ".join(f"'{piece}'" for piece in pieces)
 
 
-def literal(value: object) -> str:
+def literal(value: object, leaf: Callable[[object], str | None] | None = None) -> str:
     """Write a Python constant as an expr-lang literal.
 
     Args:
         value: ``str``, ``bool``, ``int``, ``float`` or ``None``; lists and dicts of those.
+        leaf: Called first with every value met (the whole value, then each list item and dict
+            value); a string it returns is used as that value's text, ``None`` means "write it
+            as a constant". This lets a caller put expressions (references) inside a literal.
 
     Returns:
         The literal text (``'a'``, ``true``, ``3``, ``nil``, ``[1, 2]``).
@@ -65,6 +69,10 @@ def literal(value: object) -> str:
     Raises:
         TypeError: The value has no expr-lang literal form.
     """
+    if leaf is not None:
+        text = leaf(value)
+        if text is not None:
+            return text
     if isinstance(value, str):
         return string_literal(value)
     if value is None:
@@ -74,9 +82,9 @@ def literal(value: object) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
+        return "[" + ", ".join(literal(v, leaf) for v in value) + "]"
     if isinstance(value, dict):
-        items = ", ".join(f"{string_literal(str(k))}: {literal(v)}" for k, v in value.items())
+        items = ", ".join(f"{string_literal(str(k))}: {literal(v, leaf)}" for k, v in value.items())
         return "{" + items + " }"  # the space: a nested map must not end the tag with "}}"
     raise TypeError(f"{type(value).__name__} has no expr literal form")
 

@@ -109,6 +109,13 @@ def _check_result(ref: TaskRef, where: Location) -> None:
     task, template = ref.source, ref.source.template
     if template.result_parameter is not None:
         return
+    if not template.produces_result:
+        raise fail(
+            "C107",
+            f"result of task {task.name!r} is used, but a @{template.kind} template has no "
+            f"result: use its outputs ({', '.join(template.outputs) or 'none'})",
+            where,
+        )
     if template.kind in ("dag", "steps"):
         raise fail(
             "C107",

@@ -286,3 +286,4 @@ def render_template(
 # Kinds rendered in modules of their own register themselves in KIND_RENDERERS when imported;
 # they use the helpers above, so they are imported last.
 from tiphys.compile import container_set as _container_set  # noqa: E402, F401
+from tiphys.compile import kinds as _kinds  # noqa: E402, F401

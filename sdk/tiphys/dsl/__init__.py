@@ -2,8 +2,11 @@
 
 from tiphys.dsl.container import ContainerTemplate, container
 from tiphys.dsl.container_set import ContainerNode, ContainerSetTemplate, container_set
+from tiphys.dsl.data import DataTemplate, Filter, Map, data
 from tiphys.dsl.graph import DagTemplate, StepsTemplate, dag, parallel, steps
 from tiphys.dsl.hooks import Hook
+from tiphys.dsl.http import HttpTemplate, http
+from tiphys.dsl.leaf import ExecutorOptionsKw, NodeOptionsKw, RequestOptionsKw
 from tiphys.dsl.locks import Memoize, Mutex, Semaphore
 from tiphys.dsl.loops import Sequence
 from tiphys.dsl.metrics import Counter, Gauge, Histogram
@@ -19,10 +22,14 @@ from tiphys.dsl.options import (
     Volume,
 )
 from tiphys.dsl.params import Param
+from tiphys.dsl.plugin import PluginTemplate, plugin
 from tiphys.dsl.pod import ContainerOptionsKw, PodOptionsKw
 from tiphys.dsl.pod_fields import DNSConfig, HostAlias, PodMetadata, ResourceClaim, WorkflowMetadata
 from tiphys.dsl.probes import PreStop, Probe
+from tiphys.dsl.resource import ResourceTemplate, resource
+from tiphys.dsl.response import SuccessCondition, response
 from tiphys.dsl.script import ScriptTemplate, script
+from tiphys.dsl.suspend import SuspendTemplate, suspend
 from tiphys.dsl.template import Output, Task, Template
 from tiphys.dsl.workflow import ClusterWorkflowTemplate, Workflow, WorkflowBase, WorkflowTemplate
 from tiphys.dsl.workflow_ops import WorkflowOperationsKw
@@ -38,20 +45,29 @@ __all__ = [
     "Counter",
     "DNSConfig",
     "DagTemplate",
+    "DataTemplate",
+    "ExecutorOptionsKw",
+    "Filter",
     "Gauge",
     "Histogram",
     "Hook",
     "HostAlias",
+    "HttpTemplate",
+    "Map",
     "Memoize",
     "Mutex",
+    "NodeOptionsKw",
     "Output",
     "Param",
+    "PluginTemplate",
     "PodGC",
     "PodMetadata",
     "PodOptionsKw",
     "PreStop",
     "Probe",
+    "RequestOptionsKw",
     "ResourceClaim",
+    "ResourceTemplate",
     "Resources",
     "Retry",
     "ScriptTemplate",
@@ -59,6 +75,8 @@ __all__ = [
     "Semaphore",
     "Sequence",
     "StepsTemplate",
+    "SuccessCondition",
+    "SuspendTemplate",
     "Task",
     "Template",
     "TemplateOptionsKw",
@@ -72,7 +90,13 @@ __all__ = [
     "container",
     "container_set",
     "dag",
+    "data",
+    "http",
     "parallel",
+    "plugin",
+    "resource",
+    "response",
     "script",
     "steps",
+    "suspend",
 ]

@@ -261,6 +261,11 @@ class Template(Generic[P, R_co]):
         return None
 
     @property
+    def produces_result(self) -> bool:
+        """False for kinds whose nodes set no ``outputs.result`` (``@suspend``, ``@resource``)."""
+        return True
+
+    @property
     def result_is_json(self) -> bool:
         """True when ``outputs.result`` is always JSON (so a loop's results aggregate)."""
         return False

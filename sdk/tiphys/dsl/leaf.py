@@ -1,0 +1,167 @@
+"""The common part of the template kinds that run no container of the user's: ``@http``,
+``@suspend``, ``@data``, ``@resource`` and ``@plugin``.
+
+Such a kind takes the common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`)
+that mean something for it and refuses the others with a located error (``C123``) instead of
+emitting fields Argo ignores, or dropping them. Options are sorted by what they configure
+(:data:`OPTION_SCOPES`); each kind says which scopes it takes.
+
+Codes: ``C123`` an option the kind does not use; ``C129`` a body that is never run but holds
+code (``@suspend``, ``@data``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar, Literal, ParamSpec, TypedDict, TypeVar
+
+from tiphys.dsl._location import definition_location, fail
+from tiphys.dsl.options import Duration, Raw, Retry, Toleration, template_options
+from tiphys.dsl.template import Template
+from tiphys.errors import Location
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+OptionScope = Literal["node", "pod", "container", "graph"]
+
+OPTION_SCOPES: dict[str, OptionScope] = {
+    # Any node: how long it may take, how it is retried, a raw patch of the template.
+    "timeout": "node",
+    "active_deadline": "node",
+    "retry": "node",
+    "patch": "node",
+    # The pod Argo creates for the node.
+    "node_selector": "pod",
+    "tolerations": "pod",
+    "affinity": "pod",
+    "priority_class": "pod",
+    "service_account": "pod",
+    "pod_spec_patch": "pod",
+    "security_context": "pod",
+    "labels": "pod",
+    "annotations": "pod",
+    # The user's own containers in that pod.
+    "resources": "container",
+    "env": "container",
+    "volumes": "container",
+    "sidecars": "container",
+    "init_containers": "container",
+    # Templates that run other templates.
+    "parallelism": "graph",
+    "fail_fast": "graph",
+}
+"""What each common option configures. An option missing here is taken by every kind; a test
+keeps this table in step with :class:`~tiphys.dsl.options.TemplateOptionsKw`."""
+
+
+class RequestOptionsKw(TypedDict, total=False):
+    """Common options of an ``@http`` template (whose own ``timeout=`` is the request's).
+
+    * ``active_deadline``: running-time limit (``activeDeadlineSeconds``).
+    * ``retry``: :class:`~tiphys.dsl.options.Retry` or a retry count (``retryStrategy``).
+    * ``patch``: a raw dict merged into the emitted template last.
+    """
+
+    active_deadline: Duration | None
+    retry: Retry | int | None
+    patch: Raw | None
+
+
+class NodeOptionsKw(RequestOptionsKw, total=False):
+    """Common options of templates that run no pod of their own (``@suspend``, ``@plugin``):
+    those of :class:`RequestOptionsKw`, and ``timeout`` (the node's deadline, ``timeout``)."""
+
+    timeout: Duration | None
+
+
+class ExecutorOptionsKw(NodeOptionsKw, total=False):
+    """Common options of templates whose pod runs Argo's executor (``@resource``, ``@data``):
+    those of :class:`NodeOptionsKw` and the pod's: ``node_selector``, ``tolerations``,
+    ``affinity``, ``priority_class``, ``service_account``, ``pod_spec_patch``,
+    ``security_context``, ``labels``, ``annotations`` (see
+    :class:`~tiphys.dsl.options.TemplateOptionsKw`)."""
+
+    node_selector: Mapping[str, str]
+    tolerations: Sequence[Toleration | Raw]
+    affinity: Raw | None
+    priority_class: str | None
+    service_account: str | None
+    pod_spec_patch: str | Raw | None
+    security_context: Raw | None
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+
+
+class KindTemplate(Template[P, R]):
+    """Base of the templates without a container of the user's.
+
+    Subclasses set :attr:`scopes` (the option scopes they take) and :attr:`refusal` (why they
+    take no other options, completing "it ..."). ``inline=True`` is passed on as the common
+    ``inline`` option (``template.options.inline``), the one mechanism every kind shares.
+    """
+
+    scopes: ClassVar[frozenset[OptionScope]] = frozenset({"node"})
+    refusal: ClassVar[str] = ""
+
+    def __init__(
+        self,
+        fn: Callable[P, Any],
+        *,
+        name: str | None,
+        inline: bool,
+        options: Mapping[str, Any],
+    ) -> None:
+        where = definition_location(fn)
+        merged = {**options, "inline": True} if inline else options
+        super().__init__(fn, name=name, options=template_options(merged, where))
+        for key in options:
+            scope = OPTION_SCOPES.get(key, "node")
+            if scope not in self.scopes:
+                reason = "it applies to @dag and @steps only" if scope == "graph" else self.refusal
+                raise fail(
+                    "C123",
+                    f"@{self.kind} {self.name!r} does not take {key}=: {reason}; remove it",
+                    where,
+                )
+
+
+def check_empty_body(template: Template[Any, Any], why: str) -> None:
+    """Refuse a body that holds code, for kinds whose body is never run.
+
+    A docstring, ``pass`` and ``...`` are allowed. Functions whose source cannot be read
+    (made by ``exec``, lambdas) are not checked.
+
+    Args:
+        template: The template (its ``fn``, name and location are used).
+        why: Why the body never runs, completing "@kind 'name' ...".
+
+    Raises:
+        CompileError: ``C129`` at the function's first line of code.
+    """
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        source = textwrap.dedent(inspect.getsource(template.fn))
+        tree = ast.parse(source)
+    except (OSError, TypeError, SyntaxError):
+        return
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return
+    for statement in node.body:
+        constant = statement.value if isinstance(statement, ast.Expr) else None
+        if isinstance(statement, ast.Pass) or (
+            isinstance(constant, ast.Constant)
+            and (isinstance(constant.value, str) or constant.value is Ellipsis)
+        ):
+            continue
+        where = definition_location(template.fn)
+        raise fail(
+            "C129",
+            f"@{template.kind} {template.name!r} {why}, so its body may hold only a docstring: "
+            "remove this code (do the work in a @script task before or after it)",
+            Location(where.file, where.line + statement.lineno - 1),
+        )

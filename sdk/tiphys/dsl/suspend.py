@@ -1,0 +1,130 @@
+"""``@suspend``: a template that pauses the workflow until it is resumed, or for a while.
+
+Its inputs are what a person is asked for when resuming (the Argo UI shows their enum, default
+and description); each input is also an output with ``valueFrom.supplied: {}``, so the value
+given when resuming reaches the next tasks as ``task.outputs.<name>``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, Unpack, overload
+
+from tiphys.dsl._location import definition_location
+from tiphys.dsl.leaf import KindTemplate, NodeOptionsKw, check_empty_body
+from tiphys.dsl.options import Duration, go_duration
+from tiphys.dsl.params import base_type, param_value
+from tiphys.dsl.template import Output
+
+P = ParamSpec("P")
+
+
+class SuspendTemplate(KindTemplate[P, None]):
+    """A ``suspend`` template; see :func:`suspend`.
+
+    Attributes:
+        duration: Go duration after which the node resumes by itself, or ``None`` to wait for
+            a resume.
+    """
+
+    kind = "suspend"
+    scopes = frozenset({"node"})
+    refusal = "a suspend template runs no pod"
+
+    def __init__(
+        self,
+        fn: Callable[P, Any],
+        *,
+        duration: Duration | None,
+        name: str | None,
+        inline: bool,
+        options: NodeOptionsKw,
+    ) -> None:
+        super().__init__(fn, name=name, inline=inline, options=options)
+        where = definition_location(fn)
+        self.duration: str | None = None
+        if isinstance(duration, str) and "{{" in duration:
+            self.duration = duration
+        elif duration is not None:
+            self.duration = go_duration(duration, f"@suspend {self.name!r} duration", where)
+        check_empty_body(self, "only waits (Argo never runs its body)")
+
+    @functools.cached_property
+    def outputs(self) -> dict[str, Output]:
+        """One supplied output per input, with the input's default (used by a plain resume)."""
+        return {
+            spec.name: Output(
+                spec.name,
+                supplied=True,
+                type=base_type(spec.type) or str,
+                default=None if spec.required else param_value(spec.default),
+                description=spec.description,
+                location=self.location,
+            )
+            for spec in self.inputs
+        }
+
+    @property
+    def produces_result(self) -> bool:
+        """A suspend node has no result."""
+        return False
+
+
+@overload
+def suspend(fn: Callable[P, Any], /) -> SuspendTemplate[P]: ...
+
+
+@overload
+def suspend(
+    *,
+    duration: Duration | None = ...,
+    name: str | None = ...,
+    inline: bool = ...,
+    **options: Unpack[NodeOptionsKw],
+) -> Callable[[Callable[P, Any]], SuspendTemplate[P]]: ...
+
+
+def suspend(
+    fn: Callable[P, Any] | None = None,
+    /,
+    *,
+    duration: Duration | None = None,
+    name: str | None = None,
+    inline: bool = False,
+    **options: Unpack[NodeOptionsKw],
+) -> SuspendTemplate[P] | Callable[[Callable[P, Any]], SuspendTemplate[P]]:
+    """Make a ``suspend`` template: the workflow waits here until resumed (or ``duration``).
+
+    The body is never run: it holds only a docstring. The function's parameters are the values
+    asked for when resuming (``Literal[...]`` gives a choice list, a default pre-fills it,
+    ``Annotated[..., Param(description=...)]`` explains it); each is both an input and an
+    output (``valueFrom.supplied: {}``), so later tasks read the answer as
+    ``task.outputs.<name>``. An input's default is also its output's ``valueFrom.default``, so
+    a plain ``argo resume`` (which supplies nothing) takes it; without a default, resuming
+    needs the value (``argo node set --output-parameter name=value``, or the Argo UI), and
+    Argo refuses a plain resume.
+
+    Args:
+        fn: The function, when used as a bare ``@suspend``.
+        duration: Resume by itself after this long: seconds or ``"20s"``/``"2m"``/``"1d"``
+            (``suspend.duration``, written as a Go duration); a ``{{...}}`` tag is kept as is.
+            ``None`` (default) waits for a resume.
+        name: Template name; default: the function name in kebab case.
+        inline: Emit the template inline in the tasks that use it.
+        **options: Common template options that apply to any node: ``retry``, ``timeout``,
+            ``active_deadline``, ``patch``.
+
+    Returns:
+        A :class:`SuspendTemplate`, or a decorator producing one; calling it in a ``@dag``
+        returns a task whose ``outputs.<name>`` are the supplied values.
+
+    Raises:
+        CompileError: ``C117`` a duration that is no duration; ``C123`` an option that does
+            not apply; ``C129`` a body with code.
+    """
+
+    def decorate(func: Callable[P, Any]) -> SuspendTemplate[P]:
+        return SuspendTemplate(func, duration=duration, name=name, inline=inline, options=options)
+
+    return decorate(fn) if fn is not None else decorate
