@@ -175,7 +175,7 @@ def test_whole_workflow() -> None:
               - echo
               args:
               - '{{inputs.parameters.body}}'
-        """
+        """  # noqa: E501
     )
 
 
@@ -357,9 +357,9 @@ def test_argo_tags_stay_and_brace_text_that_is_no_name_is_kept() -> None:
         ),
         (response.json["ok"] == True, "fromJSON(response.body).ok == true"),  # noqa: E712
         (
-            response.json["items"][0]["my-id"] != None,
+            response.json["items"][0]["my-id"] != None,  # noqa: E711
             "fromJSON(response.body).items[0]['my-id'] != nil",
-        ),  # noqa: E711, E501
+        ),
         (
             ~(response.status_code == 500) | response.body.contains("it's"),
             "(!(response.statusCode == 500)) || (response.body contains 'it\\'s')",
@@ -507,12 +507,12 @@ def test_timeout_that_is_no_duration() -> None:
             "resources",
             Resources(cpu=1),
             "an HTTP request is sent by Argo's agent, not from a pod of this template",
-        ),  # noqa: E501
+        ),
         (
             "node_selector",
             {"a": "b"},
             "an HTTP request is sent by Argo's agent, not from a pod of this template",
-        ),  # noqa: E501
+        ),
         ("parallelism", 2, "it applies to @dag and @steps only"),
     ],
 )

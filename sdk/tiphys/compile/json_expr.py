@@ -11,7 +11,9 @@ written as ``\\u003c``-style escapes; the JSON means the same.
 Each reference is converted by its declared type: ``int``/``float`` with ``asInt``/``asFloat``
 (JSON numbers), ``bool`` as ``== 'true'`` (JSON booleans), ``list``/``dict`` with ``fromJSON``;
 text built with f-strings is a concatenation of string literals and parameters. JSON is also
-YAML, so a YAML manifest gets one ``{{=toJson(...)}}`` per scalar that holds parameters.
+YAML, so a YAML manifest gets one ``{{=toJson(...)}}`` per scalar that holds parameters (a value
+holding DEL, a C1 control character or U+FFFE/U+FFFF, which ``json.Marshal`` leaves as they are,
+cannot be read by any YAML parser: no manifest can carry it).
 """
 
 from __future__ import annotations

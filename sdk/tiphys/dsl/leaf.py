@@ -26,7 +26,9 @@ R = TypeVar("R")
 OptionScope = Literal["node", "pod", "container", "graph"]
 
 OPTION_SCOPES: dict[str, OptionScope] = {
-    # Any node: how long it may take, how it is retried, a raw patch of the template.
+    # Any node: how long it may take, how it is retried, a raw patch of the template, and
+    # whether it is emitted inline (every kind's decorator takes ``inline=`` itself).
+    "inline": "node",
     "timeout": "node",
     "active_deadline": "node",
     "retry": "node",

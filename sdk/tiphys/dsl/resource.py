@@ -220,6 +220,8 @@ def resource(
       one well-formed YAML scalar (quotes and newlines included): a ``str`` parameter as a
       string, ``int``/``float``/``bool`` as a number/boolean (``replicas: n``), ``list``/
       ``dict`` as a sequence/mapping.
+      (No YAML reader accepts DEL, the C1 control characters or U+FFFE/U+FFFF in a value,
+      so a parameter holding one breaks the manifest whichever way it is written.)
     * a str: the YAML text, parameters pasted in as they are.
     * None: no manifest (``get``/``delete`` working from ``flags`` alone).
 

@@ -1,0 +1,61 @@
+"""Which common options each template kind takes: the table, the typed keyword sets, the
+renderers, and that every option of ``TemplateOptionsKw`` is classified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tiphys.compile.templates import KIND_RENDERERS
+from tiphys.dsl.data import DataTemplate
+from tiphys.dsl.http import HttpTemplate
+from tiphys.dsl.leaf import (
+    OPTION_SCOPES,
+    KindTemplate,
+    NodeOptionsKw,
+    PodOptionsKw,
+    RequestOptionsKw,
+)
+from tiphys.dsl.options import TemplateOptionsKw
+from tiphys.dsl.plugin import PluginTemplate
+from tiphys.dsl.resource import ResourceTemplate
+from tiphys.dsl.suspend import SuspendTemplate
+
+# Keys every kind's decorator takes as a keyword of its own rather than through **options.
+EXPLICIT = {"inline"}
+KINDS: list[tuple[type[KindTemplate[Any, Any]], Any, set[str]]] = [
+    (HttpTemplate, RequestOptionsKw, {"timeout"}),  # @http's timeout= is the request's
+    (SuspendTemplate, NodeOptionsKw, set()),
+    (PluginTemplate, NodeOptionsKw, set()),
+    (DataTemplate, PodOptionsKw, set()),
+    (ResourceTemplate, PodOptionsKw, set()),
+]
+
+
+def _annotation(value: Any) -> str:
+    return str(getattr(value, "__forward_arg__", value))
+
+
+def test_every_common_option_is_classified() -> None:
+    common = set(TemplateOptionsKw.__annotations__)
+    missing = common - set(OPTION_SCOPES)
+    assert not missing, f"add these options to tiphys.dsl.leaf.OPTION_SCOPES: {sorted(missing)}"
+    assert set(OPTION_SCOPES) - common <= EXPLICIT
+
+
+@pytest.mark.parametrize(("cls", "typed", "own"), KINDS, ids=lambda v: getattr(v, "kind", ""))
+def test_typed_keywords_are_the_options_the_kind_takes(
+    cls: type[KindTemplate[Any, Any]], typed: Any, own: set[str]
+) -> None:
+    taken = {k for k, scope in OPTION_SCOPES.items() if scope in cls.scopes} - EXPLICIT - own
+    assert set(typed.__annotations__) == taken
+    common = TemplateOptionsKw.__annotations__
+    for key, value in typed.__annotations__.items():
+        assert _annotation(value) == _annotation(common[key]), key
+
+
+def test_every_kind_has_a_renderer_and_a_reason() -> None:
+    for cls, _, _ in KINDS:
+        assert cls.kind in KIND_RENDERERS
+        assert cls.refusal
