@@ -124,6 +124,13 @@ def test_expected_warnings_only() -> None:
         ),
         # A readiness probe on a template that is not a daemon (Argo does not wait for it).
         ("buildkit-template.yaml", "V158", "spec.templates[3].container.readinessProbe", 137),
+        # HTTP templates without timeoutSeconds (Argo's agent then applies no timeout).
+        ("http-hello-world.yaml", "V140", "spec.templates[1].http", 29),
+        ("http-success-condition.yaml", "V140", "spec.templates[1].http", 27),
+        ("http-success-condition.yaml", "V140", "spec.templates[2].http", 34),
+        ("http-success-condition.yaml", "V140", "spec.templates[3].http", 41),
+        ("life-cycle-hooks-tmpl-level.yaml", "V140", "spec.templates[2].http", 37),
+        ("life-cycle-hooks-wf-level.yaml", "V140", "spec.templates[2].http", 26),
     }
 
 

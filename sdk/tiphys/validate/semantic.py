@@ -64,6 +64,15 @@ V136    ``retryStrategy.limit`` (or ``containerSet.retryStrategy.retries``) that
 V137    a raw (govaluate) ``when`` of a task, step or metric with an unquoted operand that
         govaluate misreads: ``-``, ``/``, ``.`` or a space in it, or a number-like text that is
         no number (a warning: a tag's value decides, and some such conditions work by accident)
+V140    an ``http`` template without ``timeoutSeconds`` (a warning: Argo applies no timeout)
+V141    an ``http`` ``successCondition`` naming a field ``response``/``request`` lacks, or with
+        unmatched brackets or quotes
+V142    a ``resource`` ``action`` or ``mergeStrategy`` Argo does not know, or a
+        ``mergeStrategy`` with an action other than ``patch`` (a warning)
+V143    a ``resource`` template without the manifest its action needs, or whose manifest is not
+        YAML
+V144    an output parameter with no value source, several, or one its template kind does not
+        read
 V150    a ``containerSet`` with outputs or input artifacts and no container named ``main``
 V151    a ``containerSet`` container depending on a container not in the set
 V152    a dependency cycle between the containers of a ``containerSet``
@@ -86,7 +95,8 @@ V185    ``workflow.failures`` (an error) or ``workflow.status`` (a warning: the 
 ======  ======================================================================================
 
 ``V122``-``V129`` come from :mod:`tiphys.validate.references`, ``V135``-``V137`` from
-:mod:`tiphys.validate.values`, ``V150``-``V158`` from :mod:`tiphys.validate.containers`,
+:mod:`tiphys.validate.values`, ``V140``-``V144`` from :mod:`tiphys.validate.kinds`,
+``V150``-``V158`` from :mod:`tiphys.validate.containers`,
 ``V181``-``V185`` from :mod:`tiphys.validate.ops`. Removed v4 fields (singular
 ``synchronization.mutex``/``semaphore``) are schema errors (``V002``), hook templates that do
 not exist are ``V101`` and a ``memoize.maxAge`` that is no Go duration is ``V135``.
@@ -115,6 +125,7 @@ from tiphys.argo.names import (
 from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, choices_hint, closest
 from tiphys.validate.containers import check_containers
+from tiphys.validate.kinds import check_kind_template
 from tiphys.validate.ops import check_spec_operations
 from tiphys.validate.references import check_references
 from tiphys.validate.schema import kind_error
@@ -699,6 +710,7 @@ class _Checker:
         self.labels(template.get("metadata"), join(path, "metadata"))
         self.resources(template, path)
         check_template_values(template, path, self.add)
+        check_kind_template(template, path, self.add)
         self.data_names(template.get("inputs"), join(path, "inputs"))
         self.data_names(template.get("outputs"), join(path, "outputs"))
         for kind in _IMAGE_TEMPLATES:
