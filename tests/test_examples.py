@@ -48,6 +48,10 @@ FEATURES = {
     "exit_handlers",
     "synchronization",
     "metrics",
+    "http",
+    "suspend",
+    "data",
+    "resource",
 }
 REGENERATE = "run `python scripts/gen_examples.py` and review the diff"
 

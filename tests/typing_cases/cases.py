@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from typing import reveal_type
 
-from tiphys import ContainerNode, Probe, Task, container, container_set, dag, script
+from tiphys import (
+    ContainerNode,
+    Probe,
+    Task,
+    container,
+    container_set,
+    dag,
+    data,
+    http,
+    resource,
+    script,
+    suspend,
+)
 
 
 @container(image="alpine:3.20")
@@ -25,6 +37,26 @@ def run_tests() -> int:
 @script(image="python:3.12-slim")
 def greet(name: str, times: int = 1) -> str:
     return name * times
+
+
+@http("https://deploy.example.com/{tag}", method="POST")
+def notify(tag: str, replicas: int = 1) -> dict[str, object]:
+    return {"tag": tag, "replicas": replicas}
+
+
+@suspend
+def approve(answer: str = "NO") -> None:
+    """Approve?"""
+
+
+@data(source={"s3": {"bucket": "b"}}, transformations=[])
+def listing() -> None:
+    """List."""
+
+
+@resource(action="delete", flags=["cm", "x"])
+def drop() -> None:
+    """Drop."""
 
 
 @dag
@@ -43,6 +75,13 @@ def release(tag: str) -> None:
     clone(repo="r")  # error: Missing positional argument "tag" in call to "__call__" of "Template"
     reveal_type(tests.on_exit(clone, repo="r", tag=tag))  # revealed: tiphys.dsl.template.Task[int]
     reveal_type(tests.hook("running", greet, expression=tests.status == "Running", name="x"))  # revealed: tiphys.dsl.template.Task[int]
+    sent = notify(tag=tag)
+    reveal_type(sent)  # revealed: tiphys.dsl.template.Task[str]
+    reveal_type(sent.result)  # revealed: str
+    notify(tag=tag, replicas="2")  # error: Argument "replicas" to "__call__" of "Template" has incompatible type "str"; expected "int"
+    reveal_type(approve())  # revealed: tiphys.dsl.template.Task[None]
+    reveal_type(listing().result)  # revealed: list[str]
+    reveal_type(drop)  # revealed: tiphys.dsl.resource.ResourceTemplate[[]]
 
 
 @container_set(retries=1)
