@@ -7,14 +7,15 @@ from typing import Any
 
 import pytest
 
+from schema_oracle import oracle_errors
 from tiphys.compile.templates import KIND_RENDERERS
 from tiphys.dsl.data import DataTemplate
 from tiphys.dsl.http import HttpTemplate
 from tiphys.dsl.leaf import (
     OPTION_SCOPES,
+    ExecutorOptionsKw,
     KindTemplate,
     NodeOptionsKw,
-    PodOptionsKw,
     RequestOptionsKw,
 )
 from tiphys.dsl.options import TemplateOptionsKw
@@ -28,8 +29,8 @@ KINDS: list[tuple[type[KindTemplate[Any, Any]], Any, set[str]]] = [
     (HttpTemplate, RequestOptionsKw, {"timeout"}),  # @http's timeout= is the request's
     (SuspendTemplate, NodeOptionsKw, set()),
     (PluginTemplate, NodeOptionsKw, set()),
-    (DataTemplate, PodOptionsKw, set()),
-    (ResourceTemplate, PodOptionsKw, set()),
+    (DataTemplate, ExecutorOptionsKw, set()),
+    (ResourceTemplate, ExecutorOptionsKw, set()),
 ]
 
 
@@ -59,3 +60,39 @@ def test_every_kind_has_a_renderer_and_a_reason() -> None:
     for cls, _, _ in KINDS:
         assert cls.kind in KIND_RENDERERS
         assert cls.refusal
+
+
+def test_inline_goes_through_the_common_option() -> None:
+    from tiphys import Workflow, dag, http, suspend
+
+    @suspend(duration=10, inline=True)
+    def wait() -> None: ...
+
+    @http("https://x.example.com/{a}", inline=True)
+    def ping(a: str) -> None: ...
+
+    @dag
+    def main() -> None:
+        wait()
+        ping(a="b")
+
+    assert wait.options.inline and ping.options.inline
+    manifest = Workflow(entrypoint=main).to_dict()
+    assert oracle_errors(manifest) == []
+    spec = manifest["spec"]
+    assert [t["name"] for t in spec["templates"]] == ["main"]
+    assert spec["templates"][0]["dag"]["tasks"] == [
+        {"name": "wait", "inline": {"suspend": {"duration": "10s"}}},
+        {
+            "name": "ping",
+            "inline": {
+                "inputs": {"parameters": [{"name": "a"}]},
+                "http": {
+                    "method": "GET",
+                    "url": "https://x.example.com/{{inputs.parameters.a}}",
+                    "timeoutSeconds": 30,
+                },
+            },
+            "arguments": {"parameters": [{"name": "a", "value": "b"}]},
+        },
+    ]
