@@ -102,3 +102,17 @@ def test_supplied_and_a_source() -> None:
 def test_source_types_are_checked(kwargs: dict[str, Any], expected: str) -> None:
     message = error_of(lambda: Output("v", **kwargs))  # types
     assert message == f"{marker_line(HERE, 'types')}: Output 'v': {expected} [C122]"
+
+
+def test_a_container_reads_its_outputs_from_files_only() -> None:
+    from tiphys import container
+
+    def make() -> None:
+        @container(image="alpine:3.20", outputs=[Output("name", jq_filter=".")])  # kind
+        def build() -> list[str]:
+            return []
+
+    assert error_of(make) == (
+        f"{marker_line(HERE, 'kind')}: template 'build': output 'name' has jq_filter=, but Argo "
+        "reads a container's outputs from files it writes: give path='/tmp/<name>' [C122]"
+    )

@@ -378,7 +378,7 @@ def test_outputs_must_be_read_from_the_object() -> None:
     assert error(make) == (
         f"{line_of('C127-out')}: @resource 'f': output 'x' has path=, but Argo reads a resource "
         "template's outputs from the object only: give json_path='{.metadata.name}' or "
-        "jq_filter='.status' [C127]"
+        "jq_filter='.status' [C122]"
     )
 
 

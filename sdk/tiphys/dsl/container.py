@@ -10,7 +10,7 @@ from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
-from tiphys.dsl.template import Output, Template
+from tiphys.dsl.template import Output, Template, check_output_sources
 from tiphys.errors import Location
 
 P = ParamSpec("P")
@@ -30,7 +30,8 @@ def outputs_from(outputs: OutputsArg, template: str, where: Location) -> dict[st
         Outputs by name.
 
     Raises:
-        CompileError: An output name breaks Argo's parameter name rule.
+        CompileError: An output name breaks Argo's parameter name rule (``C109``), or an
+            output is not read from a file (``path``, ``C122``).
     """
     if outputs is None:
         return {}
@@ -42,6 +43,8 @@ def outputs_from(outputs: OutputsArg, template: str, where: Location) -> dict[st
         problem = parameter_name_problem(name)
         if problem:
             raise fail("C109", f"template {template!r}: output name {problem}", where)
+    how = "Argo reads a container's outputs from files it writes: give path='/tmp/<name>'"
+    check_output_sources(found, ("path",), f"template {template!r}", how)
     return found
 
 

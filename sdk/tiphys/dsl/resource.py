@@ -5,7 +5,7 @@ The body runs once at compile time with symbolic parameters and returns the mani
 are read from the object with JSONPath or jq (:class:`~tiphys.dsl.template.Output` with
 ``json_path=`` or ``jq_filter=``).
 
-Code: ``C127`` a setting Argo cannot use (action, merge strategy, flags, outputs, a missing
+Code: ``C127`` a setting Argo cannot use (action, merge strategy, flags, conditions, a missing
 manifest).
 """
 
@@ -20,7 +20,7 @@ from tiphys.dsl.container import SymbolicRun, run_symbolic
 from tiphys.dsl.fields import FieldText, parse_fields, signature_names
 from tiphys.dsl.leaf import ExecutorOptionsKw, KindTemplate
 from tiphys.dsl.refs import Ref
-from tiphys.dsl.template import Output
+from tiphys.dsl.template import Output, check_output_sources
 from tiphys.errors import Location, did_you_mean
 
 P = ParamSpec("P")
@@ -55,7 +55,7 @@ def resource_outputs(outputs: ResourceOutputs, what: str, where: Location) -> di
         Outputs by name.
 
     Raises:
-        CompileError: ``C109`` a bad name; ``C127`` an output read some other way.
+        CompileError: ``C109`` a bad name; ``C122`` an output read some other way.
     """
     if outputs is None:
         return {}
@@ -63,19 +63,15 @@ def resource_outputs(outputs: ResourceOutputs, what: str, where: Location) -> di
         found = {n: Output(n, json_path=p, location=where) for n, p in outputs.items()}
     else:
         found = {o.name: o for o in outputs}
-    for name, out in found.items():
+    for name in found:
         problem = parameter_name_problem(name)
         if problem:
             raise fail("C109", f"{what}: output name {problem}", where)
-        if out.source not in ("json_path", "jq_filter"):
-            given = f"{out.source}=" if out.source else "no source"
-            raise fail(
-                "C127",
-                f"{what}: output {name!r} has {given}, but Argo reads a resource template's "
-                "outputs from the object only: give json_path='{.metadata.name}' or "
-                "jq_filter='.status'",
-                out.location,
-            )
+    how = (
+        "Argo reads a resource template's outputs from the object only: give "
+        "json_path='{.metadata.name}' or jq_filter='.status'"
+    )
+    check_output_sources(found, ("json_path", "jq_filter"), what, how)
     return found
 
 
@@ -253,7 +249,8 @@ def resource(
         task whose ``outputs.<name>`` are the declared outputs (it has no ``result``).
 
     Raises:
-        CompileError: ``C127`` a bad action, merge strategy, flags, condition or output;
+        CompileError: ``C127`` a bad action, merge strategy, flags or condition; ``C122`` an
+            output not read from the object;
             ``C124`` a ``{field}`` that names no parameter; ``C123`` an option that does not
             apply; when compiled, ``C126``/``C127`` a bad or missing manifest.
     """

@@ -4,14 +4,14 @@
 inside a traced body returns a ``Task[R]`` handle whose ``result`` is typed ``R``. The only
 state shared with the trace is one private context variable, set while a body is traced.
 
-Codes raised here besides the shared ones: ``C122`` an :class:`Output` with several value sources
-or a source of the wrong type.
+Codes raised here besides the shared ones: ``C122`` an :class:`Output` with several value sources,
+a source of the wrong type, or one its template kind does not read.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
@@ -174,6 +174,26 @@ class Output:
         if self.description:
             out["description"] = self.description
         return out
+
+
+def check_output_sources(
+    outputs: Mapping[str, Output], reads: tuple[str, ...], what: str, how: str
+) -> None:
+    """Refuse outputs whose value source the template kind does not read.
+
+    Args:
+        outputs: Outputs by name.
+        reads: The :class:`Output` source fields the kind reads (``("path",)``).
+        what: The template, for messages (``"template 'build'"``).
+        how: Where Argo reads the kind's outputs from and what to give instead.
+
+    Raises:
+        CompileError: ``C122`` at the line that created the output.
+    """
+    for name, out in outputs.items():
+        if out.source not in reads:
+            given = f"{out.source}=" if out.source else "no source"
+            raise fail("C122", f"{what}: output {name!r} has {given}, but {how}", out.location)
 
 
 class Builder:
