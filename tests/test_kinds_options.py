@@ -96,3 +96,38 @@ def test_inline_goes_through_the_common_option() -> None:
             "arguments": {"parameters": [{"name": "a", "value": "b"}]},
         },
     ]
+
+
+def test_node_options_reach_every_kind_and_pod_options_only_pods() -> None:
+    from tiphys import CompileError, Counter, Mutex, Workflow, dag, http
+
+    @http(
+        "https://x.example.com",
+        synchronization=[Mutex("deploy")],
+        metrics=[Counter("calls", "HTTP calls", value="1")],
+    )
+    def ping() -> None: ...
+
+    @dag
+    def main() -> None:
+        ping()
+
+    manifest = Workflow(entrypoint=main).to_dict()
+    assert oracle_errors(manifest) == []
+    assert manifest["spec"]["templates"][1] == {
+        "name": "ping",
+        "http": {"method": "GET", "url": "https://x.example.com", "timeoutSeconds": 30},
+        "synchronization": {"mutexes": [{"name": "deploy"}]},
+        "metrics": {
+            "prometheus": [{"name": "calls", "help": "HTTP calls", "counter": {"value": "1"}}]
+        },
+    }
+    with pytest.raises(CompileError) as info:
+
+        @http("https://x.example.com", executor="runner")  # type: ignore[call-arg]
+        def sent() -> None: ...
+
+    assert info.value.diagnostics[0].message == (
+        "@http 'sent' does not take executor=: an HTTP request is sent by Argo's agent, not "
+        "from a pod of this template; remove it"
+    )

@@ -16,7 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, ParamSpec, TypedDict, TypeVar
 
 from tiphys.dsl._location import definition_location, fail
-from tiphys.dsl.options import Duration, Raw, Retry, Toleration, template_options
+from tiphys.dsl.locks import Lock, Memoize
+from tiphys.dsl.metrics import Metric
+from tiphys.dsl.options import Duration, Raw, Resources, Retry, Toleration, template_options
+from tiphys.dsl.pod_fields import HostAlias, ResourceClaim
 from tiphys.dsl.template import Template
 from tiphys.errors import Location
 
@@ -33,6 +36,10 @@ OPTION_SCOPES: dict[str, OptionScope] = {
     "active_deadline": "node",
     "retry": "node",
     "patch": "node",
+    # What a node locks, caches and measures.
+    "synchronization": "node",
+    "memoize": "node",
+    "metrics": "node",
     # The pod Argo creates for the node.
     "node_selector": "pod",
     "tolerations": "pod",
@@ -43,6 +50,11 @@ OPTION_SCOPES: dict[str, OptionScope] = {
     "security_context": "pod",
     "labels": "pod",
     "annotations": "pod",
+    "host_aliases": "pod",
+    "automount_service_account_token": "pod",
+    "executor": "pod",
+    "pod_resources": "pod",
+    "resource_claims": "pod",
     # The user's own containers in that pod.
     "resources": "container",
     "env": "container",
@@ -62,11 +74,16 @@ class RequestOptionsKw(TypedDict, total=False):
 
     * ``active_deadline``: running-time limit (``activeDeadlineSeconds``).
     * ``retry``: :class:`~tiphys.dsl.options.Retry` or a retry count (``retryStrategy``).
+    * ``synchronization``, ``memoize``, ``metrics``: locks, cached outputs and Prometheus
+      metrics of the node (see :class:`~tiphys.dsl.options.TemplateOptionsKw`).
     * ``patch``: a raw dict merged into the emitted template last.
     """
 
     active_deadline: Duration | None
     retry: Retry | int | None
+    synchronization: Sequence[Lock]
+    memoize: Memoize | None
+    metrics: Sequence[Metric]
     patch: Raw | None
 
 
@@ -81,8 +98,9 @@ class ExecutorOptionsKw(NodeOptionsKw, total=False):
     """Common options of templates whose pod runs Argo's executor (``@resource``, ``@data``):
     those of :class:`NodeOptionsKw` and the pod's: ``node_selector``, ``tolerations``,
     ``affinity``, ``priority_class``, ``service_account``, ``pod_spec_patch``,
-    ``security_context``, ``labels``, ``annotations`` (see
-    :class:`~tiphys.dsl.options.TemplateOptionsKw`)."""
+    ``security_context``, ``labels``, ``annotations``, ``host_aliases``,
+    ``automount_service_account_token``, ``executor``, ``pod_resources``, ``resource_claims``
+    (see :class:`~tiphys.dsl.options.TemplateOptionsKw`)."""
 
     node_selector: Mapping[str, str]
     tolerations: Sequence[Toleration | Raw]
@@ -93,6 +111,11 @@ class ExecutorOptionsKw(NodeOptionsKw, total=False):
     security_context: Raw | None
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
+    host_aliases: Sequence[HostAlias | Raw]
+    automount_service_account_token: bool | None
+    executor: str | Raw | None
+    pod_resources: Resources | Raw | None
+    resource_claims: Sequence[ResourceClaim | Raw]
 
 
 class KindTemplate(Template[P, R]):
