@@ -7,13 +7,26 @@ Argo Server client; today::
     tiphys compile workflows/release.py | kubectl apply -f -     # install the template
     tiphys compile workflows/release.py -p tag=v1.2              # the Workflow that would run
 
-The three steps share a volume claimed for the run. The deploy API token stays in the
-``deploy-api`` Secret: the pod reads it into an environment variable, the spec never holds it.
+Clone and test share a volume claimed for the run. The deploy is an HTTP template (run by
+Argo's agent); its Authorization header comes whole from the ``deploy-api`` Secret, so the spec
+never holds the token.
 """
 
 from typing import Annotated, Literal
 
-from tiphys import Param, Resources, Retry, Secret, Volume, WorkflowTemplate, container, dag, script
+from tiphys import (
+    Param,
+    Resources,
+    Retry,
+    Secret,
+    Volume,
+    WorkflowTemplate,
+    container,
+    dag,
+    http,
+    response,
+    script,
+)
 
 DEPLOY_API = "https://deploy.example.com/api/releases"
 
@@ -40,31 +53,18 @@ def run_tests() -> int:
     return subprocess.call(["pytest", "-q"], cwd="/workspace/src")
 
 
-@container(
-    image="curlimages/curl:8.8.0",
-    command=["curl"],
-    env={"DEPLOY_TOKEN": Secret("deploy-api", "authorization")},  # the Secret holds "Bearer ..."
-    timeout="2m",
+@http(
+    url=DEPLOY_API,
+    method="POST",
+    headers={
+        "Authorization": Secret("deploy-api", "authorization")
+    },  # the Secret holds "Bearer ..."
+    success=response.status_code == 201,
+    timeout=30,
 )
 def deploy(tag: str, env: str):
     """Ask the deploy API to roll the tag out to the environment (expects 201 Created)."""
-    body = f'{{"tag": "{tag}", "env": "{env}"}}'
-    return [
-        "--fail-with-body",
-        "--silent",
-        "--show-error",
-        "--max-time",
-        "30",
-        "--request",
-        "POST",
-        "--header",
-        "Content-Type: application/json",
-        "--header",
-        "Authorization: $(DEPLOY_TOKEN)",  # expanded by Kubernetes from the env var
-        "--data",
-        body,
-        DEPLOY_API,
-    ]
+    return {"tag": tag, "env": env}  # a JSON body; quotes and newlines in values stay valid
 
 
 @dag
