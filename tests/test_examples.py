@@ -188,9 +188,19 @@ def test_release_template_shape(compiled: list[dict[str, Any]]) -> None:
     text = repr(doc)
     assert "Bearer" not in text, "the deploy token must come from the Secret, not the spec"
     deploy = next(t for t in doc["spec"]["templates"] if t["name"] == "deploy")
-    env = {e["name"]: e for e in deploy["container"]["env"]}
-    assert env["DEPLOY_TOKEN"]["valueFrom"] == {
-        "secretKeyRef": {"name": "deploy-api", "key": "authorization"}
+    assert deploy["http"] == {
+        "method": "POST",
+        "url": "https://deploy.example.com/api/releases",
+        "headers": [
+            {
+                "name": "Authorization",
+                "valueFrom": {"secretKeyRef": {"name": "deploy-api", "key": "authorization"}},
+            },
+            {"name": "Content-Type", "value": "application/json"},
+        ],
+        "body": "{{=toJson({'tag': inputs.parameters.tag, 'env': inputs.parameters.env })}}",
+        "successCondition": "response.statusCode == 201",
+        "timeoutSeconds": 30,
     }
 
 
