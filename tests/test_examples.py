@@ -52,6 +52,8 @@ FEATURES = {
     "suspend",
     "data",
     "resource",
+    "cron",
+    "template_ref",
 }
 REGENERATE = "run `python scripts/gen_examples.py` and review the diff"
 

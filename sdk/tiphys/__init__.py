@@ -2,8 +2,9 @@
 
 Decorate functions with :func:`container`, :func:`script`, :func:`container_set`,
 :func:`http`, :func:`suspend`, :func:`data`, :func:`resource`, :func:`plugin`, :func:`dag` or
-:func:`steps`; wrap the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate` or
-:class:`ClusterWorkflowTemplate`; compile with ``to_yaml()`` or ``tiphys compile``.
+:func:`steps`; wrap the entrypoint in a :class:`Workflow`, :class:`WorkflowTemplate`,
+:class:`ClusterWorkflowTemplate` or :class:`CronWorkflow`; compile with ``to_yaml()`` or
+``tiphys compile``.
 
 Importing this package is cheap: it loads no HTTP, YAML, CLI or Hera modules.
 """
@@ -14,6 +15,7 @@ from tiphys.dsl import (
     ConfigMap,
     ContainerNode,
     Counter,
+    CronWorkflow,
     DNSConfig,
     Filter,
     Gauge,
@@ -54,6 +56,7 @@ from tiphys.dsl import (
     script,
     steps,
     suspend,
+    template_ref,
 )
 from tiphys.errors import CompileError, Diagnostic, TiphysError
 
@@ -66,6 +69,7 @@ __all__ = [
     "ConfigMap",
     "ContainerNode",
     "Counter",
+    "CronWorkflow",
     "DNSConfig",
     "Diagnostic",
     "Filter",
@@ -109,4 +113,5 @@ __all__ = [
     "script",
     "steps",
     "suspend",
+    "template_ref",
 ]

@@ -11,8 +11,10 @@ from typing import reveal_type
 
 from tiphys import (
     ContainerNode,
+    CronWorkflow,
     Probe,
     Task,
+    WorkflowTemplate,
     container,
     container_set,
     dag,
@@ -21,6 +23,7 @@ from tiphys import (
     resource,
     script,
     suspend,
+    template_ref,
 )
 
 
@@ -103,3 +106,18 @@ def service() -> None:
 
 container(image="nginx:1.27", readines=Probe.tcp(80))  # error: Unexpected keyword argument "readines" for "container"; did you mean "readiness"?
 container_set(daemon=True)  # error: Unexpected keyword argument "daemon" for "container_set"
+
+
+library = WorkflowTemplate("library", templates=[greet])
+
+
+@dag
+def uses_library() -> None:
+    ref = library.use(greet)
+    reveal_type(ref)  # revealed: tiphys.dsl.template.Template[[name: str, times: int =], str]
+    reveal_type(ref(name="x").result)  # revealed: str
+    ref(name=1)  # error: Argument "name" to "__call__" of "Template" has incompatible type "int"; expected "str"
+    reveal_type(template_ref("ci", "lint")(anything=1))  # revealed: tiphys.dsl.template.Task[Any]
+
+
+reveal_type(CronWorkflow("nightly", entrypoint=uses_library, schedules="@daily"))  # revealed: tiphys.dsl.cron.CronWorkflow

@@ -187,3 +187,25 @@ def go_duration_problem(text: str, *, bare_seconds: bool) -> str | None:
     if fix is not None:
         return f"not a Go duration, which is {forms}: write {fix}"
     return f"not a Go duration: write {forms}"
+
+
+def go_duration_nanoseconds(text: str) -> int:
+    """Read a Go ``time.ParseDuration`` string and return it in nanoseconds.
+
+    Args:
+        text: A Go duration (``"90s"``, ``"1h30m"``, ``"-5m"``, ``"0"``).
+
+    Returns:
+        The duration in nanoseconds (negative for a leading ``-``), as Go's int64 holds it.
+
+    Raises:
+        DurationError: ``text`` is not a Go duration; the message is
+            :func:`go_duration_problem`'s.
+    """
+    problem = go_duration_problem(text, bare_seconds=False)
+    if problem is not None:
+        raise DurationError(problem)
+    total = sum(
+        int(float(number) * _GO_UNIT_NS[unit]) for number, unit in _GO_PART_RE.findall(text)
+    )
+    return -total if text.startswith("-") else total

@@ -21,6 +21,7 @@ from tiphys.dsl.graph import GraphTemplate
 from tiphys.dsl.loops import Loop, Sequence
 from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
 from tiphys.dsl.template import Task, Template
+from tiphys.dsl.template_ref import TemplateRef
 
 TemplateNamer = Callable[[Task[Any]], "str | dict[str, Any]"]
 """Gives the emitted template name of a task, or the ``inline`` body of an inline template."""
@@ -86,9 +87,20 @@ def _task_fields(
     task: Task[Any], renderer: RefRenderer, namer: TemplateNamer, depends: str | None
 ) -> dict[str, Any]:
     renderer.current = task
-    target = namer(task)
     out: dict[str, Any] = {"name": task.name}
-    out["template" if isinstance(target, str) else "inline"] = target
+    if isinstance(task.template, TemplateRef):
+        if task.retry_ is not None:
+            raise fail(
+                "C150",
+                f"task {task.name!r} runs {task.template!r} (templateRef) and cannot have "
+                ".retry(): Argo keeps retries on templates; give that template retry= in its "
+                "WorkflowTemplate",
+                task.location,
+            )
+        out["templateRef"] = task.template.to_argo()
+    else:
+        target = namer(task)
+        out["template" if isinstance(target, str) else "inline"] = target
     if depends:
         out["depends"] = depends
     if task.condition is not None:
@@ -150,7 +162,8 @@ def _check_skippable(task: Task[Any], scope: Trace) -> None:
         )
     specs = {s.name: s for s in task.template.inputs}
     for name, value in task.arguments.items():
-        if not isinstance(value, TaskRef) or not specs[name].required:
+        spec = specs.get(name)  # unknown for an untyped template_ref()
+        if not isinstance(value, TaskRef) or spec is None or not spec.required:
             continue
         for _, reason in _unsafe_outputs([value]):
             output = value.source.template.outputs.get(value.name)

@@ -16,11 +16,14 @@ from typing import Any, TypeVar
 
 from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
+from tiphys.compile.cron import cron_spec
 from tiphys.compile.hooks import hook_templates, workflow_hooks_field
 from tiphys.compile.inline import InlineTemplates, check_roots, is_inline, templates_used
 from tiphys.compile.ops import spec_problems
+from tiphys.compile.template_ref import workflow_ref_fields
 from tiphys.compile.templates import common_fields, deep_merge, render_template
 from tiphys.dsl._location import fail
+from tiphys.dsl.cron import CronWorkflow
 from tiphys.dsl.options import (
     TTL,
     PodGC,
@@ -33,6 +36,7 @@ from tiphys.dsl.options import (
 from tiphys.dsl.params import literal_problem, param_value
 from tiphys.dsl.pod_fields import PodMetadata
 from tiphys.dsl.template import Task, Template
+from tiphys.dsl.template_ref import TemplateRef
 from tiphys.dsl.workflow import WorkflowBase
 from tiphys.dsl.workflow_ops import workflow_fields
 from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
@@ -60,11 +64,15 @@ class _Collector:
         self.inline = InlineTemplates(
             lambda template, retry: render_template(template, template.name, self.name_for, retry)
         )
+        self.refs: list[TemplateRef[Any, Any]] = []
 
     def visit(self, root: Template[Any, Any]) -> None:
         stack = [root]
         while stack:
             template = stack.pop()
+            if isinstance(template, TemplateRef):
+                self.refs.append(template)  # it lives in its WorkflowTemplate (templateRef)
+                continue
             if is_inline(template):
                 if id(template) in self.inline_ids:
                     continue
@@ -201,6 +209,8 @@ def _metadata(wf: WorkflowBase) -> dict[str, Any]:
         prefix = wf.generate_name or (
             f"{wf.entrypoint.name.lower()}-" if wf.entrypoint is not None else None
         )
+        if prefix is None and wf.from_template is not None:
+            prefix = f"{wf.from_template.name}-"
         if prefix is None:
             raise fail("C109", f"{wf.kind} needs a name", wf.location)
         problem = object_name_problem(prefix, kind=wf.kind, generate=True)
@@ -293,9 +303,53 @@ def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
         return _compile(wf)
 
 
+def roots(wf: WorkflowBase) -> list[Template[Any, Any]]:
+    """The templates a workflow emits whatever uses them: entrypoint, exit handler, hook
+    templates, extras."""
+    given = (wf.entrypoint, wf.options.on_exit, *hook_templates(wf), *wf.options.templates)
+    found = [t for t in given if t is not None]
+    for template in found:
+        if isinstance(template, TemplateRef):
+            raise fail(
+                "C150",
+                f"{template!r} is a reference (templateRef), which a workflow cannot use as its "
+                "entrypoint, exit handler, hook or templates=: call it from a @dag or @steps, "
+                "or run the whole WorkflowTemplate with from_template=",
+                wf.location,
+            )
+    return found
+
+
+def _templates_of_refs(refs: list[TemplateRef[Any, Any]]) -> list[Template[Any, Any]]:
+    """Templates that referenced templates run: their volumes must be declared by the caller,
+    as Argo does not take a WorkflowTemplate's volumes along with a templateRef
+    (argo-workflows#13977)."""
+    found: list[Template[Any, Any]] = []
+    for ref in refs:
+        if ref.target is not None:
+            collector = _Collector()  # one per reference: names are unique per WorkflowTemplate
+            collector.visit(ref.target)
+            found += collector.order
+    return found
+
+
+def collect(wf: WorkflowBase) -> dict[str, Template[Any, Any]]:
+    """Every template reachable from the workflow's roots, by emitted name.
+
+    Raises:
+        CompileError: A problem found in a body while collecting.
+    """
+    collector = _Collector()
+    for root in roots(wf):
+        collector.visit(root)
+    if collector.problems:
+        raise CompileError(collector.problems)
+    return collector.by_name
+
+
 def _compile(wf: WorkflowBase) -> dict[str, Any]:
     where = wf.location
-    if wf.entrypoint is None and wf.requires_entrypoint:
+    if wf.entrypoint is None and wf.requires_entrypoint and wf.from_template is None:
         raise fail(
             "C110",
             f"{wf!r} has no entrypoint; pass entrypoint=<a template>",
@@ -303,7 +357,7 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
         )
     default = _default_retry(wf)
     collector = _Collector(default)
-    roots = [wf.entrypoint, wf.options.on_exit, *hook_templates(wf), *wf.options.templates]
+    found = roots(wf)
     check_roots(
         [
             ("entrypoint", wf.entrypoint),
@@ -312,9 +366,8 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
         ],
         where,
     )
-    for root in roots:
-        if root is not None:
-            collector.visit(root)
+    for root in found:
+        collector.visit(root)
     jobs = [
         partial(render_template, t, t.name, collector.name_for, _leaf_retry(t, default))
         for t in collector.order
@@ -328,11 +381,13 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     if collector.problems:
         raise CompileError(collector.problems)
     templates = [t for t in rendered if t is not None]
-    templates = _referenced(templates, {r.name for r in roots if r is not None})
+    templates = _referenced(templates, {r.name for r in found})
     spec: dict[str, Any] = {}
+    if wf.from_template is not None:
+        spec.update(workflow_ref_fields(wf, wf.from_template))
     if wf.entrypoint is not None:
         spec["entrypoint"] = wf.entrypoint.name
-    params = _arguments(wf)
+    params = _arguments(wf) if wf.from_template is None else []
     if params:
         spec["arguments"] = {"parameters": params}
     if wf.options.on_exit is not None:
@@ -340,18 +395,21 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     spec.update(workflow_hooks_field(wf, [p["name"] for p in params]))
     spec.update(_operational(wf, where))
     spec.update(workflow_fields(wf.options.operations))
-    volumes = _volumes(wf, collector.order)
+    volumes = _volumes(wf, collector.order + _templates_of_refs(collector.refs))
     claims = [v.to_argo() for v in volumes if v.is_claim_template]
     if claims:
         spec["volumeClaimTemplates"] = claims
     plain = [v.to_argo() for v in volumes if not v.is_claim_template]
     if plain:
         spec["volumes"] = plain
-    spec["templates"] = templates
+    if templates or wf.from_template is None:
+        spec["templates"] = templates
     located = {**collector.by_name, **{name: t for t, name, _ in collector.variant_order}}
     problems = spec_problems(spec, located, where)
     if problems:
         raise CompileError(problems)
+    if isinstance(wf, CronWorkflow):
+        spec = cron_spec(wf, spec)
     manifest: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": wf.kind,

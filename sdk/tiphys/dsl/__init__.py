@@ -2,6 +2,7 @@
 
 from tiphys.dsl.container import ContainerTemplate, container
 from tiphys.dsl.container_set import ContainerNode, ContainerSetTemplate, container_set
+from tiphys.dsl.cron import CronWorkflow
 from tiphys.dsl.data import DataTemplate, Filter, Map, data
 from tiphys.dsl.graph import DagTemplate, StepsTemplate, dag, parallel, steps
 from tiphys.dsl.hooks import Hook
@@ -31,6 +32,7 @@ from tiphys.dsl.response import SuccessCondition, response
 from tiphys.dsl.script import ScriptTemplate, script
 from tiphys.dsl.suspend import SuspendTemplate, suspend
 from tiphys.dsl.template import Output, Task, Template
+from tiphys.dsl.template_ref import TemplateRef, template_ref
 from tiphys.dsl.workflow import ClusterWorkflowTemplate, Workflow, WorkflowBase, WorkflowTemplate
 from tiphys.dsl.workflow_ops import WorkflowOperationsKw
 
@@ -43,6 +45,7 @@ __all__ = [
     "ContainerSetTemplate",
     "ContainerTemplate",
     "Counter",
+    "CronWorkflow",
     "DNSConfig",
     "DagTemplate",
     "DataTemplate",
@@ -80,6 +83,7 @@ __all__ = [
     "Task",
     "Template",
     "TemplateOptionsKw",
+    "TemplateRef",
     "Toleration",
     "Volume",
     "Workflow",
@@ -99,4 +103,5 @@ __all__ = [
     "script",
     "steps",
     "suspend",
+    "template_ref",
 ]

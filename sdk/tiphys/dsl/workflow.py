@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack
 
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.options import (
@@ -25,8 +25,12 @@ from tiphys.dsl.options import (
 )
 from tiphys.dsl.pod_fields import PodMetadata
 from tiphys.dsl.template import Template
+from tiphys.dsl.template_ref import WorkflowRef, workflow_ref
 from tiphys.dsl.workflow_ops import WorkflowOperations, WorkflowOperationsKw, workflow_operations
 from tiphys.errors import CompileError, Diagnostic, Location
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(eq=False, repr=False)
@@ -105,6 +109,8 @@ class WorkflowBase:
         volumes: Sequence[Volume] = (),
         archive_logs: bool | None = None,
         patch: Raw | None = None,
+        from_template: WorkflowTemplate | ClusterWorkflowTemplate | str | None = None,
+        cluster_scope: bool = False,
         **operations: Unpack[WorkflowOperationsKw],
     ) -> None:
         """Create a workflow object.
@@ -146,13 +152,21 @@ class WorkflowBase:
             volumes: Volumes declared even if no template mounts them.
             archive_logs: ``spec.archiveLogs``.
             patch: A raw dict merged into the emitted object last.
+            from_template: Run a WorkflowTemplate (``spec.workflowTemplateRef``): the
+                ``WorkflowTemplate``/``ClusterWorkflowTemplate`` object (``arguments`` are
+                then checked against its entrypoint's inputs) or its name. Only for a
+                ``Workflow`` or ``CronWorkflow``, without ``entrypoint``, ``templates``,
+                ``on_exit``, ``hooks`` or ``retry``.
+            cluster_scope: With ``from_template=<name>``: it names a ClusterWorkflowTemplate
+                (``workflowTemplateRef.clusterScope``).
             **operations: Hooks, locks, metrics, networking, the executor and the other
                 ``WorkflowSpec`` fields of :class:`~tiphys.dsl.workflow_ops.WorkflowOperationsKw`
                 (``hooks={"running": Hook(...)}``, ``synchronization=[Mutex("deploy")]``...).
 
         Raises:
-            CompileError: A bad duration, an unknown option, or a bad hook, lock, metric or
-                pod setting (``C117``, ``C154``-``C158``).
+            CompileError: A bad duration, an unknown option, a bad hook, lock, metric or pod
+                setting (``C117``, ``C154``-``C158``), or a misused ``from_template``
+                (``C149``).
         """
         self.location: Location = user_location()
         if name and generate_name:
@@ -195,6 +209,7 @@ class WorkflowBase:
             value = getattr(self.options, what)
             if value is not None and not isinstance(value, TTL):
                 seconds(value, what, self.location)
+        self.from_template: WorkflowRef | None = workflow_ref(self, from_template, cluster_scope)
 
     def __repr__(self) -> str:
         name = self.name or self.generate_name
@@ -271,18 +286,47 @@ class Workflow(WorkflowBase):
     kind = "Workflow"
 
 
-class WorkflowTemplate(WorkflowBase):
+class _TemplateLibrary(WorkflowBase):
+    """Common base of the template kinds, whose templates other workflows can use."""
+
+    requires_entrypoint = False
+
+    def use(self, template: Template[P, R]) -> Template[P, R]:
+        """Use one of this object's templates from another workflow (``templateRef``).
+
+        Call the returned template inside a ``@dag``/``@steps`` body like ``template`` itself:
+        arguments are checked against its inputs, ``task.result``/``task.outputs.x`` are typed
+        from it, and the task is written ``templateRef: {name: <this object's name>, template:
+        <its name>}`` (plus ``clusterScope: true`` for a ClusterWorkflowTemplate). The template
+        is not copied into the calling workflow.
+
+        Args:
+            template: A template this object emits (reachable from its entrypoint, exit
+                handler or ``templates=``).
+
+        Returns:
+            The reference (the same object for the same template).
+
+        Raises:
+            CompileError: This object has no name, does not compile, or does not emit
+                ``template`` (``C150``, listing its templates), located at the call.
+        """
+        from tiphys.compile.template_ref import use_template
+
+        return use_template(self, template)
+
+
+class WorkflowTemplate(_TemplateLibrary):
     """An Argo ``WorkflowTemplate``: a namespaced, reusable workflow definition.
 
-    ``entrypoint`` may be omitted for a library of templates (``templates=[...]``).
+    ``entrypoint`` may be omitted for a library of templates (``templates=[...]``); other
+    workflows run it (``Workflow(from_template=...)``) or use its templates (:meth:`use`).
     """
 
     kind = "WorkflowTemplate"
-    requires_entrypoint = False
 
 
-class ClusterWorkflowTemplate(WorkflowBase):
+class ClusterWorkflowTemplate(_TemplateLibrary):
     """An Argo ``ClusterWorkflowTemplate``: a cluster-scoped WorkflowTemplate."""
 
     kind = "ClusterWorkflowTemplate"
-    requires_entrypoint = False

@@ -96,12 +96,13 @@ V185    ``workflow.failures`` (an error) or ``workflow.status`` (a warning: the 
 
 ``V122``-``V129`` come from :mod:`tiphys.validate.references`, ``V135``-``V137`` from
 :mod:`tiphys.validate.values`, ``V140``-``V144`` from :mod:`tiphys.validate.kinds`,
-``V150``-``V158`` from :mod:`tiphys.validate.containers`,
-``V181``-``V185`` from :mod:`tiphys.validate.ops`. Removed v4 fields (singular
-``synchronization.mutex``/``semaphore``) are schema errors (``V002``), hook templates that do
-not exist are ``V101`` and a ``memoize.maxAge`` that is no Go duration is ``V135``.
-``templateRef`` (templates of other WorkflowTemplates) is out of scope: calls to them are not
-checked.
+``V150``-``V158`` from :mod:`tiphys.validate.containers`, ``V170``-``V176`` (a CronWorkflow's
+schedules, time zone and other cron fields) from :mod:`tiphys.validate.cron`, ``V181``-``V185``
+from :mod:`tiphys.validate.ops`. Removed v4 fields (singular ``synchronization.mutex``/
+``semaphore``) are schema errors (``V002``), hook templates that do not exist are ``V101`` and a
+``memoize.maxAge`` that is no Go duration is ``V135``. ``templateRef`` (templates of other
+WorkflowTemplates) is out of scope: documents are checked one at a time, so calls to them are
+not checked, even against a WorkflowTemplate in the same file.
 """
 
 from __future__ import annotations
@@ -125,6 +126,7 @@ from tiphys.argo.names import (
 from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, choices_hint, closest
 from tiphys.validate.containers import check_containers
+from tiphys.validate.cron import check_cron
 from tiphys.validate.kinds import check_kind_template
 from tiphys.validate.ops import check_spec_operations
 from tiphys.validate.references import check_references
@@ -881,6 +883,7 @@ def check_semantics(
     spec = _mapping(doc.get("spec"))
     spec_path = "spec"
     if kind == "CronWorkflow":
+        check_cron(spec, spec_path, checker.add)
         checker.labels(spec.get("workflowMetadata"), "spec.workflowMetadata")
         spec, spec_path = _mapping(spec.get("workflowSpec")), "spec.workflowSpec"
     checker.spec(spec, spec_path)
