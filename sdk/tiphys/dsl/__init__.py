@@ -8,6 +8,22 @@ from tiphys.dsl.graph import DagTemplate, StepsTemplate, dag, parallel, steps
 from tiphys.dsl.hooks import Hook
 from tiphys.dsl.http import HttpTemplate, http
 from tiphys.dsl.leaf import ExecutorOptionsKw, NodeOptionsKw, RequestOptionsKw
+from tiphys.dsl.locations import (
+    GCS,
+    HDFS,
+    OSS,
+    S3,
+    ArtifactLocation,
+    Artifactory,
+    Azure,
+    BasicAuth,
+    ClientCertAuth,
+    Git,
+    HTTPArtifact,
+    OAuth2Auth,
+    PluginArtifact,
+    RawArtifact,
+)
 from tiphys.dsl.locks import Memoize, Mutex, Semaphore
 from tiphys.dsl.loops import Sequence
 from tiphys.dsl.metrics import Counter, Gauge, Histogram
@@ -37,7 +53,16 @@ from tiphys.dsl.workflow import ClusterWorkflowTemplate, Workflow, WorkflowBase,
 from tiphys.dsl.workflow_ops import WorkflowOperationsKw
 
 __all__ = [
+    "GCS",
+    "HDFS",
+    "OSS",
+    "S3",
     "TTL",
+    "ArtifactLocation",
+    "Artifactory",
+    "Azure",
+    "BasicAuth",
+    "ClientCertAuth",
     "ClusterWorkflowTemplate",
     "ConfigMap",
     "ContainerNode",
@@ -52,6 +77,8 @@ __all__ = [
     "ExecutorOptionsKw",
     "Filter",
     "Gauge",
+    "Git",
+    "HTTPArtifact",
     "Histogram",
     "Hook",
     "HostAlias",
@@ -60,14 +87,17 @@ __all__ = [
     "Memoize",
     "Mutex",
     "NodeOptionsKw",
+    "OAuth2Auth",
     "Output",
     "Param",
+    "PluginArtifact",
     "PluginTemplate",
     "PodGC",
     "PodMetadata",
     "PodOptionsKw",
     "PreStop",
     "Probe",
+    "RawArtifact",
     "RequestOptionsKw",
     "ResourceClaim",
     "ResourceTemplate",
