@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tiphys.argo.tags import simple_tags
+from tiphys.compile.artifacts import argument_artifacts
 from tiphys.compile.hooks import hook_refs, task_hooks_field
 from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
+from tiphys.dsl.artifacts import ArtifactArgument, InputArtifactRef, TaskArtifactRef
 from tiphys.dsl.graph import GraphTemplate
 from tiphys.dsl.loops import Loop, Sequence
 from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
@@ -45,7 +47,8 @@ def _value_refs(task: Task[Any], renderer: RefRenderer) -> list[Ref]:
 
 def _raw_sources(task: Task[Any], names: dict[str, Task[Any]]) -> list[Task[Any]]:
     """Tasks named by ``{{tasks.<name>...}}`` in raw strings (a raw ``when``, arguments)."""
-    texts = [v for v in task.arguments.values() if isinstance(v, str)]
+    values = [v.value if isinstance(v, ArtifactArgument) else v for v in task.arguments.values()]
+    texts = [v for v in values if isinstance(v, str)]
     if isinstance(task.condition, str):
         texts.append(task.condition)
     found: list[Task[Any]] = []
@@ -105,13 +108,19 @@ def _task_fields(
         out["depends"] = depends
     if task.condition is not None:
         out["when"] = renderer.when(task.condition)
-    if task.arguments:
-        out["arguments"] = {
-            "parameters": [
-                {"name": name, "value": renderer.text(value, task.location)}
-                for name, value in task.arguments.items()
-            ]
-        }
+    parameters = [
+        {"name": name, "value": renderer.text(value, task.location)}
+        for name, value in task.arguments.items()
+        if not isinstance(value, ArtifactArgument)
+    ]
+    artifacts = argument_artifacts(task, renderer)
+    if parameters or artifacts:
+        arguments: dict[str, Any] = {}
+        out["arguments"] = arguments
+        if parameters:
+            arguments["parameters"] = parameters
+        if artifacts:
+            arguments["artifacts"] = artifacts
     if task.loop is not None:
         out.update(_loop_fields(task.loop, renderer, task))
     if task.continue_on_:
@@ -217,7 +226,14 @@ def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[
             "a task that always runs",
             template.location,
         )
-    return {name: renderer.text(value, template.location) for name, value in graph.returned.items()}
+    return {
+        name: (
+            renderer.artifact_tag(value, template.location)
+            if isinstance(value, TaskArtifactRef | InputArtifactRef)
+            else renderer.text(value, template.location)
+        )
+        for name, value in graph.returned.items()
+    }
 
 
 def render_dag(

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from tiphys._gc import gc_paused
 from tiphys.argo.names import object_name_problem
+from tiphys.compile.artifacts import artifact_names, workflow_artifacts
 from tiphys.compile.cron import cron_spec
 from tiphys.compile.hooks import hook_templates, workflow_hooks_field
 from tiphys.compile.inline import InlineTemplates, check_roots, is_inline, templates_used
@@ -156,9 +157,12 @@ def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
             raise fail("C110", "arguments= needs an entrypoint", wf.location)
         return []
     specs = {s.name: s for s in entry.inputs} | {s.py_name: s for s in entry.inputs}
+    artifacts = artifact_names(entry)  # given by workflow_artifacts
     for key, value in wf.options.arguments.items():
+        if key in artifacts:
+            continue
         if key not in specs:
-            names = [s.name for s in entry.inputs]
+            names = [s.name for s in entry.inputs] + [a.name for a in entry.artifact_inputs]
             raise fail(
                 "C101",
                 f"arguments= sets {key!r}, but entrypoint {entry.name!r} has no such input "
@@ -168,7 +172,7 @@ def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
         problem = literal_problem(specs[key], value)
         if problem:
             raise fail("C103", f"argument {key!r} {problem}", wf.location)
-    given = {specs[k].name: v for k, v in wf.options.arguments.items()}
+    given = {specs[k].name: v for k, v in wf.options.arguments.items() if k not in artifacts}
     params: list[dict[str, Any]] = []
     for spec in entry.inputs:
         param: dict[str, Any] = {"name": spec.name}
@@ -262,6 +266,10 @@ def _operational(wf: WorkflowBase, where: Location) -> dict[str, Any]:
         spec["podMetadata"] = meta.to_argo() if isinstance(meta, PodMetadata) else dict(meta)
     if o.archive_logs is not None:
         spec["archiveLogs"] = o.archive_logs
+    if o.artifact_repository_ref is not None:
+        spec["artifactRepositoryRef"] = o.artifact_repository_ref.to_argo()
+    if o.artifact_gc is not None:
+        spec["artifactGC"] = o.artifact_gc.to_argo()
     if o.template_defaults:
         for key in ("resources", "env", "volumes"):
             if key in o.template_defaults:
@@ -388,8 +396,20 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     if wf.entrypoint is not None:
         spec["entrypoint"] = wf.entrypoint.name
     params = _arguments(wf) if wf.from_template is None else []
-    if params:
-        spec["arguments"] = {"parameters": params}
+    artifacts = (
+        workflow_artifacts(
+            wf.entrypoint,
+            wf.options.arguments,
+            needs_sources=wf.kind in ("Workflow", "CronWorkflow"),
+            where=where,
+        )
+        if wf.from_template is None
+        else []
+    )
+    if params or artifacts:
+        spec["arguments"] = {"parameters": params} if params else {}
+        if artifacts:
+            spec["arguments"]["artifacts"] = artifacts
     if wf.options.on_exit is not None:
         spec["onExit"] = wf.options.on_exit.name
     spec.update(workflow_hooks_field(wf, [p["name"] for p in params]))

@@ -7,12 +7,14 @@ arguments and env, and the expr-lang form (``tasks.build.outputs.result``) used 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from tiphys.argo import expr
 from tiphys.dsl._location import fail
+from tiphys.dsl.artifacts import ArtifactRef, InputArtifactRef, TaskArtifactRef
 from tiphys.dsl.params import base_type, param_value
 from tiphys.dsl.refs import (
     MARK_END,
@@ -81,6 +83,12 @@ def refs_in(value: Any, scope: Trace, where: Location) -> list[Ref]:
         return [r for v in value for r in refs_in(v, scope, where)]
     if isinstance(value, dict):
         return [r for v in value.values() for r in refs_in(v, scope, where)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # locations, artifacts
+        return [
+            r
+            for f in dataclasses.fields(value)
+            for r in refs_in(getattr(value, f.name), scope, where)
+        ]
     return []
 
 
@@ -147,11 +155,20 @@ class RefRenderer:
     def __init__(self, scope: Trace, tasks: dict[int, Task[Any]] | None, template: str) -> None:
         self.scope = scope
         self.tasks = tasks or {}
+        self.leaf = tasks is None  # a container/script body: input artifacts are paths
         self.template = template
         self.current: Task[Any] | None = None
 
     # -- checks ---------------------------------------------------------------------------
-    def _check(self, ref: Ref, where: Location) -> None:
+    def _check(self, ref: Ref, where: Location, artifact: bool = False) -> None:
+        if not artifact and isinstance(ref, TaskArtifactRef | InputArtifactRef) and not self.leaf:
+            raise fail(
+                "C140",
+                f"{ref.description} is an artifact (a file), not a value: pass it to an artifact "
+                "input of a task (name: Artifact); a template that needs its contents as text "
+                "reads the file",
+                where,
+            )
         if isinstance(ref, ItemRef) and (self.current is None or ref.owner is not self.current):
             raise fail(
                 "C116",
@@ -180,9 +197,23 @@ class RefRenderer:
                 where,
             )
 
+    def artifact_tag(self, ref: ArtifactRef, where: Location) -> str:
+        """The ``{{...}}`` naming an artifact, for a ``from`` (``{{tasks.a.outputs.artifacts.x}}``,
+        ``{{inputs.artifacts.x}}``).
+
+        Raises:
+            CompileError: A task of another body (C106).
+        """
+        self._check(ref, where, artifact=True)
+        return "{{" + ref.from_path() + "}}"
+
     # -- template tags ---------------------------------------------------------------------
     def tag_path(self, ref: Ref) -> str:
         """The variable inside ``{{ }}`` (``inputs.parameters.tag``)."""
+        if isinstance(ref, InputArtifactRef):
+            return f"inputs.artifacts.{ref.name}.path"
+        if isinstance(ref, TaskArtifactRef):
+            return ref.from_path()
         if isinstance(ref, InputRef):
             return f"inputs.parameters.{ref.name}"
         if isinstance(ref, ItemRef):

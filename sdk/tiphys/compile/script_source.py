@@ -229,6 +229,11 @@ def _assemble(
         "# not this text. Inputs come from TIPHYS_IN_* variables.",
         "import json as _tiphys_json",
         "import os as _tiphys_os",
+        *(
+            ["import pathlib as _tiphys_pathlib"]
+            if any(a.as_path for a in template.artifact_inputs)
+            else []
+        ),
         "import sys as _tiphys_sys",
         "",
         *classes,
@@ -242,6 +247,11 @@ def _assemble(
         raw = f"_tiphys_os.environ[{ENV_PREFIX + spec.py_name!r}]"
         convert = _conversion(spec.type)
         lines.append(f"    _tiphys_args[{spec.py_name!r}] = {convert.format(raw)}")
+    for artifact in template.artifact_inputs:  # the artifact's path in the container
+        raw = f"_tiphys_os.environ[{ENV_PREFIX + artifact.py_name!r}]"
+        if artifact.as_path:
+            raw = f"_tiphys_pathlib.Path({raw})"
+        lines.append(f"    _tiphys_args[{artifact.py_name!r}] = {raw}")
     if template.return_annotation is None:
         # No annotation: the result is the returned value when there is one, else what the
         # body printed (kept aside meanwhile, and sent to the log when a value is returned).

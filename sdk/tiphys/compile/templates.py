@@ -11,11 +11,13 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
+from tiphys.compile.artifacts import input_artifacts_field, output_artifacts_field
 from tiphys.compile.graph import TemplateNamer, render_dag, render_steps
 from tiphys.compile.pod import container_settings, template_settings
 from tiphys.compile.render import RefRenderer, split_markers
 from tiphys.compile.script_source import python_source
 from tiphys.compile.shell import expand_shell
+from tiphys.dsl.artifacts import InputArtifactRef, archive_location_argo
 from tiphys.dsl.container import ContainerTemplate
 from tiphys.dsl.operations import operations_fields
 from tiphys.dsl.options import (
@@ -102,7 +104,7 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         ``metadata``, ``retryStrategy``, ``timeout``, ``activeDeadlineSeconds``,
         ``nodeSelector``, ``tolerations``, ``affinity``, ``priorityClassName``,
         ``serviceAccountName``, ``podSpecPatch``, ``securityContext``, ``initContainers``,
-        ``sidecars``, ``parallelism``, then the shared operational fields
+        ``sidecars``, ``parallelism``, ``archiveLocation``, then the shared operational fields
         (:func:`~tiphys.dsl.operations.operations_fields`: ``synchronization``, ``memoize``,
         ``metrics``...) -- only those that are set.
     """
@@ -143,6 +145,8 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         out["sidecars"] = [dict(c) for c in options.sidecars]
     if options.parallelism is not None:
         out["parallelism"] = options.parallelism
+    if options.archive_location is not None:
+        out["archiveLocation"] = archive_location_argo(options.archive_location)
     out.update(operations_fields(options, where))
     return out
 
@@ -192,11 +196,9 @@ def _render_container(template: Template[Any, Any]) -> dict[str, Any]:
 
 
 def _input_env(template: Template[Any, Any], names: list[str]) -> list[dict[str, Any]]:
-    specs = {s.py_name: s for s in template.inputs}
-    return [
-        {"name": ENV_PREFIX + n, "value": "{{inputs.parameters." + specs[n].name + "}}"}
-        for n in names
-    ]
+    tags = {s.py_name: f"inputs.parameters.{s.name}" for s in template.inputs}
+    tags |= {a.py_name: f"inputs.artifacts.{a.name}.path" for a in template.artifact_inputs}
+    return [{"name": ENV_PREFIX + n, "value": "{{" + tags[n] + "}}"} for n in names]
 
 
 def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
@@ -204,17 +206,22 @@ def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
     if template.language == "python":
         source = python_source(template)
         used = [s.py_name for s in template.inputs]
+        used += [a.py_name for a in template.artifact_inputs]
     else:
         run = template.shell_source()
         by_name = {s.name: s.py_name for s in template.inputs}
         used = []
 
         def env_ref(ref: Ref) -> str:
-            if not isinstance(ref, InputRef):
+            if isinstance(ref, InputArtifactRef):
+                py_name = ref.py_name
+            elif isinstance(ref, InputRef):
+                py_name = by_name[ref.name]
+            else:
                 raise TypeError(ref)
-            if by_name[ref.name] not in used:
-                used.append(by_name[ref.name])
-            return ENV_PREFIX + by_name[ref.name]
+            if py_name not in used:
+                used.append(py_name)
+            return ENV_PREFIX + py_name
 
         pieces = split_markers(run.value, run.scope, template.location)
         source = expand_shell(pieces, env_ref, template.location, template.name)
@@ -260,6 +267,9 @@ def render_template(
     """
     out: dict[str, Any] = {"name": name}
     inputs = inputs_field(template)
+    input_artifacts = input_artifacts_field(template)
+    if input_artifacts:
+        inputs["artifacts"] = input_artifacts
     if inputs:
         out["inputs"] = inputs
     valued: dict[str, str] | None = None
@@ -270,6 +280,9 @@ def render_template(
     else:
         body = KIND_RENDERERS[template.kind](template)
     outputs = outputs_field(template, valued)
+    output_artifacts = output_artifacts_field(template, valued)
+    if output_artifacts:
+        outputs["artifacts"] = output_artifacts
     if outputs:
         out["outputs"] = outputs
     common = common_fields(template.options, retry)

@@ -1,5 +1,11 @@
 """The authoring layer: decorators, tasks, references, options and workflow objects."""
 
+from tiphys.dsl.artifacts import (
+    ArchiveLocation,
+    Artifact,
+    ArtifactGC,
+    ArtifactRepositoryRef,
+)
 from tiphys.dsl.container import ContainerTemplate, container
 from tiphys.dsl.container_set import ContainerNode, ContainerSetTemplate, container_set
 from tiphys.dsl.cron import CronWorkflow
@@ -58,7 +64,11 @@ __all__ = [
     "OSS",
     "S3",
     "TTL",
+    "ArchiveLocation",
+    "Artifact",
+    "ArtifactGC",
     "ArtifactLocation",
+    "ArtifactRepositoryRef",
     "Artifactory",
     "Azure",
     "BasicAuth",

@@ -8,6 +8,7 @@ from typing import Any, ParamSpec, Unpack
 
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import call_traced, definition_location, fail
+from tiphys.dsl.artifacts import Artifact, input_artifact_refs
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
 from tiphys.dsl.template import Output, Template, check_output_sources
@@ -15,19 +16,20 @@ from tiphys.errors import Location
 
 P = ParamSpec("P")
 
-OutputsArg = Mapping[str, str] | Sequence[Output] | None
+OutputsArg = Mapping[str, str] | Sequence[Output | Artifact] | None
 
 
 def outputs_from(outputs: OutputsArg, template: str, where: Location) -> dict[str, Output]:
-    """Normalise an ``outputs=`` declaration.
+    """Normalise an ``outputs=`` declaration (its output parameters).
 
     Args:
-        outputs: ``{"name": "/path/in/container"}`` or a list of :class:`Output`.
+        outputs: ``{"name": "/path/in/container"}`` or a list of :class:`Output` (and
+            :class:`~tiphys.dsl.artifacts.Artifact`, read by :func:`artifact_outputs_from`).
         template: Template name, for messages.
         where: The decorated function's location.
 
     Returns:
-        Outputs by name.
+        Output parameters by name.
 
     Raises:
         CompileError: An output name breaks Argo's parameter name rule (``C109``), or an
@@ -38,13 +40,67 @@ def outputs_from(outputs: OutputsArg, template: str, where: Location) -> dict[st
     if isinstance(outputs, Mapping):
         found = {name: Output(name, path=path) for name, path in outputs.items()}
     else:
-        found = {o.name: o for o in outputs}
+        found = {o.name: o for o in outputs if isinstance(o, Output)}
     for name in found:
         problem = parameter_name_problem(name)
         if problem:
             raise fail("C109", f"template {template!r}: output name {problem}", where)
     how = "Argo reads a container's outputs from files it writes: give path='/tmp/<name>'"
     check_output_sources(found, ("path",), f"template {template!r}", how)
+    return found
+
+
+def artifact_outputs_from(
+    outputs: OutputsArg, template: str, where: Location, *, leaf: bool = True
+) -> dict[str, Artifact]:
+    """The output artifacts of an ``outputs=`` declaration.
+
+    Args:
+        outputs: The declaration; its :class:`~tiphys.dsl.artifacts.Artifact` items count.
+        template: Template name, for messages.
+        where: The decorated function's location.
+        leaf: The template runs a pod, so each artifact needs the ``path`` it is read from.
+
+    Returns:
+        Output artifacts by name.
+
+    Raises:
+        CompileError: C139, an artifact without a name or (``leaf``) without a path; C104, two
+            artifacts of one name; C138, an item that is neither an Output nor an Artifact.
+    """
+    if outputs is None or isinstance(outputs, Mapping):
+        return {}
+    found: dict[str, Artifact] = {}
+    for item in outputs:
+        if isinstance(item, Output):
+            continue
+        if not isinstance(item, Artifact):
+            raise fail(
+                "C138",
+                f"template {template!r}: outputs= lists Output(...) parameters and Artifact(...) "
+                f"artifacts, not {item!r}",
+                where,
+            )
+        if item.name is None:
+            raise fail(
+                "C139",
+                f"template {template!r}: an output artifact needs a name: Artifact('name', ...)",
+                where,
+            )
+        if leaf and item.path is None:
+            raise fail(
+                "C139",
+                f"template {template!r}: output artifact {item.name!r} needs path=... (the file "
+                "or directory the container writes)",
+                where,
+            )
+        if item.name in found:
+            raise fail(
+                "C104",
+                f"template {template!r}: two output artifacts are named {item.name!r}",
+                where,
+            )
+        found[item.name] = item
     return found
 
 
@@ -69,7 +125,10 @@ def run_symbolic(template: Template[Any, Any]) -> SymbolicRun:
         The returned value and the refs created.
     """
     with tracing() as trace:
-        refs = {s.py_name: InputRef(s.name, s.type, template.name) for s in template.inputs}
+        refs: dict[str, Ref] = {
+            s.py_name: InputRef(s.name, s.type, template.name) for s in template.inputs
+        }
+        refs.update(input_artifact_refs(template))
         value = call_traced(template.fn, refs, f"template {template.name!r}")
     return SymbolicRun(value, trace)
 
@@ -106,11 +165,17 @@ class ContainerTemplate(Template[P, str]):
         self.working_dir = working_dir
         self.image_pull_policy = image_pull_policy
         self._outputs = outputs_from(outputs, self.name, self.location)
+        self._artifacts = artifact_outputs_from(outputs, self.name, self.location)
 
     @property
     def outputs(self) -> dict[str, Output]:
         """Declared output parameters (``outputs=``)."""
         return self._outputs
+
+    @property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """Declared output artifacts (``outputs=``)."""
+        return self._artifacts
 
     @property
     def result_type(self) -> Any:
@@ -164,7 +229,9 @@ def container(
         working_dir: ``container.workingDir``.
         image_pull_policy: ``Always``, ``IfNotPresent`` or ``Never``.
         outputs: Output parameters: ``{"digest": "/tmp/digest"}`` (name -> file written by
-            the container, ``valueFrom.path``) or a list of :class:`Output`.
+            the container, ``valueFrom.path``) or a list of :class:`Output`, and output
+            artifacts: :class:`~tiphys.dsl.artifacts.Artifact` items of that list
+            (``Artifact("report", path="/tmp/report", archive="none")``).
         name: Template name; default: the function name in kebab case.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
             e.g. ``inline=True``) and container settings

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 
 from tiphys.argo.expr import KEYWORDS
 from tiphys.dsl._location import call_traced, definition_location, fail
+from tiphys.dsl.artifacts import Artifact, InputArtifactRef, TaskArtifactRef, input_artifact_refs
 from tiphys.dsl.loops import has_marker
 from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.params import base_type
@@ -175,7 +176,10 @@ class GraphTemplate(Template[P, R]):
         builder = self.builder_class()
         try:
             with tracing(builder) as trace:
-                refs = {s.py_name: InputRef(s.name, s.type, self.name) for s in self.inputs}
+                refs: dict[str, Ref] = {
+                    s.py_name: InputRef(s.name, s.type, self.name) for s in self.inputs
+                }
+                refs.update(input_artifact_refs(self))
                 value = call_traced(self.fn, refs, f"template {self.name!r}")
             if builder.problems:
                 raise CompileError(builder.problems)
@@ -189,9 +193,12 @@ class GraphTemplate(Template[P, R]):
         return self._graph
 
     def _returned(self, value: Any) -> dict[str, Ref]:
-        """What the body returned, by output name; each must be a reference as it is."""
+        """What the body returned, by output name; each must be a reference as it is. One
+        returned artifact is named after the task's artifact."""
         if value is None:
             return {}
+        if isinstance(value, TaskArtifactRef | InputArtifactRef):
+            return {value.name: value}
         values = dict(value) if isinstance(value, Mapping) else {RESULT_PARAMETER: value}
         for returned in values.values():
             if isinstance(returned, Ref):
@@ -210,9 +217,20 @@ class GraphTemplate(Template[P, R]):
         """Output parameters from what the body returns (``valueFrom.parameter``)."""
         out: dict[str, Output] = {}
         for name, value in self.graph().returned.items():
+            if isinstance(value, TaskArtifactRef | InputArtifactRef):
+                continue
             declared = value.type if isinstance(value, Ref) else None
             out[name] = Output(name, type=(base_type(declared) if declared else None) or str)
         return out
+
+    @functools.cached_property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """Output artifacts: the task artifacts the body returns (``outputs.artifacts[].from``)."""
+        return {
+            name: Artifact(name)
+            for name, value in self.graph().returned.items()
+            if isinstance(value, TaskArtifactRef | InputArtifactRef)
+        }
 
     @property
     def result_type(self) -> Any:
@@ -277,8 +295,10 @@ def dag(
     """Make a ``dag`` template: the body's template calls become tasks.
 
     Dependencies come from data flow (passing ``t.result``/``t.outputs.x``, also inside
-    f-strings), from references in ``.when()``, and from ``.after()``. The body may return a
-    value (``task.result`` of callers) or a dict of values (``task.outputs.<name>``).
+    f-strings, or ``t.outputs.artifacts.x`` to an artifact input), from references in
+    ``.when()``, and from ``.after()``. The body may return a value (``task.result`` of
+    callers), a task's artifact (``task.outputs.artifacts.<its name>``), or a dict of values
+    and artifacts (``task.outputs.<name>``, ``task.outputs.artifacts.<name>``).
 
     Args:
         fn: The function, when used as a bare ``@dag``.

@@ -233,7 +233,7 @@ class ArtifactLocation(_ArgoObject):
     """
 
 
-# -- HTTP authentication -------------------------------------------------------------------------
+# -- HTTP authentication --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ class OAuth2Auth(_ArgoObject):
 HTTPAuth = BasicAuth | ClientCertAuth | OAuth2Auth
 
 
-# -- locations -------------------------------------------------------------------------------------
+# -- locations ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

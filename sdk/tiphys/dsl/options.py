@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
@@ -20,6 +20,10 @@ from tiphys.dsl.metrics import Metric
 from tiphys.dsl.operations import check_operations
 from tiphys.dsl.pod_fields import HostAlias, ResourceClaim
 from tiphys.errors import Location, did_you_mean
+
+if TYPE_CHECKING:
+    from tiphys.dsl.artifacts import ArchiveLocation
+    from tiphys.dsl.locations import ArtifactLocation
 
 Duration = int | float | str
 RetryPolicy = Literal["Always", "OnFailure", "OnError", "OnTransientError"]
@@ -376,6 +380,7 @@ class TemplateOptions:
     executor: str | Raw | None = None
     pod_resources: Resources | Raw | None = None
     resource_claims: Sequence[ResourceClaim | Raw] = ()
+    archive_location: ArchiveLocation | ArtifactLocation | None = None
     patch: Raw | None = None
     location: Location = field(default_factory=Location)
 
@@ -386,6 +391,11 @@ class TemplateOptions:
                 seconds(value, what, self.location)
         if not isinstance(self.inline, bool):
             raise fail("C117", f"inline must be True or False, not {self.inline!r}", self.location)
+        from tiphys.dsl.artifacts import archive_location_problem
+
+        problem = archive_location_problem(self.archive_location)
+        if problem:
+            raise fail("C138", problem, self.location)
         if isinstance(self.retry, int) and not isinstance(self.retry, bool):
             self.retry = Retry(self.retry, location=self.location)
         check_operations(self, self.location)
@@ -428,6 +438,8 @@ class TemplateOptionsKw(TypedDict, total=False):
     * ``pod_resources``: pod-level requests and limits, :class:`Resources` or a dict
       (``podResources``; Kubernetes PodLevelResources).
     * ``resource_claims``: :class:`~tiphys.ResourceClaim` entries or dicts (``resourceClaims``).
+    * ``archive_location``: where the template's artifacts and logs go (``archiveLocation``): a
+      location such as ``S3("logs/")`` or ``ArchiveLocation(archive_logs=True)``.
     * ``patch``: a raw dict merged into the emitted template last.
     """
 
@@ -459,6 +471,7 @@ class TemplateOptionsKw(TypedDict, total=False):
     executor: str | Raw | None
     pod_resources: Resources | Raw | None
     resource_claims: Sequence[ResourceClaim | Raw]
+    archive_location: ArchiveLocation | ArtifactLocation | None
     patch: Raw | None
 
 

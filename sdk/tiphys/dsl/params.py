@@ -103,13 +103,16 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
         template: The template's Argo name (for messages).
 
     Returns:
-        One :class:`InputSpec` per parameter, in signature order.
+        One :class:`InputSpec` per parameter, in signature order; parameters that declare
+        input artifacts (annotated ``Artifact``) are left out.
 
     Raises:
         CompileError: ``*args``/``**kwargs``, an unsupported annotation, a bad name, or a
             default that does not match its type.
     """
     import inspect
+
+    from tiphys.dsl.artifacts import is_artifact_annotation
 
     where = definition_location(fn)
     hints = type_hints(fn, template)
@@ -119,6 +122,8 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
             raise fail("C114", f"template {template!r}: *args and **kwargs cannot be inputs", where)
         inferred = type(p.default) if type(p.default) in _SIMPLE else str
         annotation = hints.get(p.name, inferred)
+        if is_artifact_annotation(annotation):
+            continue  # an input artifact: see tiphys.dsl.artifacts.artifact_inputs_of
         meta = Param()
         if typing.get_origin(annotation) is typing.Annotated:
             annotation, *extras = typing.get_args(annotation)

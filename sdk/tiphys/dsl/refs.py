@@ -281,7 +281,9 @@ class InputRef(Ref):
         self.name = name
 
 
-OutputField = Literal["result", "parameter", "exitCode", "status", "ip", "startedAt", "finishedAt"]
+OutputField = Literal[
+    "result", "parameter", "artifact", "exitCode", "status", "ip", "startedAt", "finishedAt"
+]
 
 
 class TaskRef(Ref):

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, ParamSpec, TypeVar, Unpack, overload
 
 from tiphys.dsl._location import definition_location, fail
-from tiphys.dsl.container import run_symbolic
+from tiphys.dsl.artifacts import Artifact
+from tiphys.dsl.container import OutputsArg, artifact_outputs_from, outputs_from, run_symbolic
 from tiphys.dsl.params import base_type, type_hints
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.template import Output, Template
@@ -78,6 +79,7 @@ class ScriptTemplate(Template[P, R]):
         command: Sequence[str] | None,
         name: str | None,
         options: ContainerOptionsKw,
+        outputs: OutputsArg = None,
     ) -> None:
         common, self.settings = pod_options(options, definition_location(fn))
         super().__init__(fn, name=name, options=common)
@@ -86,6 +88,13 @@ class ScriptTemplate(Template[P, R]):
         self.image = image
         self.language = language
         self.command = list(command) if command else [_INTERPRETERS[language]]
+        self._declared = outputs_from(outputs, self.name, self.location)
+        self._artifacts = artifact_outputs_from(outputs, self.name, self.location)
+
+    @property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """Declared output artifacts (``outputs=``); the body writes them to their paths."""
+        return self._artifacts
 
     @functools.cached_property
     def return_annotation(self) -> Any:
@@ -97,11 +106,25 @@ class ScriptTemplate(Template[P, R]):
 
     @functools.cached_property
     def outputs(self) -> dict[str, Output]:
-        """One output parameter per field of a structured return type; ``return`` for ``str``.
+        """Output parameters: those of the return annotation, then those of ``outputs=``.
 
         Raises:
-            CompileError: The return annotation is not supported.
+            CompileError: The return annotation is not supported; an ``outputs=`` parameter
+                named like one of the return annotation (C104).
         """
+        returned = self._returned_outputs()
+        for name in self._declared:
+            if name in returned:
+                raise fail(
+                    "C104",
+                    f"@script {self.name!r} declares output {name!r} in outputs=, but its return "
+                    "annotation gives an output of that name; rename one",
+                    self.location,
+                )
+        return returned | self._declared
+
+    def _returned_outputs(self) -> dict[str, Output]:
+        """One output parameter per field of a structured return type; ``return`` for ``str``."""
         annotation = self.return_annotation
         if annotation is None:
             return {}
@@ -182,6 +205,7 @@ def script(
     image: str = ...,
     language: Language = ...,
     command: Sequence[str] | None = ...,
+    outputs: OutputsArg = ...,
     name: str | None = ...,
     **options: Unpack[ContainerOptionsKw],
 ) -> Callable[[Callable[P, R]], ScriptTemplate[P, R]]: ...
@@ -194,6 +218,7 @@ def script(
     image: str | None = None,
     language: Language = "python",
     command: Sequence[str] | None = None,
+    outputs: OutputsArg = None,
     name: str | None = None,
     **options: Unpack[ContainerOptionsKw],
 ) -> ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]]:
@@ -223,6 +248,10 @@ def script(
         language: ``python`` (default), ``sh`` or ``bash``.
         command: Interpreter (``script.command``); default ``["python3"]``, ``["sh"]`` or
             ``["bash"]``.
+        outputs: More outputs, as for ``@container``: :class:`Output` parameters whose files
+            the body writes (``valueFrom.path``) and
+            :class:`~tiphys.dsl.artifacts.Artifact` outputs (``Artifact("out",
+            path="/tmp/out")``).
         name: Template name; default: the function name in kebab case.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
             e.g. ``inline=True``) and container settings
@@ -250,7 +279,13 @@ def script(
                 )
             chosen = DEFAULT_PYTHON_IMAGE
         return ScriptTemplate(
-            func, image=chosen, language=language, command=command, name=name, options=options
+            func,
+            image=chosen,
+            language=language,
+            command=command,
+            name=name,
+            options=options,
+            outputs=outputs,
         )
 
     if fn is not None:

@@ -18,6 +18,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 from tiphys.argo.expr import KEYWORDS
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
+from tiphys.dsl.artifacts import (
+    Artifact,
+    ArtifactInput,
+    OutputArtifacts,
+    artifact_argument,
+    artifact_inputs_of,
+    input_order,
+    parameter_problem,
+)
 from tiphys.dsl.loops import Loop, has_marker, loop_of
 from tiphys.dsl.options import ConfigMap, Retry, TemplateOptions
 from tiphys.dsl.params import InputSpec, base_type, inputs_of, literal_problem
@@ -271,8 +280,23 @@ class Template(Generic[P, R_co]):
         return inputs_of(self.fn, self.name)
 
     @functools.cached_property
+    def artifact_inputs(self) -> list[ArtifactInput]:
+        """The template's input artifacts, from the signature (see :mod:`tiphys.dsl.artifacts`)."""
+        return artifact_inputs_of(
+            self.fn,
+            self.name,
+            leaf=self.kind not in ("dag", "steps"),
+            parameters=[s.name for s in self.inputs],
+        )
+
+    @functools.cached_property
     def outputs(self) -> dict[str, Output]:
         """Output parameters by name (kind-specific; none by default)."""
+        return {}
+
+    @property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """Output artifacts by name (kind-specific; none by default)."""
         return {}
 
     @property
@@ -370,14 +394,18 @@ class Template(Generic[P, R_co]):
             kwargs: Keyword arguments by Python name.
 
         Returns:
-            Argument values by Argo parameter name; inputs left to their defaults are absent.
+            Argument values by Argo input name; inputs left to their defaults are absent.
+            Values of input artifacts are wrapped in
+            :class:`~tiphys.dsl.artifacts.ArtifactArgument`.
 
         Raises:
-            CompileError: Unknown, duplicate or missing arguments, or a constant of the wrong
-                type, located at the call.
+            CompileError: Unknown, duplicate or missing arguments, a constant of the wrong
+                type, or an artifact given to a parameter (or the reverse, C140), located at
+                the call.
         """
         specs = {s.py_name: s for s in self.inputs}
-        names = list(specs)
+        artifacts = {a.py_name: a for a in self.artifact_inputs}
+        names = input_order(self) if artifacts else list(specs)
         listing = ", ".join(names) or "none"
         if len(args) > len(names):
             raise fail(
@@ -387,7 +415,7 @@ class Template(Generic[P, R_co]):
             )
         given: dict[str, Any] = dict(zip(names, args, strict=False))
         for key, value in kwargs.items():
-            if key not in specs:
+            if key not in specs and key not in artifacts:
                 raise fail(
                     "C101",
                     f"task {self.name!r} passes argument {key!r}, but template {self.name!r} has "
@@ -396,7 +424,7 @@ class Template(Generic[P, R_co]):
             if key in given:
                 raise fail("C101", f"argument {key!r} of template {self.name!r} is given twice")
             given[key] = value
-        missing = [n for n, s in specs.items() if s.required and n not in given]
+        missing = [n for n in names if n not in given and (specs.get(n) or artifacts[n]).required]
         if missing:
             raise fail(
                 "C102",
@@ -405,7 +433,13 @@ class Template(Generic[P, R_co]):
             )
         out: dict[str, Any] = {}
         for key, value in given.items():
+            if key in artifacts:
+                out[artifacts[key].name] = artifact_argument(value, key, self.name)
+                continue
             spec = specs[key]
+            problem = parameter_problem(value)
+            if problem:
+                raise fail("C140", f"argument {key!r} of template {self.name!r} {problem}")
             if isinstance(value, Ref):
                 problem = ref_problem(spec, value)
             elif not has_marker(value):
@@ -419,7 +453,8 @@ class Template(Generic[P, R_co]):
 
 
 class Outputs:
-    """Attribute access to a task's output parameters: ``task.outputs.digest``."""
+    """Attribute access to a task's output parameters: ``task.outputs.digest``, and to its
+    output artifacts: ``task.outputs.artifacts.report``."""
 
     def __init__(self, task: Task[Any]) -> None:
         self._task = task
@@ -427,6 +462,8 @@ class Outputs:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        if name == "artifacts":
+            return OutputArtifacts(self._task)
         outputs = self._task.template.outputs
         if name not in outputs and name.replace("_", "-") in outputs:
             name = name.replace("_", "-")
@@ -510,7 +547,8 @@ class Task(Generic[R_co]):
 
     @property
     def outputs(self) -> Any:
-        """Output parameters: ``task.outputs.<name>`` (``outputs.parameters.<name>``)."""
+        """Output parameters: ``task.outputs.<name>`` (``outputs.parameters.<name>``); output
+        artifacts: ``task.outputs.artifacts.<name>`` (``outputs.artifacts.<name>``)."""
         return Outputs(self)
 
     @property

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack
 
 from tiphys.dsl._location import fail, user_location
+from tiphys.dsl.artifacts import ArtifactGC, ArtifactRepositoryRef
 from tiphys.dsl.options import (
     TTL,
     Duration,
@@ -60,6 +61,8 @@ class WorkflowOptions:
     template_defaults: Mapping[str, Any] | None = None
     volumes: Sequence[Volume] = ()
     archive_logs: bool | None = None
+    artifact_repository_ref: ArtifactRepositoryRef | None = None
+    artifact_gc: ArtifactGC | None = None
     patch: Raw | None = None
     operations: WorkflowOperations = field(default_factory=WorkflowOperations)
 
@@ -108,6 +111,8 @@ class WorkflowBase:
         template_defaults: Mapping[str, Any] | None = None,
         volumes: Sequence[Volume] = (),
         archive_logs: bool | None = None,
+        artifact_repository_ref: ArtifactRepositoryRef | None = None,
+        artifact_gc: ArtifactGC | None = None,
         patch: Raw | None = None,
         from_template: WorkflowTemplate | ClusterWorkflowTemplate | str | None = None,
         cluster_scope: bool = False,
@@ -124,7 +129,8 @@ class WorkflowBase:
             labels: ``metadata.labels``.
             annotations: ``metadata.annotations``.
             arguments: Values for the entrypoint's parameters, overriding its defaults
-                (``spec.arguments.parameters[].value``).
+                (``spec.arguments.parameters[].value``), and locations for its input
+                artifacts (``spec.arguments.artifacts``, e.g. ``{"data": S3("in.csv")}``).
             service_account: ``spec.serviceAccountName``.
             on_exit: Exit handler template (``spec.onExit``), run whatever the outcome.
             templates: Extra templates to include even if the entrypoint does not use them
@@ -151,6 +157,10 @@ class WorkflowBase:
                 (``{"timeout": "10m", "retry": 2}``).
             volumes: Volumes declared even if no template mounts them.
             archive_logs: ``spec.archiveLogs``.
+            artifact_repository_ref: The artifact repository to use
+                (``spec.artifactRepositoryRef``), an :class:`ArtifactRepositoryRef`.
+            artifact_gc: When output artifacts are deleted (``spec.artifactGC``), an
+                :class:`ArtifactGC`.
             patch: A raw dict merged into the emitted object last.
             from_template: Run a WorkflowTemplate (``spec.workflowTemplateRef``): the
                 ``WorkflowTemplate``/``ClusterWorkflowTemplate`` object (``arguments`` are
@@ -165,8 +175,9 @@ class WorkflowBase:
 
         Raises:
             CompileError: A bad duration, an unknown option, a bad hook, lock, metric or pod
-                setting (``C117``, ``C154``-``C158``), or a misused ``from_template``
-                (``C149``).
+                setting (``C117``, ``C154``-``C158``), a misused ``from_template``
+                (``C149``), or ``artifact_repository_ref`` or ``artifact_gc`` of the wrong type
+                (``C138``).
         """
         self.location: Location = user_location()
         if name and generate_name:
@@ -202,9 +213,17 @@ class WorkflowBase:
             template_defaults=template_defaults,
             volumes=list(volumes),
             archive_logs=archive_logs,
+            artifact_repository_ref=artifact_repository_ref,
+            artifact_gc=artifact_gc,
             patch=patch,
             operations=workflow_operations(operations, self.location),
         )
+        for what, value, cls in (
+            ("artifact_repository_ref", artifact_repository_ref, ArtifactRepositoryRef),
+            ("artifact_gc", artifact_gc, ArtifactGC),
+        ):
+            if value is not None and not isinstance(value, cls):
+                raise fail("C138", f"{what} must be a {cls.__name__}(...), not {value!r}")
         for what in ("ttl", "active_deadline"):
             value = getattr(self.options, what)
             if value is not None and not isinstance(value, TTL):
