@@ -54,6 +54,7 @@ FEATURES = {
     "resource",
     "cron",
     "template_ref",
+    "artifacts",
 }
 REGENERATE = "run `python scripts/gen_examples.py` and review the diff"
 

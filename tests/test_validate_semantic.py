@@ -618,7 +618,7 @@ templates:
 - name: deploy
   inputs:
     parameters: [{name: tag}, {name: env, default: prod}, {name: region, value: eu}]
-    artifacts: [{name: code, git: {repo: r}}, {name: extra, optional: true}]
+    artifacts: [{name: code, path: /src, git: {repo: r}}, {name: extra, path: /x, optional: true}]
   container: {image: alpine}
 """
 ARGS = "spec.templates[0].steps[0][0].arguments"

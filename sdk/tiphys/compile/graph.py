@@ -18,7 +18,7 @@ from tiphys.compile.artifacts import argument_artifacts
 from tiphys.compile.hooks import hook_refs, task_hooks_field
 from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
-from tiphys.dsl.artifacts import ArtifactArgument, InputArtifactRef, TaskArtifactRef
+from tiphys.dsl.artifacts import Artifact, ArtifactArgument, InputArtifactRef, TaskArtifactRef
 from tiphys.dsl.graph import GraphTemplate
 from tiphys.dsl.loops import Loop, Sequence
 from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
@@ -233,6 +233,7 @@ def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[
             else renderer.text(value, template.location)
         )
         for name, value in graph.returned.items()
+        if not isinstance(value, Artifact)  # from_expression: written as declared
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 
 from tiphys.argo.expr import KEYWORDS
@@ -192,22 +192,27 @@ class GraphTemplate(Template[P, R]):
             self._tracing = False
         return self._graph
 
-    def _returned(self, value: Any) -> dict[str, Ref]:
-        """What the body returned, by output name; each must be a reference as it is. One
-        returned artifact is named after the task's artifact."""
+    def _returned(self, value: Any) -> dict[str, Any]:
+        """What the body returned, by output name: references as they are, and artifacts
+        chosen by an expression (``Artifact(from_expression=...)``). One returned artifact is
+        named after the artifact."""
         if value is None:
             return {}
         if isinstance(value, TaskArtifactRef | InputArtifactRef):
             return {value.name: value}
         values = dict(value) if isinstance(value, Mapping) else {RESULT_PARAMETER: value}
-        for returned in values.values():
+        for name, returned in values.items():
             if isinstance(returned, Ref):
+                continue
+            if isinstance(returned, Artifact) and returned.from_expression is not None:
+                values[name] = replace(returned, name=name)
                 continue
             what = "a text built from references" if has_marker(returned) else repr(returned)
             raise fail(
                 "C111",
                 f"@{self.kind} {self.name!r} returns {what}; Argo reads a returned value as one "
-                "reference (valueFrom.parameter): return t.result or t.outputs.x itself",
+                "reference (valueFrom.parameter): return t.result or t.outputs.x itself (or "
+                "Artifact(from_expression=...) for an artifact chosen when it runs)",
                 self.location,
             )
         return values
@@ -217,7 +222,7 @@ class GraphTemplate(Template[P, R]):
         """Output parameters from what the body returns (``valueFrom.parameter``)."""
         out: dict[str, Output] = {}
         for name, value in self.graph().returned.items():
-            if isinstance(value, TaskArtifactRef | InputArtifactRef):
+            if isinstance(value, TaskArtifactRef | InputArtifactRef | Artifact):
                 continue
             declared = value.type if isinstance(value, Ref) else None
             out[name] = Output(name, type=(base_type(declared) if declared else None) or str)
@@ -226,11 +231,13 @@ class GraphTemplate(Template[P, R]):
     @functools.cached_property
     def output_artifacts(self) -> dict[str, Artifact]:
         """Output artifacts: the task artifacts the body returns (``outputs.artifacts[].from``)."""
-        return {
-            name: Artifact(name)
-            for name, value in self.graph().returned.items()
-            if isinstance(value, TaskArtifactRef | InputArtifactRef)
-        }
+        out: dict[str, Artifact] = {}
+        for name, value in self.graph().returned.items():
+            if isinstance(value, TaskArtifactRef | InputArtifactRef):
+                out[name] = Artifact(name)
+            elif isinstance(value, Artifact):
+                out[name] = value
+        return out
 
     @property
     def result_type(self) -> Any:
@@ -298,7 +305,9 @@ def dag(
     f-strings, or ``t.outputs.artifacts.x`` to an artifact input), from references in
     ``.when()``, and from ``.after()``. The body may return a value (``task.result`` of
     callers), a task's artifact (``task.outputs.artifacts.<its name>``), or a dict of values
-    and artifacts (``task.outputs.<name>``, ``task.outputs.artifacts.<name>``).
+    and artifacts (``task.outputs.<name>``, ``task.outputs.artifacts.<name>``); an
+    ``Artifact(from_expression="tasks.a.outputs.result == 'x' ? tasks.b.outputs.artifacts.r
+    : tasks.c.outputs.artifacts.r")`` in that dict chooses an artifact when it runs.
 
     Args:
         fn: The function, when used as a bare ``@dag``.

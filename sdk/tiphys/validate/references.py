@@ -1,9 +1,10 @@
-"""Checks of the variables that ``{{...}}`` tags name (codes ``V122``-``V129``).
+"""Checks of the variables that ``{{...}}`` tags name (codes ``V122``-``V129``, ``V168``).
 
 Every string of every template is scanned with :func:`tiphys.argo.tags.simple_tags`; each tag is
 checked against what is defined where the string sits (its *scope*):
 
 * ``inputs.parameters.X`` and ``inputs.artifacts.X``: an input of the template;
+  ``inputs.artifacts.X.path`` only in a template that runs a container (``V168``);
 * ``tasks.X.*``: in the tasks and the outputs of a DAG template only; X a task of that DAG and,
   in a task, one it waits for (through ``depends``/``dependencies``, transitively); in a task's
   hooks the task itself too;
@@ -266,7 +267,18 @@ class _References:
         if not name:
             return  # {{inputs.parameters}}: all of them, as JSON
         if group == "artifacts":
-            name = name.partition(".")[0]  # inputs.artifacts.X.path
+            name, _, field = name.partition(".")  # inputs.artifacts.X.path
+            if field and scope.nodes is not None and name in scope.inputs[group]:
+                self.add(
+                    "V168",
+                    f"'{{{{{tag}}}}}' does not exist in {scope.nodes[:-1].replace('task', 'dag')} "
+                    f"template '{scope.template}': only templates that run a container place "
+                    f"input artifacts at a path. Pass the artifact on with from: "
+                    f"'{{{{inputs.artifacts.{name}}}}}'",
+                    path,
+                    "error",
+                )
+                return
         known = scope.inputs[group]
         if name not in known:
             noun = group[:-1]

@@ -82,6 +82,19 @@ V155    an invalid or duplicate ``containerSet`` container name
 V156    two ``containerSet.volumeMounts`` at the same ``mountPath``
 V157    a pre-stop sleep not shorter than the termination grace period (a warning)
 V158    a readiness probe on a template that is not a daemon (a warning)
+V160    an input or output artifact of a template that runs a container (or the agent) has no
+        ``path``
+V161    an input or output artifact of a ``dag``, ``steps`` or ``suspend`` template has a
+        ``path``
+V162    an input artifact has ``from`` or ``fromExpression``
+V163    an argument artifact with no ``from``, ``fromExpression`` or location, or with both
+        ``from`` and ``fromExpression``
+V164    an argument or ``dag``/``steps`` output artifact with ``from`` and a location (ignored)
+V165    an input artifact of a ``container`` template placed where a volume or another input
+        artifact is
+V166    an ``artifactGC.strategy`` that is not ``OnWorkflowCompletion``, ``OnWorkflowDeletion``
+        or ``Never``
+V168    ``{{inputs.artifacts.X.path}}`` in a template that places no files (``dag``, ``steps``)
 V180    a ``hooks.exit`` with an ``expression`` (Argo ignores it: the exit hook always runs)
 V181    a metric name or label key Argo refuses (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``:``)
 V182    a metric Argo cannot emit: empty help or value, no type or several, an unknown gauge
@@ -94,11 +107,12 @@ V185    ``workflow.failures`` (an error) or ``workflow.status`` (a warning: the 
         never the outcome) in a template run from the entrypoint, task and step hooks included
 ======  ======================================================================================
 
-``V122``-``V129`` come from :mod:`tiphys.validate.references`, ``V135``-``V137`` from
-:mod:`tiphys.validate.values`, ``V140``-``V144`` from :mod:`tiphys.validate.kinds`,
-``V150``-``V158`` from :mod:`tiphys.validate.containers`, ``V170``-``V176`` (a CronWorkflow's
-schedules, time zone and other cron fields) from :mod:`tiphys.validate.cron`, ``V181``-``V185``
-from :mod:`tiphys.validate.ops`. Removed v4 fields (singular ``synchronization.mutex``/
+``V122``-``V129`` and ``V168`` come from :mod:`tiphys.validate.references`, ``V135``-``V137``
+from :mod:`tiphys.validate.values`, ``V140``-``V144`` from :mod:`tiphys.validate.kinds`,
+``V150``-``V158`` from :mod:`tiphys.validate.containers`, ``V160``-``V166`` from
+:mod:`tiphys.validate.artifacts`, ``V170``-``V176`` (a CronWorkflow's schedules, time zone and
+other cron fields) from :mod:`tiphys.validate.cron`, ``V181``-``V185`` from
+:mod:`tiphys.validate.ops`. Removed v4 fields (singular ``synchronization.mutex``/
 ``semaphore``) are schema errors (``V002``), hook templates that do not exist are ``V101`` and a
 ``memoize.maxAge`` that is no Go duration is ``V135``. ``templateRef`` (templates of other
 WorkflowTemplates) is out of scope: documents are checked one at a time, so calls to them are
@@ -125,6 +139,11 @@ from tiphys.argo.names import (
 )
 from tiphys.argo.paths import join, locate
 from tiphys.errors import Diagnostic, Severity, choices_hint, closest
+from tiphys.validate.artifacts import (
+    check_argument_artifacts,
+    check_spec_artifacts,
+    check_template_artifacts,
+)
 from tiphys.validate.containers import check_containers
 from tiphys.validate.cron import check_cron
 from tiphys.validate.kinds import check_kind_template
@@ -418,6 +437,9 @@ class _Checker:
                     join(hook_path, "expression"),
                 )
             self.template_ref(hook.get("template"), join(hook_path, "template"), f"hook '{name}'")
+            check_argument_artifacts(
+                hook.get("arguments"), join(hook_path, "arguments"), f"hook '{name}'", self.add
+            )
             if name == "exit" and not any(_mapping(hook.get("arguments")).get(k) for k in _ARGS):
                 self.exit_handler(hook.get("template"), join(hook_path, "template"))
             elif "templateRef" not in hook:
@@ -437,6 +459,7 @@ class _Checker:
             self.sequence(item["withSequence"], join(path, "withSequence"))
         self.hooks(item.get("hooks"), join(path, "hooks"))
         check_call_values(item, path, self.add)
+        check_argument_artifacts(item.get("arguments"), join(path, "arguments"), role, self.add)
         self.data_names(item.get("arguments"), join(path, "arguments"))
         if isinstance(item.get("inline"), Mapping):
             self.template(item["inline"], join(path, "inline"))
@@ -678,6 +701,7 @@ class _Checker:
         self.exit_handler(spec.get("onExit"), join(path, "onExit"))
         self.workflow_numbers(spec, path)
         check_spec_values(spec, path, self.add)
+        check_spec_artifacts(spec, path, self.add)
         for key in ("podMetadata", "workflowMetadata"):
             self.labels(spec.get(key), join(path, key))
         for template, template_path in templates:
@@ -713,6 +737,7 @@ class _Checker:
         self.resources(template, path)
         check_template_values(template, path, self.add)
         check_kind_template(template, path, self.add)
+        check_template_artifacts(template, path, self.add)
         self.data_names(template.get("inputs"), join(path, "inputs"))
         self.data_names(template.get("outputs"), join(path, "outputs"))
         for kind in _IMAGE_TEMPLATES:
