@@ -3,11 +3,10 @@
 Declaring them:
 
 * **Inputs** come from the signature. A parameter annotated ``Artifact`` is an input artifact
-  (``inputs.artifacts``) named after the parameter; ``Annotated[Artifact, Artifact(path=...,
-  location=..., optional=...)]`` says more (``Annotated[Path, Artifact(...)]`` or
-  ``Annotated[str, Artifact(...)]`` give a Python ``@script`` a typed path). A default value
-  may be a location (``data: Artifact = RawArtifact("...")``, the input's own source) or
-  ``None`` (``optional: true``).
+  (``inputs.artifacts``) named after the parameter; ``Artifact | None = None`` is an optional
+  one (``optional: true``). ``Annotated[Artifact, Artifact(path=..., location=...,
+  mode=...)]`` says more; ``Annotated[Path, Artifact(...)]`` or ``Annotated[str,
+  Artifact(...)]`` give a Python ``@script`` a typed path.
 * **Outputs** are listed next to output parameters: ``outputs=[Output(...), Artifact("out",
   path="/tmp/out", archive="none")]`` on ``@container`` and ``@script``. A ``@dag``/``@steps``
   body may return a task's artifact (``return t.outputs.artifacts.out``, named after it) or a
@@ -31,13 +30,17 @@ Using them:
 * ``Workflow(arguments={"data": S3(...)})`` gives the entrypoint's artifact inputs
   (``spec.arguments.artifacts``).
 
+Type checkers see an artifact input as ``Artifact``: ``task.outputs.artifacts.<name>`` (typed
+``Any``) and ``Artifact(location=S3(...))`` fit it; a bare location (``S3(...)``) works the
+same when compiled, but a strict type checker asks for the ``Artifact(location=...)`` form.
+
 Errors (raised where the user wrote the code):
 
 ======  ======================================================================================
 C138    a value of an artifact declaration, location or option is invalid (archive, mode,
         name of a location field, GC strategy...)
 C139    an artifact declaration does not fit where it is used: an input with
-        ``from_expression`` or a non-location default, a ``@dag``/``@steps`` input with
+        ``from_expression`` or a default other than ``None``, a ``@dag``/``@steps`` input with
         ``path``, an output artifact without a name, or (container/script) without ``path``
 C140    an artifact and a parameter are mixed up: an artifact given to a parameter input, a
         parameter value or plain text given to an artifact input, an artifact used as text
@@ -53,6 +56,7 @@ from __future__ import annotations
 
 import inspect
 import pathlib
+import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
@@ -499,11 +503,16 @@ def artifact_declaration(annotation: Any) -> tuple[Artifact, bool] | None:
         annotation: A resolved annotation (``Annotated`` extras kept).
 
     Returns:
-        ``(declaration, as_path)``: ``Artifact`` gives ``Artifact()``; ``Annotated[X,
-        Artifact(...)]`` gives that declaration, ``as_path`` when ``X`` is a ``Path``.
+        ``(declaration, as_path)``: ``Artifact`` gives ``Artifact()``, ``Artifact | None`` an
+        optional one; ``Annotated[X, Artifact(...)]`` gives that declaration, ``as_path`` when
+        ``X`` is a ``Path``.
     """
     if annotation is Artifact:
         return Artifact(), False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and set(
+        typing.get_args(annotation)
+    ) == {Artifact, type(None)}:
+        return Artifact(optional=True), False
     if typing.get_origin(annotation) is not typing.Annotated:
         return None
     base, *extras = typing.get_args(annotation)
@@ -549,7 +558,8 @@ def artifact_inputs_of(
         if declared is None:
             continue
         artifact, as_path = declared
-        base = typing.get_args(hints[p.name])[0] if hints[p.name] is not Artifact else Artifact
+        hint = hints[p.name]
+        base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else Artifact
         if base is not Artifact and base not in _PATH_TYPES and not as_path:
             raise fail(
                 "C114",
@@ -588,18 +598,20 @@ def artifact_inputs_of(
 def _with_default(
     artifact: Artifact, p: inspect.Parameter, template: str, where: Location
 ) -> Artifact:
-    """Fold a parameter's Python default into the declaration: a location or ``None``."""
+    """Fold a parameter's Python default into the declaration: ``None`` makes it optional."""
     if p.default is p.empty:
         return artifact
     if p.default is None:
         return replace(artifact, optional=True)
-    if isinstance(p.default, ArtifactLocation) and artifact.location is None:
-        return replace(artifact, location=p.default)
+    hint = (
+        f"; give its source as Annotated[Artifact, Artifact(location={p.default!r})]"
+        if isinstance(p.default, ArtifactLocation)
+        else ""
+    )
     raise fail(
         "C139",
-        f"template {template!r}: the default of artifact input {p.name!r} must be a location "
-        f"such as RawArtifact(...) or S3(...) (or None for an optional input), not "
-        f"{p.default!r}" + (" (it already has location=)" if artifact.location else ""),
+        f"template {template!r}: artifact input {p.name!r} can only default to None (an "
+        f"optional input), not {p.default!r}{hint}",
         where,
     )
 
