@@ -816,7 +816,8 @@ def artifact_argument(value: Any, key: str, template: str) -> ArtifactArgument:
         )
     if isinstance(value, str) and MARK_START not in value and "{{" in value:
         return ArtifactArgument(value)
-    what = "text built from references" if isinstance(value, str) else repr(value)
+    marked = isinstance(value, str) and MARK_START in value
+    what = "text built from references" if marked else repr(value)
     raise fail(
         "C140",
         f"{head} it gets {what}; pass an artifact (t.outputs.artifacts.<name>), a location "

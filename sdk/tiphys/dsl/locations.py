@@ -166,6 +166,17 @@ class _ArgoObject:
     def check(self) -> None:
         """Checks across fields (per class); raise ``C138`` through ``fail``."""
 
+    def __repr__(self) -> str:
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        shown = [
+            repr(getattr(self, f.name))
+            if f.kw_only is False
+            else f"{f.name}={getattr(self, f.name)!r}"
+            for f in fields
+            if getattr(self, f.name) is not None
+        ]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
     def fields_argo(self, render: Render | None = None) -> dict[str, Any]:
         """The object's own fields as Argo writes them (without the ``argo_key`` level).
 
@@ -236,7 +247,7 @@ class ArtifactLocation(_ArgoObject):
 # -- HTTP authentication --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class BasicAuth(_ArgoObject):
     """HTTP basic authentication for :class:`HTTPArtifact` (``auth.basicAuth``).
 
@@ -253,7 +264,7 @@ class BasicAuth(_ArgoObject):
     password: Secret = field(metadata=_meta("passwordSecret"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ClientCertAuth(_ArgoObject):
     """TLS client certificate authentication for :class:`HTTPArtifact` (``auth.clientCert``).
 
@@ -270,7 +281,7 @@ class ClientCertAuth(_ArgoObject):
     key: Secret = field(metadata=_meta("clientKeySecret"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OAuth2Auth(_ArgoObject):
     """OAuth2 client-credentials authentication for :class:`HTTPArtifact` (``auth.oauth2``).
 
@@ -303,7 +314,7 @@ HTTPAuth = BasicAuth | ClientCertAuth | OAuth2Auth
 # -- locations ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class S3(ArtifactLocation):
     """An object in S3 or an S3-compatible store such as MinIO (``s3``).
 
@@ -375,7 +386,7 @@ class S3(ArtifactLocation):
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GCS(ArtifactLocation):
     """An object in Google Cloud Storage (``gcs``).
 
@@ -398,7 +409,7 @@ class GCS(ArtifactLocation):
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Azure(ArtifactLocation):
     """A blob in Azure Blob Storage (``azure``).
 
@@ -423,7 +434,7 @@ class Azure(ArtifactLocation):
     use_sdk_creds: bool | None = field(default=None, metadata=_meta("useSDKCreds"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class OSS(ArtifactLocation):
     """An object in Alibaba Cloud OSS (``oss``).
 
@@ -477,7 +488,7 @@ class OSS(ArtifactLocation):
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Git(ArtifactLocation):
     """A git repository checked out as an input artifact (``git``).
 
@@ -523,7 +534,7 @@ class Git(ArtifactLocation):
             raise fail("C138", "Git single_branch=True needs branch=... (the branch to clone)")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HTTPArtifact(ArtifactLocation):
     """A file fetched from (input) or uploaded to (output, with PUT) a URL (``http``).
 
@@ -547,7 +558,7 @@ class HTTPArtifact(ArtifactLocation):
     save_stream_via_file: bool | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Artifactory(ArtifactLocation):
     """A file in JFrog Artifactory (``artifactory``).
 
@@ -567,7 +578,7 @@ class Artifactory(ArtifactLocation):
     password: Secret | None = field(default=None, metadata=_meta("passwordSecret"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RawArtifact(ArtifactLocation):
     """Text written into the spec and given to the container as a file (``raw.data``).
 
@@ -589,7 +600,7 @@ class RawArtifact(ArtifactLocation):
             raise fail("C138", f"RawArtifact data must be text, not {self.data!r}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class HDFS(ArtifactLocation):
     """A file in HDFS (``hdfs``).
 
@@ -648,7 +659,7 @@ def _timeout(value: Any) -> int:
     return seconds(value, "PluginArtifact connection_timeout")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PluginArtifact(ArtifactLocation):
     """An artifact stored by an artifact driver plugin (``plugin``).
 

@@ -223,7 +223,7 @@ class WorkflowBase:
             ("artifact_gc", artifact_gc, ArtifactGC),
         ):
             if value is not None and not isinstance(value, cls):
-                raise fail("C138", f"{what} must be a {cls.__name__}(...), not {value!r}")
+                raise fail("C138", f"{what} must be an {cls.__name__}(...), not {value!r}")
         for what in ("ttl", "active_deadline"):
             value = getattr(self.options, what)
             if value is not None and not isinstance(value, TTL):
