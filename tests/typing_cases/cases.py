@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import reveal_type
 
 from tiphys import (
+    Artifact,
     ContainerNode,
     CronWorkflow,
     Probe,
+    RawArtifact,
     Task,
     WorkflowTemplate,
     container,
@@ -62,6 +64,16 @@ def drop() -> None:
     """Drop."""
 
 
+@container(image="alpine:3.20", outputs=[Artifact("out", path="/tmp/out")])
+def make() -> list[str]:
+    return ["make"]
+
+
+@container(image="alpine:3.20")
+def show(data: Artifact) -> list[str]:
+    return ["cat", f"{data}"]
+
+
 @dag
 def release(tag: str) -> None:
     src = clone(repo="r", tag=tag)
@@ -85,6 +97,11 @@ def release(tag: str) -> None:
     reveal_type(approve())  # revealed: tiphys.dsl.template.Task[None]
     reveal_type(listing().result)  # revealed: list[str]
     reveal_type(drop)  # revealed: tiphys.dsl.resource.ResourceTemplate[[]]
+    made = make()
+    reveal_type(made.outputs.artifacts.out)  # revealed: Any
+    show(data=made.outputs.artifacts.out)
+    show(data=Artifact(location=RawArtifact("x")))
+    show(data=RawArtifact("x"))  # error: Argument "data" to "__call__" of "Template" has incompatible type "RawArtifact"; expected "Artifact"
 
 
 @container_set(retries=1)
