@@ -628,3 +628,25 @@ def test_outputs_artifacts_lists_the_declared_names() -> None:
 
     Workflow(entrypoint=main).to_dict()
     assert names == [["data"]]
+
+
+def test_optional_inputs_take_artifacts_of_skippable_tasks() -> None:
+    @container(image="alpine:3.20")
+    def maybe(data: Artifact | None = None) -> list[str]:
+        return ["ls", f"{data}"]
+
+    @dag
+    def main(env: str = "dev") -> None:
+        p = produce(name="x").when(env == "prod")
+        maybe(data=p.outputs.artifacts.data)
+
+    manifest = compiled(Workflow(entrypoint=main))
+    assert template(manifest, "main")["dag"]["tasks"][1] == {
+        "name": "maybe",
+        "template": "maybe",
+        "depends": "produce",
+        "arguments": {"artifacts": [{"name": "data", "from": FROM_PRODUCE, "optional": True}]},
+    }
+    assert template(manifest, "maybe")["inputs"] == {
+        "artifacts": [{"name": "data", "path": "/tmp/tiphys/inputs/data", "optional": True}]
+    }

@@ -492,3 +492,33 @@ def test_workflow_unknown_argument_suggests_artifacts() -> None:
         f"{line_of('C101-wf')}: arguments= sets 'dta', but entrypoint 'main' has no such input "
         "(inputs: data). Did you mean 'data'? [C101]"
     )
+
+
+# -- C108: artifacts of tasks that may not run ----------------------------------------------------
+
+
+def test_artifact_of_a_skippable_task_to_a_required_input() -> None:
+    @dag
+    def main(env: str) -> None:
+        b = build(tag="x").when(env == "prod")
+        show(data=b.outputs.artifacts.report)  # C108
+
+    assert compile_error(Workflow(entrypoint=main, arguments={"env": "prod"})) == (
+        f"{line_of('C108')}: task 'show' passes output artifact 'report' of task 'build' to "
+        "input artifact 'data', but that task is skipped when its .when() condition is false, "
+        "and Argo then fails 'show'. Make input 'data' of template 'show' optional (data: "
+        "Artifact | None = None) to run it without the file [C108]"
+    )
+
+
+def test_returned_artifact_of_a_skippable_task() -> None:
+    @dag  # C108-return
+    def main(env: str) -> Any:
+        return build(tag="x").when(env == "prod").outputs.artifacts.report
+
+    assert compile_error(Workflow(entrypoint=main, arguments={"env": "prod"})) == (
+        f"{line_of('C108-return')}: @dag 'main' returns output artifact 'report' of task "
+        "'build', but that task is skipped when its .when() condition is false: Argo then "
+        "cannot resolve the returned value and fails the node. Return a value of a task that "
+        "always runs [C108]"
+    )

@@ -43,7 +43,9 @@ def output_artifacts_field(
     return out
 
 
-def _argument(name: str, value: Any, renderer: RefRenderer, where: Location) -> dict[str, Any]:
+def _argument(
+    name: str, value: Any, renderer: RefRenderer, where: Location, optional: bool
+) -> dict[str, Any]:
     def render(text: Any) -> str:
         return renderer.text(text, where)
 
@@ -51,6 +53,8 @@ def _argument(name: str, value: Any, renderer: RefRenderer, where: Location) -> 
         entry: dict[str, Any] = {"name": name, "from": renderer.artifact_tag(value, where)}
         if value.sub is not None:
             entry["subPath"] = value.sub
+        if optional:
+            entry["optional"] = True
         return entry
     if isinstance(value, ArtifactLocation):
         return {"name": name, **value.to_argo(render)}
@@ -58,7 +62,7 @@ def _argument(name: str, value: Any, renderer: RefRenderer, where: Location) -> 
         return replace(value, name=name).to_argo(render)
     if isinstance(value, Mapping):
         return {"name": name, **value}
-    return {"name": name, "from": value}
+    return {"name": name, "from": value, **({"optional": True} if optional else {})}
 
 
 def argument_artifacts(task: Task[Any], renderer: RefRenderer) -> list[dict[str, Any]]:
@@ -70,13 +74,17 @@ def argument_artifacts(task: Task[Any], renderer: RefRenderer) -> list[dict[str,
         renderer: Renders references of the body the task belongs to.
 
     Returns:
-        ``[{name, from[, subPath]} | {name, <location>} | {name, ...Artifact fields}]``.
+        ``[{name, from[, subPath][, optional]} | {name, <location>} | {name, ...Artifact
+        fields}]``. A ``from`` given to an input that is optional or has a location of its own
+        is ``optional: true``: when Argo cannot resolve it (its task was skipped, the file
+        was not produced) the task runs without it instead of failing.
 
     Raises:
         CompileError: A reference of another body, or a misused one (C106, C140).
     """
+    optional = {a.name: not a.required for a in task.template.artifact_inputs}
     return [
-        _argument(name, value.value, renderer, task.location)
+        _argument(name, value.value, renderer, task.location, optional.get(name, False))
         for name, value in task.arguments.items()
         if isinstance(value, ArtifactArgument)
     ]

@@ -141,7 +141,7 @@ def _may_not_run(task: Task[Any]) -> str | None:
 def _unsafe_outputs(refs: Iterable[Ref]) -> Iterator[tuple[TaskRef, str]]:
     """Output refs of tasks that may not run, with why."""
     for ref in refs:
-        if isinstance(ref, TaskRef) and ref.field in ("result", "parameter"):
+        if isinstance(ref, TaskRef) and ref.field in ("result", "parameter", "artifact"):
             why = _may_not_run(ref.source)
             if why is not None:
                 yield ref, why
@@ -184,6 +184,20 @@ def _check_skippable(task: Task[Any], scope: Trace) -> None:
                 f"task {reason}, and Argo (v4.0.7+) then fails {task.name!r}. Give input "
                 f"{name!r} of template {task.template.name!r} a default, or the output a "
                 "default (Output(..., default=...))",
+                task.location,
+            )
+    artifacts = {a.name: a for a in task.template.artifact_inputs}
+    for name, value in task.arguments.items():
+        given = value.value if isinstance(value, ArtifactArgument) else None
+        if not isinstance(given, TaskArtifactRef) or not artifacts[name].required:
+            continue
+        for _, reason in _unsafe_outputs([given]):
+            raise fail(
+                "C108",
+                f"task {task.name!r} passes {given.description} to input artifact {name!r}, but "
+                f"that task {reason}, and Argo then fails {task.name!r}. Make input {name!r} of "
+                f"template {task.template.name!r} optional ({artifacts[name].py_name}: Artifact "
+                "| None = None) to run it without the file",
                 task.location,
             )
 
