@@ -15,6 +15,7 @@ from tiphys import (
     Artifact,
     ArtifactGC,
     ArtifactRepositoryRef,
+    ContainerNode,
     Git,
     HTTPArtifact,
     Output,
@@ -23,6 +24,7 @@ from tiphys import (
     Workflow,
     WorkflowTemplate,
     container,
+    container_set,
     dag,
     script,
     steps,
@@ -650,3 +652,65 @@ def test_optional_inputs_take_artifacts_of_skippable_tasks() -> None:
     assert template(manifest, "maybe")["inputs"] == {
         "artifacts": [{"name": "data", "path": "/tmp/tiphys/inputs/data", "optional": True}]
     }
+
+
+def test_container_sets_and_inline_templates_take_artifacts() -> None:
+    @container_set(outputs=[Artifact("out", path="/tmp/out")])
+    def group(data: Artifact) -> list[ContainerNode]:
+        return [ContainerNode("main", image="alpine:3.20", args=["cp", f"{data}", "/tmp/out"])]
+
+    @container(image="alpine:3.20", inline=True)
+    def read(data: Artifact) -> list[str]:
+        return ["cat", f"{data}"]
+
+    @dag
+    def main() -> None:
+        g = group(data=RawArtifact("x"))
+        read(data=g.outputs.artifacts.out)
+
+    assert compiled(Workflow(entrypoint=main))["spec"]["templates"] == [
+        {
+            "name": "main",
+            "dag": {
+                "tasks": [
+                    {
+                        "name": "group",
+                        "template": "group",
+                        "arguments": {"artifacts": [{"name": "data", "raw": {"data": "x"}}]},
+                    },
+                    {
+                        "name": "read",
+                        "inline": {
+                            "inputs": {
+                                "artifacts": [{"name": "data", "path": "/tmp/tiphys/inputs/data"}]
+                            },
+                            "container": {
+                                "image": "alpine:3.20",
+                                "args": ["cat", "{{inputs.artifacts.data.path}}"],
+                            },
+                        },
+                        "depends": "group",
+                        "arguments": {
+                            "artifacts": [
+                                {"name": "data", "from": "{{tasks.group.outputs.artifacts.out}}"}
+                            ]
+                        },
+                    },
+                ]
+            },
+        },
+        {
+            "name": "group",
+            "inputs": {"artifacts": [{"name": "data", "path": "/tmp/tiphys/inputs/data"}]},
+            "outputs": {"artifacts": [{"name": "out", "path": "/tmp/out"}]},
+            "containerSet": {
+                "containers": [
+                    {
+                        "name": "main",
+                        "image": "alpine:3.20",
+                        "args": ["cp", "{{inputs.artifacts.data.path}}", "/tmp/out"],
+                    }
+                ]
+            },
+        },
+    ]

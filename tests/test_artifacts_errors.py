@@ -15,11 +15,13 @@ from tiphys import (
     ArtifactGC,
     ArtifactRepositoryRef,
     CompileError,
+    ContainerNode,
     Output,
     RawArtifact,
     Workflow,
     WorkflowTemplate,
     container,
+    container_set,
     dag,
     script,
 )
@@ -521,4 +523,16 @@ def test_returned_artifact_of_a_skippable_task() -> None:
         "'build', but that task is skipped when its .when() condition is false: Argo then "
         "cannot resolve the returned value and fails the node. Return a value of a task that "
         "always runs [C108]"
+    )
+
+
+def test_container_set_artifacts_need_a_main_container() -> None:
+    @container_set(outputs=[Artifact("out", path="/tmp/out")])  # C132
+    def group() -> list[ContainerNode]:
+        return [ContainerNode("a", image="alpine:3.20")]
+
+    assert compile_error(Workflow(entrypoint=group)) == (
+        f"{line_of('C132')}: @container_set 'group' has output artifacts, which Argo reads from "
+        "(or places in) the container named 'main' only, and none of its containers (a) is "
+        "named 'main': name one of them 'main' [C132]"
     )

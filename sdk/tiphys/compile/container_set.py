@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from tiphys.compile.pod import container_extras
 from tiphys.compile.render import RefRenderer
-from tiphys.compile.templates import KIND_RENDERERS, inputs_field, outputs_field
+from tiphys.compile.templates import KIND_RENDERERS
 from tiphys.dsl._location import fail
 from tiphys.dsl.container_set import MAIN, ContainerNode, ContainerSetTemplate
 from tiphys.dsl.options import ConfigMap, Resources, Secret
@@ -61,10 +61,15 @@ def _container(node: ContainerNode, renderer: RefRenderer) -> dict[str, Any]:
 
 
 def _check_main(template: ContainerSetTemplate[Any], nodes: list[ContainerNode]) -> None:
-    outputs = outputs_field(template)
-    needs = [f"output {key}" for key in ("parameters", "artifacts") if outputs.get(key)]
-    if inputs_field(template).get("artifacts"):
-        needs.append("input artifacts")
+    needs = [
+        what
+        for what, present in (
+            ("output parameters", template.outputs),
+            ("output artifacts", template.output_artifacts),
+            ("input artifacts", template.artifact_inputs),
+        )
+        if present
+    ]
     if needs and all(n.name != MAIN for n in nodes):
         raise fail(
             "C132",

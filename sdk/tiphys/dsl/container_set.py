@@ -20,7 +20,14 @@ from typing import Any, ParamSpec, Unpack
 
 from tiphys.argo.k8s import container_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
-from tiphys.dsl.container import OutputsArg, SymbolicRun, outputs_from, run_symbolic
+from tiphys.dsl.artifacts import Artifact
+from tiphys.dsl.container import (
+    OutputsArg,
+    SymbolicRun,
+    artifact_outputs_from,
+    outputs_from,
+    run_symbolic,
+)
 from tiphys.dsl.options import Duration, Raw, Resources, Volume, go_duration
 from tiphys.dsl.pod import PodOptionsKw, check_named_ports, check_pre_stop, pod_options
 from tiphys.dsl.probes import PreStop
@@ -249,12 +256,18 @@ class ContainerSetTemplate(Template[P, str]):
             else None
         )
         self._outputs = outputs_from(outputs, self.name, self.location)
+        self._artifacts = artifact_outputs_from(outputs, self.name, self.location)
         self._nodes: tuple[list[ContainerNode], SymbolicRun] | None = None
 
     @property
     def outputs(self) -> dict[str, Output]:
         """Declared output parameters (``outputs=``), read from the ``main`` container."""
         return self._outputs
+
+    @property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """Declared output artifacts (``outputs=``), read from the ``main`` container."""
+        return self._artifacts
 
     @property
     def result_type(self) -> Any:
@@ -339,7 +352,8 @@ def container_set(
         retry_duration: Wait between those retries (``retryStrategy.duration``, written as a
             Go duration; seconds or ``"10s"``).
         outputs: Output parameters read from the ``main`` container: ``{"name": "/path"}``
-            or a list of :class:`~tiphys.dsl.template.Output`.
+            or a list of :class:`~tiphys.dsl.template.Output`, and output artifacts
+            (:class:`~tiphys.dsl.artifacts.Artifact` items of that list).
         name: Template name; default: the function name in kebab case.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
             e.g. ``inline=True``, but ``env`` and ``resources`` go on each container) and
