@@ -26,6 +26,7 @@ from tiphys import (
     container,
     container_set,
     dag,
+    data,
     script,
     steps,
 )
@@ -714,3 +715,26 @@ def test_container_sets_and_inline_templates_take_artifacts() -> None:
             },
         },
     ]
+
+
+def test_locations_are_data_sources() -> None:
+    @data(source=S3("reports/", bucket="b", access_key=Secret("s3", "a")), transformations=[])
+    def reports() -> list[str]:
+        """List the reports."""
+
+    assert template(compiled(Workflow(entrypoint=reports)), "reports") == {
+        "name": "reports",
+        "data": {
+            "source": {
+                "artifactPaths": {
+                    "name": "source",
+                    "s3": {
+                        "key": "reports/",
+                        "bucket": "b",
+                        "accessKeySecret": {"name": "s3", "key": "a"},
+                    },
+                }
+            },
+            "transformation": [],
+        },
+    }

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, ParamSpec, TypedDict, TypeVar
 
 from tiphys.dsl._location import definition_location, fail
+from tiphys.dsl.artifacts import ArchiveLocation, ArtifactLocation
 from tiphys.dsl.locks import Lock, Memoize
 from tiphys.dsl.metrics import Metric
 from tiphys.dsl.options import Duration, Raw, Resources, Retry, Toleration, template_options
@@ -55,6 +56,7 @@ OPTION_SCOPES: dict[str, OptionScope] = {
     "executor": "pod",
     "pod_resources": "pod",
     "resource_claims": "pod",
+    "archive_location": "pod",
     # The user's own containers in that pod.
     "resources": "container",
     "env": "container",
@@ -99,8 +101,8 @@ class ExecutorOptionsKw(NodeOptionsKw, total=False):
     those of :class:`NodeOptionsKw` and the pod's: ``node_selector``, ``tolerations``,
     ``affinity``, ``priority_class``, ``service_account``, ``pod_spec_patch``,
     ``security_context``, ``labels``, ``annotations``, ``host_aliases``,
-    ``automount_service_account_token``, ``executor``, ``pod_resources``, ``resource_claims``
-    (see :class:`~tiphys.dsl.options.TemplateOptionsKw`)."""
+    ``automount_service_account_token``, ``executor``, ``pod_resources``, ``resource_claims``,
+    ``archive_location`` (see :class:`~tiphys.dsl.options.TemplateOptionsKw`)."""
 
     node_selector: Mapping[str, str]
     tolerations: Sequence[Toleration | Raw]
@@ -116,6 +118,7 @@ class ExecutorOptionsKw(NodeOptionsKw, total=False):
     executor: str | Raw | None
     pod_resources: Resources | Raw | None
     resource_claims: Sequence[ResourceClaim | Raw]
+    archive_location: ArchiveLocation | ArtifactLocation | None
 
 
 class KindTemplate(Template[P, R]):
