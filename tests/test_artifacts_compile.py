@@ -17,6 +17,7 @@ from tiphys import (
     ArtifactRepositoryRef,
     ContainerNode,
     Git,
+    Hook,
     HTTPArtifact,
     Output,
     RawArtifact,
@@ -738,3 +739,40 @@ def test_locations_are_data_sources() -> None:
             "transformation": [],
         },
     }
+
+
+def test_hooks_pass_artifacts() -> None:
+    @steps
+    def main() -> None:
+        p = produce(name="a").named("step-1")
+        p.on_exit(consume, data=p.outputs.artifacts.data)
+
+    wf = Workflow(
+        entrypoint=main, hooks={"exit": Hook(consume, arguments={"data": RawArtifact("bye")})}
+    )
+    spec = compiled(wf)["spec"]
+    assert spec["hooks"] == {
+        "exit": {
+            "template": "consume",
+            "arguments": {"artifacts": [{"name": "data", "raw": {"data": "bye"}}]},
+        }
+    }
+    assert template({"spec": spec}, "main")["steps"] == [
+        [
+            {
+                "name": "step-1",
+                "template": "produce",
+                "arguments": {"parameters": [{"name": "name", "value": "a"}]},
+                "hooks": {
+                    "exit": {
+                        "template": "consume",
+                        "arguments": {
+                            "artifacts": [
+                                {"name": "data", "from": "{{steps.step-1.outputs.artifacts.data}}"}
+                            ]
+                        },
+                    }
+                },
+            }
+        ]
+    ]

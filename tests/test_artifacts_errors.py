@@ -16,6 +16,7 @@ from tiphys import (
     ArtifactRepositoryRef,
     CompileError,
     ContainerNode,
+    Hook,
     Output,
     RawArtifact,
     Workflow,
@@ -535,4 +536,20 @@ def test_container_set_artifacts_need_a_main_container() -> None:
         f"{line_of('C132')}: @container_set 'group' has output artifacts, which Argo reads from "
         "(or places in) the container named 'main' only, and none of its containers (a) is "
         "named 'main': name one of them 'main' [C132]"
+    )
+
+
+def test_workflow_hook_gets_a_task_artifact() -> None:
+    leaked: list[Any] = []
+
+    @dag
+    def main() -> None:
+        leaked.append(build(tag="x"))
+
+    Workflow(entrypoint=main).to_dict()
+    hook = Hook(show, arguments={"data": leaked[0].outputs.artifacts.report})  # C154
+    assert compile_error(Workflow(entrypoint=main, hooks={"exit": hook})) == (
+        f"{line_of('C154')}: hook 'show' of the workflow gets a task's or template's value; "
+        "workflow-level hook arguments are constants, '{{workflow.*}}' texts or artifact "
+        "locations [C154]"
     )

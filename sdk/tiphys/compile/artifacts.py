@@ -20,7 +20,7 @@ from tiphys.dsl.artifacts import (
     InputArtifactRef,
     TaskArtifactRef,
 )
-from tiphys.dsl.template import Task, Template
+from tiphys.dsl.template import Template
 from tiphys.errors import Location
 
 
@@ -65,29 +65,46 @@ def _argument(
     return {"name": name, "from": value, **({"optional": True} if optional else {})}
 
 
-def argument_artifacts(task: Task[Any], renderer: RefRenderer) -> list[dict[str, Any]]:
-    """A task's ``arguments.artifacts``, in argument order.
+def arguments_field(
+    template: Template[Any, Any], values: Mapping[str, Any], renderer: RefRenderer, where: Location
+) -> dict[str, Any]:
+    """The ``arguments`` of a call of ``template`` (a task, a step, a task's hook).
 
     Args:
-        task: The task; its artifact arguments are the
-            :class:`~tiphys.dsl.artifacts.ArtifactArgument` values of ``task.arguments``.
-        renderer: Renders references of the body the task belongs to.
+        template: The template called.
+        values: Bound argument values by Argo input name (:meth:`Template.bind`); those of
+            input artifacts are :class:`~tiphys.dsl.artifacts.ArtifactArgument` values.
+        renderer: Renders references of the body the call belongs to.
+        where: The call's location.
 
     Returns:
-        ``[{name, from[, subPath][, optional]} | {name, <location>} | {name, ...Artifact
-        fields}]``. A ``from`` given to an input that is optional or has a location of its own
-        is ``optional: true``: when Argo cannot resolve it (its task was skipped, the file
-        was not produced) the task runs without it instead of failing.
+        ``{"parameters": [{name, value}], "artifacts": [...]}`` with the lists that are not
+        empty (``{}`` for none). An artifact entry is ``{name, from[, subPath][, optional]}``,
+        ``{name, <location>}`` or ``{name, ...Artifact fields}``. A ``from`` given to an input
+        that is optional or has a location of its own is ``optional: true``: when Argo cannot
+        resolve it (its task was skipped, the file was not produced) the node runs without it
+        instead of failing.
 
     Raises:
         CompileError: A reference of another body, or a misused one (C106, C140).
     """
-    optional = {a.name: not a.required for a in task.template.artifact_inputs}
-    return [
-        _argument(name, value.value, renderer, task.location, optional.get(name, False))
-        for name, value in task.arguments.items()
+    optional = {a.name: not a.required for a in template.artifact_inputs}
+    parameters = [
+        {"name": name, "value": renderer.text(value, where)}
+        for name, value in values.items()
+        if not isinstance(value, ArtifactArgument)
+    ]
+    artifacts = [
+        _argument(name, value.value, renderer, where, optional.get(name, False))
+        for name, value in values.items()
         if isinstance(value, ArtifactArgument)
     ]
+    out: dict[str, Any] = {}
+    if parameters:
+        out["parameters"] = parameters
+    if artifacts:
+        out["artifacts"] = artifacts
+    return out
 
 
 def workflow_artifacts(

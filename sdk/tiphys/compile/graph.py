@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tiphys.argo.tags import simple_tags
-from tiphys.compile.artifacts import argument_artifacts
+from tiphys.compile.artifacts import arguments_field
 from tiphys.compile.hooks import hook_refs, task_hooks_field
 from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
@@ -108,19 +108,9 @@ def _task_fields(
         out["depends"] = depends
     if task.condition is not None:
         out["when"] = renderer.when(task.condition)
-    parameters = [
-        {"name": name, "value": renderer.text(value, task.location)}
-        for name, value in task.arguments.items()
-        if not isinstance(value, ArtifactArgument)
-    ]
-    artifacts = argument_artifacts(task, renderer)
-    if parameters or artifacts:
-        arguments: dict[str, Any] = {}
+    arguments = arguments_field(task.template, task.arguments, renderer, task.location)
+    if arguments:
         out["arguments"] = arguments
-        if parameters:
-            arguments["parameters"] = parameters
-        if artifacts:
-            arguments["artifacts"] = artifacts
     if task.loop is not None:
         out.update(_loop_fields(task.loop, renderer, task))
     if task.continue_on_:

@@ -20,10 +20,11 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from tiphys.argo.lifecycle import misplaced_exit_variables
+from tiphys.compile.artifacts import arguments_field
 from tiphys.compile.render import RefRenderer, refs_in
 from tiphys.dsl._location import fail
+from tiphys.dsl.artifacts import ArtifactArgument
 from tiphys.dsl.hooks import EXIT, Hook, check_exit_arguments
-from tiphys.dsl.params import param_value
 from tiphys.dsl.refs import MARK_START, Condition, Ref, Trace
 from tiphys.dsl.template import Task, Template
 from tiphys.dsl.workflow import WorkflowBase
@@ -74,28 +75,27 @@ def task_hooks_field(task: Task[Any], renderer: RefRenderer) -> dict[str, Any]:
         elif hook.expression is not None:
             body["expression"] = hook.expression
         if hook.bound:
-            body["arguments"] = {
-                "parameters": [
-                    {"name": key, "value": renderer.text(value, hook.location)}
-                    for key, value in hook.bound.items()
-                ]
-            }
+            body["arguments"] = arguments_field(hook.template, hook.bound, renderer, hook.location)
         out[name] = body
     return out
 
 
-def _constant(value: Any, hook: Hook) -> str:
-    if isinstance(value, Ref) or (isinstance(value, str) and MARK_START in value):
-        raise fail(
-            "C154",
-            f"hook {hook.template.name!r} of the workflow gets a task's or template's value; "
-            "workflow-level hook arguments are constants or '{{workflow.*}}' texts",
-            hook.location,
-        )
-    try:
-        return param_value(value)
-    except TypeError as exc:
-        raise fail("C103", str(exc), hook.location) from None
+def _constant_arguments(hook: Hook) -> dict[str, Any]:
+    """The ``arguments`` of a workflow hook: constants, ``{{workflow.*}}`` texts, locations."""
+    for value in hook.bound.values():
+        inner = value.value if isinstance(value, ArtifactArgument) else value
+        if refs_in(inner, Trace(None), hook.location) or (
+            isinstance(inner, str) and MARK_START in inner
+        ):
+            raise fail(
+                "C154",
+                f"hook {hook.template.name!r} of the workflow gets a task's or template's "
+                "value; workflow-level hook arguments are constants, '{{workflow.*}}' texts or "
+                "artifact locations",
+                hook.location,
+            )
+    renderer = RefRenderer(Trace(None), {}, hook.template.name)
+    return arguments_field(hook.template, hook.bound, renderer, hook.location)
 
 
 def _check_no_arguments(name: str, hook: Hook) -> None:
@@ -147,12 +147,7 @@ def workflow_hooks_field(wf: WorkflowBase, given: Collection[str]) -> dict[str, 
         if hook.expression is not None:
             body["expression"] = hook.expression
         if hook.bound:
-            body["arguments"] = {
-                "parameters": [
-                    {"name": key, "value": _constant(value, hook)}
-                    for key, value in hook.bound.items()
-                ]
-            }
+            body["arguments"] = _constant_arguments(hook)
         out[name] = body
     return {"hooks": out} if out else {}
 

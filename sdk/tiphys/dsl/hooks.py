@@ -176,6 +176,7 @@ class Hook:
 
     def _bind(self, arguments: dict[str, Any]) -> dict[str, Any]:
         by_argo = {s.name: s.py_name for s in self.template.inputs}
+        by_argo |= {a.name: a.py_name for a in self.template.artifact_inputs}
         renamed = {by_argo.get(k, k): v for k, v in arguments.items()}
         if not renamed:
             return {}
