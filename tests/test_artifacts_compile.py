@@ -30,6 +30,7 @@ from tiphys import (
     data,
     script,
     steps,
+    template_ref,
 )
 from tiphys.errors import errors_only
 from tiphys.validate import validate_document
@@ -776,3 +777,59 @@ def test_hooks_pass_artifacts() -> None:
             }
         ]
     ]
+
+
+def test_template_references_pass_artifacts() -> None:
+    @dag
+    def entry(data: Artifact, n: int = 1) -> None:
+        consume(data=data, suffix=f"{n}")
+
+    library = WorkflowTemplate("lib", entrypoint=entry, templates=[consume])
+    typed = library.use(consume)
+    untyped = template_ref("other", "report")
+
+    @dag
+    def main() -> None:
+        p = produce(name="a")
+        typed(data=p.outputs.artifacts.data)
+        r = untyped(data=p.outputs.artifacts.data, note=RawArtifact("x"), title="t")
+        typed(data=r.outputs.artifacts.pdf).named("read-report")
+
+    tasks = template(compiled(Workflow(entrypoint=main)), "main")["dag"]["tasks"]
+    assert tasks[1:] == [
+        {
+            "name": "consume",
+            "templateRef": {"name": "lib", "template": "consume"},
+            "depends": "produce",
+            "arguments": {"artifacts": [{"name": "data", "from": FROM_PRODUCE}]},
+        },
+        {
+            "name": "report",
+            "templateRef": {"name": "other", "template": "report"},
+            "depends": "produce",
+            "arguments": {
+                "parameters": [{"name": "title", "value": "t"}],
+                "artifacts": [
+                    {"name": "data", "from": FROM_PRODUCE},
+                    {"name": "note", "raw": {"data": "x"}},
+                ],
+            },
+        },
+        {
+            "name": "read-report",
+            "templateRef": {"name": "lib", "template": "consume"},
+            "depends": "report",
+            "arguments": {
+                "artifacts": [{"name": "data", "from": "{{tasks.report.outputs.artifacts.pdf}}"}]
+            },
+        },
+    ]
+    for source in (library, "lib"):
+        run = Workflow(from_template=source, arguments={"data": S3("in.csv"), "n": 3})
+        assert compiled(run)["spec"] == {
+            "workflowTemplateRef": {"name": "lib"},
+            "arguments": {
+                "parameters": [{"name": "n", "value": "3"}],
+                "artifacts": [{"name": "data", "s3": {"key": "in.csv"}}],
+            },
+        }

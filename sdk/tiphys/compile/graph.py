@@ -179,14 +179,15 @@ def _check_skippable(task: Task[Any], scope: Trace) -> None:
     artifacts = {a.name: a for a in task.template.artifact_inputs}
     for name, value in task.arguments.items():
         given = value.value if isinstance(value, ArtifactArgument) else None
-        if not isinstance(given, TaskArtifactRef) or not artifacts[name].required:
+        declared = artifacts.get(name)  # None: an untyped template reference
+        if not isinstance(given, TaskArtifactRef) or declared is None or not declared.required:
             continue
         for _, reason in _unsafe_outputs([given]):
             raise fail(
                 "C108",
                 f"task {task.name!r} passes {given.description} to input artifact {name!r}, but "
                 f"that task {reason}, and Argo then fails {task.name!r}. Make input {name!r} of "
-                f"template {task.template.name!r} optional ({artifacts[name].py_name}: Artifact "
+                f"template {task.template.name!r} optional ({declared.py_name}: Artifact "
                 "| None = None) to run it without the file",
                 task.location,
             )

@@ -10,16 +10,19 @@ that template's entrypoint when it is a Python object.
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 from typing import Any, ParamSpec, TypeVar
 
 from tiphys.argo.names import parameter_name_problem
+from tiphys.compile.artifacts import artifact_names, workflow_artifacts
 from tiphys.compile.inline import is_inline
 from tiphys.dsl._location import fail, user_location
+from tiphys.dsl.artifacts import Artifact, ArtifactLocation
 from tiphys.dsl.params import literal_problem, param_value
 from tiphys.dsl.template import Template
 from tiphys.dsl.template_ref import TemplateRef, WorkflowRef
 from tiphys.dsl.workflow import WorkflowBase
-from tiphys.errors import did_you_mean
+from tiphys.errors import Location, did_you_mean
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -109,7 +112,9 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
         ref: Its ``from_template``.
 
     Returns:
-        ``{"workflowTemplateRef": {...}}`` plus ``"arguments"`` when some are given.
+        ``{"workflowTemplateRef": {...}}`` plus ``"arguments"`` when some are given: the
+        entrypoint's artifact inputs (or, for a template named by text, the values that are
+        artifact locations) as ``arguments.artifacts``, the others as ``parameters``.
 
     Raises:
         CompileError: An unknown argument (``C101``), a constant of the wrong type (``C103``), a
@@ -117,7 +122,7 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
             (``C149``), or a parameter name Argo refuses (``C150``), located at ``wf``.
     """
     where = wf.location
-    given = dict(wf.options.arguments)
+    given, artifacts = _artifact_arguments(ref, dict(wf.options.arguments), where)
     out: dict[str, Any] = {"workflowTemplateRef": ref.to_argo()}
     if ref.template is None:
         for key in given:
@@ -127,11 +132,33 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
         named = given
     else:
         named = _checked_arguments(wf, ref.template, given)
+    arguments: dict[str, Any] = {}
     if named:
-        out["arguments"] = {
-            "parameters": [{"name": k, "value": param_value(v)} for k, v in named.items()]
-        }
+        arguments["parameters"] = [{"name": k, "value": param_value(v)} for k, v in named.items()]
+    if artifacts:
+        arguments["artifacts"] = artifacts
+    if arguments:
+        out["arguments"] = arguments
     return out
+
+
+def _artifact_arguments(
+    ref: WorkflowRef, given: dict[str, Any], where: Location
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Split ``arguments=`` into parameters and ``arguments.artifacts``: the artifact inputs
+    of the template's entrypoint, or (an untyped reference) the values that are locations."""
+    entry = ref.template.entrypoint if ref.template is not None else None
+    if entry is not None:
+        names = set(artifact_names(entry))
+        found = {k: v for k, v in given.items() if k in names}
+        artifacts = workflow_artifacts(entry, found, needs_sources=False, where=where)
+    else:
+        found = {k: v for k, v in given.items() if isinstance(v, ArtifactLocation | Artifact)}
+        artifacts = [
+            replace(v, name=k).to_argo() if isinstance(v, Artifact) else {"name": k, **v.to_argo()}
+            for k, v in found.items()
+        ]
+    return {k: v for k, v in given.items() if k not in found}, artifacts
 
 
 def _checked_arguments(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from tiphys.argo.names import object_name_problem, parameter_name_problem, template_name_problem
 from tiphys.dsl._location import fail, user_location
+from tiphys.dsl.artifacts import Artifact, ArtifactInput, artifact_argument, is_artifact_value
 from tiphys.dsl.options import TemplateOptions
 from tiphys.dsl.params import InputSpec
 from tiphys.dsl.template import Output, Template
@@ -102,6 +103,16 @@ class TemplateRef(Template[P, R_co]):
         """The referenced template's output parameters."""
         return self.target.outputs if self.target is not None else _AnyOutputs()
 
+    @functools.cached_property
+    def artifact_inputs(self) -> list[ArtifactInput]:
+        """The referenced template's input artifacts (none known for untyped references)."""
+        return self.target.artifact_inputs if self.target is not None else []
+
+    @property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """The referenced template's output artifacts (any name for untyped references)."""
+        return self.target.output_artifacts if self.target is not None else _AnyArtifacts()
+
     @property
     def result_type(self) -> Any:
         """Type of ``task.result``: the referenced template's."""
@@ -129,7 +140,8 @@ class TemplateRef(Template[P, R_co]):
         """Check the call against the referenced template's inputs (see :meth:`Template.bind`).
 
         An untyped reference (:func:`template_ref`) takes keyword arguments only, each passed
-        under the name given.
+        under the name given: artifacts (``t.outputs.artifacts.x``, locations) as
+        ``arguments.artifacts``, other values as ``arguments.parameters``.
 
         Raises:
             CompileError: As :meth:`Template.bind`; for an untyped reference, a positional
@@ -147,7 +159,20 @@ class TemplateRef(Template[P, R_co]):
             problem = parameter_name_problem(key)
             if problem:
                 raise fail("C150", f"argument name {problem}")
-        return dict(kwargs)
+        return {  # artifacts (task artifacts, locations) go to arguments.artifacts
+            key: artifact_argument(value, key, self.name) if is_artifact_value(value) else value
+            for key, value in kwargs.items()
+        }
+
+
+class _AnyArtifacts(dict[str, Artifact]):
+    """The output artifacts of an untyped reference: every name is taken as given."""
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __missing__(self, key: str) -> Artifact:
+        return Artifact(key)
 
 
 class _AnyOutputs(dict[str, Output]):
