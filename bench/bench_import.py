@@ -6,9 +6,14 @@ the median CPU time (user + system of the child: steadier than wall time on a bu
 and the differences from ``python -c pass``. Not a test: run it by hand and record the figures
 in ``bench/RESULTS.md``.
 
-Targets: ``import tiphys`` costs at most 50 ms over a bare interpreter; ``tiphys --version``
-takes at most 150 ms in all. They are judged on the median CPU time, and on wall time too when
-the machine is idle (compare the two columns: wall >> CPU means the machine was busy).
+The "authoring imports" case is what a workflow file pays:
+``from tiphys import Workflow, container, dag, script`` (``import tiphys`` alone imports public
+names on first use, so it costs almost nothing).
+
+Targets: ``import tiphys`` and the authoring imports cost at most 50 ms over a bare
+interpreter; ``tiphys --version`` takes at most 150 ms in all. They are judged on the median
+CPU time, and on wall time too when the machine is idle (compare the two columns: wall >> CPU
+means the machine was busy).
 
 Usage::
 
@@ -30,6 +35,9 @@ from pathlib import Path
 
 IMPORT_TARGET_MS = 50.0
 VERSION_TARGET_MS = 150.0
+
+
+AUTHORING = "from tiphys import Workflow, container, dag, script"
 
 
 @dataclass
@@ -86,6 +94,7 @@ def main() -> int:
     cases = [
         Case("python -c pass", [py, "-c", "pass"]),
         Case('python -c "import tiphys"', [py, "-c", "import tiphys"]),
+        Case("authoring imports", [py, "-c", AUTHORING]),
         Case("tiphys --version", _tiphys_command()),
         Case("python -m tiphys --version", [py, "-m", "tiphys", "--version"]),
     ]
@@ -124,14 +133,19 @@ def main() -> int:
 
     import_cpu = med(cpu[cases[1].label]) - bare_cpu
     import_wall = med(wall[cases[1].label]) - bare_wall
-    version_cpu = med(cpu[cases[2].label])
-    version_wall = med(wall[cases[2].label])
-    ok_import = import_cpu <= IMPORT_TARGET_MS
+    authoring_cpu = med(cpu[cases[2].label]) - bare_cpu
+    version_cpu = med(cpu[cases[3].label])
+    version_wall = med(wall[cases[3].label])
+    ok_import = import_cpu <= IMPORT_TARGET_MS and authoring_cpu <= IMPORT_TARGET_MS
     ok_version = version_cpu <= VERSION_TARGET_MS
     print()
     print(
         f"import tiphys over bare: CPU {import_cpu:.1f} ms, wall {import_wall:.1f} ms "
-        f"(target <= {IMPORT_TARGET_MS:.0f}): " + ("ok" if ok_import else "MISSED")
+        f"(target <= {IMPORT_TARGET_MS:.0f})"
+    )
+    print(
+        f"authoring imports over bare: CPU {authoring_cpu:.1f} ms (target <= "
+        f"{IMPORT_TARGET_MS:.0f}): " + ("ok" if ok_import else "MISSED")
     )
     print(
         f"tiphys --version: CPU {version_cpu:.1f} ms, wall {version_wall:.1f} ms "
