@@ -19,6 +19,7 @@ from tiphys import (
     container,
     dag,
     steps,
+    template_ref,
 )
 from tiphys.errors import errors_only
 
@@ -488,3 +489,38 @@ def test_workflow_hook_without_arguments_for_required_inputs() -> None:
         f"{line_of('C154-args')}: hook 'running' runs template 'report' without arguments, but "
         "it needs input(s) 'status': pass them (arguments={...}) or give them defaults [C154]"
     )
+
+
+def test_hooks_run_referenced_templates_through_template_ref() -> None:
+    library = WorkflowTemplate("library", templates=[report, cleanup])
+
+    @dag
+    def pipeline() -> None:
+        build(tag="v1").on_exit(library.use(report), status="done").hook(
+            "running", template_ref("shared", "page"), expression="true", who="me"
+        )
+
+    wf = Workflow(
+        "hooked",
+        entrypoint=pipeline,
+        hooks={"exit": Hook(library.use(cleanup))},
+    )
+    manifest = wf.to_dict()
+    assert oracle_errors(manifest) == []
+    assert errors_only(wf.validate()) == []
+    (task,) = manifest["spec"]["templates"][0]["dag"]["tasks"]
+    assert task["hooks"] == {
+        "exit": {
+            "templateRef": {"name": "library", "template": "report"},
+            "arguments": {"parameters": [{"name": "status", "value": "done"}]},
+        },
+        "running": {
+            "templateRef": {"name": "shared", "template": "page"},
+            "expression": "true",
+            "arguments": {"parameters": [{"name": "who", "value": "me"}]},
+        },
+    }
+    assert manifest["spec"]["hooks"] == {
+        "exit": {"templateRef": {"name": "library", "template": "cleanup"}}
+    }
+    assert [t["name"] for t in manifest["spec"]["templates"]] == ["pipeline", "build"]

@@ -347,9 +347,9 @@ def test_a_reference_cannot_be_an_entrypoint() -> None:
     wf = Workflow(entrypoint=library.use(count))  # C150-entry
     assert error_of(wf.to_dict) == (
         f"{line_of('C150-entry')}: <template 'count' of WorkflowTemplate 'library'> is a "
-        "reference (templateRef), which a workflow cannot use as its entrypoint, exit handler, "
-        "hook or templates=: call it from a @dag or @steps, or run the whole WorkflowTemplate "
-        "with from_template= [C150]"
+        "reference (templateRef), which a workflow cannot use as its entrypoint, exit handler "
+        "(on_exit=) or templates=: call it from a @dag or @steps, run it as a hook "
+        "(hooks={'exit': Hook(...)}), or run the whole WorkflowTemplate with from_template= [C150]"
     )
 
 

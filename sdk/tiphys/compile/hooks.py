@@ -1,12 +1,13 @@
 """Rendering exit handlers and lifecycle hooks, and checking where exit-only variables are used.
 
 * Task and step hooks (``task.on_exit()``, ``task.hook()``) become ``hooks.<name>`` of the task
-  or step: ``{template, expression?, arguments?}``; a built condition is written as expr-lang
-  text (hook expressions are expr, not ``{{= }}`` tags). Values a hook uses from other tasks of
-  the body are dependencies of the task; its own values are not.
-* Workflow hooks (``hooks={...}``) become ``spec.hooks``; an exit handler without arguments
-  (``on_exit=`` or ``hooks={"exit": Hook(t)}``) runs with ``spec.arguments`` only, so its
-  required inputs must be there (``C154``).
+  or step: ``{template | templateRef, expression?, arguments?}`` (a template used through
+  ``WorkflowTemplate.use()`` or ``template_ref()`` is a ``templateRef``); a built condition is
+  written as expr-lang text (hook expressions are expr, not ``{{= }}`` tags). Values a hook uses
+  from other tasks of the body are dependencies of the task; its own values are not.
+* Workflow hooks (``hooks={...}``) become ``spec.hooks`` (``templateRef`` allowed too); an exit
+  handler without arguments (``on_exit=`` or ``hooks={"exit": Hook(t)}``) runs with
+  ``spec.arguments`` only, so its required inputs must be there (``C154``).
 * ``C160``: a template run from the entrypoint (or by a task's hook) that uses
   ``{{workflow.failures}}``, which Argo sets only for the workflow's exit handler and
   workflow-level hooks (:mod:`tiphys.argo.lifecycle`). ``{{workflow.status}}`` there holds the
@@ -27,6 +28,7 @@ from tiphys.dsl.artifacts import ArtifactArgument
 from tiphys.dsl.hooks import EXIT, Hook, check_exit_arguments
 from tiphys.dsl.refs import MARK_START, Condition, Ref, Trace
 from tiphys.dsl.template import Task, Template
+from tiphys.dsl.template_ref import TemplateRef
 from tiphys.dsl.workflow import WorkflowBase
 from tiphys.errors import Diagnostic
 
@@ -58,18 +60,26 @@ def hook_refs(task: Task[Any], scope: Trace) -> list[Ref]:
     return [r for r in refs if r.task() is not task]
 
 
+def hook_target(template: Template[Any, Any]) -> dict[str, Any]:
+    """``{"templateRef": {...}}`` for a template used by reference, else ``{"template": name}``."""
+    if isinstance(template, TemplateRef):
+        return {"templateRef": template.to_argo()}
+    return {"template": template.name}
+
+
 def task_hooks_field(task: Task[Any], renderer: RefRenderer) -> dict[str, Any]:
     """Render the ``hooks`` of a task or step (``renderer.current`` is the task).
 
     Returns:
-        Hook name -> ``{"template", "expression"?, "arguments"?}``, in the order given.
+        Hook name -> ``{"template" | "templateRef", "expression"?, "arguments"?}``, in the
+        order given.
 
     Raises:
         CompileError: A misused reference in an argument or the expression.
     """
     out: dict[str, Any] = {}
     for name, hook in task.hooks.items():
-        body: dict[str, Any] = {"template": hook.template.name}
+        body: dict[str, Any] = hook_target(hook.template)
         if isinstance(hook.expression, Condition):
             body["expression"] = renderer.condition_expr(hook.expression)
         elif hook.expression is not None:
@@ -143,7 +153,7 @@ def workflow_hooks_field(wf: WorkflowBase, given: Collection[str]) -> dict[str, 
             check_exit_arguments(hook.template, given, hook.location)
         elif not hook.bound:
             _check_no_arguments(name, hook)
-        body: dict[str, Any] = {"template": hook.template.name}
+        body: dict[str, Any] = hook_target(hook.template)
         if hook.expression is not None:
             body["expression"] = hook.expression
         if hook.bound:
@@ -153,7 +163,8 @@ def workflow_hooks_field(wf: WorkflowBase, given: Collection[str]) -> dict[str, 
 
 
 def hook_templates(wf: WorkflowBase) -> list[Template[Any, Any]]:
-    """The templates of the workflow-level hooks (roots of the template collection)."""
+    """The templates of the workflow-level hooks (roots of the template collection), references
+    (``templateRef``) included."""
     return [hook.template for hook in wf.options.operations.hooks.values()]
 
 

@@ -313,19 +313,21 @@ def compile_workflow(wf: WorkflowBase) -> dict[str, Any]:
 
 def roots(wf: WorkflowBase) -> list[Template[Any, Any]]:
     """The templates a workflow emits whatever uses them: entrypoint, exit handler, hook
-    templates, extras."""
-    given = (wf.entrypoint, wf.options.on_exit, *hook_templates(wf), *wf.options.templates)
-    found = [t for t in given if t is not None]
-    for template in found:
+    templates, extras. A hook may run a referenced template (``templateRef``); the others are
+    named in the spec, so they cannot be references."""
+    first = [t for t in (wf.entrypoint, wf.options.on_exit) if t is not None]
+    extras = list(wf.options.templates)
+    for template in [*first, *extras]:
         if isinstance(template, TemplateRef):
             raise fail(
                 "C150",
                 f"{template!r} is a reference (templateRef), which a workflow cannot use as its "
-                "entrypoint, exit handler, hook or templates=: call it from a @dag or @steps, "
-                "or run the whole WorkflowTemplate with from_template=",
+                "entrypoint, exit handler (on_exit=) or templates=: call it from a @dag or "
+                "@steps, run it as a hook (hooks={'exit': Hook(...)}), or run the whole "
+                "WorkflowTemplate with from_template=",
                 wf.location,
             )
-    return found
+    return [*first, *hook_templates(wf), *extras]
 
 
 def _templates_of_refs(refs: list[TemplateRef[Any, Any]]) -> list[Template[Any, Any]]:
