@@ -3,7 +3,9 @@
 The parameters of a ``@suspend`` function are what the person is asked when resuming (the Argo
 UI shows the choices, the default and the description). Each one is also an output with
 ``valueFrom.supplied``, so the answer reaches later tasks as ``approval.outputs.approve``; a
-default also lets a plain ``argo resume`` go on with it. ``duration`` resumes by itself.
+default also lets a plain ``argo resume`` go on with it. ``duration`` resumes by itself: the
+approval below goes on with its default, ``NO``, when nobody answers within a day (a suspend
+template takes no ``timeout``; Argo refuses it there).
 """
 
 from typing import Annotated, Literal
@@ -17,7 +19,7 @@ def deploy(env: str):
     return ["deploying to", env]
 
 
-@suspend(timeout="24h")
+@suspend(duration="24h")
 def approval(
     approve: Annotated[
         Literal["YES", "NO"], Param(description="Choose YES to deploy to production")

@@ -27,7 +27,7 @@ from tiphys.dsl.suspend import SuspendTemplate
 EXPLICIT = {"inline"}
 KINDS: list[tuple[type[KindTemplate[Any, Any]], Any, set[str]]] = [
     (HttpTemplate, RequestOptionsKw, {"timeout"}),  # @http's timeout= is the request's
-    (SuspendTemplate, NodeOptionsKw, set()),
+    (SuspendTemplate, RequestOptionsKw, set()),
     (PluginTemplate, NodeOptionsKw, set()),
     (DataTemplate, ExecutorOptionsKw, set()),
     (ResourceTemplate, ExecutorOptionsKw, set()),
@@ -130,4 +130,32 @@ def test_node_options_reach_every_kind_and_pod_options_only_pods() -> None:
     assert info.value.diagnostics[0].message == (
         "@http 'sent' does not take executor=: an HTTP request is sent by Argo's agent, not "
         "from a pod of this template; remove it"
+    )
+
+
+@pytest.mark.parametrize("decorator", ["dag", "steps"])
+@pytest.mark.parametrize("option", ["timeout", "active_deadline"])
+def test_graphs_refuse_leaf_deadlines(decorator: str, option: str) -> None:
+    import tiphys
+
+    make = getattr(tiphys, decorator)
+
+    def body() -> None: ...
+
+    with pytest.raises(tiphys.CompileError) as info:
+        make(**{option: "1h"})(body)
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "C123"
+    assert diagnostic.location is not None
+    assert diagnostic.location.line == body.__code__.co_firstlineno
+    what = (
+        "timeout only on templates that run something (container, script, resource, container "
+        "set, http, data, plugin)"
+        if option == "timeout"
+        else "activeDeadlineSeconds only on templates that run something"
+    )
+    assert diagnostic.message == (
+        f"@{decorator} 'body' does not take {option}=: Argo takes {what} and refuses it on "
+        f"{decorator} templates; give it to the templates its tasks run, or give the Workflow "
+        "active_deadline= to limit the whole run"
     )

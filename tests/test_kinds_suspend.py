@@ -40,7 +40,7 @@ def delay() -> None: ...
 Choice = Literal["YES", "NO"]
 
 
-@suspend(timeout="1h")
+@suspend
 def approval(
     ticket: str,
     approve: Annotated[Choice, Param(description="Choose YES to deploy to production")] = "NO",
@@ -147,7 +147,6 @@ def test_whole_workflow() -> None:
                   supplied: {}
                   default: ''
             suspend: {}
-            timeout: 1h
           - name: delay
             suspend:
               duration: 20s
@@ -238,4 +237,16 @@ def test_pod_and_container_options_are_refused(option: str) -> None:
     assert error(make) == (
         f"{line_of('C123')}: @suspend 'wait' does not take {option}=: a suspend template runs "
         "no pod; remove it [C123]"
+    )
+
+
+def test_timeout_is_refused_and_duration_suggested() -> None:
+    def make() -> None:
+        @suspend(timeout="1h")  # type: ignore[call-overload]  # C123 timeout
+        def wait() -> None: ...
+
+    assert error(make) == (
+        f"{line_of('C123 timeout')}: @suspend 'wait' does not take timeout=: Argo refuses "
+        "timeout on a suspend template (it takes it only on templates that run something); "
+        "give duration= instead to resume by itself after that long [C123]"
     )

@@ -280,3 +280,46 @@ def test_dag_output_read_from_a_path() -> None:
             "Argo does not read for a dag template: use parameter or expression",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [("suspend", {}), ("dag", {"tasks": []}), ("steps", [])],
+)
+def test_timeout_on_a_template_that_runs_nothing(kind: str, body: Any) -> None:
+    hint = (
+        "use suspend.duration to resume after a while"
+        if kind == "suspend"
+        else "set it on the templates its tasks or steps run, or activeDeadlineSeconds on the "
+        "workflow"
+    )
+    assert found({"name": "t", kind: body, "timeout": "1h"}) == [
+        (
+            "V145",
+            "error",
+            "spec.templates[0].timeout",
+            f"template 't' is a {kind} template, and Argo refuses timeout on it (only templates "
+            f"that run something take one): {hint}",
+        )
+    ]
+
+
+@pytest.mark.parametrize(("kind", "body"), [("dag", {"tasks": []}), ("steps", [])])
+def test_active_deadline_on_a_graph(kind: str, body: Any) -> None:
+    assert found({"name": "t", kind: body, "activeDeadlineSeconds": 60}) == [
+        (
+            "V145",
+            "error",
+            "spec.templates[0].activeDeadlineSeconds",
+            f"template 't' is a {kind} template, and Argo refuses activeDeadlineSeconds on it "
+            "(only templates that run something take one): set it on the templates its tasks or "
+            "steps run, or activeDeadlineSeconds on the workflow",
+        )
+    ]
+
+
+def test_deadlines_where_argo_takes_them() -> None:
+    assert found(
+        {"name": "t", "suspend": {}, "activeDeadlineSeconds": 60},
+        {"name": "c", "container": {"image": "alpine"}, "timeout": "1h"},
+    ) == []

@@ -159,7 +159,7 @@ class DataTemplate(KindTemplate[P, list[str]]):
     """
 
     kind = "data"
-    scopes = frozenset({"node", "pod"})
+    scopes = frozenset({"node", "leaf", "pod"})
     refusal = "a data template runs Argo's own executor, not a container of yours"
 
     def __init__(

@@ -147,13 +147,40 @@ def _assign_names(tasks: list[Task[Any]], template: str) -> dict[str, Task[Any]]
     return taken
 
 
+GRAPH_REFUSED: dict[str, str] = {
+    "timeout": "Argo takes timeout only on templates that run something (container, script, "
+    "resource, container set, http, data, plugin) and refuses it on {kind} templates",
+    "active_deadline": "Argo takes activeDeadlineSeconds only on templates that run something "
+    "and refuses it on {kind} templates",
+}
+"""Common options ``@dag``/``@steps`` refuse (Argo v4.1.2 ``workflow/validate/validate.go``:
+``validateTemplate`` allows ``timeout`` on leaf templates only, ``validateNonLeaf`` refuses
+``activeDeadlineSeconds``), with why."""
+
+
 class GraphTemplate(Template[P, R]):
-    """Common part of ``@dag`` and ``@steps`` templates."""
+    """Common part of ``@dag`` and ``@steps`` templates.
+
+    Raises:
+        CompileError: ``C123`` for ``timeout=`` or ``active_deadline=``
+            (:data:`GRAPH_REFUSED`), at the decorated function.
+    """
 
     builder_class: ClassVar[type[DagBuilder] | type[StepsBuilder]]
 
     def __init__(self, fn: Callable[P, Any], *, name: str | None, options: TemplateOptionsKw):
-        super().__init__(fn, name=name, options=template_options(options, definition_location(fn)))
+        where = definition_location(fn)
+        super().__init__(fn, name=name, options=template_options(options, where))
+        for key in GRAPH_REFUSED:
+            if options.get(key) is not None:
+                reason = GRAPH_REFUSED[key].format(kind=self.kind)
+                raise fail(
+                    "C123",
+                    f"@{self.kind} {self.name!r} does not take {key}=: {reason}; give it to the "
+                    "templates its tasks run, or give the Workflow active_deadline= to limit "
+                    "the whole run",
+                    where,
+                )
         self._graph: Graph | None = None
         self._tracing = False
 
@@ -312,10 +339,15 @@ def dag(
     Args:
         fn: The function, when used as a bare ``@dag``.
         name: Template name; default: the function name in kebab case.
-        **options: Common options; ``parallelism`` and ``fail_fast`` apply to the DAG.
+        **options: Common options; ``parallelism`` and ``fail_fast`` apply to the DAG;
+            ``timeout`` and ``active_deadline`` are refused (Argo takes them on leaf templates
+            only).
 
     Returns:
         A :class:`DagTemplate`, or a decorator producing one.
+
+    Raises:
+        CompileError: ``C123`` for ``timeout=`` or ``active_deadline=``.
     """
     return _graph_decorator(DagTemplate, fn, name, options)  # type: ignore[no-any-return]
 
@@ -340,9 +372,13 @@ def steps(
     Args:
         fn: The function, when used as a bare ``@steps``.
         name: Template name; default: the function name in kebab case.
-        **options: Common options; ``parallelism`` applies to the steps.
+        **options: Common options; ``parallelism`` applies to the steps; ``timeout`` and
+            ``active_deadline`` are refused (Argo takes them on leaf templates only).
 
     Returns:
         A :class:`StepsTemplate`, or a decorator producing one.
+
+    Raises:
+        CompileError: ``C123`` for ``timeout=`` or ``active_deadline=``.
     """
     return _graph_decorator(StepsTemplate, fn, name, options)  # type: ignore[no-any-return]

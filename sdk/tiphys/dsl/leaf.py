@@ -6,6 +6,11 @@ that mean something for it and refuses the others with a located error (``C123``
 emitting fields Argo ignores, or dropping them. Options are sorted by what they configure
 (:data:`OPTION_SCOPES`); each kind says which scopes it takes.
 
+Argo v4.1.2 takes ``timeout`` only on leaf templates (``Template.IsLeaf``: container, script,
+resource, container set, data, http, plugin) and refuses it on ``suspend``, ``dag`` and
+``steps`` templates (``workflow/validate/validate.go`` ``validateTemplate``), so ``timeout`` has a
+scope of its own, ``"leaf"``.
+
 Codes: ``C123`` an option the kind does not use; ``C129`` a body that is never run but holds
 code (``@suspend``, ``@data``).
 """
@@ -27,16 +32,17 @@ from tiphys.errors import Location
 P = ParamSpec("P")
 R = TypeVar("R")
 
-OptionScope = Literal["node", "pod", "container", "graph"]
+OptionScope = Literal["node", "leaf", "pod", "container", "graph"]
 
 OPTION_SCOPES: dict[str, OptionScope] = {
-    # Any node: how long it may take, how it is retried, a raw patch of the template, and
+    # Any node: how long it may run, how it is retried, a raw patch of the template, and
     # whether it is emitted inline (every kind's decorator takes ``inline=`` itself).
     "inline": "node",
-    "timeout": "node",
     "active_deadline": "node",
     "retry": "node",
     "patch": "node",
+    # Nodes that run something (Argo's leaf templates): the deadline that includes Pending.
+    "timeout": "leaf",
     # What a node locks, caches and measures.
     "synchronization": "node",
     "memoize": "node",
@@ -72,7 +78,9 @@ keeps this table in step with :class:`~tiphys.dsl.options.TemplateOptionsKw`."""
 
 
 class RequestOptionsKw(TypedDict, total=False):
-    """Common options of an ``@http`` template (whose own ``timeout=`` is the request's).
+    """Common options of ``@suspend`` and ``@http`` templates (``@http``'s own ``timeout=`` is
+    the request's; a suspend template takes no ``timeout``, which Argo refuses there: its
+    ``duration=`` resumes it after a while).
 
     * ``active_deadline``: running-time limit (``activeDeadlineSeconds``).
     * ``retry``: :class:`~tiphys.dsl.options.Retry` or a retry count (``retryStrategy``).
@@ -90,8 +98,9 @@ class RequestOptionsKw(TypedDict, total=False):
 
 
 class NodeOptionsKw(RequestOptionsKw, total=False):
-    """Common options of templates that run no pod of their own (``@suspend``, ``@plugin``):
-    those of :class:`RequestOptionsKw`, and ``timeout`` (the node's deadline, ``timeout``)."""
+    """Common options of templates that run no pod of their own but something else
+    (``@plugin``): those of :class:`RequestOptionsKw`, and ``timeout`` (the node's deadline,
+    ``timeout``)."""
 
     timeout: Duration | None
 
@@ -125,12 +134,14 @@ class KindTemplate(Template[P, R]):
     """Base of the templates without a container of the user's.
 
     Subclasses set :attr:`scopes` (the option scopes they take) and :attr:`refusal` (why they
-    take no other options, completing "it ..."). ``inline=True`` is passed on as the common
+    take no other options, completing "it ..."); :attr:`refusals` gives a whole reason for the
+    options of one scope instead (what to use in their place). ``inline=True`` is passed on as the common
     ``inline`` option (``template.options.inline``), the one mechanism every kind shares.
     """
 
-    scopes: ClassVar[frozenset[OptionScope]] = frozenset({"node"})
+    scopes: ClassVar[frozenset[OptionScope]] = frozenset({"node", "leaf"})
     refusal: ClassVar[str] = ""
+    refusals: ClassVar[Mapping[OptionScope, str]] = {}
 
     def __init__(
         self,
@@ -145,13 +156,14 @@ class KindTemplate(Template[P, R]):
         super().__init__(fn, name=name, options=template_options(merged, where))
         for key in options:
             scope = OPTION_SCOPES.get(key, "node")
-            if scope not in self.scopes:
+            if scope in self.scopes:
+                continue
+            if scope in self.refusals:
+                message = f"{key}=: {self.refusals[scope]}"
+            else:
                 reason = "it applies to @dag and @steps only" if scope == "graph" else self.refusal
-                raise fail(
-                    "C123",
-                    f"@{self.kind} {self.name!r} does not take {key}=: {reason}; remove it",
-                    where,
-                )
+                message = f"{key}=: {reason}; remove it"
+            raise fail("C123", f"@{self.kind} {self.name!r} does not take {message}", where)
 
 
 def check_empty_body(template: Template[Any, Any], why: str) -> None:

@@ -25,7 +25,7 @@ class PluginTemplate(KindTemplate[P, str]):
     """
 
     kind = "plugin"
-    scopes = frozenset({"node"})
+    scopes = frozenset({"node", "leaf"})
     refusal = "an executor plugin runs in Argo's agent, not in a pod of this template"
 
     def __init__(

@@ -88,7 +88,7 @@ class ResourceTemplate(KindTemplate[P, None]):
     """
 
     kind = "resource"
-    scopes = frozenset({"node", "pod"})
+    scopes = frozenset({"node", "leaf", "pod"})
     refusal = "a resource template runs Argo's own executor (kubectl), not a container of yours"
 
     def __init__(

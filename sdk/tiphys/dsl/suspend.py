@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, Unpack, overload
 
 from tiphys.dsl._location import definition_location
-from tiphys.dsl.leaf import KindTemplate, NodeOptionsKw, check_empty_body
+from tiphys.dsl.leaf import KindTemplate, RequestOptionsKw, check_empty_body
 from tiphys.dsl.options import Duration, go_duration
 from tiphys.dsl.params import base_type, param_value
 from tiphys.dsl.template import Output
@@ -31,6 +31,10 @@ class SuspendTemplate(KindTemplate[P, None]):
     kind = "suspend"
     scopes = frozenset({"node"})
     refusal = "a suspend template runs no pod"
+    refusals = {
+        "leaf": "Argo refuses timeout on a suspend template (it takes it only on templates "
+        "that run something); give duration= instead to resume by itself after that long"
+    }
 
     def __init__(
         self,
@@ -39,7 +43,7 @@ class SuspendTemplate(KindTemplate[P, None]):
         duration: Duration | None,
         name: str | None,
         inline: bool,
-        options: NodeOptionsKw,
+        options: RequestOptionsKw,
     ) -> None:
         super().__init__(fn, name=name, inline=inline, options=options)
         where = definition_location(fn)
@@ -81,7 +85,7 @@ def suspend(
     duration: Duration | None = ...,
     name: str | None = ...,
     inline: bool = ...,
-    **options: Unpack[NodeOptionsKw],
+    **options: Unpack[RequestOptionsKw],
 ) -> Callable[[Callable[P, Any]], SuspendTemplate[P]]: ...
 
 
@@ -92,7 +96,7 @@ def suspend(
     duration: Duration | None = None,
     name: str | None = None,
     inline: bool = False,
-    **options: Unpack[NodeOptionsKw],
+    **options: Unpack[RequestOptionsKw],
 ) -> SuspendTemplate[P] | Callable[[Callable[P, Any]], SuspendTemplate[P]]:
     """Make a ``suspend`` template: the workflow waits here until resumed (or ``duration``).
 
@@ -112,8 +116,10 @@ def suspend(
             ``None`` (default) waits for a resume.
         name: Template name; default: the function name in kebab case.
         inline: Emit the template inline in the tasks that use it.
-        **options: Common template options that apply to any node: ``retry``, ``timeout``,
-            ``active_deadline``, ``patch``.
+        **options: Common template options that apply to a suspend node: ``retry``,
+            ``active_deadline``, ``synchronization``, ``memoize``, ``metrics``, ``patch``
+            (:class:`~tiphys.dsl.leaf.RequestOptionsKw`). ``timeout`` is refused (Argo refuses
+            it on suspend templates): use ``duration``.
 
     Returns:
         A :class:`SuspendTemplate`, or a decorator producing one; calling it in a ``@dag``
@@ -121,7 +127,7 @@ def suspend(
 
     Raises:
         CompileError: ``C117`` a duration that is no duration; ``C123`` an option that does
-            not apply; ``C129`` a body with code.
+            not apply (``timeout`` included); ``C129`` a body with code.
     """
 
     def decorate(func: Callable[P, Any]) -> SuspendTemplate[P]:

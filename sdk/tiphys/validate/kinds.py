@@ -13,6 +13,10 @@ parameters, as Argo v4.1.2 reads them (``workflow/validate/validate.go``,
 * ``V144``: an output parameter with no value source, several, or one its template kind does
   not read (``path`` for container/script/containerSet, ``jsonPath``/``jqFilter`` for
   resource, ``parameter``/``expression`` for dag/steps).
+* ``V145``: ``timeout`` on a ``suspend``, ``dag`` or ``steps`` template, or
+  ``activeDeadlineSeconds`` on a ``dag`` or ``steps`` template: Argo takes them only on
+  templates that run something (``validateTemplate``, ``validateNonLeaf``) and refuses the
+  workflow.
 """
 
 from __future__ import annotations
@@ -214,13 +218,37 @@ def _outputs(template: Mapping[str, Any], path: str, name: str, add: Add) -> Non
             )
 
 
+_NOT_LEAF = ("suspend", "dag", "steps")
+_GRAPH_HINT = (
+    "set it on the templates its tasks or steps run, or activeDeadlineSeconds on the workflow"
+)
+
+
+def _deadlines(template: Mapping[str, Any], path: str, name: str, add: Add) -> None:
+    kind = next((k for k in _NOT_LEAF if template.get(k) is not None), None)
+    if kind is None:
+        return
+    refused = ["timeout"] if kind == "suspend" else ["timeout", "activeDeadlineSeconds"]
+    for field in refused:
+        if template.get(field) is None:
+            continue
+        hint = "use suspend.duration to resume after a while" if kind == "suspend" else _GRAPH_HINT
+        add(
+            "V145",
+            f"template {name} is a {kind} template, and Argo refuses {field} on it (only "
+            f"templates that run something take one): {hint}",
+            join(path, field),
+            "error",
+        )
+
+
 def check_kind_template(template: Mapping[str, Any], path: str, add: Add) -> None:
     """Check one template's ``http``/``resource`` field and its output parameters.
 
     Args:
         template: A template (of ``spec.templates`` or an ``inline`` one).
         path: Its path.
-        add: Called once per finding (``V140``-``V144``).
+        add: Called once per finding (``V140``-``V145``).
     """
     raw_name = template.get("name")
     name = f"'{raw_name}'" if isinstance(raw_name, str) else "(unnamed)"
@@ -231,3 +259,4 @@ def check_kind_template(template: Mapping[str, Any], path: str, add: Add) -> Non
     if isinstance(resource, Mapping):
         _resource(resource, join(path, "resource"), name, add)
     _outputs(template, path, name, add)
+    _deadlines(template, path, name, add)

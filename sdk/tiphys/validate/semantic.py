@@ -73,6 +73,8 @@ V143    a ``resource`` template without the manifest its action needs, or whose 
         YAML
 V144    an output parameter with no value source, several, or one its template kind does not
         read
+V145    ``timeout`` on a ``suspend``/``dag``/``steps`` template, or ``activeDeadlineSeconds`` on
+        a ``dag``/``steps`` template (Argo takes them on templates that run something only)
 V150    a ``containerSet`` with outputs or input artifacts and no container named ``main``
 V151    a ``containerSet`` container depending on a container not in the set
 V152    a dependency cycle between the containers of a ``containerSet``
