@@ -330,6 +330,29 @@ def test_memoize_max_age_is_a_duration() -> None:
     )
 
 
+def test_memoize_key_text_fits_argo_cache_keys() -> None:
+    make = lambda: Memoize("build_{{inputs.parameters.commit}}.v2", "c", "1h")  # noqa: E731  # C156-key
+    assert error_of(make) == (
+        f"{line_of('C156-key')}: Memoize key 'build_{{{{inputs.parameters.commit}}}}.v2' "
+        "contains '.', '_', but Argo accepts only letters, digits and '-' in a cache key (and "
+        "the values of its {{...}} tags must fit too) [C156]"
+    )
+    assert Memoize("build-{{inputs.parameters.commit}}-v2", "c", "1h").key
+
+
+def test_realtime_gauge_value_fits_its_level() -> None:
+    @container(  # C157-level
+        image="alpine", metrics=[Gauge("g", "h", "{{workflow.duration}}", realtime=True)]
+    )
+    def timed() -> None: ...
+
+    assert error_of(lambda: Workflow(entrypoint=timed).to_dict()) == (
+        f"{line_of('C157-level')}: template 'timed': metric 'g': a real-time gauge of a template "
+        "takes exactly '{{duration}}' as its value (the only value Argo can read while the node "
+        "runs), not '{{workflow.duration}}': use it, or make the gauge not real-time [C157]"
+    )
+
+
 def test_memoize_key_names_an_input() -> None:
     @container(image="alpine", memoize=Memoize("{{inputs.parameters.tga}}", "c", "1h"))  # C156
     def tagged(tag: str) -> list[str]:
@@ -375,8 +398,10 @@ def test_memoize_key_names_an_input() -> None:
         ),
         (
             lambda: Gauge("ok", "h", "{{resourcesDuration.cpu}}", realtime=True),
-            "Gauge 'ok': a real-time gauge cannot use resourcesDuration.*, which Argo knows only "
-            "when the node ends: make the gauge not real-time (realtime=False)",
+            "Gauge 'ok': a real-time gauge takes exactly '{{duration}}' (on a template) or "
+            "'{{workflow.duration}}' (on a workflow) as its value (the only values Argo can read "
+            "while it runs), not '{{resourcesDuration.cpu}}': use one, or make the gauge not "
+            "real-time (realtime=False)",
         ),
         (
             lambda: Histogram("ok", "h", "1", buckets=[]),

@@ -139,6 +139,13 @@ def test_metrics_argo_cannot_emit() -> None:
         - {name: e, help: h, gauge: {value: "1", realtime: false, operation: add}}
         - {name: f, help: h, gauge: {value: "{{resourcesDuration.cpu}}", realtime: true}}
         - {name: g, help: h, histogram: {value: "1", buckets: [5, 1]}}
+        - {name: i, help: h, gauge: {value: "{{workflow.duration}}", realtime: true}}
+        - {name: j, help: h, gauge: {value: "{{duration}}", realtime: true}}
+      memoize: {key: "a_{{workflow.name}}", maxAge: 1h, cache: {configMap: {name: c}}}
+    metrics:
+      prometheus:
+      - {name: k, help: h, gauge: {value: "{{duration}}", realtime: true}}
+      - {name: l, help: h, gauge: {value: "{{workflow.duration}}", realtime: true}}
     """
     base = "spec.templates[0].metrics.prometheus"
     assert lint(spec) == [
@@ -152,11 +159,21 @@ def test_metrics_argo_cannot_emit() -> None:
          "give a number or a tag such as '{{duration}}'"),
         ("V182", "error", f"{base}[4].gauge.operation", "gauge operation 'add' of metric 'e' is "
          "unknown. Did you mean 'Add'?"),
-        ("V182", "error", f"{base}[5].gauge.value", "metric 'f': a real-time gauge cannot use "
-         "resourcesDuration.*, which Argo knows only when the node ends: make the gauge not "
-         "real-time"),
         ("V182", "error", f"{base}[6].histogram.buckets", "metric 'g': histogram buckets must "
          "increase, but 1 follows 5"),
+        ("V186", "error", "spec.templates[0].memoize.key", "memoize key "
+         "'a_{{workflow.name}}' contains '_', but Argo accepts only letters, digits and '-' "
+         "in a cache key (and the values of its {{...}} tags must fit too)"),
+        ("V182", "error", "spec.metrics.prometheus[0].gauge.value", "metric 'k': a real-time "
+         "gauge of a workflow takes exactly '{{workflow.duration}}' as its value (the only value "
+         "Argo can read while the workflow runs), not '{{duration}}': use it, or make the gauge "
+         "not real-time"),
+        ("V182", "error", f"{base}[5].gauge.value", "metric 'f': a real-time gauge of a template "
+         "takes exactly '{{duration}}' as its value (the only value Argo can read while the node "
+         "runs), not '{{resourcesDuration.cpu}}': use it, or make the gauge not real-time"),
+        ("V182", "error", f"{base}[7].gauge.value", "metric 'i': a real-time gauge of a template "
+         "takes exactly '{{duration}}' as its value (the only value Argo can read while the node "
+         "runs), not '{{workflow.duration}}': use it, or make the gauge not real-time"),
     ]  # fmt: skip
 
 

@@ -3,8 +3,10 @@ the validator.
 
 Argo v4.1.2 (``workflow/metrics/util.go``, ``workflow/validate/validate.go``) checks a metric's
 name and label keys with Prometheus' legacy name rule minus ``:`` (``[a-zA-Z_][a-zA-Z0-9_]*``),
-requires a ``help`` text and a ``value``, and refuses a real-time gauge whose value reads
-``resourcesDuration.*`` (known only when the node ends). The controller keeps one instrument per
+requires a ``help`` text and a ``value``. A real-time gauge is read while its node or workflow
+runs, and its value must be exactly one variable Argo can read then (``operator.go``
+``computeMetrics``, its real-time scope): ``{{duration}}`` on a template, ``{{workflow.duration}}``
+on the workflow; anything else is a metric emission error. The controller keeps one instrument per
 metric name, so two metrics of one name with different help texts or types conflict
 (``metrics_custom.go`` ``matchExistingMetric``). Histogram buckets become the instrument's bucket
 boundaries, which must increase.
@@ -23,12 +25,14 @@ from tiphys.argo.paths import join
 __all__ = [
     "GAUGE_OPERATIONS",
     "METRIC_TYPES",
+    "REALTIME_VALUES",
     "MetricConflict",
     "buckets_problem",
     "metric_conflicts",
     "metric_name_fix",
     "metric_name_problem",
     "realtime_problem",
+    "realtime_problems",
 ]
 
 METRIC_TYPES: tuple[str, ...] = ("counter", "gauge", "histogram")
@@ -67,21 +71,41 @@ def metric_name_fix(name: str) -> str:
     return fixed
 
 
-def realtime_problem(value: str) -> str | None:
+REALTIME_VALUES: dict[str, str] = {
+    "template": "{{duration}}",
+    "workflow": "{{workflow.duration}}",
+}
+"""The one value a real-time gauge may have, by where the metric is (template or workflow)."""
+
+
+def realtime_problem(value: str, level: str | None = None) -> str | None:
     """Say why ``value`` cannot be the value of a real-time gauge, or return ``None``.
 
     Args:
         value: The gauge's ``value`` text.
+        level: ``"template"`` or ``"workflow"`` (where the metric is), or ``None`` when not
+            known yet (either level's value is then accepted).
 
     Returns:
         The reason, or ``None``.
     """
-    if "resourcesDuration." in value:
+    if level is None:
+        if value in REALTIME_VALUES.values():
+            return None
         return (
-            "a real-time gauge cannot use resourcesDuration.*, which Argo knows only when the "
-            "node ends: make the gauge not real-time"
+            "a real-time gauge takes exactly '{{duration}}' (on a template) or "
+            "'{{workflow.duration}}' (on a workflow) as its value (the only values Argo can read "
+            f"while it runs), not {value!r}: use one, or make the gauge not real-time"
         )
-    return None
+    wanted = REALTIME_VALUES[level]
+    if value == wanted:
+        return None
+    node = "node" if level == "template" else "workflow"
+    return (
+        f"a real-time gauge of a {level} takes exactly {wanted!r} as its value (the only value "
+        f"Argo can read while the {node} runs), not {value!r}: use it, or make the gauge not "
+        "real-time"
+    )
 
 
 def buckets_problem(buckets: Sequence[float]) -> str | None:
@@ -140,6 +164,35 @@ def _metrics(
         for index, metric in enumerate(prometheus if isinstance(prometheus, list) else []):
             if isinstance(metric, Mapping):
                 yield metric, join(base, index), template
+
+
+def realtime_problems(
+    spec: Mapping[str, Any], spec_path: str = "spec"
+) -> list[tuple[str, str | None, str]]:
+    """Real-time gauges of a workflow spec whose value is not the one their level allows.
+
+    Args:
+        spec: A workflow spec (compiled or read from YAML).
+        spec_path: The spec's path, for the findings' paths.
+
+    Returns:
+        ``(path of gauge.value, template name or None for the workflow's metrics, message)``
+        for each such gauge, workflow first, then template by template. The message starts
+        with ``metric '<name>': ``.
+    """
+    found: list[tuple[str, str | None, str]] = []
+    workflow_base = join(join(spec_path, "metrics"), "prometheus")
+    for metric, path, template in _metrics(spec, spec_path):
+        gauge = _mapping(metric.get("gauge"))
+        value = gauge.get("value")
+        if gauge.get("realtime") is not True or not isinstance(value, str):
+            continue
+        level = "workflow" if path.startswith(workflow_base + "[") else "template"
+        problem = realtime_problem(value, level)
+        if problem:
+            name = metric.get("name")
+            found.append((join(join(path, "gauge"), "value"), template, f"metric {name!r}: {problem}"))
+    return found
 
 
 def metric_conflicts(spec: Mapping[str, Any], spec_path: str = "spec") -> list[MetricConflict]:

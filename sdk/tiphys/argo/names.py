@@ -4,6 +4,8 @@ Rules (Argo v4.1.2 ``workflow/validate/validate.go``, Kubernetes DNS-1123):
 
 * template, task and step names: ``[a-zA-Z0-9][-a-zA-Z0-9]*``, at most 128 characters;
 * parameter and artifact names: ``[-a-zA-Z0-9_]+``;
+* memoize keys, once substituted: ``[a-zA-Z0-9][-a-zA-Z0-9]*``
+  (``workflow/controller/cache`` ``cacheKeyRegex``; a key that does not match fails the node);
 * object names (``metadata.name``): DNS-1123 subdomain, at most 63 characters (the name is
   copied into a label); CronWorkflow names at most 52 (children are named ``<cron>-<unix ts>``).
 """
@@ -94,4 +96,32 @@ def object_name_problem(name: str, *, kind: str = "Workflow", generate: bool = F
             f"{name!r} is not a valid Kubernetes name: use lower-case letters, digits, '-' and "
             "'.', starting and ending with a letter or digit"
         )
+    return None
+
+
+_TAG_RE = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_KEY_TEXT_RE = re.compile(r"[-a-zA-Z0-9]*\Z")
+
+
+def memoize_key_problem(key: str) -> str | None:
+    """Say why the literal text of a memoize key can never match Argo's cache key rule.
+
+    Only the text outside ``{{...}}`` tags is checked: the values the tags take must fit the
+    rule too, which only the running workflow shows.
+
+    Args:
+        key: The ``memoize.key`` text, tags included.
+
+    Returns:
+        The reason (a clause naming the offending characters), or ``None``.
+    """
+    text = _TAG_RE.sub("", key)
+    bad = sorted({c for c in text if not _KEY_TEXT_RE.match(c)})
+    if bad:
+        return (
+            f"contains {', '.join(repr(c) for c in bad)}, but Argo accepts only letters, digits "
+            "and '-' in a cache key (and the values of its {{...}} tags must fit too)"
+        )
+    if key[:1] == "-":
+        return "starts with '-', but a cache key must start with a letter or a digit"
     return None

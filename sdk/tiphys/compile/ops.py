@@ -3,7 +3,8 @@
 * ``C156``: a ``memoize`` key naming ``{{inputs.parameters.X}}`` that is no input of the
   template (every run would share one cache entry, or Argo fails to resolve it);
 * ``C157``: two metrics of one name with different help texts or types
-  (:func:`tiphys.argo.metrics.metric_conflicts`);
+  (:func:`tiphys.argo.metrics.metric_conflicts`), or a real-time gauge whose value is not the
+  one its level allows (:func:`tiphys.argo.metrics.realtime_problems`);
 * ``C159``: a template whose pod would not be created because
   ``automount_service_account_token=False`` applies to it without an ``executor`` service
   account (:func:`tiphys.argo.pods.lacks_executor_token`);
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tiphys.argo.metrics import metric_conflicts
+from tiphys.argo.metrics import metric_conflicts, realtime_problems
 from tiphys.argo.pods import lacks_executor_token
 from tiphys.argo.tags import simple_tags
 from tiphys.compile.hooks import exit_variable_problems
@@ -75,6 +76,9 @@ def spec_problems(
                 "workflow), or drop automount_service_account_token=False",
                 location,
             ).diagnostics
+    for _, template_name, message in realtime_problems(spec):
+        holder = f"template {template_name!r}" if template_name else "the workflow"
+        problems += fail("C157", f"{holder}: {message}", located(template_name)).diagnostics
     for conflict in metric_conflicts(spec):
         problems += fail("C157", conflict.message, located(conflict.template)).diagnostics
     return problems + exit_variable_problems(spec, templates)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tiphys.argo.durations import DurationError, to_go_duration
+from tiphys.argo.names import memoize_key_problem
 from tiphys.dsl._location import fail, user_location
 from tiphys.errors import Location
 
@@ -167,15 +168,18 @@ class Memoize:
 
     Attributes:
         key: The cache key; use input tags so that different inputs get different entries
-            (``"build-{{inputs.parameters.commit}}"``).
+            (``"build-{{inputs.parameters.commit}}"``). Once its tags are replaced it must match
+            ``[a-zA-Z0-9][-a-zA-Z0-9]*`` (letters, digits, ``-``), or the node fails: its own
+            text is checked here, the values of its tags must fit too (a commit hash does, a
+            branch name with ``/`` or ``.`` does not).
         config_map: Name of the ConfigMap holding the cache (``cache.configMap.name``); Argo
             creates it when missing.
         max_age: How old an entry may be to be reused: seconds or ``"10m"``, ``"1d"``...
             (``maxAge``, emitted as a Go duration such as ``"24h"``).
 
     Raises:
-        CompileError: ``C156``, an empty key or ConfigMap name, or a ``max_age`` that is no
-            duration.
+        CompileError: ``C156``, an empty key or ConfigMap name, a key whose text Argo's cache
+            key rule refuses, or a ``max_age`` that is no duration.
     """
 
     key: str
@@ -185,6 +189,9 @@ class Memoize:
 
     def __post_init__(self) -> None:
         _text(self.key, "Memoize key", "C156", self.location)
+        problem = memoize_key_problem(self.key)
+        if problem:
+            raise fail("C156", f"Memoize key {self.key!r} {problem}", self.location)
         _text(self.config_map, "Memoize config_map", "C156", self.location)
         self.max_age_go()
 

@@ -1,9 +1,11 @@
-"""Checks of metrics, executor tokens and exit-only variables (codes ``V181``-``V185``).
+"""Checks of metrics, memoize keys, executor tokens and exit-only variables (codes
+``V181``-``V186``).
 
 * ``V181``: a metric name or label key Argo refuses (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``:``).
 * ``V182``: a metric Argo cannot emit: an empty help text or value, no type or several
-  (``counter``, ``gauge``, ``histogram``), an unknown gauge operation, a real-time gauge over
-  ``resourcesDuration.*``, histogram buckets that do not increase.
+  (``counter``, ``gauge``, ``histogram``), an unknown gauge operation, a real-time gauge whose
+  value is not exactly ``{{duration}}`` (template) or ``{{workflow.duration}}`` (workflow),
+  histogram buckets that do not increase.
 * ``V183``: two metrics of one name with different help texts or types (the controller keeps one
   instrument per name and refuses the second).
 * ``V184``: a template whose pod Argo refuses to create: ``automountServiceAccountToken: false``
@@ -12,6 +14,8 @@
   included): ``workflow.failures`` (an error: Argo refuses it there) or ``workflow.status`` (a
   warning: it is the running workflow's phase there, never the outcome). Both belong to the
   exit handler and workflow-level hooks.
+* ``V186``: a ``memoize.key`` whose text outside ``{{...}}`` tags has characters Argo's cache
+  key rule (``[a-zA-Z0-9][-a-zA-Z0-9]*``) refuses: the node fails when it runs.
 
 The rules live in :mod:`tiphys.argo.metrics`, :mod:`tiphys.argo.pods` and
 :mod:`tiphys.argo.lifecycle`, shared with the compiler.
@@ -30,8 +34,9 @@ from tiphys.argo.metrics import (
     metric_conflicts,
     metric_name_fix,
     metric_name_problem,
-    realtime_problem,
+    realtime_problems,
 )
+from tiphys.argo.names import memoize_key_problem
 from tiphys.argo.paths import join
 from tiphys.argo.pods import lacks_executor_token
 from tiphys.errors import choices_hint
@@ -95,10 +100,6 @@ def _metric(metric: Mapping[str, Any], path: str, add: Add) -> None:
                 join(join(path, kind), "operation"),
                 "error",
             )
-        realtime = body.get("realtime") is True
-        problem = realtime_problem(value) if realtime and isinstance(value, str) else None
-        if problem:
-            add("V182", f"{role}: {problem}", join(join(path, kind), "value"), "error")
     if kind == "histogram":
         buckets = body.get("buckets")
         if isinstance(buckets, list) and all(
@@ -117,8 +118,15 @@ def _metrics(holder: Mapping[str, Any], path: str, add: Add) -> None:
             _metric(metric, join(base, index), add)
 
 
+def _memoize(template: Mapping[str, Any], path: str, add: Add) -> None:
+    key = _mapping(template.get("memoize")).get("key")
+    problem = memoize_key_problem(key) if isinstance(key, str) else None
+    if problem:
+        add("V186", f"memoize key '{key}' {problem}", join(join(path, "memoize"), "key"), "error")
+
+
 def check_spec_operations(spec: Mapping[str, Any], path: str, add: Add) -> None:
-    """Run the ``V181``-``V185`` checks on a workflow spec.
+    """Run the ``V181``-``V186`` checks on a workflow spec.
 
     Args:
         spec: The workflow spec (a CronWorkflow's ``spec.workflowSpec``).
@@ -132,6 +140,7 @@ def check_spec_operations(spec: Mapping[str, Any], path: str, add: Add) -> None:
             continue
         template_path = join(join(path, "templates"), index)
         _metrics(template, template_path, add)
+        _memoize(template, template_path, add)
         if lacks_executor_token(template, defaults, spec):
             name = template.get("name")
             add(
@@ -143,6 +152,8 @@ def check_spec_operations(spec: Mapping[str, Any], path: str, add: Add) -> None:
                 template_path,
                 "error",
             )
+    for value_path, _, message in realtime_problems(spec, path):
+        add("V182", message, value_path, "error")
     for conflict in metric_conflicts(spec, path):
         add("V183", conflict.message, conflict.path, "error")
     for use in misplaced_exit_variables(spec, path):
