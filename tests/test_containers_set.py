@@ -246,6 +246,18 @@ def test_duplicate_container_names() -> None:
     )
 
 
+@pytest.mark.parametrize("name", ["wait", "init"])
+def test_names_of_argo_containers_are_refused(name: str) -> None:
+    def nodes() -> list[ContainerNode]:
+        return [ContainerNode(name, image=IMAGE)]  # C131-argo
+
+    assert compile_error(nodes) == (
+        f"{line_of('C131-argo')}: @container_set 'nodes': container {name!r} is the name of "
+        f"Argo's own {name!r} container in the pod, and Kubernetes refuses two containers of "
+        "one name: rename it [C131]"
+    )
+
+
 def test_dependency_on_an_unknown_name() -> None:
     def nodes() -> list[ContainerNode]:
         return [

@@ -158,6 +158,7 @@ def test_invalid_and_duplicate_container_names_and_mount_paths() -> None:
                     {"name": "Build", "image": IMAGE},
                     {"name": "a", "image": IMAGE},
                     {"name": "a", "image": IMAGE},
+                    {"name": "wait", "image": IMAGE},
                 ],
             },
         },
@@ -177,6 +178,13 @@ def test_invalid_and_duplicate_container_names_and_mount_paths() -> None:
             f"{CSET}.containers[2].name",
             f"duplicate container name 'a' (also at {CSET}.containers[1]): container names must "
             "be unique in a containerSet; rename one",
+        ),
+        (
+            "V155",
+            "error",
+            f"{CSET}.containers[3].name",
+            "container name 'wait' is the name of Argo's own 'wait' container in the pod, and "
+            "Kubernetes refuses two containers of one name: rename it",
         ),
         (
             "V156",

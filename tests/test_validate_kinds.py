@@ -319,7 +319,10 @@ def test_active_deadline_on_a_graph(kind: str, body: Any) -> None:
 
 
 def test_deadlines_where_argo_takes_them() -> None:
-    assert found(
-        {"name": "t", "suspend": {}, "activeDeadlineSeconds": 60},
-        {"name": "c", "container": {"image": "alpine"}, "timeout": "1h"},
-    ) == []
+    assert (
+        found(
+            {"name": "t", "suspend": {}, "activeDeadlineSeconds": 60},
+            {"name": "c", "container": {"image": "alpine"}, "timeout": "1h"},
+        )
+        == []
+    )

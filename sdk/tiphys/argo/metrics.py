@@ -191,7 +191,9 @@ def realtime_problems(
         problem = realtime_problem(value, level)
         if problem:
             name = metric.get("name")
-            found.append((join(join(path, "gauge"), "value"), template, f"metric {name!r}: {problem}"))
+            found.append(
+                (join(join(path, "gauge"), "value"), template, f"metric {name!r}: {problem}")
+            )
     return found
 
 

@@ -13,7 +13,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["POD_TEMPLATE_TYPES", "lacks_executor_token"]
+__all__ = [
+    "ARGO_CONTAINER_NAMES",
+    "POD_TEMPLATE_TYPES",
+    "argo_container_problem",
+    "lacks_executor_token",
+]
+
+ARGO_CONTAINER_NAMES: tuple[str, ...] = ("init", "wait")
+"""Names of the containers Argo adds to every pod it runs (``workflow/common``
+``InitContainerName``, ``WaitContainerName``; ``workflow/controller/workflowpod.go``). Kubernetes
+requires container names to be unique across a pod's init and regular containers, so a user
+container of one of these names makes the pod invalid."""
+
+
+def argo_container_problem(name: str) -> str | None:
+    """Say why ``name`` clashes with a container Argo adds to the pod, or return ``None``.
+
+    Args:
+        name: A user container's name (a ``containerSet`` container).
+
+    Returns:
+        The reason, as a clause following the name, or ``None``.
+    """
+    if name in ARGO_CONTAINER_NAMES:
+        return (
+            f"is the name of Argo's own {name!r} container in the pod, and Kubernetes refuses "
+            "two containers of one name: rename it"
+        )
+    return None
+
 
 POD_TEMPLATE_TYPES: tuple[str, ...] = ("container", "script", "resource", "containerSet", "data")
 """Template types that run in a pod of their own (HTTP and plugin templates run in the agent)."""

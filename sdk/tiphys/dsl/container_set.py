@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Unpack
 
 from tiphys.argo.k8s import container_name_problem
+from tiphys.argo.pods import argo_container_problem
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.artifacts import Artifact
 from tiphys.dsl.container import (
@@ -144,6 +145,13 @@ def _check_graph(nodes: list[ContainerNode], template: str) -> None:
                 "C131",
                 f"@container_set {template!r} has two containers named {node.name!r} (the "
                 f"other at {by_name[node.name].location}); container names must be unique",
+                node.location,
+            )
+        clash = argo_container_problem(node.name)
+        if clash:
+            raise fail(
+                "C131",
+                f"@container_set {template!r}: container {node.name!r} {clash}",
                 node.location,
             )
         by_name[node.name] = node

@@ -135,8 +135,8 @@ class KindTemplate(Template[P, R]):
 
     Subclasses set :attr:`scopes` (the option scopes they take) and :attr:`refusal` (why they
     take no other options, completing "it ..."); :attr:`refusals` gives a whole reason for the
-    options of one scope instead (what to use in their place). ``inline=True`` is passed on as the common
-    ``inline`` option (``template.options.inline``), the one mechanism every kind shares.
+    options of one scope instead (what to use in their place). ``inline=True`` is passed on as
+    the common ``inline`` option (``template.options.inline``), the one mechanism every kind shares.
     """
 
     scopes: ClassVar[frozenset[OptionScope]] = frozenset({"node", "leaf"})

@@ -8,11 +8,11 @@ given when resuming reaches the next tasks as ``task.outputs.<name>``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, ParamSpec, Unpack, overload
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, ParamSpec, Unpack, overload
 
 from tiphys.dsl._location import definition_location
-from tiphys.dsl.leaf import KindTemplate, RequestOptionsKw, check_empty_body
+from tiphys.dsl.leaf import KindTemplate, OptionScope, RequestOptionsKw, check_empty_body
 from tiphys.dsl.options import Duration, go_duration
 from tiphys.dsl.params import base_type, param_value
 from tiphys.dsl.template import Output
@@ -31,7 +31,7 @@ class SuspendTemplate(KindTemplate[P, None]):
     kind = "suspend"
     scopes = frozenset({"node"})
     refusal = "a suspend template runs no pod"
-    refusals = {
+    refusals: ClassVar[Mapping[OptionScope, str]] = {
         "leaf": "Argo refuses timeout on a suspend template (it takes it only on templates "
         "that run something); give duration= instead to resume by itself after that long"
     }

@@ -12,7 +12,8 @@ V152    a dependency cycle between the containers of a ``containerSet``
 V153    an ``inline`` template inside an inline template (Argo resolves one level only)
 V154    ``{{tasks.X.ip}}``/``{{steps.X.ip}}`` where X runs a template that is not a daemon
         (a warning: only daemons are still running, at a known IP, when others start)
-V155    a ``containerSet`` container name that is no DNS-1123 label, or used twice
+V155    a ``containerSet`` container name that is no DNS-1123 label, used twice, or the name of
+        a container Argo adds to the pod (``init``, ``wait``)
 V156    two ``containerSet.volumeMounts`` at the same ``mountPath``
 V157    a ``lifecycle.preStop.sleep`` not shorter than the pod's termination grace period
         (``terminationGracePeriodSeconds`` of ``podSpecPatch``, else 30 s): the container is
@@ -31,6 +32,7 @@ from typing import Any
 
 from tiphys.argo.k8s import container_name_problem
 from tiphys.argo.paths import join
+from tiphys.argo.pods import argo_container_problem
 from tiphys.argo.tags import simple_tags
 from tiphys.errors import Severity, choices_hint
 
@@ -150,6 +152,9 @@ class _Containers:
             problem = container_name_problem(name)
             if problem:
                 self.add("V155", f"invalid container name: {problem}", name_path, "error")
+            clash = argo_container_problem(name)
+            if clash:
+                self.add("V155", f"container name '{name}' {clash}", name_path, "error")
             if name in names:
                 self.add(
                     "V155",
