@@ -93,3 +93,25 @@ def test_version_matches_distribution_metadata() -> None:
     from importlib.metadata import version
 
     assert _version() == version("tiphys")
+
+
+# Modules only some workflows need: the core DSL modules import them where they are used.
+OPTIONAL = (
+    "tiphys.dsl.locations",
+    "tiphys.dsl.locks",
+    "tiphys.dsl.metrics",
+    "tiphys.dsl.pod_fields",
+    "tiphys.dsl.probes",
+    "tiphys.dsl.hooks",
+    "tiphys.dsl.loops",
+    "tiphys.dsl.template_ref",
+    "tiphys.dsl.cron",
+    "tiphys.argo.metrics",
+    "pathlib",
+)
+
+
+def test_authoring_imports_load_no_optional_module() -> None:
+    modules = _imported_modules("from tiphys import Workflow, container, dag, script")
+    assert "tiphys.dsl.workflow" in modules
+    assert sorted(set(OPTIONAL) & set(modules)) == []

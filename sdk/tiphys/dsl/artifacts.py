@@ -34,6 +34,9 @@ Type checkers see an artifact input as ``Artifact``: ``task.outputs.artifacts.<n
 ``Any``) and ``Artifact(location=S3(...))`` fit it; a bare location (``S3(...)``) works the
 same when compiled, but a strict type checker asks for the ``Artifact(location=...)`` form.
 
+Only the base of the locations is imported here; the concrete ones (:mod:`tiphys.dsl.locations`)
+load when used.
+
 Errors (raised where the user wrote the code):
 
 ======  ======================================================================================
@@ -55,7 +58,6 @@ C142    a Workflow's entrypoint has an artifact input with no source (no locatio
 from __future__ import annotations
 
 import inspect
-import pathlib
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -64,28 +66,26 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
-from tiphys.dsl.locations import (
-    GCS,
-    HDFS,
-    LOCATION_KEYS,
-    OSS,
-    S3,
-    ArtifactLocation,
-    Artifactory,
-    Azure,
-    BasicAuth,
-    ClientCertAuth,
-    Git,
-    HTTPArtifact,
-    OAuth2Auth,
-    PluginArtifact,
-    RawArtifact,
-    Render,
-)
+from tiphys.dsl.location_base import LOCATION_KEYS, ArtifactLocation, Render
 from tiphys.dsl.refs import MARK_START, Ref, TaskRef
 from tiphys.errors import Location, did_you_mean
 
 if TYPE_CHECKING:
+    from tiphys.dsl.locations import (
+        GCS,
+        HDFS,
+        OSS,
+        S3,
+        Artifactory,
+        Azure,
+        BasicAuth,
+        ClientCertAuth,
+        Git,
+        HTTPArtifact,
+        OAuth2Auth,
+        PluginArtifact,
+        RawArtifact,
+    )
     from tiphys.dsl.template import Task, Template
 
 INPUT_DIR = "/tmp/tiphys/inputs"
@@ -493,9 +493,6 @@ class ArtifactInput:
         return not self.artifact.optional and self.artifact.location is None
 
 
-_PATH_TYPES = (str, pathlib.Path, pathlib.PurePath)
-
-
 def artifact_declaration(annotation: Any) -> tuple[Artifact, bool] | None:
     """The artifact a parameter annotation declares, or ``None`` for a parameter.
 
@@ -519,6 +516,8 @@ def artifact_declaration(annotation: Any) -> tuple[Artifact, bool] | None:
     declared = next((e for e in extras if isinstance(e, Artifact)), None)
     if declared is None:
         return (Artifact(), False) if base is Artifact else None
+    import pathlib
+
     is_path = isinstance(base, type) and issubclass(base, pathlib.PurePath)
     return declared, is_path
 
@@ -560,7 +559,7 @@ def artifact_inputs_of(
         artifact, as_path = declared
         hint = hints[p.name]
         base = typing.get_args(hint)[0] if typing.get_origin(hint) is typing.Annotated else Artifact
-        if base is not Artifact and base not in _PATH_TYPES and not as_path:
+        if base not in (Artifact, str) and not as_path:
             raise fail(
                 "C114",
                 f"template {template!r}: artifact input {p.name!r} is annotated {base!r}; use "
@@ -834,6 +833,35 @@ def parameter_problem(value: Any) -> str | None:
         f"is an input parameter, but gets {what}; declare the input as an artifact "
         "(name: Artifact) to receive a file"
     )
+
+
+_LOCATIONS = frozenset(
+    [
+        "GCS",
+        "HDFS",
+        "OSS",
+        "S3",
+        "Artifactory",
+        "Azure",
+        "BasicAuth",
+        "ClientCertAuth",
+        "Git",
+        "HTTPArtifact",
+        "OAuth2Auth",
+        "PluginArtifact",
+        "RawArtifact",
+    ]
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The concrete locations, still importable from here: loaded from
+    :mod:`tiphys.dsl.locations` on first use."""
+    if name in _LOCATIONS:
+        from tiphys.dsl import locations
+
+        return getattr(locations, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

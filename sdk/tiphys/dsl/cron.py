@@ -67,9 +67,11 @@ def _workflow_options() -> tuple[str, ...] | None:
     if not extra:
         return tuple(names)
     try:
-        hint = typing.get_type_hints(WorkflowBase.__init__, include_extras=True)[extra[0].name]
+        hint = extra[0].annotation
+        if isinstance(hint, str):  # this one alone: others name classes imported for mypy only
+            hint = eval(hint, WorkflowBase.__init__.__globals__)
         (typed_dict,) = typing.get_args(hint)
-        return (*names, *typing.get_type_hints(typed_dict))
+        return (*names, *typed_dict.__annotations__)
     except Exception:  # an untyped **kwargs: leave the check to WorkflowBase
         return None
 

@@ -16,10 +16,9 @@ from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 from tiphys.argo.expr import KEYWORDS
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.artifacts import Artifact, InputArtifactRef, TaskArtifactRef, input_artifact_refs
-from tiphys.dsl.loops import has_marker
 from tiphys.dsl.options import TemplateOptionsKw, template_options
 from tiphys.dsl.params import base_type
-from tiphys.dsl.refs import InputRef, Ref, Trace, tracing
+from tiphys.dsl.refs import InputRef, Ref, Trace, has_marker, tracing
 from tiphys.dsl.template import Builder, Output, Task, Template, current_builder
 from tiphys.errors import CompileError
 

@@ -23,50 +23,20 @@ text, an inconsistent combination), raised when the object is created.
 
 from __future__ import annotations
 
-import dataclasses
-import types
-import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, ClassVar, Literal
 
 from tiphys.dsl._location import fail
+from tiphys.dsl.location_base import (
+    LOCATION_KEYS,
+    ArgoObject,
+    ArtifactLocation,
+    Render,
+    field_meta,
+)
 from tiphys.dsl.options import ConfigMap, Secret, seconds
-from tiphys.dsl.refs import MARK_START, Ref
-
-Render = Callable[[Any], str]
-"""Writes one text value (a string that may hold reference markers, or a reference) as Argo
-text; given by the compiler when a location is rendered inside a traced body."""
-
-_CONVERT = "tiphys.convert"
-_ARGO = "tiphys.argo"
-
-
-def _meta(argo: str | None = None, convert: Callable[[Any], Any] | None = None) -> dict[str, Any]:
-    """Field metadata: write the field under ``argo`` (a dotted path for nested objects;
-    default: the field name in camel case), through ``convert`` when given."""
-    metadata: dict[str, Any] = {}
-    if argo is not None:
-        metadata[_ARGO] = argo
-    if convert is not None:
-        metadata[_CONVERT] = convert
-    return metadata
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def _plain(value: Any) -> str:
-    """Default text writer: plain strings only (references need the compiler's writer)."""
-    if isinstance(value, Ref) or (isinstance(value, str) and MARK_START in value):
-        raise fail(
-            "C138",
-            "a reference is used in an artifact location outside a @dag or @steps body; "
-            "references can be formatted into a location only where the task is called",
-        )
-    return str(value)
+from tiphys.dsl.refs import Ref
 
 
 def _headers(value: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -77,178 +47,11 @@ def _key_values(value: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"key": key, "value": text} for key, text in value.items()]
 
 
-_NAMES = {str: "text", int: "an integer", bool: "True or False"}
-
-
-def _describe(hint: Any) -> str:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        arms = [a for a in typing.get_args(hint) if a is not type(None)]
-        return " or ".join(_describe(a) for a in arms)
-    if origin is Literal:
-        return " or ".join(repr(v) for v in typing.get_args(hint))
-    if origin in (Sequence, list, tuple):
-        return f"a list of {_describe(typing.get_args(hint)[0])}"
-    if origin in (Mapping, dict):
-        return "a dict of str to str"
-    if hint is Secret:
-        return "a Secret(name, key)"
-    if hint is ConfigMap:
-        return "a ConfigMap(name, key)"
-    return _NAMES.get(hint) or str(getattr(hint, "__name__", hint))
-
-
-def _fits(value: Any, hint: Any) -> bool:
-    """Whether ``value`` fits a field annotation (text fields also take references)."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin is Literal:
-        return value in args
-    if args and origin not in (Sequence, list, tuple, Mapping, dict):  # a union
-        return any(_fits(value, arm) for arm in args)
-    if origin in (Sequence, list, tuple):
-        return isinstance(value, list | tuple) and all(_fits(v, args[0]) for v in value)
-    if origin in (Mapping, dict):
-        return isinstance(value, Mapping) and all(
-            isinstance(k, str) and _fits(v, args[1]) for k, v in value.items()
-        )
-    if hint is type(None):
-        return value is None
-    if hint is str:
-        return isinstance(value, str | Ref)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint is bool:
-        return isinstance(value, bool)
-    return isinstance(value, hint)
-
-
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
-
-
-class _ArgoObject:
-    """Shared mechanism of every location and HTTP auth class: type checks of the fields when
-    created, and the Argo dict from the fields (``argo`` metadata names nested keys)."""
-
-    argo_key: ClassVar[str]
-    """The key the object is written under (``s3``, ``git``, ``basicAuth``...)."""
-
-    def __post_init__(self) -> None:
-        name = type(self).__name__
-        hints = _hints(type(self))
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            hint = hints[f.name]
-            if not _fits(value, hint):
-                secret = hint is Secret or Secret in typing.get_args(hint)
-                why = (
-                    ": credentials come from a Kubernetes Secret and are never written into the "
-                    "spec"
-                    if secret and isinstance(value, str)
-                    else ""
-                )
-                raise fail(
-                    "C138",
-                    f"{name} {f.name} must be {_describe(hint)}, not {value!r}{why}",
-                )
-            if isinstance(value, list):  # frozen: keep sequences immutable
-                object.__setattr__(self, f.name, tuple(value))
-            if isinstance(value, str) and not value and f.default is dataclasses.MISSING:
-                raise fail("C138", f"{name} {f.name} must not be empty")
-        self.check()
-
-    def check(self) -> None:
-        """Checks across fields (per class); raise ``C138`` through ``fail``."""
-
-    def __repr__(self) -> str:
-        fields = dataclasses.fields(self)  # type: ignore[arg-type]
-        shown = [
-            repr(getattr(self, f.name))
-            if f.kw_only is False
-            else f"{f.name}={getattr(self, f.name)!r}"
-            for f in fields
-            if getattr(self, f.name) is not None
-        ]
-        return f"{type(self).__name__}({', '.join(shown)})"
-
-    def fields_argo(self, render: Render | None = None) -> dict[str, Any]:
-        """The object's own fields as Argo writes them (without the ``argo_key`` level).
-
-        Args:
-            render: Writes text values; default: plain strings (references refused).
-
-        Returns:
-            The fields that are set, nested along their dotted Argo names.
-        """
-        write = render or _plain
-        out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            convert = f.metadata.get(_CONVERT)
-            value = convert(value) if convert is not None else value
-            if value is None:
-                continue
-            *parents, leaf = f.metadata.get(_ARGO, _camel(f.name)).split(".")
-            target = out
-            for parent in parents:
-                target = target.setdefault(parent, {})
-            target[leaf] = _value(value, write)
-        return out
-
-    def to_argo(self, render: Render | None = None) -> dict[str, Any]:
-        """The object as Argo reads it: ``{argo_key: {...fields}}``.
-
-        Args:
-            render: Writes text values (the compiler passes one inside traced bodies);
-                default: plain strings only.
-
-        Returns:
-            A one-key dict, e.g. ``{"s3": {"key": "a.txt", "bucket": "data"}}``.
-
-        Raises:
-            CompileError: A reference in a text field without ``render`` (C138).
-        """
-        return {self.argo_key: self.fields_argo(render)}
-
-
-def _value(value: Any, write: Render) -> Any:
-    if isinstance(value, Secret | ConfigMap):
-        selector: dict[str, Any] = {"name": value.name, "key": value.key}
-        if value.optional:
-            selector["optional"] = True
-        return selector
-    if isinstance(value, _ArgoObject):
-        return value.to_argo(write)
-    if isinstance(value, bool | int):
-        return value
-    if isinstance(value, dict):
-        return {k: _value(v, write) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_value(v, write) for v in value]
-    return write(value)
-
-
-class ArtifactLocation(_ArgoObject):
-    """Base class of the artifact locations (:class:`S3`, :class:`Git`, :class:`RawArtifact`...).
-
-    Use one as an artifact's ``location=``, a task argument of an artifact input, a template's
-    ``archive_location=`` or a ``@data`` source. ``to_argo()`` gives ``{"<kind>": {...}}``.
-    """
-
-
 # -- HTTP authentication --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, repr=False)
-class BasicAuth(_ArgoObject):
+class BasicAuth(ArgoObject):
     """HTTP basic authentication for :class:`HTTPArtifact` (``auth.basicAuth``).
 
     Attributes:
@@ -260,12 +63,12 @@ class BasicAuth(_ArgoObject):
     """
 
     argo_key: ClassVar[str] = "basicAuth"
-    username: Secret = field(metadata=_meta("usernameSecret"))
-    password: Secret = field(metadata=_meta("passwordSecret"))
+    username: Secret = field(metadata=field_meta("usernameSecret"))
+    password: Secret = field(metadata=field_meta("passwordSecret"))
 
 
 @dataclass(frozen=True, repr=False)
-class ClientCertAuth(_ArgoObject):
+class ClientCertAuth(ArgoObject):
     """TLS client certificate authentication for :class:`HTTPArtifact` (``auth.clientCert``).
 
     Attributes:
@@ -277,12 +80,12 @@ class ClientCertAuth(_ArgoObject):
     """
 
     argo_key: ClassVar[str] = "clientCert"
-    cert: Secret = field(metadata=_meta("clientCertSecret"))
-    key: Secret = field(metadata=_meta("clientKeySecret"))
+    cert: Secret = field(metadata=field_meta("clientCertSecret"))
+    key: Secret = field(metadata=field_meta("clientKeySecret"))
 
 
 @dataclass(frozen=True, repr=False)
-class OAuth2Auth(_ArgoObject):
+class OAuth2Auth(ArgoObject):
     """OAuth2 client-credentials authentication for :class:`HTTPArtifact` (``auth.oauth2``).
 
     Attributes:
@@ -298,13 +101,13 @@ class OAuth2Auth(_ArgoObject):
     """
 
     argo_key: ClassVar[str] = "oauth2"
-    client_id: Secret = field(metadata=_meta("clientIDSecret"))
-    client_secret: Secret = field(metadata=_meta("clientSecretSecret"))
-    token_url: Secret = field(metadata=_meta("tokenURLSecret"))
+    client_id: Secret = field(metadata=field_meta("clientIDSecret"))
+    client_secret: Secret = field(metadata=field_meta("clientSecretSecret"))
+    token_url: Secret = field(metadata=field_meta("tokenURLSecret"))
     _: KW_ONLY
     scopes: Sequence[str] | None = None
     endpoint_params: Mapping[str, str] | None = field(
-        default=None, metadata=_meta(convert=_key_values)
+        default=None, metadata=field_meta(convert=_key_values)
     )
 
 
@@ -361,28 +164,28 @@ class S3(ArtifactLocation):
     endpoint: str | None = None
     region: str | None = None
     insecure: bool | None = None
-    access_key: Secret | None = field(default=None, metadata=_meta("accessKeySecret"))
-    secret_key: Secret | None = field(default=None, metadata=_meta("secretKeySecret"))
-    session_token: Secret | None = field(default=None, metadata=_meta("sessionTokenSecret"))
-    role_arn: str | None = field(default=None, metadata=_meta("roleARN"))
-    use_sdk_creds: bool | None = field(default=None, metadata=_meta("useSDKCreds"))
-    ca: Secret | None = field(default=None, metadata=_meta("caSecret"))
+    access_key: Secret | None = field(default=None, metadata=field_meta("accessKeySecret"))
+    secret_key: Secret | None = field(default=None, metadata=field_meta("secretKeySecret"))
+    session_token: Secret | None = field(default=None, metadata=field_meta("sessionTokenSecret"))
+    role_arn: str | None = field(default=None, metadata=field_meta("roleARN"))
+    use_sdk_creds: bool | None = field(default=None, metadata=field_meta("useSDKCreds"))
+    ca: Secret | None = field(default=None, metadata=field_meta("caSecret"))
     addressing_style: Literal["path", "virtual-hosted"] | None = None
     create_bucket: bool | None = field(
-        default=None, metadata=_meta("createBucketIfNotPresent", lambda on: {} if on else None)
+        default=None, metadata=field_meta("createBucketIfNotPresent", lambda on: {} if on else None)
     )
     object_locking: bool | None = field(
-        default=None, metadata=_meta("createBucketIfNotPresent.objectLocking")
+        default=None, metadata=field_meta("createBucketIfNotPresent.objectLocking")
     )
     enable_encryption: bool | None = field(
-        default=None, metadata=_meta("encryptionOptions.enableEncryption")
+        default=None, metadata=field_meta("encryptionOptions.enableEncryption")
     )
-    kms_key_id: str | None = field(default=None, metadata=_meta("encryptionOptions.kmsKeyId"))
+    kms_key_id: str | None = field(default=None, metadata=field_meta("encryptionOptions.kmsKeyId"))
     kms_encryption_context: str | None = field(
-        default=None, metadata=_meta("encryptionOptions.kmsEncryptionContext")
+        default=None, metadata=field_meta("encryptionOptions.kmsEncryptionContext")
     )
     sse_customer_key: Secret | None = field(
-        default=None, metadata=_meta("encryptionOptions.serverSideCustomerKeySecret")
+        default=None, metadata=field_meta("encryptionOptions.serverSideCustomerKeySecret")
     )
 
 
@@ -405,7 +208,7 @@ class GCS(ArtifactLocation):
     _: KW_ONLY
     bucket: str | None = None
     service_account_key: Secret | None = field(
-        default=None, metadata=_meta("serviceAccountKeySecret")
+        default=None, metadata=field_meta("serviceAccountKeySecret")
     )
 
 
@@ -430,8 +233,8 @@ class Azure(ArtifactLocation):
     container: str
     blob: str
     _: KW_ONLY
-    account_key: Secret | None = field(default=None, metadata=_meta("accountKeySecret"))
-    use_sdk_creds: bool | None = field(default=None, metadata=_meta("useSDKCreds"))
+    account_key: Secret | None = field(default=None, metadata=field_meta("accountKeySecret"))
+    use_sdk_creds: bool | None = field(default=None, metadata=field_meta("useSDKCreds"))
 
 
 @dataclass(frozen=True, repr=False)
@@ -462,16 +265,18 @@ class OSS(ArtifactLocation):
     _: KW_ONLY
     bucket: str | None = None
     endpoint: str | None = None
-    access_key: Secret | None = field(default=None, metadata=_meta("accessKeySecret"))
-    secret_key: Secret | None = field(default=None, metadata=_meta("secretKeySecret"))
+    access_key: Secret | None = field(default=None, metadata=field_meta("accessKeySecret"))
+    secret_key: Secret | None = field(default=None, metadata=field_meta("secretKeySecret"))
     security_token: str | None = None
-    use_sdk_creds: bool | None = field(default=None, metadata=_meta("useSDKCreds"))
-    create_bucket: bool | None = field(default=None, metadata=_meta("createBucketIfNotPresent"))
+    use_sdk_creds: bool | None = field(default=None, metadata=field_meta("useSDKCreds"))
+    create_bucket: bool | None = field(
+        default=None, metadata=field_meta("createBucketIfNotPresent")
+    )
     infrequent_access_after_days: int | None = field(
-        default=None, metadata=_meta("lifecycleRule.markInfrequentAccessAfterDays")
+        default=None, metadata=field_meta("lifecycleRule.markInfrequentAccessAfterDays")
     )
     delete_after_days: int | None = field(
-        default=None, metadata=_meta("lifecycleRule.markDeletionAfterDays")
+        default=None, metadata=field_meta("lifecycleRule.markDeletionAfterDays")
     )
 
     def check(self) -> None:
@@ -521,10 +326,10 @@ class Git(ArtifactLocation):
     single_branch: bool | None = None
     disable_submodules: bool | None = None
     insecure_ignore_host_key: bool | None = None
-    insecure_skip_tls: bool | None = field(default=None, metadata=_meta("insecureSkipTLS"))
-    username: Secret | None = field(default=None, metadata=_meta("usernameSecret"))
-    password: Secret | None = field(default=None, metadata=_meta("passwordSecret"))
-    ssh_private_key: Secret | None = field(default=None, metadata=_meta("sshPrivateKeySecret"))
+    insecure_skip_tls: bool | None = field(default=None, metadata=field_meta("insecureSkipTLS"))
+    username: Secret | None = field(default=None, metadata=field_meta("usernameSecret"))
+    password: Secret | None = field(default=None, metadata=field_meta("passwordSecret"))
+    ssh_private_key: Secret | None = field(default=None, metadata=field_meta("sshPrivateKeySecret"))
 
     def check(self) -> None:
         """``depth`` >= 1; ``single_branch`` names its ``branch``."""
@@ -553,7 +358,7 @@ class HTTPArtifact(ArtifactLocation):
     argo_key: ClassVar[str] = "http"
     url: str
     _: KW_ONLY
-    headers: Mapping[str, str] | None = field(default=None, metadata=_meta(convert=_headers))
+    headers: Mapping[str, str] | None = field(default=None, metadata=field_meta(convert=_headers))
     auth: HTTPAuth | None = None
     save_stream_via_file: bool | None = None
 
@@ -574,8 +379,8 @@ class Artifactory(ArtifactLocation):
     argo_key: ClassVar[str] = "artifactory"
     url: str
     _: KW_ONLY
-    username: Secret | None = field(default=None, metadata=_meta("usernameSecret"))
-    password: Secret | None = field(default=None, metadata=_meta("passwordSecret"))
+    username: Secret | None = field(default=None, metadata=field_meta("usernameSecret"))
+    password: Secret | None = field(default=None, metadata=field_meta("passwordSecret"))
 
 
 @dataclass(frozen=True, repr=False)
@@ -630,12 +435,12 @@ class HDFS(ArtifactLocation):
     path: str
     _: KW_ONLY
     addresses: Sequence[str] | None = None
-    hdfs_user: str | None = field(default=None, metadata=_meta("hdfsUser"))
+    hdfs_user: str | None = field(default=None, metadata=field_meta("hdfsUser"))
     force: bool | None = None
     data_transfer_protection: Literal["authentication", "integrity", "privacy"] | None = None
-    krb_ccache: Secret | None = field(default=None, metadata=_meta("krbCCacheSecret"))
-    krb_keytab: Secret | None = field(default=None, metadata=_meta("krbKeytabSecret"))
-    krb_config: ConfigMap | None = field(default=None, metadata=_meta("krbConfigConfigMap"))
+    krb_ccache: Secret | None = field(default=None, metadata=field_meta("krbCCacheSecret"))
+    krb_keytab: Secret | None = field(default=None, metadata=field_meta("krbKeytabSecret"))
+    krb_config: ConfigMap | None = field(default=None, metadata=field_meta("krbConfigConfigMap"))
     krb_realm: str | None = None
     krb_username: str | None = None
     krb_service_principal_name: str | None = None
@@ -680,7 +485,7 @@ class PluginArtifact(ArtifactLocation):
     _: KW_ONLY
     configuration: str | None = None
     connection_timeout: int | str | None = field(
-        default=None, metadata=_meta("connectionTimeoutSeconds", _timeout)
+        default=None, metadata=field_meta("connectionTimeoutSeconds", _timeout)
     )
 
     def check(self) -> None:
@@ -688,9 +493,6 @@ class PluginArtifact(ArtifactLocation):
         if self.connection_timeout is not None:
             _timeout(self.connection_timeout)
 
-
-LOCATION_KEYS = ("s3", "gcs", "azure", "oss", "git", "http", "artifactory", "raw", "hdfs", "plugin")
-"""The fields of Argo's ``Artifact`` that hold a location (exactly one per artifact, or none)."""
 
 __all__ = [
     "GCS",

@@ -7,12 +7,7 @@ from typing import Any
 
 from tiphys.dsl._location import fail
 from tiphys.dsl.params import base_type
-from tiphys.dsl.refs import MARK_START, Ref, TaskRef
-
-
-def has_marker(value: Any) -> bool:
-    """True when ``value`` is a string holding a formatted reference."""
-    return isinstance(value, str) and MARK_START in value
+from tiphys.dsl.refs import Ref, TaskRef, has_marker
 
 
 @dataclass(frozen=True)

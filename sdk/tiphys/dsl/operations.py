@@ -6,7 +6,8 @@
 name the decorator's or the workflow's line); :func:`operations_fields` renders them. Both read
 the fields by name from a :class:`~tiphys.dsl.options.TemplateOptions` or a
 :class:`~tiphys.dsl.workflow_ops.WorkflowOperations`. Codes: ``C155``-``C158`` (see
-:mod:`tiphys.dsl.locks`, :mod:`tiphys.dsl.metrics`, :mod:`tiphys.dsl.pod_fields`).
+:mod:`tiphys.dsl.locks`, :mod:`tiphys.dsl.metrics`, :mod:`tiphys.dsl.pod_fields`); those modules
+are imported only for the fields that are set.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from tiphys.dsl._location import fail
-from tiphys.dsl.locks import Memoize, synchronization_argo
-from tiphys.dsl.metrics import metrics_argo
-from tiphys.dsl.pod_fields import HostAlias, ResourceClaim, executor_argo
 from tiphys.errors import Location
 
 __all__ = ["check_operations", "operations_fields"]
@@ -68,9 +66,13 @@ def operations_fields(source: object, location: Location) -> dict[str, Any]:
             raise fail(
                 "C155", "synchronization= takes a list of Mutex(...)/Semaphore(...)", location
             )
+        from tiphys.dsl.locks import synchronization_argo
+
         out["synchronization"] = synchronization_argo(list(locks), location)
     memoize = getattr(source, "memoize", None)
     if memoize is not None:
+        from tiphys.dsl.locks import Memoize
+
         if not isinstance(memoize, Memoize):
             raise fail(
                 "C156",
@@ -82,9 +84,13 @@ def operations_fields(source: object, location: Location) -> dict[str, Any]:
     if metrics:
         if isinstance(metrics, Mapping) or not hasattr(metrics, "__iter__"):
             raise fail("C157", "metrics= takes a list of Counter/Gauge/Histogram", location)
+        from tiphys.dsl.metrics import metrics_argo
+
         out["metrics"] = metrics_argo(list(metrics), location)
     aliases = getattr(source, "host_aliases", ())
     if aliases:
+        from tiphys.dsl.pod_fields import HostAlias
+
         out["hostAliases"] = _items(aliases, HostAlias, "host_aliases", "C158", location)
     automount = getattr(source, "automount_service_account_token", None)
     if automount is not None:
@@ -97,12 +103,16 @@ def operations_fields(source: object, location: Location) -> dict[str, Any]:
         out["automountServiceAccountToken"] = automount
     executor = getattr(source, "executor", None)
     if executor is not None:
+        from tiphys.dsl.pod_fields import executor_argo
+
         out["executor"] = executor_argo(executor, location)
     pod_resources = getattr(source, "pod_resources", None)
     if pod_resources is not None:
         out["podResources"] = _resources(pod_resources)
     claims = getattr(source, "resource_claims", ())
     if claims:
+        from tiphys.dsl.pod_fields import ResourceClaim
+
         out["resourceClaims"] = _items(claims, ResourceClaim, "resource_claims", "C158", location)
     return out
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
 from tiphys.dsl._location import fail, user_location
-from tiphys.dsl.locks import Lock, Memoize
-from tiphys.dsl.metrics import Metric
 from tiphys.dsl.operations import check_operations
-from tiphys.dsl.pod_fields import HostAlias, ResourceClaim
 from tiphys.errors import Location, did_you_mean
 
 if TYPE_CHECKING:
     from tiphys.dsl.artifacts import ArchiveLocation
     from tiphys.dsl.locations import ArtifactLocation
+    from tiphys.dsl.locks import Lock, Memoize
+    from tiphys.dsl.metrics import Metric
+    from tiphys.dsl.pod_fields import HostAlias, ResourceClaim
 
 Duration = int | float | str
 RetryPolicy = Literal["Always", "OnFailure", "OnError", "OnTransientError"]

@@ -3,8 +3,8 @@
 ``@container`` and ``@script`` take these next to the common template options
 (:class:`ContainerOptionsKw`); ``@container_set`` takes the pod-level one
 (:class:`PodOptionsKw`, ``termination_grace_period``) and its ``ContainerNode`` objects the
-container-level ones. Probes and hooks are in :mod:`tiphys.dsl.probes`. Values are checked when
-written, so errors name the user's line.
+container-level ones. Probes and hooks are in :mod:`tiphys.dsl.probes` (imported when used).
+Values are checked when written, so errors name the user's line.
 
 Graceful shutdown: when a pod is stopped (its daemon scope ended, the workflow was stopped or
 deleted), Kubernetes runs the container's pre-stop hook, then sends ``SIGTERM``, and kills the
@@ -19,10 +19,9 @@ Bad option values are ``C117``, as for every option.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from tiphys.argo.k8s import port_problem
 from tiphys.dsl._location import fail
@@ -34,8 +33,10 @@ from tiphys.dsl.options import (
     seconds,
     template_options,
 )
-from tiphys.dsl.probes import PreStop, Probe
 from tiphys.errors import Location, did_you_mean
+
+if TYPE_CHECKING:
+    from tiphys.dsl.probes import PreStop, Probe
 
 __all__ = [
     "DEFAULT_GRACE_PERIOD",
@@ -190,23 +191,12 @@ class PodSettings:
     grace_period: int = DEFAULT_GRACE_PERIOD
     grace_source: str | None = None
 
-    _TYPES: ClassVar[Mapping[str, tuple[type, str]]] = {
-        "readiness": (Probe, "a Probe (Probe.http(...), Probe.tcp(...) or Probe.exec(...))"),
-        "liveness": (Probe, "a Probe (Probe.http(...), Probe.tcp(...) or Probe.exec(...))"),
-        "pre_stop": (
-            PreStop,
-            "a PreStop (PreStop.exec(...), PreStop.http(...) or PreStop.sleep(...))",
-        ),
-    }
-
     def __post_init__(self) -> None:
         where = self.location
         if not isinstance(self.daemon, bool):
             raise fail("C117", f"daemon must be True or False, not {self.daemon!r}", where)
-        for key, (cls, what) in self._TYPES.items():
-            value = getattr(self, key)
-            if value is not None and not isinstance(value, cls):
-                raise fail("C117", f"{key} must be {what}, not {value!r}", where)
+        if any(v is not None for v in (self.readiness, self.liveness, self.pre_stop)):
+            self._check_types()
         if self.readiness is not None and not self.daemon:
             raise fail(
                 "C117",
@@ -230,6 +220,23 @@ class PodSettings:
                 self.termination_grace_period, "termination_grace_period", where
             )
             self.grace_source = "termination_grace_period"
+
+    def _check_types(self) -> None:
+        from tiphys.dsl.probes import PreStop, Probe
+
+        probe = "a Probe (Probe.http(...), Probe.tcp(...) or Probe.exec(...))"
+        kinds: dict[str, tuple[type, str]] = {
+            "readiness": (Probe, probe),
+            "liveness": (Probe, probe),
+            "pre_stop": (
+                PreStop,
+                "a PreStop (PreStop.exec(...), PreStop.http(...) or PreStop.sleep(...))",
+            ),
+        }
+        for key, (cls, what) in kinds.items():
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, cls):
+                raise fail("C117", f"{key} must be {what}, not {value!r}", self.location)
 
     def merge_grace_period(self, options: TemplateOptions) -> None:
         """Write ``termination_grace_period`` into ``options.pod_spec_patch`` and check that
@@ -258,6 +265,8 @@ class PodSettings:
                 )
             given = current.get("terminationGracePeriodSeconds")
             if given is not None and given != self.grace_period:
+                import json
+
                 raise fail(
                     "C135",
                     f"termination_grace_period is {self.grace_period} s, but pod_spec_patch "

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 MARK_START = "\x00tiphys-ref:"
 MARK_END = "\x00"
+
+
+def has_marker(value: Any) -> bool:
+    """True when ``value`` is a string holding a formatted reference."""
+    return isinstance(value, str) and MARK_START in value
+
+
 _ids = itertools.count(1)
 
 

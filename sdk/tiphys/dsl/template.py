@@ -27,7 +27,6 @@ from tiphys.dsl.artifacts import (
     input_order,
     parameter_problem,
 )
-from tiphys.dsl.loops import Loop, has_marker, loop_of
 from tiphys.dsl.options import ConfigMap, Retry, TemplateOptions
 from tiphys.dsl.params import InputSpec, base_type, inputs_of, literal_problem
 from tiphys.dsl.refs import (
@@ -39,6 +38,7 @@ from tiphys.dsl.refs import (
     Ref,
     TaskRef,
     current_trace,
+    has_marker,
 )
 from tiphys.errors import CompileError, Diagnostic, Location, did_you_mean
 
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from tiphys.dsl.hooks import TaskHook
+    from tiphys.dsl.loops import Loop
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -376,6 +377,8 @@ class Template(Generic[P, R_co]):
         if builder is None:
             raise fail("C118", f"{self.name}.map(...) can only be used inside a @dag or @steps")
         task: Task[list[R_co]] = Task(self, builder.kind)
+        from tiphys.dsl.loops import loop_of
+
         task.loop = loop_of(over)
         item = ItemRef()
         item.owner = task

@@ -3,14 +3,14 @@
 A workflow object names an entrypoint template and the workflow-level options; it collects
 every template reachable from its entrypoint (and its exit handler) when compiled. Compilation,
 output and validation live in :mod:`tiphys.compile` and :mod:`tiphys.validate`; the methods here
-import them when called.
+import them when called (and ``from_template=`` imports :mod:`tiphys.dsl.template_ref`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, Unpack
 
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.artifacts import ArtifactGC, ArtifactRepositoryRef
@@ -24,11 +24,13 @@ from tiphys.dsl.options import (
     Volume,
     seconds,
 )
-from tiphys.dsl.pod_fields import PodMetadata
 from tiphys.dsl.template import Template
-from tiphys.dsl.template_ref import WorkflowRef, workflow_ref
 from tiphys.dsl.workflow_ops import WorkflowOperations, WorkflowOperationsKw, workflow_operations
 from tiphys.errors import CompileError, Diagnostic, Location
+
+if TYPE_CHECKING:
+    from tiphys.dsl.pod_fields import PodMetadata
+    from tiphys.dsl.template_ref import WorkflowRef
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -228,7 +230,11 @@ class WorkflowBase:
             value = getattr(self.options, what)
             if value is not None and not isinstance(value, TTL):
                 seconds(value, what, self.location)
-        self.from_template: WorkflowRef | None = workflow_ref(self, from_template, cluster_scope)
+        self.from_template: WorkflowRef | None = None
+        if from_template is not None or cluster_scope:
+            from tiphys.dsl.template_ref import workflow_ref
+
+            self.from_template = workflow_ref(self, from_template, cluster_scope)
 
     def __repr__(self) -> str:
         name = self.name or self.generate_name

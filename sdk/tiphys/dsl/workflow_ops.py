@@ -5,29 +5,31 @@ Every workflow kind takes them as keyword arguments (``Workflow(..., hooks={...}
 synchronization=[Mutex("deploy")])``); they are checked when the workflow object is created
 (codes ``C154``-``C158``, see :mod:`tiphys.dsl.hooks`, :mod:`tiphys.dsl.locks`,
 :mod:`tiphys.dsl.metrics`, :mod:`tiphys.dsl.pod_fields`) and rendered by :func:`workflow_fields`.
+Those modules are imported only for the options that are set.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from tiphys.dsl._location import fail
-from tiphys.dsl.hooks import Hook, check_hook_name
-from tiphys.dsl.locks import Lock
-from tiphys.dsl.metrics import Metric
 from tiphys.dsl.operations import check_operations, operations_fields
 from tiphys.dsl.options import Raw, Resources
-from tiphys.dsl.pod_fields import (
-    DNSConfig,
-    DNSPolicy,
-    HostAlias,
-    ResourceClaim,
-    WorkflowMetadata,
-    check_choice,
-)
 from tiphys.errors import Location, did_you_mean
+
+if TYPE_CHECKING:
+    from tiphys.dsl.hooks import Hook
+    from tiphys.dsl.locks import Lock
+    from tiphys.dsl.metrics import Metric
+    from tiphys.dsl.pod_fields import (
+        DNSConfig,
+        DNSPolicy,
+        HostAlias,
+        ResourceClaim,
+        WorkflowMetadata,
+    )
 
 __all__ = [
     "VolumeClaimGCStrategy",
@@ -127,12 +129,30 @@ class WorkflowOperations:
         where = self.location
         if not isinstance(self.hooks, Mapping):
             raise fail("C154", "hooks= takes a dict: hook name -> Hook(...)", where)
+        if self.hooks:
+            self._check_hooks()
+        if any(v is not None for v in (self.volume_claim_gc, self.dns_policy, self.shutdown)):
+            self._check_choices()
+        for what in ("host_network", "suspend"):
+            _flag(getattr(self, what), what, where)
+        check_operations(self, where)
+        workflow_fields(self)
+
+    def _check_hooks(self) -> None:
+        from tiphys.dsl.hooks import Hook, check_hook_name
+
         for name, hook in self.hooks.items():
             if not isinstance(hook, Hook):
                 raise fail(
-                    "C154", f"hooks[{name!r}] must be Hook(template, ...), not {hook!r}", where
+                    "C154",
+                    f"hooks[{name!r}] must be Hook(template, ...), not {hook!r}",
+                    self.location,
                 )
             check_hook_name(name, hook.expression, hook.location, workflow=True)
+
+    def _check_choices(self) -> None:
+        from tiphys.dsl.pod_fields import DNSPolicy, check_choice
+
         choices: tuple[tuple[str, Any], ...] = (
             ("volume_claim_gc", VolumeClaimGCStrategy),
             ("dns_policy", DNSPolicy),
@@ -141,11 +161,7 @@ class WorkflowOperations:
         for what, kind in choices:
             value = getattr(self, what)
             if value is not None:
-                check_choice(value, kind.__args__, what, where)
-        for what in ("host_network", "suspend"):
-            _flag(getattr(self, what), what, where)
-        check_operations(self, where)
-        workflow_fields(self)
+                check_choice(value, kind.__args__, what, self.location)
 
 
 def workflow_operations(options: Mapping[str, Any], location: Location) -> WorkflowOperations:
@@ -190,6 +206,8 @@ def workflow_fields(ops: WorkflowOperations) -> dict[str, Any]:
     if ops.dns_policy is not None:
         out["dnsPolicy"] = ops.dns_policy
     if ops.dns_config is not None:
+        from tiphys.dsl.pod_fields import DNSConfig
+
         config = ops.dns_config
         out["dnsConfig"] = config.to_argo() if isinstance(config, DNSConfig) else dict(config)
     if ops.image_pull_secrets:
@@ -200,6 +218,8 @@ def workflow_fields(ops: WorkflowOperations) -> dict[str, Any]:
     if ops.volume_claim_gc is not None:
         out["volumeClaimGC"] = {"strategy": ops.volume_claim_gc}
     if ops.workflow_metadata is not None:
+        from tiphys.dsl.pod_fields import WorkflowMetadata
+
         meta = ops.workflow_metadata
         out["workflowMetadata"] = (
             meta.to_argo() if isinstance(meta, WorkflowMetadata) else dict(meta)
