@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,6 +18,7 @@ from tiphys.dsl._location import fail
 from tiphys.dsl.options import Duration, Raw, seconds
 from tiphys.dsl.pod_fields import WorkflowMetadata, labels_problem
 from tiphys.dsl.workflow import WorkflowBase
+from tiphys.dsl.workflow_ops import WorkflowOperationsKw
 from tiphys.errors import Location, did_you_mean
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
@@ -55,25 +55,14 @@ class CronOptions:
 
 
 @functools.cache
-def _workflow_options() -> tuple[str, ...] | None:
-    """The keyword arguments of :class:`WorkflowBase` (every Workflow option).
-
-    Options taken as ``**options: Unpack[SomeTypedDict]`` count with the TypedDict's keys;
-    ``None`` when they cannot be known (then :class:`WorkflowBase` checks them itself).
-    """
-    parameters = inspect.signature(WorkflowBase.__init__).parameters
-    names = [p for p in parameters if p not in ("self", "name")]
-    extra = [p for p in parameters.values() if p.kind is inspect.Parameter.VAR_KEYWORD]
-    if not extra:
-        return tuple(names)
-    try:
-        hint = extra[0].annotation
-        if isinstance(hint, str):  # this one alone: others name classes imported for mypy only
-            hint = eval(hint, WorkflowBase.__init__.__globals__)
-        (typed_dict,) = typing.get_args(hint)
-        return (*names, *typed_dict.__annotations__)
-    except Exception:  # an untyped **kwargs: leave the check to WorkflowBase
-        return None
+def _workflow_options() -> tuple[str, ...]:
+    """The keyword arguments of :class:`WorkflowBase` (every Workflow option): its named
+    parameters and the keys of ``**operations``."""
+    named = inspect.signature(WorkflowBase.__init__).parameters
+    explicit = [
+        p for p, v in named.items() if p not in ("self", "name") and v.kind != v.VAR_KEYWORD
+    ]
+    return (*explicit, *WorkflowOperationsKw.__annotations__)
 
 
 class CronWorkflow(WorkflowBase):
@@ -143,7 +132,7 @@ class CronWorkflow(WorkflowBase):
         """
         known = _workflow_options()
         for key in options:
-            if known is not None and key not in known:
+            if key not in known:
                 hint = did_you_mean(key, [*known, *_CRON_OPTIONS])
                 raise fail("C148", f"CronWorkflow has no option {key!r}.{hint}")
         super().__init__(name, **options)
