@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from tiphys.argo.depends import parse_depends
 from tiphys.argo.tags import simple_tags
 from tiphys.compile.artifacts import arguments_field
 from tiphys.compile.hooks import hook_refs, task_hooks_field
@@ -242,6 +243,35 @@ def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[
     }
 
 
+def _raw_named(task: Task[Any], names: dict[str, Task[Any]], template: str) -> list[Task[Any]]:
+    """The tasks a raw ``.after("...")`` string names, in order."""
+    if task.raw_depends is None:
+        return []
+    found: list[Task[Any]] = []
+    for name in parse_depends(task.raw_depends):
+        if name not in names:
+            raise fail(
+                "C106",
+                f"task {task.name!r} depends on {name!r} (.after({task.raw_depends!r})), but "
+                f"template {template!r} has no task of that name (tasks: {', '.join(names)})",
+                task.location,
+            )
+        found.append(names[name])
+    return found
+
+
+def _covered(start: list[Task[Any]], direct: dict[int, list[Task[Any]]]) -> set[int]:
+    """Ids of ``start`` and of every task they depend on, directly or not."""
+    seen: set[int] = set()
+    stack = list(start)
+    while stack:
+        task = stack.pop()
+        if id(task) not in seen:
+            seen.add(id(task))
+            stack.extend(direct.get(id(task), []))
+    return seen
+
+
 def render_dag(
     template: Template[Any, Any], namer: TemplateNamer
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -263,6 +293,14 @@ def render_dag(
     renderer = RefRenderer(graph.scope, members, template.name)
     deps: dict[int, list[Task[Any]]] = {}
     rendered: list[dict[str, Any]] = []
+    direct = {
+        id(t): [
+            *_raw_named(t, graph.names, template.name),
+            *(i for i in t.after_items if isinstance(i, Task)),
+            *(x for d in t.after_items if isinstance(d, Depends) for x in d.tasks()),
+        ]
+        for t in graph.tasks
+    }
     for task in graph.tasks:
         renderer.current = task
         explicit = [i for i in task.after_items if isinstance(i, Depends)]
@@ -285,11 +323,20 @@ def render_dag(
                 )
             if t is task:
                 raise fail("C105", f"task {task.name!r} depends on itself", task.location)
+        if task.raw_depends is not None:
+            # A raw depends string is used verbatim; it covers the tasks it names and their
+            # ancestors, so only references to other tasks add terms.
+            raw_named = _raw_named(task, graph.names, template.name)
+            named |= _covered(raw_named, direct)
+            sources += [t for t in raw_named if id(t) not in seen]
         terms = [t.name for t in sources if id(t) not in named]
         terms += [
             depends_text(d) if not isinstance(d, DependsTerm) or d.status else d.source.name
             for d in explicit
         ]
+        if task.raw_depends:
+            raw = task.raw_depends
+            terms = [f"({raw})" if terms and ("||" in raw) else raw, *terms]
         deps[id(task)] = [*sources, *in_explicit]
         _check_skippable(task, renderer.scope)
         rendered.append(_task_fields(task, renderer, namer, " && ".join(terms) or None))

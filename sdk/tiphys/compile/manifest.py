@@ -10,7 +10,7 @@ strategy), because Argo keeps retries on templates, not on tasks. Inline templat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -34,7 +34,7 @@ from tiphys.dsl.options import (
     template_options,
     tolerations_argo,
 )
-from tiphys.dsl.params import literal_problem, param_value
+from tiphys.dsl.params import MISSING, Input, literal_problem, param_value
 from tiphys.dsl.pod_fields import PodMetadata
 from tiphys.dsl.template import Task, Template
 from tiphys.dsl.template_ref import TemplateRef
@@ -150,7 +150,32 @@ def _referenced(templates: list[dict[str, Any]], roots: set[str]) -> list[dict[s
     return [t for t in templates if t["name"] in used]
 
 
+def _given_parameters(wf: WorkflowBase, given: Sequence[Input]) -> list[dict[str, Any]]:
+    """``spec.arguments.parameters`` from ``parameters=``, in the given order."""
+    if wf.options.arguments:
+        raise fail("C162", "give parameters= or arguments=, not both", wf.location)
+    params: list[dict[str, Any]] = []
+    for item in given:
+        param: dict[str, Any] = {"name": item.name}
+        if item.default is not MISSING:
+            param["value"] = param_value(item.default)
+        if item.value is not None:
+            param["value"] = param_value(item.value)
+        if item.value_from is not None:
+            param["valueFrom"] = dict(item.value_from)
+        if item.global_name:
+            param["globalName"] = item.global_name
+        if item.enum is not None:
+            param["enum"] = [param_value(v) for v in item.enum]
+        if item.description:
+            param["description"] = item.description
+        params.append(param)
+    return params
+
+
 def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
+    if wf.options.parameters is not None:
+        return _given_parameters(wf, wf.options.parameters)
     entry = wf.entrypoint
     if entry is None:
         if wf.options.arguments:
@@ -178,7 +203,7 @@ def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
         param: dict[str, Any] = {"name": spec.name}
         if spec.name in given:
             param["value"] = param_value(given[spec.name])
-        elif not spec.required:
+        elif spec.default is not MISSING:
             param["value"] = param_value(spec.default)
         if spec.enum is not None:
             param["enum"] = [param_value(v) for v in spec.enum]

@@ -30,7 +30,8 @@ from tiphys.dsl.options import (
     seconds,
     tolerations_argo,
 )
-from tiphys.dsl.params import param_value
+from tiphys.dsl.params import MISSING, param_value
+from tiphys.dsl.raw_script import RawScriptTemplate
 from tiphys.dsl.refs import InputRef, Ref
 from tiphys.dsl.script import ENV_PREFIX, ScriptTemplate
 from tiphys.dsl.template import Template
@@ -156,8 +157,12 @@ def inputs_field(template: Template[Any, Any]) -> dict[str, Any]:
     params: list[dict[str, Any]] = []
     for spec in template.inputs:
         param: dict[str, Any] = {"name": spec.name}
-        if not spec.required:
+        if spec.default is not MISSING:
             param["default"] = param_value(spec.default)
+        if spec.value is not None:
+            param["value"] = param_value(spec.value)
+        if spec.value_from is not None:
+            param["valueFrom"] = dict(spec.value_from)
         if spec.enum is not None:
             param["enum"] = [param_value(v) for v in spec.enum]
         if spec.description:
@@ -201,7 +206,25 @@ def _input_env(template: Template[Any, Any], names: list[str]) -> list[dict[str,
     return [{"name": ENV_PREFIX + n, "value": "{{" + tags[n] + "}}"} for n in names]
 
 
+def _render_raw_script(template: RawScriptTemplate) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if template.image is not None:
+        body["image"] = template.image
+    if template.command is not None:
+        body["command"] = list(template.command)
+    body["source"] = template.source
+    if template.working_dir:
+        body["workingDir"] = template.working_dir
+    if template.image_pull_policy:
+        body["imagePullPolicy"] = template.image_pull_policy
+    body.update(container_fields(template.options))
+    body.update(container_settings(template.settings))
+    return {**template_settings(template.settings), "script": body}
+
+
 def _render_script(template: Template[Any, Any]) -> dict[str, Any]:
+    if isinstance(template, RawScriptTemplate):
+        return _render_raw_script(template)
     template = cast(ScriptTemplate[Any, Any], template)
     if template.language == "python":
         source = python_source(template)

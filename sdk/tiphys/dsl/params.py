@@ -9,7 +9,7 @@ Supported annotations: ``str``, ``int``, ``float``, ``bool``, ``Literal[...]`` (
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,11 +36,17 @@ class Param:
         description: Shown by the Argo UI (``inputs.parameters[].description``).
         name: The Argo parameter name, when it must differ from the Python name.
         enum: Allowed values (``enum``); a ``Literal[...]`` annotation gives them too.
+        value: A fixed value (``inputs.parameters[].value``): callers cannot pass another one,
+            and the input is not required. Used by converted YAML.
+        value_from: Where a fixed value comes from, as Argo's raw ``valueFrom`` dict
+            (``{"configMapKeyRef": {"name": ..., "key": ...}}``); the input is not required.
     """
 
     description: str | None = None
     name: str | None = None
     enum: tuple[Any, ...] | None = None
+    value: Any = None
+    value_from: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class InputSpec:
         default: The default value, or :data:`MISSING` when the input is required.
         description: ``inputs.parameters[].description``.
         enum: ``inputs.parameters[].enum`` values, or ``None``.
+        value: A fixed value (``inputs.parameters[].value``), or ``None``.
+        value_from: A raw ``valueFrom`` dict, or ``None``.
     """
 
     py_name: str
@@ -62,11 +70,61 @@ class InputSpec:
     default: Any = MISSING
     description: str | None = None
     enum: tuple[Any, ...] | None = None
+    value: Any = None
+    value_from: Mapping[str, Any] | None = None
 
     @property
     def required(self) -> bool:
-        """True when the input has no default."""
-        return self.default is MISSING
+        """True when a caller must pass the input: no default and no fixed value."""
+        return self.default is MISSING and self.value is None and self.value_from is None
+
+
+@dataclass(frozen=True)
+class Input:
+    """An input parameter declared as data rather than read from a signature.
+
+    Used where there is no function to read: the raw :func:`tiphys.script` form
+    (``inputs=[Input("message")]``) and a workflow's ``parameters=`` (``spec.arguments``).
+    Callers pass it by its Argo name (``**{"my-param": x}`` when it is not an identifier).
+
+    Attributes:
+        name: The Argo parameter name (``[-a-zA-Z0-9_]+``).
+        default: The default (``default``; for workflow ``parameters=``, the ``value``), or
+            :data:`MISSING` when required.
+        enum: Allowed values (``enum``), or ``None``.
+        description: ``description``.
+        value: A fixed value (``value``) that callers cannot override.
+        value_from: A raw ``valueFrom`` dict (``{"configMapKeyRef": {...}}``).
+        global_name: Also publish the value as ``workflow.outputs.parameters.<global_name>``
+            (``globalName``).
+    """
+
+    name: str
+    default: Any = MISSING
+    enum: tuple[Any, ...] | None = None
+    description: str | None = None
+    value: Any = None
+    value_from: Mapping[str, Any] | None = None
+    global_name: str | None = None
+
+    def __post_init__(self) -> None:
+        problem = parameter_name_problem(self.name) if isinstance(self.name, str) else "bad"
+        if problem:
+            raise fail("C109", f"Input name {problem}")
+
+    def spec(self) -> InputSpec:
+        """The :class:`InputSpec` of this input (a ``str`` input named as given)."""
+        enum = tuple(self.enum) if self.enum is not None else None
+        return InputSpec(
+            self.name,
+            self.name,
+            str,
+            self.default,
+            self.description,
+            enum,
+            self.value,
+            self.value_from,
+        )
 
 
 _SIMPLE = (str, int, float, bool, list, dict)
@@ -147,7 +205,9 @@ def inputs_of(fn: Callable[..., Any], template: str) -> list[InputSpec]:
         if problem:
             raise fail("C109", f"template {template!r}: input name {problem}", where)
         default = MISSING if p.default is p.empty else p.default
-        spec = InputSpec(p.name, name, annotation, default, meta.description, enum)
+        spec = InputSpec(
+            p.name, name, annotation, default, meta.description, enum, meta.value, meta.value_from
+        )
         if default is not MISSING:
             problem = literal_problem(spec, default)
             if problem:

@@ -21,7 +21,10 @@ from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.artifacts import Artifact
 from tiphys.dsl.container import OutputsArg, artifact_outputs_from, outputs_from, run_symbolic
 from tiphys.dsl.params import base_type, type_hints
+from tiphys.dsl.container import OutputsArg
+from tiphys.dsl.params import Input
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options
+from tiphys.dsl.raw_script import RawScriptTemplate, raw_script
 from tiphys.dsl.template import Output, Template
 
 P = ParamSpec("P")
@@ -202,6 +205,21 @@ def script(fn: Callable[P, R], /) -> ScriptTemplate[P, R]: ...
 @overload
 def script(
     *,
+    source: str,
+    name: str,
+    image: str | None = ...,
+    command: Sequence[str] | None = ...,
+    inputs: Sequence[Input] = ...,
+    outputs: OutputsArg = ...,
+    working_dir: str | None = ...,
+    image_pull_policy: str | None = ...,
+    **options: Unpack[ContainerOptionsKw],
+) -> RawScriptTemplate: ...
+
+
+@overload
+def script(
+    *,
     image: str = ...,
     language: Language = ...,
     command: Sequence[str] | None = ...,
@@ -220,8 +238,15 @@ def script(
     command: Sequence[str] | None = None,
     outputs: OutputsArg = None,
     name: str | None = None,
+    source: str | None = None,
+    inputs: Sequence[Input] = (),
+    outputs: OutputsArg = None,
+    working_dir: str | None = None,
+    image_pull_policy: str | None = None,
     **options: Unpack[ContainerOptionsKw],
-) -> ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]]:
+) -> (
+    ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]] | RawScriptTemplate
+):
     """Make a ``script`` template from a Python function (or a shell script).
 
     Python: the function's body becomes the script. It may use only its parameters, builtins
@@ -253,6 +278,15 @@ def script(
             :class:`~tiphys.dsl.artifacts.Artifact` outputs (``Artifact("out",
             path="/tmp/out")``).
         name: Template name; default: the function name in kebab case.
+        source: The raw form (for converted YAML): the script text, used verbatim
+            (``script.source``; Argo substitutes its ``{{...}}`` tags). Then ``script(...)``
+            is not a decorator: it returns the template, ``name`` is required, ``command`` is
+            emitted only when given, and the inputs are ``inputs=[Input(...)]``. See
+            :func:`tiphys.dsl.raw_script.raw_script`.
+        inputs: Raw form only: input parameters (``inputs.parameters``).
+        outputs: Raw form only: output parameters, as for :func:`tiphys.container`.
+        working_dir: Raw form only: ``script.workingDir``.
+        image_pull_policy: Raw form only: ``script.imagePullPolicy``.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
             e.g. ``inline=True``) and container settings
             (:class:`~tiphys.dsl.pod.ContainerOptionsKw`: ``daemon``, ``readiness``,
@@ -260,13 +294,35 @@ def script(
             ``container_security_context``).
 
     Returns:
-        A :class:`ScriptTemplate`, or a decorator producing one.
+        A :class:`ScriptTemplate`, or a decorator producing one; with ``source=``, a
+        :class:`~tiphys.dsl.raw_script.RawScriptTemplate`.
 
     Raises:
         CompileError: A shell script without ``image``, bad names or option values; when
             compiled, a shell parameter where the shell would not expand it; ``C134`` for a
             pre-stop sleep not shorter than the termination grace period.
     """
+
+    if source is not None:
+        if fn is not None or name is None:
+            raise fail("C117", "script(source=...) is not a decorator and needs name=...")
+        return raw_script(
+            source=source,
+            name=name,
+            image=image,
+            command=command,
+            inputs=inputs,
+            outputs=outputs,
+            working_dir=working_dir,
+            image_pull_policy=image_pull_policy,
+            **options,
+        )
+    if inputs or outputs is not None or working_dir or image_pull_policy:
+        raise fail(
+            "C117",
+            "inputs=, outputs=, working_dir= and image_pull_policy= belong to the raw "
+            "script(source=...) form; a @script function declares inputs in its signature",
+        )
 
     def decorate(func: Callable[P, R]) -> ScriptTemplate[P, R]:
         chosen = image

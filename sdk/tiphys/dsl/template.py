@@ -520,6 +520,7 @@ class Task(Generic[R_co]):
         self.continue_on_: dict[str, bool] = {}
         self.retry_: Retry | None = None
         self.hooks: dict[str, TaskHook] = {}
+        self.raw_depends: str | None = None
 
     def __repr__(self) -> str:
         return f"<task {self.name!r} of template {self.template.name!r}>"
@@ -623,20 +624,35 @@ class Task(Generic[R_co]):
         return DependsTerm(self, "AllFailed")
 
     # -- options ------------------------------------------------------------------------------
-    def after(self, *items: Task[Any] | Depends) -> Self:
+    def after(self, *items: Task[Any] | Depends | str) -> Self:
         """Run after other tasks (``depends``).
 
         Args:
-            *items: Tasks (Argo's bare name: Succeeded, Skipped or Daemoned) or status
-                expressions such as ``a.succeeded | b.failed``.
+            *items: Tasks (Argo's bare name: Succeeded, Skipped or Daemoned), status
+                expressions such as ``a.succeeded | b.failed``, or one raw Argo ``depends``
+                string (``"A && (B.Failed || C)"``), used verbatim: dependencies implied by
+                the task's references are then added only for tasks the string does not
+                name (``raw && other``). Typed items are joined to it with ``&&``.
 
         Returns:
             This task.
 
         Raises:
-            CompileError: An item is neither a task nor a status expression.
+            CompileError: An item is neither a task nor a status expression, a second raw
+                string, or a string that is not a valid ``depends`` expression.
         """
         for item in items:
+            if isinstance(item, str):
+                from tiphys.argo.depends import DependsSyntaxError, parse_depends
+
+                if self.raw_depends is not None:
+                    raise fail("C115", f"task {self.name!r} already has a raw .after() string")
+                try:
+                    parse_depends(item)
+                except DependsSyntaxError as exc:
+                    raise fail("C115", f".after({item!r}): {exc}") from None
+                self.raw_depends = item
+                continue
             if not isinstance(item, Task | Depends):
                 raise fail(
                     "C115",

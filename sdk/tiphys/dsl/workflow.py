@@ -29,6 +29,7 @@ from tiphys.dsl.workflow_ops import WorkflowOperations, WorkflowOperationsKw, wo
 from tiphys.errors import CompileError, Diagnostic, Location
 
 if TYPE_CHECKING:
+    from tiphys.dsl.params import Input
     from tiphys.dsl.pod_fields import PodMetadata
     from tiphys.dsl.template_ref import WorkflowRef
 
@@ -44,6 +45,7 @@ class WorkflowOptions:
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
     arguments: Mapping[str, Any] = field(default_factory=dict)
+    parameters: Sequence[Input] | None = None
     service_account: str | None = None
     on_exit: Template[Any, Any] | None = None
     templates: Sequence[Template[Any, Any]] = ()
@@ -94,6 +96,7 @@ class WorkflowBase:
         labels: Mapping[str, str] | None = None,
         annotations: Mapping[str, str] | None = None,
         arguments: Mapping[str, Any] | None = None,
+        parameters: Sequence[Input] | None = None,
         service_account: str | None = None,
         on_exit: Template[Any, Any] | None = None,
         templates: Sequence[Template[Any, Any]] = (),
@@ -133,6 +136,11 @@ class WorkflowBase:
             arguments: Values for the entrypoint's parameters, overriding its defaults
                 (``spec.arguments.parameters[].value``), and locations for its input
                 artifacts (``spec.arguments.artifacts``, e.g. ``{"data": S3("in.csv")}``).
+            parameters: The workflow's parameters given whole, in order, as :class:`Input`
+                objects (``spec.arguments.parameters``; ``Input.default`` is written as
+                ``value``, a fixed ``value`` too): global parameters that the entrypoint does
+                not take (``{{workflow.parameters.x}}``). Replaces the list derived from the
+                entrypoint's signature; not combined with ``arguments=``.
             service_account: ``spec.serviceAccountName``.
             on_exit: Exit handler template (``spec.onExit``), run whatever the outcome.
             templates: Extra templates to include even if the entrypoint does not use them
@@ -196,6 +204,7 @@ class WorkflowBase:
             labels=dict(labels or {}),
             annotations=dict(annotations or {}),
             arguments=dict(arguments or {}),
+            parameters=list(parameters) if parameters is not None else None,
             service_account=service_account,
             on_exit=on_exit,
             templates=list(templates),
