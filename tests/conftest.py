@@ -34,3 +34,33 @@ def shared_argo_dir() -> Path:
 
 
 # --- end of Argo contract folder ------------------------------------------------------------------
+
+
+# --- tiphys convert: patch= report of the round-trip test ----------------------------------------
+_PATCH_REPORT: dict[str, list[str]] = {}
+
+
+@pytest.fixture(scope="session")
+def patch_report() -> dict[str, list[str]]:
+    """Per example file, the fields ``tiphys convert`` wrote as ``patch=`` (summarised below)."""
+    return _PATCH_REPORT
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print which converted examples needed ``patch=``, and for which fields."""
+    if not _PATCH_REPORT:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("tiphys convert: patch= use")
+    counts: dict[str, int] = {}
+    for name in sorted(_PATCH_REPORT):
+        fields = _PATCH_REPORT[name]
+        write(f"{name}: {', '.join(fields)}")
+        for field in fields:
+            counts[field] = counts.get(field, 0) + 1
+    write(f"files with patch=: {len(_PATCH_REPORT)}")
+    totals = ", ".join(f"{f} {n}" for f, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    write(f"fields (files): {totals}")
+
+
+# --- end of tiphys convert report ----------------------------------------------------------------

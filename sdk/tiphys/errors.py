@@ -159,3 +159,13 @@ def choices_hint(word: str, choices: Iterable[str], noun: str) -> str:
     if close:
         return f". Did you mean {close!r}?"
     return f" ({noun}: {', '.join(options)})" if options else f" (there are no {noun})"
+
+
+class ConvertError(CompileError):
+    """A YAML manifest could not be converted to tiphys Python (``tiphys convert``,
+    :func:`tiphys.load`).
+
+    Each diagnostic names the YAML file and line and the field path
+    (``spec.templates[2].dag.tasks[0].arguments``) and says what to do. Codes C162-C169 (see
+    :mod:`tiphys.convert`); invalid input documents give the validator's own diagnostics.
+    """

@@ -57,7 +57,9 @@ def loop_of(over: Any) -> Loop:
     if isinstance(over, Ref):
         _check_list(over)
         return Loop("param", over)
-    if has_marker(over):
+    if isinstance(over, str):
+        # Formatted references, or a raw Argo text such as "{{tasks.gen.outputs.result}}"
+        # (converted YAML): used as withParam verbatim.
         return Loop("param", over)
     if isinstance(over, range):
         if over.step != 1:

@@ -362,7 +362,8 @@ class Template(Generic[P, R_co]):
 
         Args:
             over: What to loop over: a list or tuple of constants (``withItems``), a ref to a
-                JSON list such as ``t.result`` or a list parameter (``withParam``), a
+                JSON list such as ``t.result`` or a list parameter, or a raw Argo text
+                (``"{{tasks.gen.outputs.result}}"``) (``withParam``), a
                 ``range(...)`` or :class:`Sequence` (``withSequence``).
             **kwargs: Arguments; a callable receives the loop item and returns the value,
                 e.g. ``x=lambda it: it["name"]``; other values are passed to every iteration.

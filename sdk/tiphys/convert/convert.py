@@ -1,0 +1,338 @@
+"""``convert_text``: an Argo YAML stream -> a tiphys Python module.
+
+Steps: parse the stream (:mod:`tiphys.compile.yaml_in`, which keeps line numbers); validate each
+Argo document (schema and semantic checks; invalid documents are refused with the validator's
+diagnostics); write one decorated function per template and one workflow object per document
+(other kinds become ``RawDocument({...})``); then *verify*: run the generated module, compile
+each workflow and compare it with the YAML. Whatever the typed forms did not reproduce exactly
+goes to ``patch=`` (reported), and a ``dag``/``steps`` body that cannot be written as calls is
+written into ``patch=`` whole. The loop ends when the output equals the input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import linecache
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from tiphys.argo.names import kebab
+from tiphys.compile.yaml_in import LoadedDocument, load_documents
+from tiphys.convert.graph import graph_body, graph_calls
+from tiphys.convert.model import Block, Conversion, DocContext, Module
+from tiphys.convert.pywriter import literal
+from tiphys.convert.residual import combine, residual
+from tiphys.convert.templates import convert_template, template_kind
+from tiphys.convert.workflow import KIND_CLASSES, workflow_code
+from tiphys.errors import CompileError, ConvertError, Diagnostic, Location, TiphysError
+
+__all__ = ["convert_text", "run_source"]
+
+ARGO_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+_MAX_PASSES = 8
+_counter = itertools.count()
+
+
+def _error(code: str, file: str, line: int, path: str, message: str) -> ConvertError:
+    return ConvertError(Diagnostic(code, message, location=Location(file, line), path=path))
+
+
+def _check_shape(loaded: LoadedDocument) -> None:
+    """Refuse what the writer cannot read at all (before validation, which assumes shapes)."""
+    doc = loaded.doc
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping):
+        raise _error("C164", loaded.file, loaded.line_of("spec"), "spec", "spec must be a mapping")
+    templates = spec.get("templates", [])
+    if not isinstance(templates, list):
+        raise _error("C164", loaded.file, loaded.line_of("spec.templates"), "spec.templates", "spec.templates must be a list")
+    for i, template in enumerate(templates):
+        path = f"spec.templates[{i}]"
+        if not isinstance(template, Mapping) or not isinstance(template.get("name"), str):
+            raise _error("C164", loaded.file, loaded.line_of(path), path, "each template must be a mapping with a name")
+
+
+def _validate(loaded: LoadedDocument) -> None:
+    from tiphys.validate import validate_document
+
+    problems = [
+        d
+        for d in validate_document(loaded.doc, file=loaded.file, line_of=loaded.line_of)
+        if d.severity == "error"
+    ]
+    if problems:
+        raise ConvertError(problems)
+
+
+def _reachable(ctx: DocContext, roots: list[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = [r for r in roots if r in ctx.templates]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in ctx.fallback:
+            continue
+        stack += [c for c in graph_calls(ctx.templates[name]) if c in ctx.templates]
+    return seen
+
+
+def _document_variable(module: Module, doc: Mapping[str, Any]) -> str:
+    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    name = meta.get("name") or meta.get("generateName") or str(doc.get("kind") or "document")
+    return module.names.take(str(name).rstrip("-"), fallback="document")
+
+
+def _write_document(
+    module: Module, loaded: LoadedDocument, state: dict[str, Any]
+) -> DocContext:
+    doc = loaded.doc
+    ctx = DocContext(
+        index=loaded.index,
+        file=loaded.file,
+        line_of=loaded.line_of,
+        base="spec",
+        module=module,
+        residual=state.setdefault("residual", {}),
+        fallback=state.setdefault("fallback", set()),
+    )
+    spec = doc.get("spec") or {}
+    templates = spec.get("templates") or []
+    for i, template in enumerate(templates):
+        name = template["name"]
+        ctx.templates[name] = template
+        ctx.paths[name] = f"spec.templates[{i}]"
+        ctx.variables[name] = module.names.take(name, fallback="template")
+    for name, template in ctx.templates.items():
+        code = convert_template(ctx, template, ctx.paths[name], graph_body)
+        if not code.raw and kebab(code.variable) == name:
+            code.kwargs = [kw for kw in code.kwargs if kw != ("name", literal(name))]
+        module.blocks.append(Block((loaded.index, name), code.text(ctx)))
+    roots = [spec.get("entrypoint"), spec.get("onExit")]
+    reached = _reachable(ctx, [r for r in roots if isinstance(r, str)])
+    missing = state.get("missing", set())
+    extra = [ctx.variables[n] for n in ctx.templates if n not in reached or n in missing]
+    variable = _document_variable(module, doc)
+    state["variable"] = variable
+    module.blocks.append(Block((loaded.index, ""), workflow_code(ctx, doc, variable, extra)))
+    return ctx
+
+
+def _write(
+    documents: list[LoadedDocument], states: dict[int, dict[str, Any]], file: str
+) -> tuple[Module, list[DocContext]]:
+    module = Module(header=f"Converted from {file} by tiphys convert.")
+    contexts: list[DocContext] = []
+    for loaded in documents:
+        state = states.setdefault(loaded.index, {})
+        if loaded.doc.get("kind") in KIND_CLASSES:
+            contexts.append(_write_document(module, loaded, state))
+        else:
+            variable = _document_variable(module, loaded.doc)
+            state["variable"] = variable
+            module.use("RawDocument")
+            module.blocks.append(
+                Block((loaded.index, ""), f"{variable} = RawDocument({literal(loaded.doc)})\n")
+            )
+    return module, contexts
+
+
+def run_source(source: str, filename: str) -> dict[str, Any]:
+    """Run generated source as a module registered in ``linecache``; return its namespace.
+
+    Args:
+        source: Python source.
+        filename: The name it runs under (errors and tracebacks show it).
+
+    Returns:
+        The module's globals.
+    """
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    code = compile(source, filename, "exec")
+    namespace: dict[str, Any] = {"__name__": f"_tiphys_converted_{next(_counter)}"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(code, namespace)
+    return namespace
+
+
+def _templates_of(manifest: Mapping[str, Any]) -> list[Any]:
+    spec = manifest.get("spec") or {}
+    return list(spec.get("templates") or [])
+
+
+def _without_templates(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(manifest)
+    if isinstance(out.get("spec"), Mapping):
+        out["spec"] = {k: v for k, v in out["spec"].items() if k != "templates"}
+    return out
+
+
+def _verify(
+    source: str,
+    spans: list[tuple[int, int, tuple[int, str]]],
+    documents: list[LoadedDocument],
+    states: dict[int, dict[str, Any]],
+    filename: str,
+) -> bool:
+    """Run and compare; update ``states`` with residual patches and fallbacks.
+
+    Returns:
+        True when the generated module reproduces every document.
+    """
+
+    def block_of(diagnostic: Diagnostic) -> tuple[int, str] | None:
+        if diagnostic.location.file != filename:
+            return None
+        for first, last, key in spans:
+            if first <= diagnostic.location.line <= last:
+                return key
+        return None
+
+    try:
+        namespace = run_source(source, filename)
+    except CompileError as exc:
+        return _handle(exc, block_of, documents, states)
+    changed = False
+    for loaded in documents:
+        state = states[loaded.index]
+        obj = namespace.get(state["variable"])
+        if loaded.doc.get("kind") not in KIND_CLASSES or obj is None:
+            continue
+        try:
+            compiled = obj.to_dict()
+        except CompileError as exc:
+            return _handle(exc, block_of, documents, states)
+        originals = {t["name"]: t for t in _templates_of(loaded.doc)}
+        produced = {t.get("name"): t for t in _templates_of(compiled)}
+        for name, original in originals.items():
+            if name not in produced:
+                state.setdefault("missing", set()).add(name)
+                continue
+            gap = residual(produced[name], original)
+            if gap:
+                current = state["residual"].get(name, {})
+                state["residual"][name] = combine(current, gap)
+                changed = True
+        has_templates = "templates" in (loaded.doc.get("spec") or {})
+        mine = _without_templates(compiled) if has_templates else compiled
+        gap = residual(mine, _without_templates(loaded.doc))
+        if gap:
+            state["residual"][""] = combine(state["residual"].get("", {}), gap)
+            changed = True
+    return not changed
+
+
+def _handle(
+    exc: CompileError,
+    block_of: Any,
+    documents: list[LoadedDocument],
+    states: dict[int, dict[str, Any]],
+) -> bool:
+    by_index = {d.index: d for d in documents}
+    progressed = False
+    for diagnostic in exc.diagnostics:
+        key = block_of(diagnostic)
+        if key is None or not key[1]:
+            continue
+        index, name = key
+        fallback = states[index].setdefault("fallback", set())
+        if name not in fallback:
+            fallback.add(name)
+            progressed = True
+    if not progressed:
+        first = exc.diagnostics[0]
+        loaded = documents[0]
+        for d in exc.diagnostics:
+            key = block_of(d)
+            if key is not None:
+                loaded = by_index[key[0]]
+                break
+        raise _error(
+            "C165",
+            loaded.file,
+            loaded.line,
+            "",
+            f"the converted document does not compile: {first.message}. This is a limit of "
+            "tiphys convert: please report it with the YAML",
+        )
+    return False
+
+
+def convert_documents(documents: list[LoadedDocument], file: str) -> tuple[str, list[Any]]:
+    """Write and verify the module for parsed documents; return (source, report)."""
+    for loaded in documents:
+        kind = loaded.doc.get("kind")
+        if kind in ARGO_KINDS:
+            _check_shape(loaded)
+            _validate(loaded)
+            if kind not in KIND_CLASSES:
+                raise _error(
+                    "C166",
+                    loaded.file,
+                    loaded.line_of("kind"),
+                    "kind",
+                    f"tiphys convert cannot write a {kind} yet; keep this document in YAML",
+                )
+    states: dict[int, dict[str, Any]] = {}
+    filename = f"<tiphys-convert {file}>"
+    source = ""
+    report: list[Any] = []
+    for _ in range(_MAX_PASSES):
+        module, contexts = _write(documents, states, file)
+        source, spans = module.render()
+        report = [use for ctx in contexts for use in ctx.report]
+        try:
+            if _verify(source, spans, documents, states, filename):
+                break
+        except ConvertError:
+            raise
+        except TiphysError as exc:
+            raise _error("C165", file, 0, "", f"the converted module failed: {exc}") from None
+    return source, report
+
+
+def format_source(source: str) -> tuple[str, bool]:
+    """Format with ruff when it is installed; return (source, formatted)."""
+    import importlib.util
+    import subprocess
+
+    if importlib.util.find_spec("ruff") is None:
+        return source, False
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "100", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return source, False
+    return done.stdout, True
+
+
+def convert_text(text: str, file: str = "<string>", *, format: bool = True) -> Conversion:
+    """Convert an Argo YAML stream to a tiphys Python module.
+
+    Args:
+        text: The YAML text (one or more documents).
+        file: The file name used in errors and in the module's docstring.
+        format: Format the result with ruff when ruff is installed.
+
+    Returns:
+        The module source and the report of every field written as ``patch=``.
+
+    Raises:
+        ConvertError: A document is invalid (the validator's diagnostics), or cannot be
+            converted (C162-C169), each located at the YAML file:line with a field path.
+        CompileError: The text is not YAML (Y001) or a document is not a mapping (Y002).
+    """
+    documents = load_documents(text, file)
+    source, report = convert_documents(documents, file)
+    formatted = False
+    if format:
+        source, formatted = format_source(source)
+    return Conversion(source, report, formatted)

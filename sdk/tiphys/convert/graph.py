@@ -1,0 +1,197 @@
+"""Converting ``dag`` and ``steps`` bodies to calls of the templates.
+
+Each task becomes one statement: ``echo(message="A").named("A").after("B && C")``. Task names are
+given with ``.named()`` when they differ from the name tiphys would choose; ``depends`` (and
+``dependencies``) become a raw ``.after("...")`` string, ``when`` a raw ``.when("...")``,
+``withItems``/``withParam``/``withSequence`` a ``.map(over=...)``, ``continueOn`` a
+``.continue_on()``. A body holding something the DSL cannot call (a field without a typed form)
+is written whole into ``patch=`` and the template is marked as a fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tiphys.argo.names import kebab
+from tiphys.convert.model import DocContext, call
+from tiphys.convert.pywriter import literal
+from tiphys.convert.templates import Patcher, TemplateCode, scalar_text, text_code
+
+_TASK_FIELDS = frozenset(
+    {
+        "name",
+        "template",
+        "arguments",
+        "depends",
+        "dependencies",
+        "when",
+        "withItems",
+        "withParam",
+        "withSequence",
+        "continueOn",
+    }
+)
+
+
+class Unsupported(Exception):
+    """A task has a field the DSL cannot write as a call (yet)."""
+
+
+def _argument_kwargs(
+    ctx: DocContext, task: Mapping[str, Any], callee: str, names: Mapping[str, str]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    arguments = task.get("arguments") or {}
+    if set(arguments) - {"parameters"}:
+        raise Unsupported("arguments." + ",".join(sorted(set(arguments) - {"parameters"})))
+    target = ctx.templates.get(callee)
+    if target is None:
+        raise Unsupported("template")
+    declared = [str(p["name"]) for p in (target.get("inputs") or {}).get("parameters") or []]
+    raw_form = "script" in target
+    kwargs: list[tuple[str, str]] = []
+    starred: list[str] = []
+    from tiphys.convert.pywriter import identifier
+
+    py_of: dict[str, str] = {}
+    if not raw_form:
+        # The callee's signature names (as written by templates.signature).
+        from tiphys.convert.pywriter import Names
+
+        taken = Names(["self"])
+        py_of = {n: taken.take(n, fallback="param") for n in declared}
+    for param in arguments.get("parameters") or []:
+        if set(param) - {"name", "value"} or "value" not in param:
+            raise Unsupported("arguments.parameters")
+        name = str(param["name"])
+        if name not in declared:
+            raise Unsupported("arguments.parameters (not an input of the template)")
+        value = text_code(param["value"], names)
+        py = py_of.get(name, name)
+        if py.isidentifier() and py == identifier(py):
+            kwargs.append((py, value))
+        else:
+            starred.append(f"{literal(name)}: {value}")
+    extra = ["**{" + ", ".join(starred) + "}"] if starred else []
+    return extra, kwargs
+
+
+def _loop(task: Mapping[str, Any]) -> str | None:
+    if "withItems" in task:
+        return literal(task["withItems"])
+    if "withParam" in task:
+        return literal(scalar_text(task["withParam"]))
+    if "withSequence" in task:
+        seq = task["withSequence"]
+        if not isinstance(seq, Mapping) or set(seq) - {"count", "start", "end", "format"}:
+            raise Unsupported("withSequence")
+        kwargs = [(k, literal(scalar_text(v))) for k, v in seq.items()]
+        return call("Sequence", [], kwargs)
+    return None
+
+
+def task_statement(
+    ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str], first_use: set[str], kind: str
+) -> str:
+    """One task or step as a chained call."""
+    unknown = set(task) - _TASK_FIELDS
+    if unknown:
+        raise Unsupported(", ".join(sorted(unknown)))
+    callee = str(task.get("template", ""))
+    if callee not in ctx.variables:
+        raise Unsupported("template")
+    extra, kwargs = _argument_kwargs(ctx, task, callee, names)
+    loop = _loop(task)
+    if loop is not None:
+        if "Sequence(" in loop:
+            ctx.module.use("Sequence")
+        expr = call(f"{ctx.variables[callee]}.map", [*extra], [("over", loop), *kwargs])
+    else:
+        expr = call(ctx.variables[callee], extra, kwargs)
+    name = str(task.get("name", ""))
+    if name != callee or callee in first_use:
+        expr += f".named({literal(name)})"
+    first_use.add(callee)
+    depends = task.get("depends")
+    if "dependencies" in task:
+        deps = task["dependencies"] or []
+        if depends or not isinstance(deps, list):
+            raise Unsupported("dependencies")
+        depends = " && ".join(str(d) for d in deps) or None
+    if depends:
+        if kind != "dag":
+            raise Unsupported("depends")
+        expr += f".after({literal(str(depends))})"
+    if "when" in task:
+        expr += f".when({literal(scalar_text(task['when']))})"
+    if "continueOn" in task:
+        cont = task["continueOn"] or {}
+        if not isinstance(cont, Mapping) or set(cont) - {"failed", "error"}:
+            raise Unsupported("continueOn")
+        failed = bool(cont.get("failed", False))
+        error = bool(cont.get("error", False))
+        if failed or error:
+            expr += f".continue_on(failed={failed}, error={error})"
+    return expr
+
+
+def graph_body(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+    """Write a ``@dag``/``@steps`` template (decorator options and body)."""
+    kind = code.kind
+    code.decorator = ctx.module.use(kind)
+    names = code.signature.py_names
+    first_use: set[str] = set()
+    body = template[kind]
+    lines: list[str] = []
+    try:
+        if code.name in ctx.fallback:
+            raise Unsupported("fallback")
+        if kind == "dag":
+            if not isinstance(body, Mapping):
+                raise Unsupported("dag")
+            for key, value in body.items():
+                if key == "failFast" and isinstance(value, bool):
+                    code.kwargs.append(("fail_fast", repr(value)))
+                elif key != "tasks":
+                    patcher.put(("dag", key), value)
+            for task in body.get("tasks") or []:
+                lines.append(task_statement(ctx, task, names, first_use, "dag"))
+        else:
+            if not isinstance(body, list):
+                raise Unsupported("steps")
+            for group in body:
+                if not isinstance(group, list):
+                    raise Unsupported("steps")
+                if len(group) == 1:
+                    lines.append(task_statement(ctx, group[0], names, first_use, "steps"))
+                elif group:
+                    ctx.module.use("parallel")
+                    lines.append("with parallel():")
+                    for step in group:
+                        lines.append("    " + task_statement(ctx, step, names, first_use, "steps"))
+                else:
+                    raise Unsupported("empty step group")
+    except Unsupported:
+        ctx.fallback.add(code.name)
+        lines = []
+        if kind == "dag":
+            patcher.put(("dag", "tasks"), body.get("tasks") if isinstance(body, Mapping) else body)
+        else:
+            patcher.put(("steps",), body)
+    code.body = lines
+    if code.variable != kebab(code.name).replace("-", "_") and not code.kwargs:
+        pass
+
+
+def graph_calls(template: Mapping[str, Any]) -> list[str]:
+    """Names of the templates a ``dag``/``steps`` template calls by name."""
+    found: list[str] = []
+    tasks: list[Any] = []
+    if isinstance(template.get("dag"), Mapping):
+        tasks = list(template["dag"].get("tasks") or [])
+    elif isinstance(template.get("steps"), list):
+        tasks = [s for g in template["steps"] if isinstance(g, list) for s in g]
+    for task in tasks:
+        if isinstance(task, Mapping) and isinstance(task.get("template"), str):
+            found.append(task["template"])
+    return found

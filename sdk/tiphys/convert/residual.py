@@ -1,0 +1,74 @@
+"""Comparing what the generated code compiles to with the YAML, and the patch that closes the gap.
+
+:func:`residual` returns the raw ``patch=`` dict that turns a compiled object into the original
+(``deep_merge(compiled, patch) == original``), ignoring differences that mean the same to Argo
+(:func:`same`). The converter writes typed forms first; what they cannot express exactly ends up
+here and is reported as ``patch=`` use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["combine", "residual", "same"]
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as Argo reads them: scalars compared as text (``1`` and ``"1"``), dicts by key."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Mapping | list) or isinstance(b, Mapping | list):
+        return False
+    return bool(_scalar(a) == _scalar(b))
+
+
+def residual(compiled: Mapping[str, Any], original: Mapping[str, Any]) -> dict[str, Any]:
+    """The patch turning ``compiled`` into ``original`` (``None`` removes a key).
+
+    Args:
+        compiled: What the generated code produced.
+        original: The YAML's object.
+
+    Returns:
+        ``{}`` when they are the same; dicts are patched key by key, other values replaced.
+    """
+    out: dict[str, Any] = {}
+    for key, value in original.items():
+        if key not in compiled:
+            out[key] = value
+        elif isinstance(value, Mapping) and isinstance(compiled[key], Mapping):
+            if not value:
+                if compiled[key]:
+                    out[key] = {k: None for k in compiled[key]}
+                continue
+            sub = residual(compiled[key], value)
+            if sub:
+                out[key] = sub
+        elif not same(compiled[key], value):
+            out[key] = value
+    for key in compiled:
+        if key not in original:
+            out[key] = None
+    return out
+
+
+def combine(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
+    """One patch equal to applying ``first`` then ``second`` (``None`` values kept)."""
+    out = dict(first)
+    for key, value in second.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and value:
+            out[key] = combine(out[key], value)
+        else:
+            out[key] = value
+    return out

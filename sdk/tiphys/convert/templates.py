@@ -1,0 +1,471 @@
+"""Converting one Argo template to a decorated function (or a raw ``script(...)`` form).
+
+``container`` -> ``@container`` whose body returns the args (``{{inputs.parameters.x}}`` becomes
+the parameter ``x``); ``script`` -> ``script(source=..., ...)``; ``dag``/``steps`` -> ``@dag``/
+``@steps`` (bodies in :mod:`tiphys.convert.graph`). Fields with a typed option become keyword
+arguments; the rest goes to ``patch=`` and is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from tiphys.argo.names import kebab
+from tiphys.convert.model import DocContext, call
+from tiphys.convert.pywriter import Names, fstring, literal
+from tiphys.convert.residual import combine
+
+_INPUT_TAG = re.compile(r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}")
+
+# Template fields that map to TemplateOptions keywords, taken as they are.
+_PLAIN_OPTIONS = {
+    "nodeSelector": "node_selector",
+    "tolerations": "tolerations",
+    "affinity": "affinity",
+    "priorityClassName": "priority_class",
+    "serviceAccountName": "service_account",
+    "securityContext": "security_context",
+    "initContainers": "init_containers",
+    "sidecars": "sidecars",
+    "parallelism": "parallelism",
+    "timeout": "timeout",
+}
+_CONTAINER_KINDS = ("container", "script", "dag", "steps")
+
+
+@dataclass
+class Signature:
+    """The Python parameters of a template: source text and Argo name -> Python name."""
+
+    params: list[str] = field(default_factory=list)
+    py_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class TemplateCode:
+    """What the converter writes for one template.
+
+    Attributes:
+        name: The Argo template name.
+        variable: The Python variable (function name) holding it.
+        kind: ``container``, ``script``, ``dag``, ``steps`` or another kind name.
+        signature: Its inputs as Python parameters (empty for the raw script form).
+        kwargs: Decorator keyword arguments (source text).
+        patch: The ``patch=`` dict.
+        body: Lines of the function body (without indentation).
+    """
+
+    name: str
+    variable: str
+    kind: str
+    signature: Signature = field(default_factory=Signature)
+    kwargs: list[tuple[str, str]] = field(default_factory=list)
+    patch: dict[str, Any] = field(default_factory=dict)
+    body: list[str] = field(default_factory=list)
+    decorator: str = ""
+    raw: bool = False
+
+    def text(self, ctx: DocContext) -> str:
+        """The generated code."""
+        kwargs = list(self.kwargs)
+        if self.patch:
+            kwargs.append(("patch", literal(self.patch)))
+        if self.raw:
+            return f"{self.variable} = {call(self.decorator, [], kwargs)}\n"
+        deco = self.decorator if not kwargs else call(self.decorator, [], kwargs)
+        params = ", ".join(self.signature.params)
+        body = self.body or ["pass"]
+        lines = [f"@{deco}", f"def {self.variable}({params}):"]
+        lines += [f"    {line}" if line else "" for line in body]
+        return "\n".join(lines) + "\n"
+
+
+def scalar_text(value: Any) -> str:
+    """A YAML scalar as Argo reads it into a string field (``True`` -> ``"true"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    return str(value)
+
+
+def text_code(text: Any, names: Mapping[str, str]) -> str:
+    """Source for a string where ``{{inputs.parameters.x}}`` of known inputs become names.
+
+    Args:
+        text: The YAML value (scalars are written as their text).
+        names: Argo input name -> Python name of the parameters in scope.
+
+    Returns:
+        A string literal, a parameter name, or an f-string.
+    """
+    if not isinstance(text, str):
+        return literal(scalar_text(text))
+    pieces: list[str | tuple[str]] = []
+    last = 0
+    for match in _INPUT_TAG.finditer(text):
+        if match.group(1) not in names:
+            continue
+        if match.start() > last:
+            pieces.append(text[last : match.start()])
+        pieces.append((names[match.group(1)],))
+        last = match.end()
+    if last < len(text):
+        pieces.append(text[last:])
+    return fstring(pieces) if pieces else "''"
+
+
+class Patcher:
+    """Collects the ``patch=`` dict of one template and reports each field put there."""
+
+    def __init__(self, ctx: DocContext, path: str) -> None:
+        self.ctx = ctx
+        self.path = path
+        self.patch: dict[str, Any] = {}
+
+    def put(self, keys: tuple[str, ...], value: Any) -> None:
+        """Patch the field at ``keys`` (relative to the template) with ``value``."""
+        target = self.patch
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        target[keys[-1]] = value
+        self.ctx.patched(f"{self.path}.{'.'.join(keys)}", "template." + ".".join(keys))
+
+
+def signature(
+    ctx: DocContext, template: Mapping[str, Any], path: str, patcher: Patcher
+) -> Signature:
+    """Python parameters for ``inputs.parameters`` (order kept; ``*`` when needed)."""
+    sig = Signature()
+    names = Names(["self"])
+    params = (template.get("inputs") or {}).get("parameters") or []
+    seen_default = False
+    for param in params:
+        argo = str(param["name"])
+        py = names.take(argo, fallback="param")
+        sig.py_names[argo] = py
+        meta: list[tuple[str, str]] = []
+        if py != argo:
+            meta.append(("name", repr(argo)))
+        for key, option in (("description", "description"),):
+            if key in param:
+                meta.append((option, literal(scalar_text(param[key]))))
+        if "enum" in param:
+            enum = tuple(scalar_text(v) for v in param["enum"])
+            meta.append(("enum", literal(list(enum)).replace("[", "(", 1)[:-1] + ",)"))
+        if "value" in param:
+            meta.append(("value", literal(scalar_text(param["value"]))))
+        if "valueFrom" in param:
+            meta.append(("value_from", literal(param["valueFrom"])))
+        for key in param:
+            if key not in ("name", "description", "enum", "value", "valueFrom", "default"):
+                ctx.patched(f"{path}.inputs.parameters", "template.inputs.parameters." + key)
+        text = py
+        if meta:
+            ctx.module.use("Annotated", "typing")
+            ctx.module.use("Param")
+            text += f": Annotated[str, {call('Param', [], meta)}]"
+        if "default" in param:
+            text += f" = {literal(scalar_text(param['default']))}"
+            seen_default = True
+        elif seen_default and "*" not in sig.params:
+            sig.params.append("*")
+        sig.params.append(text)
+    extra = [k for k in (template.get("inputs") or {}) if k != "parameters"]
+    for key in extra:
+        patcher.put(("inputs", key), template["inputs"][key])
+    return sig
+
+
+def _is_duration(value: Any) -> bool:
+    from tiphys.argo.durations import DurationError, to_seconds
+
+    try:
+        to_seconds(value)
+    except (DurationError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _retry_code(ctx: DocContext, retry: Mapping[str, Any]) -> str | None:
+    known = {"limit", "retryPolicy", "backoff", "expression"}
+    if set(retry) - known or not isinstance(retry.get("limit"), int | str):
+        return None
+    try:
+        limit = int(retry["limit"])
+    except (TypeError, ValueError):
+        return None
+    kwargs: list[tuple[str, str]] = []
+    if "retryPolicy" in retry:
+        kwargs.append(("policy", literal(retry["retryPolicy"])))
+    backoff = retry.get("backoff") or {}
+    if not isinstance(backoff, Mapping) or set(backoff) - {"duration", "factor", "cap", "maxDuration"}:
+        return None
+    for key, option in (("duration", "backoff"), ("cap", "max_backoff"), ("maxDuration", "max_duration")):
+        if key in backoff:
+            kwargs.append((option, literal(backoff[key])))
+    if "factor" in backoff:
+        if not isinstance(backoff["factor"], int):
+            return None
+        kwargs.append(("factor", literal(backoff["factor"])))
+    if "expression" in retry:
+        kwargs.append(("expression", literal(retry["expression"])))
+    ctx.module.use("Retry")
+    return call("Retry", [repr(limit)], kwargs)
+
+
+def common_options(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
+    """Template fields shared by every kind: typed options, or ``patch=``."""
+    handled = {"name", "inputs", code.kind, "outputs"}
+    for key, value in template.items():
+        if key in handled:
+            continue
+        if key == "timeout" and not _is_duration(value):
+            patcher.put((key,), value)
+        elif key in _PLAIN_OPTIONS:
+            code.kwargs.append((_PLAIN_OPTIONS[key], literal(value)))
+        elif key == "activeDeadlineSeconds" and isinstance(value, int):
+            code.kwargs.append(("active_deadline", literal(value)))
+        elif key == "podSpecPatch" and isinstance(value, str):
+            code.kwargs.append(("pod_spec_patch", literal(value)))
+        elif key == "metadata" and isinstance(value, Mapping) and set(value) <= {
+            "labels",
+            "annotations",
+        }:
+            for sub in ("labels", "annotations"):
+                if value.get(sub):
+                    code.kwargs.append((sub, literal(value[sub])))
+        elif key == "retryStrategy" and isinstance(value, Mapping) and _retry_code(ctx, value):
+            code.kwargs.append(("retry", _retry_code(ctx, value) or ""))
+        else:
+            patcher.put((key,), value)
+
+
+def outputs_option(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
+    """``outputs.parameters`` read from files -> ``outputs=[Output(...)]``; the rest patched."""
+    outputs = template.get("outputs")
+    if not outputs:
+        return
+    typed: list[str] = []
+    for key, value in outputs.items():
+        if key != "parameters" or code.kind not in ("container", "script"):
+            patcher.put(("outputs", key), value)
+            continue
+        items: list[str] = []
+        for param in value:
+            vf = param.get("valueFrom") or {}
+            if set(param) - {"name", "valueFrom", "globalName", "description"} or set(vf) - {
+                "path",
+                "default",
+            } or "path" not in vf:
+                items = []
+                break
+            kwargs = [("path", literal(vf["path"]))]
+            if "default" in vf:
+                kwargs.append(("default", literal(scalar_text(vf["default"]))))
+            if "globalName" in param:
+                kwargs.append(("global_name", literal(param["globalName"])))
+            if "description" in param:
+                kwargs.append(("description", literal(param["description"])))
+            items.append(call("Output", [literal(param["name"])], kwargs))
+        if items:
+            ctx.module.use("Output")
+            typed = items
+        else:
+            patcher.put(("outputs", key), value)
+    if typed:
+        code.kwargs.append(("outputs", "[" + ", ".join(typed) + "]"))
+
+
+def _env_code(ctx: DocContext, env: Any) -> str | None:
+    if not isinstance(env, list):
+        return None
+    items: list[str] = []
+    for entry in env:
+        if not isinstance(entry, Mapping) or "name" not in entry:
+            return None
+        if set(entry) == {"name", "value"} and isinstance(entry["value"], str):
+            items.append(f"{literal(entry['name'])}: {literal(entry['value'])}")
+            continue
+        source = entry.get("valueFrom")
+        if set(entry) == {"name", "valueFrom"} and isinstance(source, Mapping) and len(source) == 1:
+            kind, ref = next(iter(source.items()))
+            cls = {"secretKeyRef": "Secret", "configMapKeyRef": "ConfigMap"}.get(kind)
+            if cls and isinstance(ref, Mapping) and set(ref) <= {"name", "key", "optional"} and {
+                "name",
+                "key",
+            } <= set(ref):
+                ctx.module.use(cls)
+                args = [literal(ref["name"]), literal(ref["key"])]
+                opt = [("optional", "True")] if ref.get("optional") is True else []
+                if "optional" in ref and ref["optional"] is not True:
+                    return None
+                items.append(f"{literal(entry['name'])}: {call(cls, args, opt)}")
+                continue
+        return None
+    names = [e["name"] for e in env]
+    if len(set(names)) != len(names):
+        return None
+    return "{" + ", ".join(items) + "}"
+
+
+def container_fields(
+    ctx: DocContext, body: Mapping[str, Any], code: TemplateCode, patcher: Patcher, kind: str
+) -> dict[str, Any]:
+    """Container settings with typed options; returns what is left for the caller."""
+    rest: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "command" and isinstance(value, list):
+            code.kwargs.append(("command", literal([scalar_text(v) for v in value])))
+        elif key == "workingDir" and isinstance(value, str) and value:
+            code.kwargs.append(("working_dir", literal(value)))
+        elif key == "imagePullPolicy" and isinstance(value, str) and value:
+            code.kwargs.append(("image_pull_policy", literal(value)))
+        elif key == "resources" and isinstance(value, Mapping) and value:
+            code.kwargs.append(("resources", literal(value)))
+        elif key == "env" and value and _env_code(ctx, value):
+            code.kwargs.append(("env", _env_code(ctx, value) or ""))
+        else:
+            rest[key] = value
+    return rest
+
+
+def convert_container(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+    """``container`` -> ``@container`` returning the args."""
+    body = template["container"]
+    code.decorator = ctx.module.use("container")
+    image = body.get("image")
+    code.kwargs.append(("image", literal(image if isinstance(image, str) else "")))
+    if not isinstance(image, str):
+        patcher.put(("container", "image"), image)
+    rest = container_fields(ctx, {k: v for k, v in body.items() if k != "image"}, code, patcher, "container")
+    args = rest.pop("args", None)
+    if isinstance(args, list):
+        values = [text_code(a, code.signature.py_names) for a in args]
+        code.body = [f"return [{', '.join(values)}]"]
+    elif args is not None:
+        patcher.put(("container", "args"), args)
+    for key, value in rest.items():
+        patcher.put(("container", key), value)
+
+
+def convert_script(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+    """``script`` -> the raw ``script(source=..., ...)`` form."""
+    body = template["script"]
+    code.decorator = ctx.module.use("script")
+    code.raw = True
+    code.kwargs.append(("name", literal(code.name)))
+    image = body.get("image")
+    if isinstance(image, str):
+        code.kwargs.append(("image", literal(image)))
+    elif image is not None:
+        patcher.put(("script", "image"), image)
+    source = body.get("source")
+    code.kwargs.insert(0, ("source", literal(source if isinstance(source, str) else "")))
+    if not isinstance(source, str):
+        patcher.put(("script", "source"), source)
+    rest = container_fields(ctx, {k: v for k, v in body.items() if k not in ("image", "source")}, code, patcher, "script")
+    for key, value in rest.items():
+        patcher.put(("script", key), value)
+    params = (template.get("inputs") or {}).get("parameters") or []
+    if params:
+        inputs: list[str] = []
+        for param in params:
+            kwargs: list[tuple[str, str]] = []
+            if "default" in param:
+                kwargs.append(("default", literal(scalar_text(param["default"]))))
+            for key, option in (("value", "value"), ("description", "description")):
+                if key in param:
+                    kwargs.append((option, literal(scalar_text(param[key]))))
+            if "enum" in param:
+                kwargs.append(("enum", literal([scalar_text(v) for v in param["enum"]])))
+            if "valueFrom" in param:
+                kwargs.append(("value_from", literal(param["valueFrom"])))
+            inputs.append(call(ctx.module.use("Input"), [literal(str(param["name"]))], kwargs))
+        code.kwargs.append(("inputs", "[" + ", ".join(inputs) + "]"))
+    extra = [k for k in (template.get("inputs") or {}) if k != "parameters"]
+    for key in extra:
+        patcher.put(("inputs", key), template["inputs"][key])
+
+
+def convert_other(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+    """A kind the DSL has no decorator for yet: a ``@container`` stand-in, all in ``patch=``."""
+    code.decorator = ctx.module.use("container")
+    code.kwargs.append(("image", "''"))
+    patcher.put(("container",), None)
+    patcher.put((code.kind,), template[code.kind])
+
+
+Converter = Callable[[DocContext, Mapping[str, Any], TemplateCode, Patcher], None]
+
+
+def template_kind(template: Mapping[str, Any]) -> str:
+    """The kind field a template has (``container``, ``dag``...), or ``""``."""
+    for kind in ("container", "script", "dag", "steps", "resource", "suspend", "http", "data", "containerSet", "plugin"):
+        if kind in template:
+            return kind
+    return ""
+
+
+def convert_template(
+    ctx: DocContext, template: Mapping[str, Any], path: str, body_writer: Converter
+) -> TemplateCode:
+    """Write one template.
+
+    Args:
+        ctx: The document's context.
+        template: The template as parsed.
+        path: Its field path (``spec.templates[3]``).
+        body_writer: Writes ``dag``/``steps`` bodies.
+
+    Returns:
+        The code to emit.
+    """
+    name = str(template["name"])
+    kind = template_kind(template)
+    code = TemplateCode(name=name, variable=ctx.variables[name], kind=kind or "container")
+    patcher = Patcher(ctx, path)
+    if kind != "script" or name in ctx.fallback:
+        code.signature = signature(ctx, template, path, patcher)
+    if name in ctx.fallback and kind not in ("dag", "steps"):
+        # The typed form did not compile: a stand-in whose fields are all in patch=.
+        code.kind = kind or "container"
+        code.decorator = ctx.module.use("container")
+        code.kwargs.append(("image", "''"))
+        if kind != "container":
+            patcher.put(("container",), None)
+        for key, value in template.items():
+            if key not in ("name", "inputs", "outputs"):
+                patcher.put((key,), value)
+    elif kind == "container":
+        convert_container(ctx, template, code, patcher)
+    elif kind == "script":
+        convert_script(ctx, template, code, patcher)
+    elif kind in ("dag", "steps"):
+        body_writer(ctx, template, code, patcher)
+    else:
+        code.kind = kind or "container"
+        if kind:
+            convert_other(ctx, template, code, patcher)
+        else:
+            code.decorator = ctx.module.use("container")
+            code.kwargs.append(("image", "''"))
+            patcher.put(("container",), None)
+    if not code.raw and kebab(code.variable) != name:
+        code.kwargs.insert(0, ("name", literal(name)))
+    if name not in ctx.fallback or kind in ("dag", "steps"):
+        outputs_option(ctx, template, code, patcher)
+        common_options(ctx, template, code, patcher)
+    extra = ctx.residual.get(name)
+    code.patch = combine(patcher.patch, extra) if extra else patcher.patch
+    if extra:
+        for key in extra:
+            ctx.patched(f"{path}.{key}", f"template.{key} (residual)")
+    return code

@@ -1,0 +1,146 @@
+"""Converting a workflow document's own fields (metadata and spec) to the workflow object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tiphys.convert.model import DocContext, call
+from tiphys.convert.pywriter import literal
+from tiphys.convert.residual import combine
+from tiphys.convert.templates import scalar_text
+
+KIND_CLASSES = {
+    "Workflow": "Workflow",
+    "WorkflowTemplate": "WorkflowTemplate",
+    "ClusterWorkflowTemplate": "ClusterWorkflowTemplate",
+}
+
+_PLAIN = {
+    "serviceAccountName": "service_account",
+    "parallelism": "parallelism",
+    "priority": "priority",
+    "nodeSelector": "node_selector",
+    "tolerations": "tolerations",
+    "affinity": "affinity",
+    "podPriorityClassName": "priority_class",
+    "securityContext": "security_context",
+    "podMetadata": "pod_metadata",
+    "archiveLogs": "archive_logs",
+}
+
+
+def _parameters(ctx: DocContext, params: Any) -> str | None:
+    if not isinstance(params, list):
+        return None
+    items: list[str] = []
+    for param in params:
+        if not isinstance(param, Mapping) or "name" not in param:
+            return None
+        if set(param) - {"name", "value", "valueFrom", "enum", "description", "globalName"}:
+            return None
+        kwargs: list[tuple[str, str]] = []
+        args = [literal(str(param["name"]))]
+        if "value" in param:
+            args.append(literal(scalar_text(param["value"])))
+        if "enum" in param:
+            kwargs.append(("enum", literal([scalar_text(v) for v in param["enum"]])))
+        if "description" in param:
+            kwargs.append(("description", literal(scalar_text(param["description"]))))
+        if "valueFrom" in param:
+            kwargs.append(("value_from", literal(param["valueFrom"])))
+        if "globalName" in param:
+            kwargs.append(("global_name", literal(param["globalName"])))
+        items.append(call(ctx.module.use("Input"), args, kwargs))
+    return "[" + ", ".join(items) + "]"
+
+
+def workflow_code(
+    ctx: DocContext,
+    doc: Mapping[str, Any],
+    variable: str,
+    extra_templates: list[str],
+) -> str:
+    """The workflow object's construction (``name = Workflow(...)``)."""
+    kind = str(doc["kind"])
+    spec = doc.get("spec") or {}
+    patch: dict[str, Any] = {}
+    stand_in = kind == "Workflow" and not spec.get("entrypoint") and not spec.get("templates")
+    # A Workflow that only refers to a WorkflowTemplate has no entrypoint of its own; until
+    # the DSL has from_template=, a WorkflowTemplate object stands in (kind patched).
+    cls = ctx.module.use("WorkflowTemplate" if stand_in else KIND_CLASSES.get(kind, "Workflow"))
+
+    def put(keys: tuple[str, ...], value: Any) -> None:
+        target = patch
+        for key in keys[:-1]:
+            target = target.setdefault(key, {})
+        target[keys[-1]] = value
+        ctx.patched(".".join(keys), ".".join(keys))
+
+    kwargs: list[tuple[str, str]] = []
+    if kind not in KIND_CLASSES or stand_in:
+        put(("kind",), kind)
+    for key, value in doc.items():
+        if key not in ("apiVersion", "kind", "metadata", "spec"):
+            put((key,), value)
+    if doc.get("apiVersion") != "argoproj.io/v1alpha1":
+        put(("apiVersion",), doc.get("apiVersion"))
+    meta = doc.get("metadata") or {}
+    for key, value in meta.items():
+        if key == "name" and isinstance(value, str):
+            kwargs.append(("name", literal(value)))
+        elif key == "generateName" and isinstance(value, str):
+            kwargs.append(("generate_name", literal(value)))
+        elif key == "namespace" and isinstance(value, str):
+            kwargs.append(("namespace", literal(value)))
+        elif key in ("labels", "annotations") and isinstance(value, Mapping) and value:
+            kwargs.append((key, literal({k: scalar_text(v) for k, v in value.items()})))
+        else:
+            put(("metadata", key), value)
+    base = ("spec",)
+    for key, value in spec.items():
+        if key == "templates":
+            continue
+        if key == "entrypoint" and value in ctx.variables:
+            kwargs.append(("entrypoint", ctx.variables[value]))
+        elif key == "onExit" and value in ctx.variables:
+            kwargs.append(("on_exit", ctx.variables[value]))
+        elif key == "arguments" and isinstance(value, Mapping) and set(value) <= {"parameters"}:
+            params = _parameters(ctx, value.get("parameters") or [])
+            if params is None:
+                put((*base, key), value)
+            else:
+                kwargs.append(("parameters", params))
+        elif key in _PLAIN:
+            kwargs.append((_PLAIN[key], literal(value)))
+        elif key == "activeDeadlineSeconds" and isinstance(value, int):
+            kwargs.append(("active_deadline", literal(value)))
+        elif key == "ttlStrategy" and isinstance(value, Mapping) and set(value) <= {
+            "secondsAfterCompletion",
+            "secondsAfterSuccess",
+            "secondsAfterFailure",
+        } and all(isinstance(v, int) for v in value.values()):
+            names = {
+                "secondsAfterCompletion": "completion",
+                "secondsAfterSuccess": "success",
+                "secondsAfterFailure": "failure",
+            }
+            ttl = call(ctx.module.use("TTL"), [], [(names[k], literal(v)) for k, v in value.items()])
+            kwargs.append(("ttl", ttl))
+        elif key == "podGC" and isinstance(value, Mapping) and set(value) == {"strategy"}:
+            kwargs.append(("pod_gc", literal(value["strategy"])))
+        elif key == "podDisruptionBudget" and isinstance(value, Mapping):
+            pdb = value.get("minAvailable")
+            kwargs.append(("pdb", literal(pdb if set(value) == {"minAvailable"} and isinstance(pdb, int) else value)))
+        else:
+            put((*base, key), value)
+    if extra_templates:
+        kwargs.append(("templates", "[" + ", ".join(extra_templates) + "]"))
+    extra = ctx.residual.get("")
+    if extra:
+        patch = combine(patch, extra)
+        for key in extra:
+            ctx.patched(key, f"{key} (residual)")
+    if patch:
+        kwargs.append(("patch", literal(patch)))
+    return f"{variable} = {call(cls, [], kwargs)}\n"

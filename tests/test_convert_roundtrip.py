@@ -1,0 +1,166 @@
+"""Round trip of every upstream example: YAML -> ``tiphys convert`` -> Python -> compile -> YAML.
+
+For each file of ``../shared/argo/examples/`` (recursively, no skip list) the generated Python is
+run and every object it defines is compiled; the documents must equal the originals after
+:func:`normalise`. The fields written as ``patch=`` are collected per file and summarised at the
+end of the run (``pytest_terminal_summary`` in ``conftest.py``). The generated sources must pass
+``ruff check`` and ``ruff format --check`` (one ruff run over all of them).
+
+Each file is converted and compiled once per session (:func:`converted`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from schema_oracle import SHARED_ARGO
+
+from tiphys.convert.convert import convert_text, run_source
+from tiphys.convert.load import objects_of
+from tiphys.errors import TiphysError
+
+EXAMPLES = SHARED_ARGO / "examples"
+FILES = sorted(EXAMPLES.rglob("*.yaml")) if EXAMPLES.is_dir() else []
+CONVERTED_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+
+# Fields whose scalars Argo reads as strings (Go `string`, `[]string` or IntOrString), so that
+# YAML's `1` and `"1"` mean the same: parameter value/default/enum, args/command items, env
+# values, loop bounds, retry limits, labels and annotations.
+_STRING_FIELDS = frozenset(
+    {"value", "default", "enum", "args", "command", "count", "start", "end", "limit"}
+)
+_STRING_MAPS = frozenset({"labels", "annotations"})
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+def normalise(value: Any, key: str = "") -> Any:
+    """Bring a manifest to a form where equal means equal to Argo. The rules:
+
+    1. Key order does not matter (plain dict comparison).
+    2. Scalars of fields Argo reads as strings (:data:`_STRING_FIELDS`, and the values of
+       ``labels``/``annotations``) are compared as strings: ``1`` == ``"1"``,
+       ``true`` == ``"true"``.
+    3. A DAG task's ``dependencies: [a, b]`` is the same as ``depends: "a && b"`` (Argo's
+       enhanced depends treats a bare name exactly as the old list did).
+    4. ``spec.templates`` (and ``spec.workflowSpec.templates``) are compared as a set by name:
+       Argo looks templates up by name, their order means nothing.
+
+    No field is dropped for being a default: every difference is reported.
+    """
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if k in _STRING_MAPS and isinstance(v, Mapping):
+                out[k] = {kk: _text(vv) for kk, vv in v.items()}
+            else:
+                out[k] = normalise(v, k)
+        if "dependencies" in out and "depends" not in out and isinstance(out["dependencies"], list):
+            names = out.pop("dependencies")
+            if names:
+                out["depends"] = " && ".join(names)
+        if key == "spec" or key == "workflowSpec":
+            templates = out.get("templates")
+            if isinstance(templates, list):
+                out["templates"] = sorted(templates, key=lambda t: str(t.get("name")))
+        return out
+    if isinstance(value, list):
+        return [normalise(v, key) for v in value]
+    if key in _STRING_FIELDS:
+        return _text(value)
+    return value
+
+
+class Converted:
+    """One example file, converted and compiled (or the error met on the way)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.error: str | None = None
+        self.source = ""
+        self.report: list[Any] = []
+        self.documents: list[dict[str, Any]] = []
+        text = path.read_text(encoding="utf-8")
+        shown = path.relative_to(EXAMPLES).as_posix()
+        try:
+            conversion = convert_text(text, f"examples/{shown}", format=False)
+            self.source = conversion.source
+            self.report = conversion.report
+            namespace = run_source(self.source, f"<roundtrip {shown}>")
+            self.documents = [obj.to_dict() for obj in objects_of(namespace)]
+        except TiphysError as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+
+
+_CACHE: dict[Path, Converted] = {}
+
+
+@pytest.fixture(scope="session")
+def converted() -> Any:
+    """Convert (once per session) and return the :class:`Converted` of a file."""
+
+    def get(path: Path) -> Converted:
+        if path not in _CACHE:
+            _CACHE[path] = Converted(path)
+        return _CACHE[path]
+
+    return get
+
+
+def _originals(path: Path) -> list[dict[str, Any]]:
+    import yaml
+
+    return [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d is not None]
+
+
+def _diff(want: Any, got: Any) -> str:
+    a = json.dumps(want, indent=1, sort_keys=True, default=str).splitlines()
+    b = json.dumps(got, indent=1, sort_keys=True, default=str).splitlines()
+    return "\n".join(difflib.unified_diff(a, b, "yaml", "converted", lineterm="", n=2))
+
+
+@pytest.mark.skipif(not FILES, reason="../shared/argo/examples is absent")
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_round_trip(path: Path, converted: Any, patch_report: dict[str, list[str]]) -> None:
+    result = converted(path)
+    assert result.error is None, result.error
+    name = path.relative_to(EXAMPLES).as_posix()
+    if result.report:
+        patch_report[name] = sorted({use.field for use in result.report})
+    originals = _originals(path)
+    assert len(result.documents) == len(originals)
+    for want, got in zip(originals, result.documents, strict=True):
+        if want.get("kind") not in CONVERTED_KINDS:
+            assert got == want  # raw documents: unchanged, not even normalised
+            continue
+        a, b = normalise(want), normalise(got)
+        assert a == b, _diff(a, b)
+
+
+@pytest.mark.skipif(not FILES, reason="../shared/argo/examples is absent")
+def test_generated_sources_pass_ruff(converted: Any, tmp_path: Path) -> None:
+    """Formatted as ``tiphys convert`` formats them, the sources pass ruff check and format."""
+    pytest.importorskip("ruff")
+    for i, path in enumerate(FILES):
+        result = converted(path)
+        if result.error is None:
+            (tmp_path / f"m{i:03d}.py").write_text(result.source, encoding="utf-8")
+    ruff = [sys.executable, "-m", "ruff"]
+    flags = ["--isolated", "--line-length", "100"]
+    subprocess.run([*ruff, "format", *flags, str(tmp_path)], check=True, capture_output=True)
+    for command in (["check", *flags, str(tmp_path)], ["format", "--check", *flags, str(tmp_path)]):
+        done = subprocess.run([*ruff, *command], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
