@@ -7,6 +7,7 @@ from (:meth:`Module.block_at`).
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,16 +79,39 @@ class Module:
     def render(self) -> tuple[str, list[tuple[int, int, tuple[int, str]]]]:
         """The module text, and the line span (first, last, key) of each block."""
         lines = [f'"""{self.header}"""', ""]
-        for module in sorted(self.imports, key=lambda m: (m != "typing", m)):
-            names = ", ".join(sorted(self.imports[module]))
+        # A name may have been imported for code that was then replaced by patch=.
+        seen = _names_in("\n".join(b.text for b in self.blocks))
+        used = {m: names & seen for m, names in self.imports.items()}
+        used = {m: names for m, names in used.items() if names}
+        for module in sorted(used, key=lambda m: (m != "typing", m)):
+            if module != "typing" and "typing" in used:
+                lines.append("")
+            names = ", ".join(sorted(used[module], key=_isort_key))
             lines.append(f"from {module} import {names}")
         spans: list[tuple[int, int, tuple[int, str]]] = []
-        for block in self.blocks:
-            lines += ["", ""]
+        for i, block in enumerate(self.blocks):
+            # isort (ruff I001): one blank line after the imports unless a def/class follows.
+            decorated = block.text.startswith(("@", "def ", "class "))
+            lines += ["", ""] if i or decorated else [""]
             first = len(lines) + 1
             lines += block.text.rstrip("\n").split("\n")
             spans.append((first, len(lines), block.key))
         return "\n".join(lines) + "\n", spans
+
+
+def _names_in(code: str) -> set[str]:
+    """The names a piece of code reads (all names, when it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set(code.split())
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
+    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[0].isupper() else 2
+    return kind, name
 
 
 def call(func: str, args: list[str], kwargs: list[tuple[str, str]]) -> str:
