@@ -53,14 +53,14 @@ def create_app() -> typer.Typer:
     """
     import typer
 
-    from tiphys.cli import compile_cmd, lint_cmd
+    from tiphys.cli import compile_cmd, convert_cmd, lint_cmd
     from tiphys.cli._common import root_callback
 
     app = typer.Typer(
         name=PROG_NAME,
         help=(
             "Write Argo Workflows as Python; compile them to Argo manifests (compile) and "
-            "check Python or YAML workflows (lint).\n\n"
+            "check Python or YAML workflows (lint); turn Argo YAML into tiphys Python (convert).\n\n"
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
             "Exit codes: 0 success; 1 lint found errors; 2 usage or input error (compile: any "
@@ -76,6 +76,7 @@ def create_app() -> typer.Typer:
     app.callback()(root_callback)
     app.command("compile", no_args_is_help=True)(compile_cmd.compile_command)
     app.command("lint", no_args_is_help=True)(lint_cmd.lint_command)
+    app.command("convert", no_args_is_help=True)(convert_cmd.convert_command)
     return app
 
 

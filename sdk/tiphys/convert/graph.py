@@ -41,6 +41,7 @@ class Unsupported(Exception):
 def _argument_kwargs(
     ctx: DocContext, task: Mapping[str, Any], callee: str, names: Mapping[str, str]
 ) -> tuple[list[str], list[tuple[str, str]]]:
+    looped = any(k in task for k in ("withItems", "withParam", "withSequence"))
     arguments = task.get("arguments") or {}
     if set(arguments) - {"parameters"}:
         raise Unsupported("arguments." + ",".join(sorted(set(arguments) - {"parameters"})))
@@ -66,7 +67,7 @@ def _argument_kwargs(
         name = str(param["name"])
         if name not in declared:
             raise Unsupported("arguments.parameters (not an input of the template)")
-        value = text_code(param["value"], names)
+        value = text_code(param["value"], names, item=looped)
         py = py_of.get(name, name)
         if py.isidentifier() and py == identifier(py):
             kwargs.append((py, value))

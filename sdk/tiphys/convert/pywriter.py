@@ -89,11 +89,13 @@ def literal(value: Any) -> str:
     raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
-def fstring(pieces: Sequence[str | tuple[str]]) -> str:
+def fstring(pieces: Sequence[str | tuple[str]], *, concat: bool = False) -> str:
     """Python source for text interleaved with names.
 
     Args:
         pieces: Plain text (``str``) and names (1-tuples ``("tag",)``), in order.
+        concat: Join with ``+`` instead of an f-string (names holding quotes, such as
+            ``it["key"]``, cannot sit inside an f-string before Python 3.12).
 
     Returns:
         ``name`` alone for a single name, ``'text'`` when there is no name, else an f-string
@@ -106,6 +108,6 @@ def fstring(pieces: Sequence[str | tuple[str]]) -> str:
         return names[0][0]
     text = "".join(p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{" + p[0] + "}" for p in pieces)
     body = repr(text)
-    if "\\N" in body:  # an f-string would read \N{...} as a named escape
+    if concat or "\\N" in body:  # an f-string would read \N{...} as a named escape
         return " + ".join(repr(p) if isinstance(p, str) else p[0] for p in pieces)
     return "f" + body

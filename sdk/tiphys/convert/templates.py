@@ -19,6 +19,9 @@ from tiphys.convert.pywriter import Names, fstring, literal
 from tiphys.convert.residual import combine
 
 _INPUT_TAG = re.compile(r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}")
+_ITEM_OR_INPUT = re.compile(
+    r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}|\{\{item(?:\.([a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)*))?\}\}"
+)
 
 # Template fields that map to TemplateOptions keywords, taken as they are.
 _PLAIN_OPTIONS = {
@@ -92,30 +95,41 @@ def scalar_text(value: Any) -> str:
     return str(value)
 
 
-def text_code(text: Any, names: Mapping[str, str]) -> str:
+def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str:
     """Source for a string where ``{{inputs.parameters.x}}`` of known inputs become names.
 
     Args:
         text: The YAML value (scalars are written as their text).
         names: Argo input name -> Python name of the parameters in scope.
+        item: Inside a ``.map()``: ``{{item}}``/``{{item.key}}`` become the loop item ``it``
+            (``it["key"]``) and the value a ``lambda it: ...``.
 
     Returns:
-        A string literal, a parameter name, or an f-string.
+        A string literal, a parameter name, an f-string, or a lambda.
     """
     if not isinstance(text, str):
         return literal(scalar_text(text))
     pieces: list[str | tuple[str]] = []
     last = 0
-    for match in _INPUT_TAG.finditer(text):
-        if match.group(1) not in names:
+    pattern = _ITEM_OR_INPUT if item else _INPUT_TAG
+    uses_item = False
+    for match in pattern.finditer(text):
+        if match.group(0).startswith("{{item"):
+            keys = match.group(2).split(".") if match.group(2) else []
+            piece = "it" + "".join(f"[{k!r}]" for k in keys)
+            uses_item = True
+        elif match.group(1) in names:
+            piece = names[match.group(1)]
+        else:
             continue
         if match.start() > last:
             pieces.append(text[last : match.start()])
-        pieces.append((names[match.group(1)],))
+        pieces.append((piece,))
         last = match.end()
     if last < len(text):
         pieces.append(text[last:])
-    return fstring(pieces) if pieces else "''"
+    code = fstring(pieces, concat=uses_item) if pieces else "''"
+    return f"lambda it: {code}" if uses_item else code
 
 
 class Patcher:

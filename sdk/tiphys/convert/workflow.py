@@ -65,7 +65,7 @@ def workflow_code(
     kind = str(doc["kind"])
     spec = doc.get("spec") or {}
     patch: dict[str, Any] = {}
-    stand_in = kind == "Workflow" and not spec.get("entrypoint") and not spec.get("templates")
+    stand_in = kind == "Workflow" and spec.get("entrypoint") not in ctx.variables
     # A Workflow that only refers to a WorkflowTemplate has no entrypoint of its own; until
     # the DSL has from_template=, a WorkflowTemplate object stands in (kind patched).
     cls = ctx.module.use("WorkflowTemplate" if stand_in else KIND_CLASSES.get(kind, "Workflow"))
