@@ -1,0 +1,235 @@
+"""``tiphys convert``: through the real command line (typer's runner, and one subprocess)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tiphys.cli.app import create_app
+from tiphys.convert.convert import run_source
+from tiphys.convert.load import objects_of
+
+SMALL_YAML = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: small-
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+    - name: who
+      value: world
+  templates:
+  - name: main
+    inputs:
+      parameters:
+      - name: who
+    dag:
+      tasks:
+      - name: hello
+        template: print-message
+        arguments:
+          parameters:
+          - name: message
+            value: "hello {{inputs.parameters.who}}"
+      - name: count
+        template: gen
+        depends: hello
+        arguments:
+          parameters:
+          - name: max-n
+            value: "3"
+  - name: print-message
+    inputs:
+      parameters:
+      - name: message
+    container:
+      image: alpine:3.20
+      command: [echo]
+      args: ["{{inputs.parameters.message}}"]
+      readinessProbe:
+        exec:
+          command: ["true"]
+  - name: gen
+    inputs:
+      parameters:
+      - name: max-n
+        default: "5"
+    script:
+      image: python:3.12
+      command: [python]
+      source: |
+        print(list(range({{inputs.parameters.max-n}})))
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  key: value
+"""
+
+SMALL_PY = '''\
+"""Converted from small.yaml by tiphys convert."""
+
+from tiphys import Input, RawDocument, Workflow, container, dag, script
+
+
+@dag
+def main(who):
+    print_message(message=f"hello {who}").named("hello")
+    gen(**{"max-n": "3"}).named("count").after("hello")
+
+
+@container(
+    image="alpine:3.20",
+    command=["echo"],
+    patch={"container": {"readinessProbe": {"exec": {"command": ["true"]}}}},
+)
+def print_message(message):
+    return [message]
+
+
+gen = script(
+    source="print(list(range({{inputs.parameters.max-n}})))\\n",
+    name="gen",
+    image="python:3.12",
+    command=["python"],
+    inputs=[Input("max-n", default="5")],
+)
+
+
+small = Workflow(generate_name="small-", entrypoint=main, parameters=[Input("who", "world")])
+
+
+settings = RawDocument(
+    {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings"},
+        "data": {"key": "value"},
+    }
+)
+'''
+
+runner = CliRunner()
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    return runner.invoke(create_app(), list(args), input=stdin)
+
+
+@pytest.fixture
+def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL_YAML, encoding="utf-8")
+    return Path("small.yaml")
+
+
+def test_convert_prints_formatted_python_and_reports_patches(small: Path) -> None:
+    pytest.importorskip("ruff")
+    result = run("convert", str(small))
+    assert result.exit_code == 0, result.output
+    assert result.stdout == SMALL_PY
+    assert result.stderr == "small.yaml: patch= spec.templates[1].container.readinessProbe\n"
+
+
+def test_generated_python_compiles_back_to_the_documents(small: Path) -> None:
+    import yaml
+
+    result = run("convert", str(small), "-o", "small.py", "--no-report")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert result.stderr == ""
+    source = Path("small.py").read_text(encoding="utf-8")
+    docs = [o.to_dict() for o in objects_of(run_source(source, "small.py"))]
+    original = list(yaml.safe_load_all(SMALL_YAML))
+    assert docs[1] == original[1]
+    assert docs[0]["spec"]["templates"][2] == original[0]["spec"]["templates"][2]
+    assert docs[0]["spec"]["arguments"] == original[0]["spec"]["arguments"]
+
+
+def test_stdin(small: Path) -> None:
+    result = run("convert", "-", "--no-report", stdin=SMALL_YAML)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == '"""Converted from <stdin> by tiphys convert."""'
+
+
+def test_without_ruff_the_code_is_valid_and_a_note_says_so(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ruff" else real(name, *a)
+    )
+    result = run("convert", str(small), "--no-report")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "tiphys: note: ruff is not installed; the code is not formatted\n"
+    assert result.stdout != SMALL_PY
+    compile(result.stdout, "small.py", "exec")
+
+
+def test_invalid_yaml_exits_2_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("bad.yaml").write_text("kind: Workflow\nspec: [\n", encoding="utf-8")
+    result = run("convert", "bad.yaml")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("bad.yaml:3: invalid YAML: ")
+
+
+def test_invalid_document_is_refused_with_the_validator_diagnostics(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = SMALL_YAML.replace("      image: alpine:3.20\n", "      image: alpine:3.20\n      imagee: x\n")
+    Path("typo.yaml").write_text(text, encoding="utf-8")
+    result = run("convert", "typo.yaml")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "typo.yaml:37: unknown field 'imagee' in Container; the Argo Server would silently drop "
+        "it. Did you mean 'image'? (at spec.templates[1].container.imagee) [V002]\n"
+    )
+
+
+def test_unreadable_shape_names_the_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("shape.yaml").write_text("kind: Workflow\nspec:\n  templates: 3\n", encoding="utf-8")
+    result = run("convert", "shape.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == "shape.yaml:3: spec.templates must be a list (at spec.templates) [C164]\n"
+
+
+def test_missing_file_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("convert", "nope.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == "tiphys: error: nope.yaml: no such file\n"
+
+
+def test_help_mentions_ruff_and_exit_codes() -> None:
+    result = run("convert", "--help")
+    assert result.exit_code == 0
+    text = " ".join(result.stdout.split())
+    assert "pip install 'tiphys[convert]'" in text
+    assert "Exit code: 0 when written, 2 when the input" in text
+
+
+def test_subprocess(small: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tiphys", "convert", str(small), "-o", "out.py"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert Path("out.py").exists()
