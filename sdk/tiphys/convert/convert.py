@@ -40,6 +40,11 @@ def _error(code: str, file: str, line: int, path: str, message: str) -> ConvertE
     return ConvertError(Diagnostic(code, message, location=Location(file, line), path=path))
 
 
+def _kind(doc: Mapping[str, Any]) -> str:
+    kind = doc.get("kind")
+    return kind if isinstance(kind, str) else ""
+
+
 def _check_shape(loaded: LoadedDocument) -> None:
     """Refuse what the writer cannot read at all (before validation, which assumes shapes)."""
     doc = loaded.doc
@@ -58,11 +63,18 @@ def _check_shape(loaded: LoadedDocument) -> None:
 def _validate(loaded: LoadedDocument) -> None:
     from tiphys.validate import validate_document
 
-    problems = [
-        d
-        for d in validate_document(loaded.doc, file=loaded.file, line_of=loaded.line_of)
-        if d.severity == "error"
-    ]
+    try:
+        found = validate_document(loaded.doc, file=loaded.file, line_of=loaded.line_of)
+    except Exception as exc:  # a validator bug must not become a traceback here
+        raise _error(
+            "C164",
+            loaded.file,
+            loaded.line,
+            "",
+            f"the document could not be validated ({type(exc).__name__}: {exc}); check its "
+            "shape with tiphys lint",
+        ) from None
+    problems = [d for d in found if d.severity == "error"]
     if problems:
         raise ConvertError(problems)
 
@@ -108,6 +120,7 @@ def _write_document(
         ctx.paths[name] = f"spec.templates[{i}]"
         ctx.variables[name] = module.names.take(name, fallback="template")
     for name, template in ctx.templates.items():
+        state["writing"] = ctx.paths[name]
         code = convert_template(ctx, template, ctx.paths[name], graph_body)
         if not code.raw and kebab(code.variable) == name:
             code.kwargs = [kw for kw in code.kwargs if kw != ("name", literal(name))]
@@ -116,6 +129,7 @@ def _write_document(
     reached = _reachable(ctx, [r for r in roots if isinstance(r, str)])
     missing = state.get("missing", set())
     extra = [ctx.variables[n] for n in ctx.templates if n not in reached or n in missing]
+    state["writing"] = "spec"
     variable = _document_variable(module, doc)
     state["variable"] = variable
     module.blocks.append(Block((loaded.index, ""), workflow_code(ctx, doc, variable, extra)))
@@ -129,8 +143,20 @@ def _write(
     contexts: list[DocContext] = []
     for loaded in documents:
         state = states.setdefault(loaded.index, {})
-        if loaded.doc.get("kind") in KIND_CLASSES:
-            contexts.append(_write_document(module, loaded, state))
+        if _kind(loaded.doc) in KIND_CLASSES:
+            try:
+                contexts.append(_write_document(module, loaded, state))
+            except TiphysError:
+                raise
+            except Exception as exc:  # a shape the validator let through
+                path = state.get("writing", "spec")
+                raise _error(
+                    "C164",
+                    loaded.file,
+                    loaded.line_of(path),
+                    path,
+                    f"cannot read this field ({type(exc).__name__}: {exc}); fix its shape",
+                ) from None
         else:
             variable = _document_variable(module, loaded.doc)
             state["variable"] = variable
@@ -196,16 +222,20 @@ def _verify(
         namespace = run_source(source, filename)
     except CompileError as exc:
         return _handle(exc, block_of, documents, states)
+    except Exception as exc:
+        raise _unexpected(exc, documents, spans, filename) from None
     changed = False
     for loaded in documents:
         state = states[loaded.index]
         obj = namespace.get(state["variable"])
-        if loaded.doc.get("kind") not in KIND_CLASSES or obj is None:
+        if _kind(loaded.doc) not in KIND_CLASSES or obj is None:
             continue
         try:
             compiled = obj.to_dict()
         except CompileError as exc:
             return _handle(exc, block_of, documents, states)
+        except Exception as exc:
+            raise _unexpected(exc, [loaded], spans, filename) from None
         originals = {t["name"]: t for t in _templates_of(loaded.doc)}
         produced = {t.get("name"): t for t in _templates_of(compiled)}
         for name, original in originals.items():
@@ -224,6 +254,41 @@ def _verify(
             state["residual"][""] = combine(state["residual"].get("", {}), gap)
             changed = True
     return not changed
+
+
+def _unexpected(
+    exc: Exception,
+    documents: list[LoadedDocument],
+    spans: list[tuple[int, int, tuple[int, str]]],
+    filename: str,
+) -> ConvertError:
+    """A non-tiphys exception while running the generated code: name the template it came
+    from (the innermost generated line of the traceback)."""
+    line = 0
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    key = next((k for first, last, k in spans if first <= line <= last), None)
+    loaded = documents[0] if documents else None
+    path = ""
+    if key is not None:
+        loaded = next((d for d in documents if d.index == key[0]), loaded)
+        templates = (loaded.doc.get("spec") or {}).get("templates") or [] if loaded else []
+        names = [t.get("name") for t in templates if isinstance(t, Mapping)]
+        if key[1] in names:
+            path = f"spec.templates[{names.index(key[1])}]"
+    file = loaded.file if loaded else ""
+    where = loaded.line_of(path) if loaded else 0
+    return _error(
+        "C165",
+        file,
+        where,
+        path,
+        f"the converted code fails ({type(exc).__name__}: {exc}); tiphys convert cannot write "
+        "this document: keep it in YAML, and please report it",
+    )
 
 
 def _handle(
@@ -265,7 +330,7 @@ def _handle(
 def convert_documents(documents: list[LoadedDocument], file: str) -> tuple[str, list[Any]]:
     """Write and verify the module for parsed documents; return (source, report)."""
     for loaded in documents:
-        kind = loaded.doc.get("kind")
+        kind = _kind(loaded.doc)
         if kind in ARGO_KINDS:
             _check_shape(loaded)
             _validate(loaded)

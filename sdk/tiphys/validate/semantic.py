@@ -501,7 +501,9 @@ class _Checker:
                 if isinstance(arg_name, str) and arg_name not in inputs[key]:
                     # A misspelt input is a bug (the input silently keeps its default);
                     # another extra argument is only ignored by Argo.
-                    unpassed = [i for i in inputs[key] if i not in passed[key]]
+                    unpassed = [
+                        i for i in inputs[key] if isinstance(i, str) and i not in passed[key]
+                    ]
                     typo = closest(arg_name, unpassed) is not None
                     self.add(
                         "V117",
