@@ -59,7 +59,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         for field in fields:
             counts[field] = counts.get(field, 0) + 1
     write(f"files with patch=: {len(_PATCH_REPORT)}")
-    totals = ", ".join(f"{f} {n}" for f, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    totals = ", ".join(f"{f} {n}" for f, n in ranked)
     write(f"fields (files): {totals}")
 
 

@@ -177,7 +177,9 @@ def test_without_ruff_the_code_is_valid_and_a_note_says_so(
     compile(result.stdout, "small.py", "exec")
 
 
-def test_invalid_yaml_exits_2_with_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_yaml_exits_2_with_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     Path("bad.yaml").write_text("kind: Workflow\nspec: [\n", encoding="utf-8")
     result = run("convert", "bad.yaml")
@@ -190,7 +192,9 @@ def test_invalid_document_is_refused_with_the_validator_diagnostics(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    text = SMALL_YAML.replace("      image: alpine:3.20\n", "      image: alpine:3.20\n      imagee: x\n")
+    text = SMALL_YAML.replace(
+        "      image: alpine:3.20\n", "      image: alpine:3.20\n      imagee: x\n"
+    )
     Path("typo.yaml").write_text(text, encoding="utf-8")
     result = run("convert", "typo.yaml")
     assert result.exit_code == 2
@@ -206,7 +210,9 @@ def test_unreadable_shape_names_the_field(tmp_path: Path, monkeypatch: pytest.Mo
     Path("shape.yaml").write_text("kind: Workflow\nspec:\n  templates: 3\n", encoding="utf-8")
     result = run("convert", "shape.yaml")
     assert result.exit_code == 2
-    assert result.stderr == "shape.yaml:3: spec.templates must be a list (at spec.templates) [C164]\n"
+    assert (
+        result.stderr == "shape.yaml:3: spec.templates must be a list (at spec.templates) [C164]\n"
+    )
 
 
 def test_missing_file_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from schema_oracle import SHARED_ARGO
 
+from schema_oracle import SHARED_ARGO
 from tiphys.convert.convert import convert_text
 from tiphys.convert.load import load_text
 from tiphys.errors import CompileError, TiphysError
@@ -32,7 +32,7 @@ ODD_STRINGS = [
     "{{inputs.parameters.missing}}",
     "{{=1 +}}",
     "\\N{BULLET}",
-    'quote " and \' both',
+    "quote \" and ' both",
     "a" * 300,
     "\u00e9\u4e2d\U0001f600",
     "line\nbreak",

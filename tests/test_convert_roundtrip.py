@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from schema_oracle import SHARED_ARGO
 
+from schema_oracle import SHARED_ARGO
 from tiphys.convert.convert import convert_text, run_source
 from tiphys.convert.load import objects_of
 from tiphys.errors import TiphysError

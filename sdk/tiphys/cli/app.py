@@ -60,7 +60,8 @@ def create_app() -> typer.Typer:
         name=PROG_NAME,
         help=(
             "Write Argo Workflows as Python; compile them to Argo manifests (compile) and "
-            "check Python or YAML workflows (lint); turn Argo YAML into tiphys Python (convert).\n\n"
+            "check Python or YAML workflows (lint); turn Argo YAML into tiphys Python "
+            "(convert).\n\n"
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
             "Exit codes: 0 success; 1 lint found errors; 2 usage or input error (compile: any "

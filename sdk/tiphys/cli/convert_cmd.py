@@ -18,7 +18,8 @@ def convert_command(
     file: Annotated[
         str,
         typer.Argument(
-            metavar="FILE.yaml", help="The manifest to convert (several documents allowed); - reads stdin."
+            metavar="FILE.yaml",
+            help="The manifest to convert (several documents allowed); - reads stdin.",
         ),
     ],
     output: Annotated[

@@ -25,7 +25,7 @@ from tiphys.convert.graph import graph_body, graph_calls
 from tiphys.convert.model import Block, Conversion, DocContext, Module
 from tiphys.convert.pywriter import literal
 from tiphys.convert.residual import combine, residual
-from tiphys.convert.templates import convert_template, template_kind
+from tiphys.convert.templates import convert_template
 from tiphys.convert.workflow import KIND_CLASSES, workflow_code
 from tiphys.errors import CompileError, ConvertError, Diagnostic, Location, TiphysError
 
@@ -53,11 +53,23 @@ def _check_shape(loaded: LoadedDocument) -> None:
         raise _error("C164", loaded.file, loaded.line_of("spec"), "spec", "spec must be a mapping")
     templates = spec.get("templates", [])
     if not isinstance(templates, list):
-        raise _error("C164", loaded.file, loaded.line_of("spec.templates"), "spec.templates", "spec.templates must be a list")
+        raise _error(
+            "C164",
+            loaded.file,
+            loaded.line_of("spec.templates"),
+            "spec.templates",
+            "spec.templates must be a list",
+        )
     for i, template in enumerate(templates):
         path = f"spec.templates[{i}]"
         if not isinstance(template, Mapping) or not isinstance(template.get("name"), str):
-            raise _error("C164", loaded.file, loaded.line_of(path), path, "each template must be a mapping with a name")
+            raise _error(
+                "C164",
+                loaded.file,
+                loaded.line_of(path),
+                path,
+                "each template must be a mapping with a name",
+            )
 
 
 def _validate(loaded: LoadedDocument) -> None:
@@ -94,14 +106,13 @@ def _reachable(ctx: DocContext, roots: list[str]) -> set[str]:
 
 
 def _document_variable(module: Module, doc: Mapping[str, Any]) -> str:
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
+    found = doc.get("metadata")
+    meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = meta.get("name") or meta.get("generateName") or str(doc.get("kind") or "document")
     return module.names.take(str(name).rstrip("-"), fallback="document")
 
 
-def _write_document(
-    module: Module, loaded: LoadedDocument, state: dict[str, Any]
-) -> DocContext:
+def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any]) -> DocContext:
     doc = loaded.doc
     ctx = DocContext(
         index=loaded.index,

@@ -92,7 +92,11 @@ def _loop(task: Mapping[str, Any]) -> str | None:
 
 
 def task_statement(
-    ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str], first_use: set[str], kind: str
+    ctx: DocContext,
+    task: Mapping[str, Any],
+    names: Mapping[str, str],
+    first_use: set[str],
+    kind: str,
 ) -> str:
     """One task or step as a chained call."""
     unknown = set(task) - _TASK_FIELDS
@@ -136,7 +140,9 @@ def task_statement(
     return expr
 
 
-def graph_body(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def graph_body(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """Write a ``@dag``/``@steps`` template (decorator options and body)."""
     kind = code.kind
     code.decorator = ctx.module.use(kind)

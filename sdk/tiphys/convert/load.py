@@ -8,6 +8,7 @@ and raw documents are returned in document order.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ def load_text(text: str, file: str = "<string>") -> list[WorkflowBase | RawDocum
     return objects_of(run_source(conversion.source, f"<tiphys-load {file}>"))
 
 
-def load(path: str | Path) -> list[WorkflowBase | RawDocument]:
+def load(path: str | os.PathLike[str]) -> list[WorkflowBase | RawDocument]:
     """Read an Argo manifest file into tiphys objects.
 
     Every document of the four workflow kinds becomes a ``Workflow``/``WorkflowTemplate``/...

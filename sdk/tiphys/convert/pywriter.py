@@ -106,7 +106,10 @@ def fstring(pieces: Sequence[str | tuple[str]], *, concat: bool = False) -> str:
         return repr("".join(p for p in pieces if isinstance(p, str)))
     if len(pieces) == 1:
         return names[0][0]
-    text = "".join(p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{" + p[0] + "}" for p in pieces)
+    text = "".join(
+        p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{" + p[0] + "}"
+        for p in pieces
+    )
     body = repr(text)
     if concat or "\\N" in body:  # an f-string would read \N{...} as a named escape
         return " + ".join(repr(p) if isinstance(p, str) else p[0] for p in pieces)

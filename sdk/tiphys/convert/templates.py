@@ -216,9 +216,18 @@ def _retry_code(ctx: DocContext, retry: Mapping[str, Any]) -> str | None:
     if "retryPolicy" in retry:
         kwargs.append(("policy", literal(retry["retryPolicy"])))
     backoff = retry.get("backoff") or {}
-    if not isinstance(backoff, Mapping) or set(backoff) - {"duration", "factor", "cap", "maxDuration"}:
+    if not isinstance(backoff, Mapping) or set(backoff) - {
+        "duration",
+        "factor",
+        "cap",
+        "maxDuration",
+    }:
         return None
-    for key, option in (("duration", "backoff"), ("cap", "max_backoff"), ("maxDuration", "max_duration")):
+    for key, option in (
+        ("duration", "backoff"),
+        ("cap", "max_backoff"),
+        ("maxDuration", "max_duration"),
+    ):
         if key in backoff:
             kwargs.append((option, literal(backoff[key])))
     if "factor" in backoff:
@@ -247,10 +256,15 @@ def common_options(
             code.kwargs.append(("active_deadline", literal(value)))
         elif key == "podSpecPatch" and isinstance(value, str):
             code.kwargs.append(("pod_spec_patch", literal(value)))
-        elif key == "metadata" and isinstance(value, Mapping) and set(value) <= {
-            "labels",
-            "annotations",
-        }:
+        elif (
+            key == "metadata"
+            and isinstance(value, Mapping)
+            and set(value)
+            <= {
+                "labels",
+                "annotations",
+            }
+        ):
             for sub in ("labels", "annotations"):
                 if value.get(sub):
                     code.kwargs.append((sub, literal(value[sub])))
@@ -275,10 +289,15 @@ def outputs_option(
         items: list[str] = []
         for param in value:
             vf = param.get("valueFrom") or {}
-            if set(param) - {"name", "valueFrom", "globalName", "description"} or set(vf) - {
-                "path",
-                "default",
-            } or "path" not in vf:
+            if (
+                set(param) - {"name", "valueFrom", "globalName", "description"}
+                or set(vf)
+                - {
+                    "path",
+                    "default",
+                }
+                or "path" not in vf
+            ):
                 items = []
                 break
             kwargs = [("path", literal(vf["path"]))]
@@ -312,10 +331,16 @@ def _env_code(ctx: DocContext, env: Any) -> str | None:
         if set(entry) == {"name", "valueFrom"} and isinstance(source, Mapping) and len(source) == 1:
             kind, ref = next(iter(source.items()))
             cls = {"secretKeyRef": "Secret", "configMapKeyRef": "ConfigMap"}.get(kind)
-            if cls and isinstance(ref, Mapping) and set(ref) <= {"name", "key", "optional"} and {
-                "name",
-                "key",
-            } <= set(ref):
+            if (
+                cls
+                and isinstance(ref, Mapping)
+                and set(ref) <= {"name", "key", "optional"}
+                and {
+                    "name",
+                    "key",
+                }
+                <= set(ref)
+            ):
                 ctx.module.use(cls)
                 args = [literal(ref["name"]), literal(ref["key"])]
                 opt = [("optional", "True")] if ref.get("optional") is True else []
@@ -351,7 +376,9 @@ def container_fields(
     return rest
 
 
-def convert_container(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_container(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``container`` -> ``@container`` returning the args."""
     body = template["container"]
     code.decorator = ctx.module.use("container")
@@ -359,7 +386,9 @@ def convert_container(ctx: DocContext, template: Mapping[str, Any], code: Templa
     code.kwargs.append(("image", literal(image if isinstance(image, str) else "")))
     if not isinstance(image, str):
         patcher.put(("container", "image"), image)
-    rest = container_fields(ctx, {k: v for k, v in body.items() if k != "image"}, code, patcher, "container")
+    rest = container_fields(
+        ctx, {k: v for k, v in body.items() if k != "image"}, code, patcher, "container"
+    )
     args = rest.pop("args", None)
     if isinstance(args, list):
         values = [text_code(a, code.signature.py_names) for a in args]
@@ -370,7 +399,9 @@ def convert_container(ctx: DocContext, template: Mapping[str, Any], code: Templa
         patcher.put(("container", key), value)
 
 
-def convert_script(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_script(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``script`` -> the raw ``script(source=..., ...)`` form."""
     body = template["script"]
     code.decorator = ctx.module.use("script")
@@ -385,7 +416,13 @@ def convert_script(ctx: DocContext, template: Mapping[str, Any], code: TemplateC
     code.kwargs.insert(0, ("source", literal(source if isinstance(source, str) else "")))
     if not isinstance(source, str):
         patcher.put(("script", "source"), source)
-    rest = container_fields(ctx, {k: v for k, v in body.items() if k not in ("image", "source")}, code, patcher, "script")
+    rest = container_fields(
+        ctx,
+        {k: v for k, v in body.items() if k not in ("image", "source")},
+        code,
+        patcher,
+        "script",
+    )
     for key, value in rest.items():
         patcher.put(("script", key), value)
     params = (template.get("inputs") or {}).get("parameters") or []
@@ -409,7 +446,9 @@ def convert_script(ctx: DocContext, template: Mapping[str, Any], code: TemplateC
         patcher.put(("inputs", key), template["inputs"][key])
 
 
-def convert_other(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_other(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """A kind the DSL has no decorator for yet: a ``@container`` stand-in, all in ``patch=``."""
     code.decorator = ctx.module.use("container")
     code.kwargs.append(("image", "''"))
@@ -422,7 +461,18 @@ Converter = Callable[[DocContext, Mapping[str, Any], TemplateCode, Patcher], Non
 
 def template_kind(template: Mapping[str, Any]) -> str:
     """The kind field a template has (``container``, ``dag``...), or ``""``."""
-    for kind in ("container", "script", "dag", "steps", "resource", "suspend", "http", "data", "containerSet", "plugin"):
+    for kind in (
+        "container",
+        "script",
+        "dag",
+        "steps",
+        "resource",
+        "suspend",
+        "http",
+        "data",
+        "containerSet",
+        "plugin",
+    ):
         if kind in template:
             return kind
     return ""

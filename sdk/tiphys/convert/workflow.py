@@ -115,23 +115,38 @@ def workflow_code(
             kwargs.append((_PLAIN[key], literal(value)))
         elif key == "activeDeadlineSeconds" and isinstance(value, int):
             kwargs.append(("active_deadline", literal(value)))
-        elif key == "ttlStrategy" and isinstance(value, Mapping) and set(value) <= {
-            "secondsAfterCompletion",
-            "secondsAfterSuccess",
-            "secondsAfterFailure",
-        } and all(isinstance(v, int) for v in value.values()):
+        elif (
+            key == "ttlStrategy"
+            and isinstance(value, Mapping)
+            and set(value)
+            <= {
+                "secondsAfterCompletion",
+                "secondsAfterSuccess",
+                "secondsAfterFailure",
+            }
+            and all(isinstance(v, int) for v in value.values())
+        ):
             names = {
                 "secondsAfterCompletion": "completion",
                 "secondsAfterSuccess": "success",
                 "secondsAfterFailure": "failure",
             }
-            ttl = call(ctx.module.use("TTL"), [], [(names[k], literal(v)) for k, v in value.items()])
+            ttl = call(
+                ctx.module.use("TTL"), [], [(names[k], literal(v)) for k, v in value.items()]
+            )
             kwargs.append(("ttl", ttl))
         elif key == "podGC" and isinstance(value, Mapping) and set(value) == {"strategy"}:
             kwargs.append(("pod_gc", literal(value["strategy"])))
         elif key == "podDisruptionBudget" and isinstance(value, Mapping):
             pdb = value.get("minAvailable")
-            kwargs.append(("pdb", literal(pdb if set(value) == {"minAvailable"} and isinstance(pdb, int) else value)))
+            kwargs.append(
+                (
+                    "pdb",
+                    literal(
+                        pdb if set(value) == {"minAvailable"} and isinstance(pdb, int) else value
+                    ),
+                )
+            )
         else:
             put((*base, key), value)
     if extra_templates:

@@ -59,9 +59,7 @@ class RawScriptTemplate(Template[..., str]):
             raise fail("C117", f"script(source=...) takes the script text, not {source!r}", where)
         for item in inputs:
             if not isinstance(item, Input):
-                raise fail(
-                    "C117", f"script(inputs=[...]) takes Input objects, not {item!r}", where
-                )
+                raise fail("C117", f"script(inputs=[...]) takes Input objects, not {item!r}", where)
         self.fn = _no_body
         self.name = name
         self.location = where

@@ -20,9 +20,7 @@ from typing import Any, Literal, ParamSpec, TypeVar, Unpack, overload
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.artifacts import Artifact
 from tiphys.dsl.container import OutputsArg, artifact_outputs_from, outputs_from, run_symbolic
-from tiphys.dsl.params import base_type, type_hints
-from tiphys.dsl.container import OutputsArg
-from tiphys.dsl.params import Input
+from tiphys.dsl.params import Input, base_type, type_hints
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.raw_script import RawScriptTemplate, raw_script
 from tiphys.dsl.template import Output, Template
