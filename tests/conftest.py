@@ -37,13 +37,20 @@ def shared_argo_dir() -> Path:
 
 
 # --- tiphys convert: patch= report of the round-trip test ----------------------------------------
+# The round-trip test records, per example file, the fields written as patch= in its report's
+# user_properties ("convert_patch"); they reach this process also under xdist, and are printed
+# after the run.
 _PATCH_REPORT: dict[str, list[str]] = {}
 
 
-@pytest.fixture(scope="session")
-def patch_report() -> dict[str, list[str]]:
-    """Per example file, the fields ``tiphys convert`` wrote as ``patch=`` (summarised below)."""
-    return _PATCH_REPORT
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the ``convert_patch`` properties of finished round-trip tests."""
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == "convert_patch":
+            name, fields = value
+            _PATCH_REPORT[name] = list(fields)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -55,13 +62,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     counts: dict[str, int] = {}
     for name in sorted(_PATCH_REPORT):
         fields = _PATCH_REPORT[name]
-        write(f"{name}: {', '.join(fields)}")
+        if fields:
+            write(f"{name}: {', '.join(fields)}")
         for field in fields:
             counts[field] = counts.get(field, 0) + 1
-    write(f"files with patch=: {len(_PATCH_REPORT)}")
+    with_patch = sum(1 for fields in _PATCH_REPORT.values() if fields)
+    write(f"files with patch=: {with_patch} of {len(_PATCH_REPORT)} converted")
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    totals = ", ".join(f"{f} {n}" for f, n in ranked)
-    write(f"fields (files): {totals}")
+    write(f"fields (files): {', '.join(f'{f} {n}' for f, n in ranked)}")
 
 
 # --- end of tiphys convert report ----------------------------------------------------------------

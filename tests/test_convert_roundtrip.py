@@ -134,12 +134,11 @@ def _diff(want: Any, got: Any) -> str:
 
 @pytest.mark.skipif(not FILES, reason="../shared/argo/examples is absent")
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
-def test_round_trip(path: Path, converted: Any, patch_report: dict[str, list[str]]) -> None:
+def test_round_trip(path: Path, converted: Any, record_property: Any) -> None:
     result = converted(path)
     assert result.error is None, result.error
     name = path.relative_to(EXAMPLES).as_posix()
-    if result.report:
-        patch_report[name] = sorted({use.field for use in result.report})
+    record_property("convert_patch", (name, sorted({use.field for use in result.report})))
     originals = _originals(path)
     assert len(result.documents) == len(originals)
     for want, got in zip(originals, result.documents, strict=True):
