@@ -23,9 +23,10 @@ from tiphys.argo.names import kebab
 from tiphys.compile.yaml_in import LoadedDocument, load_documents
 from tiphys.convert.graph import graph_body, graph_calls
 from tiphys.convert.model import Block, Conversion, DocContext, Module
-from tiphys.convert.pywriter import literal
+from tiphys.convert.pywriter import Names, literal
 from tiphys.convert.residual import combine, residual
 from tiphys.convert.templates import convert_template
+from tiphys.convert.volumes import plan_volumes
 from tiphys.convert.workflow import KIND_CLASSES, workflow_code
 from tiphys.errors import CompileError, ConvertError, Diagnostic, Location, TiphysError
 
@@ -33,6 +34,7 @@ __all__ = ["convert_text", "run_source"]
 
 ARGO_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 _MAX_PASSES = 8
+VOLUMES = "#volumes"  # the block key of a document's Volume objects
 _counter = itertools.count()
 
 
@@ -130,6 +132,11 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
         ctx.templates[name] = template
         ctx.paths[name] = f"spec.templates[{i}]"
         ctx.variables[name] = module.names.take(name, fallback="template")
+    state["writing"] = "spec"
+    ctx.volumes = plan_volumes(ctx, spec, bool(state.get("untyped_volumes")))
+    if ctx.volumes.code:
+        text = "".join(ctx.volumes.code.values())
+        module.blocks.append(Block((loaded.index, VOLUMES), text))
     for name, template in ctx.templates.items():
         state["writing"] = ctx.paths[name]
         code = convert_template(ctx, template, ctx.paths[name], graph_body)
@@ -151,6 +158,9 @@ def _write(
     documents: list[LoadedDocument], states: dict[int, dict[str, Any]], file: str
 ) -> tuple[Module, list[DocContext]]:
     module = Module(header=f"Converted from {file} by tiphys convert.")
+    import tiphys
+
+    module.names = Names([*tiphys.__all__, "Annotated"])
     contexts: list[DocContext] = []
     for loaded in documents:
         state = states.setdefault(loaded.index, {})
@@ -199,6 +209,23 @@ def run_source(source: str, filename: str) -> dict[str, Any]:
 def _templates_of(manifest: Mapping[str, Any]) -> list[Any]:
     spec = manifest.get("spec") or {}
     return list(spec.get("templates") or [])
+
+
+def _with_depends(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The template with each DAG task's ``dependencies: [a, b]`` written ``depends: a && b``
+    (what tiphys emits; Argo reads both the same way)."""
+    dag = template.get("dag")
+    if not isinstance(dag, Mapping) or not isinstance(dag.get("tasks"), list):
+        return template
+    tasks = []
+    for task in dag["tasks"]:
+        deps = task.get("dependencies") if isinstance(task, Mapping) else None
+        if isinstance(deps, list) and "depends" not in task:
+            task = {k: v for k, v in task.items() if k != "dependencies"}
+            if deps:
+                task["depends"] = " && ".join(str(d) for d in deps)
+        tasks.append(task)
+    return {**template, "dag": {**dag, "tasks": tasks}}
 
 
 def _without_templates(manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -253,7 +280,7 @@ def _verify(
             if name not in produced:
                 state.setdefault("missing", set()).add(name)
                 continue
-            gap = residual(produced[name], original)
+            gap = residual(produced[name], _with_depends(original))
             if gap:
                 current = state["residual"].get(name, {})
                 state["residual"][name] = combine(current, gap)
@@ -315,6 +342,10 @@ def _handle(
         if key is None or not key[1]:
             continue
         index, name = key
+        if name == VOLUMES:
+            progressed = progressed or not states[index].get("untyped_volumes")
+            states[index]["untyped_volumes"] = True
+            continue
         fallback = states[index].setdefault("fallback", set())
         if name not in fallback:
             fallback.add(name)

@@ -149,6 +149,7 @@ class DocContext:
     residual: dict[str, dict[str, Any]] = field(default_factory=dict)
     fallback: set[str] = field(default_factory=set)
     report: list[PatchUse] = field(default_factory=list)
+    volumes: Any = None
 
     def error(self, code: str, path: str, message: str) -> ConvertError:
         """A located :class:`ConvertError` about the field at ``path``."""

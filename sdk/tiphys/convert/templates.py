@@ -140,13 +140,17 @@ class Patcher:
         self.path = path
         self.patch: dict[str, Any] = {}
 
-    def put(self, keys: tuple[str, ...], value: Any) -> None:
-        """Patch the field at ``keys`` (relative to the template) with ``value``."""
+    def put(self, keys: tuple[str, ...], value: Any, *, report: bool = True) -> None:
+        """Patch the field at ``keys`` (relative to the template) with ``value``.
+
+        ``report=False`` for the removal of a stand-in's own field (not a field of the YAML).
+        """
         target = self.patch
         for key in keys[:-1]:
             target = target.setdefault(key, {})
         target[keys[-1]] = value
-        self.ctx.patched(f"{self.path}.{'.'.join(keys)}", "template." + ".".join(keys))
+        if report:
+            self.ctx.patched(f"{self.path}.{'.'.join(keys)}", "template." + ".".join(keys))
 
 
 def signature(
@@ -369,6 +373,8 @@ def container_fields(
             code.kwargs.append(("image_pull_policy", literal(value)))
         elif key == "resources" and isinstance(value, Mapping) and value:
             code.kwargs.append(("resources", literal(value)))
+        elif key == "volumeMounts" and ctx.volumes is not None and ctx.volumes.mounts(value):
+            code.kwargs.append(("volumes", ctx.volumes.mounts(value) or ""))
         elif key == "env" and value and _env_code(ctx, value):
             code.kwargs.append(("env", _env_code(ctx, value) or ""))
         else:
@@ -452,7 +458,7 @@ def convert_other(
     """A kind the DSL has no decorator for yet: a ``@container`` stand-in, all in ``patch=``."""
     code.decorator = ctx.module.use("container")
     code.kwargs.append(("image", "''"))
-    patcher.put(("container",), None)
+    patcher.put(("container",), None, report=False)
     patcher.put((code.kind,), template[code.kind])
 
 
@@ -504,7 +510,7 @@ def convert_template(
         code.decorator = ctx.module.use("container")
         code.kwargs.append(("image", "''"))
         if kind != "container":
-            patcher.put(("container",), None)
+            patcher.put(("container",), None, report=False)
         for key, value in template.items():
             if key not in ("name", "inputs", "outputs"):
                 patcher.put((key,), value)
@@ -521,7 +527,7 @@ def convert_template(
         else:
             code.decorator = ctx.module.use("container")
             code.kwargs.append(("image", "''"))
-            patcher.put(("container",), None)
+            patcher.put(("container",), None, report=False)
     if not code.raw and kebab(code.variable) != name:
         code.kwargs.insert(0, ("name", literal(name)))
     if name not in ctx.fallback or kind in ("dag", "steps"):

@@ -111,6 +111,10 @@ def workflow_code(
                 put((*base, key), value)
             else:
                 kwargs.append(("parameters", params))
+        elif key in ("volumes", "volumeClaimTemplates") and ctx.volumes is not None and (
+            key in ctx.volumes.typed_lists
+        ):
+            continue
         elif key in _PLAIN:
             kwargs.append((_PLAIN[key], literal(value)))
         elif key == "activeDeadlineSeconds" and isinstance(value, int):
@@ -149,6 +153,14 @@ def workflow_code(
             )
         else:
             put((*base, key), value)
+    entry = ctx.templates.get(spec.get("entrypoint")) if isinstance(spec.get("entrypoint"), str) else None
+    if "arguments" not in spec and entry is not None and (entry.get("inputs") or {}).get("parameters"):
+        # The YAML passes nothing: without parameters=[] tiphys would list the entrypoint's
+        # inputs as the workflow's parameters.
+        kwargs.append(("parameters", "[]"))
+    if ctx.volumes is not None and ctx.volumes.typed_lists:
+        typed = [ctx.volumes.variables[n] for n in ctx.volumes.variables]
+        kwargs.append(("volumes", "[" + ", ".join(typed) + "]"))
     if extra_templates:
         kwargs.append(("templates", "[" + ", ".join(extra_templates) + "]"))
     extra = ctx.residual.get("")
