@@ -15,6 +15,7 @@ from typing import Any
 
 from tiphys.argo.names import kebab
 from tiphys.convert.model import DocContext, call
+from tiphys.convert.pod import container_setting
 from tiphys.convert.pywriter import Names, fstring, literal
 from tiphys.convert.residual import combine
 
@@ -272,6 +273,8 @@ def common_options(
             for sub in ("labels", "annotations"):
                 if value.get(sub):
                     code.kwargs.append((sub, literal(value[sub])))
+        elif key == "daemon" and value is True and code.kind in ("container", "script"):
+            code.kwargs.append(("daemon", "True"))
         elif key == "retryStrategy" and isinstance(value, Mapping) and _retry_code(ctx, value):
             code.kwargs.append(("retry", _retry_code(ctx, value) or ""))
         else:
@@ -377,6 +380,8 @@ def container_fields(
             code.kwargs.append(("volumes", ctx.volumes.mounts(value) or ""))
         elif key == "env" and value and _env_code(ctx, value):
             code.kwargs.append(("env", _env_code(ctx, value) or ""))
+        elif container_setting(ctx, key, value) is not None:
+            code.kwargs.append(container_setting(ctx, key, value) or ("", ""))
         else:
             rest[key] = value
     return rest
