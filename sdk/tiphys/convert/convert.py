@@ -107,6 +107,34 @@ def _reachable(ctx: DocContext, roots: list[str]) -> set[str]:
     return seen
 
 
+def _register_inline(ctx: DocContext, module: Module) -> None:
+    """Give each task's ``inline`` template a name and a variable, as if it were declared."""
+    taken = set(ctx.templates)
+    for parent, template in list(ctx.templates.items()):
+        tasks: list[tuple[str, Any]] = []
+        dag = template.get("dag")
+        if isinstance(dag, Mapping) and isinstance(dag.get("tasks"), list):
+            tasks = [(f"dag.tasks[{i}]", t) for i, t in enumerate(dag["tasks"])]
+        elif isinstance(template.get("steps"), list):
+            for g, group in enumerate(template["steps"]):
+                for i, step in enumerate(group if isinstance(group, list) else []):
+                    tasks.append((f"steps[{g}][{i}]", step))
+        for where, task in tasks:
+            body = task.get("inline") if isinstance(task, Mapping) else None
+            if not isinstance(body, Mapping) or not isinstance(task.get("name"), str):
+                continue
+            name, n = str(task["name"]), 1
+            while name in taken:
+                n += 1
+                name = f"{task['name']}-{n}"
+            taken.add(name)
+            ctx.templates[name] = {"name": name, **body}
+            ctx.paths[name] = f"{ctx.paths[parent]}.{where}.inline"
+            ctx.variables[name] = module.names.take(name, fallback="template")
+            ctx.inline[name] = parent
+            ctx.inline_of[id(task)] = name
+
+
 def _document_variable(module: Module, doc: Mapping[str, Any]) -> str:
     found = doc.get("metadata")
     meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
@@ -132,12 +160,15 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
         ctx.templates[name] = template
         ctx.paths[name] = f"spec.templates[{i}]"
         ctx.variables[name] = module.names.take(name, fallback="template")
+    _register_inline(ctx, module)
     state["writing"] = "spec"
     ctx.volumes = plan_volumes(ctx, spec, bool(state.get("untyped_volumes")))
     if ctx.volumes.code:
         text = "".join(ctx.volumes.code.values())
         module.blocks.append(Block((loaded.index, VOLUMES), text))
     for name, template in ctx.templates.items():
+        if ctx.inline.get(name, "") in ctx.fallback:
+            continue  # the task that runs it is written in its parent's patch=
         state["writing"] = ctx.paths[name]
         code = convert_template(ctx, template, ctx.paths[name], graph_body)
         if not code.raw and kebab(code.variable) == name:
@@ -146,7 +177,11 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
     roots = [spec.get("entrypoint"), spec.get("onExit")]
     reached = _reachable(ctx, [r for r in roots if isinstance(r, str)])
     missing = state.get("missing", set())
-    extra = [ctx.variables[n] for n in ctx.templates if n not in reached or n in missing]
+    extra = [
+        ctx.variables[n]
+        for n in ctx.templates
+        if (n not in reached or n in missing) and n not in ctx.inline
+    ]
     state["writing"] = "spec"
     variable = _document_variable(module, doc)
     state["variable"] = variable

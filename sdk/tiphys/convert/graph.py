@@ -20,6 +20,7 @@ from tiphys.convert.templates import Patcher, TemplateCode, scalar_text, text_co
 
 _TASK_FIELDS = frozenset(
     {
+        "inline",
         "name",
         "template",
         "arguments",
@@ -103,6 +104,10 @@ def task_statement(
     if unknown:
         raise Unsupported(", ".join(sorted(unknown)))
     callee = str(task.get("template", ""))
+    if "inline" in task:
+        if "template" in task or id(task) not in ctx.inline_of:
+            raise Unsupported("inline")
+        callee = ctx.inline_of[id(task)]
     if callee not in ctx.variables:
         raise Unsupported("template")
     extra, kwargs = _argument_kwargs(ctx, task, callee, names)

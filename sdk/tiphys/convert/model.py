@@ -136,6 +136,9 @@ class DocContext:
             found by the verification pass.
         fallback: Templates whose ``dag``/``steps`` body could not be written as calls.
         report: Patch uses found so far.
+        volumes: The :class:`~tiphys.convert.volumes.VolumePlan`.
+        inline: Name given to each task's inline template -> the template holding the task.
+        inline_of: ``id()`` of a task mapping -> the name given to its inline template.
     """
 
     index: int
@@ -150,6 +153,8 @@ class DocContext:
     fallback: set[str] = field(default_factory=set)
     report: list[PatchUse] = field(default_factory=list)
     volumes: Any = None
+    inline: dict[str, str] = field(default_factory=dict)
+    inline_of: dict[int, str] = field(default_factory=dict)
 
     def error(self, code: str, path: str, message: str) -> ConvertError:
         """A located :class:`ConvertError` about the field at ``path``."""

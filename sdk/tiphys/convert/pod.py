@@ -66,8 +66,10 @@ def probe_code(ctx: DocContext, probe: Any) -> str | None:
         return call(f"{ctx.module.use('Probe')}.tcp", [literal(port)], host + extra)
     if kind == "exec" and isinstance(action, Mapping) and set(action) == {"command"}:
         command = action["command"]
-        if not isinstance(command, list) or not command or not all(
-            isinstance(c, str) for c in command
+        if (
+            not isinstance(command, list)
+            or not command
+            or not all(isinstance(c, str) for c in command)
         ):
             return None
         return call(f"{ctx.module.use('Probe')}.exec", [literal(command)], extra)
@@ -88,9 +90,13 @@ def pre_stop_code(ctx: DocContext, lifecycle: Any) -> str | None:
         read = _http_kwargs(action)
         if read is not None:
             return call(f"{ctx.module.use('PreStop')}.http", read[0], read[1])
-    if kind == "sleep" and isinstance(action, Mapping) and set(action) == {"seconds"}:
-        if _int(action["seconds"]):
-            return call(f"{ctx.module.use('PreStop')}.sleep", [literal(action["seconds"])], [])
+    if (
+        kind == "sleep"
+        and isinstance(action, Mapping)
+        and set(action) == {"seconds"}
+        and _int(action["seconds"])
+    ):
+        return call(f"{ctx.module.use('PreStop')}.sleep", [literal(action["seconds"])], [])
     return None
 
 

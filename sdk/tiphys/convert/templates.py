@@ -79,7 +79,8 @@ class TemplateCode:
             kwargs.append(("patch", literal(self.patch)))
         if self.raw:
             return f"{self.variable} = {call(self.decorator, [], kwargs)}\n"
-        deco = self.decorator if not kwargs else call(self.decorator, [], kwargs)
+        bare = not kwargs and self.decorator in ("dag", "steps")
+        deco = self.decorator if bare else call(self.decorator, [], kwargs)
         params = ", ".join(self.signature.params)
         body = self.body or ["pass"]
         lines = [f"@{deco}", f"def {self.variable}({params}):"]
@@ -290,7 +291,7 @@ def outputs_option(
         return
     typed: list[str] = []
     for key, value in outputs.items():
-        if key != "parameters" or code.kind not in ("container", "script"):
+        if key != "parameters" or code.kind not in ("container", "script", "containerSet"):
             patcher.put(("outputs", key), value)
             continue
         items: list[str] = []
@@ -410,6 +411,84 @@ def convert_container(
         patcher.put(("container", key), value)
 
 
+_NODE_FIELDS = {
+    "command": "command",
+    "workingDir": "working_dir",
+    "imagePullPolicy": "image_pull_policy",
+    "resources": "resources",
+    "securityContext": "security_context",
+}
+
+
+def _node_code(ctx: DocContext, node: Any, names: Mapping[str, str]) -> str | None:
+    """``ContainerNode(...)`` for one container of a ``containerSet``, or None."""
+    if not isinstance(node, Mapping) or not isinstance(node.get("name"), str):
+        return None
+    if not isinstance(node.get("image"), str):
+        return None
+    kwargs: list[tuple[str, str]] = []
+    for key, value in node.items():
+        if key in ("name", "image"):
+            continue
+        if key == "args" and isinstance(value, list):
+            kwargs.append(("args", "[" + ", ".join(text_code(a, names) for a in value) + "]"))
+        elif (
+            key == "dependencies"
+            and isinstance(value, list)
+            and all(isinstance(d, str) for d in value)
+        ):
+            kwargs.append(("dependencies", literal(value)))
+        elif key == "command" and isinstance(value, list):
+            kwargs.append(("command", literal([scalar_text(v) for v in value])))
+        elif key in _NODE_FIELDS and key != "command":
+            kwargs.append((_NODE_FIELDS[key], literal(value)))
+        elif key == "env" and _env_code(ctx, value):
+            kwargs.append(("env", _env_code(ctx, value) or ""))
+        elif key in ("ports", "lifecycle"):
+            setting = container_setting(ctx, key, value)
+            if setting is None:
+                return None
+            kwargs.append(setting)
+        else:
+            return None
+    args = [literal(node["name"]), literal(node["image"])]
+    return call(ctx.module.use("ContainerNode"), args, kwargs)
+
+
+def convert_container_set(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
+    """``containerSet`` -> ``@container_set`` returning ``ContainerNode`` objects."""
+    body = template["containerSet"]
+    nodes = body.get("containers") if isinstance(body, Mapping) else None
+    written = [_node_code(ctx, n, code.signature.py_names) for n in nodes or []]
+    if not nodes or not all(written) or set(body) - {"containers", "volumeMounts", "retryStrategy"}:
+        convert_other(ctx, template, code, patcher)
+        return
+    code.decorator = ctx.module.use("container_set")
+    mounts = body.get("volumeMounts")
+    if mounts:
+        typed = ctx.volumes.mounts(mounts) if ctx.volumes is not None else None
+        if typed:
+            code.kwargs.append(("volume_mounts", typed))
+        else:
+            patcher.put(("containerSet", "volumeMounts"), mounts)
+    retry = body.get("retryStrategy")
+    if retry is not None:
+        if (
+            isinstance(retry, Mapping)
+            and set(retry) <= {"retries", "duration"}
+            and (isinstance(retry.get("retries", 0), int))
+        ):
+            if "retries" in retry:
+                code.kwargs.append(("retries", literal(retry["retries"])))
+            if "duration" in retry:
+                code.kwargs.append(("retry_duration", literal(retry["duration"])))
+        else:
+            patcher.put(("containerSet", "retryStrategy"), retry)
+    code.body = ["return ["] + [f"    {w}," for w in written] + ["]"]
+
+
 def convert_script(
     ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
 ) -> None:
@@ -525,6 +604,9 @@ def convert_template(
         convert_script(ctx, template, code, patcher)
     elif kind in ("dag", "steps"):
         body_writer(ctx, template, code, patcher)
+    elif kind == "containerSet":
+        code.kind = kind
+        convert_container_set(ctx, template, code, patcher)
     else:
         code.kind = kind or "container"
         if kind:
@@ -533,8 +615,10 @@ def convert_template(
             code.decorator = ctx.module.use("container")
             code.kwargs.append(("image", "''"))
             patcher.put(("container",), None, report=False)
-    if not code.raw and kebab(code.variable) != name:
+    if not code.raw and kebab(code.variable) != name and name not in ctx.inline:
         code.kwargs.insert(0, ("name", literal(name)))
+    if name in ctx.inline:
+        code.kwargs.append(("inline", "True"))
     if name not in ctx.fallback or kind in ("dag", "steps"):
         outputs_option(ctx, template, code, patcher)
         common_options(ctx, template, code, patcher)

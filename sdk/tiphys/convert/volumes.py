@@ -65,12 +65,20 @@ def _claim_kwargs(claim: Any) -> tuple[str, list[tuple[str, str]]] | None:
 
 
 def _volume_kwargs(volume: Any) -> tuple[str, list[tuple[str, str]]] | None:
-    if not isinstance(volume, Mapping) or len(volume) != 2 or not isinstance(volume.get("name"), str):
+    if (
+        not isinstance(volume, Mapping)
+        or len(volume) != 2
+        or not isinstance(volume.get("name"), str)
+    ):
         return None
     kind, source = next((k, v) for k, v in volume.items() if k != "name")
     if kind == "emptyDir" and source == {}:
         return volume["name"], [("empty_dir", "True")]
-    if kind == "persistentVolumeClaim" and isinstance(source, Mapping) and set(source) == {"claimName"}:
+    if (
+        kind == "persistentVolumeClaim"
+        and isinstance(source, Mapping)
+        and set(source) == {"claimName"}
+    ):
         return volume["name"], [("claim", literal(source["claimName"]))]
     if kind == "configMap" and isinstance(source, Mapping) and set(source) == {"name"}:
         return volume["name"], [("config_map", literal(source["name"]))]
@@ -79,10 +87,12 @@ def _volume_kwargs(volume: Any) -> tuple[str, list[tuple[str, str]]] | None:
     return None
 
 
-def _mount_ways(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, set[tuple[Any, ...]]] | None:
+def _mount_ways(
+    templates: Mapping[str, Mapping[str, Any]],
+) -> dict[str, set[tuple[Any, ...]]] | None:
     ways: dict[str, set[tuple[Any, ...]]] = {}
     for template in templates.values():
-        for kind in ("container", "script"):
+        for kind in ("container", "script", "containerSet"):
             body = template.get(kind)
             mounts = body.get("volumeMounts") if isinstance(body, Mapping) else None
             for mount in mounts or []:
@@ -111,7 +121,11 @@ def plan_volumes(ctx: DocContext, spec: Mapping[str, Any], disabled: bool) -> Vo
                 found = []
                 break
             path, read_only, sub_path = next(iter(mount))
-            if not isinstance(path, str) or not path.startswith("/") or not isinstance(read_only, bool):
+            if (
+                not isinstance(path, str)
+                or not path.startswith("/")
+                or not isinstance(read_only, bool)
+            ):
                 found = []
                 break
             kwargs = [("mount", literal(path)), *read[1]]
@@ -130,5 +144,7 @@ def plan_volumes(ctx: DocContext, spec: Mapping[str, Any], disabled: bool) -> Vo
         for name, kwargs in found:
             variable = ctx.module.names.take(name, fallback="volume")
             plan.variables[name] = variable
-            plan.code[name] = f"{variable} = {call(ctx.module.use('Volume'), [literal(name)], kwargs)}\n"
+            plan.code[name] = (
+                f"{variable} = {call(ctx.module.use('Volume'), [literal(name)], kwargs)}\n"
+            )
     return plan

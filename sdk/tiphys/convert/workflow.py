@@ -111,8 +111,10 @@ def workflow_code(
                 put((*base, key), value)
             else:
                 kwargs.append(("parameters", params))
-        elif key in ("volumes", "volumeClaimTemplates") and ctx.volumes is not None and (
-            key in ctx.volumes.typed_lists
+        elif (
+            key in ("volumes", "volumeClaimTemplates")
+            and ctx.volumes is not None
+            and (key in ctx.volumes.typed_lists)
         ):
             continue
         elif key in _PLAIN:
@@ -153,8 +155,13 @@ def workflow_code(
             )
         else:
             put((*base, key), value)
-    entry = ctx.templates.get(spec.get("entrypoint")) if isinstance(spec.get("entrypoint"), str) else None
-    if "arguments" not in spec and entry is not None and (entry.get("inputs") or {}).get("parameters"):
+    entrypoint = spec.get("entrypoint")
+    entry = ctx.templates.get(entrypoint) if isinstance(entrypoint, str) else None
+    if (
+        "arguments" not in spec
+        and entry is not None
+        and (entry.get("inputs") or {}).get("parameters")
+    ):
         # The YAML passes nothing: without parameters=[] tiphys would list the entrypoint's
         # inputs as the workflow's parameters.
         kwargs.append(("parameters", "[]"))

@@ -15,8 +15,8 @@ from typing import Any, Unpack
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.container import OutputsArg, outputs_from
-from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.params import Input, InputSpec
+from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.template import Output, Template
 
 
