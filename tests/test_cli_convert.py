@@ -55,6 +55,7 @@ spec:
       readinessProbe:
         exec:
           command: ["true"]
+      tty: true
   - name: gen
     inputs:
       parameters:
@@ -89,7 +90,7 @@ def main(who):
 @container(
     image="alpine:3.20",
     command=["echo"],
-    patch={"container": {"readinessProbe": {"exec": {"command": ["true"]}}}},
+    patch={"container": {"readinessProbe": {"exec": {"command": ["true"]}}, "tty": True}},
 )
 def print_message(message):
     return [message]
@@ -137,7 +138,10 @@ def test_convert_prints_formatted_python_and_reports_patches(small: Path) -> Non
     result = run("convert", str(small))
     assert result.exit_code == 0, result.output
     assert result.stdout == SMALL_PY
-    assert result.stderr == "small.yaml: patch= spec.templates[1].container.readinessProbe\n"
+    assert result.stderr == (
+        "small.yaml: patch= spec.templates[1].container.readinessProbe\n"
+        "small.yaml: patch= spec.templates[1].container.tty\n"
+    )
 
 
 def test_generated_python_compiles_back_to_the_documents(small: Path) -> None:

@@ -71,6 +71,7 @@ class TemplateCode:
     body: list[str] = field(default_factory=list)
     decorator: str = ""
     raw: bool = False
+    daemon: bool = False
 
     def text(self, ctx: DocContext) -> str:
         """The generated code."""
@@ -381,6 +382,8 @@ def container_fields(
             code.kwargs.append(("volumes", ctx.volumes.mounts(value) or ""))
         elif key == "env" and value and _env_code(ctx, value):
             code.kwargs.append(("env", _env_code(ctx, value) or ""))
+        elif key == "readinessProbe" and not code.daemon:
+            rest[key] = value  # tiphys takes readiness= only with daemon=True (it has no use else)
         elif container_setting(ctx, key, value) is not None:
             code.kwargs.append(container_setting(ctx, key, value) or ("", ""))
         else:
@@ -586,6 +589,7 @@ def convert_template(
     kind = template_kind(template)
     code = TemplateCode(name=name, variable=ctx.variables[name], kind=kind or "container")
     patcher = Patcher(ctx, path)
+    code.daemon = template.get("daemon") is True
     if kind != "script" or name in ctx.fallback:
         code.signature = signature(ctx, template, path, patcher)
     if name in ctx.fallback and kind not in ("dag", "steps"):
