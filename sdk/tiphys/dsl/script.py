@@ -242,9 +242,7 @@ def script(
     working_dir: str | None = None,
     image_pull_policy: str | None = None,
     **options: Unpack[ContainerOptionsKw],
-) -> (
-    ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]] | RawScriptTemplate
-):
+) -> ScriptTemplate[P, R] | Callable[[Callable[P, R]], ScriptTemplate[P, R]] | RawScriptTemplate:
     """Make a ``script`` template from a Python function (or a shell script).
 
     Python: the function's body becomes the script. It may use only its parameters, builtins

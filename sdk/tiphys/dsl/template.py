@@ -446,7 +446,9 @@ class Template(Generic[P, R_co]):
                 raise fail("C140", f"argument {key!r} of template {self.name!r} {problem}")
             if isinstance(value, Ref):
                 problem = ref_problem(spec, value)
-            elif not has_marker(value):
+            elif not has_marker(value) and not (isinstance(value, str) and "{{" in value):
+                # A text holding an Argo tag ("{{item}}", "{{workflow.parameters.x}}") is only
+                # known when the workflow runs: it is not checked as a constant.
                 problem = literal_problem(spec, value)
             else:
                 problem = None

@@ -237,7 +237,11 @@ def _required_inputs(template: Mapping[str, Any]) -> _Names:
 def _data_names(holder: object) -> _Names:
     """Names of the parameters and artifacts of inputs, outputs or arguments."""
     return {
-        key: [i["name"] for i, _ in _indexed(_mapping(holder).get(key), "") if "name" in i]
+        key: [
+            i["name"]
+            for i, _ in _indexed(_mapping(holder).get(key), "")
+            if isinstance(i.get("name"), str)  # a missing or null name is a schema error
+        ]
         for key, _ in _DATA_LISTS
     }
 
@@ -501,9 +505,7 @@ class _Checker:
                 if isinstance(arg_name, str) and arg_name not in inputs[key]:
                     # A misspelt input is a bug (the input silently keeps its default);
                     # another extra argument is only ignored by Argo.
-                    unpassed = [
-                        i for i in inputs[key] if isinstance(i, str) and i not in passed[key]
-                    ]
+                    unpassed = [i for i in inputs[key] if i not in passed[key]]
                     typo = closest(arg_name, unpassed) is not None
                     self.add(
                         "V117",
