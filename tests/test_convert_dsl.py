@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
-from schema_oracle import oracle_errors
 
 import tiphys
+from schema_oracle import oracle_errors
 from tiphys import (
     Input,
     Param,
