@@ -15,6 +15,7 @@ from typing import Any
 
 from tiphys.argo.names import kebab
 from tiphys.convert.model import DocContext, call
+from tiphys.convert.ops import operation_option
 from tiphys.convert.pod import container_setting
 from tiphys.convert.pywriter import Names, fstring, literal
 from tiphys.convert.residual import combine
@@ -275,6 +276,8 @@ def common_options(
             for sub in ("labels", "annotations"):
                 if value.get(sub):
                     code.kwargs.append((sub, literal(value[sub])))
+        elif operation_option(ctx, key, value, workflow=False) is not None:
+            code.kwargs.append(operation_option(ctx, key, value, workflow=False) or ("", ""))
         elif key == "daemon" and value is True and code.kind in ("container", "script"):
             code.kwargs.append(("daemon", "True"))
         elif key == "retryStrategy" and isinstance(value, Mapping) and _retry_code(ctx, value):

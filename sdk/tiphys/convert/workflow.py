@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tiphys.convert.model import DocContext, call
+from tiphys.convert.ops import operation_option
 from tiphys.convert.pywriter import literal
 from tiphys.convert.residual import combine
 from tiphys.convert.templates import scalar_text
@@ -53,6 +54,34 @@ def _parameters(ctx: DocContext, params: Any) -> str | None:
             kwargs.append(("global_name", literal(param["globalName"])))
         items.append(call(ctx.module.use("Input"), args, kwargs))
     return "[" + ", ".join(items) + "]"
+
+
+def _hooks_code(ctx: DocContext, hooks: Any) -> str | None:
+    """``{"running": Hook(template, expression=..., arguments={...})}``, or None."""
+    if not isinstance(hooks, Mapping) or not hooks:
+        return None
+    items: list[str] = []
+    for name, hook in hooks.items():
+        if not isinstance(hook, Mapping) or set(hook) - {"template", "expression", "arguments"}:
+            return None
+        template = hook.get("template")
+        if template not in ctx.variables:
+            return None
+        kwargs: list[tuple[str, str]] = []
+        if "expression" in hook:
+            kwargs.append(("expression", literal(hook["expression"])))
+        arguments = hook.get("arguments")
+        if arguments is not None:
+            params = arguments.get("parameters") if isinstance(arguments, Mapping) else None
+            if set(arguments) - {"parameters"} or not isinstance(params, list):
+                return None
+            if not all(isinstance(p, Mapping) and set(p) == {"name", "value"} for p in params):
+                return None
+            values = {str(p["name"]): scalar_text(p["value"]) for p in params}
+            kwargs.append(("arguments", literal(values)))
+        code = call(ctx.module.use("Hook"), [ctx.variables[str(template)]], kwargs)
+        items.append(f"{literal(str(name))}: {code}")
+    return "{" + ", ".join(items) + "}"
 
 
 def workflow_code(
@@ -117,6 +146,10 @@ def workflow_code(
             and (key in ctx.volumes.typed_lists)
         ):
             continue
+        elif key == "hooks" and _hooks_code(ctx, value):
+            kwargs.append(("hooks", _hooks_code(ctx, value) or ""))
+        elif operation_option(ctx, key, value, workflow=True) is not None:
+            kwargs.append(operation_option(ctx, key, value, workflow=True) or ("", ""))
         elif key in _PLAIN:
             kwargs.append((_PLAIN[key], literal(value)))
         elif key == "activeDeadlineSeconds" and isinstance(value, int):
