@@ -58,6 +58,8 @@ def normalise(value: Any, key: str = "") -> Any:
        enhanced depends treats a bare name exactly as the old list did).
     4. ``spec.templates`` (and ``spec.workflowSpec.templates``) are compared as a set by name:
        Argo looks templates up by name, their order means nothing.
+    5. A task's or step's ``onExit: x`` is the same as ``hooks: {exit: {template: x}}`` (Argo
+       turns the former into the latter; tiphys writes the latter).
 
     No field is dropped for being a default: every difference is reported.
     """
@@ -68,6 +70,8 @@ def normalise(value: Any, key: str = "") -> Any:
                 out[k] = {kk: _text(vv) for kk, vv in v.items()}
             else:
                 out[k] = normalise(v, k)
+        if isinstance(out.get("onExit"), str) and "exit" not in (out.get("hooks") or {}):
+            out["hooks"] = {**(out.get("hooks") or {}), "exit": {"template": out.pop("onExit")}}
         if "dependencies" in out and "depends" not in out and isinstance(out["dependencies"], list):
             names = out.pop("dependencies")
             if names:

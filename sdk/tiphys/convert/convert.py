@@ -246,21 +246,35 @@ def _templates_of(manifest: Mapping[str, Any]) -> list[Any]:
     return list(spec.get("templates") or [])
 
 
+def _as_emitted(task: Any) -> Any:
+    """A task or step written as tiphys writes it, where Argo reads both forms the same way:
+    ``dependencies: [a, b]`` as ``depends: a && b``, ``onExit: x`` as ``hooks.exit.template``."""
+    if not isinstance(task, Mapping):
+        return task
+    deps = task.get("dependencies")
+    if isinstance(deps, list) and "depends" not in task:
+        task = {k: v for k, v in task.items() if k != "dependencies"}
+        if deps:
+            task["depends"] = " && ".join(str(d) for d in deps)
+    hooks = task.get("hooks")
+    if isinstance(task.get("onExit"), str) and (hooks is None or isinstance(hooks, Mapping)):
+        if "exit" not in (hooks or {}):
+            exit_hook = {"exit": {"template": task["onExit"]}}
+            task = {k: v for k, v in task.items() if k != "onExit"}
+            task["hooks"] = {**(hooks or {}), **exit_hook}
+    return task
+
+
 def _with_depends(template: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The template with each DAG task's ``dependencies: [a, b]`` written ``depends: a && b``
-    (what tiphys emits; Argo reads both the same way)."""
+    """The template with its tasks and steps :func:`_as_emitted`."""
     dag = template.get("dag")
-    if not isinstance(dag, Mapping) or not isinstance(dag.get("tasks"), list):
-        return template
-    tasks = []
-    for task in dag["tasks"]:
-        deps = task.get("dependencies") if isinstance(task, Mapping) else None
-        if isinstance(deps, list) and "depends" not in task:
-            task = {k: v for k, v in task.items() if k != "dependencies"}
-            if deps:
-                task["depends"] = " && ".join(str(d) for d in deps)
-        tasks.append(task)
-    return {**template, "dag": {**dag, "tasks": tasks}}
+    if isinstance(dag, Mapping) and isinstance(dag.get("tasks"), list):
+        return {**template, "dag": {**dag, "tasks": [_as_emitted(t) for t in dag["tasks"]]}}
+    steps = template.get("steps")
+    if isinstance(steps, list):
+        groups = [[_as_emitted(s) for s in g] if isinstance(g, list) else g for g in steps]
+        return {**template, "steps": groups}
+    return template
 
 
 def _without_templates(manifest: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,8 @@ _TASK_FIELDS = frozenset(
         "withParam",
         "withSequence",
         "continueOn",
+        "hooks",
+        "onExit",
     }
 )
 
@@ -40,10 +42,16 @@ class Unsupported(Exception):
 
 
 def _argument_kwargs(
-    ctx: DocContext, task: Mapping[str, Any], callee: str, names: Mapping[str, str]
+    ctx: DocContext,
+    task: Mapping[str, Any],
+    callee: str,
+    names: Mapping[str, str],
+    looped: bool = False,
 ) -> tuple[list[str], list[tuple[str, str]]]:
-    looped = any(k in task for k in ("withItems", "withParam", "withSequence"))
+    """Keyword arguments (and a ``**{...}`` for names that are no identifiers) of a call."""
     arguments = task.get("arguments") or {}
+    if not isinstance(arguments, Mapping):
+        raise Unsupported("arguments")
     if set(arguments) - {"parameters"}:
         raise Unsupported("arguments." + ",".join(sorted(set(arguments) - {"parameters"})))
     target = ctx.templates.get(callee)
@@ -78,6 +86,36 @@ def _argument_kwargs(
     return extra, kwargs
 
 
+def _hooks(ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """``.on_exit(...)`` / ``.hook(...)`` calls for a task's ``onExit`` and ``hooks``."""
+    out = ""
+    if "onExit" in task:
+        if task["onExit"] not in ctx.variables or "exit" in (task.get("hooks") or {}):
+            raise Unsupported("onExit")
+        out += f".on_exit({ctx.variables[task['onExit']]})"
+    hooks = task.get("hooks") or {}
+    if not isinstance(hooks, Mapping):
+        raise Unsupported("hooks")
+    for name, hook in hooks.items():
+        if not isinstance(hook, Mapping) or set(hook) - {"template", "expression", "arguments"}:
+            raise Unsupported("hooks")
+        callee = hook.get("template")
+        if not isinstance(callee, str) or callee not in ctx.variables:
+            raise Unsupported("hooks.templateRef")
+        extra, kwargs = _argument_kwargs(ctx, hook, callee, names)
+        if any(k == "expression" for k, _ in kwargs):
+            raise Unsupported("hooks (an input called expression)")
+        variable = ctx.variables[callee]
+        if name == "exit" and "expression" not in hook:
+            out += call(".on_exit", [variable, *extra], kwargs)
+        else:
+            expression = [("expression", literal(scalar_text(hook["expression"])))] if (
+                "expression" in hook
+            ) else []
+            out += call(".hook", [literal(str(name)), variable, *extra], expression + kwargs)
+    return out
+
+
 def _loop(task: Mapping[str, Any]) -> str | None:
     if "withItems" in task:
         return literal(task["withItems"])
@@ -110,7 +148,8 @@ def task_statement(
         callee = ctx.inline_of[id(task)]
     if callee not in ctx.variables:
         raise Unsupported("template")
-    extra, kwargs = _argument_kwargs(ctx, task, callee, names)
+    looped = any(k in task for k in ("withItems", "withParam", "withSequence"))
+    extra, kwargs = _argument_kwargs(ctx, task, callee, names, looped)
     loop = _loop(task)
     if loop is not None:
         if "Sequence(" in loop:
@@ -134,6 +173,7 @@ def task_statement(
         expr += f".after({literal(str(depends))})"
     if "when" in task:
         expr += f".when({literal(scalar_text(task['when']))})"
+    expr += _hooks(ctx, task, names)
     if "continueOn" in task:
         cont = task["continueOn"] or {}
         if not isinstance(cont, Mapping) or set(cont) - {"failed", "error"}:
