@@ -70,7 +70,12 @@ def normalise(value: Any, key: str = "") -> Any:
                 out[k] = {kk: _text(vv) for kk, vv in v.items()}
             else:
                 out[k] = normalise(v, k)
-        if isinstance(out.get("onExit"), str) and "exit" not in (out.get("hooks") or {}):
+        is_task = any(k in out for k in ("template", "templateRef", "inline"))
+        if (
+            is_task
+            and isinstance(out.get("onExit"), str)
+            and "exit" not in (out.get("hooks") or {})
+        ):
             out["hooks"] = {**(out.get("hooks") or {}), "exit": {"template": out.pop("onExit")}}
         if "dependencies" in out and "depends" not in out and isinstance(out["dependencies"], list):
             names = out.pop("dependencies")

@@ -109,9 +109,11 @@ def _hooks(ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str]) -
         if name == "exit" and "expression" not in hook:
             out += call(".on_exit", [variable, *extra], kwargs)
         else:
-            expression = [("expression", literal(scalar_text(hook["expression"])))] if (
-                "expression" in hook
-            ) else []
+            expression = (
+                [("expression", literal(scalar_text(hook["expression"])))]
+                if ("expression" in hook)
+                else []
+            )
             out += call(".hook", [literal(str(name)), variable, *extra], expression + kwargs)
     return out
 

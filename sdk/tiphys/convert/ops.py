@@ -143,7 +143,9 @@ def metrics_code(ctx: DocContext, value: Any) -> str | None:
     return "[" + ", ".join(i or "" for i in items) + "]"
 
 
-def operation_option(ctx: DocContext, key: str, value: Any, *, workflow: bool) -> tuple[str, str] | None:
+def operation_option(
+    ctx: DocContext, key: str, value: Any, *, workflow: bool
+) -> tuple[str, str] | None:
     """The keyword argument for one template or workflow field, or None."""
     if key == "synchronization":
         code = synchronization_code(ctx, value)
