@@ -257,11 +257,14 @@ def _as_emitted(task: Any) -> Any:
         if deps:
             task["depends"] = " && ".join(str(d) for d in deps)
     hooks = task.get("hooks")
-    if isinstance(task.get("onExit"), str) and (hooks is None or isinstance(hooks, Mapping)):
-        if "exit" not in (hooks or {}):
-            exit_hook = {"exit": {"template": task["onExit"]}}
-            task = {k: v for k, v in task.items() if k != "onExit"}
-            task["hooks"] = {**(hooks or {}), **exit_hook}
+    if (
+        isinstance(task.get("onExit"), str)
+        and (hooks is None or isinstance(hooks, Mapping))
+        and "exit" not in (hooks or {})
+    ):
+        exit_hook = {"exit": {"template": task["onExit"]}}
+        task = {k: v for k, v in task.items() if k != "onExit"}
+        task["hooks"] = {**(hooks or {}), **exit_hook}
     return task
 
 

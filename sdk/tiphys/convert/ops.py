@@ -159,9 +159,13 @@ def operation_option(
     raw = WORKFLOW_RAW_OPTIONS if workflow else RAW_OPTIONS
     if key in raw:
         return (raw[key], literal(value))
-    if workflow and key == "volumeClaimGC" and isinstance(value, Mapping):
-        if set(value) == {"strategy"}:
-            return ("volume_claim_gc", literal(value["strategy"]))
+    if (
+        workflow
+        and key == "volumeClaimGC"
+        and isinstance(value, Mapping)
+        and set(value) == {"strategy"}
+    ):
+        return ("volume_claim_gc", literal(value["strategy"]))
     if workflow and key == "imagePullSecrets" and isinstance(value, list):
         simple = all(isinstance(s, Mapping) and set(s) == {"name"} for s in value)
         return ("image_pull_secrets", literal([s["name"] for s in value] if simple else value))
