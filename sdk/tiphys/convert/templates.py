@@ -71,6 +71,7 @@ class TemplateCode:
     patch: dict[str, Any] = field(default_factory=dict)
     body: list[str] = field(default_factory=list)
     decorator: str = ""
+    args: list[str] = field(default_factory=list)
     raw: bool = False
     daemon: bool = False
 
@@ -81,8 +82,8 @@ class TemplateCode:
             kwargs.append(("patch", literal(self.patch)))
         if self.raw:
             return f"{self.variable} = {call(self.decorator, [], kwargs)}\n"
-        bare = not kwargs and self.decorator in ("dag", "steps")
-        deco = self.decorator if bare else call(self.decorator, [], kwargs)
+        bare = not kwargs and not self.args and self.decorator in ("dag", "steps", "suspend")
+        deco = self.decorator if bare else call(self.decorator, self.args, kwargs)
         params = ", ".join(self.signature.params)
         body = self.body or ["pass"]
         lines = [f"@{deco}", f"def {self.variable}({params}):"]
@@ -286,47 +287,62 @@ def common_options(
             patcher.put((key,), value)
 
 
+_VALUE_FROM = {
+    "path": "path",
+    "jsonPath": "json_path",
+    "jqFilter": "jq_filter",
+    "expression": "expression",
+    "parameter": "parameter",
+    "event": "event",
+}
+_OUTPUT_KINDS = ("container", "script", "containerSet", "resource", "suspend", "http", "data")
+
+
+def _output_code(ctx: DocContext, param: Any) -> str | None:
+    """``Output(name, path=...)`` (or ``json_path=``, ``expression=``...) for one output."""
+    if not isinstance(param, Mapping) or not isinstance(param.get("name"), str):
+        return None
+    if set(param) - {"name", "valueFrom", "globalName", "description"}:
+        return None
+    vf = param.get("valueFrom") or {}
+    if not isinstance(vf, Mapping):
+        return None
+    kwargs: list[tuple[str, str]] = []
+    for key, value in vf.items():
+        if key in _VALUE_FROM and isinstance(value, str):
+            kwargs.append((_VALUE_FROM[key], literal(value)))
+        elif key == "default":
+            kwargs.append(("default", literal(scalar_text(value))))
+        elif key == "supplied" and value == {}:
+            kwargs.append(("supplied", "True"))
+        elif key == "configMapKeyRef" and isinstance(value, Mapping) and set(value) == {"name", "key"}:
+            ref = call(ctx.module.use("ConfigMap"), [literal(value["name"]), literal(value["key"])], [])
+            kwargs.append(("config_map", ref))
+        else:
+            return None
+    if "globalName" in param:
+        kwargs.append(("global_name", literal(param["globalName"])))
+    if "description" in param:
+        kwargs.append(("description", literal(param["description"])))
+    return call(ctx.module.use("Output"), [literal(param["name"])], kwargs)
+
+
 def outputs_option(
     ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
 ) -> None:
-    """``outputs.parameters`` read from files -> ``outputs=[Output(...)]``; the rest patched."""
+    """``outputs.parameters`` -> ``outputs=[Output(...)]``; the rest patched."""
     outputs = template.get("outputs")
     if not outputs:
         return
-    typed: list[str] = []
     for key, value in outputs.items():
-        if key != "parameters" or code.kind not in ("container", "script", "containerSet"):
+        if key != "parameters" or code.kind not in _OUTPUT_KINDS or not isinstance(value, list):
             patcher.put(("outputs", key), value)
             continue
-        items: list[str] = []
-        for param in value:
-            vf = param.get("valueFrom") or {}
-            if (
-                set(param) - {"name", "valueFrom", "globalName", "description"}
-                or set(vf)
-                - {
-                    "path",
-                    "default",
-                }
-                or "path" not in vf
-            ):
-                items = []
-                break
-            kwargs = [("path", literal(vf["path"]))]
-            if "default" in vf:
-                kwargs.append(("default", literal(scalar_text(vf["default"]))))
-            if "globalName" in param:
-                kwargs.append(("global_name", literal(param["globalName"])))
-            if "description" in param:
-                kwargs.append(("description", literal(param["description"])))
-            items.append(call("Output", [literal(param["name"])], kwargs))
-        if items:
-            ctx.module.use("Output")
-            typed = items
+        items = [_output_code(ctx, p) for p in value]
+        if items and all(items):
+            code.kwargs.append(("outputs", "[" + ", ".join(i or "" for i in items) + "]"))
         else:
             patcher.put(("outputs", key), value)
-    if typed:
-        code.kwargs.append(("outputs", "[" + ", ".join(typed) + "]"))
 
 
 def _env_code(ctx: DocContext, env: Any) -> str | None:
@@ -555,6 +571,12 @@ def convert_other(
 Converter = Callable[[DocContext, Mapping[str, Any], TemplateCode, Patcher], None]
 
 
+def _kind_converters() -> dict[str, Converter]:
+    from tiphys.convert.kinds import KIND_CONVERTERS  # imports this module
+
+    return KIND_CONVERTERS
+
+
 def template_kind(template: Mapping[str, Any]) -> str:
     """The kind field a template has (``container``, ``dag``...), or ``""``."""
     for kind in (
@@ -614,6 +636,9 @@ def convert_template(
     elif kind == "containerSet":
         code.kind = kind
         convert_container_set(ctx, template, code, patcher)
+    elif kind in _kind_converters():
+        code.kind = kind
+        _kind_converters()[kind](ctx, template, code, patcher)
     else:
         code.kind = kind or "container"
         if kind:
