@@ -195,7 +195,7 @@ def _write(
     module = Module(header=f"Converted from {file} by tiphys convert.")
     import tiphys
 
-    module.names = Names([*tiphys.__all__, "Annotated"])
+    module.names = Names([*tiphys.__all__, "Annotated", "Literal"])
     contexts: list[DocContext] = []
     for loaded in documents:
         state = states.setdefault(loaded.index, {})

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Names", "fstring", "identifier", "literal"]
+__all__ = ["Names", "fstring", "identifier", "literal", "tuple_literal"]
 
 _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 
@@ -87,6 +87,12 @@ def literal(value: Any) -> str:
             return f'float("{value}")'
         return repr(value)
     raise TypeError(f"no Python literal for {type(value).__name__}")
+
+
+def tuple_literal(values: Sequence[Any]) -> str:
+    """Python source for a tuple of constants: ``("a", "b")``, ``("a",)``, ``()``."""
+    items = [literal(v) for v in values]
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 def fstring(pieces: Sequence[str | tuple[str]], *, concat: bool = False) -> str:

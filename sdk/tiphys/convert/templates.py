@@ -176,21 +176,23 @@ def signature(
         for key, option in (("description", "description"),):
             if key in param:
                 meta.append((option, literal(scalar_text(param[key]))))
-        if "enum" in param:
-            enum = tuple(scalar_text(v) for v in param["enum"])
-            meta.append(("enum", literal(list(enum)).replace("[", "(", 1)[:-1] + ",)"))
+        base = "str"
+        enum = param.get("enum")
+        if isinstance(enum, list) and enum:
+            # Literal[...] gives the enum; other keys the residual check puts into patch=.
+            values = [scalar_text(v) for v in enum]
+            base = f"{ctx.module.use('Literal', 'typing')}[{', '.join(literal(v) for v in values)}]"
         if "value" in param:
             meta.append(("value", literal(scalar_text(param["value"]))))
         if "valueFrom" in param:
             meta.append(("value_from", literal(param["valueFrom"])))
-        for key in param:
-            if key not in ("name", "description", "enum", "value", "valueFrom", "default"):
-                ctx.patched(f"{path}.inputs.parameters", "template.inputs.parameters." + key)
         text = py
         if meta:
             ctx.module.use("Annotated", "typing")
             ctx.module.use("Param")
-            text += f": Annotated[str, {call('Param', [], meta)}]"
+            text += f": Annotated[{base}, {call('Param', [], meta)}]"
+        elif base != "str":
+            text += f": {base}"
         if "default" in param:
             text += f" = {literal(scalar_text(param['default']))}"
             seen_default = True
@@ -295,7 +297,7 @@ _VALUE_FROM = {
     "parameter": "parameter",
     "event": "event",
 }
-_OUTPUT_KINDS = ("container", "script", "containerSet", "resource", "suspend", "http", "data")
+_OUTPUT_KINDS = ("container", "script", "containerSet", "resource", "http", "data")
 
 
 def _output_code(ctx: DocContext, param: Any) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tiphys.convert.model import DocContext, call
-from tiphys.convert.pywriter import literal
+from tiphys.convert.pywriter import literal, tuple_literal
 
 _MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 
@@ -58,7 +58,7 @@ def _claim_kwargs(claim: Any) -> tuple[str, list[tuple[str, str]]] | None:
     if "accessModes" not in spec:
         return None  # tiphys always writes them
     if modes != ["ReadWriteOnce"]:
-        kwargs.append(("access_modes", literal(tuple(modes)).replace("[", "(").replace("]", ",)")))
+        kwargs.append(("access_modes", tuple_literal(modes)))
     if "storageClassName" in spec:
         kwargs.append(("storage_class", literal(spec["storageClassName"])))
     return str(meta["name"]), kwargs
