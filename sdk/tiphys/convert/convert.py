@@ -15,6 +15,7 @@ import contextlib
 import io
 import itertools
 import linecache
+import re
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -23,7 +24,7 @@ from tiphys.argo.names import kebab
 from tiphys.compile.yaml_in import LoadedDocument, load_documents
 from tiphys.convert.graph import graph_body, graph_calls
 from tiphys.convert.model import Block, Conversion, DocContext, Module
-from tiphys.convert.pywriter import Names, literal
+from tiphys.convert.pywriter import Names, identifier, literal
 from tiphys.convert.residual import combine, residual
 from tiphys.convert.templates import convert_template
 from tiphys.convert.volumes import plan_volumes
@@ -139,7 +140,12 @@ def _document_variable(module: Module, doc: Mapping[str, Any]) -> str:
     found = doc.get("metadata")
     meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     name = meta.get("name") or meta.get("generateName") or str(doc.get("kind") or "document")
-    return module.names.take(str(name).rstrip("-"), fallback="document")
+    base = str(name).rstrip("-")
+    kind = str(doc.get("kind") or "document")
+    if not module.names.free(identifier(base, fallback="document")):
+        # Named like one of its templates (often the entrypoint): say what it is instead.
+        base = f"{base}_{re.sub(r'(?<!^)(?=[A-Z])', '_', kind).lower()}"
+    return module.names.take(base, fallback="document")
 
 
 def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any]) -> DocContext:

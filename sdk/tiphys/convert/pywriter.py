@@ -52,6 +52,10 @@ class Names:
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self._taken = set(taken)
 
+    def free(self, name: str) -> bool:
+        """Whether ``name`` is not taken yet."""
+        return name not in self._taken
+
     def take(self, name: str, *, fallback: str = "x") -> str:
         """An identifier for ``name`` that is not yet taken (``x``, ``x_2``, ``x_3``...)."""
         base = identifier(name, fallback=fallback)

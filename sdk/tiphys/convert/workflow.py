@@ -56,6 +56,25 @@ def _parameters(ctx: DocContext, params: Any) -> str | None:
     return "[" + ", ".join(items) + "]"
 
 
+def _pod_gc_code(ctx: DocContext, value: Any) -> str | None:
+    """``"OnPodSuccess"`` or ``PodGC(strategy, delete_delay=..., label_selector=...)``."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("strategy"), str):
+        return None
+    if set(value) == {"strategy"}:
+        return literal(value["strategy"])
+    if set(value) - {"strategy", "deleteDelayDuration", "labelSelector"}:
+        return None
+    kwargs: list[tuple[str, str]] = []
+    if "deleteDelayDuration" in value:
+        kwargs.append(("delete_delay", literal(value["deleteDelayDuration"])))
+    selector = value.get("labelSelector")
+    if selector is not None:
+        if not isinstance(selector, Mapping) or set(selector) != {"matchLabels"}:
+            return None
+        kwargs.append(("label_selector", literal(selector["matchLabels"])))
+    return call(ctx.module.use("PodGC"), [literal(value["strategy"])], kwargs)
+
+
 def _hooks_code(ctx: DocContext, hooks: Any) -> str | None:
     """``{"running": Hook(template, expression=..., arguments={...})}``, or None."""
     if not isinstance(hooks, Mapping) or not hooks:
@@ -174,8 +193,8 @@ def workflow_code(
                 ctx.module.use("TTL"), [], [(names[k], literal(v)) for k, v in value.items()]
             )
             kwargs.append(("ttl", ttl))
-        elif key == "podGC" and isinstance(value, Mapping) and set(value) == {"strategy"}:
-            kwargs.append(("pod_gc", literal(value["strategy"])))
+        elif key == "podGC" and _pod_gc_code(ctx, value):
+            kwargs.append(("pod_gc", _pod_gc_code(ctx, value) or ""))
         elif key == "podDisruptionBudget" and isinstance(value, Mapping):
             pdb = value.get("minAvailable")
             kwargs.append(
