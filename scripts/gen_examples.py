@@ -75,12 +75,14 @@ def load_module(path: Path) -> Iterator[ModuleType]:
 
 
 def workflow_objects(module: ModuleType) -> list[Any]:
-    """The module-level workflow objects of a module, in definition order, each once."""
+    """The module-level workflow objects (and raw documents) of a module, in definition
+    order, each once."""
+    from tiphys.dsl.raw import RawDocument
     from tiphys.dsl.workflow import WorkflowBase
 
     found: dict[int, Any] = {}
     for value in vars(module).values():
-        if isinstance(value, WorkflowBase):
+        if isinstance(value, WorkflowBase | RawDocument):
             found.setdefault(id(value), value)
     return list(found.values())
 

@@ -243,3 +243,14 @@ def test_subprocess(small: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert Path("out.py").exists()
+
+
+def test_compile_of_the_converted_module_gives_the_stream_back(small: Path) -> None:
+    import yaml
+
+    assert run("convert", str(small), "-o", "small.py").exit_code == 0
+    result = run("compile", "small.py")
+    assert result.exit_code == 0, result.output
+    assert list(yaml.safe_load_all(result.stdout)) == list(yaml.safe_load_all(SMALL_YAML))
+    lint = run("lint", "small.py")
+    assert lint.exit_code == 0, lint.output

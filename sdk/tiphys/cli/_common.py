@@ -217,6 +217,8 @@ def check_source(
 
     try:
         doc, line_of = source.manifest()
+        if source.raw:  # a RawDocument (ConfigMap...) is emitted as it is, not an Argo kind
+            return doc, line_of, []
         return doc, line_of, validate_document(doc, file=source.file, line_of=line_of)
     except CompileError as exc:
         return None, None, list(exc.diagnostics)

@@ -134,7 +134,7 @@ def _compile_one(
     doc, line_of, diagnostics = check_source(source)
     if doc is None or errors_only(diagnostics):
         return diagnostics, None
-    if parameters and source.kind not in _WORKFLOW_KINDS:
+    if parameters and source.kind not in _WORKFLOW_KINDS and not source.raw:
         try:
             doc = apply_parameters(doc, parameters, file=source.file, line_of=line_of)
         except CompileError as exc:

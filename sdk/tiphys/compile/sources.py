@@ -139,6 +139,8 @@ class Source:
         doc: The manifest dict for YAML, or ``None`` for Python objects until compiled.
         line_map: Field path to line for YAML documents (``LoadedDocument.line_of``); use
             :meth:`manifest`, which also covers Python objects.
+        raw: A :class:`~tiphys.dsl.raw.RawDocument` of a Python module (a ConfigMap...):
+            emitted as it is, in its place, and not validated (``kind`` is then its own).
     """
 
     file: str
@@ -150,6 +152,7 @@ class Source:
     obj: object | None = None
     doc: dict[str, Any] | None = None
     line_map: LineOf | None = field(default=None, repr=False)
+    raw: bool = False
 
     @property
     def from_python(self) -> bool:
@@ -678,6 +681,7 @@ def _workflow_objects(
     bindings: dict[str, int],
     imported: set[str],
 ) -> list[Source]:
+    from tiphys.dsl.raw import RawDocument
     from tiphys.dsl.workflow import WorkflowBase
 
     hera_workflow = _hera_workflow_class()
@@ -695,6 +699,11 @@ def _workflow_objects(
                 if location.line and location.file and _same_file(location.file, path)
                 else bindings.get(variable, 0)
             )
+        elif isinstance(value, RawDocument):
+            kind = value.kind
+            name = str(value.name or variable)
+            line = value.location.line if _same_file(value.location.file, path) else 0
+            line = line or bindings.get(variable, 0)
         elif hera_workflow is not None and isinstance(value, hera_workflow):
             kind = _hera_kind(value)
             name = str(
@@ -713,6 +722,7 @@ def _workflow_objects(
                 name=name,
                 variable=variable,
                 obj=value,
+                raw=isinstance(value, RawDocument),
             )
         )
     return sources

@@ -24,14 +24,18 @@ def field_text(text: Any, names: Mapping[str, str]) -> str | None:
     ``{`` or ``}`` that tiphys would read as a field."""
     if not isinstance(text, str):
         return None
-    out = _TAG.sub(lambda m: "{" + names[m.group(1)] + "}" if m.group(1) in names else m.group(0), text)
+    out = _TAG.sub(
+        lambda m: "{" + names[m.group(1)] + "}" if m.group(1) in names else m.group(0), text
+    )
     rest = re.sub(r"\{\{.*?\}\}|\{[a-zA-Z_][a-zA-Z0-9_]*\}", "", out)
     if "{" in rest or "}" in rest:
         return None
     return out
 
 
-def convert_http(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_http(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``http`` -> ``@http(url, ...)`` whose body returns the request body."""
     body = template["http"]
     names = code.signature.py_names
@@ -73,10 +77,15 @@ def _headers(ctx: DocContext, headers: Any, names: Mapping[str, str]) -> str | N
                 return None
             items.append(f"{literal(header['name'])}: {literal(value)}")
             continue
-        ref = (header.get("valueFrom") or {}).get("secretKeyRef") if set(header) == {
-            "name",
-            "valueFrom",
-        } else None
+        ref = (
+            (header.get("valueFrom") or {}).get("secretKeyRef")
+            if set(header)
+            == {
+                "name",
+                "valueFrom",
+            }
+            else None
+        )
         if not isinstance(ref, Mapping) or set(ref) != {"name", "key"}:
             return None
         secret = call(ctx.module.use("Secret"), [literal(ref["name"]), literal(ref["key"])], [])
@@ -84,7 +93,9 @@ def _headers(ctx: DocContext, headers: Any, names: Mapping[str, str]) -> str | N
     return "{" + ", ".join(items) + "}"
 
 
-def convert_suspend(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_suspend(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``suspend`` -> ``@suspend(duration=...)``."""
     body = template["suspend"]
     code.decorator = ctx.module.use("suspend")
@@ -95,7 +106,9 @@ def convert_suspend(ctx: DocContext, template: Mapping[str, Any], code: Template
             patcher.put(("suspend", key), value)
 
 
-def convert_data(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_data(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``data`` -> ``@data(source=..., transformations=[...])``."""
     body = template["data"]
     code.decorator = ctx.module.use("data")
@@ -115,7 +128,9 @@ def convert_data(ctx: DocContext, template: Mapping[str, Any], code: TemplateCod
     code.kwargs.append(("transformations", literal([s["expression"] for s in steps])))
 
 
-def convert_resource(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_resource(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``resource`` -> ``@resource(action=..., ...)`` whose body returns the manifest."""
     body = template["resource"]
     names = code.signature.py_names
@@ -126,22 +141,28 @@ def convert_resource(ctx: DocContext, template: Mapping[str, Any], code: Templat
             continue
         if key == "manifest":
             code.body = [f"return {text_code(value, names)}"]
-        elif key in ("successCondition", "failureCondition") and field_text(value, names) is not None:
+        elif (
+            key in ("successCondition", "failureCondition") and field_text(value, names) is not None
+        ):
             option = "success" if key == "successCondition" else "failure"
             code.kwargs.append((option, literal(field_text(value, names))))
         elif key == "mergeStrategy" and isinstance(value, str):
             code.kwargs.append(("merge_strategy", literal(value)))
         elif key == "setOwnerReference" and value is True:
             code.kwargs.append(("set_owner_reference", "True"))
-        elif key == "flags" and isinstance(value, list) and all(
-            field_text(f, names) is not None for f in value
+        elif (
+            key == "flags"
+            and isinstance(value, list)
+            and all(field_text(f, names) is not None for f in value)
         ):
             code.kwargs.append(("flags", literal([field_text(f, names) for f in value])))
         else:
             patcher.put(("resource", key), value)
 
 
-def convert_plugin(ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher) -> None:
+def convert_plugin(
+    ctx: DocContext, template: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
     """``plugin`` -> ``@plugin("name")`` whose body returns the configuration."""
     body = template["plugin"]
     if not isinstance(body, Mapping) or len(body) != 1:

@@ -317,8 +317,14 @@ def _output_code(ctx: DocContext, param: Any) -> str | None:
             kwargs.append(("default", literal(scalar_text(value))))
         elif key == "supplied" and value == {}:
             kwargs.append(("supplied", "True"))
-        elif key == "configMapKeyRef" and isinstance(value, Mapping) and set(value) == {"name", "key"}:
-            ref = call(ctx.module.use("ConfigMap"), [literal(value["name"]), literal(value["key"])], [])
+        elif (
+            key == "configMapKeyRef"
+            and isinstance(value, Mapping)
+            and set(value) == {"name", "key"}
+        ):
+            ref = call(
+                ctx.module.use("ConfigMap"), [literal(value["name"]), literal(value["key"])], []
+            )
             kwargs.append(("config_map", ref))
         else:
             return None
