@@ -14,7 +14,7 @@ from typing import Any
 
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.pywriter import literal
-from tiphys.convert.templates import Patcher, TemplateCode, scalar_text, text_code
+from tiphys.convert.templates import Converter, Patcher, TemplateCode, text_code
 
 _TAG = re.compile(r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}")
 
@@ -176,7 +176,7 @@ def convert_plugin(
     code.body = [f"return {literal(config)}"]
 
 
-KIND_CONVERTERS = {
+KIND_CONVERTERS: dict[str, Converter] = {
     "http": convert_http,
     "suspend": convert_suspend,
     "data": convert_data,
