@@ -32,9 +32,9 @@ CONVERTED_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "C
 
 # Fields whose scalars Argo reads as strings (Go `string`, `[]string` or IntOrString), so that
 # YAML's `1` and `"1"` mean the same: parameter value/default/enum, args/command items, env
-# values, loop bounds, retry limits, labels and annotations.
+# values, loop bounds, retry limits and backoff factors (IntOrString), labels and annotations.
 _STRING_FIELDS = frozenset(
-    {"value", "default", "enum", "args", "command", "count", "start", "end", "limit"}
+    {"value", "default", "enum", "args", "command", "count", "start", "end", "limit", "factor"}
 )
 _STRING_MAPS = frozenset({"labels", "annotations"})
 

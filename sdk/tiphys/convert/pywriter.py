@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["Names", "fstring", "identifier", "literal", "tuple_literal"]
+__all__ = ["Names", "fstring", "identifier", "literal", "text_literal", "tuple_literal"]
 
 _RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset(dir(builtins))
 
@@ -84,13 +84,34 @@ def literal(value: Any) -> str:
         return "{" + items + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(literal(v) for v in value) + "]"
-    if value is None or isinstance(value, bool | int | str):
+    if isinstance(value, str):
+        return text_literal(value)
+    if value is None or isinstance(value, bool | int):
         return repr(value)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             return f'float("{value}")'
         return repr(value)
     raise TypeError(f"no Python literal for {type(value).__name__}")
+
+
+def _block_safe(text: str) -> bool:
+    """Whether ``text`` can be written between triple quotes as it is."""
+    return (
+        "\n" in text.rstrip("\n")
+        and '"""' not in text
+        and "\\" not in text
+        and not text.endswith('"')
+        and all(c.isprintable() or c in "\n\t" for c in text)
+    )
+
+
+def text_literal(text: str) -> str:
+    """A string literal: ``'...'``, or a triple-quoted block for multi-line text (a script, a
+    manifest), which reads as the text itself."""
+    if _block_safe(text):
+        return '"""' + text + '"""'
+    return repr(text)
 
 
 def tuple_literal(values: Sequence[Any]) -> str:
@@ -113,14 +134,17 @@ def fstring(pieces: Sequence[str | tuple[str]], *, concat: bool = False) -> str:
     """
     names = [p for p in pieces if isinstance(p, tuple)]
     if not names:
-        return repr("".join(p for p in pieces if isinstance(p, str)))
+        return text_literal("".join(p for p in pieces if isinstance(p, str)))
     if len(pieces) == 1:
         return names[0][0]
+    if concat:
+        return " + ".join(text_literal(p) if isinstance(p, str) else p[0] for p in pieces)
     text = "".join(
         p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{" + p[0] + "}"
         for p in pieces
     )
-    body = repr(text)
-    if concat or "\\N" in body:  # an f-string would read \N{...} as a named escape
-        return " + ".join(repr(p) if isinstance(p, str) else p[0] for p in pieces)
+    plain = "".join(p for p in pieces if isinstance(p, str))
+    body = '"""' + text + '"""' if _block_safe(plain) else repr(text)
+    if "\\N" in body:  # an f-string would read \\N{...} as a named escape
+        return " + ".join(text_literal(p) if isinstance(p, str) else p[0] for p in pieces)
     return "f" + body

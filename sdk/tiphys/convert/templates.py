@@ -215,13 +215,23 @@ def _is_duration(value: Any) -> bool:
     return True
 
 
+def _integer(value: Any) -> int | None:
+    """An int, or the int a string of digits holds (Argo's IntOrString), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
 def _retry_code(ctx: DocContext, retry: Mapping[str, Any]) -> str | None:
     known = {"limit", "retryPolicy", "backoff", "expression"}
-    if set(retry) - known or not isinstance(retry.get("limit"), int | str):
+    if set(retry) - known:
         return None
-    try:
-        limit = int(retry["limit"])
-    except (TypeError, ValueError):
+    limit = _integer(retry.get("limit"))  # IntOrString: "10" is 10
+    if limit is None:
         return None
     kwargs: list[tuple[str, str]] = []
     if "retryPolicy" in retry:
@@ -242,9 +252,10 @@ def _retry_code(ctx: DocContext, retry: Mapping[str, Any]) -> str | None:
         if key in backoff:
             kwargs.append((option, literal(backoff[key])))
     if "factor" in backoff:
-        if not isinstance(backoff["factor"], int):
+        factor = _integer(backoff["factor"])
+        if factor is None:
             return None
-        kwargs.append(("factor", literal(backoff["factor"])))
+        kwargs.append(("factor", literal(factor)))
     if "expression" in retry:
         kwargs.append(("expression", literal(retry["expression"])))
     ctx.module.use("Retry")
