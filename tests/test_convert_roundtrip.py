@@ -60,12 +60,16 @@ def normalise(value: Any, key: str = "") -> Any:
        Argo looks templates up by name, their order means nothing.
     5. A task's or step's ``onExit: x`` is the same as ``hooks: {exit: {template: x}}`` (Argo
        turns the former into the latter; tiphys writes the latter).
+    6. A key whose value is null is the same as no key (the API server's JSON decoding leaves
+       the field unset either way).
 
     No field is dropped for being a default: every difference is reported.
     """
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for k, v in value.items():
+            if v is None:
+                continue
             if k in _STRING_MAPS and isinstance(v, Mapping):
                 out[k] = {kk: _text(vv) for kk, vv in v.items()}
             else:

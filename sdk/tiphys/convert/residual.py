@@ -2,7 +2,7 @@
 
 :func:`residual` returns the raw ``patch=`` dict that turns a compiled object into the original
 (``deep_merge(compiled, patch) == original``), ignoring differences that mean the same to Argo
-(:func:`same`). The converter writes typed forms first; what they cannot express exactly ends up
+(:func:`same`; a field set to null is an absent field). The converter writes typed forms first; what they cannot express exactly ends up
 here and is reported as ``patch=`` use.
 """
 
@@ -45,6 +45,10 @@ def residual(compiled: Mapping[str, Any], original: Mapping[str, Any]) -> dict[s
     """
     out: dict[str, Any] = {}
     for key, value in original.items():
+        if value is None:  # a null field is an absent one (Go leaves it unset)
+            if key in compiled:
+                out[key] = None
+            continue
         if key not in compiled:
             out[key] = value
         elif isinstance(value, Mapping) and isinstance(compiled[key], Mapping):
