@@ -133,6 +133,7 @@ def test_load_raises_only_located_tiphys_errors(text: str) -> None:
     else:
         # What converts must compile back to the input (the round-trip test's normalisation).
         import yaml
+
         from test_convert_roundtrip import normalise
 
         originals = [d for d in yaml.safe_load_all(text) if d is not None]
