@@ -48,23 +48,31 @@ def _kind(doc: Mapping[str, Any]) -> str:
     return kind if isinstance(kind, str) else ""
 
 
+def _workflow_spec(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The spec holding the templates (``spec``, or a CronWorkflow's ``spec.workflowSpec``)."""
+    spec = doc.get("spec")
+    spec = spec if isinstance(spec, Mapping) else {}
+    if _kind(doc) == "CronWorkflow":
+        inner = spec.get("workflowSpec")
+        return inner if isinstance(inner, Mapping) else {}
+    return spec
+
+
 def _check_shape(loaded: LoadedDocument) -> None:
     """Refuse what the writer cannot read at all (before validation, which assumes shapes)."""
     doc = loaded.doc
+    base = "spec"
     spec = doc.get("spec")
+    if isinstance(spec, Mapping) and _kind(doc) == "CronWorkflow":
+        base, spec = "spec.workflowSpec", spec.get("workflowSpec")
     if not isinstance(spec, Mapping):
-        raise _error("C164", loaded.file, loaded.line_of("spec"), "spec", "spec must be a mapping")
+        raise _error("C164", loaded.file, loaded.line_of(base), base, f"{base} must be a mapping")
     templates = spec.get("templates", [])
     if not isinstance(templates, list):
-        raise _error(
-            "C164",
-            loaded.file,
-            loaded.line_of("spec.templates"),
-            "spec.templates",
-            "spec.templates must be a list",
-        )
+        path = f"{base}.templates"
+        raise _error("C164", loaded.file, loaded.line_of(path), path, f"{path} must be a list")
     for i, template in enumerate(templates):
-        path = f"spec.templates[{i}]"
+        path = f"{base}.templates[{i}]"
         if not isinstance(template, Mapping) or not isinstance(template.get("name"), str):
             raise _error(
                 "C164",
@@ -159,12 +167,13 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
         residual=state.setdefault("residual", {}),
         fallback=state.setdefault("fallback", set()),
     )
-    spec = doc.get("spec") or {}
+    spec = _workflow_spec(doc)
+    ctx.base = "spec.workflowSpec" if _kind(doc) == "CronWorkflow" else "spec"
     templates = spec.get("templates") or []
     for i, template in enumerate(templates):
         name = template["name"]
         ctx.templates[name] = template
-        ctx.paths[name] = f"spec.templates[{i}]"
+        ctx.paths[name] = f"{ctx.base}.templates[{i}]"
         ctx.variables[name] = module.names.take(name, fallback="template")
     _register_inline(ctx, module)
     state["writing"] = "spec"
@@ -248,8 +257,7 @@ def run_source(source: str, filename: str) -> dict[str, Any]:
 
 
 def _templates_of(manifest: Mapping[str, Any]) -> list[Any]:
-    spec = manifest.get("spec") or {}
-    return list(spec.get("templates") or [])
+    return list(_workflow_spec(manifest).get("templates") or [])
 
 
 def _as_emitted(task: Any) -> Any:
@@ -288,8 +296,14 @@ def _with_depends(template: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _without_templates(manifest: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(manifest)
-    if isinstance(out.get("spec"), Mapping):
-        out["spec"] = {k: v for k, v in out["spec"].items() if k != "templates"}
+    spec = out.get("spec")
+    if not isinstance(spec, Mapping):
+        return out
+    if _kind(manifest) == "CronWorkflow" and isinstance(spec.get("workflowSpec"), Mapping):
+        inner = {k: v for k, v in spec["workflowSpec"].items() if k != "templates"}
+        out["spec"] = {**spec, "workflowSpec": inner}
+    else:
+        out["spec"] = {k: v for k, v in spec.items() if k != "templates"}
     return out
 
 
@@ -343,7 +357,7 @@ def _verify(
                 current = state["residual"].get(name, {})
                 state["residual"][name] = combine(current, gap)
                 changed = True
-        has_templates = "templates" in (loaded.doc.get("spec") or {})
+        has_templates = "templates" in _workflow_spec(loaded.doc)
         mine = _without_templates(compiled) if has_templates else compiled
         gap = residual(mine, _without_templates(loaded.doc))
         if gap:
@@ -371,10 +385,11 @@ def _unexpected(
     path = ""
     if key is not None:
         loaded = next((d for d in documents if d.index == key[0]), loaded)
-        templates = (loaded.doc.get("spec") or {}).get("templates") or [] if loaded else []
+        templates = _templates_of(loaded.doc) if loaded else []
         names = [t.get("name") for t in templates if isinstance(t, Mapping)]
-        if key[1] in names:
-            path = f"spec.templates[{names.index(key[1])}]"
+        if key[1] in names and loaded is not None:
+            base = "spec.workflowSpec" if _kind(loaded.doc) == "CronWorkflow" else "spec"
+            path = f"{base}.templates[{names.index(key[1])}]"
     file = loaded.file if loaded else ""
     where = loaded.line_of(path) if loaded else 0
     return _error(

@@ -15,7 +15,32 @@ KIND_CLASSES = {
     "Workflow": "Workflow",
     "WorkflowTemplate": "WorkflowTemplate",
     "ClusterWorkflowTemplate": "ClusterWorkflowTemplate",
+    "CronWorkflow": "CronWorkflow",
 }
+
+_CRON = {
+    "schedules": "schedules",
+    "timezone": "timezone",
+    "concurrencyPolicy": "concurrency_policy",
+    "startingDeadlineSeconds": "starting_deadline",
+    "successfulJobsHistoryLimit": "successful_history",
+    "failedJobsHistoryLimit": "failed_history",
+    "suspend": "suspend",
+    "when": "when",
+    "workflowMetadata": "workflow_metadata",
+}
+
+
+def cron_option(key: str, value: Any) -> tuple[str, str] | None:
+    """The ``CronWorkflow`` keyword argument for one field of its ``spec``, or None."""
+    if key == "schedule" and isinstance(value, str):
+        return None  # the deprecated singular form: tiphys writes schedules
+    if key == "stopStrategy" and isinstance(value, Mapping) and set(value) == {"expression"}:
+        return ("stop_strategy", literal(value["expression"]))
+    if key in _CRON:
+        return (_CRON[key], literal(value))
+    return None
+
 
 _PLAIN = {
     "serviceAccountName": "service_account",
@@ -111,12 +136,11 @@ def workflow_code(
 ) -> str:
     """The workflow object's construction (``name = Workflow(...)``)."""
     kind = str(doc["kind"])
-    spec = doc.get("spec") or {}
+    outer = doc.get("spec") or {}
+    cron = kind == "CronWorkflow"
+    spec = (outer.get("workflowSpec") or {}) if cron else outer
     patch: dict[str, Any] = {}
-    stand_in = kind == "Workflow" and spec.get("entrypoint") not in ctx.variables
-    # A Workflow that only refers to a WorkflowTemplate has no entrypoint of its own; until
-    # the DSL has from_template=, a WorkflowTemplate object stands in (kind patched).
-    cls = ctx.module.use("WorkflowTemplate" if stand_in else KIND_CLASSES.get(kind, "Workflow"))
+    cls = ctx.module.use(KIND_CLASSES.get(kind, "Workflow"))
 
     def put(keys: tuple[str, ...], value: Any) -> None:
         target = patch
@@ -126,7 +150,8 @@ def workflow_code(
         ctx.patched(".".join(keys), ".".join(keys))
 
     kwargs: list[tuple[str, str]] = []
-    if kind not in KIND_CLASSES or stand_in:
+    args: list[str] = []
+    if kind not in KIND_CLASSES:
         put(("kind",), kind)
     for key, value in doc.items():
         if key not in ("apiVersion", "kind", "metadata", "spec"):
@@ -135,9 +160,11 @@ def workflow_code(
         put(("apiVersion",), doc.get("apiVersion"))
     meta = doc.get("metadata") or {}
     for key, value in meta.items():
-        if key == "name" and isinstance(value, str):
+        if key == "name" and isinstance(value, str) and cron:
+            args.append(literal(value))
+        elif key == "name" and isinstance(value, str):
             kwargs.append(("name", literal(value)))
-        elif key == "generateName" and isinstance(value, str):
+        elif key == "generateName" and isinstance(value, str) and not cron:
             kwargs.append(("generate_name", literal(value)))
         elif key == "namespace" and isinstance(value, str):
             kwargs.append(("namespace", literal(value)))
@@ -145,6 +172,23 @@ def workflow_code(
             kwargs.append((key, literal({k: scalar_text(v) for k, v in value.items()})))
         else:
             put(("metadata", key), value)
+    if cron:
+        for key, value in outer.items():
+            if key == "workflowSpec":
+                continue
+            option = cron_option(key, value)
+            if option is None:
+                put(("spec", key), value)
+            else:
+                kwargs.append(option)
+    base = ("spec", "workflowSpec") if cron else ("spec",)
+    ref = spec.get("workflowTemplateRef")
+    if isinstance(ref, Mapping) and isinstance(ref.get("name"), str):
+        if set(ref) <= {"name", "clusterScope"} and ref.get("clusterScope", False) in (True, False):
+            kwargs.append(("from_template", literal(ref["name"])))
+            if ref.get("clusterScope"):
+                kwargs.append(("cluster_scope", "True"))
+            spec = {k: v for k, v in spec.items() if k != "workflowTemplateRef"}
     base = ("spec",)
     for key, value in spec.items():
         if key == "templates":
@@ -229,4 +273,4 @@ def workflow_code(
             ctx.patched(key, f"{key} (residual)")
     if patch:
         kwargs.append(("patch", literal(patch)))
-    return f"{variable} = {call(cls, [], kwargs)}\n"
+    return f"{variable} = {call(cls, args, kwargs)}\n"
