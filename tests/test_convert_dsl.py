@@ -278,3 +278,11 @@ def test_validator_survives_a_null_input_name() -> None:
     }
     codes = [d.code for d in validate_document(doc)]
     assert "V117" in codes
+
+
+def test_parameters_apply_with_from_template() -> None:
+    wf = Workflow(generate_name="run-", from_template="library", parameters=[Input("m", "hi")])
+    assert compiled(wf)["spec"] == {
+        "workflowTemplateRef": {"name": "library"},
+        "arguments": {"parameters": [{"name": "m", "value": "hi"}]},
+    }

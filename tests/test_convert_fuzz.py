@@ -2,9 +2,9 @@
 
 Each example is a corpus document; hypothesis applies a few mutations (drop a key, give a field
 a value of the wrong type, add an unknown key, put odd text in a string, nest deeply) and the
-converter must either succeed (and then the module it writes must compile back to the input) or raise one of tiphys'
-own errors whose diagnostics say where: a file and line or a field path. Never another
-exception.
+converter must either succeed (and then the module it writes must compile back to the input)
+or raise one of tiphys' own errors whose diagnostics say where: a file and line or a field
+path. Never another exception.
 """
 
 from __future__ import annotations

@@ -152,7 +152,8 @@ def _referenced(templates: list[dict[str, Any]], roots: set[str]) -> list[dict[s
 
 def _given_parameters(wf: WorkflowBase, given: Sequence[Input]) -> list[dict[str, Any]]:
     """``spec.arguments.parameters`` from ``parameters=``, in the given order."""
-    if wf.options.arguments:
+    if any(not hasattr(v, "to_argo") for v in wf.options.arguments.values()):
+        # arguments= may still give the input artifacts (locations); not parameters.
         raise fail("C162", "give parameters= or arguments=, not both", wf.location)
     params: list[dict[str, Any]] = []
     for item in given:
@@ -422,7 +423,9 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
         spec.update(workflow_ref_fields(wf, wf.from_template))
     if wf.entrypoint is not None:
         spec["entrypoint"] = wf.entrypoint.name
-    params = _arguments(wf) if wf.from_template is None else []
+    # parameters= (the arguments given whole) applies with from_template= too.
+    given_whole = wf.options.parameters is not None
+    params = _arguments(wf) if wf.from_template is None or given_whole else []
     artifacts = (
         workflow_artifacts(
             wf.entrypoint,
@@ -434,9 +437,11 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
         else []
     )
     if params or artifacts:
-        spec["arguments"] = {"parameters": params} if params else {}
+        arguments = spec.setdefault("arguments", {})
+        if params:
+            arguments["parameters"] = params
         if artifacts:
-            spec["arguments"]["artifacts"] = artifacts
+            arguments["artifacts"] = artifacts
     if wf.options.on_exit is not None:
         spec["onExit"] = wf.options.on_exit.name
     spec.update(workflow_hooks_field(wf, [p["name"] for p in params]))

@@ -2,8 +2,8 @@
 
 :func:`residual` returns the raw ``patch=`` dict that turns a compiled object into the original
 (``deep_merge(compiled, patch) == original``), ignoring differences that mean the same to Argo
-(:func:`same`; a field set to null is an absent field). The converter writes typed forms first; what they cannot express exactly ends up
-here and is reported as ``patch=`` use.
+(:func:`same`; a field set to null is an absent field). The converter writes typed forms
+first; what they cannot express exactly ends up here and is reported as ``patch=`` use.
 """
 
 from __future__ import annotations

@@ -183,13 +183,16 @@ def workflow_code(
                 kwargs.append(option)
     base = ("spec", "workflowSpec") if cron else ("spec",)
     ref = spec.get("workflowTemplateRef")
-    if isinstance(ref, Mapping) and isinstance(ref.get("name"), str):
-        if set(ref) <= {"name", "clusterScope"} and ref.get("clusterScope", False) in (True, False):
-            kwargs.append(("from_template", literal(ref["name"])))
-            if ref.get("clusterScope"):
-                kwargs.append(("cluster_scope", "True"))
-            spec = {k: v for k, v in spec.items() if k != "workflowTemplateRef"}
-    base = ("spec",)
+    if (
+        isinstance(ref, Mapping)
+        and isinstance(ref.get("name"), str)
+        and set(ref) <= {"name", "clusterScope"}
+        and ref.get("clusterScope", False) in (True, False)
+    ):
+        kwargs.append(("from_template", literal(ref["name"])))
+        if ref.get("clusterScope"):
+            kwargs.append(("cluster_scope", "True"))
+        spec = {k: v for k, v in spec.items() if k != "workflowTemplateRef"}
     for key, value in spec.items():
         if key == "templates":
             continue

@@ -238,7 +238,6 @@ def script(
     name: str | None = None,
     source: str | None = None,
     inputs: Sequence[Input] = (),
-    outputs: OutputsArg = None,
     working_dir: str | None = None,
     image_pull_policy: str | None = None,
     **options: Unpack[ContainerOptionsKw],
@@ -280,7 +279,6 @@ def script(
             emitted only when given, and the inputs are ``inputs=[Input(...)]``. See
             :func:`tiphys.dsl.raw_script.raw_script`.
         inputs: Raw form only: input parameters (``inputs.parameters``).
-        outputs: Raw form only: output parameters, as for :func:`tiphys.container`.
         working_dir: Raw form only: ``script.workingDir``.
         image_pull_policy: Raw form only: ``script.imagePullPolicy``.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
@@ -313,10 +311,10 @@ def script(
             image_pull_policy=image_pull_policy,
             **options,
         )
-    if inputs or outputs is not None or working_dir or image_pull_policy:
+    if inputs or working_dir or image_pull_policy:
         raise fail(
             "C117",
-            "inputs=, outputs=, working_dir= and image_pull_policy= belong to the raw "
+            "inputs=, working_dir= and image_pull_policy= belong to the raw "
             "script(source=...) form; a @script function declares inputs in its signature",
         )
 
