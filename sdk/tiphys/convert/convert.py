@@ -22,7 +22,7 @@ from typing import Any
 
 from tiphys.argo.names import kebab
 from tiphys.compile.yaml_in import LoadedDocument, load_documents
-from tiphys.convert.graph import graph_body, graph_calls
+from tiphys.convert.graph import graph_body, graph_calls, register_refs
 from tiphys.convert.model import Block, Conversion, DocContext, Module
 from tiphys.convert.pywriter import Names, identifier, literal
 from tiphys.convert.residual import combine, residual
@@ -36,6 +36,7 @@ __all__ = ["convert_text", "run_source"]
 ARGO_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
 _MAX_PASSES = 8
 VOLUMES = "#volumes"  # the block key of a document's Volume objects
+REFS = "#refs"  # the block key of a document's template_ref(...) variables
 _counter = itertools.count()
 
 
@@ -181,6 +182,10 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
     if ctx.volumes.code:
         text = "".join(ctx.volumes.code.values())
         module.blocks.append(Block((loaded.index, VOLUMES), text))
+    if not state.get("untyped_refs"):
+        refs = register_refs(ctx)
+        if refs:
+            module.blocks.append(Block((loaded.index, REFS), "\n".join(refs) + "\n"))
     for name, template in ctx.templates.items():
         if ctx.inline.get(name, "") in ctx.fallback:
             continue  # the task that runs it is written in its parent's patch=
@@ -415,9 +420,10 @@ def _handle(
         if key is None or not key[1]:
             continue
         index, name = key
-        if name == VOLUMES:
-            progressed = progressed or not states[index].get("untyped_volumes")
-            states[index]["untyped_volumes"] = True
+        if name in (VOLUMES, REFS):
+            flag = "untyped_volumes" if name == VOLUMES else "untyped_refs"
+            progressed = progressed or not states[index].get(flag)
+            states[index][flag] = True
             continue
         fallback = states[index].setdefault("fallback", set())
         if name not in fallback:

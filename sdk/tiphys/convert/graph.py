@@ -15,7 +15,7 @@ from typing import Any
 
 from tiphys.argo.names import kebab
 from tiphys.convert.model import DocContext, call
-from tiphys.convert.pywriter import literal
+from tiphys.convert.pywriter import identifier, literal
 from tiphys.convert.templates import Patcher, TemplateCode, scalar_text, text_code
 
 _TASK_FIELDS = frozenset(
@@ -33,8 +33,12 @@ _TASK_FIELDS = frozenset(
         "continueOn",
         "hooks",
         "onExit",
+        "templateRef",
     }
 )
+
+
+REF = "#ref "  # prefix of the key of a template_ref(...) variable in DocContext.variables
 
 
 class Unsupported(Exception):
@@ -55,10 +59,12 @@ def _argument_kwargs(
     if set(arguments) - {"parameters"}:
         raise Unsupported("arguments." + ",".join(sorted(set(arguments) - {"parameters"})))
     target = ctx.templates.get(callee)
-    if target is None:
+    is_ref = callee.startswith(REF)
+    if target is None and not is_ref:
         raise Unsupported("template")
-    declared = [str(p["name"]) for p in (target.get("inputs") or {}).get("parameters") or []]
-    raw_form = "script" in target
+    inputs = (target.get("inputs") or {}).get("parameters") or [] if target else []
+    declared = [str(p["name"]) for p in inputs]
+    raw_form = is_ref or (target is not None and "script" in target)
     kwargs: list[tuple[str, str]] = []
     starred: list[str] = []
     from tiphys.convert.pywriter import identifier
@@ -74,7 +80,7 @@ def _argument_kwargs(
         if set(param) - {"name", "value"} or "value" not in param:
             raise Unsupported("arguments.parameters")
         name = str(param["name"])
-        if name not in declared:
+        if name not in declared and not is_ref:
             raise Unsupported("arguments.parameters (not an input of the template)")
         value = text_code(param["value"], names, item=looped)
         py = py_of.get(name, name)
@@ -144,6 +150,10 @@ def task_statement(
     if unknown:
         raise Unsupported(", ".join(sorted(unknown)))
     callee = str(task.get("template", ""))
+    if "templateRef" in task:
+        if "template" in task or id(task) not in ctx.ref_of:
+            raise Unsupported("templateRef")
+        callee = ctx.ref_of[id(task)]
     if "inline" in task:
         if "template" in task or id(task) not in ctx.inline_of:
             raise Unsupported("inline")
@@ -235,6 +245,50 @@ def graph_body(
     code.body = lines
     if code.variable != kebab(code.name).replace("-", "_") and not code.kwargs:
         pass
+
+
+def register_refs(ctx: DocContext) -> list[str]:
+    """A ``template_ref(...)`` variable per distinct ``templateRef`` of the tasks and steps.
+
+    Returns:
+        The lines defining them.
+    """
+    lines: list[str] = []
+    found: dict[tuple[str, str, bool], str] = {}
+    for template in list(ctx.templates.values()):
+        tasks: list[Any] = []
+        if isinstance(template.get("dag"), Mapping):
+            tasks = list(template["dag"].get("tasks") or [])
+        elif isinstance(template.get("steps"), list):
+            tasks = [s for g in template["steps"] if isinstance(g, list) for s in g]
+        for task in tasks:
+            ref = task.get("templateRef") if isinstance(task, Mapping) else None
+            if not isinstance(ref, Mapping) or set(ref) - {"name", "template", "clusterScope"}:
+                continue
+            name, target = ref.get("name"), ref.get("template")
+            cluster = ref.get("clusterScope", False)
+            if (
+                not isinstance(name, str)
+                or not isinstance(target, str)
+                or cluster
+                not in (
+                    True,
+                    False,
+                )
+            ):
+                continue
+            key = (name, target, bool(cluster))
+            if key not in found:
+                base = target if ctx.module.names.free(identifier(target)) else f"{target}-ref"
+                variable = ctx.module.names.take(base, fallback="ref")
+                found[key] = variable
+                ctx.variables[REF + variable] = variable
+                kwargs = [("cluster_scope", "True")] if cluster else []
+                function = ctx.module.use("template_ref")
+                code = call(function, [literal(name), literal(target)], kwargs)
+                lines.append(f"{variable} = {code}")
+            ctx.ref_of[id(task)] = REF + found[key]
+    return lines
 
 
 def graph_calls(template: Mapping[str, Any]) -> list[str]:

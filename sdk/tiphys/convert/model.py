@@ -139,6 +139,7 @@ class DocContext:
         volumes: The :class:`~tiphys.convert.volumes.VolumePlan`.
         inline: Name given to each task's inline template -> the template holding the task.
         inline_of: ``id()`` of a task mapping -> the name given to its inline template.
+        ref_of: ``id()`` of a task mapping -> the key of its ``template_ref(...)`` variable.
     """
 
     index: int
@@ -155,6 +156,7 @@ class DocContext:
     volumes: Any = None
     inline: dict[str, str] = field(default_factory=dict)
     inline_of: dict[int, str] = field(default_factory=dict)
+    ref_of: dict[int, str] = field(default_factory=dict)
 
     def error(self, code: str, path: str, message: str) -> ConvertError:
         """A located :class:`ConvertError` about the field at ``path``."""
