@@ -193,7 +193,7 @@ def test_raw_script_errors() -> None:
     with pytest.raises(CompileError) as decorator:
         script(image="alpine", inputs=[Input("x")])  # type: ignore[call-overload]
     assert messages(decorator) == [
-        "inputs=, outputs=, working_dir= and image_pull_policy= belong to the raw "
+        "inputs=, working_dir= and image_pull_policy= belong to the raw "
         "script(source=...) form; a @script function declares inputs in its signature"
     ]
 
