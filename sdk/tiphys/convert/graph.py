@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from tiphys.argo.names import kebab
+from tiphys.convert.artifacts import argument_code
 from tiphys.convert.model import DocContext, call
-from tiphys.convert.pywriter import identifier, literal
-from tiphys.convert.templates import Patcher, TemplateCode, scalar_text, text_code
+from tiphys.convert.pywriter import Names, identifier, literal
+from tiphys.convert.templates import ARTIFACT, Patcher, TemplateCode, scalar_text, text_code
 
 _TASK_FIELDS = frozenset(
     {
@@ -52,38 +53,47 @@ def _argument_kwargs(
     names: Mapping[str, str],
     looped: bool = False,
 ) -> tuple[list[str], list[tuple[str, str]]]:
-    """Keyword arguments (and a ``**{...}`` for names that are no identifiers) of a call."""
+    """Keyword arguments (and a ``**{...}`` for names that are no identifiers) of a call:
+    parameters as text, artifacts as their ``from`` text or ``Artifact(location=...)``."""
     arguments = task.get("arguments") or {}
     if not isinstance(arguments, Mapping):
         raise Unsupported("arguments")
-    if set(arguments) - {"parameters"}:
-        raise Unsupported("arguments." + ",".join(sorted(set(arguments) - {"parameters"})))
+    if set(arguments) - {"parameters", "artifacts"}:
+        raise Unsupported("arguments")
     target = ctx.templates.get(callee)
     is_ref = callee.startswith(REF)
     if target is None and not is_ref:
         raise Unsupported("template")
-    inputs = (target.get("inputs") or {}).get("parameters") or [] if target else []
-    declared = [str(p["name"]) for p in inputs]
+    inputs = (target.get("inputs") or {}) if target else {}
+    declared = [str(p["name"]) for p in inputs.get("parameters") or []]
+    declared_artifacts = [str(a.get("name")) for a in inputs.get("artifacts") or []]
     raw_form = is_ref or (target is not None and "script" in target)
-    kwargs: list[tuple[str, str]] = []
-    starred: list[str] = []
-    from tiphys.convert.pywriter import identifier
-
     py_of: dict[str, str] = {}
     if not raw_form:
-        # The callee's signature names (as written by templates.signature).
-        from tiphys.convert.pywriter import Names
-
+        # The callee's signature names, taken in the order templates.signature takes them.
         taken = Names(["self"])
         py_of = {n: taken.take(n, fallback="param") for n in declared}
+        py_of |= {ARTIFACT + n: taken.take(n, fallback="artifact") for n in declared_artifacts}
+    values: list[tuple[str, str, str]] = []  # (argo name, python name, value source)
     for param in arguments.get("parameters") or []:
-        if set(param) - {"name", "value"} or "value" not in param:
+        if not isinstance(param, Mapping) or set(param) - {"name", "value"} or "value" not in param:
             raise Unsupported("arguments.parameters")
         name = str(param["name"])
         if name not in declared and not is_ref:
             raise Unsupported("arguments.parameters (not an input of the template)")
         value = text_code(param["value"], names, item=looped)
-        py = py_of.get(name, name)
+        values.append((name, py_of.get(name, name), value))
+    for art in arguments.get("artifacts") or []:
+        code = argument_code(ctx, art, names)
+        if code is None or looped:
+            raise Unsupported("arguments.artifacts")
+        name = str(art["name"])
+        if name not in declared_artifacts and not is_ref:
+            raise Unsupported("arguments.artifacts (not an input of the template)")
+        values.append((name, py_of.get(ARTIFACT + name, name), code))
+    kwargs: list[tuple[str, str]] = []
+    starred: list[str] = []
+    for name, py, value in values:
         if py.isidentifier() and py == identifier(py):
             kwargs.append((py, value))
         else:

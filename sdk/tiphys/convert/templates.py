@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tiphys.argo.names import kebab
+from tiphys.convert.artifacts import artifact_code, artifact_kwargs, output_artifacts_code
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.ops import operation_option
 from tiphys.convert.pod import container_setting
 from tiphys.convert.pywriter import Names, fstring, literal
 from tiphys.convert.residual import combine
 
-_INPUT_TAG = re.compile(r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}")
-_ITEM_OR_INPUT = re.compile(
-    r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}|\{\{item(?:\.([a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)*))?\}\}"
+_TAGS = re.compile(
+    r"\{\{inputs\.parameters\.([-a-zA-Z0-9_]+)\}\}"
+    r"|\{\{inputs\.artifacts\.([-a-zA-Z0-9_]+)\.path\}\}"
+    r"|\{\{item(?:\.([a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)*))?\}\}"
 )
+ARTIFACT = "#artifact "  # prefix of input artifact names in a Signature's py_names
 
 # Template fields that map to TemplateOptions keywords, taken as they are.
 _PLAIN_OPTIONS = {
@@ -105,7 +108,8 @@ def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str
 
     Args:
         text: The YAML value (scalars are written as their text).
-        names: Argo input name -> Python name of the parameters in scope.
+        names: Argo input name -> Python name of the parameters in scope (input artifacts
+            under ``ARTIFACT + name``: ``{{inputs.artifacts.x.path}}`` becomes the name).
         item: Inside a ``.map()``: ``{{item}}``/``{{item.key}}`` become the loop item ``it``
             (``it["key"]``) and the value a ``lambda it: ...``.
 
@@ -116,15 +120,18 @@ def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str
         return literal(scalar_text(text))
     pieces: list[str | tuple[str]] = []
     last = 0
-    pattern = _ITEM_OR_INPUT if item else _INPUT_TAG
     uses_item = False
-    for match in pattern.finditer(text):
+    for match in _TAGS.finditer(text):
+        parameter, artifact, keys = match.group(1), match.group(2), match.group(3)
         if match.group(0).startswith("{{item"):
-            keys = match.group(2).split(".") if match.group(2) else []
-            piece = "it" + "".join(f"[{k!r}]" for k in keys)
+            if not item:
+                continue
+            piece = "it" + "".join(f"[{k!r}]" for k in (keys.split(".") if keys else []))
             uses_item = True
-        elif match.group(1) in names:
-            piece = names[match.group(1)]
+        elif parameter is not None and parameter in names:
+            piece = names[parameter]
+        elif artifact is not None and ARTIFACT + artifact in names:
+            piece = names[ARTIFACT + artifact]
         else:
             continue
         if match.start() > last:
@@ -199,10 +206,45 @@ def signature(
         elif seen_default and "*" not in sig.params:
             sig.params.append("*")
         sig.params.append(text)
-    extra = [k for k in (template.get("inputs") or {}) if k != "parameters"]
+    artifacts = (template.get("inputs") or {}).get("artifacts")
+    typed = _artifact_params(ctx, artifacts, names) if artifacts else []
+    if artifacts and typed is None:
+        patcher.put(("inputs", "artifacts"), artifacts)
+    for argo, py, text in typed or []:
+        sig.py_names[ARTIFACT + argo] = py
+        if seen_default and "*" not in sig.params and " = " not in text:
+            sig.params.append("*")
+        sig.params.append(text)
+    extra = [k for k in (template.get("inputs") or {}) if k not in ("parameters", "artifacts")]
     for key in extra:
         patcher.put(("inputs", key), template["inputs"][key])
     return sig
+
+
+def _artifact_params(
+    ctx: DocContext, artifacts: Any, names: Names
+) -> list[tuple[str, str, str]] | None:
+    """``(argo name, python name, parameter text)`` of each input artifact, or None."""
+    if not isinstance(artifacts, list):
+        return None
+    out: list[tuple[str, str, str]] = []
+    for art in artifacts:
+        if not isinstance(art, Mapping) or not isinstance(art.get("name"), str):
+            return None
+        kwargs = artifact_kwargs(art)
+        if kwargs is None:
+            return None
+        argo = art["name"]
+        py = names.take(argo, fallback="artifact")
+        cls = ctx.module.use("Artifact")
+        args = [literal(argo)] if py != argo else []
+        if args or kwargs:
+            ctx.module.use("Annotated", "typing")
+            text = f"{py}: Annotated[{cls}, {call(cls, args, kwargs)}]"
+        else:
+            text = f"{py}: {cls}"
+        out.append((argo, py, text))
+    return out
 
 
 def _is_duration(value: Any) -> bool:
@@ -308,6 +350,7 @@ _VALUE_FROM = {
     "parameter": "parameter",
     "event": "event",
 }
+_ARTIFACT_KINDS = ("container", "script", "containerSet")
 _OUTPUT_KINDS = ("container", "script", "containerSet", "resource", "http", "data")
 
 
@@ -353,15 +396,23 @@ def outputs_option(
     outputs = template.get("outputs")
     if not outputs:
         return
+    typed: list[str] = []
     for key, value in outputs.items():
+        if key == "artifacts" and code.kind in _ARTIFACT_KINDS:
+            artifacts = output_artifacts_code(ctx, value)
+            if artifacts is not None:
+                typed += artifacts
+                continue
         if key != "parameters" or code.kind not in _OUTPUT_KINDS or not isinstance(value, list):
             patcher.put(("outputs", key), value)
             continue
         items = [_output_code(ctx, p) for p in value]
         if items and all(items):
-            code.kwargs.append(("outputs", "[" + ", ".join(i or "" for i in items) + "]"))
+            typed = [i or "" for i in items] + typed
         else:
             patcher.put(("outputs", key), value)
+    if typed:
+        code.kwargs.append(("outputs", "[" + ", ".join(typed) + "]"))
 
 
 def _env_code(ctx: DocContext, env: Any) -> str | None:
@@ -572,7 +623,22 @@ def convert_script(
                 kwargs.append(("value_from", literal(param["valueFrom"])))
             inputs.append(call(ctx.module.use("Input"), [literal(str(param["name"]))], kwargs))
         code.kwargs.append(("inputs", "[" + ", ".join(inputs) + "]"))
-    extra = [k for k in (template.get("inputs") or {}) if k != "parameters"]
+    artifacts = (template.get("inputs") or {}).get("artifacts")
+    if artifacts:
+        items = [artifact_code(ctx, a) for a in artifacts] if isinstance(artifacts, list) else []
+        if items and all(items):
+            found = [k for k, _ in code.kwargs if k == "inputs"]
+            listed = [i or "" for i in items]
+            if found:
+                code.kwargs = [
+                    (k, v[:-1] + ", " + ", ".join(listed) + "]" if k == "inputs" else v)
+                    for k, v in code.kwargs
+                ]
+            else:
+                code.kwargs.append(("inputs", "[" + ", ".join(listed) + "]"))
+        else:
+            patcher.put(("inputs", "artifacts"), artifacts)
+    extra = [k for k in (template.get("inputs") or {}) if k not in ("parameters", "artifacts")]
     for key in extra:
         patcher.put(("inputs", key), template["inputs"][key])
 

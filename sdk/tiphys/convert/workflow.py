@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tiphys.convert.artifacts import argument_code
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.ops import operation_option
 from tiphys.convert.pywriter import literal
@@ -79,6 +80,31 @@ def _parameters(ctx: DocContext, params: Any) -> str | None:
             kwargs.append(("global_name", literal(param["globalName"])))
         items.append(call(ctx.module.use("Input"), args, kwargs))
     return "[" + ", ".join(items) + "]"
+
+
+def _arguments_part(
+    ctx: DocContext, spec: Mapping[str, Any], part: str, value: Any
+) -> tuple[str, str] | None:
+    """``parameters=[Input(...)]`` for ``spec.arguments.parameters``; ``arguments={name:
+    Artifact(location=...)}`` for ``spec.arguments.artifacts`` that the entrypoint declares."""
+    if part == "parameters":
+        params = _parameters(ctx, value or [])
+        return ("parameters", params) if params is not None else None
+    if part != "artifacts" or not isinstance(value, list):
+        return None
+    entry = (
+        ctx.templates.get(spec.get("entrypoint"))
+        if isinstance(spec.get("entrypoint"), str)
+        else None
+    )
+    declared = [a.get("name") for a in ((entry or {}).get("inputs") or {}).get("artifacts") or []]
+    items: list[str] = []
+    for art in value:
+        code = argument_code(ctx, art, {})
+        if code is None or art["name"] not in declared or code.startswith(("'", '"')):
+            return None
+        items.append(f"{literal(art['name'])}: {code}")
+    return ("arguments", "{" + ", ".join(items) + "}")
 
 
 def _pod_gc_code(ctx: DocContext, value: Any) -> str | None:
@@ -200,12 +226,13 @@ def workflow_code(
             kwargs.append(("entrypoint", ctx.variables[value]))
         elif key == "onExit" and value in ctx.variables:
             kwargs.append(("on_exit", ctx.variables[value]))
-        elif key == "arguments" and isinstance(value, Mapping) and set(value) <= {"parameters"}:
-            params = _parameters(ctx, value.get("parameters") or [])
-            if params is None:
-                put((*base, key), value)
-            else:
-                kwargs.append(("parameters", params))
+        elif key == "arguments" and isinstance(value, Mapping):
+            for part, part_value in value.items():
+                code = _arguments_part(ctx, spec, part, part_value)
+                if code is None:
+                    put((*base, key, part), part_value)
+                else:
+                    kwargs.append(code)
         elif (
             key in ("volumes", "volumeClaimTemplates")
             and ctx.volumes is not None

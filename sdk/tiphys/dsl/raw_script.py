@@ -14,7 +14,8 @@ from typing import Any, Unpack
 
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import fail, user_location
-from tiphys.dsl.container import OutputsArg, outputs_from
+from tiphys.dsl.artifacts import Artifact, ArtifactInput
+from tiphys.dsl.container import OutputsArg, artifact_outputs_from, outputs_from
 from tiphys.dsl.params import Input, InputSpec
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options
 from tiphys.dsl.template import Output, Template
@@ -45,7 +46,7 @@ class RawScriptTemplate(Template[..., str]):
         image: str | None,
         command: Sequence[str] | None,
         name: str,
-        inputs: Sequence[Input],
+        inputs: Sequence[Input | Artifact],
         outputs: OutputsArg,
         working_dir: str | None,
         image_pull_policy: str | None,
@@ -58,8 +59,15 @@ class RawScriptTemplate(Template[..., str]):
         if not isinstance(source, str):
             raise fail("C117", f"script(source=...) takes the script text, not {source!r}", where)
         for item in inputs:
-            if not isinstance(item, Input):
-                raise fail("C117", f"script(inputs=[...]) takes Input objects, not {item!r}", where)
+            if not isinstance(item, Input | Artifact) or (
+                isinstance(item, Artifact) and not item.name
+            ):
+                raise fail(
+                    "C117",
+                    f"script(inputs=[...]) takes Input objects and named Artifact objects, "
+                    f"not {item!r}",
+                    where,
+                )
         self.fn = _no_body
         self.name = name
         self.location = where
@@ -69,8 +77,12 @@ class RawScriptTemplate(Template[..., str]):
         self.command = list(command) if command is not None else None
         self.working_dir = working_dir
         self.image_pull_policy = image_pull_policy
-        self._inputs = [item.spec() for item in inputs]
+        self._inputs = [item.spec() for item in inputs if isinstance(item, Input)]
+        self._artifact_inputs = [
+            ArtifactInput(str(item.name), item) for item in inputs if isinstance(item, Artifact)
+        ]
         self._outputs = outputs_from(outputs, name, where)
+        self._artifacts = artifact_outputs_from(outputs, name, where)
         self.__name__ = kebab(name)
 
     @functools.cached_property
@@ -78,10 +90,20 @@ class RawScriptTemplate(Template[..., str]):
         """The declared inputs, in order; passed by their Argo names."""
         return list(self._inputs)
 
+    @functools.cached_property
+    def artifact_inputs(self) -> list[ArtifactInput]:
+        """The declared input artifacts, in order; passed by their Argo names."""
+        return list(self._artifact_inputs)
+
     @property
     def outputs(self) -> dict[str, Output]:
         """Declared output parameters (``outputs=``)."""
         return self._outputs
+
+    @property
+    def output_artifacts(self) -> dict[str, Artifact]:
+        """Declared output artifacts (``outputs=``)."""
+        return self._artifacts
 
     @property
     def result_type(self) -> Any:
@@ -95,7 +117,7 @@ def raw_script(
     name: str,
     image: str | None = None,
     command: Sequence[str] | None = None,
-    inputs: Sequence[Input] = (),
+    inputs: Sequence[Input | Artifact] = (),
     outputs: OutputsArg = None,
     working_dir: str | None = None,
     image_pull_policy: str | None = None,
@@ -109,9 +131,11 @@ def raw_script(
         name: The template name (``name``).
         image: Container image (``script.image``).
         command: Interpreter (``script.command``, e.g. ``["python"]``); omitted when ``None``.
-        inputs: Input parameters (``inputs.parameters``), as :class:`Input` objects; callers
-            pass them by name (``**{"my-param": x}`` for names that are not identifiers).
-        outputs: Output parameters, as for :func:`tiphys.container`.
+        inputs: Input parameters (``inputs.parameters``), as :class:`Input` objects, and
+            input artifacts (``inputs.artifacts``), as named :class:`~tiphys.Artifact`
+            objects (``Artifact("data", path="/in")``); callers pass them by name
+            (``**{"my-param": x}`` for names that are not identifiers).
+        outputs: Output parameters and artifacts, as for :func:`tiphys.container`.
         working_dir: ``script.workingDir``.
         image_pull_policy: ``script.imagePullPolicy``.
         **options: Common template options and container settings

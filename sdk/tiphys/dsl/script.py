@@ -207,7 +207,7 @@ def script(
     name: str,
     image: str | None = ...,
     command: Sequence[str] | None = ...,
-    inputs: Sequence[Input] = ...,
+    inputs: Sequence[Input | Artifact] = ...,
     outputs: OutputsArg = ...,
     working_dir: str | None = ...,
     image_pull_policy: str | None = ...,
@@ -237,7 +237,7 @@ def script(
     outputs: OutputsArg = None,
     name: str | None = None,
     source: str | None = None,
-    inputs: Sequence[Input] = (),
+    inputs: Sequence[Input | Artifact] = (),
     working_dir: str | None = None,
     image_pull_policy: str | None = None,
     **options: Unpack[ContainerOptionsKw],
@@ -278,7 +278,7 @@ def script(
             is not a decorator: it returns the template, ``name`` is required, ``command`` is
             emitted only when given, and the inputs are ``inputs=[Input(...)]``. See
             :func:`tiphys.dsl.raw_script.raw_script`.
-        inputs: Raw form only: input parameters (``inputs.parameters``).
+        inputs: Raw form only: input parameters and artifacts (``Input``/``Artifact``).
         working_dir: Raw form only: ``script.workingDir``.
         image_pull_policy: Raw form only: ``script.imagePullPolicy``.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,

@@ -1,0 +1,85 @@
+"""Artifacts as :class:`tiphys.Artifact` declarations: input artifacts in the signature
+(``Annotated[Artifact, Artifact(path=...)]``), output artifacts in ``outputs=[...]``, and task
+arguments (a ``from`` as its raw ``{{...}}`` text, a location as ``Artifact(location={...})``).
+
+Locations stay raw dicts (``location={"s3": {...}}``), which tiphys accepts as they are."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tiphys.convert.model import DocContext, call
+from tiphys.convert.pywriter import literal
+
+LOCATION_KEYS = ("s3", "gcs", "azure", "oss", "git", "http", "artifactory", "raw", "hdfs", "plugin")
+_SIMPLE = {
+    "path": "path",
+    "subPath": "sub_path",
+    "globalName": "global_name",
+    "fromExpression": "from_expression",
+    "recurseMode": "recurse_mode",
+    "archiveLogs": "archive_logs",
+    "deleted": "deleted",
+}
+
+
+def artifact_kwargs(art: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+    """Keyword arguments of ``Artifact(...)`` for an artifact's fields but its name, or None."""
+    kwargs: list[tuple[str, str]] = []
+    locations = [k for k in art if k in LOCATION_KEYS]
+    if len(locations) > 1:
+        return None
+    for key, value in art.items():
+        if key == "name":
+            continue
+        if key in _SIMPLE:
+            kwargs.append((_SIMPLE[key], literal(value)))
+        elif key in LOCATION_KEYS and isinstance(value, Mapping | str):
+            kwargs.append(("location", literal({key: value})))
+        elif key == "archive" and isinstance(value, Mapping) and len(value) == 1:
+            kwargs.append(("archive", literal(value)))
+        elif key == "optional" and isinstance(value, bool):
+            if value:
+                kwargs.append(("optional", "True"))
+        elif key == "mode" and isinstance(value, int) and not isinstance(value, bool):
+            kwargs.append(("mode", literal(value)))
+        else:
+            return None
+    return kwargs
+
+
+def artifact_code(ctx: DocContext, art: Any) -> str | None:
+    """``Artifact("name", ...)`` for a named artifact, or None."""
+    if not isinstance(art, Mapping) or not isinstance(art.get("name"), str):
+        return None
+    kwargs = artifact_kwargs(art)
+    if kwargs is None:
+        return None
+    return call(ctx.module.use("Artifact"), [literal(art["name"])], kwargs)
+
+
+def output_artifacts_code(ctx: DocContext, artifacts: Any) -> list[str] | None:
+    """``Artifact(...)`` items for ``outputs.artifacts`` of a pod template, or None."""
+    if not isinstance(artifacts, list) or not artifacts:
+        return None
+    items = [artifact_code(ctx, a) for a in artifacts]
+    if not all(items) or any(not isinstance(a, Mapping) or "path" not in a for a in artifacts):
+        return None
+    return [i or "" for i in items]
+
+
+def argument_code(ctx: DocContext, art: Any, names: Mapping[str, str]) -> str | None:
+    """The value passed for one ``arguments.artifacts[]`` entry: the ``from`` text, or
+    ``Artifact(location=...)``; None when it has no typed form."""
+    if not isinstance(art, Mapping) or not isinstance(art.get("name"), str):
+        return None
+    rest = {k: v for k, v in art.items() if k != "name"}
+    if set(rest) == {"from"} and isinstance(rest["from"], str):
+        return literal(rest["from"])
+    locations = [k for k in rest if k in LOCATION_KEYS]
+    if len(locations) == 1 and set(rest) <= {locations[0], "subPath", "mode"}:
+        kwargs = artifact_kwargs(rest)
+        if kwargs is not None:
+            return call(ctx.module.use("Artifact"), [], kwargs)
+    return None
