@@ -92,11 +92,8 @@ def _arguments_part(
         return ("parameters", params) if params is not None else None
     if part != "artifacts" or not isinstance(value, list):
         return None
-    entry = (
-        ctx.templates.get(spec.get("entrypoint"))
-        if isinstance(spec.get("entrypoint"), str)
-        else None
-    )
+    entrypoint = spec.get("entrypoint")
+    entry = ctx.templates.get(entrypoint) if isinstance(entrypoint, str) else None
     declared = [a.get("name") for a in ((entry or {}).get("inputs") or {}).get("artifacts") or []]
     items: list[str] = []
     for art in value:
