@@ -18,11 +18,14 @@ from tiphys.dsl import EXPORTS as _DSL_EXPORTS
 _EXPORTS: dict[str, str] = {
     **_DSL_EXPORTS,
     "CompileError": "tiphys.errors",
+    "ConvertError": "tiphys.errors",
     "Diagnostic": "tiphys.errors",
     "TiphysError": "tiphys.errors",
+    "load": "tiphys.convert.load",
 }
 
 if TYPE_CHECKING:
+    from tiphys.convert.load import load
     from tiphys.dsl import (
         GCS,
         HDFS,
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
         Hook,
         HostAlias,
         HTTPArtifact,
+        Input,
         Map,
         Memoize,
         Mutex,
@@ -63,6 +67,7 @@ if TYPE_CHECKING:
         PreStop,
         Probe,
         RawArtifact,
+        RawDocument,
         ResourceClaim,
         Resources,
         Retry,
@@ -90,7 +95,7 @@ if TYPE_CHECKING:
         suspend,
         template_ref,
     )
-    from tiphys.errors import CompileError, Diagnostic, TiphysError
+    from tiphys.errors import CompileError, ConvertError, Diagnostic, TiphysError
 
 __version__ = "0.1.0"
 
@@ -113,6 +118,7 @@ __all__ = [
     "CompileError",
     "ConfigMap",
     "ContainerNode",
+    "ConvertError",
     "Counter",
     "CronWorkflow",
     "DNSConfig",
@@ -124,6 +130,7 @@ __all__ = [
     "Histogram",
     "Hook",
     "HostAlias",
+    "Input",
     "Map",
     "Memoize",
     "Mutex",
@@ -136,6 +143,7 @@ __all__ = [
     "PreStop",
     "Probe",
     "RawArtifact",
+    "RawDocument",
     "ResourceClaim",
     "Resources",
     "Retry",
@@ -156,6 +164,7 @@ __all__ = [
     "dag",
     "data",
     "http",
+    "load",
     "parallel",
     "plugin",
     "resource",

@@ -46,6 +46,7 @@ EXPORTS: dict[str, str] = {
     "OAuth2Auth": "tiphys.dsl.locations",
     "OSS": "tiphys.dsl.locations",
     "Output": "tiphys.dsl.template",
+    "Input": "tiphys.dsl.params",
     "Param": "tiphys.dsl.params",
     "PluginArtifact": "tiphys.dsl.locations",
     "PluginTemplate": "tiphys.dsl.plugin",
@@ -55,6 +56,7 @@ EXPORTS: dict[str, str] = {
     "PreStop": "tiphys.dsl.probes",
     "Probe": "tiphys.dsl.probes",
     "RawArtifact": "tiphys.dsl.locations",
+    "RawDocument": "tiphys.dsl.raw",
     "RequestOptionsKw": "tiphys.dsl.leaf",
     "ResourceClaim": "tiphys.dsl.pod_fields",
     "ResourceTemplate": "tiphys.dsl.resource",
@@ -141,7 +143,7 @@ if TYPE_CHECKING:
         Toleration,
         Volume,
     )
-    from tiphys.dsl.params import Param
+    from tiphys.dsl.params import Input, Param
     from tiphys.dsl.plugin import PluginTemplate, plugin
     from tiphys.dsl.pod import ContainerOptionsKw, PodOptionsKw
     from tiphys.dsl.pod_fields import (
@@ -152,6 +154,7 @@ if TYPE_CHECKING:
         WorkflowMetadata,
     )
     from tiphys.dsl.probes import PreStop, Probe
+    from tiphys.dsl.raw import RawDocument
     from tiphys.dsl.resource import ResourceTemplate, resource
     from tiphys.dsl.response import SuccessCondition, response
     from tiphys.dsl.script import ScriptTemplate, script
@@ -201,6 +204,7 @@ __all__ = [
     "Hook",
     "HostAlias",
     "HttpTemplate",
+    "Input",
     "Map",
     "Memoize",
     "Mutex",
@@ -216,6 +220,7 @@ __all__ = [
     "PreStop",
     "Probe",
     "RawArtifact",
+    "RawDocument",
     "RequestOptionsKw",
     "ResourceClaim",
     "ResourceTemplate",
