@@ -189,7 +189,9 @@ def test_raw_script_errors() -> None:
     assert messages(no_name) == ["script(source=...) is not a decorator and needs name=..."]
     with pytest.raises(CompileError) as bad_input:
         script(source="echo", name="s", inputs=["x"])  # type: ignore[list-item]
-    assert messages(bad_input) == ["script(inputs=[...]) takes Input objects, not 'x'"]
+    assert messages(bad_input) == [
+        "script(inputs=[...]) takes Input objects and named Artifact objects, not 'x'"
+    ]
     with pytest.raises(CompileError) as decorator:
         script(image="alpine", inputs=[Input("x")])  # type: ignore[call-overload]
     assert messages(decorator) == [
