@@ -254,3 +254,15 @@ def test_compile_of_the_converted_module_gives_the_stream_back(small: Path) -> N
     assert list(yaml.safe_load_all(result.stdout)) == list(yaml.safe_load_all(SMALL_YAML))
     lint = run("lint", "small.py")
     assert lint.exit_code == 0, lint.output
+
+
+def test_the_converted_example_is_what_convert_writes() -> None:
+    """examples/converted.py is the output of converting its own YAML (docstring aside)."""
+    pytest.importorskip("ruff")
+    from tiphys.convert.convert import convert_text
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    written = convert_text((root / "converted.yaml").read_text(encoding="utf-8"), "x.yaml")
+    assert written.report == []
+    body = written.source.split('"""\n', 1)[1]
+    assert (root / "converted.py").read_text(encoding="utf-8").split('"""\n', 1)[1] == body

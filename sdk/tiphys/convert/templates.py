@@ -140,7 +140,9 @@ def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str
         last = match.end()
     if last < len(text):
         pieces.append(text[last:])
-    code = fstring(pieces, concat=uses_item) if pieces else "''"
+    # it["key"] cannot sit inside an f-string before Python 3.12: join with + then.
+    subscripted = any(isinstance(p, tuple) and "[" in p[0] for p in pieces)
+    code = fstring(pieces, concat=subscripted) if pieces else "''"
     return f"lambda it: {code}" if uses_item else code
 
 
