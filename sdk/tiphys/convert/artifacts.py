@@ -24,7 +24,26 @@ _SIMPLE = {
 }
 
 
-def artifact_kwargs(art: Mapping[str, Any]) -> list[tuple[str, str]] | None:
+def artifact_gc_code(ctx: DocContext | None, value: Any) -> str | None:
+    """``ArtifactGC(strategy, ...)`` for an ``artifactGC`` dict, or None."""
+    fields = {
+        "serviceAccountName": "service_account",
+        "podMetadata": "pod_metadata",
+        "forceFinalizerRemoval": "force_finalizer_removal",
+        "podSpecPatch": "pod_spec_patch",
+    }
+    if not isinstance(value, Mapping) or not isinstance(value.get("strategy"), str):
+        return None
+    if set(value) - {"strategy", *fields}:
+        return None
+    kwargs = [(fields[k], literal(v)) for k, v in value.items() if k != "strategy"]
+    name = ctx.module.use("ArtifactGC") if ctx is not None else "ArtifactGC"
+    return call(name, [literal(value["strategy"])], kwargs)
+
+
+def artifact_kwargs(
+    art: Mapping[str, Any], ctx: DocContext | None = None
+) -> list[tuple[str, str]] | None:
     """Keyword arguments of ``Artifact(...)`` for an artifact's fields but its name, or None."""
     kwargs: list[tuple[str, str]] = []
     locations = [k for k in art if k in LOCATION_KEYS]
@@ -44,6 +63,8 @@ def artifact_kwargs(art: Mapping[str, Any]) -> list[tuple[str, str]] | None:
                 kwargs.append(("optional", "True"))
         elif key == "mode" and isinstance(value, int) and not isinstance(value, bool):
             kwargs.append(("mode", literal(value)))
+        elif key == "artifactGC" and ctx is not None and artifact_gc_code(ctx, value):
+            kwargs.append(("artifact_gc", artifact_gc_code(ctx, value) or ""))
         else:
             return None
     return kwargs
@@ -53,7 +74,7 @@ def artifact_code(ctx: DocContext, art: Any) -> str | None:
     """``Artifact("name", ...)`` for a named artifact, or None."""
     if not isinstance(art, Mapping) or not isinstance(art.get("name"), str):
         return None
-    kwargs = artifact_kwargs(art)
+    kwargs = artifact_kwargs(art, ctx)
     if kwargs is None:
         return None
     return call(ctx.module.use("Artifact"), [literal(art["name"])], kwargs)

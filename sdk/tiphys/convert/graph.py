@@ -85,7 +85,7 @@ def _argument_kwargs(
         values.append((name, py_of.get(name, name), value))
     for art in arguments.get("artifacts") or []:
         code = argument_code(ctx, art, names)
-        if code is None or looped:
+        if code is None:
             raise Unsupported("arguments.artifacts")
         name = str(art["name"])
         if name not in declared_artifacts and not is_ref:

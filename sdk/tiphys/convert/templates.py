@@ -233,7 +233,7 @@ def _artifact_params(
     for art in artifacts:
         if not isinstance(art, Mapping) or not isinstance(art.get("name"), str):
             return None
-        kwargs = artifact_kwargs(art)
+        kwargs = artifact_kwargs(art, ctx)
         if kwargs is None:
             return None
         argo = art["name"]
@@ -336,6 +336,18 @@ def common_options(
                     code.kwargs.append((sub, literal(value[sub])))
         elif operation_option(ctx, key, value, workflow=False) is not None:
             code.kwargs.append(operation_option(ctx, key, value, workflow=False) or ("", ""))
+        elif (
+            key == "archiveLocation"
+            and isinstance(value, Mapping)
+            and set(value) == {"archiveLogs"}
+            and isinstance(value["archiveLogs"], bool)
+        ):
+            archive = call(
+                ctx.module.use("ArchiveLocation"),
+                [],
+                [("archive_logs", repr(value["archiveLogs"]))],
+            )
+            code.kwargs.append(("archive_location", archive))
         elif key == "daemon" and value is True and code.kind in ("container", "script"):
             code.kwargs.append(("daemon", "True"))
         elif key == "retryStrategy" and isinstance(value, Mapping) and _retry_code(ctx, value):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tiphys.convert.artifacts import argument_code
+from tiphys.convert.artifacts import argument_code, artifact_gc_code
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.ops import operation_option
 from tiphys.convert.pywriter import literal
@@ -236,6 +236,18 @@ def workflow_code(
             and (key in ctx.volumes.typed_lists)
         ):
             continue
+        elif key == "artifactGC" and artifact_gc_code(ctx, value):
+            kwargs.append(("artifact_gc", artifact_gc_code(ctx, value) or ""))
+        elif (
+            key == "artifactRepositoryRef"
+            and isinstance(value, Mapping)
+            and value
+            and set(value) <= {"configMap", "key"}
+        ):
+            names = {"configMap": "config_map", "key": "key"}
+            ref_kwargs = [(names[k], literal(v)) for k, v in value.items()]
+            ref = call(ctx.module.use("ArtifactRepositoryRef"), [], ref_kwargs)
+            kwargs.append(("artifact_repository_ref", ref))
         elif key == "hooks" and _hooks_code(ctx, value):
             kwargs.append(("hooks", _hooks_code(ctx, value) or ""))
         elif operation_option(ctx, key, value, workflow=True) is not None:
