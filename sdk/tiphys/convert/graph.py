@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tiphys.argo.names import kebab
 from tiphys.convert.artifacts import argument_code
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.pywriter import Names, identifier, literal
@@ -253,8 +252,6 @@ def graph_body(
         else:
             patcher.put(("steps",), body)
     code.body = lines
-    if code.variable != kebab(code.name).replace("-", "_") and not code.kwargs:
-        pass
 
 
 def register_refs(ctx: DocContext) -> list[str]:

@@ -11,10 +11,8 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiphys.convert.pywriter import Names, literal
+from tiphys.convert.pywriter import Names
 from tiphys.errors import ConvertError, Diagnostic, Location
-
-IMPORT_ORDER = ("typing", "tiphys")
 
 
 @dataclass(frozen=True)
@@ -166,8 +164,3 @@ class DocContext:
     def patched(self, path: str, generic: str) -> None:
         """Record that the field at ``path`` went to ``patch=``."""
         self.report.append(PatchUse(self.index, path, generic))
-
-
-def patch_literal(patch: dict[str, Any]) -> str:
-    """Source of a ``patch=`` value."""
-    return literal(patch)
