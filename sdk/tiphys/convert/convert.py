@@ -148,12 +148,11 @@ def _register_inline(ctx: DocContext, module: Module) -> None:
 def _document_variable(module: Module, doc: Mapping[str, Any]) -> str:
     found = doc.get("metadata")
     meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-    name = meta.get("name") or meta.get("generateName") or str(doc.get("kind") or "document")
-    base = str(name).rstrip("-")
-    kind = str(doc.get("kind") or "document")
+    kind_word = re.sub(r"(?<!^)(?=[A-Z])", "_", str(doc.get("kind") or "document")).lower()
+    base = str(meta.get("name") or meta.get("generateName") or kind_word).rstrip("-")
     if not module.names.free(identifier(base, fallback="document")):
         # Named like one of its templates (often the entrypoint): say what it is instead.
-        base = f"{base}_{re.sub(r'(?<!^)(?=[A-Z])', '_', kind).lower()}"
+        base = f"{base}_{kind_word}"
     return module.names.take(base, fallback="document")
 
 

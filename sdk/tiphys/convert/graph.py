@@ -299,7 +299,7 @@ def register_refs(ctx: DocContext) -> list[str]:
 
 
 def graph_calls(template: Mapping[str, Any]) -> list[str]:
-    """Names of the templates a ``dag``/``steps`` template calls by name."""
+    """Names of the templates a ``dag``/``steps`` template calls by name (hooks included)."""
     found: list[str] = []
     tasks: list[Any] = []
     if isinstance(template.get("dag"), Mapping):
@@ -307,6 +307,14 @@ def graph_calls(template: Mapping[str, Any]) -> list[str]:
     elif isinstance(template.get("steps"), list):
         tasks = [s for g in template["steps"] if isinstance(g, list) for s in g]
     for task in tasks:
-        if isinstance(task, Mapping) and isinstance(task.get("template"), str):
+        if not isinstance(task, Mapping):
+            continue
+        if isinstance(task.get("template"), str):
             found.append(task["template"])
+        if isinstance(task.get("onExit"), str):
+            found.append(task["onExit"])
+        hooks = task.get("hooks")
+        for hook in hooks.values() if isinstance(hooks, Mapping) else []:
+            if isinstance(hook, Mapping) and isinstance(hook.get("template"), str):
+                found.append(hook["template"])
     return found
