@@ -47,6 +47,10 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _template_name(template: Any) -> str:
+    return str(template.get("name")) if isinstance(template, Mapping) else ""
+
+
 def normalise(value: Any, key: str = "") -> Any:
     """Bring a manifest to a form where equal means equal to Argo. The rules:
 
@@ -84,11 +88,11 @@ def normalise(value: Any, key: str = "") -> Any:
         if "dependencies" in out and "depends" not in out and isinstance(out["dependencies"], list):
             names = out.pop("dependencies")
             if names:
-                out["depends"] = " && ".join(names)
+                out["depends"] = " && ".join(str(n) for n in names)
         if key == "spec" or key == "workflowSpec":
             templates = out.get("templates")
             if isinstance(templates, list):
-                out["templates"] = sorted(templates, key=lambda t: str(t.get("name")))
+                out["templates"] = sorted(templates, key=_template_name)
         return out
     if isinstance(value, list):
         return [normalise(v, key) for v in value]
