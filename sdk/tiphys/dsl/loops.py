@@ -7,7 +7,7 @@ from typing import Any
 
 from tiphys.dsl._location import fail
 from tiphys.dsl.params import base_type
-from tiphys.dsl.refs import Ref, TaskRef, has_marker
+from tiphys.dsl.refs import Ref, TaskRef
 
 
 @dataclass(frozen=True)
