@@ -266,3 +266,43 @@ def test_the_converted_example_is_what_convert_writes() -> None:
     assert written.report == []
     body = written.source.split('"""\n', 1)[1]
     assert (root / "converted.py").read_text(encoding="utf-8").split('"""\n', 1)[1] == body
+
+
+REFS_YAML = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: refs-
+spec:
+  entrypoint: main
+  hooks:
+    running:
+      expression: workflow.status == "Running"
+      templateRef: {name: library, template: notify}
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - name: build
+        templateRef: {name: library, template: build, clusterScope: true}
+        arguments:
+          parameters: [{name: git-ref, value: main}]
+        hooks:
+          exit:
+            templateRef: {name: library, template: notify}
+"""
+
+
+def test_template_references_in_tasks_and_hooks() -> None:
+    import yaml
+
+    from tiphys.convert.convert import convert_text
+
+    pytest.importorskip("ruff")
+    written = convert_text(REFS_YAML, "refs.yaml")
+    assert written.report == []
+    assert 'build = template_ref("library", "build", cluster_scope=True)' in written.source
+    assert 'notify = template_ref("library", "notify")' in written.source
+    assert 'build(**{"git-ref": "main"}).named("build").on_exit(notify)' in written.source
+    [wf] = objects_of(run_source(written.source, "refs.py"))
+    assert wf.to_dict() == yaml.safe_load(REFS_YAML)

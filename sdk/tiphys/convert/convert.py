@@ -182,7 +182,8 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
         text = "".join(ctx.volumes.code.values())
         module.blocks.append(Block((loaded.index, VOLUMES), text))
     if not state.get("untyped_refs"):
-        refs = register_refs(ctx)
+        hooks = spec.get("hooks")
+        refs = register_refs(ctx, list(hooks.values()) if isinstance(hooks, Mapping) else [])
         if refs:
             module.blocks.append(Block((loaded.index, REFS), "\n".join(refs) + "\n"))
     for name, template in ctx.templates.items():

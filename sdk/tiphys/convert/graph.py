@@ -112,9 +112,12 @@ def _hooks(ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str]) -
     if not isinstance(hooks, Mapping):
         raise Unsupported("hooks")
     for name, hook in hooks.items():
-        if not isinstance(hook, Mapping) or set(hook) - {"template", "expression", "arguments"}:
+        fields = {"template", "templateRef", "expression", "arguments"}
+        if not isinstance(hook, Mapping) or set(hook) - fields:
             raise Unsupported("hooks")
         callee = hook.get("template")
+        if "templateRef" in hook and "template" not in hook and id(hook) in ctx.ref_of:
+            callee = ctx.ref_of[id(hook)]
         if not isinstance(callee, str) or callee not in ctx.variables:
             raise Unsupported("hooks.templateRef")
         extra, kwargs = _argument_kwargs(ctx, hook, callee, names)
@@ -254,47 +257,51 @@ def graph_body(
     code.body = lines
 
 
-def register_refs(ctx: DocContext) -> list[str]:
-    """A ``template_ref(...)`` variable per distinct ``templateRef`` of the tasks and steps.
+def _ref_holders(template: Mapping[str, Any]) -> list[Any]:
+    """The tasks or steps of a template, and their hooks: what may carry a ``templateRef``."""
+    tasks: list[Any] = []
+    if isinstance(template.get("dag"), Mapping):
+        tasks = list(template["dag"].get("tasks") or [])
+    elif isinstance(template.get("steps"), list):
+        tasks = [s for g in template["steps"] if isinstance(g, list) for s in g]
+    hooks = [
+        hook
+        for task in tasks
+        if isinstance(task, Mapping) and isinstance(task.get("hooks"), Mapping)
+        for hook in task["hooks"].values()
+    ]
+    return tasks + hooks
+
+
+def register_refs(ctx: DocContext, extra: list[Any] | None = None) -> list[str]:
+    """A ``template_ref(...)`` variable per distinct ``templateRef`` of the tasks, steps and
+    hooks (and of ``extra`` holders, such as workflow hooks).
 
     Returns:
         The lines defining them.
     """
     lines: list[str] = []
     found: dict[tuple[str, str, bool], str] = {}
-    for template in list(ctx.templates.values()):
-        tasks: list[Any] = []
-        if isinstance(template.get("dag"), Mapping):
-            tasks = list(template["dag"].get("tasks") or [])
-        elif isinstance(template.get("steps"), list):
-            tasks = [s for g in template["steps"] if isinstance(g, list) for s in g]
-        for task in tasks:
-            ref = task.get("templateRef") if isinstance(task, Mapping) else None
-            if not isinstance(ref, Mapping) or set(ref) - {"name", "template", "clusterScope"}:
-                continue
-            name, target = ref.get("name"), ref.get("template")
-            cluster = ref.get("clusterScope", False)
-            if (
-                not isinstance(name, str)
-                or not isinstance(target, str)
-                or cluster
-                not in (
-                    True,
-                    False,
-                )
-            ):
-                continue
-            key = (name, target, bool(cluster))
-            if key not in found:
-                base = target if ctx.module.names.free(identifier(target)) else f"{target}-ref"
-                variable = ctx.module.names.take(base, fallback="ref")
-                found[key] = variable
-                ctx.variables[REF + variable] = variable
-                kwargs = [("cluster_scope", "True")] if cluster else []
-                function = ctx.module.use("template_ref")
-                code = call(function, [literal(name), literal(target)], kwargs)
-                lines.append(f"{variable} = {code}")
-            ctx.ref_of[id(task)] = REF + found[key]
+    holders = [h for t in list(ctx.templates.values()) for h in _ref_holders(t)]
+    for holder in holders + list(extra or []):
+        ref = holder.get("templateRef") if isinstance(holder, Mapping) else None
+        if not isinstance(ref, Mapping) or set(ref) - {"name", "template", "clusterScope"}:
+            continue
+        name, target = ref.get("name"), ref.get("template")
+        cluster = ref.get("clusterScope", False)
+        if not isinstance(name, str) or not isinstance(target, str) or cluster not in (True, False):
+            continue
+        key = (name, target, bool(cluster))
+        if key not in found:
+            base = target if ctx.module.names.free(identifier(target)) else f"{target}-ref"
+            variable = ctx.module.names.take(base, fallback="ref")
+            found[key] = variable
+            ctx.variables[REF + variable] = variable
+            kwargs = [("cluster_scope", "True")] if cluster else []
+            function = ctx.module.use("template_ref")
+            code = call(function, [literal(name), literal(target)], kwargs)
+            lines.append(f"{variable} = {code}")
+        ctx.ref_of[id(holder)] = REF + found[key]
     return lines
 
 

@@ -129,9 +129,16 @@ def _hooks_code(ctx: DocContext, hooks: Any) -> str | None:
         return None
     items: list[str] = []
     for name, hook in hooks.items():
-        if not isinstance(hook, Mapping) or set(hook) - {"template", "expression", "arguments"}:
+        if not isinstance(hook, Mapping) or set(hook) - {
+            "template",
+            "templateRef",
+            "expression",
+            "arguments",
+        }:
             return None
         template = hook.get("template")
+        if "templateRef" in hook and template is None:
+            template = ctx.ref_of.get(id(hook))
         if template not in ctx.variables:
             return None
         kwargs: list[tuple[str, str]] = []
