@@ -36,7 +36,7 @@ print(json.dumps(list(range({{inputs.parameters.count}}))))
     env={"GREETING": ConfigMap("fan-out-settings", "greeting")},
     retry=Retry(2),
 )
-def print_message(message):
+def print_message(message: str):
     return [message]
 
 

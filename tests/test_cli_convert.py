@@ -82,7 +82,7 @@ from tiphys import Input, RawDocument, Workflow, container, dag, script
 
 
 @dag
-def main(who):
+def main(who: str):
     print_message(message=f"hello {who}").named("hello")
     gen(**{"max-n": "3"}).named("count").after("hello")
 
@@ -92,7 +92,7 @@ def main(who):
     command=["echo"],
     patch={"container": {"readinessProbe": {"exec": {"command": ["true"]}}, "tty": True}},
 )
-def print_message(message):
+def print_message(message: str):
     return [message]
 
 

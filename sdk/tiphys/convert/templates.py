@@ -200,7 +200,7 @@ def signature(
             ctx.module.use("Annotated", "typing")
             ctx.module.use("Param")
             text += f": Annotated[{base}, {call('Param', [], meta)}]"
-        elif base != "str":
+        else:
             text += f": {base}"
         if "default" in param:
             text += f" = {literal(scalar_text(param['default']))}"
