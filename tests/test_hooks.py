@@ -329,6 +329,38 @@ def test_exit_hook_with_an_expression() -> None:
     )
 
 
+def test_hook_expression_reading_its_own_tasks_output() -> None:
+    @dag
+    def main() -> None:
+        b = build(tag="a")
+        b.hook("big", cleanup, expression=b.outputs.digest == "x")  # C154-own
+
+    assert compile_error(Workflow(entrypoint=main)) == (
+        f"{line_of('C154-own')}: hook 'big' of task 'build' reads the task's own output "
+        "'digest', but Argo evaluates a hook expression over the task's .status and the values "
+        "of the tasks it depends on only, so the expression would fail at run time: test "
+        "build.status, a value of a task it depends on, or pass the value to the hook template "
+        "as an argument (arguments may use the task's own outputs) [C154]"
+    )
+
+
+def test_hook_expression_on_its_own_status_and_a_dependency() -> None:
+    @dag
+    def main() -> None:
+        a = build(tag="a")
+        b = build(tag="b")
+        b.hook("x", cleanup, expression=(b.status == "Failed") & (a.outputs.digest == "x"))
+
+    hooks = Workflow(entrypoint=main).to_dict()["spec"]["templates"][0]["dag"]["tasks"][1]
+    assert hooks["hooks"] == {
+        "x": {
+            "template": "cleanup",
+            "expression": "(tasks['build-2'].status == 'Failed') && "
+            "(tasks.build.outputs.parameters.digest == 'x')",
+        }
+    }
+
+
 def test_named_hook_without_an_expression() -> None:
     @dag
     def main() -> None:

@@ -1,4 +1,4 @@
-"""Hooks, metrics, executor tokens and exit variables in YAML (V180-V185): messages and paths."""
+"""Hooks, metrics, executor tokens and exit variables in YAML (V180-V187): messages and paths."""
 
 from __future__ import annotations
 
@@ -50,6 +50,48 @@ def test_exit_hook_with_an_expression() -> None:
         ("V180", "error", "spec.hooks.exit.expression", message),
         ("V180", "error", "spec.templates[0].steps[0][0].hooks.exit.expression", message),
     ]
+
+
+def test_hook_expression_reading_its_own_tasks_values() -> None:
+    spec = """\
+    entrypoint: main
+    templates:
+    - name: main
+      dag:
+        tasks:
+        - name: a
+          template: leaf
+        - name: b-1
+          template: leaf
+          depends: a
+          hooks:
+            big: {template: leaf, expression: "tasks['b-1'].outputs.result > 2"}
+            fine:
+              template: leaf
+              expression: "tasks['b-1'].status == 'Running' && tasks.a.outputs.result == 'x'"
+    - name: s
+      steps:
+      - - name: c
+          template: leaf
+          hooks: {slow: {template: leaf, expression: steps.c.exitCode != '0'}}
+    - {name: leaf, container: {image: alpine}}
+    """
+
+    def message(hook: str, name: str, read: str, prefix: str) -> str:
+        return (
+            f"hook '{hook}' of '{name}' reads '{read}', a value of its own task, but Argo "
+            "evaluates a hook expression over the task's .status and the values of the tasks "
+            "it depends on only, so the hook errors at run time: test "
+            f"{prefix}.{name}.status or a dependency's value, or pass the value to the hook "
+            "template as an argument"
+        )
+
+    assert lint(spec) == [
+        ("V187", "error", "spec.templates[0].dag.tasks[1].hooks.big.expression",
+         message("big", "b-1", "tasks['b-1'].outputs", "tasks")),
+        ("V187", "error", "spec.templates[1].steps[0][0].hooks.slow.expression",
+         message("slow", "c", "steps.c.exitCode", "steps")),
+    ]  # fmt: skip
 
 
 def test_upstream_hook_shapes_are_fine() -> None:

@@ -15,8 +15,10 @@ C154    a bad hook: the ``exit`` hook given an expression (it always runs; name 
         inline template), a
         Python bool or status expression as the expression, ``on_exit=`` together with
         ``hooks={"exit": ...}``, a workflow-level expression built from references, an exit
-        handler without arguments whose required inputs ``spec.arguments`` does not give, or
-        another workflow hook without arguments whose template has required inputs
+        handler without arguments whose required inputs ``spec.arguments`` does not give,
+        another workflow hook without arguments whose template has required inputs, or a task
+        hook expression reading a value of its own task other than ``.status`` (Argo evaluates
+        it over the task's ``.status`` and the values of the tasks it depends on only)
 ======  ======================================================================================
 """
 
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tiphys.dsl._location import fail, user_location
-from tiphys.dsl.refs import Condition, Depends, Ref
+from tiphys.dsl.refs import Condition, Depends, Ref, TaskRef
 from tiphys.dsl.template import Task, Template
 from tiphys.errors import Location
 
@@ -229,9 +231,36 @@ def add_task_hook(
     if checked in task.hooks:
         raise fail("C154", f"task {task.name!r} already has a hook named {checked!r}", where)
     hook_template = _template(template, where)
+    condition = _expression(expression, where)
+    _check_own_values(task, checked, condition, where)
     task.hooks[checked] = TaskHook(
-        hook_template, _expression(expression, where), hook_template.bind((), arguments), where
+        hook_template, condition, hook_template.bind((), arguments), where
     )
+
+
+def _check_own_values(
+    task: Task[Any], name: str, expression: Condition | str | None, where: Location
+) -> None:
+    """Refuse a hook expression that reads its own task's outputs, exit code, IP or times.
+
+    Argo evaluates a task's hook expression over the task's own ``.status`` and the values of
+    the tasks it depends on (directly or not); the task's other values are not there, so the
+    expression fails to evaluate (reading a field of nil) and the hook errors.
+    """
+    if not isinstance(expression, Condition):
+        return
+    for ref in expression.refs():
+        if isinstance(ref, TaskRef) and ref.source is task and ref.field != "status":
+            what = f"output {ref.name!r}" if ref.field == "parameter" else ref.field
+            raise fail(
+                "C154",
+                f"hook {name!r} of task {task.name!r} reads the task's own {what}, "
+                "but Argo evaluates a hook expression over the task's .status and the values of "
+                "the tasks it depends on only, so the expression would fail at run time: test "
+                f"{task.name}.status, a value of a task it depends on, or pass the value to the "
+                "hook template as an argument (arguments may use the task's own outputs)",
+                where,
+            )
 
 
 def check_exit_arguments(

@@ -1,5 +1,5 @@
-"""Checks of metrics, memoize keys, executor tokens and exit-only variables (codes
-``V181``-``V186``).
+"""Checks of metrics, memoize keys, executor tokens, exit-only variables and hook expressions
+(codes ``V181``-``V187``).
 
 * ``V181``: a metric name or label key Argo refuses (``[a-zA-Z_][a-zA-Z0-9_]*``, no ``:``).
 * ``V182``: a metric Argo cannot emit: an empty help text or value, no type or several
@@ -16,6 +16,9 @@
   exit handler and workflow-level hooks.
 * ``V186``: a ``memoize.key`` whose text outside ``{{...}}`` tags has characters Argo's cache
   key rule (``[a-zA-Z0-9][-a-zA-Z0-9]*``) refuses: the node fails when it runs.
+* ``V187``: a DAG task's or step's hook expression reading a value of its own task other than
+  ``.status`` (``tasks.build.outputs.result``): Argo evaluates it over the task's ``.status``
+  and the values of the tasks it depends on only, so the hook errors.
 
 The rules live in :mod:`tiphys.argo.metrics`, :mod:`tiphys.argo.pods` and
 :mod:`tiphys.argo.lifecycle`, shared with the compiler.
@@ -23,7 +26,8 @@ The rules live in :mod:`tiphys.argo.metrics`, :mod:`tiphys.argo.pods` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from tiphys.argo.lifecycle import misplaced_exit_variables
@@ -125,8 +129,57 @@ def _memoize(template: Mapping[str, Any], path: str, add: Add) -> None:
         add("V186", f"memoize key '{key}' {problem}", join(join(path, "memoize"), "key"), "error")
 
 
+def _own_value_read(expression: str, prefix: str, name: str) -> str | None:
+    """The first ``<prefix>.<name>.<field>`` (or ``<prefix>['<name>'].<field>``) in an expr
+    text whose field is not ``status``, or ``None``."""
+    quoted = re.escape(name)
+    pattern = (
+        rf"\b{prefix}(?:\.{quoted}\b|\[\s*['\"]{quoted}['\"]\s*\])\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)"
+    )
+    for match in re.finditer(pattern, expression):
+        if match.group(1) != "status":
+            return match.group(0)
+    return None
+
+
+def _calls(template: Mapping[str, Any], path: str) -> Iterator[tuple[str, Mapping[str, Any], str]]:
+    """``(prefix, call, path)`` for each DAG task (``tasks``) or step (``steps``)."""
+    tasks = _mapping(template.get("dag")).get("tasks")
+    for index, task in enumerate(tasks if isinstance(tasks, list) else []):
+        if isinstance(task, Mapping):
+            yield "tasks", task, join(join(join(path, "dag"), "tasks"), index)
+    groups = template.get("steps")
+    for g, group in enumerate(groups if isinstance(groups, list) else []):
+        for s, step in enumerate(group if isinstance(group, list) else []):
+            if isinstance(step, Mapping):
+                yield "steps", step, join(join(join(path, "steps"), g), s)
+
+
+def _hook_expressions(template: Mapping[str, Any], path: str, add: Add) -> None:
+    for prefix, call, call_path in _calls(template, path):
+        name = call.get("name")
+        if not isinstance(name, str):
+            continue
+        for hook_name, hook in _mapping(call.get("hooks")).items():
+            expression = _mapping(hook).get("expression")
+            if hook_name == "exit" or not isinstance(expression, str):
+                continue
+            read = _own_value_read(expression, prefix, name)
+            if read is not None:
+                add(
+                    "V187",
+                    f"hook '{hook_name}' of '{name}' reads '{read}', a value of its own task, "
+                    "but Argo evaluates a hook expression over the task's .status and the "
+                    "values of the tasks it depends on only, so the hook errors at run time: "
+                    f"test {prefix}.{name}.status or a dependency's value, or pass the value "
+                    "to the hook template as an argument",
+                    join(join(join(call_path, "hooks"), hook_name), "expression"),
+                    "error",
+                )
+
+
 def check_spec_operations(spec: Mapping[str, Any], path: str, add: Add) -> None:
-    """Run the ``V181``-``V186`` checks on a workflow spec.
+    """Run the ``V181``-``V187`` checks on a workflow spec.
 
     Args:
         spec: The workflow spec (a CronWorkflow's ``spec.workflowSpec``).
@@ -141,6 +194,7 @@ def check_spec_operations(spec: Mapping[str, Any], path: str, add: Add) -> None:
         template_path = join(join(path, "templates"), index)
         _metrics(template, template_path, add)
         _memoize(template, template_path, add)
+        _hook_expressions(template, template_path, add)
         if lacks_executor_token(template, defaults, spec):
             name = template.get("name")
             add(

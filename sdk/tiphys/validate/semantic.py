@@ -107,13 +107,16 @@ V184    ``automountServiceAccountToken: false`` applying to a template without a
         ``executor.serviceAccountName``: Argo refuses to create the pod
 V185    ``workflow.failures`` (an error) or ``workflow.status`` (a warning: the running phase,
         never the outcome) in a template run from the entrypoint, task and step hooks included
+V186    a ``memoize.key`` whose literal text Argo's cache key rule refuses
+V187    a task's or step's hook expression reading a value of its own task other than
+        ``.status`` (Argo gives the hook its ``.status`` and its dependencies' values only)
 ======  ======================================================================================
 
 ``V122``-``V129`` and ``V168`` come from :mod:`tiphys.validate.references`, ``V135``-``V137``
 from :mod:`tiphys.validate.values`, ``V140``-``V144`` from :mod:`tiphys.validate.kinds`,
 ``V150``-``V158`` from :mod:`tiphys.validate.containers`, ``V160``-``V166`` from
 :mod:`tiphys.validate.artifacts`, ``V170``-``V176`` (a CronWorkflow's schedules, time zone and
-other cron fields) from :mod:`tiphys.validate.cron`, ``V181``-``V185`` from
+other cron fields) from :mod:`tiphys.validate.cron`, ``V181``-``V187`` from
 :mod:`tiphys.validate.ops`. Removed v4 fields (singular ``synchronization.mutex``/
 ``semaphore``) are schema errors (``V002``), hook templates that do not exist are ``V101`` and a
 ``memoize.maxAge`` that is no Go duration is ``V135``. ``templateRef`` (templates of other
@@ -885,7 +888,7 @@ def check_semantics(
     file: str = "",
     line_of: Callable[[str], int] | None = None,
 ) -> list[Diagnostic]:
-    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V185``).
+    """Check the rules Argo's validator enforces beyond the schema (codes ``V100``-``V187``).
 
     The checks read the dict defensively: a field of the wrong type is skipped here and
     reported by :func:`tiphys.validate.validate_schema`.
