@@ -137,6 +137,7 @@ def test_whole_workflow() -> None:
               - name: ticket
                 valueFrom:
                   supplied: {}
+                  default: '{{inputs.parameters.ticket}}'
               - name: approve
                 valueFrom:
                   supplied: {}

@@ -2,7 +2,11 @@
 
 Its inputs are what a person is asked for when resuming (the Argo UI shows their enum, default
 and description); each input is also an output with ``valueFrom.supplied: {}``, so the value
-given when resuming reaches the next tasks as ``task.outputs.<name>``.
+given when resuming reaches the next tasks as ``task.outputs.<name>``. Each output also has a
+``valueFrom.default`` (the input's default, or ``{{inputs.parameters.<name>}}`` for a required
+input), which Argo takes when the node resumes without a value for it: at the end of
+``duration`` or on a plain ``argo resume`` (Argo fails the node on a supplied output without
+a default then).
 """
 
 from __future__ import annotations
@@ -56,13 +60,20 @@ class SuspendTemplate(KindTemplate[P, None]):
 
     @functools.cached_property
     def outputs(self) -> dict[str, Output]:
-        """One supplied output per input, with the input's default (used by a plain resume)."""
+        """One supplied output per input; its default (taken when the node resumes without a
+        value: ``duration`` ended, plain resume) is the input's default, or the value the input
+        got (``{{inputs.parameters.<name>}}``, which Argo substitutes before the node starts)
+        for a required input."""
         return {
             spec.name: Output(
                 spec.name,
                 supplied=True,
                 type=base_type(spec.type) or str,
-                default=None if spec.required else param_value(spec.default),
+                default=(
+                    f"{{{{inputs.parameters.{spec.name}}}}}"
+                    if spec.required
+                    else param_value(spec.default)
+                ),
                 description=spec.description,
                 location=self.location,
             )
@@ -104,10 +115,12 @@ def suspend(
     asked for when resuming (``Literal[...]`` gives a choice list, a default pre-fills it,
     ``Annotated[..., Param(description=...)]`` explains it); each is both an input and an
     output (``valueFrom.supplied: {}``), so later tasks read the answer as
-    ``task.outputs.<name>``. An input's default is also its output's ``valueFrom.default``, so
-    a plain ``argo resume`` (which supplies nothing) takes it; without a default, resuming
-    needs the value (``argo node set --output-parameter name=value``, or the Argo UI), and
-    Argo refuses a plain resume.
+    ``task.outputs.<name>``. When the node resumes without a value for an output (the end of
+    ``duration``, or a plain ``argo resume``, which supplies nothing), Argo takes the output's
+    ``valueFrom.default``: the input's default, or for a required input the value the caller
+    passed (``{{inputs.parameters.<name>}}``); without one Argo would fail the node. To give
+    other values, resume with them (``argo node set --output-parameters name=value``, or the
+    Argo UI).
 
     Args:
         fn: The function, when used as a bare ``@suspend``.
