@@ -251,6 +251,24 @@ def test_ip_of_a_task_that_is_not_a_daemon() -> None:
     )
 
 
+def test_ip_of_a_looped_daemon() -> None:
+    @container(image="python:3.12", daemon=True, readiness=Probe.tcp(8000))
+    def server(port: int) -> list[str]:
+        return ["python", "-m", "http.server", str(port)]
+
+    @dag
+    def main() -> None:
+        s = server.map(over=[8000, 8001], port=lambda p: p)
+        influxdb_client(cmd=f"curl {s.ip}")  # C133-loop
+
+    assert error_of(Workflow(entrypoint=main).to_dict) == (
+        f"{line_of('C133-loop')}: task 'server' runs daemon 'server' in a loop (.map()), so it "
+        "has no one IP: the loop's node runs no pod and Argo sets no IP for it, so the "
+        "reference would stay unresolved. Start each daemon as its own task and use its .ip "
+        "[C133]"
+    )
+
+
 def test_readiness_needs_a_daemon() -> None:
     def build() -> None:
         @container(image="alpine:3.20", readiness=Probe.tcp(80))  # C117-readiness

@@ -264,6 +264,37 @@ def test_ip_of_nodes_that_are_not_daemons() -> None:
     ]
 
 
+def test_ip_of_a_looped_daemon() -> None:
+    doc = workflow(
+        {
+            "name": "main",
+            "dag": {
+                "tasks": [
+                    {"name": "svc", "template": "server", "withItems": [1, 2]},
+                    {
+                        "name": "use",
+                        "template": "echo",
+                        "depends": "svc",
+                        "arguments": {"parameters": [{"name": "x", "value": "{{tasks.svc.ip}}"}]},
+                    },
+                ]
+            },
+        },
+        {"name": "server", "daemon": True, "container": {"image": IMAGE}},
+        {"name": "echo", "inputs": {"parameters": [{"name": "x"}]}, "container": {"image": IMAGE}},
+    )
+    assert found(doc) == [
+        (
+            "V154",
+            "error",
+            "spec.templates[0].dag.tasks[1].arguments.parameters[0].value",
+            "'{{tasks.svc.ip}}' is the IP of 'svc', but 'svc' is a loop (withItems): its node "
+            "runs no pod and Argo sets no IP for it, so the tag stays unresolved: start each "
+            "daemon as its own task or step and use its IP",
+        )
+    ]
+
+
 def test_ip_of_a_daemon_by_template_defaults_is_fine() -> None:
     doc = workflow(
         {

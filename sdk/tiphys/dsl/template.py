@@ -574,7 +574,9 @@ class Task(Generic[R_co]):
         string; using it makes this task a dependency.
 
         Raises:
-            CompileError: ``C133`` when the template is not a daemon (``daemon=True``).
+            CompileError: ``C133`` when the template is not a daemon (``daemon=True``), or the
+                task is a loop (``.map()``: Argo gives the loop's node, which runs no pod, no
+                IP).
         """
         if not self.template.daemon:
             raise fail(
@@ -582,6 +584,14 @@ class Task(Generic[R_co]):
                 f"task {self.name!r} has no IP to reach it by: template {self.template.name!r} "
                 "is not a daemon, and Argo records the IP of daemons only (other pods have ended "
                 "when the next task runs). Declare it with daemon=True and a readiness probe",
+            )
+        if self.loop is not None:
+            raise fail(
+                "C133",
+                f"task {self.name!r} runs daemon {self.template.name!r} in a loop (.map()), so "
+                "it has no one IP: the loop's node runs no pod and Argo sets no IP for it, so "
+                "the reference would stay unresolved. Start each daemon as its own task and use "
+                "its .ip",
             )
         return self._ref("ip", "ip", str)
 

@@ -11,7 +11,9 @@ V151    a ``containerSet`` container whose ``dependencies`` name no container of
 V152    a dependency cycle between the containers of a ``containerSet``
 V153    an ``inline`` template inside an inline template (Argo resolves one level only)
 V154    ``{{tasks.X.ip}}``/``{{steps.X.ip}}`` where X runs a template that is not a daemon
-        (a warning: only daemons are still running, at a known IP, when others start)
+        (a warning: only daemons are still running, at a known IP, when others start), or where
+        X is a loop (``withItems``/``withParam``/``withSequence``; an error: the loop's node runs
+        no pod and Argo sets no IP for it, so the tag stays unresolved)
 V155    a ``containerSet`` container name that is no DNS-1123 label, used twice, or the name of
         a container Argo adds to the pod (``init``, ``wait``)
 V156    two ``containerSet.volumeMounts`` at the same ``mountPath``
@@ -318,6 +320,17 @@ class _Containers:
                             self.ip(tag, name, members[name], where)
 
     def ip(self, tag: str, name: str, producer: Mapping[str, Any], path: str) -> None:
+        loop = next((k for k in _LOOPS if k in producer), None)
+        if loop is not None:
+            self.add(
+                "V154",
+                f"'{{{{{tag}}}}}' is the IP of '{name}', but '{name}' is a loop ({loop}): its "
+                "node runs no pod and Argo sets no IP for it, so the tag stays unresolved: "
+                "start each daemon as its own task or step and use its IP",
+                path,
+                "error",
+            )
+            return
         target = producer.get("inline")
         if not isinstance(target, Mapping):
             if not self.local or "templateRef" in producer:
@@ -334,6 +347,10 @@ class _Containers:
             path,
             "warning",
         )
+
+
+_LOOPS = ("withItems", "withParam", "withSequence")
+"""The fields that make a task or step a loop."""
 
 
 def check_containers(spec: Mapping[str, Any], spec_path: str, add: Add) -> None:
