@@ -3,9 +3,10 @@
 ``daemon=True`` makes the task done as soon as its container is ready (``readiness=`` probe) and
 keeps the pod running until the DAG or steps that started it end; ``task.ip`` is the pod IP
 (``{{tasks.<name>.ip}}``), and using it makes the task wait for the daemon. When the scope ends,
-Kubernetes runs the ``pre_stop`` hook, then sends ``SIGTERM``, and kills the container when the
-termination grace period ends (30 s unless ``termination_grace_period=`` says otherwise; a
-pre-stop sleep must be shorter).
+Argo sends the container ``SIGTERM`` and kills it once the termination grace period has passed
+(30 s unless ``termination_grace_period=`` says otherwise); it does not delete the pod, so the
+``pre_stop`` hook runs only when Kubernetes deletes the pod while the server runs (the workflow
+deleted, a node drained, an eviction). A pre-stop sleep must be shorter than the grace period.
 """
 
 from tiphys import PreStop, Probe, Workflow, container, dag
@@ -17,8 +18,8 @@ from tiphys import PreStop, Probe, Workflow, container, dag
     readiness=Probe.http("/ping", 8086, initial_delay=5, period=2, timeout=1),
     liveness=Probe.tcp(8086, period=20),
     ports=[8086],
-    pre_stop=PreStop.sleep(10),  # let clients finish before SIGTERM
-    termination_grace_period=40,  # 10 s of pre-stop, then up to 30 s to shut down
+    pre_stop=PreStop.sleep(10),  # on pod deletion: let clients finish before SIGTERM
+    termination_grace_period=40,  # time to shut down after SIGTERM (and the pre-stop, if any)
     container_security_context={"allowPrivilegeEscalation": False},
 )
 def influxdb():

@@ -290,10 +290,13 @@ def test_pre_stop_sleep_against_the_default_grace_period() -> None:
 
     assert error_of(build) == (
         f"{line_of('C134-default')}: the pre-stop hook sleeps 30 s, but the pod's termination "
-        "grace period is 30 s (Kubernetes' default; set termination_grace_period=), and "
-        "Kubernetes kills the container when it ends, so the process never gets SIGTERM: sleep "
-        "less, or make termination_grace_period longer than 30 s plus the time the process "
-        "needs to stop [C134]"
+        "grace period is 30 s (Kubernetes' default; set termination_grace_period=), and when "
+        "Kubernetes deletes the pod (the only time it runs a pre-stop hook: the workflow "
+        "deleted while the pod runs, a node drained, an eviction; Argo ends daemons and "
+        "stopped workflows by signalling the containers instead) it kills the container when "
+        "that period ends, so the process never gets SIGTERM: sleep less, or make "
+        "termination_grace_period longer than 30 s plus the time the process needs to stop "
+        "[C134]"
     )
 
 
@@ -308,9 +311,12 @@ def test_pre_stop_sleep_against_an_explicit_grace_period() -> None:
             pass
 
     assert error_of(build) == (
-        f"{line_of('C134-explicit')}: the pre-stop hook sleeps 120 s, but the pod's termination "
-        "grace period is 60 s (set by termination_grace_period), and Kubernetes kills the "
-        "container when it ends, so the process never gets SIGTERM: sleep less, or make "
+        f"{line_of('C134-explicit')}: the pre-stop hook sleeps 120 s, but the pod's "
+        "termination grace period is 60 s (set by termination_grace_period), and when "
+        "Kubernetes deletes the pod (the only time it runs a pre-stop hook: the workflow "
+        "deleted while the pod runs, a node drained, an eviction; Argo ends daemons and "
+        "stopped workflows by signalling the containers instead) it kills the container when "
+        "that period ends, so the process never gets SIGTERM: sleep less, or make "
         "termination_grace_period longer than 120 s plus the time the process needs to stop "
         "[C134]"
     )
@@ -328,10 +334,12 @@ def test_pre_stop_sleep_against_the_grace_period_of_the_pod_spec_patch() -> None
 
     assert error_of(build) == (
         f"{line_of('C134-patch')}: the pre-stop hook sleeps 10 s, but the pod's termination "
-        "grace period is 10 s (set by pod_spec_patch), and Kubernetes kills the container when "
-        "it ends, so the process never gets SIGTERM: sleep less, or make "
-        "termination_grace_period longer than 10 s plus the time the process needs to stop "
-        "[C134]"
+        "grace period is 10 s (set by pod_spec_patch), and when Kubernetes deletes the pod "
+        "(the only time it runs a pre-stop hook: the workflow deleted while the pod runs, a "
+        "node drained, an eviction; Argo ends daemons and stopped workflows by signalling the "
+        "containers instead) it kills the container when that period ends, so the process "
+        "never gets SIGTERM: sleep less, or make termination_grace_period longer than 10 s "
+        "plus the time the process needs to stop [C134]"
     )
 
 

@@ -338,11 +338,13 @@ def test_pre_stop_sleep_of_a_container_against_the_grace_period() -> None:
         ]
 
     assert compile_error(nodes, termination_grace_period=45) == (
-        f"{line_of('C134-node')}: the pre-stop hook sleeps 45 s, but the pod's termination grace "
-        "period is 45 s (set by termination_grace_period), and Kubernetes kills the container "
-        "when it ends, so the process never gets SIGTERM: sleep less, or make "
-        "termination_grace_period longer than 45 s plus the time the process needs to stop "
-        "[C134]"
+        f"{line_of('C134-node')}: the pre-stop hook sleeps 45 s, but the pod's termination "
+        "grace period is 45 s (set by termination_grace_period), and when Kubernetes deletes "
+        "the pod (the only time it runs a pre-stop hook: the workflow deleted while the pod "
+        "runs, a node drained, an eviction; Argo ends daemons and stopped workflows by "
+        "signalling the containers instead) it kills the container when that period ends, so "
+        "the process never gets SIGTERM: sleep less, or make termination_grace_period longer "
+        "than 45 s plus the time the process needs to stop [C134]"
     )
 
 

@@ -6,11 +6,14 @@
 container-level ones. Probes and hooks are in :mod:`tiphys.dsl.probes` (imported when used).
 Values are checked when written, so errors name the user's line.
 
-Graceful shutdown: when a pod is stopped (its daemon scope ended, the workflow was stopped or
-deleted), Kubernetes runs the container's pre-stop hook, then sends ``SIGTERM``, and kills the
-container when the pod's termination grace period (``terminationGracePeriodSeconds``, 30 s unless
-set) ends, counted from the start of the hook. A pre-stop ``sleep`` as long as the grace period
-therefore never lets the process see ``SIGTERM``.
+Graceful shutdown: Argo ends a daemon whose scope ended, and the pods of a stopped or terminated
+workflow, by signalling their containers (``SIGTERM``, then ``SIGKILL`` once the pod's
+termination grace period has passed) without deleting the pod, so Kubernetes runs no pre-stop
+hook then. A pre-stop hook runs only when Kubernetes deletes the pod while its container runs
+(the workflow deleted, a node drained, an eviction, ``kubectl delete pod``): Kubernetes runs the
+hook, then sends ``SIGTERM``, and kills the container when the termination grace period
+(``terminationGracePeriodSeconds``, 30 s unless set) ends, counted from the start of the hook. A
+pre-stop ``sleep`` as long as the grace period therefore never lets the process see ``SIGTERM``.
 
 Error codes owned here: ``C134`` a pre-stop sleep that does not fit inside the grace period;
 ``C135`` a ``pod_spec_patch`` that cannot be merged with ``termination_grace_period``.
@@ -56,10 +59,12 @@ DEFAULT_GRACE_PERIOD = 30
 class PodOptionsKw(TemplateOptionsKw, total=False):
     """:class:`~tiphys.dsl.options.TemplateOptionsKw` plus the pod-level settings.
 
-    * ``termination_grace_period``: how long Kubernetes waits for the pod's containers to stop
-      before killing them (seconds or ``"1m"``), written as ``podSpecPatch``
-      ``{"terminationGracePeriodSeconds": N}`` merged with ``pod_spec_patch``. Kubernetes'
-      default is 30 s.
+    * ``termination_grace_period``: how long the pod's containers get to stop after
+      ``SIGTERM`` before they are killed (seconds or ``"1m"``), written as ``podSpecPatch``
+      ``{"terminationGracePeriodSeconds": N}`` merged with ``pod_spec_patch``. It applies both
+      when Argo signals the containers (a daemon's scope ended, the workflow stopped) and when
+      Kubernetes deletes the pod (then it also covers the pre-stop hook). Kubernetes' default is
+      30 s.
     """
 
     termination_grace_period: Duration | None
@@ -76,7 +81,9 @@ class ContainerOptionsKw(PodOptionsKw, total=False):
       (``readinessProbe``); only for ``daemon=True``.
     * ``liveness``: :class:`~tiphys.dsl.probes.Probe` whose failure kills the container
       (``livenessProbe``).
-    * ``pre_stop``: :class:`~tiphys.dsl.probes.PreStop` hook (``lifecycle.preStop``).
+    * ``pre_stop``: :class:`~tiphys.dsl.probes.PreStop` hook (``lifecycle.preStop``); it runs
+      only when Kubernetes deletes the pod, not when Argo ends a daemon (see the module
+      docstring).
     * ``ports``: ports the container listens on (``ports``): numbers, or raw ``ContainerPort``
       dicts (``{"containerPort": 8080, "name": "http"}``).
     * ``container_security_context``: the container's ``securityContext`` (a raw
@@ -298,8 +305,11 @@ def check_pre_stop(pre_stop: PreStop | None, grace: int, source: str | None) -> 
     raise fail(
         "C134",
         f"the pre-stop hook sleeps {pre_stop.sleep_seconds} s, but the pod's termination grace "
-        f"period is {grace} s ({why}), and Kubernetes kills the container when it ends, so the "
-        f"process never gets SIGTERM: sleep less, or make termination_grace_period longer than "
+        f"period is {grace} s ({why}), and when Kubernetes deletes the pod (the only time it "
+        "runs a pre-stop hook: the workflow deleted while the pod runs, a node drained, an "
+        "eviction; Argo ends daemons and stopped workflows by signalling the containers "
+        "instead) it kills the container when that period ends, so the process never gets "
+        f"SIGTERM: sleep less, or make termination_grace_period longer than "
         f"{pre_stop.sleep_seconds} s plus the time the process needs to stop",
         pre_stop.location,
     )

@@ -225,11 +225,16 @@ class Probe:
 
 @dataclass(frozen=True)
 class PreStop:
-    """A container's pre-stop hook (``lifecycle.preStop``): runs before ``SIGTERM``.
+    """A container's pre-stop hook (``lifecycle.preStop``): runs before ``SIGTERM`` when
+    Kubernetes deletes the pod.
 
-    Build one with :meth:`exec`, :meth:`http` or :meth:`sleep`. The hook and the shutdown that
-    follows must fit in the pod's termination grace period (``termination_grace_period=``,
-    30 s by default).
+    Kubernetes runs it only when it deletes the pod while the container runs: the workflow
+    deleted, a node drained, an eviction, ``kubectl delete pod``. Argo does not delete a daemon's
+    pod when its scope ends, nor the pods of a stopped or terminated workflow: it signals their
+    containers (``SIGTERM``, then ``SIGKILL`` after the grace period), so no pre-stop hook runs
+    then; a process that must clean up should handle ``SIGTERM``. Build one with :meth:`exec`,
+    :meth:`http` or :meth:`sleep`. The hook and the shutdown that follows must fit in the pod's
+    termination grace period (``termination_grace_period=``, 30 s by default).
 
     Attributes:
         handler: The ``LifecycleHandler`` dict (``{"exec": ...}``, ``{"httpGet": ...}`` or
