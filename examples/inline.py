@@ -3,7 +3,9 @@
 An inline template is not listed in ``spec.templates``: each task or step that runs it carries
 the whole template (``inline:``), which keeps a one-off helper next to its only use in the YAML.
 Argo resolves inline templates one level deep, so an inline ``@dag`` or ``@steps`` runs named
-templates only; the entrypoint and the exit handler are always named.
+templates only; the entrypoint and the exit handler are always named. Argo substitutes an inline
+template in the context of the template that runs it, so an inline template's inputs must not
+share a name with that template's inputs (``prepare`` takes ``where``, not ``zone``).
 """
 
 from tiphys import WorkflowTemplate, container, dag, script, steps
@@ -22,16 +24,16 @@ def pick_region(zone: str) -> str:
 
 
 @dag(inline=True)
-def prepare(zone: str):
-    """Find the region of the zone (an inline DAG; the templates it runs stay named)."""
-    return pick_region(zone=zone).result
+def prepare(where: str):
+    """Find the region of a zone (an inline DAG; the templates it runs stay named)."""
+    return pick_region(zone=where).result
 
 
 @steps
 def deploy(zone: str = "europe-west1-b"):
     """Announce, prepare, then report the region."""
     say(message=f"deploying to {zone}")
-    region = prepare(zone=zone)
+    region = prepare(where=zone)
     say(message=f"region: {region.result}").named("report")
 
 

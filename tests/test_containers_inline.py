@@ -17,6 +17,7 @@ from tiphys import (
     WorkflowTemplate,
     container,
     dag,
+    http,
     script,
     steps,
 )
@@ -224,6 +225,49 @@ def test_inline_inside_inline_is_refused_at_the_inner_call() -> None:
         "'outer', but Argo resolves inline templates one level deep only: drop inline=True from "
         "'say' or from 'outer' [C130]"
     )
+
+
+def test_inline_template_naming_an_input_of_the_enclosing_template() -> None:
+    @dag
+    def main(message: str) -> None:
+        say(message=message)  # C130-scope
+
+    assert compile_error(Workflow(entrypoint=main, arguments={"message": "hi"})) == (
+        f"{line_of('C130-scope')}: task 'say' runs inline template 'say' inside 'main', and "
+        "Argo substitutes an inline template's variables in the enclosing template first: "
+        "'{{inputs.parameters.message}}' names input parameter 'message', which the enclosing "
+        "template has too, so it would be resolved with the inputs of 'main' instead of its own "
+        "arguments. Drop inline=True from 'say' [C130]"
+    )
+
+
+def test_inline_expression_reading_inputs_inside_a_template_with_inputs() -> None:
+    @http("https://chat.example.com/post", method="POST", inline=True)
+    def post(text: str) -> dict[str, str]:
+        return {"text": text}
+
+    @dag
+    def main(note: str) -> None:
+        post(text=note)  # C130-expr
+
+    assert compile_error(Workflow(entrypoint=main, arguments={"note": "hi"})) == (
+        f"{line_of('C130-expr')}: task 'post' runs inline template 'post' inside 'main', and "
+        "Argo substitutes an inline template's variables in the enclosing template first: the "
+        "expression '{{=toJson({'text': inputs.parameters.text })}}' reads inputs, and the "
+        "enclosing template has inputs, so it would be resolved with the inputs of 'main' "
+        "instead of its own arguments. Drop inline=True from 'post' [C130]"
+    )
+
+
+def test_inline_template_with_other_input_names_is_fine() -> None:
+    @dag
+    def main(text: str) -> None:
+        say(message=text)
+
+    tasks = valid(Workflow(entrypoint=main, arguments={"text": "hi"}).to_dict())["spec"][
+        "templates"
+    ][0]["dag"]["tasks"]
+    assert tasks[0]["inline"]["container"]["args"] == ["echo", "{{inputs.parameters.message}}"]
 
 
 @pytest.mark.parametrize("role", ["entrypoint", "on_exit", "templates="])

@@ -1,4 +1,4 @@
-"""YAML checks of container sets, inline templates, daemons and pre-stop hooks (V150-V158)."""
+"""YAML checks of container sets, inline templates, daemons and pre-stop hooks (V150-V159)."""
 
 from __future__ import annotations
 
@@ -216,6 +216,51 @@ def test_inline_inside_inline() -> None:
             "with 'template: <name>'",
         )
     ]
+
+
+def test_inline_template_resolved_in_the_enclosing_templates_context() -> None:
+    def call(name: str, inline: dict[str, Any]) -> dict[str, Any]:
+        return {"name": name, "inline": {"container": {"image": IMAGE}, **inline}}
+
+    doc = workflow(
+        {
+            "name": "main",
+            "inputs": {"parameters": [{"name": "zone"}], "artifacts": [{"name": "data"}]},
+            "steps": [
+                [
+                    call(
+                        "p", {"container": {"image": IMAGE, "args": ["{{inputs.parameters.zone}}"]}}
+                    ),
+                    call(
+                        "a",
+                        {"container": {"image": IMAGE, "args": ["{{inputs.artifacts.data.path}}"]}},
+                    ),
+                    call(
+                        "e", {"container": {"image": IMAGE, "args": ["{{=inputs.parameters.x}}"]}}
+                    ),
+                    call(
+                        "ok", {"container": {"image": IMAGE, "args": ["{{inputs.parameters.x}}"]}}
+                    ),
+                ]
+            ],
+        },
+        arguments={"parameters": [{"name": "zone", "value": "z"}]},
+    )
+    tail = (
+        "so it would be resolved with the enclosing template's inputs instead of its own "
+        "arguments: move it to spec.templates and refer to it with 'template: <name>', or "
+        "rename its inputs"
+    )
+    head = "Argo substitutes an inline template's variables in the enclosing template first: "
+    base = "spec.templates[0].steps[0]"
+    assert [f for f in found(doc) if f[0] == "V159"] == [
+        ("V159", "error", f"{base}[0].inline", head + "'{{inputs.parameters.zone}}' names input "
+         "parameter 'zone', which the enclosing template has too, " + tail),
+        ("V159", "error", f"{base}[1].inline", head + "'{{inputs.artifacts.data.path}}' names "
+         "input artifact 'data', which the enclosing template has too, " + tail),
+        ("V159", "error", f"{base}[2].inline", head + "the expression "
+         "'{{=inputs.parameters.x}}' reads inputs, and the enclosing template has inputs, " + tail),
+    ]  # fmt: skip
 
 
 def test_ip_of_nodes_that_are_not_daemons() -> None:

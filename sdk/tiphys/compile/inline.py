@@ -6,8 +6,13 @@ level deep only, so an inline ``@dag``/``@steps`` whose tasks run inline templat
 so is an inline template where Argo needs a template *name* (the entrypoint, the exit handler,
 ``templates=``).
 
-Error code (owned here): ``C130`` an inline template nested in an inline template, or used where
-a named template is required.
+Argo substitutes an inline template in the context of the template whose task or step runs it
+(:mod:`tiphys.argo.inline_scope`): an inline template naming an input the enclosing template also
+has (``{{inputs.parameters.zone}}``), or reading ``inputs`` in an ``{{=...}}`` expression when
+the enclosing template has inputs, would get the enclosing template's values, so it is refused.
+
+Error code (owned here): ``C130`` an inline template nested in an inline template, used where a
+named template is required, or naming inputs the enclosing template would substitute.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from tiphys.argo.inline_scope import inline_scope_problem
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import Retry
 from tiphys.dsl.template import Task, Template
@@ -40,6 +46,8 @@ class InlineTemplates:
     def __init__(self, render: RenderInline) -> None:
         self._render = render
         self._outer: Template[Any, Any] | None = None
+        self.enclosing: Template[Any, Any] | None = None
+        """The named template being rendered (whose tasks or steps run inline templates)."""
         self._cache: dict[tuple[int, Retry | None], dict[str, Any]] = {}
 
     def body(self, task: Task[Any], retry: Retry | None) -> dict[str, Any]:
@@ -54,8 +62,9 @@ class InlineTemplates:
             A fresh copy for each call (so the YAML has no anchors).
 
         Raises:
-            CompileError: ``C130`` when the task belongs to another inline template; any
-                problem of the template's own body.
+            CompileError: ``C130`` when the task belongs to another inline template, or the
+                template names an input the enclosing template (``enclosing``) would
+                substitute; any problem of the template's own body.
         """
         template = task.template
         if self._outer is not None:
@@ -76,7 +85,26 @@ class InlineTemplates:
                 self._outer = None
             rendered.pop("name", None)
             self._cache[key] = rendered
+        self._check_scope(task, self._cache[key])
         return copy.deepcopy(self._cache[key])
+
+    def _check_scope(self, task: Task[Any], body: Mapping[str, Any]) -> None:
+        outer = self.enclosing
+        if outer is None:
+            return
+        problem = inline_scope_problem(
+            body, [s.name for s in outer.inputs], [a.name for a in outer.artifact_inputs]
+        )
+        if problem is not None:
+            raise fail(
+                "C130",
+                f"task {task.name!r} runs inline template {task.template.name!r} inside "
+                f"{outer.name!r}, and Argo substitutes an inline template's variables in the "
+                f"enclosing template first: {problem}, so it would be resolved with the inputs of "
+                f"{outer.name!r} instead of its own arguments. Drop inline=True from "
+                f"{task.template.name!r}",
+                task.location,
+            )
 
 
 def check_roots(roots: Iterable[tuple[str, Template[Any, Any] | None]], where: Location) -> None:

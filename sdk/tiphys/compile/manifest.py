@@ -103,6 +103,14 @@ class _Collector:
             self.problems.extend(d for d in exc.diagnostics if d not in self.problems)
             return None
 
+    def render(self, template: Template[Any, Any], name: str, retry: Retry | None) -> Any:
+        """Render a named template (the enclosing template of its inline ones)."""
+        self.inline.enclosing = template
+        try:
+            return render_template(template, name, self.name_for, retry)
+        finally:
+            self.inline.enclosing = None
+
     def name_for(self, task: Task[Any]) -> str | dict[str, Any]:
         """The emitted template name of a task, or the ``inline`` body of an inline one."""
         retry = task.retry_
@@ -405,13 +413,13 @@ def _compile(wf: WorkflowBase) -> dict[str, Any]:
     for root in found:
         collector.visit(root)
     jobs = [
-        partial(render_template, t, t.name, collector.name_for, _leaf_retry(t, default))
+        partial(collector.render, t, t.name, _leaf_retry(t, default))
         for t in collector.order
         if not is_inline(t)
     ]
     rendered = [collector.attempt(job) for job in jobs]
     rendered += [
-        collector.attempt(partial(render_template, t, name, collector.name_for, retry))
+        collector.attempt(partial(collector.render, t, name, retry))
         for t, name, retry in collector.variant_order
     ]
     if collector.problems:

@@ -1,4 +1,4 @@
-"""Checks of container sets, inline templates, daemons and graceful shutdown (``V150``-``V158``).
+"""Checks of container sets, inline templates, daemons and graceful shutdown (``V150``-``V159``).
 
 The rules follow Argo v4.1.2's validator (``workflow/validate/validate.go``, and
 ``ContainerSetTemplate.Validate`` in ``pkg/apis/workflow/v1alpha1``) and what Kubernetes does
@@ -22,6 +22,11 @@ V157    a ``lifecycle.preStop.sleep`` not shorter than the pod's termination gra
         killed before it gets ``SIGTERM`` (a warning)
 V158    a ``readinessProbe`` on the container of a template that is not a daemon (a warning:
         Argo waits for readiness only for daemons)
+V159    an ``inline`` template naming an input its enclosing template also has
+        (``{{inputs.parameters.x}}``, ``{{inputs.artifacts.x...}}``), or reading ``inputs`` in
+        an ``{{=...}}`` expression when the enclosing template has inputs: Argo substitutes the
+        inline template in the enclosing template's context first
+        (:mod:`tiphys.argo.inline_scope`)
 ======  ======================================================================================
 
 Templates are those of ``spec.templates`` and the ``inline`` templates of their tasks and steps.
@@ -32,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from tiphys.argo.inline_scope import inline_scope_problem
 from tiphys.argo.k8s import container_name_problem
 from tiphys.argo.paths import join
 from tiphys.argo.pods import argo_container_problem
@@ -133,7 +139,31 @@ class _Containers:
                     "error",
                 )
                 continue
+            self.inline_scope(template, body, join(call_path, "inline"))
             self.template(body, join(call_path, "inline"), inline=True)
+
+    def inline_scope(self, outer: Mapping[str, Any], body: Mapping[str, Any], path: str) -> None:
+        """``V159``: an inline template whose variables the enclosing template would resolve."""
+        inputs = _mapping(outer.get("inputs"))
+        names = [
+            [_mapping(p).get("name") for p in _list(inputs.get(kind))]
+            for kind in ("parameters", "artifacts")
+        ]
+        problem = inline_scope_problem(
+            body,
+            [n for n in names[0] if isinstance(n, str)],
+            [n for n in names[1] if isinstance(n, str)],
+        )
+        if problem is not None:
+            self.add(
+                "V159",
+                f"Argo substitutes an inline template's variables in the enclosing template "
+                f"first: {problem}, so it would be resolved with the enclosing template's inputs "
+                "instead of its own arguments: move it to spec.templates and refer to it with "
+                "'template: <name>', or rename its inputs",
+                path,
+                "error",
+            )
 
     # -- containerSet ---------------------------------------------------------------------
 
