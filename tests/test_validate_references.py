@@ -122,8 +122,10 @@ def test_inline_templates_have_their_own_inputs() -> None:
               image: alpine
               args: ["{{inputs.parameters.p}}", "{{inputs.parameters.outer}}"]
     """
-    assert [(c, p) for c, _, p, _ in lint(spec)] == [
+    # V159: Argo would resolve the tag with main's input, substituting main first
+    assert sorted((c, p) for c, _, p, _ in lint(spec)) == [
         ("V122", "spec.templates[0].dag.tasks[0].inline.container.args[1]"),
+        ("V159", "spec.templates[0].dag.tasks[0].inline"),
     ]
 
 
