@@ -141,12 +141,12 @@ def test_whole_workflow() -> None:
               - name: approve
                 valueFrom:
                   supplied: {}
-                  default: 'NO'
+                  default: '{{inputs.parameters.approve}}'
                 description: Choose YES to deploy to production
               - name: reviewer
                 valueFrom:
                   supplied: {}
-                  default: ''
+                  default: '{{inputs.parameters.reviewer}}'
             suspend: {}
           - name: delay
             suspend:

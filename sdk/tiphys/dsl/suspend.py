@@ -2,11 +2,11 @@
 
 Its inputs are what a person is asked for when resuming (the Argo UI shows their enum, default
 and description); each input is also an output with ``valueFrom.supplied: {}``, so the value
-given when resuming reaches the next tasks as ``task.outputs.<name>``. Each output also has a
-``valueFrom.default`` (the input's default, or ``{{inputs.parameters.<name>}}`` for a required
-input), which Argo takes when the node resumes without a value for it: at the end of
-``duration`` or on a plain ``argo resume`` (Argo fails the node on a supplied output without
-a default then).
+given when resuming reaches the next tasks as ``task.outputs.<name>``. Each output also has
+``valueFrom.default: {{inputs.parameters.<name>}}`` (the value the input got: the caller's, or
+its default), which Argo takes when the node resumes without a value for it: at the end of
+``duration`` or on a plain ``argo resume`` (Argo fails the node on a supplied output without a
+default then).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, ClassVar, ParamSpec, Unpack, overload
 from tiphys.dsl._location import definition_location
 from tiphys.dsl.leaf import KindTemplate, OptionScope, RequestOptionsKw, check_empty_body
 from tiphys.dsl.options import Duration, go_duration
-from tiphys.dsl.params import base_type, param_value
+from tiphys.dsl.params import base_type
 from tiphys.dsl.template import Output
 
 P = ParamSpec("P")
@@ -61,19 +61,15 @@ class SuspendTemplate(KindTemplate[P, None]):
     @functools.cached_property
     def outputs(self) -> dict[str, Output]:
         """One supplied output per input; its default (taken when the node resumes without a
-        value: ``duration`` ended, plain resume) is the input's default, or the value the input
-        got (``{{inputs.parameters.<name>}}``, which Argo substitutes before the node starts)
-        for a required input."""
+        value: ``duration`` ended, plain resume) is the value the input got
+        (``{{inputs.parameters.<name>}}``, which Argo substitutes before the node starts): what
+        the caller passed, else the input's default."""
         return {
             spec.name: Output(
                 spec.name,
                 supplied=True,
                 type=base_type(spec.type) or str,
-                default=(
-                    f"{{{{inputs.parameters.{spec.name}}}}}"
-                    if spec.required
-                    else param_value(spec.default)
-                ),
+                default=f"{{{{inputs.parameters.{spec.name}}}}}",
                 description=spec.description,
                 location=self.location,
             )
@@ -117,8 +113,8 @@ def suspend(
     output (``valueFrom.supplied: {}``), so later tasks read the answer as
     ``task.outputs.<name>``. When the node resumes without a value for an output (the end of
     ``duration``, or a plain ``argo resume``, which supplies nothing), Argo takes the output's
-    ``valueFrom.default``: the input's default, or for a required input the value the caller
-    passed (``{{inputs.parameters.<name>}}``); without one Argo would fail the node. To give
+    ``valueFrom.default``: the value the input got (``{{inputs.parameters.<name>}}``: what the
+    caller passed, else the input's default); without one Argo would fail the node. To give
     other values, resume with them (``argo node set --output-parameters name=value``, or the
     Argo UI).
 
