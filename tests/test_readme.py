@@ -43,3 +43,10 @@ def test_tour_lint_output_is_exact(tmp_path: Path) -> None:
     assert done.returncode == 1
     # diagnostics go to stderr and the summary to stdout: compare the lines, not their order
     assert sorted((done.stdout + done.stderr).splitlines()) == sorted(shown.splitlines())
+
+
+def test_relative_links_point_at_files() -> None:
+    root = Path(__file__).resolve().parents[1]
+    targets = re.findall(r"\]\((?!https?://)([^)#]+)\)", README)
+    assert targets, "the README links to files of the repository"
+    assert [t for t in targets if not (root / t).exists()] == []
