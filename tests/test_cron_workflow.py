@@ -290,7 +290,8 @@ def test_bad_timezone() -> None:
         ),
         (
             {"schedule": "@daily"},
-            "CronWorkflow has no option 'schedule'. Did you mean 'schedules'?",
+            "CronWorkflow has no option 'schedule'. Write schedules=[...], a list of schedules: "
+            "Argo v4 removed the singular schedule.",
         ),
         ({"timezon": "UTC"}, "CronWorkflow has no option 'timezon'. Did you mean 'timezone'?"),
     ],

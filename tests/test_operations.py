@@ -465,7 +465,7 @@ def test_unknown_workflow_option() -> None:
 
     made = error_of(lambda: Workflow(entrypoint=hello, hostnetwork=True))  # type: ignore[call-arg]  # C117
     assert made == (
-        f"{line_of('C117')}: unknown workflow option 'hostnetwork'. Did you mean "
+        f"{line_of('C117')}: workflow has no option 'hostnetwork'. Did you mean "
         "'host_network'? [C117]"
     )
 

@@ -64,6 +64,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.location_base import LOCATION_KEYS, ArtifactLocation, Render
@@ -134,6 +135,7 @@ def _metadata(value: Any) -> dict[str, Any]:
     return {k: dict(v) for k, v in value.items()}
 
 
+@checked_init
 @dataclass(frozen=True)
 class ArtifactGC:
     """When Argo deletes output artifacts from the repository (``artifactGC``).
@@ -210,6 +212,7 @@ class ArtifactGC:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class ArtifactRepositoryRef:
     """Which configured artifact repository a workflow uses (``spec.artifactRepositoryRef``).
@@ -245,6 +248,7 @@ class ArtifactRepositoryRef:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class ArchiveLocation:
     """Where a template's outputs and logs are stored (a template's ``archiveLocation``).
@@ -302,6 +306,7 @@ def archive_location_argo(value: ArchiveLocation | ArtifactLocation) -> dict[str
     return value.to_argo()
 
 
+@checked_init
 @dataclass(frozen=True)
 class Artifact:
     """An artifact: a file or directory given to or produced by a template.

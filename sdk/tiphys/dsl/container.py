@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Unpack
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.artifacts import Artifact, input_artifact_refs
@@ -207,6 +208,7 @@ class ContainerTemplate(Template[P, str]):
         return run
 
 
+@checked_decorator
 def container(
     *,
     image: str,

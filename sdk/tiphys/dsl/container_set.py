@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Unpack
 
+from tiphys.dsl._keywords import checked_decorator
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.k8s import container_name_problem
 from tiphys.argo.pods import argo_container_problem
 from tiphys.dsl._location import definition_location, fail, user_location
@@ -44,6 +46,7 @@ MAIN = "main"
 """The container whose outputs and standard output are the template's."""
 
 
+@checked_init
 @dataclass(eq=False)
 class ContainerNode:
     """One container of a ``@container_set`` (``containerSet.containers[]``).
@@ -334,6 +337,7 @@ class ContainerSetTemplate(Template[P, str]):
         return self._nodes
 
 
+@checked_decorator
 def container_set(
     *,
     volume_mounts: Sequence[Volume] = (),

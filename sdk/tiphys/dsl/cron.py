@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tiphys.dsl._keywords import checked_init, unknown_option
 from tiphys.argo.cron import cron_problem, timezone_problem
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import Duration, Raw, seconds
@@ -36,6 +37,10 @@ _CRON_OPTIONS = (
     "when",
     "workflow_metadata",
 )
+
+_HINTS = {
+    "schedule": "Write schedules=[...], a list of schedules: Argo v4 removed the singular schedule."
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ def _workflow_options() -> tuple[str, ...]:
     return (*explicit, *WorkflowOperationsKw.__annotations__)
 
 
+@checked_init(code="C148", hints=_HINTS)
 class CronWorkflow(WorkflowBase):
     """An Argo ``CronWorkflow``: runs its workflow on one or more schedules.
 
@@ -130,11 +136,13 @@ class CronWorkflow(WorkflowBase):
             CompileError: An invalid schedule (``C146``), time zone (``C147``), other cron
                 option or unknown option (``C148``), or a bad Workflow option, located here.
         """
+        if "schedule" in options:
+            raise unknown_option("schedule", [], "CronWorkflow", code="C148", hints=_HINTS)
         known = _workflow_options()
         for key in options:
             if key not in known:
-                hint = did_you_mean(key, [*known, *_CRON_OPTIONS])
-                raise fail("C148", f"CronWorkflow has no option {key!r}.{hint}")
+                choices = [*known, *_CRON_OPTIONS]
+                raise unknown_option(key, choices, "CronWorkflow", code="C148")
         super().__init__(name, **options)
         where = self.location
         if not isinstance(name, str) or not name:
@@ -167,7 +175,9 @@ class CronWorkflow(WorkflowBase):
 
 def _schedules(value: object, timezone: str | None, where: Location) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, Sequence) or not items:
+    if not isinstance(items, Sequence):
+        raise fail("C146", f"schedules must be a list of strings, not {value!r}", where)
+    if not items:
         raise fail(
             "C146",
             "schedules= needs at least one schedule, e.g. schedules=['0 2 * * *'] (02:00 daily)",

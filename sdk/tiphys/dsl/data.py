@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, Unpack
 
+from tiphys.dsl._keywords import checked_decorator
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.leaf import ExecutorOptionsKw, KindTemplate, check_empty_body
 from tiphys.errors import Location
@@ -66,6 +68,7 @@ def _block(text: str) -> str:
     )
 
 
+@checked_init
 @dataclass(frozen=True)
 class Filter:
     """Keep the items for which ``predicate`` holds: ``filter(data, {<predicate>})``.
@@ -89,6 +92,7 @@ class Filter:
         return {"expression": f"filter(data, {_block(self.predicate)})"}
 
 
+@checked_init
 @dataclass(frozen=True)
 class Map:
     """Replace each item by ``expression``: ``map(data, {<expression>})``.
@@ -205,6 +209,7 @@ class DataTemplate(KindTemplate[P, list[str]]):
         return True
 
 
+@checked_decorator
 def data(
     *,
     source: Source,

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.argo.expr import KEYWORDS
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.artifacts import Artifact, InputArtifactRef, TaskArtifactRef, input_artifact_refs
@@ -318,6 +319,7 @@ def dag(fn: Callable[P, R], /) -> DagTemplate[P, R]: ...
 def dag(
     *, name: str | None = ..., **options: Unpack[TemplateOptionsKw]
 ) -> Callable[[Callable[P, R]], DagTemplate[P, R]]: ...
+@checked_decorator
 def dag(
     fn: Callable[P, R] | None = None,
     /,
@@ -357,6 +359,7 @@ def steps(fn: Callable[P, R], /) -> StepsTemplate[P, R]: ...
 def steps(
     *, name: str | None = ..., **options: Unpack[TemplateOptionsKw]
 ) -> Callable[[Callable[P, R]], StepsTemplate[P, R]]: ...
+@checked_decorator
 def steps(
     fn: Callable[P, R] | None = None,
     /,

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.refs import Condition, Depends, Ref, TaskRef
 from tiphys.dsl.template import Task, Template
@@ -136,6 +137,7 @@ def check_hook_name(
     return name
 
 
+@checked_init
 @dataclass(eq=False)
 class Hook:
     """A workflow-level lifecycle hook (``spec.hooks.<name>``).

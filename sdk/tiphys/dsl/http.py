@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, Unpack
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import SymbolicRun, run_symbolic
 from tiphys.dsl.fields import FieldText, parse_fields, signature_names
@@ -163,6 +164,7 @@ class HttpTemplate(KindTemplate[P, str]):
         return run
 
 
+@checked_decorator
 def http(
     url: str,
     *,

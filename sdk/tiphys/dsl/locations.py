@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, ClassVar, Literal
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail
 from tiphys.dsl.location_base import (
     LOCATION_KEYS,
@@ -50,6 +51,7 @@ def _key_values(value: Mapping[str, Any]) -> list[dict[str, Any]]:
 # -- HTTP authentication --------------------------------------------------------------------------
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class BasicAuth(ArgoObject):
     """HTTP basic authentication for :class:`HTTPArtifact` (``auth.basicAuth``).
@@ -67,6 +69,7 @@ class BasicAuth(ArgoObject):
     password: Secret = field(metadata=field_meta("passwordSecret"))
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class ClientCertAuth(ArgoObject):
     """TLS client certificate authentication for :class:`HTTPArtifact` (``auth.clientCert``).
@@ -84,6 +87,7 @@ class ClientCertAuth(ArgoObject):
     key: Secret = field(metadata=field_meta("clientKeySecret"))
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class OAuth2Auth(ArgoObject):
     """OAuth2 client-credentials authentication for :class:`HTTPArtifact` (``auth.oauth2``).
@@ -117,6 +121,7 @@ HTTPAuth = BasicAuth | ClientCertAuth | OAuth2Auth
 # -- locations ------------------------------------------------------------------------------------
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class S3(ArtifactLocation):
     """An object in S3 or an S3-compatible store such as MinIO (``s3``).
@@ -189,6 +194,7 @@ class S3(ArtifactLocation):
     )
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class GCS(ArtifactLocation):
     """An object in Google Cloud Storage (``gcs``).
@@ -212,6 +218,7 @@ class GCS(ArtifactLocation):
     )
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class Azure(ArtifactLocation):
     """A blob in Azure Blob Storage (``azure``).
@@ -237,6 +244,7 @@ class Azure(ArtifactLocation):
     use_sdk_creds: bool | None = field(default=None, metadata=field_meta("useSDKCreds"))
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class OSS(ArtifactLocation):
     """An object in Alibaba Cloud OSS (``oss``).
@@ -293,6 +301,7 @@ class OSS(ArtifactLocation):
             )
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class Git(ArtifactLocation):
     """A git repository checked out as an input artifact (``git``).
@@ -339,6 +348,7 @@ class Git(ArtifactLocation):
             raise fail("C138", "Git single_branch=True needs branch=... (the branch to clone)")
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class HTTPArtifact(ArtifactLocation):
     """A file fetched from (input) or uploaded to (output, with PUT) a URL (``http``).
@@ -363,6 +373,7 @@ class HTTPArtifact(ArtifactLocation):
     save_stream_via_file: bool | None = None
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class Artifactory(ArtifactLocation):
     """A file in JFrog Artifactory (``artifactory``).
@@ -383,6 +394,7 @@ class Artifactory(ArtifactLocation):
     password: Secret | None = field(default=None, metadata=field_meta("passwordSecret"))
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class RawArtifact(ArtifactLocation):
     """Text written into the spec and given to the container as a file (``raw.data``).
@@ -405,6 +417,7 @@ class RawArtifact(ArtifactLocation):
             raise fail("C138", f"RawArtifact data must be text, not {self.data!r}")
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class HDFS(ArtifactLocation):
     """A file in HDFS (``hdfs``).
@@ -464,6 +477,7 @@ def _timeout(value: Any) -> int:
     return seconds(value, "PluginArtifact connection_timeout")
 
 
+@checked_init
 @dataclass(frozen=True, repr=False)
 class PluginArtifact(ArtifactLocation):
     """An artifact stored by an artifact driver plugin (``plugin``).

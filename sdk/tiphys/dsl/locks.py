@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.durations import DurationError, to_go_duration
 from tiphys.argo.names import memoize_key_problem
 from tiphys.dsl._location import fail, user_location
@@ -33,6 +34,7 @@ def _text(value: object, what: str, code: str, location: Location) -> None:
         raise fail(code, f"{what} must be a non-empty string, not {value!r}", location)
 
 
+@checked_init
 @dataclass(frozen=True)
 class Mutex:
     """A mutex: at most one holder (workflow or template node) at a time
@@ -69,6 +71,7 @@ class Mutex:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class Semaphore:
     """A semaphore: at most N holders at a time (``synchronization.semaphores[]``).
@@ -159,6 +162,7 @@ def synchronization_argo(locks: Sequence[Lock], location: Location) -> dict[str,
     return {k: out[k] for k in ("mutexes", "semaphores") if k in out}
 
 
+@checked_init
 @dataclass(frozen=True)
 class Memoize:
     """Cache a template's outputs in a ConfigMap and reuse them (``memoize``).

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.metrics import (
     GAUGE_OPERATIONS,
     buckets_problem,
@@ -115,6 +116,7 @@ class _MetricBase:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class Counter(_MetricBase):
     """A counter: each emission adds ``value`` (``counter.value``).
@@ -133,6 +135,7 @@ class Counter(_MetricBase):
     kind: ClassVar[str] = "counter"
 
 
+@checked_init
 @dataclass(frozen=True)
 class Gauge(_MetricBase):
     """A gauge: a value that goes up and down (``gauge``).
@@ -179,6 +182,7 @@ class Gauge(_MetricBase):
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class Histogram(_MetricBase):
     """A histogram: each emission records ``value`` into buckets (``histogram``).

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
 from tiphys.dsl._location import fail, user_location
@@ -69,6 +70,7 @@ def seconds(value: Duration, what: str, location: Location | None = None) -> int
         raise fail("C117", f"{what}: {exc}", location) from None
 
 
+@checked_init
 @dataclass(frozen=True)
 class Resources:
     """Container resource requests and limits (``container.resources``).
@@ -117,6 +119,7 @@ class Resources:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class Retry:
     """How Argo retries a failed node (``retryStrategy``).
@@ -176,6 +179,7 @@ class Retry:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class Secret:
     """A key of a Kubernetes Secret (``valueFrom.secretKeyRef``).
@@ -198,6 +202,7 @@ class Secret:
         return {"secretKeyRef": ref}
 
 
+@checked_init
 @dataclass(frozen=True)
 class ConfigMap:
     """A key of a Kubernetes ConfigMap (``valueFrom.configMapKeyRef``).
@@ -220,6 +225,7 @@ class ConfigMap:
         return {"configMapKeyRef": ref}
 
 
+@checked_init
 @dataclass(frozen=True)
 class Volume:
     """A volume mounted into templates' containers.
@@ -304,6 +310,7 @@ class Volume:
         return {"name": self.name, "emptyDir": {}}
 
 
+@checked_init
 @dataclass(frozen=True)
 class Toleration:
     """A pod toleration (``tolerations[]``).
@@ -496,6 +503,7 @@ def template_options(options: Mapping[str, Any], location: Location) -> Template
     return TemplateOptions(**options, location=location)
 
 
+@checked_init
 @dataclass(frozen=True)
 class TTL:
     """How long a finished workflow object is kept (``ttlStrategy``).
@@ -530,6 +538,7 @@ PodGCStrategy = Literal[
 ]
 
 
+@checked_init
 @dataclass(frozen=True)
 class PodGC:
     """When Argo deletes the workflow's pods (``podGC``). Without it pods are never deleted.

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ParamSpec, Unpack
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import SymbolicRun, run_symbolic
 from tiphys.dsl.leaf import KindTemplate, NodeOptionsKw
@@ -69,6 +70,7 @@ class PluginTemplate(KindTemplate[P, str]):
         return run
 
 
+@checked_decorator
 def plugin(
     plugin: str,
     *,

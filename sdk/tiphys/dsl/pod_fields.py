@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.k8s import label_key_problem, label_value_problem
 from tiphys.dsl._location import fail, user_location
 from tiphys.errors import Location, did_you_mean
@@ -71,6 +72,7 @@ def labels_problem(
     return None
 
 
+@checked_init
 @dataclass(frozen=True)
 class PodMetadata:
     """Labels and annotations added to every pod of the workflow (``spec.podMetadata``).
@@ -102,6 +104,7 @@ class PodMetadata:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class WorkflowMetadata:
     """Labels and annotations Argo sets on the Workflow object when it runs
@@ -149,6 +152,7 @@ class WorkflowMetadata:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class HostAlias:
     """An ``/etc/hosts`` entry of the pod (``hostAliases[]``).
@@ -182,6 +186,7 @@ class HostAlias:
         return {"ip": self.ip, "hostnames": list(self.hostnames)}
 
 
+@checked_init
 @dataclass(frozen=True)
 class DNSConfig:
     """DNS settings added to those of the DNS policy (``dnsConfig``).
@@ -212,6 +217,7 @@ class DNSConfig:
         return out
 
 
+@checked_init
 @dataclass(frozen=True)
 class ResourceClaim:
     """A dynamic resource (a GPU slice...) the pods claim (``resourceClaims[]``; Kubernetes

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict, Unpack
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.k8s import port_problem
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.options import Duration, seconds
@@ -100,6 +101,7 @@ def _http_get(
     return action
 
 
+@checked_init
 @dataclass(frozen=True)
 class Probe:
     """A readiness or liveness probe of a container (``readinessProbe``/``livenessProbe``).
@@ -223,6 +225,7 @@ class Probe:
         return {**self.handler, **self.timing}
 
 
+@checked_init
 @dataclass(frozen=True)
 class PreStop:
     """A container's pre-stop hook (``lifecycle.preStop``): runs before ``SIGTERM`` when

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, ParamSpec, Unpack
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import SymbolicRun, run_symbolic
@@ -194,6 +195,7 @@ class ResourceTemplate(KindTemplate[P, None]):
         return run
 
 
+@checked_decorator
 def resource(
     *,
     action: Action,

@@ -17,6 +17,7 @@ import typing
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, ParamSpec, TypeVar, Unpack, overload
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.artifacts import Artifact
 from tiphys.dsl.container import OutputsArg, artifact_outputs_from, outputs_from, run_symbolic
@@ -227,6 +228,7 @@ def script(
 ) -> Callable[[Callable[P, R]], ScriptTemplate[P, R]]: ...
 
 
+@checked_decorator
 def script(
     fn: Callable[P, R] | None = None,
     /,

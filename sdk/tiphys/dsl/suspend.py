@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, ParamSpec, Unpack, overload
 
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import definition_location
 from tiphys.dsl.leaf import KindTemplate, OptionScope, RequestOptionsKw, check_empty_body
 from tiphys.dsl.options import Duration, go_duration
@@ -96,6 +97,7 @@ def suspend(
 ) -> Callable[[Callable[P, Any]], SuspendTemplate[P]]: ...
 
 
+@checked_decorator
 def suspend(
     fn: Callable[P, Any] | None = None,
     /,

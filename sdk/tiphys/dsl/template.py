@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
+from tiphys.dsl._keywords import checked_init
 from tiphys.argo.expr import KEYWORDS
 from tiphys.argo.names import kebab, template_name_problem
 from tiphys.dsl._location import definition_location, fail, user_location
@@ -67,6 +68,7 @@ OUTPUT_SOURCES: dict[str, str] = {
 """``Output`` fields naming a value source, mapped to the ``valueFrom`` field each one sets."""
 
 
+@checked_init
 @dataclass(frozen=True)
 class Output:
     """An output parameter of a template (``outputs.parameters[]``).

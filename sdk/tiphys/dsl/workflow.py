@@ -8,6 +8,8 @@ import them when called (and ``from_template=`` imports :mod:`tiphys.dsl.templat
 
 from __future__ import annotations
 
+import inspect
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, Unpack
@@ -227,7 +229,9 @@ class WorkflowBase:
             artifact_repository_ref=artifact_repository_ref,
             artifact_gc=artifact_gc,
             patch=patch,
-            operations=workflow_operations(operations, self.location),
+            operations=workflow_operations(
+                operations, self.location, list(inspect.signature(WorkflowBase).parameters)
+            ),
         )
         for what, value, cls in (
             ("artifact_repository_ref", artifact_repository_ref, ArtifactRepositoryRef),

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
+from tiphys.dsl._keywords import unknown_option
 from tiphys.dsl._location import fail
 from tiphys.dsl.operations import check_operations, operations_fields
 from tiphys.dsl.options import Raw, Resources
@@ -164,8 +165,15 @@ class WorkflowOperations:
                 check_choice(value, kind.__args__, what, self.location)
 
 
-def workflow_operations(options: Mapping[str, Any], location: Location) -> WorkflowOperations:
+def workflow_operations(
+    options: Mapping[str, Any], location: Location, also: Sequence[str] = ()
+) -> WorkflowOperations:
     """Build :class:`WorkflowOperations` from a workflow's extra keyword arguments.
+
+    Args:
+        options: The keyword arguments the workflow did not take itself.
+        location: Where the workflow is created.
+        also: The workflow's own keywords, suggested too (``entry`` -> ``entrypoint``).
 
     Raises:
         CompileError: An unknown option (``C117``, with a suggestion) or a bad value.
@@ -173,9 +181,7 @@ def workflow_operations(options: Mapping[str, Any], location: Location) -> Workf
     known = list(WorkflowOperationsKw.__annotations__)
     for key in options:
         if key not in known:
-            raise fail(
-                "C117", f"unknown workflow option {key!r}.{did_you_mean(key, known)}", location
-            )
+            raise unknown_option(key, [*also, *known], "workflow", location)
     return WorkflowOperations(**options, location=location)
 
 
