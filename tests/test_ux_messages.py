@@ -49,41 +49,22 @@ def main() -> None:
 
 
 def test_option_class_keyword_typos_suggest_the_keyword() -> None:
-    cases = [
-        (
-            lambda: Hook(hello, expresion="x"),
-            "kw-hook",
-            "Hook",
-            "expresion",
-            "expression",
-        ),  # kw-hook
-        (lambda: Hook(hello, args={}), "kw-args", "Hook", "args", "arguments"),  # kw-args
-        (
-            lambda: Mutex("m", namespce="x"),
-            "kw-mutex",
-            "Mutex",
-            "namespce",
-            "namespace",
-        ),  # kw-mutex
-        (
-            lambda: Counter("c", "h", valu="1"),
-            "kw-counter",
-            "Counter",
-            "valu",
-            "value",
-        ),  # kw-counter
-        (
-            lambda: ContainerNode("a", "alpine", deps=["b"]),  # kw-node
-            "kw-node",
-            "ContainerNode",
-            "deps",
-            "dependencies",
-        ),
+    makers: list[Any] = [
+        lambda: Hook(hello, expresion="x"),  # kw-0
+        lambda: Hook(hello, args={}),  # kw-1
+        lambda: Mutex("m", namespce="x"),  # kw-2
+        lambda: Counter("c", "h", valu="1"),  # kw-3
+        lambda: ContainerNode("a", "alpine", deps=["b"]),  # kw-4
     ]
-    for make, marker, what, key, meant in cases:
-        assert error_of(make) == (
-            f"{line_of(marker)}: {what} has no option {key!r}. Did you mean {meant!r}? [C117]"
-        )
+    messages = [
+        "Hook has no option 'expresion'. Did you mean 'expression'?",
+        "Hook has no option 'args'. Did you mean 'arguments'?",
+        "Mutex has no option 'namespce'. Did you mean 'namespace'?",
+        "Counter has no option 'valu'. Did you mean 'value'?",
+        "ContainerNode has no option 'deps'. Did you mean 'dependencies'?",
+    ]
+    for n, (make, message) in enumerate(zip(makers, messages, strict=True)):
+        assert error_of(make) == f"{line_of(f'kw-{n}')}: {message} [C117]"
 
 
 def test_a_missing_required_argument_is_named() -> None:
@@ -98,7 +79,7 @@ def test_workflow_keyword_typos_suggest_the_keyword() -> None:
         ("onexit", "on_exit", "wf-entry"),
         ("fromtemplate", "from_template", "wf-entry"),
     ]:
-        made = error_of(lambda: Workflow(**{key: main}))  # wf-entry
+        made = error_of(lambda key=key: Workflow(**{key: main}))  # wf-entry
         assert made == (
             f"{line_of(marker)}: workflow has no option {key!r}. Did you mean {meant!r}? [C117]"
         )

@@ -14,7 +14,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
-from tiphys.dsl._location import fail, user_location
+from tiphys.dsl._location import fail
 from tiphys.errors import CompileError, Location, closest, did_you_mean
 
 T = TypeVar("T", bound=type)
@@ -172,7 +172,7 @@ def checked_init(
     """
 
     def wrap(klass: T) -> T:
-        init = klass.__init__
+        init = klass.__init__  # type: ignore[misc]
 
         @functools.wraps(init)
         def __init__(self: Any, *args: Any, **kwargs: Any) -> None:

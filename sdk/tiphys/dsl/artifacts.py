@@ -64,8 +64,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import KW_ONLY, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.names import parameter_name_problem
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.location_base import LOCATION_KEYS, ArtifactLocation, Render
 from tiphys.dsl.refs import MARK_START, Ref, TaskRef

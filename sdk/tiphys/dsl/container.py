@@ -6,8 +6,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, Unpack
 
-from tiphys.dsl._keywords import checked_decorator
 from tiphys.argo.names import parameter_name_problem
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.artifacts import Artifact, input_artifact_refs
 from tiphys.dsl.pod import ContainerOptionsKw, pod_options

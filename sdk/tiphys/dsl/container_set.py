@@ -18,10 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Unpack
 
-from tiphys.dsl._keywords import checked_decorator
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.k8s import container_name_problem
 from tiphys.argo.pods import argo_container_problem
+from tiphys.dsl._keywords import checked_decorator, checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.artifacts import Artifact
 from tiphys.dsl.container import (

@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tiphys.dsl._keywords import checked_init, unknown_option
 from tiphys.argo.cron import cron_problem, timezone_problem
+from tiphys.dsl._keywords import checked_init, unknown_option
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import Duration, Raw, seconds
 from tiphys.dsl.pod_fields import WorkflowMetadata, labels_problem

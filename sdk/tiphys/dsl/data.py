@@ -14,8 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, Unpack
 
-from tiphys.dsl._keywords import checked_decorator
-from tiphys.dsl._keywords import checked_init
+from tiphys.dsl._keywords import checked_decorator, checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.leaf import ExecutorOptionsKw, KindTemplate, check_empty_body
 from tiphys.errors import Location

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
 
-from tiphys.dsl._keywords import checked_decorator
 from tiphys.argo.expr import KEYWORDS
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import call_traced, definition_location, fail
 from tiphys.dsl.artifacts import Artifact, InputArtifactRef, TaskArtifactRef, input_artifact_refs
 from tiphys.dsl.options import TemplateOptionsKw, template_options

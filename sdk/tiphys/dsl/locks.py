@@ -20,9 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.durations import DurationError, to_go_duration
 from tiphys.argo.names import memoize_key_problem
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.errors import Location
 

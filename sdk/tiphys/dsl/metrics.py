@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.metrics import (
     GAUGE_OPERATIONS,
     buckets_problem,
@@ -31,6 +30,7 @@ from tiphys.argo.metrics import (
     metric_name_problem,
     realtime_problem,
 )
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.params import param_value
 from tiphys.errors import Location, did_you_mean

@@ -12,9 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.names import object_name_problem
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.operations import check_operations
 from tiphys.errors import Location, did_you_mean

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.k8s import label_key_problem, label_value_problem
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.errors import Location, did_you_mean
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict, Unpack
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.k8s import port_problem
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.options import Duration, seconds
 from tiphys.errors import Location, did_you_mean

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, ParamSpec, Unpack
 
-from tiphys.dsl._keywords import checked_decorator
 from tiphys.argo.names import parameter_name_problem
+from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import SymbolicRun, run_symbolic
 from tiphys.dsl.fields import FieldText, parse_fields, signature_names

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
-from tiphys.dsl._keywords import checked_init
 from tiphys.argo.expr import KEYWORDS
 from tiphys.argo.names import kebab, template_name_problem
+from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.artifacts import (
     Artifact,

@@ -9,7 +9,6 @@ import them when called (and ``from_template=`` imports :mod:`tiphys.dsl.templat
 from __future__ import annotations
 
 import inspect
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, Unpack

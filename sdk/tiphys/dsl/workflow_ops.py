@@ -18,7 +18,7 @@ from tiphys.dsl._keywords import unknown_option
 from tiphys.dsl._location import fail
 from tiphys.dsl.operations import check_operations, operations_fields
 from tiphys.dsl.options import Raw, Resources
-from tiphys.errors import Location, did_you_mean
+from tiphys.errors import Location
 
 if TYPE_CHECKING:
     from tiphys.dsl.hooks import Hook
