@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from markers import marker_line
 from tiphys import (
     ContainerNode,
     Counter,
     CronWorkflow,
+    Histogram,
     Hook,
     Mutex,
     Workflow,
@@ -22,6 +24,7 @@ from tiphys import (
     resource,
     script,
 )
+from tiphys.cli.app import create_app
 from tiphys.errors import CompileError
 
 HERE = Path(__file__)
@@ -139,4 +142,80 @@ def test_bare_decorators_that_need_arguments() -> None:
     assert error_of(bare_container) == (
         f"{line_of('bare-container')}: @container needs its arguments: write "
         "@container(image=...) above the function, not a bare @container [C117]"
+    )
+
+
+def test_a_traced_value_in_a_message_is_shown_as_its_argo_tag() -> None:
+    @container(image="alpine")  # leak
+    def say(x: str) -> list[str]:
+        return "echo " + x  # type: ignore[return-value]
+
+    @dag
+    def flow() -> None:
+        say(x="1")
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('leak')}: @container 'say' must return its arguments as a list of strings "
+        "(or None to use the image's), not 'echo {{inputs.parameters.x}}' [C111]"
+    )
+
+
+def test_a_container_argument_that_is_no_string_is_named_with_its_index() -> None:
+    @container(image="alpine")  # port
+    def serve(x: str) -> list[Any]:
+        return ["--port", 8080, x]
+
+    @dag
+    def flow() -> None:
+        serve(x="1")
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('port')}: @container 'serve' must return its arguments as a list of "
+        "strings: item 1 is 8080 (int), write it as a string ('8080') [C111]"
+    )
+
+
+def test_collections_of_the_wrong_type() -> None:
+    def headers() -> None:
+        @http("https://x.example.com", headers=[("A", "b")])  # type: ignore[arg-type]  # col-0
+        def f() -> None: ...
+
+    makers: list[Any] = [
+        headers,
+        lambda: Counter("c", "h", labels=[("a", "b")]),  # type: ignore[arg-type]  # col-1
+        lambda: Histogram("d", "h", buckets=5),  # type: ignore[arg-type]  # col-2
+    ]
+    messages = [
+        "@http 'f': headers expects a mapping header name -> value (a dict such as "
+        "{'key': 'value'}), not [('A', 'b')] [C117]",
+        "labels of Counter 'c' expects a mapping label name -> value (a dict such as "
+        "{'key': 'value'}), not [('a', 'b')] [C117]",
+        "buckets of Histogram 'd' must be a list of numbers (upper bounds, increasing), "
+        "not 5 [C117]",
+    ]
+    for n, (make, message) in enumerate(zip(makers, messages, strict=True)):
+        assert error_of(make) == f"{line_of(f'col-{n}')}: {message}"
+
+
+def test_metric_name_of_the_wrong_type() -> None:
+    assert error_of(lambda: Counter(None, "h")) == (  # type: ignore[arg-type]  # metric-none
+        f"{line_of('metric-none')}: metric name must be a string, not None [C157]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compile", "x.py", "-o", "toml"], "unknown output format 'toml' (choose yaml or json)"),
+        (["lint", "x.py", "-o", "yaml"], "unknown output format 'yaml' (choose text or json)"),
+        (["lint", ""], "no such file: ''"),
+        (["compile", ""], "no such file: ''"),
+    ],
+)
+def test_cli_usage_errors(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(create_app(), args)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        f"tiphys: error: {message}\n",
     )

@@ -33,6 +33,7 @@ __all__ = [
     "echo_err",
     "fail",
     "load_sources",
+    "output_format",
     "parse_parameters",
     "report",
     "sorted_diagnostics",
@@ -86,6 +87,9 @@ ParameterOption = Annotated[
     ),
 ]
 """Repeatable ``-p NAME=VALUE`` (see :func:`tiphys.compile.from_template.apply_parameters`)."""
+
+
+FormatT = TypeVar("FormatT", bound=enum.StrEnum)
 
 
 class TextOrJson(enum.StrEnum):
@@ -149,6 +153,26 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+def output_format(value: str, kind: type[FormatT]) -> FormatT:
+    """Read ``-o VALUE`` as one of ``kind``'s formats, as a usage error (exit 2) otherwise.
+
+    Args:
+        value: What the user gave.
+        kind: The command's format enum (``yaml``/``json``, ``text``/``json``).
+
+    Returns:
+        The format.
+
+    Raises:
+        typer.Exit: ``unknown output format 'toml' (choose yaml or json)``.
+    """
+    try:
+        return kind(value)
+    except ValueError:
+        names = [member.value for member in kind]
+        fail(f"unknown output format {value!r} (choose {', '.join(names[:-1])} or {names[-1]})")
+
+
 def parse_parameters(items: Sequence[str] | None) -> dict[str, str]:
     """Parse ``-p NAME=VALUE`` options, as a usage error (exit 2) when malformed.
 
@@ -191,6 +215,9 @@ def load_sources(paths: Sequence[str], *, keep_going: bool = False) -> Collectio
     """
     from tiphys.compile.sources import collect
 
+    for path in paths:
+        if not path.strip():
+            fail(f"no such file: {path!r}")
     collection = collect(paths, keep_going=keep_going)
     for skipped in collection.skipped:
         echo_err(skipped.format())

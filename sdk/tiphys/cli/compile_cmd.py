@@ -20,6 +20,7 @@ from tiphys.cli._common import (
     echo_err,
     fail,
     load_sources,
+    output_format,
     parse_parameters,
     report,
     unexpected_error,
@@ -45,8 +46,8 @@ class OutputFormat(enum.StrEnum):
 @cli_errors
 def compile_command(
     paths: PathsArgument,
-    output: Annotated[
-        OutputFormat,
+    output_name: Annotated[
+        str,
         typer.Option(
             "--output",
             "-o",
@@ -55,7 +56,7 @@ def compile_command(
                 "object, or an array for several manifests (the Argo Server REST body form)."
             ),
         ),
-    ] = OutputFormat.yaml,
+    ] = "yaml",
     out: Annotated[
         Path | None,
         typer.Option(
@@ -84,6 +85,7 @@ def compile_command(
       tiphys compile workflows/release.py:release_template -p tag=v1.2
       tiphys compile templates/ -o json --out build/
     """
+    output = output_format(output_name, OutputFormat)
     parameters = parse_parameters(parameter)
     sources = load_sources(paths)
     manifests: list[dict[str, Any]] = []

@@ -16,6 +16,7 @@ from tiphys.cli._common import (
     check_source,
     cli_errors,
     load_sources,
+    output_format,
     sorted_diagnostics,
 )
 from tiphys.errors import Diagnostic
@@ -26,8 +27,8 @@ __all__ = ["lint_command", "summary"]
 @cli_errors
 def lint_command(
     paths: PathsArgument,
-    output: Annotated[
-        TextOrJson,
+    output_name: Annotated[
+        str,
         typer.Option(
             "--output",
             "-o",
@@ -37,7 +38,7 @@ def lint_command(
                 "field, e.g. spec.templates[0].container)."
             ),
         ),
-    ] = TextOrJson.text,
+    ] = "text",
 ) -> None:
     """Check workflows and report every problem.
 
@@ -56,6 +57,7 @@ def lint_command(
     """
     from tiphys.compile.sources import USAGE_CODES
 
+    output = output_format(output_name, TextOrJson)
     collection = load_sources(paths, keep_going=True)
     diagnostics: list[Diagnostic] = list(collection.errors)
     for source in collection:

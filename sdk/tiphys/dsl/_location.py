@@ -84,6 +84,10 @@ def fail(code: str, message: str, location: Location | None = None) -> CompileEr
         The error, for the caller to ``raise``.
     """
     where = location if location is not None else user_location()
+    if "tiphys-ref:" in message:
+        from tiphys.dsl.refs import readable
+
+        message = readable(message)
     return CompileError(Diagnostic(code, message, location=where))
 
 

@@ -196,9 +196,17 @@ class ContainerTemplate(Template[P, str]):
         """
         run = run_symbolic(self)
         value = run.value
-        if value is not None and (
-            not isinstance(value, list | tuple) or not all(isinstance(v, str | Ref) for v in value)
-        ):
+        if isinstance(value, list | tuple):
+            for index, item in enumerate(value):
+                if not isinstance(item, str | Ref):
+                    raise fail(
+                        "C111",
+                        f"@container {self.name!r} must return its arguments as a list of "
+                        f"strings: item {index} is {item!r} ({type(item).__name__}), write it "
+                        f"as a string ({str(item)!r})",
+                        self.location,
+                    )
+        if value is not None and not isinstance(value, list | tuple):
             raise fail(
                 "C111",
                 f"@container {self.name!r} must return its arguments as a list of strings "

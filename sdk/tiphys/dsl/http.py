@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, Unpack
 
-from tiphys.dsl._keywords import checked_decorator
+from tiphys.dsl._keywords import checked_decorator, mapping_of
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import SymbolicRun, run_symbolic
 from tiphys.dsl.fields import FieldText, parse_fields, signature_names
@@ -83,7 +83,8 @@ class HttpTemplate(KindTemplate[P, str]):
             )
         self.method = method
         self.headers: list[tuple[str, FieldText | Secret]] = []
-        for key, value in (headers or {}).items():
+        given = mapping_of(headers or {}, f"{what}: headers", "header name -> value", where)
+        for key, value in given.items():
             if not isinstance(key, str) or not _HEADER_RE.match(key):
                 raise fail(
                     "C125",

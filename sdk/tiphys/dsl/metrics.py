@@ -30,7 +30,7 @@ from tiphys.argo.metrics import (
     metric_name_problem,
     realtime_problem,
 )
-from tiphys.dsl._keywords import checked_init
+from tiphys.dsl._keywords import checked_init, list_of, mapping_of
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.params import param_value
 from tiphys.errors import Location, did_you_mean
@@ -69,7 +69,10 @@ class _MetricBase:
 
     def __post_init__(self) -> None:
         what = f"{type(self).__name__} {self.name!r}"
-        problem = metric_name_problem(self.name) if isinstance(self.name, str) else "is no text"
+        if not isinstance(self.name, str):
+            raise fail("C157", f"metric name must be a string, not {self.name!r}", self.location)
+        mapping_of(self.labels, f"labels of {what}", "label name -> value", self.location)
+        problem = metric_name_problem(self.name)
         if problem:
             fixed = metric_name_fix(self.name) if isinstance(self.name, str) else ""
             hint = f" Did you mean {fixed!r}?" if fixed else ""
@@ -206,6 +209,8 @@ class Histogram(_MetricBase):
     buckets: Sequence[int | float] = field(default=(), kw_only=True)
 
     def __post_init__(self) -> None:
+        what = f"buckets of Histogram {self.name!r}"
+        list_of(self.buckets, what, "numbers (upper bounds, increasing)", self.location)
         super().__post_init__()
         if any(isinstance(b, bool) or not isinstance(b, int | float) for b in self.buckets):
             raise fail(

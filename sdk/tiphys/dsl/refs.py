@@ -13,6 +13,8 @@ with the ref's Argo text; markers also carry the data-flow dependency. Refs are 
 from __future__ import annotations
 
 import itertools
+import re
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -35,6 +37,30 @@ def has_marker(value: Any) -> bool:
 
 
 _ids = itertools.count(1)
+# Every ref by marker id while it lives, so that a message can show a marker as Argo text.
+_LIVE: weakref.WeakValueDictionary[int, Ref] = weakref.WeakValueDictionary()
+# A marker as is, or as ``repr`` writes it (``\\x00``) in a message quoting a user's value.
+_MARK_RE = re.compile(r"(?:\x00|\\x00)tiphys-ref:(\d+)(?:\x00|\\x00)")
+
+
+def readable(text: str) -> str:
+    """``text`` with each marker written back as the Argo tag it stands for.
+
+    Messages that show a user's value use it (through :func:`tiphys.dsl._location.fail`), so
+    ``"echo " + x`` reads ``'echo {{inputs.parameters.x}}'``, never an internal marker.
+
+    Args:
+        text: Any text, possibly holding markers.
+
+    Returns:
+        The text with markers replaced (``{{...}}`` of a ref no longer alive: ``{{...}}``).
+    """
+
+    def tag(match: re.Match[str]) -> str:
+        ref = _LIVE.get(int(match.group(1)))
+        return ref.argo_text() if ref is not None else "{{...}}"
+
+    return _MARK_RE.sub(tag, text)
 
 
 class Trace:
@@ -101,6 +127,7 @@ class Ref:
         self.type = type_
         self._what = description
         self._id = next(_ids)
+        _LIVE[self._id] = self
         trace = _TRACE.get()
         if trace is not None:
             trace.refs[self._id] = self
@@ -119,6 +146,10 @@ class Ref:
     def task(self) -> Task[Any] | None:
         """The task this value comes from (a data-flow dependency), if any."""
         return None
+
+    def argo_text(self) -> str:
+        """The Argo tag it stands for, for messages (``{{inputs.parameters.tag}}``)."""
+        return f"{{{{{self._what}}}}}"
 
     # -- string building ---------------------------------------------------------------------
     def __str__(self) -> str:
@@ -287,6 +318,9 @@ class InputRef(Ref):
         super().__init__(type_, f"parameter {name!r} of template {template!r}")
         self.name = name
 
+    def argo_text(self) -> str:
+        return f"{{{{inputs.parameters.{self.name}}}}}"
+
 
 OutputField = Literal[
     "result", "parameter", "artifact", "exitCode", "status", "ip", "startedAt", "finishedAt"
@@ -319,6 +353,16 @@ class TaskRef(Ref):
     def task(self) -> Task[Any] | None:
         return self.source
 
+    def argo_text(self) -> str:
+        scope = "steps" if self.source.context == "steps" else "tasks"
+        if self.field == "parameter":
+            what = f"outputs.parameters.{self.name}"
+        elif self.field == "artifact":
+            what = f"outputs.artifacts.{self.name}"
+        else:
+            what = "outputs.result" if self.field == "result" else self.field
+        return f"{{{{{scope}.{self.source.name}.{what}}}}}"
+
 
 class ItemRef(Ref):
     """The current loop item of a ``.map()`` (``{{item}}`` or ``{{item.<key>}}``).
@@ -335,6 +379,9 @@ class ItemRef(Ref):
         self.path = path
         self.owner: Task[Any] | None = None
         self.location = user_location()
+
+    def argo_text(self) -> str:
+        return "{{" + ".".join(("item", *self.path)) + "}}"
 
     def __getitem__(self, key: object) -> ItemRef:
         if not isinstance(key, str):
