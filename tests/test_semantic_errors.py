@@ -616,7 +616,7 @@ def test_condition_repr_is_readable() -> None:
         cmp(n="1")
 
     msg = compile_error(Workflow(entrypoint=main))
-    assert "not [<condition: parameter 'n' of template 'cmp' == '1'>]" in msg
+    assert "item 0 is <condition: parameter 'n' of template 'cmp' == '1'> (Compare)" in msg
 
 
 def test_pod_gc_strategy_suggestion() -> None:

@@ -219,3 +219,51 @@ def test_cli_usage_errors(args: list[str], message: str) -> None:
         "",
         f"tiphys: error: {message}\n",
     )
+
+
+@container(image="alpine")
+def say(message: str = "hi") -> list[str]:
+    return [message]
+
+
+def test_a_positional_hook_condition_says_expression() -> None:
+    @dag
+    def flow() -> None:
+        t = say()
+        t.hook("running", say, t.status == "Running")  # type: ignore[call-arg]  # hook-pos
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('hook-pos')}: task.hook() takes 2 positional argument(s), 3 given: give the "
+        "condition as expression=..., e.g. t.hook('running', notify, expression=t.status == "
+        "'Running') [C117]"
+    )
+
+
+def test_hook_argument_errors_name_the_hook() -> None:
+    @dag
+    def flow() -> None:
+        say().named("b").on_exit(say, mesg="x")  # hook-arg
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('hook-arg')}: hook 'exit' of task 'b' passes argument 'mesg', but template "
+        "'say' has no such input (inputs: message). Did you mean 'message'? [C101]"
+    )
+    assert error_of(lambda: Hook(say, arguments={"mesg": "x"})) == (  # wf-hook-arg
+        f"{line_of('wf-hook-arg')}: a workflow hook of template 'say' passes argument 'mesg', "
+        "but template 'say' has no such input (inputs: message). Did you mean 'message'? [C101]"
+    )
+
+
+def test_result_of_a_dag_returning_outputs_names_them() -> None:
+    @dag
+    def inner() -> dict[str, Any]:
+        return {"a": say().result}
+
+    @dag
+    def flow() -> None:
+        say(message=inner().result)  # dag-result
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('dag-result')}: result of task 'inner' is used, but @dag 'inner' returns "
+        "outputs a (a dict), not one value: use .outputs.a [C107]"
+    )

@@ -124,6 +124,15 @@ def _check_result(ref: TaskRef, where: Location) -> None:
             f"result: use its outputs ({', '.join(template.outputs) or 'none'})",
             where,
         )
+    if template.kind in ("dag", "steps") and template.outputs:
+        names = list(template.outputs)
+        raise fail(
+            "C107",
+            f"result of task {task.name!r} is used, but @{template.kind} {template.name!r} "
+            f"returns outputs {', '.join(names)} (a dict), not one value: use "
+            f".outputs.{names[0].replace('-', '_')}",
+            where,
+        )
     if template.kind in ("dag", "steps"):
         raise fail(
             "C107",

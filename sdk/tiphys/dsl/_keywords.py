@@ -137,10 +137,12 @@ def check_call(
     ]
     taken = len(args) - (1 if positional and positional[0].name == "self" else 0)
     if len(args) > len(positional):
+        count = len(positional) - (len(args) - taken)
+        advice = hints.get("*", "name the others (keyword=value)") if hints else ""
         raise fail(
             code,
-            f"{what} takes at most {len(positional) - (len(args) - taken)} positional "
-            f"argument(s), {taken} given: name the others (keyword=value)",
+            f"{what} takes {count} positional argument(s), {taken} given: "
+            f"{advice or 'name the others (keyword=value)'}",
         )
     for i, p in enumerate(sig.parameters.values()):
         if (
@@ -232,6 +234,31 @@ def checked_decorator(fn: F) -> F:
             raise
 
     return cast(F, factory)
+
+
+def checked_arguments(what: str, *, hints: Mapping[str, str] | None = None) -> Callable[[F], F]:
+    """Decorator for a method users call: arguments it cannot take become a located error.
+
+    Args:
+        what: Its public spelling, for the message (``task.hook()``).
+        hints: Fixed advice by keyword; ``"*"``: the advice for too many positional arguments.
+
+    Returns:
+        The decorator.
+    """
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def method(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except TypeError:
+                check_call(fn, args, kwargs, what, hints=hints)
+                raise
+
+        return cast(F, method)
+
+    return wrap
 
 
 def mapping_of(value: object, what: str, item: str, location: Location | None) -> dict[Any, Any]:

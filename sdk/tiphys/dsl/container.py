@@ -202,8 +202,12 @@ class ContainerTemplate(Template[P, str]):
                     raise fail(
                         "C111",
                         f"@container {self.name!r} must return its arguments as a list of "
-                        f"strings: item {index} is {item!r} ({type(item).__name__}), write it "
-                        f"as a string ({str(item)!r})",
+                        f"strings: item {index} is {item!r} ({type(item).__name__}), "
+                        + (
+                            f"write it as a string ({str(item)!r})"
+                            if isinstance(item, int | float) and not isinstance(item, bool)
+                            else "give a string or a parameter instead"
+                        ),
                         self.location,
                     )
         if value is not None and not isinstance(value, list | tuple):

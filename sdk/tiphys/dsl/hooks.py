@@ -184,7 +184,9 @@ class Hook:
         renamed = {by_argo.get(k, k): v for k, v in arguments.items()}
         if not renamed:
             return {}
-        return self.template.bind((), renamed)
+        return self.template.bind(
+            (), renamed, f"a workflow hook of template {self.template.name!r}"
+        )
 
     def __repr__(self) -> str:
         return f"<hook running {self.template.name!r}>"
@@ -236,7 +238,10 @@ def add_task_hook(
     condition = _expression(expression, where)
     _check_own_values(task, checked, condition, where)
     task.hooks[checked] = TaskHook(
-        hook_template, condition, hook_template.bind((), arguments), where
+        hook_template,
+        condition,
+        hook_template.bind((), arguments, f"hook {checked!r} of task {task.name!r}"),
+        where,
     )
 
 

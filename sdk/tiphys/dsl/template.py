@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, ParamSpec, TypeVar
 
 from tiphys.argo.expr import KEYWORDS
 from tiphys.argo.names import kebab, template_name_problem
-from tiphys.dsl._keywords import checked_init
+from tiphys.dsl._keywords import checked_arguments, checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.artifacts import (
     Artifact,
@@ -392,12 +392,16 @@ class Template(Generic[P, R_co]):
         builder.add(task)
         return task
 
-    def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    def bind(
+        self, args: Sequence[Any], kwargs: dict[str, Any], caller: str | None = None
+    ) -> dict[str, Any]:
         """Match call arguments to inputs; check names, arity and constant types.
 
         Args:
             args: Positional arguments, in signature order.
             kwargs: Keyword arguments by Python name.
+            caller: Who passes them, for messages (default ``task '<template>'``; a hook says
+                ``hook 'exit' of task 'b'``).
 
         Returns:
             Argument values by Argo input name; inputs left to their defaults are absent.
@@ -412,6 +416,7 @@ class Template(Generic[P, R_co]):
         specs = {s.py_name: s for s in self.inputs}
         artifacts = {a.py_name: a for a in self.artifact_inputs}
         names = input_order(self) if artifacts else list(specs)
+        caller = caller or f"task {self.name!r}"
         listing = ", ".join(names) or "none"
         if len(args) > len(names):
             raise fail(
@@ -424,7 +429,7 @@ class Template(Generic[P, R_co]):
             if key not in specs and key not in artifacts:
                 raise fail(
                     "C101",
-                    f"task {self.name!r} passes argument {key!r}, but template {self.name!r} has "
+                    f"{caller} passes argument {key!r}, but template {self.name!r} has "
                     f"no such input (inputs: {listing}).{did_you_mean(key, names)}",
                 )
             if key in given:
@@ -434,7 +439,7 @@ class Template(Generic[P, R_co]):
         if missing:
             raise fail(
                 "C102",
-                f"task {self.name!r} does not pass required input(s) "
+                f"{caller} does not pass required input(s) "
                 f"{', '.join(repr(m) for m in missing)} of template {self.name!r}",
             )
         out: dict[str, Any] = {}
@@ -786,6 +791,13 @@ class Task(Generic[R_co]):
         add_task_hook(self, EXIT, template, None, arguments)
         return self
 
+    @checked_arguments(
+        "task.hook()",
+        hints={
+            "*": "give the condition as expression=..., e.g. "
+            "t.hook('running', notify, expression=t.status == 'Running')"
+        },
+    )
     def hook(
         self,
         name: str,

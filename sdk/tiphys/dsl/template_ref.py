@@ -136,7 +136,9 @@ class TemplateRef(Template[P, R_co]):
             "task that runs it",
         )
 
-    def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    def bind(
+        self, args: Sequence[Any], kwargs: dict[str, Any], caller: str | None = None
+    ) -> dict[str, Any]:
         """Check the call against the referenced template's inputs (see :meth:`Template.bind`).
 
         An untyped reference (:func:`template_ref`) takes keyword arguments only, each passed
@@ -148,7 +150,7 @@ class TemplateRef(Template[P, R_co]):
                 argument or a name Argo refuses for a parameter.
         """
         if self.target is not None:
-            return super().bind(args, kwargs)
+            return super().bind(args, kwargs, caller)
         if args:
             raise fail(
                 "C150",
