@@ -401,8 +401,8 @@ def test_hook_arguments_are_checked_like_a_call() -> None:
         build(tag="a").on_exit(report, stauts="x")  # C101-hook
 
     assert compile_error(Workflow(entrypoint=main)) == (
-        f"{line_of('C101-hook')}: hook 'exit' of task 'build' passes argument 'stauts', but template 'report' "
-        "has no such input (inputs: status, note). Did you mean 'status'? [C101]"
+        f"{line_of('C101-hook')}: hook 'exit' of task 'build' passes argument 'stauts', but "
+        "template 'report' has no such input (inputs: status, note). Did you mean 'status'? [C101]"
     )
 
 
