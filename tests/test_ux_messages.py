@@ -267,3 +267,33 @@ def test_result_of_a_dag_returning_outputs_names_them() -> None:
         f"{line_of('dag-result')}: result of task 'inner' is used, but @dag 'inner' returns "
         "outputs a (a dict), not one value: use .outputs.a [C107]"
     )
+
+
+def test_parameters_of_a_workflow_run_from_a_template_object_are_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "u.py").write_text(
+        "from tiphys import Workflow, WorkflowTemplate, dag, script\n"
+        "@script\n"
+        "def build(repo: str, tag: str = 'latest') -> str:\n"
+        "    return repo\n"
+        "@dag\n"
+        "def ci(repo: str, tag: str = 'latest') -> None:\n"
+        "    build(repo=repo, tag=tag)\n"
+        "library = WorkflowTemplate('ci-lib', entrypoint=ci)\n"
+        "run = Workflow(from_template=library)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(create_app(), ["compile", "u.py:run", "-p", "rep=x"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2,
+        "",
+        "u.py:9: Workflow 'ci-lib-' has no parameter 'rep' (parameters: repo, tag). Did you "
+        "mean 'repo'? (at spec.arguments.parameters) [P101]\n"
+        "u.py:9: Workflow 'ci-lib-' needs a value for parameter 'repo' (it has no value or "
+        "default): pass -p repo=VALUE (at spec.arguments.parameters) [P102]\n",
+    )
+    given = CliRunner().invoke(create_app(), ["compile", "u.py:run", "-p", "repo=x"])
+    assert (given.exit_code, given.stderr) == (0, "")
+    assert "  arguments:\n    parameters:\n    - name: repo\n      value: x\n" in given.stdout

@@ -121,7 +121,13 @@ def _compile_one(
     if parameters and source.kind in _WORKFLOW_KINDS:
         try:
             original, lines = source.manifest()
-            applied = apply_parameters(original, parameters, file=source.file, line_of=lines)
+            applied = apply_parameters(
+                original,
+                parameters,
+                file=source.file,
+                line_of=lines,
+                template_spec=_template_spec(source.obj),
+            )
         except CompileError as exc:
             found = check_source(source)[2] if source.doc is not None else []
             return [*found, *exc.diagnostics], None
@@ -142,6 +148,18 @@ def _compile_one(
         except CompileError as exc:
             return [*diagnostics, *exc.diagnostics], None
     return diagnostics, doc
+
+
+def _template_spec(obj: object) -> dict[str, Any] | None:
+    """The spec of the WorkflowTemplate a Python workflow runs (``from_template=<object>``)."""
+    from tiphys.dsl.workflow import WorkflowBase
+
+    ref = getattr(obj, "from_template", None) if isinstance(obj, WorkflowBase) else None
+    template = getattr(ref, "template", None)
+    if not isinstance(template, WorkflowBase):
+        return None
+    spec = template.to_dict().get("spec")
+    return spec if isinstance(spec, dict) else None
 
 
 def _render(docs: list[dict[str, Any]], output: OutputFormat) -> str:

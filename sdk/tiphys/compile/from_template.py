@@ -90,6 +90,7 @@ def apply_parameters(
     *,
     file: str = "",
     line_of: LineOf | None = None,
+    template_spec: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Apply ``-p`` values to any workflow manifest, by its kind (see the module docs).
 
@@ -99,6 +100,9 @@ def apply_parameters(
         parameters: ``{name: value}``; values are strings, as Argo stores them.
         file: The user's file, for diagnostics.
         line_of: Maps a field path of ``doc`` to its line, for diagnostics.
+        template_spec: For a Workflow or CronWorkflow run from a WorkflowTemplate
+            (``workflowTemplateRef``), that template's ``spec`` when known (a Python
+            ``from_template=`` object): names are then checked against it.
 
     Returns:
         A new manifest: the Workflow to submit for a template, else a copy of ``doc`` with the
@@ -113,7 +117,9 @@ def apply_parameters(
     kind = doc.get("kind")
     if kind in _TEMPLATE_LABELS:
         return workflow_from_template(doc, parameters, file=file, line_of=line_of)
-    return set_workflow_parameters(doc, parameters, file=file, line_of=line_of)
+    return set_workflow_parameters(
+        doc, parameters, file=file, line_of=line_of, template_spec=template_spec
+    )
 
 
 def workflow_from_template(
@@ -204,6 +210,7 @@ def set_workflow_parameters(
     *,
     file: str = "",
     line_of: LineOf | None = None,
+    template_spec: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Set ``-p`` values on a Workflow or a CronWorkflow.
 
@@ -211,13 +218,14 @@ def set_workflow_parameters(
     ``spec.arguments.parameters`` (``spec.workflowSpec.arguments.parameters`` for a
     CronWorkflow); an input of the entrypoint template that is not listed there is appended.
     A Workflow that only refers to a template (``spec.workflowTemplateRef``, no
-    ``templates``) accepts any name, since the template is not at hand.
+    ``templates``) accepts any name unless ``template_spec`` gives the template's spec.
 
     Args:
         workflow_doc: A Workflow or CronWorkflow manifest (not modified).
         parameters: ``{name: value}``; values are strings.
         file: The user's file, for diagnostics.
         line_of: Maps a field path of ``workflow_doc`` to its line, for diagnostics.
+        template_spec: The spec of the WorkflowTemplate it runs, when known.
 
     Returns:
         A modified deep copy of ``workflow_doc``.
@@ -241,8 +249,16 @@ def set_workflow_parameters(
     name = metadata.get("name") or metadata.get("generateName") or ""
     what = f"{kind} '{name}'" if name else str(kind)
     open_ended = "workflowTemplateRef" in spec and not spec.get("templates")
+    checked: Mapping[str, Any] = spec
+    if open_ended and template_spec is not None:
+        # Argo merges the workflow's arguments over the template's, by name.
+        own = _params(_mapping(spec.get("arguments")).get("parameters"))
+        theirs = _params(_mapping(template_spec.get("arguments")).get("parameters"))
+        merged = [{"name": k, **v} for k, v in {**theirs, **own}.items()]
+        checked = {**template_spec, "arguments": {"parameters": merged}}
+        open_ended = False
     _check(
-        spec,
+        checked,
         parameters,
         what=what,
         base=base,
