@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tiphys.argo.cron import cron_problem, timezone_problem
+from tiphys.argo.expr_check import expression_problem, template_problem
 from tiphys.dsl._keywords import checked_init, unknown_option
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import Duration, Raw, seconds
@@ -230,6 +231,14 @@ def _text(value: object, what: str, where: Location) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise fail("C148", f"{what} must be a non-empty expression string, not {value!r}", where)
+    if what == "stop_strategy":
+        problem = expression_problem(value)
+    elif "{{=" in value:
+        problem = template_problem(value)
+    else:
+        problem = expression_problem(value, "govaluate")
+    if problem:
+        raise fail("C148", f"{what} {value!r}: {problem}", where)
     return value
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Protocol, Unpack
 
+from tiphys.argo.expr_check import expression_problem
 from tiphys.dsl._keywords import checked_decorator, checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
 from tiphys.dsl.leaf import ExecutorOptionsKw, KindTemplate, check_empty_body
@@ -53,6 +54,9 @@ Source = LocationLike | Mapping[str, Any]
 def _expression(text: object, what: str, where: Location) -> str:
     if not isinstance(text, str) or not text.strip():
         raise fail("C128", f"{what} must be a non-empty expr-lang string, not {text!r}", where)
+    problem = expression_problem(text)
+    if problem:
+        raise fail("C128", f"{what} {text!r}: {problem}", where)
     return text
 
 

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tiphys.argo.expr_check import expression_problem
 from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.refs import Condition, Depends, Ref, TaskRef
@@ -85,6 +86,9 @@ def _expression(value: object, where: Location) -> Condition | str | None:
     if isinstance(value, Ref):
         return value.as_condition()
     if isinstance(value, str) and value.strip():
+        problem = expression_problem(value)
+        if problem:
+            raise fail("C154", f"hook expression {value!r}: {problem}", where)
         return value
     raise fail(
         "C154",

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ParamSpec, Unpack
 
+from tiphys.argo.expr_check import expression_problem
 from tiphys.dsl._keywords import checked_decorator, mapping_of
 from tiphys.dsl._location import definition_location, fail
 from tiphys.dsl.container import SymbolicRun, run_symbolic
@@ -127,6 +128,9 @@ class HttpTemplate(KindTemplate[P, str]):
         if success is None or isinstance(success, str):
             if success == "":
                 raise fail("C125", f"{what}: success must not be empty", where)
+            problem = expression_problem(success) if success is not None else None
+            if problem:
+                raise fail("C125", f"{what}: success {success!r}: {problem}", where)
             return success
         if isinstance(success, SuccessCondition):
             return success.text

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
+from tiphys.argo.expr_check import expression_problem
 from tiphys.argo.names import object_name_problem
 from tiphys.dsl._keywords import checked_init
 from tiphys.dsl._location import fail, user_location
@@ -155,6 +156,16 @@ class Retry:
             value = getattr(self, what)
             if value is not None:
                 go_duration(value, f"Retry {what}", self.location)
+        if self.expression is not None:
+            problem = (
+                expression_problem(self.expression)
+                if isinstance(self.expression, str)
+                else f"it must be an expr-lang string, not {self.expression!r}"
+            )
+            if problem:
+                raise fail(
+                    "C117", f"Retry expression {self.expression!r}: {problem}", self.location
+                )
 
     def to_argo(self) -> dict[str, Any]:
         """Return the ``retryStrategy`` dict."""

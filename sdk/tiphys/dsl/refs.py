@@ -20,9 +20,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Literal
 
+from tiphys.argo.expr_check import PHASES
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.params import base_type
-from tiphys.errors import Location
+from tiphys.errors import Location, did_you_mean
 
 if TYPE_CHECKING:
     from tiphys.dsl.template import Builder, Task
@@ -447,6 +448,20 @@ def _describe(value: Any) -> str:
 def _check_comparable(left: Any, right: Any, where: Location) -> None:
     """Refuse a comparison of values of two types (Argo's expr would never find them equal),
     and of list or dict values (Argo holds them as JSON text)."""
+    for ref, value in ((left, right), (right, left)):
+        if (
+            isinstance(ref, TaskRef)
+            and ref.field == "status"
+            and isinstance(value, str)
+            and value not in PHASES
+            and MARK_START not in value
+        ):
+            raise fail(
+                "C103",
+                f"{ref.description} is compared with {value!r}, which is no node status "
+                f"({', '.join(PHASES)}).{did_you_mean(value, PHASES)}",
+                where,
+            )
     for side in (left, right):
         kind = base_type(side.type) if isinstance(side, Ref) and side.type else None
         if kind in (list, dict):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, ParamSpec, Unpack
 
+from tiphys.argo.expr_check import selector_problem
 from tiphys.argo.names import parameter_name_problem
 from tiphys.dsl._keywords import checked_decorator
 from tiphys.dsl._location import definition_location, fail
@@ -145,6 +146,9 @@ class ResourceTemplate(KindTemplate[P, None]):
                     f"'status.succeeded > 0', not {value!r}",
                     where,
                 )
+            problem = selector_problem(value)
+            if problem:
+                raise fail("C127", f"{what}: {attr} {value!r}: {problem}", where)
             setattr(self, attr, parse_fields(value, names, f"{what} {attr}", where))
         if not isinstance(set_owner_reference, bool):
             raise fail(

@@ -25,6 +25,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from tiphys.argo.expr_check import expression_problem
 from tiphys.argo.paths import join
 from tiphys.errors import did_you_mean
 from tiphys.validate.references import Add
@@ -99,6 +100,7 @@ def _http(http: Mapping[str, Any], path: str, name: str, add: Add) -> None:
         return
     where = join(path, "successCondition")
     text, problem = _outside_strings(_TAG_RE.sub("x", condition))
+    problem = problem or expression_problem(condition)
     if problem is not None:
         add("V141", f"successCondition {condition!r} does not parse: {problem}", where, "error")
         return

@@ -110,6 +110,9 @@ V185    ``workflow.failures`` (an error) or ``workflow.status`` (a warning: the 
 V186    a ``memoize.key`` whose literal text Argo's cache key rule refuses
 V187    a task's or step's hook expression reading a value of its own task other than
         ``.status`` (Argo gives the hook its ``.status`` and its dependencies' values only)
+V188    a hook expression that does not parse, names a task with dashes as ``tasks.a-b``, or
+        compares a status with a word that is no node phase
+        (:func:`tiphys.argo.expr_check.expression_problem`)
 ======  ======================================================================================
 
 ``V122``-``V129`` and ``V168`` come from :mod:`tiphys.validate.references`, ``V135``-``V137``
@@ -133,6 +136,7 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 
 from tiphys.argo.depends import DependsSyntaxError, parse_depends
+from tiphys.argo.expr_check import expression_problem
 from tiphys.argo.k8s import label_key_problem, label_value_problem, quantity_problem
 from tiphys.argo.names import (
     CRON_NAME_MAX,
@@ -436,6 +440,14 @@ class _Checker:
                     f"hook '{name}' has no expression; only the 'exit' hook runs without one: "
                     "add 'expression: <condition>' or rename it to 'exit'",
                     hook_path,
+                )
+            expression = hook.get("expression")
+            problem = expression_problem(expression) if isinstance(expression, str) else None
+            if problem and name != "exit":
+                self.add(
+                    "V188",
+                    f"hook '{name}' expression {expression!r}: {problem}",
+                    join(hook_path, "expression"),
                 )
             if name == "exit" and hook.get("expression"):
                 self.add(
