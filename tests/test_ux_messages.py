@@ -17,6 +17,7 @@ from tiphys import (
     Histogram,
     Hook,
     Mutex,
+    Retry,
     Workflow,
     container,
     dag,
@@ -26,6 +27,7 @@ from tiphys import (
 )
 from tiphys.cli.app import create_app
 from tiphys.errors import CompileError
+from tiphys.validate import validate_document
 
 HERE = Path(__file__)
 
@@ -297,3 +299,105 @@ def test_parameters_of_a_workflow_run_from_a_template_object_are_checked(
     given = CliRunner().invoke(create_app(), ["compile", "u.py:run", "-p", "repo=x"])
     assert (given.exit_code, given.stderr) == (0, "")
     assert "  arguments:\n    parameters:\n    - name: repo\n      value: x\n" in given.stdout
+
+
+def test_raw_expressions_are_checked() -> None:
+    def resource_success() -> None:
+        @resource(action="create", success="status.succeeded >> 0")  # ex-2
+        def f() -> None: ...
+
+    def http_field() -> None:
+        @http("https://x.example.com/{0}")  # ex-5
+        def f() -> None: ...
+
+    def cron(**options: Any) -> CronWorkflow:
+        return CronWorkflow("c", entrypoint=main, schedules="@daily", **options)  # ex-cron
+
+    stop, when = "cronworkflow.failed >=", "{{= cronworkflow.lastScheduledTime == nil"
+    makers: list[Any] = [
+        lambda: Hook(say, expression="workflow.status == 'Runing'"),  # ex-0
+        lambda: cron(stop_strategy=stop),
+        resource_success,
+        lambda: cron(when=when),
+        lambda: Retry(limit=2, expression="lastRetry.status == 'Failed' &&"),  # ex-4
+        http_field,
+    ]
+    messages = [
+        "hook expression \"workflow.status == 'Runing'\": 'Runing' is no node status (Pending, "
+        "Running, Succeeded, Failed, Error, Skipped, Omitted). Did you mean 'Running'? [C154]",
+        "stop_strategy 'cronworkflow.failed >=': '>=' at the end has no right operand [C148]",
+        "@resource 'f': success 'status.succeeded >> 0': 'status.succeeded >> 0' is no "
+        "requirement: write key op value with op one of =, ==, !=, >, <, in (...), notin (...), "
+        "e.g. 'status.succeeded > 0' [C127]",
+        "when '{{= cronworkflow.lastScheduledTime == nil': '{{=' is not closed by '}}' [C148]",
+        "Retry expression \"lastRetry.status == 'Failed' &&\": '&&' at the end has no right "
+        "operand [C117]",
+        "@http 'f' url has the field {0}; only plain parameter names are formatted in (as "
+        "{name}): compute other values in a task and pass them in [C124]",
+    ]
+    for n, (make, message) in enumerate(zip(makers, messages, strict=True)):
+        marker = "ex-cron" if n in (1, 3) else f"ex-{n}"
+        assert error_of(make) == f"{line_of(marker)}: {message}"
+
+
+def test_a_dashed_task_name_in_a_raw_hook_expression() -> None:
+    @dag
+    def flow() -> None:
+        raw = "tasks.build-2.status == 'Failed'"
+        say().named("build-2").hook("failed", say, expression=raw)  # ex-dash
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('ex-dash')}: hook expression \"tasks.build-2.status == 'Failed'\": "
+        "tasks.build-2 is read as tasks.build minus 2: write tasks['build-2'] for a name with "
+        "dashes [C154]"
+    )
+
+
+def test_a_status_compared_with_a_word_that_is_no_phase() -> None:
+    @dag
+    def flow() -> None:
+        b = say()
+        say().hook("late", say, expression=b.status == "Runing")  # ex-phase
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('ex-phase')}: status of task 'say' is compared with 'Runing', which is no "
+        "node status (Pending, Running, Succeeded, Failed, Error, Skipped, Omitted). Did you "
+        "mean 'Running'? [C103]"
+    )
+
+
+def test_the_validator_checks_hook_expressions() -> None:
+    doc = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"generateName": "h-"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {
+                    "name": "main",
+                    "dag": {
+                        "tasks": [
+                            {
+                                "name": "build-2",
+                                "template": "echo",
+                                "hooks": {
+                                    "failed": {
+                                        "template": "echo",
+                                        "expression": "tasks.build-2.status == 'Failed'",
+                                    }
+                                },
+                            }
+                        ]
+                    },
+                },
+                {"name": "echo", "container": {"image": "alpine"}},
+            ],
+        },
+    }
+    found = [d.format() for d in validate_document(doc, file="w.yaml")]
+    assert found == [
+        "w.yaml: hook 'failed' expression \"tasks.build-2.status == 'Failed'\": tasks.build-2 "
+        "is read as tasks.build minus 2: write tasks['build-2'] for a name with dashes (at "
+        "spec.templates[0].dag.tasks[0].hooks.failed.expression) [V186]"
+    ]

@@ -21,7 +21,7 @@ from tiphys.dsl._location import fail
 from tiphys.errors import Location, did_you_mean
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_LOOKS_LIKE_FIELD = re.compile(r"\s*[A-Za-z_]")
+_LOOKS_LIKE_FIELD = re.compile(r"\s*(?:[A-Za-z0-9_]|\Z)")  # {name}, {0} and {} (refused)
 
 
 @dataclass(frozen=True)
