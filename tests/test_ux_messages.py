@@ -16,8 +16,12 @@ from tiphys import (
     CronWorkflow,
     Histogram,
     Hook,
+    Memoize,
     Mutex,
     Retry,
+    Secret,
+    Semaphore,
+    Volume,
     Workflow,
     container,
     dag,
@@ -401,3 +405,25 @@ def test_the_validator_checks_hook_expressions() -> None:
         "is read as tasks.build minus 2: write tasks['build-2'] for a name with dashes (at "
         "spec.templates[0].dag.tasks[0].hooks.failed.expression) [V186]"
     ]
+
+
+def test_kubernetes_object_names_are_checked() -> None:
+    makers: list[Any] = [
+        lambda: Memoize("k", config_map="Cache_1", max_age="1h"),  # k8s-0
+        lambda: Secret("My_Secret", "k"),  # k8s-1
+        lambda: Workflow(entrypoint=main, service_account="Bot"),  # k8s-2
+        lambda: Semaphore(config_map="Locks", key="k"),  # k8s-3
+    ]
+    rule = (
+        "is not a valid Kubernetes name: use lower-case letters, digits, '-' and '.', starting "
+        "and ending with a letter or digit"
+    )
+    messages = [
+        f"Memoize config_map: 'Cache_1' {rule} (e.g. 'cache-1') [C156]",
+        f"Secret name: 'My_Secret' {rule} (e.g. 'my-secret') [C117]",
+        f"service_account: 'Bot' {rule} (e.g. 'bot') [C117]",
+        f"Semaphore config_map: 'Locks' {rule} (e.g. 'locks') [C155]",
+    ]
+    for n, (make, message) in enumerate(zip(makers, messages, strict=True)):
+        assert error_of(make) == f"{line_of(f'k8s-{n}')}: {message}"
+    assert Volume("v", "/m", claim="{{workflow.parameters.pvc}}").claim  # tags: Argo's to resolve

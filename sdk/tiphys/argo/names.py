@@ -73,6 +73,32 @@ def parameter_name_problem(name: str) -> str | None:
     return None
 
 
+def kubernetes_name_problem(name: str) -> str | None:
+    """Say why ``name`` cannot name a Kubernetes object a workflow refers to (a Secret,
+    ConfigMap, ServiceAccount, PersistentVolumeClaim: DNS-1123 subdomain), or return ``None``.
+
+    A name holding ``{{...}}`` tags is resolved by Argo at run time: not checked.
+
+    Args:
+        name: The candidate name.
+
+    Returns:
+        A sentence describing the broken rule, or ``None`` when the name is valid.
+    """
+    if "{{" in name:
+        return None
+    if len(name) > 253:
+        return f"{name!r} is {len(name)} characters long; a Kubernetes name is at most 253"
+    if not _DNS1123_RE.match(name):
+        fixed = re.sub(r"[^a-z0-9.-]+", "-", name.lower()).strip("-.")
+        hint = f" (e.g. {fixed!r})" if fixed and _DNS1123_RE.match(fixed) else ""
+        return (
+            f"{name!r} is not a valid Kubernetes name: use lower-case letters, digits, '-' and "
+            f"'.', starting and ending with a letter or digit{hint}"
+        )
+    return None
+
+
 def object_name_problem(name: str, *, kind: str = "Workflow", generate: bool = False) -> str | None:
     """Say why ``name`` cannot be an object name (``metadata.name``), or return ``None``.
 

@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
+from tiphys.argo.names import kubernetes_name_problem
 from tiphys.dsl._location import fail
 from tiphys.errors import CompileError, Location, closest, did_you_mean
 
@@ -259,6 +260,25 @@ def checked_arguments(what: str, *, hints: Mapping[str, str] | None = None) -> C
         return cast(F, method)
 
     return wrap
+
+
+def kubernetes_name(value: object, what: str, code: str, location: Location | None) -> None:
+    """Refuse a name Kubernetes would refuse for a Secret, ConfigMap, ServiceAccount...
+
+    Args:
+        value: The name; anything but a string is left to the option's other checks.
+        what: The option, for the message (``Memoize config_map``).
+        code: The diagnostic code of the option's owner.
+        location: Where.
+
+    Raises:
+        CompileError: ``code``, ``<what>: '<name>' is not a valid Kubernetes name...``.
+    """
+    if not isinstance(value, str):  # None (not given), or a type other checks refuse
+        return
+    problem = kubernetes_name_problem(value)
+    if problem:
+        raise fail(code, f"{what}: {problem}", location)
 
 
 def mapping_of(value: object, what: str, item: str, location: Location | None) -> dict[Any, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 
 from tiphys.argo.durations import DurationError, to_go_duration
 from tiphys.argo.names import memoize_key_problem
-from tiphys.dsl._keywords import checked_init
+from tiphys.dsl._keywords import checked_init, kubernetes_name
 from tiphys.dsl._location import fail, user_location
 from tiphys.errors import Location
 
@@ -108,6 +108,7 @@ class Semaphore:
             )
         if by_map:
             _text(self.config_map, "Semaphore config_map", "C155", self.location)
+            kubernetes_name(self.config_map, "Semaphore config_map", "C155", self.location)
             _text(self.key, "Semaphore key", "C155", self.location)
         else:
             _text(self.database_key, "Semaphore database_key", "C155", self.location)
@@ -197,6 +198,7 @@ class Memoize:
         if problem:
             raise fail("C156", f"Memoize key {self.key!r} {problem}", self.location)
         _text(self.config_map, "Memoize config_map", "C156", self.location)
+        kubernetes_name(self.config_map, "Memoize config_map", "C156", self.location)
         self.max_age_go()
 
     def max_age_go(self) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
 from tiphys.argo.expr_check import expression_problem
 from tiphys.argo.names import object_name_problem
-from tiphys.dsl._keywords import checked_init
+from tiphys.dsl._keywords import checked_init, kubernetes_name
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.operations import check_operations
 from tiphys.errors import Location, did_you_mean
@@ -205,6 +205,9 @@ class Secret:
     key: str
     optional: bool = False
 
+    def __post_init__(self) -> None:
+        kubernetes_name(self.name, "Secret name", "C117", user_location())
+
     def to_argo(self) -> dict[str, Any]:
         """Return the ``valueFrom`` dict."""
         ref: dict[str, Any] = {"name": self.name, "key": self.key}
@@ -227,6 +230,9 @@ class ConfigMap:
     name: str
     key: str
     optional: bool = False
+
+    def __post_init__(self) -> None:
+        kubernetes_name(self.name, "ConfigMap name", "C117", user_location())
 
     def to_argo(self) -> dict[str, Any]:
         """Return the ``valueFrom`` dict."""
@@ -285,6 +291,8 @@ class Volume:
         problem = object_name_problem(self.name)
         if problem:
             raise fail("C109", f"Volume name {problem}", self.location)
+        for what in ("claim", "config_map", "secret"):
+            kubernetes_name(getattr(self, what), f"Volume {what}", "C117", self.location)
         if not self.mount.startswith("/"):
             raise fail("C117", f"Volume {self.name!r}: mount must be an absolute path")
 
@@ -409,6 +417,7 @@ class TemplateOptions:
                 seconds(value, what, self.location)
         if not isinstance(self.inline, bool):
             raise fail("C117", f"inline must be True or False, not {self.inline!r}", self.location)
+        kubernetes_name(self.service_account, "service_account", "C117", self.location)
         from tiphys.dsl.artifacts import archive_location_problem
 
         problem = archive_location_problem(self.archive_location)

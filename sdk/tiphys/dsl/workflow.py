@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, Unpack
 
+from tiphys.dsl._keywords import kubernetes_name
 from tiphys.dsl._location import fail, user_location
 from tiphys.dsl.artifacts import ArtifactGC, ArtifactRepositoryRef
 from tiphys.dsl.options import (
@@ -197,6 +198,7 @@ class WorkflowBase:
                 "give name= or generate_name=, not both: Kubernetes ignores generateName when a "
                 "name is set",
             )
+        kubernetes_name(service_account, "service_account", "C117", self.location)
         self.name = name
         self.generate_name = generate_name
         self.entrypoint = entrypoint
