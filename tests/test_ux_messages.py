@@ -427,3 +427,31 @@ def test_kubernetes_object_names_are_checked() -> None:
     for n, (make, message) in enumerate(zip(makers, messages, strict=True)):
         assert error_of(make) == f"{line_of(f'k8s-{n}')}: {message}"
     assert Volume("v", "/m", claim="{{workflow.parameters.pvc}}").claim  # tags: Argo's to resolve
+
+
+@resource(action="create", outputs={"job-name": "{.metadata.name}"})
+def submit() -> str:
+    return "kind: ConfigMap"
+
+
+def test_outputs_with_dashes_by_argo_name_and_python_spelling() -> None:
+    @dag
+    def flow() -> None:
+        job = submit()
+        say(message=job.outputs["job-name"])
+        say(message=job.outputs.job_name)
+
+    tasks = Workflow(entrypoint=flow).to_dict()["spec"]["templates"][0]["dag"]["tasks"]
+    values = [t["arguments"]["parameters"][0]["value"] for t in tasks[1:]]
+    assert values == ["{{tasks.submit.outputs.parameters.job-name}}"] * 2
+
+
+def test_an_unknown_output_suggests_the_python_spelling() -> None:
+    @dag
+    def flow() -> None:
+        say(message=submit().outputs.jobname)  # out-typo
+
+    assert error_of(lambda: Workflow(entrypoint=flow).to_dict()) == (
+        f"{line_of('out-typo')}: template 'submit' has no output 'jobname' (outputs: job-name). "
+        "Did you mean 'job_name'? [C107]"
+    )

@@ -730,10 +730,11 @@ class OutputArtifacts:
             name = name.replace("_", "-")
         if name not in declared:
             known = ", ".join(declared) or "none"
+            hint = did_you_mean(name, [n.replace("-", "_") for n in declared])
             raise fail(
                 "C107",
                 f"template {task.template.name!r} has no output artifact {name!r} (output "
-                f"artifacts: {known}).{did_you_mean(name, list(declared))}",
+                f"artifacts: {known}).{hint}",
             )
         if task.loop is not None:
             raise fail(
@@ -744,6 +745,12 @@ class OutputArtifacts:
                 "from the item) and pass those on, or loop inside one task",
             )
         return TaskArtifactRef(task, name)
+
+    def __getitem__(self, name: str) -> TaskArtifactRef:
+        """``task.outputs.artifacts["test-report"]``: an output artifact by its Argo name."""
+        if not isinstance(name, str) or name.startswith("_"):
+            raise fail("C107", f"output artifacts are read by name (a string), not {name!r}")
+        return self.__getattr__(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._task.template.output_artifacts)

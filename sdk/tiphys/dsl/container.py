@@ -245,7 +245,9 @@ def container(
         outputs: Output parameters: ``{"digest": "/tmp/digest"}`` (name -> file written by
             the container, ``valueFrom.path``) or a list of :class:`Output`, and output
             artifacts: :class:`~tiphys.dsl.artifacts.Artifact` items of that list
-            (``Artifact("report", path="/tmp/report", archive="none")``).
+            (``Artifact("report", path="/tmp/report", archive="none")``). A name with dashes
+            (``job-name``) is read as ``task.outputs.job_name`` or
+            ``task.outputs["job-name"]``.
         name: Template name; default: the function name in kebab case.
         **options: Common template options (:class:`~tiphys.dsl.options.TemplateOptionsKw`,
             e.g. ``inline=True``) and container settings

@@ -244,7 +244,8 @@ def resource(
             deletes it (``resource.setOwnerReference``).
         outputs: Output parameters read from the object: ``{"job-name": "{.metadata.name}"}``
             (JSONPath) or a list of ``Output(name, json_path=...)`` / ``Output(name,
-            jq_filter=...)``.
+            jq_filter=...)``. Read them as ``task.outputs.job_name`` (dashes written ``_``) or
+            ``task.outputs["job-name"]``.
         name: Template name; default: the function name in kebab case.
         inline: Emit the template inline in the tasks that use it.
         **options: Common options for the node and its pod (``retry``, ``timeout``,

@@ -273,7 +273,8 @@ def script(
         outputs: More outputs, as for ``@container``: :class:`Output` parameters whose files
             the body writes (``valueFrom.path``) and
             :class:`~tiphys.dsl.artifacts.Artifact` outputs (``Artifact("out",
-            path="/tmp/out")``).
+            path="/tmp/out")``). A name with dashes (``job-name``) is read as
+            ``task.outputs.job_name`` or ``task.outputs["job-name"]``.
         name: Template name; default: the function name in kebab case.
         source: The raw form (for converted YAML): the script text, used verbatim
             (``script.source``; Argo substitutes its ``{{...}}`` tags). Then ``script(...)``

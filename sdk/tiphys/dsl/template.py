@@ -467,7 +467,11 @@ class Template(Generic[P, R_co]):
 
 class Outputs:
     """Attribute access to a task's output parameters: ``task.outputs.digest``, and to its
-    output artifacts: ``task.outputs.artifacts.report``."""
+    output artifacts: ``task.outputs.artifacts.report``.
+
+    An output whose Argo name has dashes (``job-name``) is read as ``task.outputs.job_name``
+    or by its Argo name, ``task.outputs["job-name"]``.
+    """
 
     def __init__(self, task: Task[Any]) -> None:
         self._task = task
@@ -485,11 +489,17 @@ class Outputs:
             raise fail(
                 "C107",
                 f"template {self._task.template.name!r} has no output {name!r} (outputs: "
-                f"{known}).{did_you_mean(name, list(outputs))}",
+                f"{known}).{did_you_mean(name, [n.replace('-', '_') for n in outputs])}",
             )
         spec = outputs[name]
         type_ = list if self._task.loop else spec.type
         return TaskRef(self._task, "parameter", name, type_)
+
+    def __getitem__(self, name: str) -> Any:
+        """``task.outputs["job-name"]``: an output parameter by its Argo name."""
+        if not isinstance(name, str) or name.startswith("_") or name == "artifacts":
+            raise fail("C107", f"outputs are read by name (a string), not {name!r}")
+        return self.__getattr__(name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._task.template.outputs)
@@ -562,7 +572,16 @@ class Task(Generic[R_co]):
     @property
     def outputs(self) -> Any:
         """Output parameters: ``task.outputs.<name>`` (``outputs.parameters.<name>``); output
-        artifacts: ``task.outputs.artifacts.<name>`` (``outputs.artifacts.<name>``)."""
+        artifacts: ``task.outputs.artifacts.<name>`` (``outputs.artifacts.<name>``).
+
+        A name with dashes is written with underscores in Python: output ``job-name`` is
+        ``task.outputs.job_name``; ``task.outputs["job-name"]`` (and
+        ``task.outputs.artifacts["test-report"]``) read it by its Argo name.
+
+        Raises:
+            CompileError: ``C107`` naming an output the template does not declare (with the
+                Python spelling of the closest one).
+        """
         return Outputs(self)
 
     @property
