@@ -403,7 +403,7 @@ def test_the_validator_checks_hook_expressions() -> None:
     assert found == [
         "w.yaml: hook 'failed' expression \"tasks.build-2.status == 'Failed'\": tasks.build-2 "
         "is read as tasks.build minus 2: write tasks['build-2'] for a name with dashes (at "
-        "spec.templates[0].dag.tasks[0].hooks.failed.expression) [V186]"
+        "spec.templates[0].dag.tasks[0].hooks.failed.expression) [V188]"
     ]
 
 
