@@ -124,13 +124,11 @@ def suspend(
 
     * A value given when calling it (``approve(env="prod")``) is the input parameter's value:
       what the approval form shows (the Argo UI reads the node's inputs for the form: value,
-      ``enum`` choices, description). It is not the answer: the output's default stays the
-      function's default.
+      ``enum`` choices, description), and the answer taken when nobody gives another one.
     * The approver's answer arrives through Argo's ``set`` (``PUT .../set`` with
       ``outputParameters``; ``argo node set``; the UI's resume form) into the supplied output,
       read by later tasks as ``task.outputs.<name>``.
-    * With no default, a resume without that answer is refused by Argo, and the tasks reading
-      ``task.outputs.<name>`` cannot run until it is set.
+    * A plain resume, or the end of ``duration``, keeps the input's value as the answer.
 
     Args:
         fn: The function, when used as a bare ``@suspend``.
