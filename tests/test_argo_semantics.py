@@ -11,6 +11,7 @@ from typing import Any, Literal, NamedTuple
 
 import pytest
 
+from expect import compile_error
 from markers import marker_line
 from tiphys import CompileError, Retry, Workflow, container, dag, script, steps
 
@@ -20,12 +21,6 @@ HERE = Path(__file__)
 def line_of(marker: str) -> str:
     """The ``file:line`` of the line of this file marked ``# <marker>``."""
     return marker_line(HERE, marker)
-
-
-def error_of(wf: Workflow) -> str:
-    with pytest.raises(CompileError) as info:
-        wf.to_dict()
-    return info.value.diagnostics[0].format()
 
 
 def dag_tasks(wf: Workflow) -> list[dict[str, Any]]:
@@ -74,7 +69,7 @@ def test_dag_returns_must_be_plain_references() -> None:
     def main() -> None:
         inner()
 
-    assert error_of(Workflow(entrypoint=main)).startswith(
+    assert compile_error(Workflow(entrypoint=main)).startswith(
         f"{line_of('RET')}: @dag 'inner' returns a text built from references; Argo reads a "
         "returned value as one reference (valueFrom.parameter): return t.result or t.outputs.x "
         "itself"
@@ -87,7 +82,7 @@ def test_nested_item_paths_are_refused() -> None:
     def main() -> None:
         echo.map(over=numbers().result, msg=lambda it: it["cfg"]["replicas"])  # NESTED
 
-    assert error_of(Workflow(entrypoint=main)) == (
+    assert compile_error(Workflow(entrypoint=main)) == (
         f"{line_of('NESTED')}: Argo defines {{{{item}}}} and {{{{item.<key>}}}} only, not "
         "item.cfg.replicas: pass it['cfg'] to a dict input and read 'replicas' there [C116]"
     )
@@ -126,7 +121,7 @@ def test_map_over_a_non_list_reference_is_refused() -> None:
     def main() -> None:
         echo.map(over=word().result, msg=lambda it: it)  # OVER
 
-    assert error_of(Workflow(entrypoint=main)) == (
+    assert compile_error(Workflow(entrypoint=main)) == (
         f"{line_of('OVER')}: map(over=...) got result of task 'word', which is str, not a "
         "list: Argo's withParam needs a JSON list (if the task prints a JSON list, pass "
         'over=f"{t.result}") [C117]'
@@ -146,7 +141,7 @@ def test_reference_types_must_fit_the_input() -> None:
     def main() -> None:
         needs_int(n=ratio().result)  # TYPE
 
-    assert error_of(Workflow(entrypoint=main)) == (
+    assert compile_error(Workflow(entrypoint=main)) == (
         f"{line_of('TYPE')}: argument 'n' of template 'needs-int' is result of task 'ratio' "
         "(float), but the input is int [C103]"
     )
@@ -158,7 +153,7 @@ def test_list_and_dict_values_cannot_be_compared_in_conditions() -> None:
         g = numbers()
         echo().when(g.result != [])  # LISTCMP
 
-    assert error_of(Workflow(entrypoint=main)).startswith(
+    assert compile_error(Workflow(entrypoint=main)).startswith(
         f"{line_of('LISTCMP')}: result of task 'numbers' is a list: Argo holds it as JSON text, "
         "so comparing it never means what it says"
     )
@@ -252,7 +247,7 @@ def test_skipped_producers_in_fstrings_conditions_and_returns() -> None:
         w = word().when(env == "prod")
         echo(msg=f"got {w.result}")  # SKIP-F
 
-    assert error_of(Workflow(entrypoint=fstring)).startswith(
+    assert compile_error(Workflow(entrypoint=fstring)).startswith(
         f"{line_of('SKIP-F')}: task 'echo' uses result of task 'word' inside a text, but that "
         "task is skipped when its .when() condition is false"
     )
@@ -262,7 +257,7 @@ def test_skipped_producers_in_fstrings_conditions_and_returns() -> None:
         w = word().when(env == "prod")
         echo().when(w.result == "x")  # SKIP-C
 
-    assert error_of(Workflow(entrypoint=condition)).startswith(
+    assert compile_error(Workflow(entrypoint=condition)).startswith(
         f"{line_of('SKIP-C')}: task 'echo' uses result of task 'word' in its condition, but "
         "that task is skipped when its .when() condition is false"
     )
@@ -308,7 +303,7 @@ def test_steps_returns_follow_the_same_rule() -> None:
     def main() -> None:
         inner()
 
-    assert error_of(Workflow(entrypoint=main)).startswith(
+    assert compile_error(Workflow(entrypoint=main)).startswith(
         f"{line_of('RET-S')}: @steps 'inner' returns 'constant'; Argo reads a returned value as "
         "one reference (valueFrom.parameter): return t.result or t.outputs.x itself"
     )
@@ -332,7 +327,7 @@ def test_formatting_a_task_instead_of_its_value_is_refused() -> None:
         w = word()
         echo(msg=f"{w}")  # TASKFMT
 
-    assert error_of(Workflow(entrypoint=main)) == (
+    assert compile_error(Workflow(entrypoint=main)) == (
         f"{line_of('TASKFMT')}: task 'word' is a task, not a value: use its .result or "
         ".outputs.<name> [C111]"
     )

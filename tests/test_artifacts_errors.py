@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import pytest
 
+from expect import compile_error
 from markers import marker_line
 from tiphys import (
     S3,
@@ -32,13 +33,6 @@ HERE = Path(__file__)
 
 def line_of(marker: str) -> str:
     return marker_line(HERE, marker)
-
-
-def compile_error(wf: Workflow | WorkflowTemplate) -> str:
-    with pytest.raises(CompileError) as info:
-        wf.to_dict()
-    (diagnostic,) = info.value.diagnostics
-    return diagnostic.format()
 
 
 def raised(build: Any) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from expect import error_of
 from markers import marker_line
 from schema_oracle import oracle_errors
 from tiphys import (
@@ -41,13 +42,6 @@ def valid(manifest: dict[str, Any]) -> dict[str, Any]:
 def template(manifest: dict[str, Any], name: str) -> dict[str, Any]:
     found: dict[str, Any] = next(t for t in manifest["spec"]["templates"] if t["name"] == name)
     return found
-
-
-def error_of(build: Callable[[], object]) -> str:
-    with pytest.raises(CompileError) as info:
-        build()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 @container(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from expect import compile_error
 from markers import marker_line
 from schema_oracle import oracle_errors
 from tiphys import (
@@ -28,13 +29,6 @@ HERE = Path(__file__)
 
 def line_of(marker: str) -> str:
     return marker_line(HERE, marker)
-
-
-def compile_error(wf: Workflow | WorkflowTemplate) -> str:
-    with pytest.raises(CompileError) as info:
-        wf.to_dict()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 def valid(manifest: dict[str, Any]) -> dict[str, Any]:

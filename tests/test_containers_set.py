@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from expect import error_of
 from markers import marker_line
 from schema_oracle import oracle_errors
 from tiphys import (
@@ -40,13 +41,6 @@ def valid(manifest: dict[str, Any]) -> dict[str, Any]:
     assert oracle_errors(manifest) == []
     assert validate_document(manifest) == []
     return manifest
-
-
-def error_of(build: Callable[[], object]) -> str:
-    with pytest.raises(CompileError) as info:
-        build()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 def test_graph_like_upstream() -> None:

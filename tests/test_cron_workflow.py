@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from expect import error_of
 from markers import marker_line
 from schema_oracle import oracle_errors
-from tiphys import CompileError, CronWorkflow, WorkflowMetadata, WorkflowTemplate, container, dag
+from tiphys import CronWorkflow, WorkflowMetadata, WorkflowTemplate, container, dag
 from tiphys.cli.app import create_app
 from tiphys.compile.sources import collect
 from tiphys.validate import check_semantics, validate_document
@@ -22,13 +23,6 @@ HERE = Path(__file__)
 
 def line_of(marker: str) -> str:
     return marker_line(HERE, marker)
-
-
-def error_of(build: Any) -> str:
-    with pytest.raises(CompileError) as info:
-        build()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 def assert_valid(doc: dict[str, Any]) -> None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
-import pytest
-
+from expect import compile_error, error_of
 from markers import marker_line
 from schema_oracle import oracle_errors
 from tiphys import (
-    CompileError,
     Hook,
     Output,
     Workflow,
@@ -28,20 +25,6 @@ HERE = Path(__file__)
 
 def line_of(marker: str) -> str:
     return marker_line(HERE, marker)
-
-
-def compile_error(wf: Workflow | WorkflowTemplate) -> str:
-    with pytest.raises(CompileError) as info:
-        wf.to_dict()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
-
-
-def creation_error(make: Any) -> str:
-    with pytest.raises(CompileError) as info:
-        make()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 def checked_yaml(wf: Workflow | WorkflowTemplate) -> str:
@@ -420,7 +403,7 @@ def test_python_bool_as_hook_expression() -> None:
 
 def test_workflow_hook_without_expression() -> None:
     hook = Hook(cleanup)  # C154-wf
-    message = creation_error(lambda: Workflow(entrypoint=cleanup, hooks={"r": hook}))
+    message = error_of(lambda: Workflow(entrypoint=cleanup, hooks={"r": hook}))
     assert message == (
         f"{line_of('C154-wf')}: hook 'r' needs an expression saying when it runs "
         "(expression=\"workflow.status == 'Running'\"); only the exit hook runs without one "
@@ -429,7 +412,7 @@ def test_workflow_hook_without_expression() -> None:
 
 
 def test_workflow_hook_takes_a_template() -> None:
-    message = creation_error(lambda: Hook("notify"))  # C154-str
+    message = error_of(lambda: Hook("notify"))  # C154-str
     assert message == (
         f"{line_of('C154-str')}: a hook runs a template (a decorated function), not 'notify' [C154]"
     )

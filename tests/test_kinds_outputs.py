@@ -7,17 +7,11 @@ from typing import Any
 
 import pytest
 
+from expect import error_of
 from markers import marker_line
-from tiphys import CompileError, ConfigMap, Output
+from tiphys import ConfigMap, Output
 
 HERE = Path(__file__)
-
-
-def error_of(make: Any) -> str:
-    with pytest.raises(CompileError) as info:
-        make()
-    (diagnostic,) = info.value.diagnostics
-    return diagnostic.format()
 
 
 @pytest.mark.parametrize(

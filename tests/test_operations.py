@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from expect import error_of
 from markers import marker_line
 from schema_oracle import oracle_errors
 from tiphys import (
-    CompileError,
     Counter,
     DNSConfig,
     Gauge,
@@ -43,13 +43,6 @@ def line_of(marker: str) -> str:
 def line_of_code(make: Any) -> str:
     """``file:line`` of the line a lambda is written on."""
     return f"{os.path.relpath(make.__code__.co_filename)}:{make.__code__.co_firstlineno}"
-
-
-def error_of(make: Any) -> str:
-    with pytest.raises(CompileError) as info:
-        make()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 def checked(wf: Workflow | WorkflowTemplate) -> dict[str, Any]:

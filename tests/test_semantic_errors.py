@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 import pytest
 
+from expect import compile_error
 from markers import marker_line
 from tiphys import (
     CompileError,
@@ -26,13 +27,6 @@ HERE = Path(__file__)
 def line_of(marker: str) -> str:
     """The ``file:line`` of the line of this file marked ``# <marker>``."""
     return marker_line(HERE, marker)
-
-
-def compile_error(wf: Workflow | WorkflowTemplate) -> str:
-    with pytest.raises(CompileError) as info:
-        wf.to_dict()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 @container(image="alpine:3.20")

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from expect import compile_error
 from markers import marker_line
 from tiphys import CompileError, Workflow, dag, script
 from tiphys.compile.shell import expand_shell
@@ -33,13 +34,6 @@ HERE = Path(__file__)
 def line_of(marker: str) -> str:
     """The ``file:line`` of the line of this file marked ``# <marker>``."""
     return marker_line(HERE, marker)
-
-
-def compile_error(wf: Workflow) -> str:
-    with pytest.raises(CompileError) as info:
-        wf.to_dict()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 # -- the scanner ------------------------------------------------------------------------------

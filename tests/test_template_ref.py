@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from expect import error_of
 from markers import marker_line
 from schema_oracle import oracle_errors
 from tiphys import (
     ClusterWorkflowTemplate,
-    CompileError,
     Hook,
     Output,
     Volume,
@@ -32,13 +32,6 @@ HERE = Path(__file__)
 
 def line_of(marker: str) -> str:
     return marker_line(HERE, marker)
-
-
-def error_of(build: Any) -> str:
-    with pytest.raises(CompileError) as info:
-        build()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 def assert_valid(doc: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from expect import error_of
 from markers import marker_line
 from tiphys import (
     ContainerNode,
@@ -30,7 +31,6 @@ from tiphys import (
     script,
 )
 from tiphys.cli.app import create_app
-from tiphys.errors import CompileError
 from tiphys.validate import validate_document
 
 HERE = Path(__file__)
@@ -38,13 +38,6 @@ HERE = Path(__file__)
 
 def line_of(marker: str) -> str:
     return marker_line(HERE, marker)
-
-
-def error_of(make: Any) -> str:
-    with pytest.raises(CompileError) as info:
-        make()
-    assert len(info.value.diagnostics) == 1
-    return info.value.diagnostics[0].format()
 
 
 @container(image="alpine")
