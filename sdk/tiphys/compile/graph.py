@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from tiphys.argo.depends import parse_depends
+from tiphys.argo.graphs import find_cycles
 from tiphys.argo.tags import simple_tags
 from tiphys.compile.artifacts import arguments_field
 from tiphys.compile.hooks import hook_refs, task_hooks_field
@@ -195,30 +196,9 @@ def _check_skippable(task: Task[Any], scope: Trace) -> None:
 
 
 def _check_cycles(deps: dict[int, list[Task[Any]]], tasks: list[Task[Any]]) -> None:
-    state: dict[int, int] = {}
-    for root in tasks:
-        if id(root) in state:
-            continue
-        stack: list[tuple[Task[Any], int]] = [(root, 0)]
-        path: list[Task[Any]] = []
-        while stack:
-            task, index = stack.pop()
-            if index == 0:
-                state[id(task)] = 1
-                path.append(task)
-            children = deps.get(id(task), [])
-            if index < len(children):
-                stack.append((task, index + 1))
-                child = children[index]
-                if state.get(id(child)) == 1:
-                    start = next(i for i, t in enumerate(path) if t is child)
-                    cycle = " -> ".join(t.name for t in [*path[start:], child])
-                    raise fail("C105", f"dependency cycle: {cycle}", child.location)
-                if id(child) not in state:
-                    stack.append((child, 0))
-            else:
-                state[id(task)] = 2
-                path.pop()
+    for cycle in find_cycles(tasks, lambda task: deps.get(id(task), [])):
+        names = " -> ".join(t.name for t in cycle)
+        raise fail("C105", f"dependency cycle: {names}", cycle[-1].location)
 
 
 def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[str, str]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ParamSpec, Unpack
 
+from tiphys.argo.graphs import find_cycles
 from tiphys.argo.k8s import container_name_problem
 from tiphys.argo.pods import argo_container_problem
 from tiphys.dsl._keywords import checked_decorator, checked_init
@@ -181,34 +182,14 @@ def _check_graph(nodes: list[ContainerNode], template: str) -> None:
 
 
 def _check_cycles(nodes: list[ContainerNode], by_name: Mapping[str, ContainerNode]) -> None:
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    for root in nodes:
-        if root.name in state:
-            continue
-        path: list[str] = []
-        stack: list[tuple[str, int]] = [(root.name, 0)]
-        while stack:
-            name, index = stack.pop()
-            if index == 0:
-                state[name] = 1
-                path.append(name)
-            deps = by_name[name].dependency_names()
-            if index < len(deps):
-                stack.append((name, index + 1))
-                dep = deps[index]
-                if state.get(dep) == 1:
-                    cycle = " -> ".join([*path[path.index(dep) :], dep])
-                    raise fail(
-                        "C131",
-                        f"container dependency cycle: {cycle}; these containers would wait for "
-                        "each other forever: remove one of these dependencies",
-                        by_name[dep].location,
-                    )
-                if dep not in state:
-                    stack.append((dep, 0))
-            else:
-                state[name] = 2
-                path.pop()
+    names = [node.name for node in nodes]
+    for cycle in find_cycles(names, lambda name: by_name[name].dependency_names()):
+        raise fail(
+            "C131",
+            f"container dependency cycle: {' -> '.join(cycle)}; these containers would wait for "
+            "each other forever: remove one of these dependencies",
+            by_name[cycle[-1]].location,
+        )
 
 
 class ContainerSetTemplate(Template[P, str]):

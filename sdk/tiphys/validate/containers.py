@@ -37,6 +37,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from tiphys.argo.graphs import find_cycles
 from tiphys.argo.inline_scope import inline_scope_problem
 from tiphys.argo.k8s import container_name_problem
 from tiphys.argo.paths import join
@@ -239,34 +240,15 @@ class _Containers:
             )
 
     def cycles(self, graph: Mapping[str, list[str]], where: Mapping[str, str]) -> None:
-        """Report each cycle once, as ``a -> b -> a`` (iterative DFS)."""
-        done: set[str] = set()
-        reported: set[frozenset[str]] = set()
-        for root in graph:
-            if root in done:
-                continue
-            stack, on_stack, pending = [root], {root}, [iter(graph[root])]
-            while pending:
-                dep = next(pending[-1], None)
-                if dep is None:
-                    on_stack.discard(stack[-1])
-                    done.add(stack.pop())
-                    pending.pop()
-                elif dep in on_stack:
-                    cycle = [*stack[stack.index(dep) :], dep]
-                    if frozenset(cycle) not in reported:
-                        reported.add(frozenset(cycle))
-                        self.add(
-                            "V152",
-                            f"container dependency cycle {' -> '.join(cycle)}: these containers "
-                            "wait for each other forever; remove one of these dependencies",
-                            join(where[cycle[0]], "dependencies"),
-                            "error",
-                        )
-                elif dep not in done:
-                    stack.append(dep)
-                    on_stack.add(dep)
-                    pending.append(iter(graph.get(dep, ())))
+        """Report each cycle once, as ``a -> b -> a``."""
+        for cycle in find_cycles(graph, lambda name: graph.get(name, ())):
+            self.add(
+                "V152",
+                f"container dependency cycle {' -> '.join(cycle)}: these containers "
+                "wait for each other forever; remove one of these dependencies",
+                join(where[cycle[0]], "dependencies"),
+                "error",
+            )
 
     def mounts(self, container_set: Mapping[str, Any], path: str) -> None:
         seen: dict[str, str] = {}

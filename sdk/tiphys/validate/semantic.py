@@ -137,6 +137,7 @@ from typing import Any, TypeGuard
 
 from tiphys.argo.depends import DependsSyntaxError, parse_depends
 from tiphys.argo.expr_check import expression_problem
+from tiphys.argo.graphs import find_cycles
 from tiphys.argo.k8s import label_key_problem, label_value_problem, quantity_problem
 from tiphys.argo.names import (
     CRON_NAME_MAX,
@@ -863,35 +864,14 @@ class _Checker:
         return found
 
     def cycles(self, graph: Mapping[str, Sequence[str]], where: Mapping[str, str]) -> None:
-        """Report each dependency cycle once, as ``a -> b -> a`` (iterative DFS)."""
-        done: set[str] = set()
-        reported: set[frozenset[str]] = set()
-        for root in graph:
-            if root in done:
-                continue
-            stack = [root]
-            on_stack = {root}
-            pending = [iter(graph[root])]
-            while pending:
-                dep = next(pending[-1], None)
-                if dep is None:
-                    on_stack.discard(stack[-1])
-                    done.add(stack.pop())
-                    pending.pop()
-                elif dep in on_stack:
-                    cycle = [*stack[stack.index(dep) :], dep]
-                    if frozenset(cycle) not in reported:
-                        reported.add(frozenset(cycle))
-                        self.add(
-                            "V107",
-                            f"dependency cycle {' -> '.join(cycle)}: these tasks wait for each "
-                            "other forever; remove one of these dependencies",
-                            where[cycle[0]],
-                        )
-                elif dep not in done:
-                    stack.append(dep)
-                    on_stack.add(dep)
-                    pending.append(iter(graph.get(dep, ())))
+        """Report each dependency cycle once, as ``a -> b -> a``."""
+        for cycle in find_cycles(graph, lambda name: graph.get(name, ())):
+            self.add(
+                "V107",
+                f"dependency cycle {' -> '.join(cycle)}: these tasks wait for each "
+                "other forever; remove one of these dependencies",
+                where[cycle[0]],
+            )
 
 
 def check_semantics(
