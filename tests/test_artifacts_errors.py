@@ -88,9 +88,17 @@ def show(data: Artifact, prefix: str = "") -> list[str]:
         ),
         (
             lambda: Artifact("a", location=S3("k"), from_expression="tasks.a.outputs.artifacts.x"),
-            "Artifact takes location= or from_expression=, not both: from_expression chooses "
-            "another artifact, which has its own location",
+            "Artifact takes one of location=, from_expression= and from_=, not location= and "
+            "from_expression=: from_expression and from_ choose another artifact, which has its "
+            "own location",
         ),
+        (
+            lambda: Artifact("a", from_="{{steps.s.outputs.artifacts.x}}", from_expression="x"),
+            "Artifact takes one of location=, from_expression= and from_=, not from_expression= "
+            "and from_=: from_expression and from_ choose another artifact, which has its own "
+            "location",
+        ),
+        (lambda: Artifact("a", from_=""), "Artifact from_ must be non-empty text, not ''"),
         (
             lambda: Artifact("a", optional="yes"),
             "Artifact optional must be True or False, not 'yes'",
@@ -359,7 +367,7 @@ def test_artifact_without_a_source_given_to_an_artifact() -> None:
 
     assert compile_error(Workflow(entrypoint=main)) == (
         f"{line_of('C140-decl')}: argument 'data' of template 'show' is an input artifact, but "
-        "the Artifact given has neither location= nor from_expression= [C140]"
+        "the Artifact given has none of location=, from_expression= and from_= [C140]"
     )
 
 

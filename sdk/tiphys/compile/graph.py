@@ -24,7 +24,7 @@ from tiphys.dsl.artifacts import Artifact, ArtifactArgument, InputArtifactRef, T
 from tiphys.dsl.graph import GraphTemplate
 from tiphys.dsl.loops import Loop, Sequence
 from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
-from tiphys.dsl.template import Task, Template
+from tiphys.dsl.template import Output, Task, Template
 from tiphys.dsl.template_ref import TemplateRef
 
 TemplateNamer = Callable[[Task[Any]], "str | dict[str, Any]"]
@@ -219,7 +219,7 @@ def _returned(template: GraphTemplate[Any, Any], renderer: RefRenderer) -> dict[
             else renderer.text(value, template.location)
         )
         for name, value in graph.returned.items()
-        if not isinstance(value, Artifact)  # from_expression: written as declared
+        if not isinstance(value, Artifact | Output)  # Argo text: written as declared
     }
 
 

@@ -18,6 +18,7 @@ _SIMPLE = {
     "subPath": "sub_path",
     "globalName": "global_name",
     "fromExpression": "from_expression",
+    "from": "from_",
     "recurseMode": "recurse_mode",
     "archiveLogs": "archive_logs",
     "deleted": "deleted",

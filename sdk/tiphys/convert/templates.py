@@ -410,6 +410,9 @@ def outputs_option(
     outputs = template.get("outputs")
     if not outputs:
         return
+    if code.kind in ("dag", "steps"):
+        graph_returns(ctx, outputs, code, patcher)
+        return
     typed: list[str] = []
     for key, value in outputs.items():
         if key == "artifacts" and code.kind in _ARTIFACT_KINDS:
@@ -427,6 +430,34 @@ def outputs_option(
             patcher.put(("outputs", key), value)
     if typed:
         code.kwargs.append(("outputs", "[" + ", ".join(typed) + "]"))
+
+
+def graph_returns(
+    ctx: DocContext, outputs: Mapping[str, Any], code: TemplateCode, patcher: Patcher
+) -> None:
+    """A ``@dag``/``@steps`` template's outputs as the dict its body returns: parameters as
+    ``Output(name, expression=...)``/``Output(name, parameter=...)``, artifacts as
+    ``Artifact(from_=...)``/``Artifact(from_expression=...)``; the rest patched."""
+    returned: list[str] = []
+    for key, value in outputs.items():
+        items: list[str | None] = []
+        if key == "parameters" and isinstance(value, list):
+            for param in value:
+                vf = param.get("valueFrom") if isinstance(param, Mapping) else None
+                sources = [k for k in vf or {} if k in ("expression", "parameter")]
+                ok = isinstance(vf, Mapping) and len(sources) == 1
+                ok = ok and set(vf or {}) <= {"expression", "parameter", "default"}
+                items.append(_output_code(ctx, param) if ok else None)
+        elif key == "artifacts" and isinstance(value, list):
+            for art in value:
+                ok = isinstance(art, Mapping) and len({"from", "fromExpression"} & set(art)) == 1
+                items.append(artifact_code(ctx, art) if ok else None)
+        if items and all(items):
+            returned += [f"{literal(v['name'])}: {i}" for v, i in zip(value, items, strict=True)]
+        else:
+            patcher.put(("outputs", key), value)
+    if returned:
+        code.body.append("return {" + ", ".join(returned) + "}")
 
 
 def _env_code(ctx: DocContext, env: Any) -> str | None:

@@ -334,12 +334,17 @@ class Artifact:
         artifact_gc: When this output is deleted (:class:`ArtifactGC`, ``artifactGC``).
         from_expression: An expr choosing the artifact of a ``@dag``/``@steps`` output or an
             argument (``fromExpression``).
+        from_: Argo text naming the artifact of a ``@dag``/``@steps`` output or an argument,
+            e.g. ``"{{steps.generate.outputs.artifacts.out}}"`` (``from``); for artifacts
+            written as text (converted YAML), where a task's ``outputs.artifacts.<name>``
+            reference is the typed form.
         archive_logs: Archive the logs with this artifact (``archiveLogs``).
         deleted: Mark the artifact as deleted (``deleted``; set by Argo's GC).
 
     Raises:
         CompileError: C109 for a name Argo refuses; C138 for an invalid archive, mode,
-            location or flag, or ``from_expression`` together with a location.
+            location or flag, or more than one of ``location``, ``from_expression`` and
+            ``from_``.
     """
 
     name: str | None = None
@@ -356,6 +361,7 @@ class Artifact:
     from_expression: str | None = None
     archive_logs: bool | None = None
     deleted: bool | None = None
+    from_: str | None = None
     defined_at: Location = field(default_factory=user_location, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -367,7 +373,7 @@ class Artifact:
             if not isinstance(value, str) or problem:
                 shown = problem or f"{value!r} is not text"
                 raise fail("C109", f"artifact {what.replace('_', ' ')} {shown}", self.defined_at)
-        for what in ("path", "sub_path", "from_expression"):
+        for what in ("path", "sub_path", "from_expression", "from_"):
             _text(getattr(self, what), what)
         for what in ("optional", "recurse_mode", "archive_logs", "deleted"):
             _bool(getattr(self, what), what)
@@ -410,17 +416,28 @@ class Artifact:
                 f"Artifact location must be a location such as S3(...), Git(...) or "
                 f"RawArtifact(...), not {location!r}",
             )
-        if location is not None and self.from_expression is not None:
+        given = [
+            what
+            for what, value in (
+                ("location=", location),
+                ("from_expression=", self.from_expression),
+                ("from_=", self.from_),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
             raise fail(
                 "C138",
-                "Artifact takes location= or from_expression=, not both: from_expression "
-                "chooses another artifact, which has its own location",
+                f"Artifact takes one of location=, from_expression= and from_=, not "
+                f"{' and '.join(given)}: from_expression and from_ choose another artifact, "
+                "which has its own location",
             )
 
     @property
     def has_source(self) -> bool:
-        """True when the artifact says where it comes from (a location or ``from_expression``)."""
-        return self.location is not None or self.from_expression is not None
+        """True when the artifact says where it comes from (a location, ``from_expression`` or
+        ``from_``)."""
+        return any(v is not None for v in (self.location, self.from_expression, self.from_))
 
     def to_argo(self, render: Render | None = None, from_: str | None = None) -> dict[str, Any]:
         """The Argo ``Artifact`` dict.
@@ -428,7 +445,7 @@ class Artifact:
         Args:
             render: Writes text values of the location (inside traced bodies).
             from_: The ``from`` the compiler sets (a ``{{...}}`` reference), written after
-                ``path``.
+                ``path``; default: the artifact's own ``from_``.
 
         Returns:
             ``name``, ``path``, ``from``, ``fromExpression``, ``mode``, ``recurseMode``,
@@ -440,6 +457,7 @@ class Artifact:
             out["name"] = self.name
         if self.path is not None:
             out["path"] = self.path
+        from_ = from_ if from_ is not None else self.from_
         if from_ is not None:
             out["from"] = from_
         simple = (
@@ -808,7 +826,7 @@ def artifact_argument(value: Any, key: str, template: str) -> ArtifactArgument:
         if not value.has_source:
             raise fail(
                 "C140",
-                f"{head} the Artifact given has neither location= nor from_expression=",
+                f"{head} the Artifact given has none of location=, from_expression= and from_=",
             )
         return ArtifactArgument(value)
     if isinstance(value, Mapping):

@@ -27,6 +27,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 RESULT_PARAMETER = "return"
+GRAPH_OUTPUT_SOURCES = ("expression", "parameter")
+"""The :class:`Output` sources a ``@dag``/``@steps`` body may return (Argo reads only
+``valueFrom.parameter``/``expression`` on those templates)."""
 
 
 class DagBuilder(Builder):
@@ -220,9 +223,10 @@ class GraphTemplate(Template[P, R]):
         return self._graph
 
     def _returned(self, value: Any) -> dict[str, Any]:
-        """What the body returned, by output name: references as they are, and artifacts
-        chosen by an expression (``Artifact(from_expression=...)``). One returned artifact is
-        named after the artifact."""
+        """What the body returned, by output name: references as they are, outputs given as
+        Argo text (``Output(name, expression=...)`` or ``Output(name, parameter="{{...}}")``)
+        and artifacts chosen by text (``Artifact(from_expression=...)``,
+        ``Artifact(from_="{{...}}")``). One returned artifact is named after the artifact."""
         if value is None:
             return {}
         if isinstance(value, TaskArtifactRef | InputArtifactRef):
@@ -231,25 +235,47 @@ class GraphTemplate(Template[P, R]):
         for name, returned in values.items():
             if isinstance(returned, Ref):
                 continue
-            if isinstance(returned, Artifact) and returned.from_expression is not None:
+            if isinstance(returned, Artifact) and (
+                returned.from_expression is not None or returned.from_ is not None
+            ):
                 values[name] = replace(returned, name=name)
                 continue
-            what = "a text built from references" if has_marker(returned) else repr(returned)
-            raise fail(
-                "C111",
-                f"@{self.kind} {self.name!r} returns {what}; Argo reads a returned value as one "
-                "reference (valueFrom.parameter): return t.result or t.outputs.x itself (or "
-                "Artifact(from_expression=...) for an artifact chosen when it runs)",
-                self.location,
-            )
+            if isinstance(returned, Output) and returned.source in GRAPH_OUTPUT_SOURCES:
+                if returned.name != name:
+                    raise fail(
+                        "C111",
+                        f"@{self.kind} {self.name!r} returns Output({returned.name!r}) under "
+                        f"the key {name!r}; the key names the output: use the same name",
+                        self.location,
+                    )
+                continue
+            raise fail("C111", self._refused(returned), self.location)
         return values
+
+    def _refused(self, returned: Any) -> str:
+        if isinstance(returned, Output):
+            what = f"Output({returned.name!r}) with {returned.source or 'no source'}"
+        elif has_marker(returned):
+            what = "a text built from references"
+        else:
+            what = repr(returned)
+        return (
+            f"@{self.kind} {self.name!r} returns {what}; Argo reads a returned value as one "
+            "reference (valueFrom.parameter): return t.result or t.outputs.x itself (or "
+            "Output(name, expression=...) for a value computed when it runs, "
+            "Artifact(from_expression=...) for an artifact chosen when it runs)"
+        )
 
     @functools.cached_property
     def outputs(self) -> dict[str, Output]:
-        """Output parameters from what the body returns (``valueFrom.parameter``)."""
+        """Output parameters from what the body returns (``valueFrom.parameter``, or the
+        declared ``valueFrom.expression``/``parameter`` of a returned :class:`Output`)."""
         out: dict[str, Output] = {}
         for name, value in self.graph().returned.items():
             if isinstance(value, TaskArtifactRef | InputArtifactRef | Artifact):
+                continue
+            if isinstance(value, Output):
+                out[name] = value
                 continue
             declared = value.type if isinstance(value, Ref) else None
             out[name] = Output(name, type=(base_type(declared) if declared else None) or str)

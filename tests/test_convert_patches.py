@@ -1,0 +1,92 @@
+"""``tiphys convert`` writes typed forms (no ``patch=``) for: ``@dag``/``@steps`` outputs given as
+Argo text, ... Each case: the whole generated source, an empty ``patch=`` report, and the source
+compiling back to the document."""
+
+from __future__ import annotations
+
+import yaml
+
+from tiphys.convert.convert import convert_text, run_source
+from tiphys.convert.load import objects_of
+
+HEADER = '"""Converted from t.yaml by tiphys convert."""\n\n'
+
+
+def converted(text: str) -> str:
+    """The generated source, after checking it needs no patch= and compiles back."""
+    conversion = convert_text(text, "t.yaml")
+    assert conversion.report == []
+    namespace = run_source(conversion.source, "<test>")
+    (obj,) = objects_of(namespace)
+    assert obj.to_dict() == yaml.safe_load(text)
+    assert conversion.source.startswith(HEADER)
+    return conversion.source[len(HEADER) :]
+
+
+def workflow(spec: str) -> str:
+    head = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: w\nspec:\n"
+    return head + spec
+
+
+def test_graph_outputs_given_as_text_are_returned() -> None:
+    text = workflow(
+        """\
+  entrypoint: main
+  templates:
+  - name: main
+    outputs:
+      parameters:
+      - name: out
+        valueFrom:
+          parameter: "{{steps.produce.outputs.parameters.msg}}"
+      - name: chosen
+        valueFrom:
+          expression: "steps.produce.outputs.parameters.msg ?? 'none'"
+          default: x
+      artifacts:
+      - name: file
+        from: "{{steps.produce.outputs.artifacts.file}}"
+    steps:
+    - - name: produce
+        template: produce
+  - name: produce
+    outputs:
+      parameters:
+      - name: msg
+        valueFrom:
+          path: /tmp/msg
+      artifacts:
+      - name: file
+        path: /tmp/msg
+    container:
+      image: alpine:3.20
+      args: [sh, -c, "echo hi > /tmp/msg"]
+"""
+    )
+    assert converted(text) == (
+        """\
+from tiphys import Artifact, Output, Workflow, container, steps
+
+
+@steps
+def main():
+    produce()
+    return {
+        "out": Output("out", parameter="{{steps.produce.outputs.parameters.msg}}"),
+        "chosen": Output(
+            "chosen", expression="steps.produce.outputs.parameters.msg ?? 'none'", default="x"
+        ),
+        "file": Artifact("file", from_="{{steps.produce.outputs.artifacts.file}}"),
+    }
+
+
+@container(
+    image="alpine:3.20", outputs=[Output("msg", path="/tmp/msg"), Artifact("file", path="/tmp/msg")]
+)
+def produce():
+    return ["sh", "-c", "echo hi > /tmp/msg"]
+
+
+w = Workflow(name="w", entrypoint=main)
+"""
+    )
