@@ -12,13 +12,14 @@ from tiphys.convert.load import objects_of
 HEADER = '"""Converted from t.yaml by tiphys convert."""\n\n'
 
 
-def converted(text: str) -> str:
-    """The generated source, after checking it needs no patch= and compiles back."""
+def converted(text: str, compiles_to: str | None = None) -> str:
+    """The generated source, after checking it needs no patch= and compiles back (to the
+    document, or to ``compiles_to`` where tiphys writes one of Argo's defaults)."""
     conversion = convert_text(text, "t.yaml")
     assert conversion.report == []
     namespace = run_source(conversion.source, "<test>")
     (obj,) = objects_of(namespace)
-    assert obj.to_dict() == yaml.safe_load(text)
+    assert obj.to_dict() == yaml.safe_load(compiles_to or text)
     assert conversion.source.startswith(HEADER)
     return conversion.source[len(HEADER) :]
 
@@ -88,5 +89,32 @@ def produce():
 
 
 w = Workflow(name="w", entrypoint=main)
+"""
+    )
+
+
+HTTP = """\
+  entrypoint: get
+  templates:
+  - name: get
+    http:
+      url: https://example.com
+"""
+
+
+def test_http_without_method_and_timeout() -> None:
+    text = workflow(HTTP)
+    with_method = workflow(HTTP.replace("    http:\n", "    http:\n      method: GET\n"))
+    assert converted(text, with_method) == (
+        """\
+from tiphys import Workflow, http
+
+
+@http("https://example.com", timeout=None)
+def get():
+    pass
+
+
+w = Workflow(name="w", entrypoint=get)
 """
     )

@@ -37,6 +37,8 @@ _STRING_FIELDS = frozenset(
     {"value", "default", "enum", "args", "command", "count", "start", "end", "limit", "factor"}
 )
 _STRING_MAPS = frozenset({"labels", "annotations"})
+# Argo's defaults of template-kind fields that tiphys always writes (rule 7).
+_KIND_DEFAULTS: dict[str, dict[str, Any]] = {"http": {"method": "GET"}}
 
 
 def _text(value: Any) -> Any:
@@ -66,6 +68,9 @@ def normalise(value: Any, key: str = "") -> Any:
        turns the former into the latter; tiphys writes the latter).
     6. A key whose value is null is the same as no key (the API server's JSON decoding leaves
        the field unset either way).
+    7. Fields equal to Argo's defaults, where tiphys writes the default: a template's
+       ``http.method`` absent is ``GET`` (the agent sends a GET; tiphys always writes the
+       method). The list is :data:`_KIND_DEFAULTS`; nothing else is filled in.
 
     No field is dropped for being a default: every difference is reported.
     """
@@ -89,6 +94,10 @@ def normalise(value: Any, key: str = "") -> Any:
             names = out.pop("dependencies")
             if names:
                 out["depends"] = " && ".join(str(n) for n in names)
+        if key in ("templates", "inline"):  # a template (listed, or inline in a task)
+            for kind, defaults in _KIND_DEFAULTS.items():
+                if isinstance(out.get(kind), Mapping):
+                    out[kind] = {**defaults, **out[kind]}
         if key == "spec" or key == "workflowSpec":
             templates = out.get("templates")
             if isinstance(templates, list):

@@ -581,3 +581,34 @@ def test_a_key_built_from_a_parameter() -> None:
         f"{line_of('C126-key')}: the body of @http 'keyed' has a key built from a parameter: "
         "keys must be constants (put the value under a constant key) [C126]"
     )
+
+
+def test_timeout_none_writes_no_timeout_seconds_and_lint_warns() -> None:
+    @http("https://example.com/health", timeout=None)
+    def health() -> None:
+        pass
+
+    manifest = Workflow("no-timeout", entrypoint=health).to_dict()
+    assert oracle_errors(manifest) == []
+    assert manifest == {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "no-timeout"},
+        "spec": {
+            "entrypoint": "health",
+            "templates": [
+                {
+                    "name": "health",
+                    "http": {"method": "GET", "url": "https://example.com/health"},
+                }
+            ],
+        },
+    }
+    assert [(d.code, d.severity, d.message) for d in validate_document(manifest)] == [
+        (
+            "V140",
+            "warning",
+            "http template 'health' has no timeoutSeconds, and Argo's agent then waits for the "
+            "response forever: set timeoutSeconds (e.g. 30)",
+        )
+    ]

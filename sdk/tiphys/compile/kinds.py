@@ -64,7 +64,8 @@ def render_http(template: Template[Any, Any]) -> dict[str, Any]:
         out["body"] = body
     if t.success is not None:
         out["successCondition"] = t.success
-    out["timeoutSeconds"] = t.timeout
+    if t.timeout is not None:
+        out["timeoutSeconds"] = t.timeout
     if t.insecure_skip_verify:
         out["insecureSkipVerify"] = True
     return {"http": out}

@@ -287,8 +287,24 @@ def _as_emitted(task: Any) -> Any:
     return task
 
 
+ARGO_DEFAULTS: dict[str, dict[str, Any]] = {"http": {"method": "GET"}}
+"""Fields of a template kind that Argo fills in when absent (``http.method``: the agent sends a
+``GET``); tiphys writes them, so the comparison fills them in too."""
+
+
+def _with_defaults(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The template with :data:`ARGO_DEFAULTS` filled in where absent."""
+    for kind, defaults in ARGO_DEFAULTS.items():
+        body = template.get(kind)
+        if isinstance(body, Mapping) and any(k not in body for k in defaults):
+            template = {**template, kind: {**defaults, **body}}
+    return template
+
+
 def _with_depends(template: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The template with its tasks and steps :func:`_as_emitted`."""
+    """The template with its tasks and steps :func:`_as_emitted`, and Argo's defaults filled
+    in (:func:`_with_defaults`)."""
+    template = _with_defaults(template)
     dag = template.get("dag")
     if isinstance(dag, Mapping) and isinstance(dag.get("tasks"), list):
         return {**template, "dag": {**dag, "tasks": [_as_emitted(t) for t in dag["tasks"]]}}

@@ -44,6 +44,8 @@ def convert_http(
     code.args = [literal(url if url is not None else "")]
     if url is None:
         patcher.put(("http", "url"), body.get("url"))
+    if "timeoutSeconds" not in body:
+        code.kwargs.append(("timeout", "None"))  # Argo applies none; tiphys's default is 30
     for key, value in body.items():
         if key == "url":
             continue

@@ -45,7 +45,7 @@ class HttpTemplate(KindTemplate[P, str]):
         method: The HTTP method.
         headers: ``(name, value)`` pairs; a value is parsed text or a :class:`Secret`.
         success: The success condition (expr-lang text), or ``None`` for Argo's 2xx default.
-        timeout: Request timeout in seconds (``timeoutSeconds``).
+        timeout: Request timeout in seconds (``timeoutSeconds``), or ``None`` for none.
         insecure_skip_verify: Skip TLS certificate verification.
     """
 
@@ -61,7 +61,7 @@ class HttpTemplate(KindTemplate[P, str]):
         method: str,
         headers: Mapping[str, HeaderValue] | None,
         success: Success | None,
-        timeout: Duration,
+        timeout: Duration | None,
         insecure_skip_verify: bool,
         name: str | None,
         inline: bool,
@@ -112,8 +112,8 @@ class HttpTemplate(KindTemplate[P, str]):
                     where,
                 )
         self.success = self._success(success, what, where)
-        self.timeout = seconds(timeout, f"{what} timeout", where)
-        if self.timeout <= 0:
+        self.timeout = None if timeout is None else seconds(timeout, f"{what} timeout", where)
+        if self.timeout is not None and self.timeout <= 0:
             raise fail("C125", f"{what}: timeout must be at least 1 second, not {timeout!r}", where)
         if not isinstance(insecure_skip_verify, bool):
             raise fail(
@@ -176,7 +176,7 @@ def http(
     method: str = "GET",
     headers: Mapping[str, HeaderValue] | None = None,
     success: Success | None = None,
-    timeout: Duration = DEFAULT_TIMEOUT,
+    timeout: Duration | None = DEFAULT_TIMEOUT,
     insecure_skip_verify: bool = False,
     name: str | None = None,
     inline: bool = False,
@@ -211,8 +211,10 @@ def http(
         success: ``http.successCondition``: a condition built from :data:`tiphys.response`
             (``response.status_code == 201``) or an expr-lang string over ``request.*`` and
             ``response.*``. Default (``None``): Argo's, any 2xx status.
-        timeout: Request timeout, seconds or ``"30s"``/``"2m"`` (``http.timeoutSeconds``,
-            always written; default 30).
+        timeout: Request timeout, seconds or ``"30s"``/``"2m"`` (``http.timeoutSeconds``;
+            default 30). ``None`` writes no ``timeoutSeconds``: Argo's agent then waits for
+            the response forever (``tiphys lint`` warns, V140); for converted YAML that has
+            none.
         insecure_skip_verify: Skip TLS verification (``http.insecureSkipVerify``).
         name: Template name; default: the function name in kebab case.
         inline: Emit the template inline in the tasks that use it.
