@@ -4,8 +4,10 @@ compiling back to the document."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
+from tiphys.argo.durations import argo_duration_ns
 from tiphys.convert.convert import convert_text, run_source
 from tiphys.convert.load import objects_of
 
@@ -118,3 +120,45 @@ def get():
 w = Workflow(name="w", entrypoint=get)
 """
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "bare", "ns"),
+    [
+        ("20", True, 20 * 10**9),
+        (20, True, 20 * 10**9),
+        ("20s", True, 20 * 10**9),
+        ("20", False, None),  # memoize.maxAge: Go durations only
+        ("120s", False, 120 * 10**9),
+        ("2m", False, 120 * 10**9),
+        ("1.5h", True, 5400 * 10**9),
+        ("1d", True, None),  # no d unit in Go
+        ("{{inputs.parameters.t}}", True, None),
+        (True, True, None),
+    ],
+)
+def test_argo_duration_ns(value: object, bare: bool, ns: int | None) -> None:
+    assert argo_duration_ns(value, bare_seconds=bare) == ns
+
+
+def test_durations_spelled_differently_need_no_patch() -> None:
+    text = workflow(
+        """\
+  entrypoint: main
+  templates:
+  - name: main
+    memoize:
+      key: k
+      maxAge: 120s
+      cache:
+        configMap:
+          name: cache
+    suspend:
+      duration: "20"
+"""
+    )
+    conversion = convert_text(text, "t.yaml")
+    assert conversion.report == []
+    (obj,) = objects_of(run_source(conversion.source, "<test>"))
+    template = obj.to_dict()["spec"]["templates"][0]
+    assert (template["suspend"], template["memoize"]["maxAge"]) == ({"duration": "20s"}, "2m")

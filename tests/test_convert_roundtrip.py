@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from schema_oracle import SHARED_ARGO
+from tiphys.argo.durations import DURATION_FIELDS, argo_duration_ns
 from tiphys.convert.convert import convert_text, run_source
 from tiphys.convert.load import objects_of
 from tiphys.errors import TiphysError
@@ -53,6 +54,14 @@ def _template_name(template: Any) -> str:
     return str(template.get("name")) if isinstance(template, Mapping) else ""
 
 
+def _durations(out: dict[str, Any], holder: str) -> None:
+    """Rule 8: duration fields of ``out`` (held under ``holder``) as nanoseconds."""
+    for field, bare in DURATION_FIELDS.get(holder, {}).items():
+        ns = argo_duration_ns(out.get(field), bare_seconds=bare)
+        if ns is not None:
+            out[field] = ("duration ns", ns)
+
+
 def normalise(value: Any, key: str = "") -> Any:
     """Bring a manifest to a form where equal means equal to Argo. The rules:
 
@@ -71,6 +80,14 @@ def normalise(value: Any, key: str = "") -> Any:
     7. Fields equal to Argo's defaults, where tiphys writes the default: a template's
        ``http.method`` absent is ``GET`` (the agent sends a GET; tiphys always writes the
        method). The list is :data:`_KIND_DEFAULTS`; nothing else is filled in.
+    8. Argo's duration fields are compared by the duration Argo reads, where both spellings
+       are ones that field accepts (FACTS §7.7): whole seconds ``"20"`` and ``"20s"`` for
+       fields that take both (template and templateDefaults ``timeout``, ``suspend.duration``,
+       ``retryStrategy.backoff.duration``/``cap``/``maxDuration``,
+       ``podGC.deleteDelayDuration``), and Go durations (``"120s"`` and ``"2m"``) everywhere,
+       including the Go-only ``memoize.maxAge`` and a container set's
+       ``retryStrategy.duration``. The fields are ``DURATION_FIELDS``; a value a field would not
+       read (or a ``{{...}}`` tag) is compared as written.
 
     No field is dropped for being a default: every difference is reported.
     """
@@ -98,6 +115,9 @@ def normalise(value: Any, key: str = "") -> Any:
             for kind, defaults in _KIND_DEFAULTS.items():
                 if isinstance(out.get(kind), Mapping):
                     out[kind] = {**defaults, **out[kind]}
+            _durations(out, "template")
+        else:
+            _durations(out, key)
         if key == "spec" or key == "workflowSpec":
             templates = out.get("templates")
             if isinstance(templates, list):

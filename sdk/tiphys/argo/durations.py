@@ -209,3 +209,41 @@ def go_duration_nanoseconds(text: str) -> int:
         int(float(number) * _GO_UNIT_NS[unit]) for number, unit in _GO_PART_RE.findall(text)
     )
     return -total if text.startswith("-") else total
+
+
+DURATION_FIELDS: dict[str, dict[str, bool]] = {
+    "template": {"timeout": True},
+    "templateDefaults": {"timeout": True},
+    "suspend": {"duration": True},
+    "backoff": {"duration": True, "cap": True, "maxDuration": True},
+    "memoize": {"maxAge": False},
+    "retryStrategy": {"duration": False},
+    "podGC": {"deleteDelayDuration": True},
+}
+"""Argo's string duration fields, by the key of the object holding them (``"template"``: a
+template itself), each with whether it also takes whole seconds (``"20"``, Argo tries
+``strconv.Atoi`` first) or Go durations only. ``retryStrategy.duration`` is a container set's;
+``backoff`` is ``retryStrategy.backoff``. FACTS §7.7."""
+
+
+def argo_duration_ns(value: object, *, bare_seconds: bool) -> int | None:
+    """The duration Argo reads from a field's value, in nanoseconds, or ``None`` when the
+    field would not read it (or it is templated, ``{{...}}``).
+
+    Args:
+        value: The field's value as written (text, or a YAML integer).
+        bare_seconds: Whether the field takes whole seconds (:data:`DURATION_FIELDS`).
+
+    Returns:
+        Nanoseconds: ``"20"`` and ``"20s"`` give the same (when ``bare_seconds``), as do
+        ``"120s"`` and ``"2m"``.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    if bare_seconds and _BARE_SECONDS_RE.match(value):
+        return int(value) * 10**9
+    if go_duration_problem(value, bare_seconds=False) is not None:
+        return None
+    return go_duration_nanoseconds(value)

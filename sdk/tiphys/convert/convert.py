@@ -373,7 +373,7 @@ def _verify(
             if name not in produced:
                 state.setdefault("missing", set()).add(name)
                 continue
-            gap = residual(produced[name], _with_depends(original))
+            gap = residual(produced[name], _with_depends(original), "template")
             if gap:
                 current = state["residual"].get(name, {})
                 state["residual"][name] = combine(current, gap)

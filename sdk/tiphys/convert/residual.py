@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["combine", "residual", "same"]
+from tiphys.argo.durations import DURATION_FIELDS, argo_duration_ns
+
+__all__ = ["combine", "residual", "same", "same_duration"]
 
 
 def _scalar(value: Any) -> Any:
@@ -33,12 +35,27 @@ def same(a: Any, b: Any) -> bool:
     return bool(_scalar(a) == _scalar(b))
 
 
-def residual(compiled: Mapping[str, Any], original: Mapping[str, Any]) -> dict[str, Any]:
+def same_duration(parent: str, key: str, a: Any, b: Any) -> bool:
+    """True when ``parent.key`` is one of Argo's duration fields (``DURATION_FIELDS``) and
+    ``a`` and ``b`` are two spellings of one duration that field reads (``"20"`` and ``"20s"``
+    for a suspend duration, ``"120s"`` and ``"2m"`` for ``memoize.maxAge``)."""
+    bare = DURATION_FIELDS.get(parent, {}).get(key)
+    if bare is None:
+        return False
+    left = argo_duration_ns(a, bare_seconds=bare)
+    return left is not None and left == argo_duration_ns(b, bare_seconds=bare)
+
+
+def residual(
+    compiled: Mapping[str, Any], original: Mapping[str, Any], parent: str = ""
+) -> dict[str, Any]:
     """The patch turning ``compiled`` into ``original`` (``None`` removes a key).
 
     Args:
         compiled: What the generated code produced.
         original: The YAML's object.
+        parent: The key holding them (``"template"`` for a template), which tells the
+            duration fields compared by value (:func:`same_duration`).
 
     Returns:
         ``{}`` when they are the same; dicts are patched key by key, other values replaced.
@@ -56,10 +73,12 @@ def residual(compiled: Mapping[str, Any], original: Mapping[str, Any]) -> dict[s
                 if compiled[key]:
                     out[key] = {k: None for k in compiled[key]}
                 continue
-            sub = residual(compiled[key], value)
+            sub = residual(compiled[key], value, key)
             if sub:
                 out[key] = sub
-        elif not same(compiled[key], value):
+        elif not same(compiled[key], value) and not same_duration(
+            parent, key, compiled[key], value
+        ):
             out[key] = value
     for key in compiled:
         if key not in original:
