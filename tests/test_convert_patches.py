@@ -162,3 +162,30 @@ def test_durations_spelled_differently_need_no_patch() -> None:
     (obj,) = objects_of(run_source(conversion.source, "<test>"))
     template = obj.to_dict()["spec"]["templates"][0]
     assert (template["suspend"], template["memoize"]["maxAge"]) == ({"duration": "20s"}, "2m")
+
+
+def test_entrypoint_next_to_a_template_reference_and_pod_spec_patch() -> None:
+    text = workflow(
+        """\
+  entrypoint: print-message
+  workflowTemplateRef:
+    name: library
+  podSpecPatch: |
+    containers:
+      - name: main
+"""
+    )
+    assert converted(text) == (
+        '''\
+from tiphys import Workflow
+
+w = Workflow(
+    name="w",
+    from_template="library",
+    entrypoint="print-message",
+    pod_spec_patch="""containers:
+  - name: main
+""",
+)
+'''
+    )

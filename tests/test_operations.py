@@ -176,6 +176,7 @@ def test_workflow_fields() -> None:
                 "spec": {"sidecar": {"container": {"name": "p", "image": "p:1"}}},
             }
         ],
+        pod_spec_patch={"containers": [{"name": "main", "resources": {"limits": {"cpu": "1"}}}]},
     )
     spec = checked(wf)["spec"]
     spec.pop("templates")
@@ -217,9 +218,20 @@ def test_workflow_fields() -> None:
                 "spec": {"sidecar": {"container": {"name": "p", "image": "p:1"}}},
             }
         ],
+        "podSpecPatch": '{"containers": [{"name": "main", "resources": {"limits": {"cpu": "1"}}}]}',
         "suspend": True,
         "shutdown": "Stop",
     }
+
+
+def test_workflow_pod_spec_patch_text_is_written_as_it_is() -> None:
+    @container(image="alpine:3.20")
+    def hello() -> list[str]:
+        return ["echo", "hello"]
+
+    text = "containers:\n  - name: main\n    resources: {limits: {memory: 1Gi}}\n"
+    spec = checked(Workflow("p", entrypoint=hello, pod_spec_patch=text))["spec"]
+    assert spec["podSpecPatch"] == text
 
 
 def test_template_defaults_take_the_new_options() -> None:
@@ -438,6 +450,10 @@ def test_metrics_of_one_name_must_agree() -> None:
         ),
         ({"shutdown": "Kill"}, "shutdown 'Kill' is not one of Stop, Terminate."),
         ({"host_network": "yes"}, "host_network= is True or False, not 'yes'"),
+        (
+            {"pod_spec_patch": ""},
+            "pod_spec_patch= takes a dict (written as JSON) or YAML/JSON text, not ''",
+        ),
         ({"executor": ""}, "executor= is the executor's service account name, not ''"),
         ({"image_pull_secrets": "regcred"}, "image_pull_secrets= takes a list, not 'regcred'"),
     ],

@@ -478,9 +478,9 @@ def test_arguments_checked_against_the_template_entrypoint() -> None:
 
 MISUSES: list[tuple[Any, str]] = [
     (
-        lambda: Workflow(from_template=library, entrypoint=count),  # C149-1
-        "Workflow uses from_template=, so it cannot set entrypoint=: the WorkflowTemplate's "
-        "entrypoint runs",
+        lambda: Workflow(entrypoint="count"),  # C149-1
+        "entrypoint='count' names a template, which only a Workflow run from a WorkflowTemplate "
+        "(from_template=) can do: pass the template itself",
     ),
     (
         lambda: Workflow(from_template=library, templates=[count]),  # C149-2
@@ -536,6 +536,46 @@ MISUSES: list[tuple[Any, str]] = [
 def test_from_template_misuse(index: int) -> None:
     build, message = MISUSES[index - 1]
     assert error_of(build) == f"{line_of(f'C149-{index}')}: {message} [C149]"
+
+
+def test_entrypoint_overrides_the_template_entrypoint() -> None:
+    by_object = Workflow(from_template=library, entrypoint=count, arguments={"n": 4})
+    by_name = Workflow(from_template=library, entrypoint="count", arguments={"n": 4})
+    untyped = Workflow(from_template="library", entrypoint="count", arguments={"n": 4})
+    for wf in (by_object, by_name, untyped):
+        doc = wf.to_dict()
+        assert_valid(doc)
+        assert doc == {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"generateName": "library-"},
+            "spec": {
+                "workflowTemplateRef": {"name": "library"},
+                "entrypoint": "count",
+                "arguments": {"parameters": [{"name": "n", "value": "4"}]},
+            },
+        }
+
+
+def test_entrypoint_override_is_checked_against_the_template_object() -> None:
+    missing = Workflow(from_template=library, entrypoint="cuont")  # C149-over
+    assert error_of(missing.to_dict) == (
+        f"{line_of('C149-over')}: entrypoint 'cuont' is not a template of WorkflowTemplate "
+        "'library' (its templates: build, count, print-message, release). Did you mean "
+        "'count'? [C149]"
+    )
+    other = Workflow(from_template=shared, entrypoint=count)  # C149-other
+    assert error_of(other.to_dict) == (
+        f"{line_of('C149-other')}: entrypoint 'count' is not a template of "
+        "ClusterWorkflowTemplate 'shared' (its templates: print-message). [C149]"
+    )
+    wrong = Workflow(from_template=library, entrypoint=count, arguments={"tag": "v1"})  # C101-o
+    assert error_of(wrong.to_dict) == (
+        f"{line_of('C101-o')}: arguments= sets 'tag', but WorkflowTemplate 'library' runs "
+        "entrypoint 'count', which has no such input (inputs: n). [C101]"
+    )
+    bad = lambda: Workflow(from_template="library", entrypoint="a_b")  # noqa: E731  # C149-bad
+    assert error_of(bad).startswith(f"{line_of('C149-bad')}: entrypoint name ")
 
 
 def test_a_template_without_entrypoint_cannot_be_run() -> None:

@@ -103,7 +103,8 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
     """``spec.workflowTemplateRef`` and ``spec.arguments`` of a workflow run from a template.
 
     Only the given arguments are written (Argo merges them over the WorkflowTemplate's own,
-    by name). When the template is an object, each must name an input of its entrypoint and
+    by name). When the template is an object, each must name an input of its entrypoint (or of
+    the ``entrypoint=`` the workflow gives instead, which must be one of its templates) and
     fit its type; a CronWorkflow must also give every required input that the WorkflowTemplate
     does not (nobody can give it at run time).
 
@@ -112,18 +113,23 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
         ref: Its ``from_template``.
 
     Returns:
-        ``{"workflowTemplateRef": {...}}`` plus ``"arguments"`` when some are given: the
+        ``{"workflowTemplateRef": {...}}``, ``"entrypoint"`` when the workflow overrides it,
+        and ``"arguments"`` when some are given: the
         entrypoint's artifact inputs (or, for a template named by text, the values that are
         artifact locations) as ``arguments.artifacts``, the others as ``parameters``.
 
     Raises:
         CompileError: An unknown argument (``C101``), a constant of the wrong type (``C103``), a
             missing required input of a CronWorkflow (``C102``), a template without entrypoint
-            (``C149``), or a parameter name Argo refuses (``C150``), located at ``wf``.
+            or an ``entrypoint=`` that is not one of its templates (``C149``), or a parameter
+            name Argo refuses (``C150``), located at ``wf``.
     """
     where = wf.location
-    given, artifacts = _artifact_arguments(ref, dict(wf.options.arguments), where)
+    entry = _entry(wf, ref)
+    given, artifacts = _artifact_arguments(ref, entry, dict(wf.options.arguments), where)
     out: dict[str, Any] = {"workflowTemplateRef": ref.to_argo()}
+    if ref.entrypoint is not None:
+        out["entrypoint"] = ref.entrypoint
     if ref.template is None:
         for key in given:
             problem = parameter_name_problem(key)
@@ -131,7 +137,7 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
                 raise fail("C150", f"arguments= parameter name {problem}", where)
         named = given
     else:
-        named = _checked_arguments(wf, ref.template, given)
+        named = _checked_arguments(wf, ref.template, entry, given)
     arguments: dict[str, Any] = {}
     if named:
         arguments["parameters"] = [{"name": k, "value": param_value(v)} for k, v in named.items()]
@@ -142,12 +148,37 @@ def workflow_ref_fields(wf: WorkflowBase, ref: WorkflowRef) -> dict[str, Any]:
     return out
 
 
+def _entry(wf: WorkflowBase, ref: WorkflowRef) -> Template[Any, Any] | None:
+    """The template the workflow runs first, when known: the ``entrypoint=`` override (checked
+    to be a template of the WorkflowTemplate object), else the WorkflowTemplate's entrypoint.
+
+    Raises:
+        CompileError: ``C149``: the override is not a template of the WorkflowTemplate.
+    """
+    if ref.template is None:
+        return ref.entry
+    if ref.entrypoint is None:
+        return ref.template.entrypoint
+    from tiphys.compile.manifest import collect
+
+    found = collect(ref.template)
+    entry = found.get(ref.entrypoint)
+    if entry is None or (ref.entry is not None and entry is not ref.entry):
+        names = sorted(found)
+        raise fail(
+            "C149",
+            f"entrypoint {ref.entrypoint!r} is not a template of {ref.template!r} (its "
+            f"templates: {', '.join(names) or 'none'}).{did_you_mean(ref.entrypoint, names)}",
+            wf.location,
+        )
+    return entry
+
+
 def _artifact_arguments(
-    ref: WorkflowRef, given: dict[str, Any], where: Location
+    ref: WorkflowRef, entry: Template[Any, Any] | None, given: dict[str, Any], where: Location
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Split ``arguments=`` into parameters and ``arguments.artifacts``: the artifact inputs
-    of the template's entrypoint, or (an untyped reference) the values that are locations."""
-    entry = ref.template.entrypoint if ref.template is not None else None
+    of the entrypoint, or (an untyped reference) the values that are locations."""
     if entry is not None:
         names = set(artifact_names(entry))
         found = {k: v for k, v in given.items() if k in names}
@@ -162,10 +193,12 @@ def _artifact_arguments(
 
 
 def _checked_arguments(
-    wf: WorkflowBase, template: WorkflowBase, given: dict[str, Any]
+    wf: WorkflowBase,
+    template: WorkflowBase,
+    entry: Template[Any, Any] | None,
+    given: dict[str, Any],
 ) -> dict[str, Any]:
     where = wf.location
-    entry = template.entrypoint
     if entry is None:
         raise fail(
             "C149",

@@ -28,6 +28,7 @@ WORKFLOW_RAW_OPTIONS = {
     "executorPlugins": "executor_plugins",
     "suspend": "suspend",
     "shutdown": "shutdown",
+    "podSpecPatch": "pod_spec_patch",
 }
 
 

@@ -223,11 +223,14 @@ def workflow_code(
         if ref.get("clusterScope"):
             kwargs.append(("cluster_scope", "True"))
         spec = {k: v for k, v in spec.items() if k != "workflowTemplateRef"}
+    from_template = any(k == "from_template" for k, _ in kwargs)
     for key, value in spec.items():
         if key == "templates":
             continue
         if key == "entrypoint" and value in ctx.variables:
             kwargs.append(("entrypoint", ctx.variables[value]))
+        elif key == "entrypoint" and from_template and isinstance(value, str):
+            kwargs.append(("entrypoint", literal(value)))  # overrides the template's
         elif key == "onExit" and value in ctx.variables:
             kwargs.append(("on_exit", ctx.variables[value]))
         elif key == "arguments" and isinstance(value, Mapping):

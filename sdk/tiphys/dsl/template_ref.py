@@ -242,11 +242,16 @@ class WorkflowRef:
         cluster_scope: It is a ClusterWorkflowTemplate (``clusterScope: true``).
         template: The WorkflowTemplate object, when given as one (its entrypoint checks the
             arguments); ``None`` for a name.
+        entrypoint: The entrypoint the workflow runs instead of the WorkflowTemplate's
+            (``spec.entrypoint``), by name; ``None`` for the template's own.
+        entry: That entrypoint's template object, when given as one.
     """
 
     name: str
     cluster_scope: bool = False
     template: WorkflowBase | None = None
+    entrypoint: str | None = None
+    entry: Template[Any, Any] | None = None
 
     def to_argo(self) -> dict[str, Any]:
         """Return the ``workflowTemplateRef`` dict."""
@@ -258,7 +263,6 @@ class WorkflowRef:
 
 # What a workflow run from a template cannot set itself, and where it goes instead.
 _NOT_WITH_TEMPLATE = {
-    "entrypoint": "the WorkflowTemplate's entrypoint runs",
     "templates": "templates come from the WorkflowTemplate",
     "on_exit": "set on_exit= on the WorkflowTemplate",
     "hooks": "set hooks= on the WorkflowTemplate",
@@ -267,23 +271,29 @@ _NOT_WITH_TEMPLATE = {
 
 
 def workflow_ref(
-    wf: WorkflowBase, from_template: WorkflowBase | str | None, cluster_scope: bool
+    wf: WorkflowBase,
+    from_template: WorkflowBase | str | None,
+    cluster_scope: bool,
+    entry_name: str | None = None,
 ) -> WorkflowRef | None:
     """Check ``from_template=``/``cluster_scope=`` of a workflow object.
 
     Args:
-        wf: The Workflow or CronWorkflow being created (its options already set).
+        wf: The Workflow or CronWorkflow being created (its options already set; its
+            ``entrypoint``, when a template, overrides the WorkflowTemplate's).
         from_template: A ``WorkflowTemplate``/``ClusterWorkflowTemplate`` object, its
             ``metadata.name``, or ``None``.
         cluster_scope: With a name: it names a ClusterWorkflowTemplate.
+        entry_name: An ``entrypoint=`` given as a template name (overrides too).
 
     Returns:
         The reference, or ``None`` without ``from_template``.
 
     Raises:
         CompileError: ``C149``, located at ``wf``: ``from_template`` on a template kind, with
-            ``entrypoint``/``templates``/``on_exit``/``hooks``/``retry``, an object of another
-            kind or without a name, a bad name, or ``cluster_scope`` without a name.
+            ``templates``/``on_exit``/``hooks``/``retry``, an object of another kind or
+            without a name, a bad name or entrypoint name, or ``cluster_scope`` without a
+            name.
     """
     where = wf.location
     if from_template is None:
@@ -298,7 +308,6 @@ def workflow_ref(
             where,
         )
     given = {
-        "entrypoint": wf.entrypoint is not None,
         "templates": bool(wf.options.templates),
         "on_exit": wf.options.on_exit is not None,
         "hooks": bool(wf.options.operations.hooks),
@@ -311,11 +320,20 @@ def workflow_ref(
                 f"{wf.kind} uses from_template=, so it cannot set {option}=: {why}",
                 where,
             )
+    entry = wf.entrypoint
+    if entry_name is not None:
+        problem = template_name_problem(entry_name)
+        if problem:
+            raise fail("C149", f"entrypoint name {problem}", where)
+    entry_fields: dict[str, Any] = {
+        "entrypoint": entry.name if entry is not None else entry_name,
+        "entry": entry,
+    }
     if isinstance(from_template, str):
         problem = object_name_problem(from_template)
         if problem:
             raise fail("C149", f"from_template name {problem}", where)
-        return WorkflowRef(from_template, cluster_scope)
+        return WorkflowRef(from_template, cluster_scope, **entry_fields)
     kind = getattr(from_template, "kind", None)
     if kind not in TEMPLATE_KINDS:
         raise fail(
@@ -338,5 +356,8 @@ def workflow_ref(
             where,
         )
     return WorkflowRef(
-        from_template.name, kind == "ClusterWorkflowTemplate", template=from_template
+        from_template.name,
+        kind == "ClusterWorkflowTemplate",
+        template=from_template,
+        **entry_fields,
     )

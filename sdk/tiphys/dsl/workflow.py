@@ -92,7 +92,7 @@ class WorkflowBase:
         self,
         name: str | None = None,
         *,
-        entrypoint: Template[Any, Any] | None = None,
+        entrypoint: Template[Any, Any] | str | None = None,
         generate_name: str | None = None,
         namespace: str | None = None,
         labels: Mapping[str, str] | None = None,
@@ -130,7 +130,10 @@ class WorkflowBase:
         Args:
             name: ``metadata.name``. For a ``Workflow``, leave it out to get
                 ``generateName: <entrypoint>-`` (a fixed name conflicts on resubmit).
-            entrypoint: The template that runs first (``spec.entrypoint``).
+            entrypoint: The template that runs first (``spec.entrypoint``). With
+                ``from_template=``, it overrides the WorkflowTemplate's entrypoint: one of
+                its templates, or a template name (text); checked to exist when the
+                WorkflowTemplate is an object.
             generate_name: ``metadata.generateName`` prefix.
             namespace: ``metadata.namespace``.
             labels: ``metadata.labels``.
@@ -177,8 +180,8 @@ class WorkflowBase:
             from_template: Run a WorkflowTemplate (``spec.workflowTemplateRef``): the
                 ``WorkflowTemplate``/``ClusterWorkflowTemplate`` object (``arguments`` are
                 then checked against its entrypoint's inputs) or its name. Only for a
-                ``Workflow`` or ``CronWorkflow``, without ``entrypoint``, ``templates``,
-                ``on_exit``, ``hooks`` or ``retry``.
+                ``Workflow`` or ``CronWorkflow``, without ``templates``, ``on_exit``,
+                ``hooks`` or ``retry``.
             cluster_scope: With ``from_template=<name>``: it names a ClusterWorkflowTemplate
                 (``workflowTemplateRef.clusterScope``).
             **operations: Hooks, locks, metrics, networking, the executor and the other
@@ -201,7 +204,8 @@ class WorkflowBase:
         kubernetes_name(service_account, "service_account", "C117", self.location)
         self.name = name
         self.generate_name = generate_name
-        self.entrypoint = entrypoint
+        entry_name = entrypoint if isinstance(entrypoint, str) else None
+        self.entrypoint = None if isinstance(entrypoint, str) else entrypoint
         self.options = WorkflowOptions(
             namespace=namespace,
             labels=dict(labels or {}),
@@ -248,7 +252,15 @@ class WorkflowBase:
         if from_template is not None or cluster_scope:
             from tiphys.dsl.template_ref import workflow_ref
 
-            self.from_template = workflow_ref(self, from_template, cluster_scope)
+            self.from_template = workflow_ref(self, from_template, cluster_scope, entry_name)
+            self.entrypoint = None  # the reference holds it: the template runs in the WT
+        elif entry_name is not None:
+            raise fail(
+                "C149",
+                f"entrypoint={entry_name!r} names a template, which only a Workflow run from "
+                "a WorkflowTemplate (from_template=) can do: pass the template itself",
+                self.location,
+            )
 
     def __repr__(self) -> str:
         name = self.name or self.generate_name

@@ -77,6 +77,10 @@ class WorkflowOperationsKw(TypedDict, total=False):
     * ``resource_claims``: :class:`~tiphys.ResourceClaim` entries or dicts
       (``spec.resourceClaims``).
     * ``executor_plugins``: ``ExecutorPlugin`` dicts (``spec.executorPlugins``).
+    * ``pod_spec_patch``: a strategic merge patch applied to every pod of the workflow
+      (``spec.podSpecPatch``): a dict (written as JSON) or YAML/JSON text written as it is;
+      it may hold ``{{workflow.parameters.x}}`` tags. A template's own ``pod_spec_patch`` is
+      applied after it.
     """
 
     hooks: Mapping[str, Hook]
@@ -96,6 +100,7 @@ class WorkflowOperationsKw(TypedDict, total=False):
     pod_resources: Resources | Raw | None
     resource_claims: Sequence[ResourceClaim | Raw]
     executor_plugins: Sequence[Raw]
+    pod_spec_patch: str | Raw | None
 
 
 def _flag(value: object, what: str, location: Location) -> None:
@@ -124,6 +129,7 @@ class WorkflowOperations:
     pod_resources: Resources | Raw | None = None
     resource_claims: Sequence[ResourceClaim | Raw] = ()
     executor_plugins: Sequence[Raw] = ()
+    pod_spec_patch: str | Raw | None = None
     location: Location = field(default_factory=Location)
 
     def __post_init__(self) -> None:
@@ -136,6 +142,15 @@ class WorkflowOperations:
             self._check_choices()
         for what in ("host_network", "suspend"):
             _flag(getattr(self, what), what, where)
+        patch = self.pod_spec_patch
+        if patch is not None and not (
+            isinstance(patch, Mapping) or (patch and isinstance(patch, str))
+        ):
+            raise fail(
+                "C158",
+                f"pod_spec_patch= takes a dict (written as JSON) or YAML/JSON text, not {patch!r}",
+                where,
+            )
         check_operations(self, where)
         workflow_fields(self)
 
@@ -199,8 +214,8 @@ def workflow_fields(ops: WorkflowOperations) -> dict[str, Any]:
         The shared operational fields (``synchronization``, ``metrics``, ``hostAliases``,
         ``automountServiceAccountToken``, ``executor``, ``podResources``, ``resourceClaims``),
         then ``hostNetwork``, ``dnsPolicy``, ``dnsConfig``, ``imagePullSecrets``,
-        ``volumeClaimGC``, ``workflowMetadata``, ``executorPlugins``, ``suspend``,
-        ``shutdown`` -- only those that are set.
+        ``volumeClaimGC``, ``workflowMetadata``, ``executorPlugins``, ``podSpecPatch``,
+        ``suspend``, ``shutdown`` -- only those that are set.
 
     Raises:
         CompileError: ``C155``-``C158``, a value of the wrong kind.
@@ -234,6 +249,11 @@ def workflow_fields(ops: WorkflowOperations) -> dict[str, Any]:
         out["executorPlugins"] = [
             dict(p) for p in _listed(ops.executor_plugins, "executor_plugins", where)
         ]
+    if ops.pod_spec_patch is not None:
+        import json
+
+        patch = ops.pod_spec_patch
+        out["podSpecPatch"] = patch if isinstance(patch, str) else json.dumps(patch)
     if ops.suspend is not None:
         out["suspend"] = ops.suspend
     if ops.shutdown is not None:
