@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from schema_oracle import SHARED_ARGO
 from tiphys.argo.durations import argo_duration_ns
 from tiphys.convert.convert import convert_text, run_source
 from tiphys.convert.load import objects_of
@@ -189,3 +190,36 @@ w = Workflow(
 )
 '''
     )
+
+
+EXAMPLES = SHARED_ARGO / "examples"
+NO_PATCH = [
+    "conditional-artifacts.yaml",
+    "conditional-parameters.yaml",
+    "dag-conditional-artifacts.yaml",
+    "dag-conditional-parameters.yaml",
+    "dag-targets.yaml",
+    "fibonacci-seq-conditional-param.yaml",
+    "http-hello-world.yaml",
+    "http-success-condition.yaml",
+    "life-cycle-hooks-tmpl-level.yaml",
+    "life-cycle-hooks-wf-level.yaml",
+    "loops-arbitrary-sequential-steps.yaml",
+    "nested-workflow.yaml",
+    "pod-spec-patch-wf-tmpl.yaml",
+    "pod-spec-yaml-patch.yaml",
+    "retry-backoff.yaml",
+    "retry-container-to-completion.yaml",
+    "skipped-output-defaults/expression-fallback.yaml",
+    "suspend-template.yaml",
+    "cluster-workflow-template/workflow-template-ref-with-entrypoint-arg-passing.yaml",
+    "workflow-template/workflow-template-ref-with-entrypoint-arg-passing.yaml",
+]
+
+
+@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="../shared/argo/examples is absent")
+@pytest.mark.parametrize("name", NO_PATCH)
+def test_upstream_examples_convert_without_patch(name: str) -> None:
+    """Examples that needed ``patch=`` before these typed forms existed."""
+    path = EXAMPLES / name
+    assert convert_text(path.read_text(encoding="utf-8"), name, format=False).report == []

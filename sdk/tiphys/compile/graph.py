@@ -21,11 +21,12 @@ from tiphys.compile.hooks import hook_refs, task_hooks_field
 from tiphys.compile.render import RefRenderer, depends_text, refs_in
 from tiphys.dsl._location import fail
 from tiphys.dsl.artifacts import Artifact, ArtifactArgument, InputArtifactRef, TaskArtifactRef
-from tiphys.dsl.graph import GraphTemplate
+from tiphys.dsl.graph import DagTemplate, GraphTemplate
 from tiphys.dsl.loops import Loop, Sequence
 from tiphys.dsl.refs import Condition, Depends, DependsTerm, Ref, TaskRef, Trace
 from tiphys.dsl.template import Output, Task, Template
 from tiphys.dsl.template_ref import TemplateRef
+from tiphys.errors import did_you_mean
 
 TemplateNamer = Callable[[Task[Any]], "str | dict[str, Any]"]
 """Gives the emitted template name of a task, or the ``inline`` body of an inline template."""
@@ -324,7 +325,24 @@ def render_dag(
     body: dict[str, Any] = {"tasks": rendered}
     if template.options.fail_fast is not None:
         body["failFast"] = template.options.fail_fast
+    if isinstance(graph_template, DagTemplate) and graph_template.target is not None:
+        body["target"] = _target(graph_template, graph.names)
     return {"dag": body}, _returned(graph_template, renderer)
+
+
+def _target(template: DagTemplate[Any, Any], names: dict[str, Task[Any]]) -> str:
+    """``dag.target``, each name checked to be a task (unless the text holds an Argo tag)."""
+    target = str(template.target)
+    if "{{" not in target:
+        for name in target.split():
+            if name not in names:
+                raise fail(
+                    "C106",
+                    f"@dag {template.name!r} has target {name!r}, but no task of that name "
+                    f"(tasks: {', '.join(names)}).{did_you_mean(name, list(names))}",
+                    template.location,
+                )
+    return target
 
 
 def render_steps(
@@ -370,7 +388,10 @@ def render_steps(
             _check_skippable(task, renderer.scope)
             out.append(_task_fields(task, renderer, namer, None))
         groups.append(out)
-    return {"steps": groups}, _returned(graph_template, renderer)
+    body: dict[str, Any] = {"steps": groups}
+    if template.options.fail_fast is not None:
+        body["failFast"] = template.options.fail_fast  # Template.failFast, read with parallelism
+    return body, _returned(graph_template, renderer)
 
 
 def _graph_template(template: Template[Any, Any]) -> GraphTemplate[Any, Any]:

@@ -228,6 +228,8 @@ def graph_body(
             for key, value in body.items():
                 if key == "failFast" and isinstance(value, bool):
                     code.kwargs.append(("fail_fast", repr(value)))
+                elif key == "target" and isinstance(value, str) and value.strip():
+                    code.kwargs.append(("target", literal(value)))
                 elif key != "tasks":
                     patcher.put(("dag", key), value)
             for task in body.get("tasks") or []:

@@ -272,10 +272,10 @@ def _integer(value: Any) -> int | None:
 
 def _retry_code(ctx: DocContext, retry: Mapping[str, Any]) -> str | None:
     known = {"limit", "retryPolicy", "backoff", "expression"}
-    if set(retry) - known:
+    if set(retry) - known or not isinstance(retry, Mapping):
         return None
     limit = _integer(retry.get("limit"))  # IntOrString: "10" is 10
-    if limit is None:
+    if limit is None and "limit" in retry:
         return None
     kwargs: list[tuple[str, str]] = []
     if "retryPolicy" in retry:
@@ -348,6 +348,8 @@ def common_options(
                 [("archive_logs", repr(value["archiveLogs"]))],
             )
             code.kwargs.append(("archive_location", archive))
+        elif key == "failFast" and isinstance(value, bool) and code.kind == "steps":
+            code.kwargs.append(("fail_fast", repr(value)))  # a DAG's is dag.failFast
         elif key == "daemon" and value is True and code.kind in ("container", "script"):
             code.kwargs.append(("daemon", "True"))
         elif key == "retryStrategy" and isinstance(value, Mapping) and _retry_code(ctx, value):

@@ -8,7 +8,7 @@ after the other; calls inside ``with parallel():`` form one parallel group.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, ParamSpec, TypeVar, Unpack, overload
@@ -314,10 +314,16 @@ class GraphTemplate(Template[P, R]):
 
 
 class DagTemplate(GraphTemplate[P, R]):
-    """A ``dag`` template; see :func:`dag`."""
+    """A ``dag`` template; see :func:`dag`.
+
+    Attributes:
+        target: The tasks to run (with their dependencies), space-separated, or ``None`` for
+            all (``dag.target``).
+    """
 
     kind = "dag"
     builder_class = DagBuilder
+    target: str | None = None
 
 
 class StepsTemplate(GraphTemplate[P, R]):
@@ -332,18 +338,44 @@ def _graph_decorator(
     fn: Callable[..., Any] | None,
     name: str | None,
     options: TemplateOptionsKw,
+    target: str | Sequence[str] | None = None,
 ) -> Any:
     def decorate(func: Callable[..., Any]) -> GraphTemplate[Any, Any]:
-        return cls(func, name=name, options=options)
+        made = cls(func, name=name, options=options)
+        if target is not None and isinstance(made, DagTemplate):
+            made.target = _target(target, made)
+        return made
 
     return decorate(fn) if fn is not None else decorate
+
+
+def _target(target: object, template: DagTemplate[Any, Any]) -> str:
+    """``dag.target`` text: names joined with spaces (checked against the tasks when
+    compiled), or an Argo tag (``{{workflow.parameters.target}}``) kept as it is."""
+    names = [target] if isinstance(target, str) else target
+    if (
+        isinstance(names, str | Mapping)
+        or not isinstance(names, Sequence)
+        or not names
+        or not all(isinstance(n, str) and n.strip() for n in names)
+    ):
+        raise fail(
+            "C119",
+            f"@dag {template.name!r}: target= takes task names (a list, or one text of names "
+            f"separated by spaces), not {target!r}",
+            template.location,
+        )
+    return " ".join(n.strip() for n in names)
 
 
 @overload
 def dag(fn: Callable[P, R], /) -> DagTemplate[P, R]: ...
 @overload
 def dag(
-    *, name: str | None = ..., **options: Unpack[TemplateOptionsKw]
+    *,
+    name: str | None = ...,
+    target: str | Sequence[str] | None = ...,
+    **options: Unpack[TemplateOptionsKw],
 ) -> Callable[[Callable[P, R]], DagTemplate[P, R]]: ...
 @checked_decorator
 def dag(
@@ -351,6 +383,7 @@ def dag(
     /,
     *,
     name: str | None = None,
+    target: str | Sequence[str] | None = None,
     **options: Unpack[TemplateOptionsKw],
 ) -> DagTemplate[P, R] | Callable[[Callable[P, R]], DagTemplate[P, R]]:
     """Make a ``dag`` template: the body's template calls become tasks.
@@ -366,6 +399,10 @@ def dag(
     Args:
         fn: The function, when used as a bare ``@dag``.
         name: Template name; default: the function name in kebab case.
+        target: Run only these tasks and the tasks they depend on (``dag.target``): task
+            names, as a list or one text separated by spaces (``"D E"``), each checked to be
+            a task of the body; text holding an Argo tag (``"{{workflow.parameters.target}}"``)
+            is kept as it is. Default: every task.
         **options: Common options; ``parallelism`` and ``fail_fast`` apply to the DAG;
             ``timeout`` and ``active_deadline`` are refused (Argo takes them on leaf templates
             only).
@@ -374,9 +411,10 @@ def dag(
         A :class:`DagTemplate`, or a decorator producing one.
 
     Raises:
-        CompileError: ``C123`` for ``timeout=`` or ``active_deadline=``.
+        CompileError: ``C123`` for ``timeout=`` or ``active_deadline=``; ``C119`` a
+            ``target`` that is no task names; when compiled, ``C106`` a target naming no task.
     """
-    return _graph_decorator(DagTemplate, fn, name, options)  # type: ignore[no-any-return]
+    return _graph_decorator(DagTemplate, fn, name, options, target)  # type: ignore[no-any-return]
 
 
 @overload
@@ -400,7 +438,9 @@ def steps(
     Args:
         fn: The function, when used as a bare ``@steps``.
         name: Template name; default: the function name in kebab case.
-        **options: Common options; ``parallelism`` applies to the steps; ``timeout`` and
+        **options: Common options; ``parallelism`` applies to the steps, and ``fail_fast``
+            (the template's ``failFast``) stops starting steps once one has failed (with
+            ``parallelism``, e.g. the items of a loop run one at a time); ``timeout`` and
             ``active_deadline`` are refused (Argo takes them on leaf templates only).
 
     Returns:

@@ -126,7 +126,9 @@ class Retry:
     """How Argo retries a failed node (``retryStrategy``).
 
     Attributes:
-        limit: Number of retries (attempts = limit + 1).
+        limit: Number of retries (attempts = limit + 1), or ``None`` for no limit: Argo
+            retries until the node succeeds (or ``max_duration`` passes), ``retryStrategy``
+            without ``limit``.
         policy: ``Always``, ``OnFailure`` (Argo's default), ``OnError`` or ``OnTransientError``.
         backoff: First delay between attempts (seconds or ``"10s"``).
         factor: Multiplier applied to the delay after each attempt.
@@ -136,7 +138,7 @@ class Retry:
             ``policy`` Argo then retries ``Always``.
     """
 
-    limit: int
+    limit: int | None
     policy: RetryPolicy | None = None
     backoff: Duration | None = None
     factor: int | None = None
@@ -146,8 +148,13 @@ class Retry:
     location: Location = field(default_factory=user_location, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.limit, int) or isinstance(self.limit, bool) or self.limit < 0:
-            raise fail("C117", f"Retry limit must be an integer >= 0, not {self.limit!r}")
+        limit = self.limit
+        if limit is not None and (
+            not isinstance(limit, int) or isinstance(limit, bool) or limit < 0
+        ):
+            raise fail(
+                "C117", f"Retry limit must be an integer >= 0 or None (no limit), not {limit!r}"
+            )
         if self.policy is not None and self.policy not in RetryPolicy.__args__:  # type: ignore[attr-defined]
             choices = ", ".join(RetryPolicy.__args__)  # type: ignore[attr-defined]
             hint = did_you_mean(self.policy, RetryPolicy.__args__)  # type: ignore[attr-defined]
@@ -169,7 +176,7 @@ class Retry:
 
     def to_argo(self) -> dict[str, Any]:
         """Return the ``retryStrategy`` dict."""
-        out: dict[str, Any] = {"limit": self.limit}
+        out: dict[str, Any] = {} if self.limit is None else {"limit": self.limit}
         if self.policy:
             out["retryPolicy"] = self.policy
         backoff: dict[str, Any] = {}

@@ -1,0 +1,156 @@
+"""``@dag(target=...)`` (``dag.target``), ``@steps(fail_fast=...)`` (the template's ``failFast``)
+and ``Retry(None)`` (a ``retryStrategy`` without ``limit``): whole manifests, each valid for the
+strict schema oracle and the validator, and the errors with their whole message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from markers import marker_line
+from schema_oracle import oracle_errors
+from tiphys import CompileError, Input, Retry, Workflow, container, dag, steps
+from tiphys.errors import errors_only
+from tiphys.validate import validate_document
+
+HERE = Path(__file__)
+
+
+def line_of(marker: str) -> str:
+    return marker_line(HERE, marker)
+
+
+def checked(wf: Workflow) -> dict[str, Any]:
+    manifest = wf.to_dict()
+    assert oracle_errors(manifest) == []
+    assert [d.format() for d in errors_only(validate_document(manifest))] == []
+    return manifest
+
+
+@container(image="alpine:3.20", command=["echo"], retry=Retry(None, backoff="5s"))
+def echo(message: str) -> list[str]:
+    return [message]
+
+
+def test_dag_target_steps_fail_fast_and_unlimited_retry() -> None:
+    @dag(target=["B", "C"], fail_fast=False)
+    def graph() -> None:
+        a = echo(message="A").named("A")
+        echo(message="B").named("B").after(a)
+        echo(message="C").named("C")
+
+    @dag(target="{{workflow.parameters.target}}")
+    def chosen() -> None:
+        echo(message="D").named("D")
+
+    @steps(parallelism=1, fail_fast=True)
+    def main() -> None:
+        graph()
+        chosen()
+
+    wf = Workflow("w", entrypoint=main, parameters=[Input("target", default="D")])
+    assert checked(wf) == {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": "w"},
+        "spec": {
+            "entrypoint": "main",
+            "arguments": {"parameters": [{"name": "target", "value": "D"}]},
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [
+                        [{"name": "graph", "template": "graph"}],
+                        [{"name": "chosen", "template": "chosen"}],
+                    ],
+                    "failFast": True,
+                    "parallelism": 1,
+                },
+                {
+                    "name": "graph",
+                    "dag": {
+                        "tasks": [
+                            {
+                                "name": "A",
+                                "template": "echo",
+                                "arguments": {"parameters": [{"name": "message", "value": "A"}]},
+                            },
+                            {
+                                "name": "B",
+                                "template": "echo",
+                                "depends": "A",
+                                "arguments": {"parameters": [{"name": "message", "value": "B"}]},
+                            },
+                            {
+                                "name": "C",
+                                "template": "echo",
+                                "arguments": {"parameters": [{"name": "message", "value": "C"}]},
+                            },
+                        ],
+                        "failFast": False,
+                        "target": "B C",
+                    },
+                },
+                {
+                    "name": "echo",
+                    "inputs": {"parameters": [{"name": "message"}]},
+                    "container": {
+                        "image": "alpine:3.20",
+                        "command": ["echo"],
+                        "args": ["{{inputs.parameters.message}}"],
+                    },
+                    "retryStrategy": {"backoff": {"duration": "5s"}},
+                },
+                {
+                    "name": "chosen",
+                    "dag": {
+                        "tasks": [
+                            {
+                                "name": "D",
+                                "template": "echo",
+                                "arguments": {"parameters": [{"name": "message", "value": "D"}]},
+                            }
+                        ],
+                        "target": "{{workflow.parameters.target}}",
+                    },
+                },
+            ],
+        },
+    }
+
+
+def test_target_naming_no_task() -> None:
+    @dag(target="A Z")  # TARGET
+    def graph() -> None:
+        echo(message="A").named("A")
+        echo(message="B").named("B")
+
+    with pytest.raises(CompileError) as info:
+        Workflow("w", entrypoint=graph).to_dict()
+    assert str(info.value) == (
+        f"{line_of('TARGET')}: @dag 'graph' has target 'Z', but no task of that name (tasks: "
+        "A, B). [C106]"
+    )
+
+
+def test_target_that_is_no_names() -> None:
+    with pytest.raises(CompileError) as info:
+
+        @dag(target=[])  # EMPTY
+        def graph() -> None:
+            echo(message="A")
+
+    assert str(info.value) == (
+        f"{line_of('EMPTY')}: @dag 'graph': target= takes task names (a list, or one text of "
+        "names separated by spaces), not [] [C119]"
+    )
+
+
+def test_retry_limit_none_or_an_integer() -> None:
+    with pytest.raises(CompileError) as info:
+        Retry(-1)  # LIMIT
+    assert str(info.value) == (
+        f"{line_of('LIMIT')}: Retry limit must be an integer >= 0 or None (no limit), not -1 [C117]"
+    )
