@@ -154,3 +154,22 @@ def test_retry_limit_none_or_an_integer() -> None:
     assert str(info.value) == (
         f"{line_of('LIMIT')}: Retry limit must be an integer >= 0 or None (no limit), not -1 [C117]"
     )
+
+
+def test_duration_options_keep_argo_tags() -> None:
+    @container(
+        image="alpine:3.20",
+        timeout="{{inputs.parameters.limit}}",
+        retry=Retry(2, backoff="{{inputs.parameters.pause}}"),
+    )
+    def sleep(limit: str, pause: str) -> list[str]:
+        return ["sleep", "30"]
+
+    (template,) = checked(Workflow("w", entrypoint=sleep))["spec"]["templates"]
+    assert template == {
+        "name": "sleep",
+        "inputs": {"parameters": [{"name": "limit"}, {"name": "pause"}]},
+        "container": {"image": "alpine:3.20", "args": ["sleep", "30"]},
+        "retryStrategy": {"limit": 2, "backoff": {"duration": "{{inputs.parameters.pause}}"}},
+        "timeout": "{{inputs.parameters.limit}}",
+    }

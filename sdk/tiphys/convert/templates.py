@@ -259,6 +259,11 @@ def _is_duration(value: Any) -> bool:
     return True
 
 
+def _tagged(value: Any) -> bool:
+    """Text holding an Argo tag, which duration options take as it is."""
+    return isinstance(value, str) and "{{" in value
+
+
 def _integer(value: Any) -> int | None:
     """An int, or the int a string of digits holds (Argo's IntOrString), else None."""
     if isinstance(value, bool):
@@ -314,7 +319,7 @@ def common_options(
     for key, value in template.items():
         if key in handled:
             continue
-        if key == "timeout" and not _is_duration(value):
+        if key == "timeout" and not _is_duration(value) and not _tagged(value):
             patcher.put((key,), value)
         elif key in _PLAIN_OPTIONS:
             code.kwargs.append((_PLAIN_OPTIONS[key], literal(value)))

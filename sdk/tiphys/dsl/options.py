@@ -35,16 +35,20 @@ def go_duration(value: Duration, what: str, location: Location | None = None) ->
     """Convert a user duration to a Go duration string, or raise a located error.
 
     Args:
-        value: Seconds or ``"30s"``-style text.
+        value: Seconds or ``"30s"``-style text, or text holding an Argo tag
+            (``"{{inputs.parameters.timeout}}"``), which Argo substitutes when it runs: kept
+            as it is, unchecked.
         what: The option's name for the message (``"retry backoff"``).
         location: Where the option was written.
 
     Returns:
-        A Go duration (``"1m30s"``).
+        A Go duration (``"1m30s"``), or the tagged text.
 
     Raises:
         CompileError: The value is not a duration.
     """
+    if isinstance(value, str) and "{{" in value:
+        return value
     try:
         return to_go_duration(value)
     except DurationError as exc:
@@ -420,7 +424,8 @@ class TemplateOptions:
     def __post_init__(self) -> None:
         for what in ("timeout", "active_deadline"):
             value = getattr(self, what)
-            if value is not None:
+            tagged = what == "timeout" and isinstance(value, str) and "{{" in value
+            if value is not None and not tagged:
                 seconds(value, what, self.location)
         if not isinstance(self.inline, bool):
             raise fail("C117", f"inline must be True or False, not {self.inline!r}", self.location)
@@ -444,7 +449,8 @@ class TemplateOptionsKw(TypedDict, total=False):
     * ``env``: environment variables by name; values are constants, :class:`Secret`,
       :class:`ConfigMap` or references (``env.value`` / ``env.valueFrom``).
     * ``volumes``: :class:`Volume` objects to mount (``volumeMounts``).
-    * ``timeout``: node deadline including Pending (``timeout``, a Go duration).
+    * ``timeout``: node deadline including Pending (``timeout``, a Go duration; text holding
+      an Argo tag, ``"{{inputs.parameters.timeout}}"``, is kept as it is).
     * ``active_deadline``: running-time limit (``activeDeadlineSeconds``).
     * ``retry``: :class:`Retry` or a retry count (``retryStrategy``).
     * ``node_selector``, ``tolerations``, ``affinity``: pod scheduling.
