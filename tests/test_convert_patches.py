@@ -211,6 +211,7 @@ NO_PATCH = [
     "retry-backoff.yaml",
     "retry-container-to-completion.yaml",
     "skipped-output-defaults/expression-fallback.yaml",
+    "loops-param-argument.yaml",
     "step-level-timeout.yaml",
     "suspend-template.yaml",
     "cluster-workflow-template/workflow-template-ref-with-entrypoint-arg-passing.yaml",

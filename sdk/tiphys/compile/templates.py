@@ -102,7 +102,7 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         retry: A task-level retry that replaces the template's own.
 
     Returns:
-        ``metadata``, ``retryStrategy``, ``timeout``, ``activeDeadlineSeconds``,
+        ``metadata``, ``annotations``, ``retryStrategy``, ``timeout``, ``activeDeadlineSeconds``,
         ``nodeSelector``, ``tolerations``, ``affinity``, ``priorityClassName``,
         ``serviceAccountName``, ``podSpecPatch``, ``securityContext``, ``initContainers``,
         ``sidecars``, ``parallelism``, ``archiveLocation``, then the shared operational fields
@@ -118,6 +118,8 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         metadata["annotations"] = dict(options.annotations)
     if metadata:
         out["metadata"] = metadata
+    if options.node_annotations:
+        out["annotations"] = dict(options.node_annotations)
     strategy = retry or options.retry
     if isinstance(strategy, Retry):
         out["retryStrategy"] = strategy.to_argo()

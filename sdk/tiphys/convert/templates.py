@@ -353,6 +353,12 @@ def common_options(
                 [("archive_logs", repr(value["archiveLogs"]))],
             )
             code.kwargs.append(("archive_location", archive))
+        elif (
+            key == "annotations"
+            and isinstance(value, Mapping)
+            and all(isinstance(v, str) for v in value.values())
+        ):
+            code.kwargs.append(("node_annotations", literal(value)))
         elif key == "failFast" and isinstance(value, bool) and code.kind == "steps":
             code.kwargs.append(("fail_fast", repr(value)))  # a DAG's is dag.failFast
         elif key == "daemon" and value is True and code.kind in ("container", "script"):

@@ -41,6 +41,7 @@ OPTION_SCOPES: dict[str, OptionScope] = {
     "active_deadline": "node",
     "retry": "node",
     "patch": "node",
+    "node_annotations": "node",
     # Nodes that run something (Argo's leaf templates): the deadline that includes Pending.
     "timeout": "leaf",
     # What a node locks, caches and measures.
@@ -86,6 +87,8 @@ class RequestOptionsKw(TypedDict, total=False):
     * ``retry``: :class:`~tiphys.dsl.options.Retry` or a retry count (``retryStrategy``).
     * ``synchronization``, ``memoize``, ``metrics``: locks, cached outputs and Prometheus
       metrics of the node (see :class:`~tiphys.dsl.options.TemplateOptionsKw`).
+    * ``node_annotations``: annotations of the node (the template's ``annotations``), e.g.
+      ``workflows.argoproj.io/display-name``.
     * ``patch``: a raw dict merged into the emitted template last.
     """
 
@@ -94,6 +97,7 @@ class RequestOptionsKw(TypedDict, total=False):
     synchronization: Sequence[Lock]
     memoize: Memoize | None
     metrics: Sequence[Metric]
+    node_annotations: Mapping[str, str]
     patch: Raw | None
 
 

@@ -406,6 +406,7 @@ class TemplateOptions:
     init_containers: Sequence[Raw] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    node_annotations: Mapping[str, str] = field(default_factory=dict)
     parallelism: int | None = None
     fail_fast: bool | None = None
     inline: bool = False
@@ -437,6 +438,15 @@ class TemplateOptions:
             raise fail("C138", problem, self.location)
         if isinstance(self.retry, int) and not isinstance(self.retry, bool):
             self.retry = Retry(self.retry, location=self.location)
+        notes = self.node_annotations
+        if not isinstance(notes, Mapping) or not all(
+            isinstance(k, str) and k and isinstance(v, str) for k, v in notes.items()
+        ):
+            raise fail(
+                "C117",
+                f"node_annotations must map annotation names to text, not {notes!r}",
+                self.location,
+            )
         check_operations(self, self.location)
 
 
@@ -460,6 +470,9 @@ class TemplateOptionsKw(TypedDict, total=False):
     * ``sidecars``, ``init_containers``: raw container dicts (``sidecars``,
       ``initContainers``).
     * ``labels``, ``annotations``: pod metadata (``metadata``).
+    * ``node_annotations``: annotations of the node (the template's own ``annotations``), e.g.
+      ``{"workflows.argoproj.io/display-name": f"build-{tag}"}`` for the name the UI shows;
+      values may hold ``{{inputs.parameters.x}}`` tags.
     * ``parallelism``, ``fail_fast``: ``@dag``/``@steps`` concurrency and ``failFast``.
     * ``inline``: emit the template as ``inline:`` on each task or step that runs it instead of
       in ``spec.templates`` (Argo allows one level: an inline ``@dag``/``@steps`` cannot run
@@ -500,6 +513,7 @@ class TemplateOptionsKw(TypedDict, total=False):
     init_containers: Sequence[Raw]
     labels: Mapping[str, str]
     annotations: Mapping[str, str]
+    node_annotations: Mapping[str, str]
     parallelism: int | None
     fail_fast: bool | None
     inline: bool

@@ -1,6 +1,8 @@
-"""``@dag(target=...)`` (``dag.target``), ``@steps(fail_fast=...)`` (the template's ``failFast``)
-and ``Retry(None)`` (a ``retryStrategy`` without ``limit``): whole manifests, each valid for the
-strict schema oracle and the validator, and the errors with their whole message."""
+"""Typed forms for Argo fields that needed ``patch=``: ``@dag(target=...)`` (``dag.target``),
+``@steps(fail_fast=...)`` (the template's ``failFast``), ``Retry(None)`` (a ``retryStrategy``
+without ``limit``), Argo tags in duration options, ``node_annotations=`` (the template's
+``annotations``): whole manifests, each valid for the strict schema oracle and the validator,
+and the errors with their whole message."""
 
 from __future__ import annotations
 
@@ -173,3 +175,35 @@ def test_duration_options_keep_argo_tags() -> None:
         "retryStrategy": {"limit": 2, "backoff": {"duration": "{{inputs.parameters.pause}}"}},
         "timeout": "{{inputs.parameters.limit}}",
     }
+
+
+def test_node_annotations_are_the_template_annotations() -> None:
+    @container(
+        image="alpine:3.20",
+        annotations={"pod": "yes"},
+        node_annotations={"workflows.argoproj.io/display-name": "os-{{inputs.parameters.tag}}"},
+    )
+    def cat(tag: str) -> list[str]:
+        return ["cat", "/etc/os-release"]
+
+    (template,) = checked(Workflow("w", entrypoint=cat))["spec"]["templates"]
+    assert template == {
+        "name": "cat",
+        "inputs": {"parameters": [{"name": "tag"}]},
+        "metadata": {"annotations": {"pod": "yes"}},
+        "annotations": {"workflows.argoproj.io/display-name": "os-{{inputs.parameters.tag}}"},
+        "container": {"image": "alpine:3.20", "args": ["cat", "/etc/os-release"]},
+    }
+
+
+def test_node_annotations_take_text() -> None:
+    with pytest.raises(CompileError) as info:
+
+        @container(image="alpine:3.20", node_annotations={"a": 1})  # type: ignore[dict-item]  # NOTES
+        def cat() -> list[str]:
+            return []
+
+    assert str(info.value) == (
+        f"{line_of('NOTES')}: node_annotations must map annotation names to text, not {{'a': 1}} "
+        "[C117]"
+    )
