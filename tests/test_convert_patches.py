@@ -214,6 +214,7 @@ NO_PATCH = [
     "loops-param-argument.yaml",
     "step-level-timeout.yaml",
     "suspend-template.yaml",
+    "template-defaults.yaml",
     "cluster-workflow-template/workflow-template-ref-with-entrypoint-arg-passing.yaml",
     "workflow-template/workflow-template-ref-with-entrypoint-arg-passing.yaml",
 ]

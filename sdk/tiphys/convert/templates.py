@@ -369,6 +369,26 @@ def common_options(
             patcher.put((key,), value)
 
 
+class _Collector(Patcher):
+    """A :class:`Patcher` that only collects (what it gets is not written, so not reported)."""
+
+    def put(self, keys: tuple[str, ...], value: Any, *, report: bool = True) -> None:
+        super().put(keys, value, report=False)
+
+
+def template_defaults_code(ctx: DocContext, defaults: Mapping[str, Any]) -> str | None:
+    """``{"timeout": "30s", "retry": Retry(2), ...}`` for ``spec.templateDefaults`` when every
+    field has a typed template option, else None."""
+    if not defaults:
+        return None
+    code = TemplateCode(name="", variable="", kind="templateDefaults")
+    collector = _Collector(ctx, "spec.templateDefaults")
+    common_options(ctx, defaults, code, collector)
+    if collector.patch:
+        return None
+    return "{" + ", ".join(f"{literal(k)}: {v}" for k, v in code.kwargs) + "}"
+
+
 _VALUE_FROM = {
     "path": "path",
     "jsonPath": "json_path",

@@ -10,7 +10,7 @@ from tiphys.convert.model import DocContext, call
 from tiphys.convert.ops import operation_option
 from tiphys.convert.pywriter import literal
 from tiphys.convert.residual import combine
-from tiphys.convert.templates import scalar_text
+from tiphys.convert.templates import scalar_text, template_defaults_code
 
 KIND_CLASSES = {
     "Workflow": "Workflow",
@@ -258,6 +258,12 @@ def workflow_code(
             ref_kwargs = [(names[k], literal(v)) for k, v in value.items()]
             ref = call(ctx.module.use("ArtifactRepositoryRef"), [], ref_kwargs)
             kwargs.append(("artifact_repository_ref", ref))
+        elif key == "templateDefaults" and isinstance(value, Mapping):
+            defaults = template_defaults_code(ctx, value)
+            if defaults is None:
+                put((*base, key), value)
+            else:
+                kwargs.append(("template_defaults", defaults))
         elif key == "hooks" and _hooks_code(ctx, value):
             kwargs.append(("hooks", _hooks_code(ctx, value) or ""))
         elif operation_option(ctx, key, value, workflow=True) is not None:
