@@ -194,6 +194,9 @@ w = Workflow(
 
 EXAMPLES = SHARED_ARGO / "examples"
 NO_PATCH = [
+    "artifacts-workflowtemplate.yaml",
+    "ci-workflowtemplate.yaml",
+    "container-set-template/workspace-workflow.yaml",
     "conditional-artifacts.yaml",
     "conditional-parameters.yaml",
     "dag-conditional-artifacts.yaml",

@@ -13,7 +13,7 @@ import pytest
 
 from markers import marker_line
 from schema_oracle import oracle_errors
-from tiphys import CompileError, Input, Retry, Workflow, container, dag, steps
+from tiphys import CompileError, Input, Retry, Volume, Workflow, container, dag, steps
 from tiphys.errors import errors_only
 from tiphys.validate import validate_document
 
@@ -206,4 +206,77 @@ def test_node_annotations_take_text() -> None:
     assert str(info.value) == (
         f"{line_of('NOTES')}: node_annotations must map annotation names to text, not {{'a': 1}} "
         "[C117]"
+    )
+
+
+def test_one_volume_mounted_at_several_places_and_template_volumes() -> None:
+    work = Volume("work", mount="/go/pkg/mod", size="64Mi", sub_path="mod")
+    scratch = Volume("scratch", mount="/scratch", empty_dir=True, in_template=True)
+
+    @container(image="golang:1.22", volumes=[work, work.at("/cache", sub_path="cache")])
+    def restore() -> list[str]:
+        return ["true"]
+
+    @container(image="golang:1.22", volumes=[work.at("/src", read_only=True), scratch])
+    def build() -> list[str]:
+        return ["go", "build"]
+
+    @steps
+    def main() -> None:
+        restore()
+        build()
+
+    manifest = checked(Workflow("w", entrypoint=main))
+    assert manifest["spec"] == {
+        "entrypoint": "main",
+        "templates": [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "restore", "template": "restore"}],
+                    [{"name": "build", "template": "build"}],
+                ],
+            },
+            {
+                "name": "restore",
+                "container": {
+                    "image": "golang:1.22",
+                    "args": ["true"],
+                    "volumeMounts": [
+                        {"name": "work", "mountPath": "/go/pkg/mod", "subPath": "mod"},
+                        {"name": "work", "mountPath": "/cache", "subPath": "cache"},
+                    ],
+                },
+            },
+            {
+                "name": "build",
+                "container": {
+                    "image": "golang:1.22",
+                    "args": ["go", "build"],
+                    "volumeMounts": [
+                        {"name": "work", "mountPath": "/src", "readOnly": True},
+                        {"name": "scratch", "mountPath": "/scratch"},
+                    ],
+                },
+                "volumes": [{"name": "scratch", "emptyDir": {}}],
+            },
+        ],
+        "volumeClaimTemplates": [
+            {
+                "metadata": {"name": "work"},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "64Mi"}},
+                },
+            }
+        ],
+    }
+
+
+def test_a_claim_template_is_not_declared_in_a_template() -> None:
+    with pytest.raises(CompileError) as info:
+        Volume("work", mount="/w", size="1Gi", in_template=True)  # CLAIM
+    assert str(info.value) == (
+        f"{line_of('CLAIM')}: Volume 'work': a claim template (size=) is declared by the "
+        "workflow (volumeClaimTemplates), not in a template: drop in_template=True [C117]"
     )

@@ -223,17 +223,20 @@ def _arguments(wf: WorkflowBase) -> list[dict[str, Any]]:
 
 
 def _volumes(wf: WorkflowBase, templates: list[Template[Any, Any]]) -> list[Volume]:
+    """The volumes the workflow declares: one per name (mounts of one volume at several
+    places, ``Volume.at``, are one volume); those declared ``in_template`` are left to their
+    templates."""
     found: dict[str, Volume] = {}
     for volume in [*wf.options.volumes, *(v for t in templates for v in t.options.volumes)]:
         known = found.setdefault(volume.name, volume)
-        if known != volume:
+        if (known.to_argo(), known.in_template) != (volume.to_argo(), volume.in_template):
             raise fail(
                 "C104",
                 f"two different volumes are named {volume.name!r} (at {known.location} and "
                 f"{volume.location}); give them different names",
                 volume.location,
             )
-    return list(found.values())
+    return [v for v in found.values() if not v.in_template]
 
 
 def _metadata(wf: WorkflowBase) -> dict[str, Any]:

@@ -105,7 +105,8 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         ``metadata``, ``annotations``, ``retryStrategy``, ``timeout``, ``activeDeadlineSeconds``,
         ``nodeSelector``, ``tolerations``, ``affinity``, ``priorityClassName``,
         ``serviceAccountName``, ``podSpecPatch``, ``securityContext``, ``initContainers``,
-        ``sidecars``, ``parallelism``, ``archiveLocation``, then the shared operational fields
+        ``sidecars``, ``volumes`` (those declared ``in_template``), ``parallelism``,
+        ``archiveLocation``, then the shared operational fields
         (:func:`~tiphys.dsl.operations.operations_fields`: ``synchronization``, ``memoize``,
         ``metrics``...) -- only those that are set.
     """
@@ -146,6 +147,9 @@ def common_fields(options: TemplateOptions, retry: Retry | None = None) -> dict[
         out["initContainers"] = [dict(c) for c in options.init_containers]
     if options.sidecars:
         out["sidecars"] = [dict(c) for c in options.sidecars]
+    local = {v.name: v.to_argo() for v in options.volumes if v.in_template}
+    if local:
+        out["volumes"] = list(local.values())
     if options.parallelism is not None:
         out["parallelism"] = options.parallelism
     if options.archive_location is not None:

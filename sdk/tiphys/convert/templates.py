@@ -359,6 +359,10 @@ def common_options(
             and all(isinstance(v, str) for v in value.values())
         ):
             code.kwargs.append(("node_annotations", literal(value)))
+        elif (
+            key == "volumes" and ctx.volumes is not None and code.name in ctx.volumes.template_lists
+        ):
+            continue  # Volume(..., in_template=True) in the mounts
         elif key == "failFast" and isinstance(value, bool) and code.kind == "steps":
             code.kwargs.append(("fail_fast", repr(value)))  # a DAG's is dag.failFast
         elif key == "daemon" and value is True and code.kind in ("container", "script"):

@@ -1,11 +1,13 @@
 """Volumes: ``spec.volumes``/``spec.volumeClaimTemplates`` and the templates' ``volumeMounts``
 as :class:`tiphys.Volume` objects.
 
-A tiphys ``Volume`` holds the source and the mount together, so a volume is written typed only
+A tiphys ``Volume`` holds the source and its first mount together, so a volume is written typed
 when its source has a typed form (a claim template with access modes, size and storage class;
-an existing claim; an empty dir; a ConfigMap or Secret by name) and every template mounts it
-the same way (one ``mountPath``, ``readOnly``, ``subPath``). A list holding one volume that
-cannot be typed goes to ``patch=`` whole, and so do the mounts of its volumes.
+an existing claim; an empty dir; a ConfigMap or Secret by name); its other mounts (another
+``mountPath``, ``readOnly`` or ``subPath``) are ``volume.at(...)``. A template's own ``volumes``
+are ``Volume(..., in_template=True)`` when the template mounts each of them. A list holding
+one volume that cannot be typed goes to ``patch=`` whole, and so do the mounts of its
+volumes.
 """
 
 from __future__ import annotations
@@ -20,24 +22,59 @@ from tiphys.convert.pywriter import literal, tuple_literal
 _MOUNT_KEYS = frozenset({"name", "mountPath", "readOnly", "subPath"})
 
 
+Way = tuple[Any, Any, Any]  # (mountPath, readOnly, subPath) of one mount
+
+
+def _way(mount: Mapping[str, Any]) -> Way:
+    return (mount.get("mountPath"), mount.get("readOnly", False), mount.get("subPath"))
+
+
 @dataclass
 class VolumePlan:
-    """Which volumes are typed, their variables and constructor source."""
+    """Which volumes are typed, their variables and constructor source.
+
+    Attributes:
+        variables: Volume name -> Python variable.
+        code: Volume name -> the line defining it.
+        typed_lists: The spec lists written typed (``volumes``, ``volumeClaimTemplates``).
+        base: Volume name -> the mount its ``Volume(...)`` holds (others are ``.at(...)``).
+        template_lists: Names of the templates whose own ``volumes`` are written typed.
+    """
 
     variables: dict[str, str] = field(default_factory=dict)
     code: dict[str, str] = field(default_factory=dict)
     typed_lists: set[str] = field(default_factory=set)
+    base: dict[str, Way] = field(default_factory=dict)
+    template_lists: set[str] = field(default_factory=set)
 
     def mounts(self, mounts: Any) -> str | None:
-        """``[var, ...]`` for a ``volumeMounts`` list whose volumes are all typed, else None."""
+        """``[var, var.at(...), ...]`` for a ``volumeMounts`` list whose volumes are all typed,
+        else None."""
         if not isinstance(mounts, list) or not mounts:
             return None
-        names = [m.get("name") if isinstance(m, Mapping) else None for m in mounts]
-        if not all(isinstance(n, str) and n in self.variables for n in names):
-            return None
-        if len(set(names)) != len(names):
-            return None
-        return "[" + ", ".join(self.variables[str(n)] for n in names) + "]"
+        items: list[str] = []
+        seen: set[tuple[str, Way]] = set()
+        for mount in mounts:
+            if not isinstance(mount, Mapping) or set(mount) - _MOUNT_KEYS:
+                return None
+            name, way = mount.get("name"), _way(mount)
+            if not isinstance(name, str) or name not in self.variables or (name, way) in seen:
+                return None
+            seen.add((name, way))
+            items.append(self._mount_code(name, way))
+        return "[" + ", ".join(items) + "]"
+
+    def _mount_code(self, name: str, way: Way) -> str:
+        variable = self.variables[name]
+        if way == self.base[name]:
+            return variable
+        path, read_only, sub_path = way
+        kwargs: list[tuple[str, str]] = []
+        if sub_path is not None:
+            kwargs.append(("sub_path", literal(sub_path)))
+        if read_only:
+            kwargs.append(("read_only", "True"))
+        return call(f"{variable}.at", [literal(path)], kwargs)
 
 
 def _claim_kwargs(claim: Any) -> tuple[str, list[tuple[str, str]]] | None:
@@ -87,20 +124,49 @@ def _volume_kwargs(volume: Any) -> tuple[str, list[tuple[str, str]]] | None:
     return None
 
 
-def _mount_ways(
-    templates: Mapping[str, Mapping[str, Any]],
-) -> dict[str, set[tuple[Any, ...]]] | None:
-    ways: dict[str, set[tuple[Any, ...]]] = {}
+def _template_mounts(template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found: list[Mapping[str, Any]] = []
+    for kind in ("container", "script", "containerSet"):
+        body = template.get(kind)
+        mounts = body.get("volumeMounts") if isinstance(body, Mapping) else None
+        found += [m for m in mounts or [] if isinstance(m, Mapping) and not set(m) - _MOUNT_KEYS]
+    return found
+
+
+def _mount_ways(templates: Mapping[str, Mapping[str, Any]]) -> dict[str, list[Way]]:
+    """Each volume's distinct mounts, in the order first met."""
+    ways: dict[str, list[Way]] = {}
     for template in templates.values():
-        for kind in ("container", "script", "containerSet"):
-            body = template.get(kind)
-            mounts = body.get("volumeMounts") if isinstance(body, Mapping) else None
-            for mount in mounts or []:
-                if not isinstance(mount, Mapping) or set(mount) - _MOUNT_KEYS:
-                    continue
-                key = (mount.get("mountPath"), mount.get("readOnly", False), mount.get("subPath"))
-                ways.setdefault(str(mount.get("name")), set()).add(key)
+        for mount in _template_mounts(template):
+            found = ways.setdefault(str(mount.get("name")), [])
+            if _way(mount) not in found:
+                found.append(_way(mount))
     return ways
+
+
+def _volume_code(
+    name: str, source: list[tuple[str, str]], ways: list[Way] | None, in_template: bool
+) -> tuple[Way, list[tuple[str, str]]] | None:
+    """The base mount and ``Volume(...)`` keyword arguments, or None when it is not typed."""
+    if not ways:
+        return None
+    for path, read_only, sub_path in ways:
+        if (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or not isinstance(read_only, bool)
+            or not (sub_path is None or isinstance(sub_path, str))
+        ):
+            return None
+    path, read_only, sub_path = ways[0]
+    kwargs = [("mount", literal(path)), *source]
+    if read_only:
+        kwargs.append(("read_only", "True"))
+    if sub_path is not None:
+        kwargs.append(("sub_path", literal(sub_path)))
+    if in_template:
+        kwargs.append(("in_template", "True"))
+    return ways[0], kwargs
 
 
 def plan_volumes(ctx: DocContext, spec: Mapping[str, Any], disabled: bool) -> VolumePlan:
@@ -108,43 +174,51 @@ def plan_volumes(ctx: DocContext, spec: Mapping[str, Any], disabled: bool) -> Vo
     plan = VolumePlan()
     if disabled:
         return plan
-    ways = _mount_ways(ctx.templates) or {}
+    ways = _mount_ways(ctx.templates)
     for key, reader in (("volumeClaimTemplates", _claim_kwargs), ("volumes", _volume_kwargs)):
         items = spec.get(key)
-        if not isinstance(items, list) or not items:
-            continue
-        found: list[tuple[str, list[tuple[str, str]]]] = []
-        for item in items:
-            read = reader(item)
-            mount = ways.get(read[0]) if read else None
-            if read is None or mount is None or len(mount) != 1:
-                found = []
-                break
-            path, read_only, sub_path = next(iter(mount))
-            if (
-                not isinstance(path, str)
-                or not path.startswith("/")
-                or not isinstance(read_only, bool)
-            ):
-                found = []
-                break
-            kwargs = [("mount", literal(path)), *read[1]]
-            if read_only:
-                kwargs.append(("read_only", "True"))
-            if sub_path is not None:
-                if not isinstance(sub_path, str):
-                    found = []
-                    break
-                kwargs.append(("sub_path", literal(sub_path)))
-            found.append((read[0], kwargs))
-        names = [n for n, _ in found]
-        if not found or len(set(names)) != len(names):
-            continue
-        plan.typed_lists.add(key)
-        for name, kwargs in found:
-            variable = ctx.module.names.take(name, fallback="volume")
-            plan.variables[name] = variable
-            plan.code[name] = (
-                f"{variable} = {call(ctx.module.use('Volume'), [literal(name)], kwargs)}\n"
-            )
+        found = _typed_list(items, reader, ways, False)
+        if found is not None:
+            plan.typed_lists.add(key)
+            _add(ctx, plan, found)
+    for name, template in ctx.templates.items():
+        items = template.get("volumes")
+        mounted = {str(m.get("name")) for m in _template_mounts(template)}
+        found = _typed_list(items, _volume_kwargs, ways, True)
+        if found is None or any(n in plan.variables or n not in mounted for n, _, _ in found):
+            continue  # a name the workflow also declares, or a volume only a sidecar mounts
+        plan.template_lists.add(name)
+        _add(ctx, plan, found)
     return plan
+
+
+def _typed_list(
+    items: Any, reader: Any, ways: dict[str, list[Way]], in_template: bool
+) -> list[tuple[str, Way, list[tuple[str, str]]]] | None:
+    """``(name, base mount, kwargs)`` of every item of a volume list, or None when one of them
+    is not typed (or a name is listed twice)."""
+    if not isinstance(items, list) or not items:
+        return None
+    found: list[tuple[str, Way, list[tuple[str, str]]]] = []
+    for item in items:
+        read = reader(item)
+        typed = _volume_code(read[0], read[1], ways.get(read[0]), in_template) if read else None
+        if read is None or typed is None:
+            return None
+        found.append((read[0], *typed))
+    names = [n for n, _, _ in found]
+    return found if len(set(names)) == len(names) else None
+
+
+def _add(
+    ctx: DocContext, plan: VolumePlan, found: list[tuple[str, Way, list[tuple[str, str]]]]
+) -> None:
+    for name, base, kwargs in found:
+        if name in plan.variables:
+            continue  # the same emptyDir declared by two templates: one variable
+        variable = ctx.module.names.take(name, fallback="volume")
+        plan.variables[name] = variable
+        plan.base[name] = base
+        plan.code[name] = (
+            f"{variable} = {call(ctx.module.use('Volume'), [literal(name)], kwargs)}\n"
+        )

@@ -9,7 +9,7 @@ durations for string fields.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from tiphys.argo.durations import DurationError, to_go_duration, to_seconds
@@ -261,7 +261,8 @@ class Volume:
     Exactly one source: ``size`` (a ``volumeClaimTemplate`` the workflow creates, shared by its
     pods), ``claim`` (an existing PersistentVolumeClaim), ``empty_dir=True``, ``config_map`` or
     ``secret`` (by name). Templates list the volumes they mount; the workflow declares every
-    volume its templates use.
+    volume its templates use (or the template itself, with ``in_template=True``). One volume
+    is mounted at several places with :meth:`at` (``work.at("/cache", sub_path="cache")``).
 
     Attributes:
         name: Volume name (DNS-1123).
@@ -275,6 +276,9 @@ class Volume:
         secret: Name of a Secret to mount.
         read_only: Mount read-only.
         sub_path: Mount this path of the volume (``subPath``).
+        in_template: Declare the volume in the ``volumes`` of each template that mounts it
+            (that template's pod only) instead of the workflow's ``spec.volumes``. Not for a
+            claim template (``size=``), which only a workflow declares.
     """
 
     name: str
@@ -288,10 +292,18 @@ class Volume:
     secret: str | None = None
     read_only: bool = False
     sub_path: str | None = None
+    in_template: bool = False
     location: Location = field(default_factory=user_location, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         sources = [self.size, self.claim, self.empty_dir or None, self.config_map, self.secret]
+        if self.in_template and self.size is not None:
+            raise fail(
+                "C117",
+                f"Volume {self.name!r}: a claim template (size=) is declared by the workflow "
+                "(volumeClaimTemplates), not in a template: drop in_template=True",
+                self.location,
+            )
         if sum(s is not None for s in sources) != 1:
             raise fail(
                 "C117",
@@ -306,6 +318,25 @@ class Volume:
             kubernetes_name(getattr(self, what), f"Volume {what}", "C117", self.location)
         if not self.mount.startswith("/"):
             raise fail("C117", f"Volume {self.name!r}: mount must be an absolute path")
+
+    def at(self, mount: str, *, sub_path: str | None = None, read_only: bool = False) -> Volume:
+        """The same volume mounted somewhere else (another ``volumeMounts[]`` entry).
+
+        Args:
+            mount: Where containers mount it (``mountPath``), an absolute path.
+            sub_path: Mount this path of the volume (``subPath``).
+            read_only: Mount read-only (``readOnly``).
+
+        Returns:
+            A :class:`Volume` with this volume's name and source and the new mount; a template
+            may list several mounts of one volume.
+
+        Raises:
+            CompileError: ``C117`` a mount that is not an absolute path.
+        """
+        return replace(
+            self, mount=mount, sub_path=sub_path, read_only=read_only, location=user_location()
+        )
 
     @property
     def is_claim_template(self) -> bool:
