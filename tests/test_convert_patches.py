@@ -194,6 +194,10 @@ w = Workflow(
 
 EXAMPLES = SHARED_ARGO / "examples"
 NO_PATCH = [
+    "artifact-passing-subpath.yaml",
+    "artifactory-artifact.yaml",
+    "hdfs-artifact.yaml",
+    "variables-showcase.yaml",
     "artifacts-workflowtemplate.yaml",
     "ci-workflowtemplate.yaml",
     "container-set-template/workspace-workflow.yaml",

@@ -88,6 +88,9 @@ def normalise(value: Any, key: str = "") -> Any:
        including the Go-only ``memoize.maxAge`` and a container set's
        ``retryStrategy.duration``. The fields are ``DURATION_FIELDS``; a value a field would not
        read (or a ``{{...}}`` tag) is compared as written.
+    9. The ``parameters`` and ``artifacts`` of ``arguments`` are compared as sets by name (Argo
+       looks each up by name; tiphys writes them in the order of the called template's
+       signature).
 
     No field is dropped for being a default: every difference is reported.
     """
@@ -118,6 +121,10 @@ def normalise(value: Any, key: str = "") -> Any:
             _durations(out, "template")
         else:
             _durations(out, key)
+        if key == "arguments":
+            for part in ("parameters", "artifacts"):
+                if isinstance(out.get(part), list):
+                    out[part] = sorted(out[part], key=_template_name)
         if key == "spec" or key == "workflowSpec":
             templates = out.get("templates")
             if isinstance(templates, list):

@@ -91,14 +91,33 @@ def output_artifacts_code(ctx: DocContext, artifacts: Any) -> list[str] | None:
     return [i or "" for i in items]
 
 
-def argument_code(ctx: DocContext, art: Any, names: Mapping[str, str]) -> str | None:
-    """The value passed for one ``arguments.artifacts[]`` entry: the ``from`` text, or
-    ``Artifact(location=...)``; None when it has no typed form."""
+def argument_code(
+    ctx: DocContext, art: Any, names: Mapping[str, str], declared: Any = None
+) -> str | None:
+    """The value passed for one ``arguments.artifacts[]`` entry: the ``from`` text,
+    ``Artifact(from_=..., sub_path=...)`` for a ``from`` with more fields (or given to an input
+    that is optional or has a location: tiphys marks a bare ``from`` text ``optional`` there),
+    or ``Artifact(location=...)``; None when it has no typed form.
+
+    Args:
+        ctx: The document's context.
+        art: The argument entry.
+        names: Python names of the caller's parameters (unused by the forms written now).
+        declared: The callee's ``inputs.artifacts[]`` entry of that name, when known.
+    """
     if not isinstance(art, Mapping) or not isinstance(art.get("name"), str):
         return None
     rest = {k: v for k, v in art.items() if k != "name"}
-    if set(rest) == {"from"} and isinstance(rest["from"], str):
-        return literal(rest["from"])
+    if "from" in rest and isinstance(rest["from"], str):
+        auto_optional = isinstance(declared, Mapping) and (
+            declared.get("optional") is True or any(k in declared for k in LOCATION_KEYS)
+        )
+        if set(rest) == {"from"} and not auto_optional:
+            return literal(rest["from"])
+        kwargs = artifact_kwargs(rest)
+        if kwargs is None or set(rest) - {"from", "subPath", "mode", "optional"}:
+            return None
+        return call(ctx.module.use("Artifact"), [], kwargs)
     locations = [k for k in rest if k in LOCATION_KEYS]
     if len(locations) == 1 and set(rest) <= {locations[0], "subPath", "mode"}:
         kwargs = artifact_kwargs(rest)

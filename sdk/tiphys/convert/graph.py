@@ -82,8 +82,12 @@ def _argument_kwargs(
             raise Unsupported("arguments.parameters (not an input of the template)")
         value = text_code(param["value"], names, item=looped)
         values.append((name, py_of.get(name, name), value))
+    declared_by_name = {
+        a.get("name"): a for a in inputs.get("artifacts") or [] if isinstance(a, Mapping)
+    }
     for art in arguments.get("artifacts") or []:
-        code = argument_code(ctx, art, names)
+        name_of = art.get("name") if isinstance(art, Mapping) else None
+        code = argument_code(ctx, art, names, declared_by_name.get(name_of))
         if code is None:
             raise Unsupported("arguments.artifacts")
         name = str(art["name"])

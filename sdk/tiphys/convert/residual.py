@@ -24,12 +24,33 @@ def _scalar(value: Any) -> Any:
     return value
 
 
-def same(a: Any, b: Any) -> bool:
-    """Equal as Argo reads them: scalars compared as text (``1`` and ``"1"``), dicts by key."""
+def _by_name(items: Any) -> Any:
+    """A list of named entries sorted by name (Argo looks arguments up by name), else as is."""
+    if isinstance(items, list) and all(
+        isinstance(i, Mapping) and isinstance(i.get("name"), str) for i in items
+    ):
+        return sorted(items, key=lambda i: str(i["name"]))
+    return items
+
+
+def same(a: Any, b: Any, key: str = "", holder: str = "") -> bool:
+    """Equal as Argo reads them: scalars compared as text (``1`` and ``"1"``), dicts by key,
+    and the ``parameters``/``artifacts`` of ``arguments`` in any order (Argo looks them up by
+    name).
+
+    Args:
+        a: One value.
+        b: The other.
+        key: The key holding them.
+        holder: The key of the mapping holding ``key``.
+    """
     if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(same(a[k], b[k], k, key) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        if holder == "arguments":
+            a, b = _by_name(a), _by_name(b)
+        pairs = zip(a, b, strict=False)
+        return len(a) == len(b) and all(same(x, y, key, holder) for x, y in pairs)
     if isinstance(a, Mapping | list) or isinstance(b, Mapping | list):
         return False
     return bool(_scalar(a) == _scalar(b))
@@ -55,7 +76,8 @@ def residual(
         compiled: What the generated code produced.
         original: The YAML's object.
         parent: The key holding them (``"template"`` for a template), which tells the
-            duration fields compared by value (:func:`same_duration`).
+            duration fields compared by value (:func:`same_duration`) and the
+            ``arguments`` lists compared in any order.
 
     Returns:
         ``{}`` when they are the same; dicts are patched key by key, other values replaced.
@@ -76,7 +98,7 @@ def residual(
             sub = residual(compiled[key], value, key)
             if sub:
                 out[key] = sub
-        elif not same(compiled[key], value) and not same_duration(
+        elif not same(compiled[key], value, key, parent) and not same_duration(
             parent, key, compiled[key], value
         ):
             out[key] = value
