@@ -17,6 +17,7 @@ expression tag (``{{=workflow.status == 'Failed'}}``) or in an expression field 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -122,6 +123,8 @@ def _strings(value: object, path: str, expression: bool = False) -> Iterator[tup
 def _first_uses(template: Mapping[str, Any], path: str) -> dict[str, str]:
     """The path of the first use of each exit variable in a template."""
     first: dict[str, str] = {}
+    if "workflow" not in json.dumps(template, default=str):  # one C pass; most templates
+        return first
     for text, where, expression in _strings(template, path):
         if "workflow" in text:
             for variable in exit_variables(text, expression=expression):
