@@ -268,3 +268,34 @@ def test_plugin_refuses_pod_options() -> None:
         f"{line_of('C123-plugin')}: @plugin 'f' does not take service_account=: an executor "
         "plugin runs in Argo's agent, not in a pod of this template; remove it [C123]"
     )
+
+
+def test_source_text_names_parameters_as_fields() -> None:
+    from tiphys import S3
+
+    @data(source=S3("{prefix}/logs", bucket="{bucket}-{{workflow.name}}"), transformations=[])
+    def listing(bucket: str, prefix: str = "2024") -> None: ...
+
+    @dag
+    def main() -> None:
+        listing(bucket="b")
+
+    (_, template) = Workflow("w", entrypoint=main).to_dict()["spec"]["templates"]
+    assert template["data"]["source"]["artifactPaths"] == {
+        "name": "source",
+        "s3": {
+            "key": "{{inputs.parameters.prefix}}/logs",
+            "bucket": "{{inputs.parameters.bucket}}-{{workflow.name}}",
+        },
+    }
+
+
+def test_source_field_naming_no_parameter() -> None:
+    def make() -> None:
+        @data(source={"s3": {"key": "{prefx}"}}, transformations=[])  # C124-data
+        def listing(prefix: str) -> None: ...
+
+    assert error(make) == (
+        f"{line_of('C124-data')}: @data 'listing' source s3.key has the field {{prefx}}, which "
+        "names no parameter of the function (parameters: prefix). Did you mean 'prefix'? [C124]"
+    )

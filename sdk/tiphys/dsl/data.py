@@ -17,6 +17,7 @@ from typing import Any, ParamSpec, Protocol, Unpack
 from tiphys.argo.expr_check import expression_problem
 from tiphys.dsl._keywords import checked_decorator, checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
+from tiphys.dsl.fields import parse_fields, signature_names
 from tiphys.dsl.leaf import ExecutorOptionsKw, KindTemplate, check_empty_body
 from tiphys.errors import Location
 
@@ -157,6 +158,21 @@ def source_argo(source: object, what: str, where: Location) -> dict[str, Any]:
     return {"name": raw.get("name", SOURCE_NAME), **{k: v for k, v in raw.items() if k != "name"}}
 
 
+def _fields_in(value: Any, names: list[str], what: str, where: Location, path: str = "") -> Any:
+    """``value`` with each text parsed for ``{param}`` fields (:mod:`tiphys.dsl.fields`);
+    ``path`` names the text in messages (``s3.key``)."""
+    if isinstance(value, str):
+        return parse_fields(value, names, f"{what} {path}".rstrip(), where)
+    if isinstance(value, Mapping):
+        return {
+            k: _fields_in(v, names, what, where, f"{path}.{k}" if path else str(k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_fields_in(v, names, what, where, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
 class DataTemplate(KindTemplate[P, list[str]]):
     """A ``data`` template; see :func:`data`.
 
@@ -183,6 +199,8 @@ class DataTemplate(KindTemplate[P, list[str]]):
         where = definition_location(fn)
         what = f"@data {self.name!r}"
         self.source = source_argo(source, what, where)
+        names = signature_names(fn)
+        self.source_fields = _fields_in(self.source, names, f"{what} source", where)
         if isinstance(transformations, str) or not isinstance(transformations, Sequence):
             raise fail(
                 "C128",
@@ -228,9 +246,11 @@ def data(
     over it with ``process.map(over=files.result, path=lambda it: it)``.
 
     Args:
-        source: Where the files are: an artifact location object (``S3(bucket=...)``...; any
-            object whose ``to_argo()`` gives ``{"s3": {...}}``), or that dict itself
-            (``data.source.artifactPaths``; its ``name`` is ``"source"`` unless given).
+        source: Where the files are: an artifact location object (``S3("logs/",
+            bucket=...)``...; any object whose ``to_argo()`` gives ``{"s3": {...}}``), or that
+            dict itself (``data.source.artifactPaths``; its ``name`` is ``"source"`` unless
+            given). Its texts may name the function's parameters as ``{param}`` fields
+            (``S3("{prefix}/logs")``), written as ``{{inputs.parameters.prefix}}``.
         transformations: Applied in order (``data.transformation[].expression``):
             :class:`Filter`, :class:`Map` or raw expr-lang strings over ``data``.
         name: Template name; default: the function name in kebab case.
@@ -243,8 +263,9 @@ def data(
         ``Task[list[str]]``.
 
     Raises:
-        CompileError: ``C128`` a bad source or transformation; ``C123`` an option that does
-            not apply; ``C129`` a body with code.
+        CompileError: ``C128`` a bad source or transformation; ``C124`` a ``{field}`` in the
+            source that names no parameter; ``C123`` an option that does not apply; ``C129`` a
+            body with code.
     """
 
     def decorate(fn: Callable[P, Any]) -> DataTemplate[P]:

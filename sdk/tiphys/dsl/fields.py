@@ -1,5 +1,5 @@
 """``{param}`` fields in the text settings of a template (an ``@http`` URL and headers, the
-flags and conditions of a ``@resource``).
+flags and conditions of a ``@resource``, the source location of a ``@data``).
 
 Such text names the function's parameters as Python format fields: ``"https://x/{tag}"``.
 Each field is checked against the signature when the template is defined and becomes the
