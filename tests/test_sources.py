@@ -476,3 +476,20 @@ def test_every_upstream_example_loads() -> None:
         doc, line_of = source.manifest()
         assert doc["kind"] == source.kind
         assert line_of("") == source.line
+
+
+@pytest.mark.parametrize("command", ["compile", "convert"])
+def test_stdin_that_is_not_utf8_is_an_input_error(command: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tiphys", command, "-"],
+        input=b"kind: Workflow\nmetadata: {name: \xff}\n",
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode() == (
+        "<stdin>: cannot read standard input: not UTF-8 (byte 0xff at offset 32) [S102]\n"
+    )

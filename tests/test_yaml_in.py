@@ -171,3 +171,62 @@ def test_documents_must_be_mappings(text: str, line: int, what: str) -> None:
         Location("bad.yaml", line),
         f"{what}; a manifest must be a mapping (apiVersion, kind, metadata, spec)",
     )
+
+
+def _load_error(text: str) -> str:
+    with pytest.raises(CompileError) as info:
+        load_documents(textwrap.dedent(text), "m.yaml")
+    (diagnostic,) = info.value.diagnostics
+    return diagnostic.format()
+
+
+def test_an_anchor_used_inside_itself_is_refused() -> None:
+    assert _load_error(
+        """\
+        kind: Workflow
+        metadata:
+          labels: &r
+            a: b
+            annotations: {k: *r}
+        """
+    ) == (
+        "m.yaml:5: an alias is used inside its own anchor, which makes an endless value; "
+        "Kubernetes refuses it: copy the values instead [Y003]"
+    )
+
+
+def test_an_alias_bomb_is_refused() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    message = _load_error("\n".join(lines) + "\n")
+    assert message == (
+        "m.yaml:1: the aliases of this document expand to more than 1,000,000 values; "
+        "Kubernetes would refuse it too: write the values out, or use fewer aliases [Y003]"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "line", "what"),
+    [
+        ("!!binary aGVsbG8=", 4, "binary data (!!binary)"),
+        ("!!set {a, b}", 4, "a set (!!set)"),
+        (".nan", 4, "NaN, which JSON cannot hold"),
+        ("-.inf", 4, "-Infinity, which JSON cannot hold"),
+    ],
+)
+def test_values_json_cannot_hold_are_refused(value: str, line: int, what: str) -> None:
+    text = f"apiVersion: v1\nkind: ConfigMap\ndata:\n  k: {value}\n"
+    assert _load_error(text) == (
+        f"m.yaml:{line}: data.k is {what}; a manifest is JSON data: quote the value [Y004]"
+    )
+
+
+def test_keys_become_strings_as_kubernetes_reads_them() -> None:
+    (doc,) = load_documents("labels: {1: a, on: b, 2.5: c, false: d}\n")
+    assert doc.doc == {"labels": {"1": "a", "true": "b", "2.5": "c", "false": "d"}}
+
+
+def test_a_null_key_is_refused() -> None:
+    assert _load_error("labels: {~: a}\n") == (
+        "m.yaml:1: labels has a null key; Kubernetes refuses it: quote the key [Y004]"
+    )

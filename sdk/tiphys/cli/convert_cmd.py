@@ -56,7 +56,9 @@ def convert_command(
     from tiphys.convert.convert import convert_text
 
     if file == "-":
-        text, shown = sys.stdin.read(), "<stdin>"
+        from tiphys.compile.sources import read_stdin
+
+        text, shown = read_stdin(), "<stdin>"
     else:
         try:
             text = Path(file).read_text(encoding="utf-8")

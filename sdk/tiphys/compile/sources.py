@@ -318,7 +318,7 @@ class _Loader:
         if self.stdin_used:
             raise _error(BAD_ARGUMENT, STDIN_NAME, "'-' (standard input) can be given only once")
         self.stdin_used = True
-        text = self.stdin_text if self.stdin_text is not None else sys.stdin.read()
+        text = self.stdin_text if self.stdin_text is not None else read_stdin()
         sources, skipped = _load_yaml(text, STDIN_NAME)
         self.sources.extend(sources)
         self.skipped.extend(skipped)
@@ -377,6 +377,25 @@ def _walk(directory: Path) -> list[Path]:
             if not name.startswith(".") and suffix in _PY_SUFFIXES | _YAML_SUFFIXES:
                 found.append(Path(root, name))
     return sorted(found, key=lambda p: p.relative_to(directory).parts)
+
+
+def read_stdin() -> str:
+    """Standard input as UTF-8 text.
+
+    Raises:
+        CompileError: ``S102`` when it is not UTF-8 (the bytes are read whole, never with
+            replacement characters that would turn into other values).
+    """
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _error(
+            UNREADABLE,
+            STDIN_NAME,
+            f"cannot read standard input: not UTF-8 (byte {data[exc.start]:#04x} at offset "
+            f"{exc.start})",
+        ) from None
 
 
 def _read_text(path: Path, display: str) -> str:

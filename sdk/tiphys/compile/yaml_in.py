@@ -7,16 +7,23 @@ node tree, so :meth:`LoadedDocument.line_of` can map a field path
 user's file, which is how validation errors point at the user's line.
 
 Scalars are read the way Argo's API server reads YAML (``sigs.k8s.io/yaml``, YAML 1.1): ``yes``
-and ``on`` are booleans, but timestamp-looking scalars (``2024-01-01``) stay strings.
+and ``on`` are booleans, but timestamp-looking scalars (``2024-01-01``) stay strings, and mapping
+keys become strings as that library's JSON conversion writes them (``1`` -> ``"1"``, ``on`` ->
+``"true"``), so ``{1: a, on: b}`` keeps both entries.
+
+What JSON cannot hold is refused with the field's line, as the API server refuses it: an alias
+used inside its own anchor, aliases that expand past a million values (``Y003``), binary data,
+sets, NaN and infinities, null keys (``Y004``).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tiphys.argo.paths import parse_path
+from tiphys.argo.paths import join, parse_path
 from tiphys.errors import CompileError, Diagnostic, Location
 
 if TYPE_CHECKING:
@@ -89,9 +96,45 @@ def _key_text(node: yaml.Node) -> str | None:
     return None
 
 
+MAX_VALUES = 1_000_000
+"""How many values the aliases of one document may expand to (an "alias bomb" guard)."""
+
+
+class _NullKey:
+    """Stands for a null mapping key until the value walk reports it with its path."""
+
+    def __repr__(self) -> str:
+        return "null"
+
+
+NULL_KEY = _NullKey()
+
+
+def _json_key(key: Any) -> Any:
+    """A mapping key as ``sigs.k8s.io/yaml`` writes it into JSON."""
+    if key is None:
+        return NULL_KEY
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if isinstance(key, int | float):
+        return repr(key)
+    return key
+
+
+def _construct_map(loader: Any, node: Any) -> Any:
+    """Build a mapping with keys as Kubernetes reads them (merge keys first, as usual)."""
+    data: dict[Any, Any] = {}
+    yield data
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = _json_key(loader.construct_object(key_node, deep=True))
+        data[key] = loader.construct_object(value_node, deep=False)
+
+
 @functools.cache
 def _loader_class() -> type[yaml.SafeLoader]:
-    """The safe loader to use: libyaml's when present, reading timestamps as strings."""
+    """The safe loader to use: libyaml's when present, reading timestamps as strings and keys
+    as Kubernetes does."""
     import yaml
 
     base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -100,11 +143,97 @@ def _loader_class() -> type[yaml.SafeLoader]:
         """Safe loader; ``!!timestamp`` scalars stay strings, as in Kubernetes' YAML reader."""
 
     _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
     return _Loader
+
+
+def _alias_problem(root: Any) -> tuple[str, int] | None:
+    """An alias used inside its own anchor, or aliases that expand past :data:`MAX_VALUES`.
+
+    Aliases make the node tree a graph: a node on the current path met again is a cycle; the
+    expanded size of each node is counted once (memoised by identity).
+
+    Returns:
+        ``(message, line)`` of the problem, or ``None``.
+    """
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(_children(root)))]
+    on_path.add(id(root))
+    while stack:
+        node, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            on_path.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in _children(node))
+            if sizes[id(node)] > MAX_VALUES:
+                return (
+                    f"the aliases of this document expand to more than {MAX_VALUES:,} values; "
+                    "Kubernetes would refuse it too: write the values out, or use fewer aliases",
+                    root.start_mark.line + 1,
+                )
+        elif id(child) in on_path:
+            return (
+                "an alias is used inside its own anchor, which makes an endless value; "
+                "Kubernetes refuses it: copy the values instead",
+                node.start_mark.line + 1,
+            )
+        elif id(child) not in sizes:
+            on_path.add(id(child))
+            stack.append((child, iter(_children(child))))
+    return None
+
+
+def _children(node: Any) -> list[Any]:
+    value = getattr(node, "value", None)
+    if not isinstance(value, list):
+        return []
+    if value and isinstance(value[0], tuple):  # a mapping node: (key, value) pairs
+        return [part for pair in value for part in pair]
+    return value
+
+
+_NOT_JSON: dict[type, str] = {bytes: "binary data (!!binary)", set: "a set (!!set)"}
+
+
+def _value_problem(doc: dict[str, Any]) -> tuple[str, str] | None:
+    """The first value JSON cannot hold: ``(path, what)``, or ``None``."""
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key is NULL_KEY:
+                    return path, "null key"
+                stack.append((join(path, str(key)), item))
+        elif isinstance(value, list):
+            stack.extend((join(path, i), item) for i, item in enumerate(value))
+        elif isinstance(value, float) and value != value:
+            return path, "NaN, which JSON cannot hold"
+        elif isinstance(value, float) and value in (float("inf"), float("-inf")):
+            sign = "-" if value < 0 else ""
+            return path, f"{sign}Infinity, which JSON cannot hold"
+        elif not isinstance(value, str | int | float | bool | type(None)):
+            return path, _NOT_JSON.get(type(value), f"a {type(value).__name__} value")
+    return None
 
 
 def _error(code: str, message: str, filename: str, line: int) -> CompileError:
     return CompileError(Diagnostic(code, message, location=Location(filename, line)))
+
+
+def _check_values(document: LoadedDocument) -> None:
+    """Refuse a value JSON cannot hold (``Y004``), at its field's line."""
+    found = _value_problem(document.doc)
+    if found is None:
+        return
+    path, what = found
+    if what == "null key":
+        message = f"{path or 'the document'} has a null key; Kubernetes refuses it: quote the key"
+    else:
+        message = f"{path} is {what}; a manifest is JSON data: quote the value"
+    raise _error("Y004", message, document.file, document.line_of(path))
 
 
 def load_documents(text: str, filename: str = "<string>") -> list[LoadedDocument]:
@@ -121,8 +250,9 @@ def load_documents(text: str, filename: str = "<string>") -> list[LoadedDocument
         The non-empty documents, in stream order.
 
     Raises:
-        CompileError: The text is not valid YAML (code ``Y001``, at the line of the problem), or
-            a document is not a mapping (code ``Y002``).
+        CompileError: The text is not valid YAML (code ``Y001``, at the line of the problem), a
+            document is not a mapping (``Y002``), an alias is recursive or expands too far
+            (``Y003``), or a value is not JSON data (``Y004``).
     """
     import yaml
 
@@ -134,8 +264,11 @@ def load_documents(text: str, filename: str = "<string>") -> list[LoadedDocument
             node = loader.get_node()
             if node is None:
                 break
-            data = loader.construct_document(node)
             line = node.start_mark.line + 1
+            alias = _alias_problem(node)
+            if alias is not None:
+                raise _error("Y003", alias[0], filename, alias[1])
+            data = loader.construct_document(node)
             if data is not None:
                 if not isinstance(data, dict):
                     kind = "a list" if isinstance(data, list) else f"the scalar {data!r}"
@@ -146,7 +279,9 @@ def load_documents(text: str, filename: str = "<string>") -> list[LoadedDocument
                         filename,
                         line,
                     )
-                documents.append(LoadedDocument(data, index, line, filename, node))
+                document = LoadedDocument(data, index, line, filename, node)
+                _check_values(document)
+                documents.append(document)
             index += 1
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
