@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tiphys.argo.paths import join, parse_path
+from tiphys.argo.json_data import NULL_KEY, json_problem
+from tiphys.argo.paths import parse_path
 from tiphys.errors import CompileError, Diagnostic, Location
 
 if TYPE_CHECKING:
@@ -98,16 +99,6 @@ def _key_text(node: yaml.Node) -> str | None:
 
 MAX_VALUES = 1_000_000
 """How many values the aliases of one document may expand to (an "alias bomb" guard)."""
-
-
-class _NullKey:
-    """Stands for a null mapping key until the value walk reports it with its path."""
-
-    def __repr__(self) -> str:
-        return "null"
-
-
-NULL_KEY = _NullKey()
 
 
 def _json_key(key: Any) -> Any:
@@ -194,38 +185,13 @@ def _children(node: Any) -> list[Any]:
     return value
 
 
-_NOT_JSON: dict[type, str] = {bytes: "binary data (!!binary)", set: "a set (!!set)"}
-
-
-def _value_problem(doc: dict[str, Any]) -> tuple[str, str] | None:
-    """The first value JSON cannot hold: ``(path, what)``, or ``None``."""
-    stack: list[tuple[str, Any]] = [("", doc)]
-    while stack:
-        path, value = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key is NULL_KEY:
-                    return path, "null key"
-                stack.append((join(path, str(key)), item))
-        elif isinstance(value, list):
-            stack.extend((join(path, i), item) for i, item in enumerate(value))
-        elif isinstance(value, float) and value != value:
-            return path, "NaN, which JSON cannot hold"
-        elif isinstance(value, float) and value in (float("inf"), float("-inf")):
-            sign = "-" if value < 0 else ""
-            return path, f"{sign}Infinity, which JSON cannot hold"
-        elif not isinstance(value, str | int | float | bool | type(None)):
-            return path, _NOT_JSON.get(type(value), f"a {type(value).__name__} value")
-    return None
-
-
 def _error(code: str, message: str, filename: str, line: int) -> CompileError:
     return CompileError(Diagnostic(code, message, location=Location(filename, line)))
 
 
 def _check_values(document: LoadedDocument) -> None:
     """Refuse a value JSON cannot hold (``Y004``), at its field's line."""
-    found = _value_problem(document.doc)
+    found = json_problem(document.doc)
     if found is None:
         return
     path, what = found

@@ -11,6 +11,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from tiphys.argo.json_data import json_problem
 from tiphys.dsl._location import fail, user_location
 
 
@@ -27,13 +28,21 @@ class RawDocument:
         location: Where the object was created.
 
     Raises:
-        CompileError: ``doc`` is not a mapping (C163).
+        CompileError: ``doc`` is not a mapping, or holds what JSON cannot (NaN, bytes, a set,
+            a null key...) (C163).
     """
 
     def __init__(self, doc: Mapping[str, Any]) -> None:
         self.location = user_location()
         if not isinstance(doc, Mapping):
             raise fail("C163", f"RawDocument takes a dict, not {type(doc).__name__}")
+        found = json_problem(dict(doc))
+        if found is not None:
+            path, what = found
+            what = "has a null key" if what == "null key" else f"is {what}"
+            raise fail(
+                "C163", f"RawDocument: {path or 'the document'} {what}; a manifest is JSON data"
+            )
         self.doc: dict[str, Any] = copy.deepcopy(dict(doc))
         self.kind: str = str(self.doc.get("kind") or "")
         meta = self.doc.get("metadata")
