@@ -22,11 +22,12 @@ from typing import Any
 
 from tiphys.argo.names import kebab
 from tiphys.compile.yaml_in import LoadedDocument, load_documents
+from tiphys.convert.graph import REF as REF_PREFIX
 from tiphys.convert.graph import graph_body, graph_calls, register_refs
 from tiphys.convert.model import Block, Conversion, DocContext, Module
 from tiphys.convert.pywriter import Names, identifier, literal
 from tiphys.convert.residual import combine, residual
-from tiphys.convert.templates import convert_template
+from tiphys.convert.templates import CALL_NAMES, convert_template
 from tiphys.convert.volumes import plan_volumes
 from tiphys.convert.workflow import KIND_CLASSES, workflow_code
 from tiphys.errors import CompileError, ConvertError, Diagnostic, Location, TiphysError
@@ -145,6 +146,24 @@ def _register_inline(ctx: DocContext, module: Module) -> None:
             ctx.inline_of[id(task)] = name
 
 
+BODY_IMPORTS = frozenset(
+    {"parallel", "Sequence", "Artifact", "ArtifactGC", "Param", "Annotated", "Literal"}
+)
+"""Imported names a ``dag``/``steps`` function (body or signature) may read."""
+
+
+def _reserve_body_names(ctx: DocContext) -> None:
+    """Fill ``ctx.reserved``: the names each ``dag``/``steps`` body reads (the variables of the
+    templates it calls, and :data:`BODY_IMPORTS`), which its parameters must not shadow."""
+    for name, template in ctx.templates.items():
+        if "dag" not in template and "steps" not in template:
+            continue
+        called = {ctx.variables[c] for c in graph_calls(template) if c in ctx.variables}
+        called |= {ctx.variables[n] for n, parent in ctx.inline.items() if parent == name}
+        called |= {ref[len(REF_PREFIX) :] for ref in ctx.ref_of.values()}
+        ctx.reserved[name] = called | BODY_IMPORTS | CALL_NAMES
+
+
 def _document_variable(module: Module, doc: Mapping[str, Any]) -> str:
     found = doc.get("metadata")
     meta: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
@@ -166,6 +185,7 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
         module=module,
         residual=state.setdefault("residual", {}),
         fallback=state.setdefault("fallback", set()),
+        fallback_why=state.setdefault("why", {}),
     )
     spec = _workflow_spec(doc)
     ctx.base = "spec.workflowSpec" if _kind(doc) == "CronWorkflow" else "spec"
@@ -186,6 +206,7 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
         refs = register_refs(ctx, list(hooks.values()) if isinstance(hooks, Mapping) else [])
         if refs:
             module.blocks.append(Block((loaded.index, REFS), "\n".join(refs) + "\n"))
+    _reserve_body_names(ctx)
     for name, template in ctx.templates.items():
         if ctx.inline.get(name, "") in ctx.fallback:
             continue  # the task that runs it is written in its parent's patch=
@@ -267,9 +288,13 @@ def _templates_of(manifest: Mapping[str, Any]) -> list[Any]:
 
 def _as_emitted(task: Any) -> Any:
     """A task or step written as tiphys writes it, where Argo reads both forms the same way:
-    ``dependencies: [a, b]`` as ``depends: a && b``, ``onExit: x`` as ``hooks.exit.template``."""
+    ``dependencies: [a, b]`` as ``depends: a && b``, ``onExit: x`` as ``hooks.exit.template``,
+    an empty ``arguments`` (``{}``, empty lists) as none."""
     if not isinstance(task, Mapping):
         return task
+    arguments = task.get("arguments")
+    if isinstance(arguments, Mapping) and not any(arguments.values()):
+        task = {k: v for k, v in task.items() if k != "arguments"}  # {} or empty lists
     deps = task.get("dependencies")
     if isinstance(deps, list) and "depends" not in task:
         task = {k: v for k, v in task.items() if k != "dependencies"}
@@ -374,6 +399,12 @@ def _verify(
                 state.setdefault("missing", set()).add(name)
                 continue
             gap = residual(produced[name], _with_depends(original), "template")
+            if _tasks_differ(gap) and name not in state["fallback"]:
+                # Calls whose tasks need patching would do nothing: write the list whole.
+                state["fallback"].add(name)
+                state.setdefault("why", {})[name] = _task_gap(produced[name], original)
+                changed = True
+                continue
             if gap:
                 current = state["residual"].get(name, {})
                 state["residual"][name] = combine(current, gap)
@@ -385,6 +416,31 @@ def _verify(
             state["residual"][""] = combine(state["residual"].get("", {}), gap)
             changed = True
     return not changed
+
+
+def _tasks_differ(gap: Mapping[str, Any]) -> bool:
+    """Whether a template's residual touches its task list (``steps`` or ``dag.tasks``)."""
+    dag = gap.get("dag")
+    return "steps" in gap or (isinstance(dag, Mapping) and "tasks" in dag)
+
+
+def _task_gap(produced: Mapping[str, Any], original: Mapping[str, Any]) -> str:
+    """Which task the calls did not reproduce, and its differing fields (for the comment)."""
+
+    def tasks(template: Mapping[str, Any]) -> list[Any]:
+        dag = template.get("dag")
+        if isinstance(dag, Mapping):
+            return list(dag.get("tasks") or [])
+        steps = template.get("steps") or []
+        return [s for g in steps if isinstance(g, list) for s in g]
+
+    mine, theirs = tasks(produced), tasks(_with_depends(original))
+    for got, want in zip(mine, theirs, strict=False):
+        if isinstance(got, Mapping) and isinstance(want, Mapping):
+            fields = sorted(residual(got, want))
+            if fields:
+                return f"task {want.get('name')!r} compiles with a different {', '.join(fields)}"
+    return f"the calls give {len(mine)} tasks for {len(theirs)}"
 
 
 def _unexpected(
@@ -444,6 +500,7 @@ def _handle(
         fallback = states[index].setdefault("fallback", set())
         if name not in fallback:
             fallback.add(name)
+            states[index].setdefault("why", {})[name] = diagnostic.message.rstrip(".")
             progressed = True
     if not progressed:
         first = exc.diagnostics[0]

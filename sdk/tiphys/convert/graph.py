@@ -10,13 +10,21 @@ is written whole into ``patch=`` and the template is marked as a fallback.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
 from tiphys.convert.artifacts import argument_code
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.pywriter import Names, identifier, literal
-from tiphys.convert.templates import ARTIFACT, Patcher, TemplateCode, scalar_text, text_code
+from tiphys.convert.templates import (
+    ARTIFACT,
+    CALL_NAMES,
+    Patcher,
+    TemplateCode,
+    scalar_text,
+    text_code,
+)
 
 _TASK_FIELDS = frozenset(
     {
@@ -50,10 +58,11 @@ def _argument_kwargs(
     task: Mapping[str, Any],
     callee: str,
     names: Mapping[str, str],
-    looped: bool = False,
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """Keyword arguments (and a ``**{...}`` for names that are no identifiers) of a call:
-    parameters as text, artifacts as their ``from`` text or ``Artifact(location=...)``."""
+    loop_var: str = "",
+) -> list[str]:
+    """The arguments of a call, in YAML order: ``name=value``, and ``**{...}`` for runs of names
+    that are no identifiers; parameters as text, artifacts as their ``from`` text or
+    ``Artifact(location=...)``. ``loop_var`` names the item of a ``.map()`` (none: no loop)."""
     arguments = task.get("arguments") or {}
     if not isinstance(arguments, Mapping):
         raise Unsupported("arguments")
@@ -70,7 +79,7 @@ def _argument_kwargs(
     py_of: dict[str, str] = {}
     if not raw_form:
         # The callee's signature names, taken in the order templates.signature takes them.
-        taken = Names(["self"])
+        taken = Names(ctx.reserved.get(callee, CALL_NAMES))
         py_of = {n: taken.take(n, fallback="param") for n in declared}
         py_of |= {ARTIFACT + n: taken.take(n, fallback="artifact") for n in declared_artifacts}
     values: list[tuple[str, str, str]] = []  # (argo name, python name, value source)
@@ -80,7 +89,7 @@ def _argument_kwargs(
         name = str(param["name"])
         if name not in declared and not is_ref:
             raise Unsupported("arguments.parameters (not an input of the template)")
-        value = text_code(param["value"], names, item=looped)
+        value = text_code(param["value"], names, item=loop_var)
         values.append((name, py_of.get(name, name), value))
     declared_by_name = {
         a.get("name"): a for a in inputs.get("artifacts") or [] if isinstance(a, Mapping)
@@ -94,15 +103,19 @@ def _argument_kwargs(
         if name not in declared_artifacts and not is_ref:
             raise Unsupported("arguments.artifacts (not an input of the template)")
         values.append((name, py_of.get(ARTIFACT + name, name), code))
-    kwargs: list[tuple[str, str]] = []
+    parts: list[str] = []
     starred: list[str] = []
     for name, py, value in values:
         if py.isidentifier() and py == identifier(py):
-            kwargs.append((py, value))
+            if starred:
+                parts.append("**{" + ", ".join(starred) + "}")
+                starred = []
+            parts.append(f"{py}={value}")
         else:
             starred.append(f"{literal(name)}: {value}")
-    extra = ["**{" + ", ".join(starred) + "}"] if starred else []
-    return extra, kwargs
+    if starred:
+        parts.append("**{" + ", ".join(starred) + "}")
+    return parts
 
 
 def _hooks(ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -124,19 +137,19 @@ def _hooks(ctx: DocContext, task: Mapping[str, Any], names: Mapping[str, str]) -
             callee = ctx.ref_of[id(hook)]
         if not isinstance(callee, str) or callee not in ctx.variables:
             raise Unsupported("hooks.templateRef")
-        extra, kwargs = _argument_kwargs(ctx, hook, callee, names)
-        if any(k == "expression" for k, _ in kwargs):
+        parts = _argument_kwargs(ctx, hook, callee, names)
+        if any(p.startswith("expression=") for p in parts):
             raise Unsupported("hooks (an input called expression)")
         variable = ctx.variables[callee]
         if name == "exit" and "expression" not in hook:
-            out += call(".on_exit", [variable, *extra], kwargs)
+            out += call(".on_exit", [variable, *parts], [])
         else:
             expression = (
-                [("expression", literal(scalar_text(hook["expression"])))]
+                [f"expression={literal(scalar_text(hook['expression']))}"]
                 if ("expression" in hook)
                 else []
             )
-            out += call(".hook", [literal(str(name)), variable, *extra], expression + kwargs)
+            out += call(".hook", [literal(str(name)), variable, *expression, *parts], [])
     return out
 
 
@@ -152,6 +165,12 @@ def _loop(task: Mapping[str, Any]) -> str | None:
         kwargs = [(k, literal(scalar_text(v))) for k, v in seq.items()]
         return call("Sequence", [], kwargs)
     return None
+
+
+def _loop_var(names: Mapping[str, str]) -> str:
+    """The parameter name of a ``.map()`` lambda: ``it``, unless an input already has it."""
+    taken = Names(names.values())
+    return taken.take("it")
 
 
 def task_statement(
@@ -177,14 +196,14 @@ def task_statement(
     if callee not in ctx.variables:
         raise Unsupported("template")
     looped = any(k in task for k in ("withItems", "withParam", "withSequence"))
-    extra, kwargs = _argument_kwargs(ctx, task, callee, names, looped)
+    parts = _argument_kwargs(ctx, task, callee, names, _loop_var(names) if looped else "")
     loop = _loop(task)
     if loop is not None:
         if "Sequence(" in loop:
             ctx.module.use("Sequence")
-        expr = call(f"{ctx.variables[callee]}.map", [*extra], [("over", loop), *kwargs])
+        expr = call(f"{ctx.variables[callee]}.map", [f"over={loop}", *parts], [])
     else:
-        expr = call(ctx.variables[callee], extra, kwargs)
+        expr = call(ctx.variables[callee], parts, [])
     name = str(task.get("name", ""))
     if name != callee or callee in first_use:
         expr += f".named({literal(name)})"
@@ -225,7 +244,7 @@ def graph_body(
     lines: list[str] = []
     try:
         if code.name in ctx.fallback:
-            raise Unsupported("fallback")
+            raise Unsupported(ctx.fallback_why.get(code.name, "an earlier pass"))
         if kind == "dag":
             if not isinstance(body, Mapping):
                 raise Unsupported("dag")
@@ -253,9 +272,12 @@ def graph_body(
                         lines.append("    " + task_statement(ctx, step, names, first_use, "steps"))
                 else:
                     raise Unsupported("empty step group")
-    except Unsupported:
+    except Unsupported as exc:
         ctx.fallback.add(code.name)
-        lines = []
+        why = ctx.fallback_why.setdefault(code.name, f"{exc} has no call form")
+        what = "tasks" if kind == "dag" else "steps"
+        text = f"The {what} are in patch=: tiphys convert cannot write them as calls ({why})."
+        lines = [f"# {line}" for line in textwrap.wrap(text, 88)] + ["pass"]
         if kind == "dag":
             patcher.put(("dag", "tasks"), body.get("tasks") if isinstance(body, Mapping) else body)
         else:

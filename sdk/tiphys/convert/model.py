@@ -133,6 +133,9 @@ class DocContext:
         residual: Extra ``patch=`` content per template name (``""``: the workflow object),
             found by the verification pass.
         fallback: Templates whose ``dag``/``steps`` body could not be written as calls.
+        fallback_why: Why, per template in ``fallback`` (said in a comment in the body).
+        reserved: Per ``dag``/``steps`` template, the module names its body reads (the
+            templates it calls, ``parallel``...): no input may shadow them.
         report: Patch uses found so far.
         volumes: The :class:`~tiphys.convert.volumes.VolumePlan`.
         inline: Name given to each task's inline template -> the template holding the task.
@@ -150,6 +153,8 @@ class DocContext:
     variables: dict[str, str] = field(default_factory=dict)
     residual: dict[str, dict[str, Any]] = field(default_factory=dict)
     fallback: set[str] = field(default_factory=set)
+    fallback_why: dict[str, str] = field(default_factory=dict)
+    reserved: dict[str, set[str]] = field(default_factory=dict)
     report: list[PatchUse] = field(default_factory=list)
     volumes: Any = None
     inline: dict[str, str] = field(default_factory=dict)

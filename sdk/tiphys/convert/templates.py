@@ -26,6 +26,9 @@ _TAGS = re.compile(
     r"|\{\{inputs\.artifacts\.([-a-zA-Z0-9_]+)\.path\}\}"
     r"|\{\{item(?:\.([a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)*))?\}\}"
 )
+CALL_NAMES = frozenset({"self", "over"})
+"""Names a template's call (``Template.__call__(self, ...)``, ``.map(over, ...)``) takes
+itself: a Python parameter never gets them."""
 ARTIFACT = "#artifact "  # prefix of input artifact names in a Signature's py_names
 
 # Template fields that map to TemplateOptions keywords, taken as they are.
@@ -103,15 +106,16 @@ def scalar_text(value: Any) -> str:
     return str(value)
 
 
-def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str:
+def text_code(text: Any, names: Mapping[str, str], *, item: str = "") -> str:
     """Source for a string where ``{{inputs.parameters.x}}`` of known inputs become names.
 
     Args:
         text: The YAML value (scalars are written as their text).
         names: Argo input name -> Python name of the parameters in scope (input artifacts
             under ``ARTIFACT + name``: ``{{inputs.artifacts.x.path}}`` becomes the name).
-        item: Inside a ``.map()``: ``{{item}}``/``{{item.key}}`` become the loop item ``it``
-            (``it["key"]``) and the value a ``lambda it: ...``.
+        item: Inside a ``.map()``, the name of the loop item (``it``; one no input has):
+            ``{{item}}``/``{{item.key}}`` become ``it`` (``it["key"]``) and the value a
+            ``lambda it: ...``.
 
     Returns:
         A string literal, a parameter name, an f-string, or a lambda.
@@ -126,7 +130,7 @@ def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str
         if match.group(0).startswith("{{item"):
             if not item:
                 continue
-            piece = "it" + "".join(f"[{k!r}]" for k in (keys.split(".") if keys else []))
+            piece = item + "".join(f"[{k!r}]" for k in (keys.split(".") if keys else []))
             uses_item = True
         elif parameter is not None and parameter in names:
             piece = names[parameter]
@@ -143,7 +147,7 @@ def text_code(text: Any, names: Mapping[str, str], *, item: bool = False) -> str
     # it["key"] cannot sit inside an f-string before Python 3.12: join with + then.
     subscripted = any(isinstance(p, tuple) and "[" in p[0] for p in pieces)
     code = fstring(pieces, concat=subscripted) if pieces else "''"
-    return f"lambda it: {code}" if uses_item else code
+    return f"lambda {item}: {code}" if uses_item else code
 
 
 class Patcher:
@@ -172,7 +176,7 @@ def signature(
 ) -> Signature:
     """Python parameters for ``inputs.parameters`` (order kept; ``*`` when needed)."""
     sig = Signature()
-    names = Names(["self"])
+    names = Names(ctx.reserved.get(str(template.get("name")), CALL_NAMES))
     params = (template.get("inputs") or {}).get("parameters") or []
     seen_default = False
     for param in params:
