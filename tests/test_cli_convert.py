@@ -306,3 +306,91 @@ def test_template_references_in_tasks_and_hooks() -> None:
     assert 'build(**{"git-ref": "main"}).named("build").on_exit(notify)' in written.source
     [wf] = objects_of(run_source(written.source, "refs.py"))
     assert wf.to_dict() == yaml.safe_load(REFS_YAML)
+
+
+KUBECTL_GET_YAML = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {"apiVersion":"argoproj.io/v1alpha1","kind":"WorkflowTemplate","metadata":{"annotations":{},"name":"release","namespace":"argo"},"spec":{"entrypoint":"main"}}
+  creationTimestamp: "2026-11-20T10:15:02Z"
+  generation: 3
+  labels:
+    workflows.argoproj.io/creator: system-serviceaccount-argo-argo-server
+  managedFields:
+  - apiVersion: argoproj.io/v1alpha1
+    fieldsType: FieldsV1
+    fieldsV1:
+      f:spec: {}
+    manager: kubectl-client-side-apply
+    operation: Update
+    time: "2026-11-20T10:15:02Z"
+  name: release
+  namespace: argo
+  resourceVersion: "184467"
+  uid: 0b6a4a2e-8a53-4c1e-9a7e-2f0d3c1b9e11
+spec:
+  arguments: {}
+  entrypoint: main
+  templates:
+  - dag:
+      tasks:
+      - arguments: {}
+        name: build
+        template: build
+    inputs: {}
+    metadata: {}
+    name: main
+    outputs: {}
+  - container:
+      args:
+      - make
+      image: golang:1.22
+      name: ""
+      resources: {}
+    inputs: {}
+    metadata: {}
+    name: build
+    outputs: {}
+status: {}
+"""
+
+
+def test_kubectl_get_output_loses_server_fields_with_one_note() -> None:
+    pytest.importorskip("ruff")
+    result = run("convert", "-", stdin=KUBECTL_GET_YAML)
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stdout
+        == '''\
+"""Converted from <stdin> by tiphys convert."""
+
+from tiphys import WorkflowTemplate, container, dag
+
+
+@dag
+def main():
+    build()
+
+
+@container(image="golang:1.22")
+def build():
+    return ["make"]
+
+
+release = WorkflowTemplate(
+    labels={"workflows.argoproj.io/creator": "system-serviceaccount-argo-argo-server"},
+    name="release",
+    namespace="argo",
+    entrypoint=main,
+)
+'''
+    )
+    assert result.stderr == (
+        "<stdin>: note: dropped the fields the API server fills in (a manifest does not set "
+        "them): metadata.creationTimestamp, metadata.uid, metadata.resourceVersion, "
+        "metadata.generation, metadata.managedFields, "
+        "metadata.annotations[kubectl.kubernetes.io/last-applied-configuration], status\n"
+    )

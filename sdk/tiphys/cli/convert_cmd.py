@@ -68,6 +68,8 @@ def convert_command(
             fail(f"{file}: cannot read it ({exc})")
         shown = file
     conversion = convert_text(text, shown)
+    for note in conversion.notes:
+        echo_err(note)
     if not conversion.formatted:
         echo_err("tiphys: note: ruff is not installed; the code is not formatted")
     if report:

@@ -12,6 +12,7 @@ written into ``patch=`` whole. The loop ends when the output equals the input.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import itertools
 import linecache
@@ -27,6 +28,7 @@ from tiphys.convert.graph import graph_body, graph_calls, register_refs
 from tiphys.convert.model import Block, Conversion, DocContext, Module
 from tiphys.convert.pywriter import Names, identifier, literal
 from tiphys.convert.residual import combine, residual
+from tiphys.convert.server import without_server_fields
 from tiphys.convert.templates import CALL_NAMES, convert_template
 from tiphys.convert.volumes import plan_volumes
 from tiphys.convert.workflow import KIND_CLASSES, workflow_code
@@ -582,16 +584,34 @@ def convert_text(text: str, file: str = "<string>", *, format: bool = True) -> C
         format: Format the result with ruff when ruff is installed.
 
     Returns:
-        The module source and the report of every field written as ``patch=``.
+        The module source, the report of every field written as ``patch=``, and notes (the
+        server-populated fields dropped from a ``kubectl get -o yaml`` output).
 
     Raises:
         ConvertError: A document is invalid (the validator's diagnostics), or cannot be
             converted (C162-C169), each located at the YAML file:line with a field path.
         CompileError: The text is not YAML (Y001) or a document is not a mapping (Y002).
     """
-    documents = load_documents(text, file)
+    documents, notes = _cleaned(load_documents(text, file), file)
     source, report = convert_documents(documents, file)
     formatted = False
     if format:
         source, formatted = format_source(source)
-    return Conversion(source, report, formatted)
+    return Conversion(source, report, formatted, notes)
+
+
+def _cleaned(documents: list[LoadedDocument], file: str) -> tuple[list[LoadedDocument], list[str]]:
+    """The documents without what the API server adds (:mod:`tiphys.convert.server`), and
+    one note naming the server-populated fields dropped (none when there were none)."""
+    out: list[LoadedDocument] = []
+    dropped: list[str] = []
+    for loaded in documents:
+        doc, gone = without_server_fields(loaded.doc)
+        out.append(dataclasses.replace(loaded, doc=doc))
+        dropped += [g for g in gone if g not in dropped]
+    if not dropped:
+        return out, []
+    return out, [
+        f"{file}: note: dropped the fields the API server fills in (a manifest does not set "
+        f"them): {', '.join(dropped)}"
+    ]

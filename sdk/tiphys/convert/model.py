@@ -39,11 +39,13 @@ class Conversion:
         source: The generated Python module.
         report: Every field written as ``patch=``, in document order.
         formatted: Whether ruff formatted the source.
+        notes: Lines for stderr (the server-populated fields dropped).
     """
 
     source: str
     report: list[PatchUse]
     formatted: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
