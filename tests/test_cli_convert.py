@@ -130,6 +130,8 @@ def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "small.yaml"
     path.write_text(SMALL_YAML, encoding="utf-8")
+    # the project's ruff settings format the output (SMALL_PY is written at 100 columns)
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
     return Path("small.yaml")
 
 
@@ -394,3 +396,37 @@ release = WorkflowTemplate(
         "metadata.generation, metadata.managedFields, "
         "metadata.annotations[kubectl.kubernetes.io/last-applied-configuration], status\n"
     )
+
+
+def test_the_projects_ruff_settings_format_the_output(tmp_path: Path) -> None:
+    pytest.importorskip("ruff")
+    project = tmp_path / "project"
+    (project / "flows").mkdir(parents=True)
+    (project / "ruff.toml").write_text('line-length = 60\n[format]\nquote-style = "single"\n')
+    source = project / "w.yaml"
+    source.write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: w}\n"
+        "spec:\n  entrypoint: main\n  templates:\n  - name: main\n"
+        "    container: {image: alpine, args: [one-argument, another-argument]}\n"
+    )
+    want = """\
+\"\"\"Converted by tiphys convert.
+
+From {file}
+\"\"\"
+
+from tiphys import Workflow, container
+
+
+@container(image='alpine')
+def main():
+    return ['one-argument', 'another-argument']
+
+
+w = Workflow(name='w', entrypoint=main)
+"""
+    for output, shown in (("-", "stdout"), (str(project / "flows" / "w.py"), "file")):
+        result = run("convert", str(source), "-o", output)
+        assert result.exit_code == 0, result.output
+        text = result.stdout if shown == "stdout" else Path(output).read_text(encoding="utf-8")
+        assert text == want.format(file=source), shown

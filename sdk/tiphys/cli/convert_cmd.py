@@ -42,7 +42,8 @@ def convert_command(
     checks this before writing.
 
     Each document is validated first; an invalid one is refused with FILE:LINE: MESSAGE lines.
-    The output is formatted with ruff when ruff is installed (pip install 'tiphys[convert]');
+    The output is formatted with ruff when ruff is installed (pip install 'tiphys[convert]'),
+    with the ruff settings of the project holding FILE.py (or FILE.yaml for stdout);
     without it the code is valid but unformatted, and a note says so on stderr.
 
     Exit code: 0 when written, 2 when the input cannot be read, is invalid or cannot be
@@ -67,7 +68,7 @@ def convert_command(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"{file}: cannot read it ({exc})")
         shown = file
-    conversion = convert_text(text, shown)
+    conversion = convert_text(text, shown, output=output)
     for note in conversion.notes:
         echo_err(note)
     if not conversion.formatted:

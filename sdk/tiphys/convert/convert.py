@@ -19,6 +19,7 @@ import linecache
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from tiphys.argo.names import kebab
@@ -232,10 +233,22 @@ def _write_document(module: Module, loaded: LoadedDocument, state: dict[str, Any
     return ctx
 
 
+def _header(file: str) -> str:
+    """The module docstring: one line, or a short first line and the file name apart."""
+    line = f"Converted from {file} by tiphys convert."
+    if len(line) <= HEADER_WIDTH:
+        return line
+    return f"Converted by tiphys convert.\n\nFrom {file}\n"
+
+
+HEADER_WIDTH = 72
+"""The longest one-line module docstring (without quotes) the converter writes."""
+
+
 def _write(
     documents: list[LoadedDocument], states: dict[int, dict[str, Any]], file: str
 ) -> tuple[Module, list[DocContext]]:
-    module = Module(header=f"Converted from {file} by tiphys convert.")
+    module = Module(header=_header(file))
     import tiphys
 
     module.names = Names([*tiphys.__all__, "Annotated", "Literal"])
@@ -556,15 +569,23 @@ def convert_documents(documents: list[LoadedDocument], file: str) -> tuple[str, 
     return source, report
 
 
-def format_source(source: str) -> tuple[str, bool]:
-    """Format with ruff when it is installed; return (source, formatted)."""
+def format_source(source: str, path: str) -> tuple[str, bool]:
+    """Format with ruff when it is installed, with the settings that apply to ``path`` (the
+    project's ``pyproject.toml``/``ruff.toml`` found from there, ruff's defaults without
+    one); return (source, formatted).
+
+    Args:
+        source: Python source.
+        path: Where the source goes (the output file, or the input file for stdout); ruff
+            reads its configuration from there and applies its ``exclude``.
+    """
     import importlib.util
     import subprocess
 
     if importlib.util.find_spec("ruff") is None:
         return source, False
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--isolated", "--line-length", "100", "-"],
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", path, "-"],
         input=source,
         capture_output=True,
         text=True,
@@ -575,13 +596,27 @@ def format_source(source: str) -> tuple[str, bool]:
     return done.stdout, True
 
 
-def convert_text(text: str, file: str = "<string>", *, format: bool = True) -> Conversion:
+def format_path(file: str, output: str | None) -> str:
+    """The path whose ruff settings format the output: ``output``, else ``file`` as ``.py``
+    (``stdin.py`` in the working directory for ``-``)."""
+    if output and output != "-":
+        return output
+    if file in ("-", "<stdin>", "<string>"):
+        return "stdin.py"
+    return str(Path(file).with_suffix(".py"))
+
+
+def convert_text(
+    text: str, file: str = "<string>", *, format: bool = True, output: str | None = None
+) -> Conversion:
     """Convert an Argo YAML stream to a tiphys Python module.
 
     Args:
         text: The YAML text (one or more documents).
         file: The file name used in errors and in the module's docstring.
-        format: Format the result with ruff when ruff is installed.
+        format: Format the result with ruff when ruff is installed, with the settings of
+            :func:`format_path` (the project's own ruff configuration applies).
+        output: Where the module will be written (``None``: stdout).
 
     Returns:
         The module source, the report of every field written as ``patch=``, and notes (the
@@ -596,7 +631,7 @@ def convert_text(text: str, file: str = "<string>", *, format: bool = True) -> C
     source, report = convert_documents(documents, file)
     formatted = False
     if format:
-        source, formatted = format_source(source)
+        source, formatted = format_source(source, format_path(file, output))
     return Conversion(source, report, formatted, notes)
 
 
