@@ -106,11 +106,26 @@ def _block_safe(text: str) -> bool:
     )
 
 
+def _raw_block_safe(text: str, quote: str) -> bool:
+    """Whether ``text`` can be written as it is between ``quote`` (three single or three
+    double quotes), as a raw string when it holds backslashes."""
+    return (
+        "\n" in text.rstrip("\n")
+        and quote not in text
+        and not text.endswith((quote[0], "\\"))
+        and all(c.isprintable() or c in "\n\t" for c in text)
+    )
+
+
 def text_literal(text: str) -> str:
-    """A string literal: ``'...'``, or a triple-quoted block for multi-line text (a script, a
-    manifest), which reads as the text itself."""
+    """A string literal: ``'...'``, or a block for multi-line text (a script, a manifest),
+    which reads as the text itself: between three double quotes, as a raw string (``r``) when
+    it holds backslashes, between three single quotes when it holds three double quotes."""
     if _block_safe(text):
         return '"""' + text + '"""'
+    for quote in ('"""', "'''"):
+        if _raw_block_safe(text, quote):
+            return ("r" if "\\" in text else "") + quote + text + quote
     return repr(text)
 
 
