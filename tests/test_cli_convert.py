@@ -303,9 +303,29 @@ def test_template_references_in_tasks_and_hooks() -> None:
     pytest.importorskip("ruff")
     written = convert_text(REFS_YAML, "refs.yaml")
     assert written.report == []
-    assert 'build = template_ref("library", "build", cluster_scope=True)' in written.source
-    assert 'notify = template_ref("library", "notify")' in written.source
-    assert 'build(**{"git-ref": "main"}).named("build").on_exit(notify)' in written.source
+    assert (
+        written.source
+        == '''\
+"""Converted from refs.yaml by tiphys convert."""
+
+from tiphys import Hook, Workflow, dag, template_ref
+
+build = template_ref("library", "build", cluster_scope=True)
+notify = template_ref("library", "notify")
+
+
+@dag
+def main():
+    build(**{"git-ref": "main"}).on_exit(notify)
+
+
+refs = Workflow(
+    generate_name="refs-",
+    entrypoint=main,
+    hooks={"running": Hook(notify, expression='workflow.status == "Running"')},
+)
+'''
+    )
     [wf] = objects_of(run_source(written.source, "refs.py"))
     assert wf.to_dict() == yaml.safe_load(REFS_YAML)
 

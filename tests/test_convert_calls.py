@@ -185,7 +185,7 @@ build = template_ref("ci-lib", "build")
 
 @steps
 def main():
-    build(env="prod", **{"image-tag": "v1", "class": "c"}, zone="z").named("build")
+    build(env="prod", **{"image-tag": "v1", "class": "c"}, zone="z")
 
 
 w = Workflow(name="w", entrypoint=main)
@@ -255,5 +255,49 @@ def echo(msg: str):
 
 
 w = Workflow(name="w", entrypoint=main, templates=[echo])
+"""
+    )
+
+
+def test_named_only_where_the_dsl_would_name_the_task_otherwise() -> None:
+    text = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: w
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    dag:
+      tasks:
+      - {name: echo, template: echo}
+      - {name: echo-2, template: echo, depends: echo}
+      - {name: last, template: echo, depends: echo-2}
+      - {name: echo-4, template: echo, depends: last}
+  - name: echo
+    container: {image: alpine}
+    container: {image: alpine}
+"""
+    assert (
+        converted(text, [])
+        == """\
+from tiphys import Workflow, container, dag
+
+
+@dag
+def main():
+    echo()
+    echo().after("echo")
+    echo().named("last").after("echo-2")
+    echo().named("echo-4").after("last")
+
+
+@container(image="alpine")
+def echo():
+    pass
+
+
+w = Workflow(name="w", entrypoint=main)
 """
     )

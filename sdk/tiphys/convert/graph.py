@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from tiphys.argo.expr import KEYWORDS
 from tiphys.convert.artifacts import argument_code
 from tiphys.convert.model import DocContext, call
 from tiphys.convert.pywriter import Names, identifier, literal
@@ -173,11 +174,31 @@ def _loop_var(names: Mapping[str, str]) -> str:
     return taken.take("it")
 
 
+def _base(ctx: DocContext, task: Mapping[str, Any], callee: str) -> str:
+    """The name the DSL gives a call's task (its template's name; a reference's target)."""
+    ref = task.get("templateRef")
+    if callee.startswith(REF) and isinstance(ref, Mapping):
+        return str(ref.get("template"))
+    return callee
+
+
+def _auto_name(
+    ctx: DocContext, task: Mapping[str, Any], callee: str, auto_names: Mapping[str, int]
+) -> str | None:
+    """The task name the DSL would give this call when it has no ``.named()`` (``base``,
+    then ``base-2``... over the calls written without one), or None (a name the DSL changes)."""
+    base = _base(ctx, task, callee)
+    if base in KEYWORDS:
+        return None
+    n = auto_names.get(base, 0) + 1
+    return base if n == 1 else f"{base}-{n}"
+
+
 def task_statement(
     ctx: DocContext,
     task: Mapping[str, Any],
     names: Mapping[str, str],
-    first_use: set[str],
+    auto_names: dict[str, int],
     kind: str,
 ) -> str:
     """One task or step as a chained call."""
@@ -205,9 +226,11 @@ def task_statement(
     else:
         expr = call(ctx.variables[callee], parts, [])
     name = str(task.get("name", ""))
-    if name != callee or callee in first_use:
+    if name == _auto_name(ctx, task, callee, auto_names):
+        base = _base(ctx, task, callee)
+        auto_names[base] = auto_names.get(base, 0) + 1
+    else:
         expr += f".named({literal(name)})"
-    first_use.add(callee)
     depends = task.get("depends")
     if "dependencies" in task:
         deps = task["dependencies"] or []
@@ -239,7 +262,7 @@ def graph_body(
     kind = code.kind
     code.decorator = ctx.module.use(kind)
     names = code.signature.py_names
-    first_use: set[str] = set()
+    auto_names: dict[str, int] = {}
     body = template[kind]
     lines: list[str] = []
     try:
@@ -256,7 +279,7 @@ def graph_body(
                 elif key != "tasks":
                     patcher.put(("dag", key), value)
             for task in body.get("tasks") or []:
-                lines.append(task_statement(ctx, task, names, first_use, "dag"))
+                lines.append(task_statement(ctx, task, names, auto_names, "dag"))
         else:
             if not isinstance(body, list):
                 raise Unsupported("steps")
@@ -264,12 +287,12 @@ def graph_body(
                 if not isinstance(group, list):
                     raise Unsupported("steps")
                 if len(group) == 1:
-                    lines.append(task_statement(ctx, group[0], names, first_use, "steps"))
+                    lines.append(task_statement(ctx, group[0], names, auto_names, "steps"))
                 elif group:
                     ctx.module.use("parallel")
                     lines.append("with parallel():")
                     for step in group:
-                        lines.append("    " + task_statement(ctx, step, names, first_use, "steps"))
+                        lines.append("    " + task_statement(ctx, step, names, auto_names, "steps"))
                 else:
                     raise Unsupported("empty step group")
     except Unsupported as exc:
