@@ -1,6 +1,7 @@
-"""How ``tiphys convert`` writes texts and refuses odd ones: script sources as readable blocks
-(raw when they hold backslashes, single-quoted when they hold three double quotes), and the
-messages for template names that are not strings, empty files and infinite values."""
+"""How ``tiphys convert`` writes values and refuses odd ones: script sources as readable blocks
+(raw when they hold backslashes, single-quoted when they hold three double quotes), plain
+requests and limits as ``Resources(...)``, and the messages for template names that are not
+strings, empty files and infinite values."""
 
 from __future__ import annotations
 
@@ -101,4 +102,73 @@ def test_script_sources_with_backslashes_or_triple_quotes_are_readable_blocks() 
         "\n"
         "\n"
         'w = Workflow(name="w", entrypoint=main)\n'
+    )
+
+
+def test_plain_requests_and_limits_become_resources() -> None:
+    text = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: w
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - {name: a, template: a}
+      - {name: b, template: b}
+      - {name: c, template: c}
+  - name: a
+    container:
+      image: alpine
+      resources:
+        requests: {cpu: 500m, memory: 1Gi}
+        limits: {memory: 1Gi}
+  - name: b
+    container:
+      image: alpine
+      resources:
+        requests: {cpu: "1", ephemeral-storage: 2Gi}
+        limits: {cpu: "2", memory: 4Gi, nvidia.com/gpu: "1"}
+  - name: c
+    container:
+      image: alpine
+      resources:
+        requests: {memory: 1Gi}
+"""
+    assert (
+        converted(text)
+        == """\
+from tiphys import Resources, Workflow, container, parallel, steps
+
+
+@steps
+def main():
+    with parallel():
+        a()
+        b()
+        c()
+
+
+@container(image="alpine", resources=Resources(cpu="500m", memory="1Gi"))
+def a():
+    pass
+
+
+@container(
+    image="alpine",
+    resources=Resources(cpu="1", ephemeral_storage="2Gi", cpu_limit="2", memory_limit="4Gi", gpu=1),
+)
+def b():
+    pass
+
+
+@container(image="alpine", resources={"requests": {"memory": "1Gi"}})
+def c():
+    pass
+
+
+w = Workflow(name="w", entrypoint=main)
+"""
     )

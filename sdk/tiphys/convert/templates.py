@@ -539,6 +539,43 @@ def _env_code(ctx: DocContext, env: Any) -> str | None:
     return "{" + ", ".join(items) + "}"
 
 
+def resources_code(ctx: DocContext, value: Mapping[str, Any]) -> str:
+    """``Resources(cpu=..., memory=...)`` when that class writes ``value`` exactly (requests
+    and limits of cpu, memory, ephemeral storage, GPUs), else the dict as it is."""
+    from tiphys.dsl.options import Resources
+
+    requests, limits = value.get("requests") or {}, value.get("limits") or {}
+    plain = (
+        not set(value) - {"requests", "limits"}
+        and isinstance(requests, Mapping)
+        and isinstance(limits, Mapping)
+        and not set(requests) - {"cpu", "memory", "ephemeral-storage"}
+        and not set(limits) - {"cpu", "memory", "nvidia.com/gpu"}
+        and all(isinstance(v, str) for v in [*requests.values(), *limits.values()])
+    )
+    if not plain:
+        return literal(value)
+    kwargs: dict[str, Any] = {
+        "cpu": requests.get("cpu"),
+        "memory": requests.get("memory"),
+        "ephemeral_storage": requests.get("ephemeral-storage"),
+        "cpu_limit": limits.get("cpu"),
+    }
+    if limits.get("memory") != requests.get("memory"):
+        kwargs["memory_limit"] = limits.get("memory")
+    gpu = limits.get("nvidia.com/gpu")
+    if gpu is not None:
+        kwargs["gpu"] = int(gpu) if gpu.isdigit() and gpu[0] != "0" else gpu
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    try:
+        same = Resources(**kwargs).to_argo() == value
+    except Exception:  # a value the class refuses
+        same = False
+    if not same:
+        return literal(value)
+    return call(ctx.module.use("Resources"), [], [(k, literal(v)) for k, v in kwargs.items()])
+
+
 def container_fields(
     ctx: DocContext, body: Mapping[str, Any], code: TemplateCode, patcher: Patcher, kind: str
 ) -> dict[str, Any]:
@@ -552,7 +589,7 @@ def container_fields(
         elif key == "imagePullPolicy" and isinstance(value, str) and value:
             code.kwargs.append(("image_pull_policy", literal(value)))
         elif key == "resources" and isinstance(value, Mapping) and value:
-            code.kwargs.append(("resources", literal(value)))
+            code.kwargs.append(("resources", resources_code(ctx, value)))
         elif key == "volumeMounts" and ctx.volumes is not None and ctx.volumes.mounts(value):
             code.kwargs.append(("volumes", ctx.volumes.mounts(value) or ""))
         elif key == "env" and value and _env_code(ctx, value):
