@@ -450,3 +450,64 @@ w = Workflow(name='w', entrypoint=main)
         assert result.exit_code == 0, result.output
         text = result.stdout if shown == "stdout" else Path(output).read_text(encoding="utf-8")
         assert text == want.format(file=source), shown
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n---\n"])
+def test_a_file_without_documents_exits_2(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("empty.yaml").write_text(text, encoding="utf-8")
+    result = run("convert", "empty.yaml")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "empty.yaml:1: no documents in empty.yaml: write an Argo manifest (apiVersion, kind, "
+        "metadata, spec) [C168]\n"
+    )
+
+
+ODD_NAME = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: w}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine}
+  - name: NAME
+    container: {image: alpine}
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "read_as"), [("123", "the number 123"), ("yes", "the boolean true")]
+)
+def test_a_template_name_that_is_no_string_says_quote_it(
+    name: str, read_as: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("odd.yaml").write_text(ODD_NAME.replace("NAME", name), encoding="utf-8")
+    result = run("convert", "odd.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "odd.yaml:9: template name must be a string (quote it); YAML reads this one as "
+        f"{read_as} (at spec.templates[1].name) [C164]\n"
+    )
+
+
+def test_an_infinite_value_names_its_field(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    text = ODD_NAME.replace(
+        "  templates:\n",
+        "  arguments:\n    parameters:\n    - {name: x, value: .inf}\n  templates:\n",
+    )
+    Path("inf.yaml").write_text(text.replace("NAME", "other"), encoding="utf-8")
+    result = run("convert", "inf.yaml")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "inf.yaml:8: YAML reads this value as an infinite or NaN number, which a manifest cannot "
+        "hold (Kubernetes objects are JSON); quote it if you mean the text "
+        "(at spec.arguments.parameters[0].value) [C164]\n"
+    )

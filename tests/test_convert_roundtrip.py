@@ -55,6 +55,10 @@ EXPECTED_PATCHES: dict[str, set[str]] = {
     "synchronization-db-tmpl-level.yaml": {"template.steps"},
     "synchronization-mutex-tmpl-level.yaml": {"template.steps"},
 }
+# Rule 10: keys whose empty mapping Argo reads as the absent field.
+_EMPTY_AS_ABSENT = frozenset(
+    {"inputs", "outputs", "metadata", "arguments", "resources", "labels", "annotations"}
+)
 # Argo's defaults of template-kind fields that tiphys always writes (rule 7).
 _KIND_DEFAULTS: dict[str, dict[str, Any]] = {"http": {"method": "GET"}}
 
@@ -109,12 +113,20 @@ def normalise(value: Any, key: str = "") -> Any:
        looks each up by name; tiphys writes them in the order of the called template's
        signature).
 
+    10. An empty mapping under one of :data:`_EMPTY_AS_ABSENT` (``inputs: {}``,
+        ``arguments: {}``, ``resources: {}``...) and a container's or script's ``name: ""`` are
+        the absent field (the API server writes them; Argo reads them as nothing).
+
     No field is dropped for being a default: every difference is reported.
     """
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for k, v in value.items():
             if v is None:
+                continue
+            if k in _EMPTY_AS_ABSENT and isinstance(v, Mapping) and not v:
+                continue
+            if k == "name" and v == "" and key in ("container", "script"):
                 continue
             if k in _STRING_MAPS and isinstance(v, Mapping):
                 out[k] = {kk: _text(vv) for kk, vv in v.items()}

@@ -6,7 +6,8 @@ that compiles the generated module back), :mod:`~tiphys.convert.load` (``tiphys.
 the typed forms (:mod:`~tiphys.convert.templates`, :mod:`~tiphys.convert.graph`,
 :mod:`~tiphys.convert.kinds`, :mod:`~tiphys.convert.workflow`, :mod:`~tiphys.convert.volumes`,
 :mod:`~tiphys.convert.artifacts`, :mod:`~tiphys.convert.pod`, :mod:`~tiphys.convert.ops`) and
-:mod:`~tiphys.convert.residual` (the ``patch=`` that closes what the typed forms leave).
+:mod:`~tiphys.convert.residual` (the ``patch=`` that closes what the typed forms leave),
+:mod:`~tiphys.convert.server` (what the API server adds to a stored object).
 
 Error codes (C162-C169 are the converter's; invalid input documents get the validator's own):
 
@@ -19,5 +20,6 @@ C165    the converted module does not compile or does not reproduce the document
         the converter: keep the document in YAML)
 C166    a document kind the converter cannot write
 C167    ``tiphys.load`` cannot read the file
+C168    the file holds no document (empty, comments only, or only ``---`` separators)
 ======  ======================================================================================
 """

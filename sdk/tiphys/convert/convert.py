@@ -16,6 +16,7 @@ import dataclasses
 import io
 import itertools
 import linecache
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -30,7 +31,7 @@ from tiphys.convert.model import Block, Conversion, DocContext, Module
 from tiphys.convert.pywriter import Names, identifier, literal
 from tiphys.convert.residual import combine, residual
 from tiphys.convert.server import without_server_fields
-from tiphys.convert.templates import CALL_NAMES, convert_template
+from tiphys.convert.templates import CALL_NAMES, convert_template, scalar_text
 from tiphys.convert.volumes import plan_volumes
 from tiphys.convert.workflow import KIND_CLASSES, workflow_code
 from tiphys.errors import CompileError, ConvertError, Diagnostic, Location, TiphysError
@@ -63,6 +64,9 @@ def _workflow_spec(doc: Mapping[str, Any]) -> Mapping[str, Any]:
     return spec
 
 
+_YAML_TYPES = {bool: "boolean", int: "number", float: "number", list: "list", dict: "mapping"}
+
+
 def _check_shape(loaded: LoadedDocument) -> None:
     """Refuse what the writer cannot read at all (before validation, which assumes shapes)."""
     doc = loaded.doc
@@ -78,7 +82,19 @@ def _check_shape(loaded: LoadedDocument) -> None:
         raise _error("C164", loaded.file, loaded.line_of(path), path, f"{path} must be a list")
     for i, template in enumerate(templates):
         path = f"{base}.templates[{i}]"
-        if not isinstance(template, Mapping) or not isinstance(template.get("name"), str):
+        name = template.get("name") if isinstance(template, Mapping) else None
+        if name is not None and not isinstance(name, str):
+            path += ".name"
+            raise _error(
+                "C164",
+                loaded.file,
+                loaded.line_of(path),
+                path,
+                "template name must be a string (quote it); YAML reads this one as the "
+                f"{_YAML_TYPES.get(type(name), type(name).__name__)}"
+                + ("" if isinstance(name, Mapping | list) else f" {scalar_text(name)}"),
+            )
+        if not isinstance(template, Mapping) or not isinstance(name, str):
             raise _error(
                 "C164",
                 loaded.file,
@@ -86,6 +102,37 @@ def _check_shape(loaded: LoadedDocument) -> None:
                 path,
                 "each template must be a mapping with a name",
             )
+
+
+def _non_finite(value: Any, path: str) -> str | None:
+    """The path of the first infinite or NaN number in ``value`` (JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path
+    items: Any = ()
+    if isinstance(value, Mapping):
+        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
+    for sub, item in items:
+        found = _non_finite(item, sub)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_numbers(loaded: LoadedDocument) -> None:
+    """Refuse ``.inf``/``.nan`` numbers, naming the field (Kubernetes objects are JSON)."""
+    path = _non_finite(loaded.doc, "")
+    if path is None:
+        return
+    raise _error(
+        "C164",
+        loaded.file,
+        loaded.line_of(path),
+        path,
+        "YAML reads this value as an infinite or NaN number, which a manifest cannot hold "
+        "(Kubernetes objects are JSON); quote it if you mean the text",
+    )
 
 
 def _validate(loaded: LoadedDocument) -> None:
@@ -540,6 +587,7 @@ def convert_documents(documents: list[LoadedDocument], file: str) -> tuple[str, 
     """Write and verify the module for parsed documents; return (source, report)."""
     for loaded in documents:
         kind = _kind(loaded.doc)
+        _check_numbers(loaded)
         if kind in ARGO_KINDS:
             _check_shape(loaded)
             _validate(loaded)
@@ -624,10 +672,20 @@ def convert_text(
 
     Raises:
         ConvertError: A document is invalid (the validator's diagnostics), or cannot be
-            converted (C162-C169), each located at the YAML file:line with a field path.
+            converted (C162-C169), each located at the YAML file:line with a field path; the
+            text holds no document (C168).
         CompileError: The text is not YAML (Y001) or a document is not a mapping (Y002).
     """
     documents, notes = _cleaned(load_documents(text, file), file)
+    if not documents:
+        raise ConvertError(
+            Diagnostic(
+                "C168",
+                f"no documents in {file}: write an Argo manifest (apiVersion, kind, metadata, "
+                "spec)",
+                location=Location(file, 1),
+            )
+        )
     source, report = convert_documents(documents, file)
     formatted = False
     if format:
