@@ -507,7 +507,6 @@ def test_an_infinite_value_names_its_field(tmp_path: Path, monkeypatch: pytest.M
     result = run("convert", "inf.yaml")
     assert result.exit_code == 2
     assert result.stderr == (
-        "inf.yaml:8: YAML reads this value as an infinite or NaN number, which a manifest cannot "
-        "hold (Kubernetes objects are JSON); quote it if you mean the text "
-        "(at spec.arguments.parameters[0].value) [C164]\n"
+        "inf.yaml:8: spec.arguments.parameters[0].value is Infinity, which JSON cannot hold; "
+        "a manifest is JSON data: quote the value [Y004]\n"
     )

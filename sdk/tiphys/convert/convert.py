@@ -16,7 +16,6 @@ import dataclasses
 import io
 import itertools
 import linecache
-import math
 import re
 import sys
 from collections.abc import Mapping
@@ -102,37 +101,6 @@ def _check_shape(loaded: LoadedDocument) -> None:
                 path,
                 "each template must be a mapping with a name",
             )
-
-
-def _non_finite(value: Any, path: str) -> str | None:
-    """The path of the first infinite or NaN number in ``value`` (JSON has neither)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path
-    items: Any = ()
-    if isinstance(value, Mapping):
-        items = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
-    for sub, item in items:
-        found = _non_finite(item, sub)
-        if found is not None:
-            return found
-    return None
-
-
-def _check_numbers(loaded: LoadedDocument) -> None:
-    """Refuse ``.inf``/``.nan`` numbers, naming the field (Kubernetes objects are JSON)."""
-    path = _non_finite(loaded.doc, "")
-    if path is None:
-        return
-    raise _error(
-        "C164",
-        loaded.file,
-        loaded.line_of(path),
-        path,
-        "YAML reads this value as an infinite or NaN number, which a manifest cannot hold "
-        "(Kubernetes objects are JSON); quote it if you mean the text",
-    )
 
 
 def _validate(loaded: LoadedDocument) -> None:
@@ -587,7 +555,6 @@ def convert_documents(documents: list[LoadedDocument], file: str) -> tuple[str, 
     """Write and verify the module for parsed documents; return (source, report)."""
     for loaded in documents:
         kind = _kind(loaded.doc)
-        _check_numbers(loaded)
         if kind in ARGO_KINDS:
             _check_shape(loaded)
             _validate(loaded)
