@@ -448,3 +448,18 @@ def test_an_unknown_output_suggests_the_python_spelling() -> None:
         f"{line_of('out-typo')}: template 'submit' has no output 'jobname' (outputs: job-name). "
         "Did you mean 'job_name'? [C107]"
     )
+
+
+def test_an_input_named_self_is_passed_by_keyword() -> None:
+    from tiphys import Workflow, container, dag
+
+    @container(image="alpine:3.20")
+    def echo(self: str) -> list[str]:
+        return ["echo", self]
+
+    @dag
+    def main() -> None:
+        echo(self="me")
+
+    (_, template) = Workflow("w", entrypoint=main).to_dict()["spec"]["templates"][:2]
+    assert template["container"]["args"] == ["echo", "{{inputs.parameters.self}}"]

@@ -174,7 +174,7 @@ class ScriptTemplate(Template[P, R]):
         """``return`` for scripts that return a ``str`` (their loops aggregate through it)."""
         return RESULT_PARAMETER if RESULT_PARAMETER in self.outputs else None
 
-    def call_outside(self, *args: Any, **kwargs: Any) -> Any:
+    def call_outside(self, /, *args: Any, **kwargs: Any) -> Any:
         """Outside a traced body, a Python script runs its function directly."""
         if self.language == "python":
             return self.fn(*args, **kwargs)

@@ -332,7 +332,7 @@ class Template(Generic[P, R_co]):
         return []
 
     # -- calling -------------------------------------------------------------------------
-    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> Task[R_co]:
+    def __call__(self, /, *args: P.args, **kwargs: P.kwargs) -> Task[R_co]:
         builder = current_builder()
         if builder is None:
             return self.call_outside(*args, **kwargs)  # type: ignore[no-any-return]
@@ -351,7 +351,7 @@ class Template(Generic[P, R_co]):
             builder.problems.extend(exc.diagnostics)
             return {}
 
-    def call_outside(self, *args: Any, **kwargs: Any) -> Any:
+    def call_outside(self, /, *args: Any, **kwargs: Any) -> Any:
         """Called when the template is used outside a traced body: refuse with a hint."""
         raise fail(
             "C118",

@@ -128,7 +128,7 @@ class TemplateRef(Template[P, R_co]):
         """The referenced template's result parameter."""
         return self.target.result_parameter if self.target is not None else None
 
-    def call_outside(self, *args: Any, **kwargs: Any) -> Any:
+    def call_outside(self, /, *args: Any, **kwargs: Any) -> Any:
         """Refuse a call outside a traced body."""
         raise fail(
             "C118",
