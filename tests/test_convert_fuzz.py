@@ -144,3 +144,15 @@ def test_load_raises_only_located_tiphys_errors(text: str) -> None:
                 assert obj.to_dict() == original
             else:
                 assert normalise(obj.to_dict()) == normalise(original)
+
+
+def test_a_document_of_another_kind_keeps_its_empty_fields() -> None:
+    """Found by the fuzz test: a document without a kind lost its ``arguments: {}``."""
+    text = "apiVersion: argoproj.io/v1alpha1\nmetadata: {name: w}\nspec:\n  arguments: {}\n"
+    (obj,) = load_text(text, "t.yaml")
+    assert isinstance(obj, RawDocument)
+    assert obj.to_dict() == {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "metadata": {"name": "w"},
+        "spec": {"arguments": {}},
+    }

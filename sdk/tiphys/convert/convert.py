@@ -661,11 +661,16 @@ def convert_text(
 
 
 def _cleaned(documents: list[LoadedDocument], file: str) -> tuple[list[LoadedDocument], list[str]]:
-    """The documents without what the API server adds (:mod:`tiphys.convert.server`), and
-    one note naming the server-populated fields dropped (none when there were none)."""
+    """The workflow documents without what the API server adds (:mod:`tiphys.convert.server`),
+    documents of other kinds as they are (they are emitted unchanged), and one note naming the
+    server-populated fields dropped (none when there were none)."""
     out: list[LoadedDocument] = []
     dropped: list[str] = []
     for loaded in documents:
+        kind = loaded.doc.get("kind")
+        if not isinstance(kind, str) or kind not in KIND_CLASSES:
+            out.append(loaded)
+            continue
         doc, gone = without_server_fields(loaded.doc)
         out.append(dataclasses.replace(loaded, doc=doc))
         dropped += [g for g in gone if g not in dropped]
