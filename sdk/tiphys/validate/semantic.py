@@ -84,6 +84,8 @@ V155    an invalid or duplicate ``containerSet`` container name
 V156    two ``containerSet.volumeMounts`` at the same ``mountPath``
 V157    a pre-stop sleep not shorter than the termination grace period (a warning)
 V158    a readiness probe on a template that is not a daemon (a warning)
+V159    an ``inline`` template naming an input its enclosing template also has (Argo resolves it
+        in the enclosing template's scope)
 V160    an input or output artifact of a template that runs a container (or the agent) has no
         ``path``
 V161    an input or output artifact of a ``dag``, ``steps`` or ``suspend`` template has a
@@ -117,7 +119,7 @@ V188    a hook expression that does not parse, names a task with dashes as ``tas
 
 ``V122``-``V129`` and ``V168`` come from :mod:`tiphys.validate.references`, ``V135``-``V137``
 from :mod:`tiphys.validate.values`, ``V140``-``V144`` from :mod:`tiphys.validate.kinds`,
-``V150``-``V158`` from :mod:`tiphys.validate.containers`, ``V160``-``V166`` from
+``V150``-``V159`` from :mod:`tiphys.validate.containers`, ``V160``-``V166`` from
 :mod:`tiphys.validate.artifacts`, ``V170``-``V176`` (a CronWorkflow's schedules, time zone and
 other cron fields) from :mod:`tiphys.validate.cron`, ``V181``-``V187`` from
 :mod:`tiphys.validate.ops`. Removed v4 fields (singular ``synchronization.mutex``/
