@@ -474,7 +474,8 @@ def test_item_in_an_inline_template_of_a_loop() -> None:
     assert lint(spec) == []
 
 
-def test_metrics_and_template_defaults_are_not_checked() -> None:
+def test_workflow_metrics_and_template_defaults_are_not_checked() -> None:
+    """Their variables depend on where they apply (each template; the workflow's own scope)."""
     spec = """\
     entrypoint: main
     templateDefaults: {container: {args: ["{{inputs.parameters.zzz}}"]}}
@@ -486,6 +487,38 @@ def test_metrics_and_template_defaults_are_not_checked() -> None:
       container: {image: alpine}
       metrics:
         prometheus:
-        - {name: g, help: h, gauge: {value: "{{inputs.parameters.zzz}}"}}
+        - {name: g, help: h, gauge: {value: "{{status}} {{duration}}"}}
     """
     assert lint(spec) == []
+
+
+def test_metrics_name_inputs_of_their_template() -> None:
+    spec = """\
+    entrypoint: main
+    templates:
+    - name: main
+      inputs:
+        parameters:
+        - name: env
+          default: prod
+      metrics:
+        prometheus:
+        - name: runs
+          help: runs by environment
+          labels:
+          - key: env
+            value: "{{inputs.parameters.envv}} {{status}}"
+          counter:
+            value: "1"
+      container:
+        image: alpine
+    """
+    assert lint(spec) == [
+        (
+            "V122",
+            "error",
+            "spec.templates[0].metrics.prometheus[0].labels[0].value",
+            "'{{inputs.parameters.envv}}' names no input parameter of template 'main': "
+            "declare it under inputs.parameters or fix the name. Did you mean 'env'?",
+        )
+    ]

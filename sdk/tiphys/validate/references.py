@@ -16,8 +16,10 @@ checked against what is defined where the string sits (its *scope*):
   variable;
 * ``item``: in a task or step that loops (``withItems``, ``withParam``, ``withSequence``).
 
-Where the scope is not known for sure (``metrics``, ``templateDefaults``, a DAG template's other
-fields, templates of a ``workflowTemplateRef``), nothing is reported.
+A template's ``metrics`` have variables of their own (``status``, ``duration``...): only their
+``inputs.*`` tags are checked. Where the scope is not known for sure (workflow-level
+``metrics``, ``templateDefaults``, a DAG template's other fields, templates of a
+``workflowTemplateRef``), nothing is reported.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ Add = Callable[[str, str, str, Severity], None]
 
 _LOOPS = ("withItems", "withParam", "withSequence")
 _NODE_KINDS = {"tasks": ("dag", "task"), "steps": ("steps", "step")}
-_SKIPPED_KEYS = frozenset({"metrics"})  # their own scope (status, duration...): not checked
+_SKIPPED_KEYS = frozenset({"metrics"})  # their own scope (status, duration...): see metric_inputs
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -137,6 +139,7 @@ class _References:
             },
             loop=loop,
         )
+        self.metric_inputs(template.get("metrics"), join(path, "metrics"), scope)
         dag, steps = template.get("dag"), template.get("steps")
         if isinstance(dag, Mapping):
             self.dag(dag, template, path, scope)
@@ -221,6 +224,17 @@ class _References:
 
                 part = replace(scope, visible=with_self)
             self.strings(value, path, part, str(key))
+
+    def metric_inputs(self, metrics: object, path: str, scope: _Scope) -> None:
+        """The ``inputs.*`` tags of a template's metrics (the rest of their variables, such as
+        ``status`` and ``duration``, are the metric's own)."""
+        if metrics is None:
+            return
+        for text, where in _strings(metrics, path):
+            for tag in simple_tags(text):
+                root, _, rest = tag.partition(".")
+                if root == "inputs":
+                    self.inputs(tag, rest, where, scope)
 
     def strings(self, value: object, path: str, scope: _Scope, key: PathPart | None = None) -> None:
         """Check the tags of every string below ``value`` (at ``path``, or ``key`` below it)."""
