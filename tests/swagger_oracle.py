@@ -6,13 +6,16 @@
 adjustments:
 
 - ``IntOrString`` accepts a string or an integer (the file types it as string only; NOTES.md);
-- every object definition that declares ``properties`` and no ``additionalProperties`` gets
+- every object definition (and inline operation schema, such as a stream message) that declares
+  ``properties`` and no ``additionalProperties`` gets
   ``additionalProperties: false``, so misspelt fields are errors (request wrappers such as
   ``WorkflowCreateRequest`` included: ``{"namespace", "workflow", "serverDryRun", ...}``), except
   ``google.protobuf.Any``, whose JSON form is ``{"@type": ..., <fields>}``;
 - in **responses** only, an ``array`` may be ``null``: Go marshals a nil slice as ``null`` and
   Swagger 2.0 cannot say "nullable", so the real server's empty list ``{"items": null}`` is valid
-  although ``WorkflowList`` requires ``items`` of type array. Requests stay strict.
+  although ``WorkflowList`` requires ``items`` of type array. Likewise a k8s ``Time`` or
+  ``MicroTime`` may be ``null`` (a zero ``metav1.Time`` marshals as ``null``: a running
+  workflow's ``"status": {"finishedAt": null}``). Requests stay strict.
 
 Query values are strings, as on the wire: ``boolean`` must be ``true``/``false``, ``integer``
 and ``string``/``int64`` a decimal integer, enums one of their values; a parameter given as a
@@ -42,6 +45,10 @@ from schema_oracle import INT_OR_STRING, shared_argo
 from tiphys.argo.paths import format_path
 
 PROTOBUF_ANY = "google.protobuf.Any"
+K8S_TIMES = (
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Time",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.MicroTime",
+)
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _INTEGER = re.compile(r"-?[0-9]+")
 
@@ -99,11 +106,13 @@ def _definitions(response: bool) -> dict[str, Any]:
     definitions: dict[str, Any] = copy.deepcopy(_swagger()["definitions"])
     definitions[INT_OR_STRING] = {**definitions[INT_OR_STRING], "type": ["string", "integer"]}
     for name, definition in definitions.items():
-        if "properties" in definition and "additionalProperties" not in definition:
-            if name != PROTOBUF_ANY:
-                definition["additionalProperties"] = False
+        loose = "properties" in definition and "additionalProperties" not in definition
+        if loose and name != PROTOBUF_ANY:
+            definition["additionalProperties"] = False
     if response:
         _nullable_arrays(definitions)
+        for name in K8S_TIMES:
+            definitions[name] = {**definitions[name], "type": ["string", "null"]}
     return definitions
 
 
@@ -118,6 +127,8 @@ def _validator(method: str, template: str, where: str, response: bool) -> Any:
     else:
         schema = op["responses"][where]["schema"]
     schema = copy.deepcopy(schema)
+    if "properties" in schema and "additionalProperties" not in schema:
+        schema["additionalProperties"] = False  # inline stream messages
     if response:
         _nullable_arrays(schema)
     root = {"allOf": [schema], "definitions": _definitions(response)}
@@ -229,9 +240,9 @@ def _query_value_problem(spec: Mapping[str, Any], value: str) -> str | None:
         kind = spec.get("items", {}).get("type", "string")
     if kind == "boolean" and value not in ("true", "false"):
         return f"{value!r} is not a boolean ('true' or 'false')"
-    if kind == "integer" or (kind == "string" and spec.get("format") == "int64"):
-        if not _INTEGER.fullmatch(value):
-            return f"{value!r} is not a decimal integer"
+    integer = kind == "integer" or (kind == "string" and spec.get("format") == "int64")
+    if integer and not _INTEGER.fullmatch(value):
+        return f"{value!r} is not a decimal integer"
     if "enum" in spec and value not in spec["enum"]:
         return f"{value!r} is not one of {spec['enum']}"
     return None
@@ -327,7 +338,7 @@ def response_problems(method: str, path: str, status: int, body: Any) -> list[st
         return [] if ok else [f"response: expected bytes or str, got {type(body).__name__}"]
     validator = _validator(op.method.lower(), op.template, code, True)
     found = sorted(_schema_problems(validator, body, "response"))
-    if op.stream and code == "200" and isinstance(body, Mapping):
-        if "result" not in body and "error" not in body:
-            found.append("response: a stream message holds 'result' or 'error'")
+    message = op.stream and code == "200" and isinstance(body, Mapping)
+    if message and "result" not in body and "error" not in body:
+        found.append("response: a stream message holds 'result' or 'error'")
     return found
