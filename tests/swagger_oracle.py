@@ -195,7 +195,7 @@ def operation_for(method: str, path: str) -> Operation:
     if "?" in path or not path.startswith("/"):
         raise ValueError(f"{path!r}: give the path alone, starting with '/' (query separately)")
     verb = method.lower()
-    segments = path.strip("/").split("/")
+    segments = path[1:].split("/")
     paths = _swagger()["paths"]
     allowed: list[str] = []
     for template, pattern in _templates():

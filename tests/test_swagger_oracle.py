@@ -8,7 +8,9 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
+from schema_oracle import shared_argo
 from swagger_oracle import (
     Operation,
     UnknownOperation,
@@ -141,6 +143,15 @@ def test_a_path_with_no_close_candidate_says_so() -> None:
     assert str(info.value) == "GET /zzzzzzzz: no such path in swagger.json; no close candidates"
 
 
+def test_a_trailing_slash_does_not_match() -> None:
+    with pytest.raises(UnknownOperation) as info:
+        operation_for("GET", "/api/v1/info/")
+    assert str(info.value) == (
+        "GET /api/v1/info/: no such path in swagger.json; "
+        "close: GET /api/v1/info, GET /api/v1/userinfo, POST /api/v1/sync/{namespace}"
+    )
+
+
 def test_a_wrong_method_lists_the_methods_the_path_takes() -> None:
     with pytest.raises(UnknownOperation) as info:
         operation_for("DELETE", "/api/v1/workflows/argo/wf/stop")
@@ -191,6 +202,27 @@ def test_create_without_a_body_or_with_another_namespace() -> None:
     assert request_problems("POST", CREATE, {}, body) == [
         "body.namespace: 'other' differs from the path's 'argo'"
     ]
+
+
+CREATE_PATHS = {
+    "Workflow": ("/api/v1/workflows/argo", "workflow"),
+    "WorkflowTemplate": ("/api/v1/workflow-templates/argo", "template"),
+    "ClusterWorkflowTemplate": ("/api/v1/cluster-workflow-templates", "template"),
+    "CronWorkflow": ("/api/v1/cron-workflows/argo", "cronWorkflow"),
+}
+
+
+def test_every_argo_example_is_a_valid_create_body() -> None:
+    checked, found = 0, []
+    for file in sorted((shared_argo() / "examples").rglob("*.yaml")):
+        for doc in yaml.safe_load_all(file.read_text()):
+            if isinstance(doc, dict) and doc.get("kind") in CREATE_PATHS:
+                path, key = CREATE_PATHS[doc["kind"]]
+                found += [
+                    f"{file.name}: {p}" for p in request_problems("POST", path, {}, {key: doc})
+                ]
+                checked += 1
+    assert (checked, found) == (182, [])
 
 
 SUBMIT = "/api/v1/workflows/argo/submit"
