@@ -1,1 +1,66 @@
-"""tiphys.client."""
+"""The Argo Server client (``tiphys.client``): configuration, errors, and (later) the clients.
+
+Public names are imported from their modules on first use (see :mod:`tiphys._lazy`), so that
+``import tiphys.client`` loads neither httpx nor YAML.
+"""
+
+from typing import TYPE_CHECKING
+
+from tiphys._lazy import install
+
+EXPORTS: dict[str, str] = {
+    "AlreadyExists": "tiphys.client.errors",
+    "ArgoServerError": "tiphys.client.errors",
+    "ConfigError": "tiphys.client.errors",
+    "Conflict": "tiphys.client.errors",
+    "Forbidden": "tiphys.client.errors",
+    "InvalidRequest": "tiphys.client.errors",
+    "NoServerConfigured": "tiphys.client.errors",
+    "NotFound": "tiphys.client.errors",
+    "RequestTimeout": "tiphys.client.errors",
+    "Secret": "tiphys.client.config",
+    "ServerConfig": "tiphys.client.config",
+    "ServerUnavailable": "tiphys.client.errors",
+    "Unauthorized": "tiphys.client.errors",
+    "auth_header": "tiphys.client.config",
+    "error_from_response": "tiphys.client.errors",
+    "resolve_config": "tiphys.client.config",
+}
+
+if TYPE_CHECKING:
+    from tiphys.client.config import Secret, ServerConfig, auth_header, resolve_config
+    from tiphys.client.errors import (
+        AlreadyExists,
+        ArgoServerError,
+        ConfigError,
+        Conflict,
+        Forbidden,
+        InvalidRequest,
+        NoServerConfigured,
+        NotFound,
+        RequestTimeout,
+        ServerUnavailable,
+        Unauthorized,
+        error_from_response,
+    )
+
+__all__ = [
+    "AlreadyExists",
+    "ArgoServerError",
+    "ConfigError",
+    "Conflict",
+    "Forbidden",
+    "InvalidRequest",
+    "NoServerConfigured",
+    "NotFound",
+    "RequestTimeout",
+    "Secret",
+    "ServerConfig",
+    "ServerUnavailable",
+    "Unauthorized",
+    "auth_header",
+    "error_from_response",
+    "resolve_config",
+]
+
+install(__name__, EXPORTS)
