@@ -103,6 +103,12 @@ class Secret:
     def __hash__(self) -> int:
         return hash((Secret, self.reveal()))
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self
+
     def __reduce__(self) -> Any:
         raise TypeError("a Secret cannot be pickled")
 
