@@ -610,9 +610,9 @@ def test_token_hidden_in_repr_str_and_vars() -> None:
 
 def test_secret_cannot_be_pickled_or_changed() -> None:
     secret = Secret(TOKEN)
-    with pytest.raises(TypeError, match="^a Secret cannot be pickled$"):
+    with pytest.raises(TypeError, match=r"^a Secret cannot be pickled$"):
         pickle.dumps(secret)
-    with pytest.raises(AttributeError, match="^Secret is immutable$"):
+    with pytest.raises(AttributeError, match=r"^Secret is immutable$"):
         secret._value = "x"  # type: ignore[misc]
     with pytest.raises(TypeError):
         vars(secret)
