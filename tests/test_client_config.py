@@ -7,6 +7,7 @@ import os
 import pickle
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,7 @@ def kubeconfig(tmp_path: Path) -> Path:
     return path
 
 
-def _resolve(env: dict[str, str], kube: str | Path = os.devnull, **kw: Any) -> ServerConfig:
+def _resolve(env: dict[str, str], kube: str | Path | None = os.devnull, **kw: Any) -> ServerConfig:
     return resolve_config(env=env, kubeconfig=kube, **kw)
 
 
@@ -320,7 +321,7 @@ def test_kubeconfig_list_first_file_wins(tmp_path: Path, kubeconfig: Path) -> No
     )
     missing = tmp_path / "missing"
     listing = os.pathsep.join([str(missing), str(first), "", str(kubeconfig)])
-    config = _resolve({**BASE, "KUBECONFIG": listing}, kube=None)  # type: ignore[arg-type]
+    config = _resolve({**BASE, "KUBECONFIG": listing}, kube=None)
     # current-context and the context come from `first`; the user only from the second file.
     assert (config.namespace, auth_header(config)) == (
         "first-ns",
@@ -387,7 +388,8 @@ def test_malformed_kubeconfig_names_place_not_content(tmp_path: Path) -> None:
         "it, or set KUBECONFIG to another file (KUBECONFIG=/dev/null reads none)."
     )
     assert KUBE_TOKEN not in str(info.value)
-    assert info.value.__cause__ is None and info.value.__context__ is not None
+    assert (info.value.__cause__, info.value.__context__) == (None, None)
+    assert KUBE_TOKEN not in "".join(traceback.format_exception(info.value))
 
 
 def test_kubeconfig_not_a_mapping(tmp_path: Path) -> None:
@@ -624,12 +626,36 @@ def test_no_token_no_header() -> None:
     assert auth_header(_resolve({"ARGO_SERVER": "a:1"})) == {}
 
 
-def test_errors_never_show_the_token(kubeconfig: Path) -> None:
-    env = {"ARGO_TOKEN": TOKEN, "ARGO_SERVER": "https://a:1"}
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"ARGO_SERVER": "https://a:1"},
+        {"ARGO_NAMESPACE": "Bad"},
+        {"ARGO_CA_FILE": "/nonexistent"},
+        {"ARGO_CLIENT_KEY": "/k"},
+        {"ARGO_TOKEN": f"Bearer {TOKEN}\r\nX-Evil: 1"},
+    ],
+)
+def test_errors_never_show_the_token(kubeconfig: Path, extra: dict[str, str]) -> None:
+    env = {"ARGO_SERVER": "a:1", "ARGO_TOKEN": TOKEN, **extra}
     with pytest.raises(ConfigError) as info:
         _resolve(env, kubeconfig)
-    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
-    assert KUBE_TOKEN not in str(info.value)
+    shown = "".join(traceback.format_exception(info.value)) + repr(info.value)
+    assert TOKEN not in shown and KUBE_TOKEN not in shown
+
+
+def test_bad_kubeconfig_token_is_not_shown(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(
+        "current-context: c\ncontexts:\n- name: c\n  context: {user: u}\n"
+        f'users:\n- name: u\n  user: {{token: "{KUBE_TOKEN}\\nX"}}\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        _resolve(BASE, path)
+    assert str(info.value) == (
+        "the token of the kubeconfig context 'c' contains a line break or another control "
+        "character; remove it (the value is not shown)."
+    )
 
 
 # --- import cost --------------------------------------------------------------------------------

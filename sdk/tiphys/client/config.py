@@ -289,17 +289,20 @@ def _load_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(
             f"cannot read the kubeconfig {str(path)!r}: {type(exc).__name__}."
         ) from None
+    failure: str | None = None
     try:
         data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
-        # The error's own text quotes the file, which may hold a token: give the place only.
+        # The error's own text quotes the file, which may hold a token: keep the place only, and
+        # raise outside this block so that the YAML error is not even the exception's context.
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        failure = f"{where}: {getattr(exc, 'problem', None) or 'invalid YAML'}"
+    if failure is not None:
         raise ConfigError(
-            f"the kubeconfig {str(path)!r} is not valid YAML{where}: {problem}. Fix it, or "
-            "set KUBECONFIG to another file (KUBECONFIG=/dev/null reads none)."
-        ) from None
+            f"the kubeconfig {str(path)!r} is not valid YAML{failure}. Fix it, or set "
+            "KUBECONFIG to another file (KUBECONFIG=/dev/null reads none)."
+        )
     if data is None:
         return {}
     if not isinstance(data, dict):
