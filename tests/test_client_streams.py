@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from argo_fake import (
     KEEPALIVE,
@@ -32,6 +34,7 @@ from tiphys.client.streams import (
     decode_compressed_nodes,
     items_of,
     messages,
+    split_lines,
     split_timestamp,
 )
 from tiphys.errors import TiphysError
@@ -49,8 +52,8 @@ def event(kind: str, obj: dict[str, object]) -> dict[str, object]:
 
 
 def lines_of(raw: bytes) -> list[str]:
-    """Split a wire body as ``httpx.Response.iter_lines()`` does."""
-    return raw.decode().splitlines()
+    """Split a wire body as the client does."""
+    return list(split_lines([raw.decode()]))
 
 
 EOF_TEXT = "the Argo Server ended the stream: EOF (gRPC code 8, HTTP 429). Reconnect to go on."
@@ -152,6 +155,28 @@ def test_a_complete_message_that_is_not_json_is_a_clear_error() -> None:
     assert str(caught.value) == (
         "the Argo Server sent a stream message that is not an object: '[1, 2]'"
     )
+
+
+def test_split_lines_ends_lines_only_at_cr_lf_crlf_whatever_the_chunking() -> None:
+    text = "a\r\nb\rc\n\nd\x85e\u2028f\x0cg\r\n\r\nlast"
+    want = ["a", "b", "c", "", "d\x85e\u2028f\x0cg", "", "last"]
+    assert list(split_lines([text])) == want
+    for cut in range(len(text) + 1):
+        assert list(split_lines([text[:cut], "", text[cut:]])) == want, cut
+    assert list(split_lines(iter(text))) == want
+    assert list(split_lines(["x\r"])) == ["x"]
+    assert list(split_lines([])) == []
+
+
+def test_a_log_line_holding_nel_survives_from_the_wire() -> None:
+    # Go's encoding/json writes U+0085 unescaped; str.splitlines (and httpx.iter_lines) cut there.
+    entry = {"content": "progress\x85done", "podName": "p"}
+    wire = b"data: " + json.dumps(result(entry), ensure_ascii=False).encode() + b" \n\n"
+    with ArgoFake() as argo:
+        argo.add("GET", "/log", sse_reply([wire, KEEPALIVE]))
+        with httpx.stream("GET", argo.url + "/log", timeout=5) as response:
+            got = [m.result for m in messages(split_lines(response.iter_text()))]
+    assert got == [entry]
 
 
 # --- compressed nodes, items ----------------------------------------------------------------
@@ -368,7 +393,7 @@ def test_fake_sse_stream_read_with_httpx_stream() -> None:
             timeout=5,
         ) as response:
             assert response.headers["content-type"] == "text/event-stream"
-            got = list(messages(response.iter_lines()))
+            got = list(messages(split_lines(response.iter_text())))
         assert [m.result for m in got] == [e1, None]
         assert got[1].error is not None and got[1].error.eof is True
         assert argo.requests[0].query == {"listOptions.resourceVersion": ["0"]}
@@ -387,7 +412,7 @@ def test_fake_ndjson_stream_and_eof_then_reconnect() -> None:
         seen = []
         for _ in range(2):  # bounded: two connections
             with httpx.stream("GET", argo.url + path, timeout=5) as response:
-                seen += [m.unwrap()["content"] for m in messages(response.iter_lines())]
+                seen += [m.unwrap()["content"] for m in messages(split_lines(response.iter_text()))]
         assert seen == ["a", "b"]
 
 
@@ -399,7 +424,7 @@ def test_fake_cut_connection_is_a_transport_error() -> None:
             pytest.raises(httpx.RemoteProtocolError),
             httpx.stream("GET", argo.url + "/s", timeout=5) as response,
         ):
-            got.extend(messages(response.iter_lines()))
+            got.extend(messages(split_lines(response.iter_text())))
         assert [m.result for m in got] == [{"content": "a"}]
 
 
@@ -422,5 +447,41 @@ def test_fake_slow_stream_pause_makes_the_read_time_out() -> None:
             pytest.raises(httpx.ReadTimeout),
             httpx.stream("GET", argo.url + "/s", timeout=httpx.Timeout(5, read=0.2)) as r,
         ):
-            got.extend(messages(r.iter_lines()))
+            got.extend(messages(split_lines(r.iter_text())))
         assert [m.result for m in got] == [{"content": "a"}]
+
+
+def test_log_deduper_memory_is_bounded_for_timestamped_lines() -> None:
+    d = LogDeduper()
+    start = datetime(2026, 11, 29, 10, 0, 0, tzinfo=UTC).timestamp()
+    for i in range(10_000):  # one line every 10 ms: 100 s of logs
+        stamp = datetime.fromtimestamp(start + i / 100, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert d.accept("p", f"{stamp} line {i}") is True
+    # Kept: at most the lines since the resume point plus one pruning period.
+    assert len(d._shown) <= 4096 + 300
+    assert d.resume() == int(start) + 99 - 1
+    assert len(d._shown) == 200
+
+
+# --- properties -----------------------------------------------------------------------------
+
+json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+results = st.dictionaries(st.text(max_size=8), json_values, max_size=4)
+
+
+@given(st.lists(st.tuples(results, st.integers(0, 2)), max_size=8), st.booleans())
+def test_messages_round_trip_with_keepalives(
+    items: list[tuple[dict[str, object], int]], ndjson: bool
+) -> None:
+    wire = b""
+    for obj, keepalives in items:
+        wire += KEEPALIVE * keepalives
+        wire += (json.dumps(result(obj)).encode() + b"\n") if ndjson else sse_data(result(obj))
+    assert [m.result for m in messages(lines_of(wire))] == [obj for obj, _ in items]

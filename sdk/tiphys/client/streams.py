@@ -1,7 +1,7 @@
 """Reading the Argo Server's streams: SSE messages, compressed nodes, list items, dedupe.
 
 Pure functions and small stateful helpers, no network: the client feeds them the lines of a
-response (``httpx.Response.iter_lines()``) and acts on what comes out.
+response (:func:`split_lines` over ``httpx.Response.iter_text()``) and acts on what comes out.
 
 Wire format (FACTS §1.4, ``github.com/argoproj/pkg/grpc/http`` StreamForwarder): with
 ``Accept: text/event-stream`` each message is ``data: <json> \\n\\n`` and a ``:`` keepalive
@@ -17,6 +17,11 @@ specification says, it drops an event that was not closed by a blank line when t
 ends, whereas Argo's own CLI (``pkg/apiclient/http1/server-sent-events-client.go``) handles
 each ``data:`` line as it arrives, so a stream cut after the last ``data:`` line still delivers
 it. The rules below are the WHATWG event-stream rules that matter for Argo, in 40 lines.
+
+Feed :func:`messages` from :func:`split_lines` over ``httpx.Response.iter_text()``, not from
+``iter_lines()``: httpx splits lines as ``str.splitlines`` does, also on U+0085 (NEL), U+2028
+and U+2029, and Go's ``encoding/json`` writes U+0085 unescaped, so a log line holding it would
+be cut in two. SSE ends lines only at ``\r\n``, ``\r`` or ``\n``.
 """
 
 from __future__ import annotations
@@ -41,12 +46,14 @@ __all__ = [
     "decode_compressed_nodes",
     "items_of",
     "messages",
+    "split_lines",
     "split_timestamp",
 ]
 
 _TOO_OLD = "too old resource version"
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_PRUNE_EVERY = 4096  # LogDeduper: lines shown between two prunings of old keys
 
 
 class StreamError(TiphysError):
@@ -168,6 +175,29 @@ def _message(data: str, *, complete: bool) -> StreamMessage | None:
     return StreamMessage(result=result if isinstance(result, dict) else {})
 
 
+def split_lines(chunks: Iterable[str]) -> Iterator[str]:
+    """Split decoded text chunks into lines at ``\r\n``, ``\r`` and ``\n`` only (SSE rules).
+
+    Args:
+        chunks: Text in pieces of any size, e.g. ``httpx.Response.iter_text()``.
+
+    Yields:
+        Each line without its ending; a last line without an ending is yielded at the end.
+    """
+    pending = ""
+    for chunk in chunks:
+        text = pending + chunk
+        if not text:
+            continue
+        # A "\r" at the end may be the first half of "\r\n": wait for the next chunk.
+        cut = len(text) - 1 if text.endswith("\r") else len(text)
+        parts = text[:cut].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        pending = parts.pop() + text[cut:]
+        yield from parts
+    if pending:
+        yield pending.rstrip("\r")
+
+
 def messages(lines: Iterable[str]) -> Iterator[StreamMessage]:
     """Decode the messages of an Argo stream from its lines.
 
@@ -183,8 +213,8 @@ def messages(lines: Iterable[str]) -> Iterator[StreamMessage]:
       mid-message (the reconnect reads it again).
 
     Args:
-        lines: The response's lines without their line endings (``"\\r"`` and trailing
-            whitespace are tolerated), e.g. ``httpx.Response.iter_lines()``.
+        lines: The response's lines without their line endings (a trailing ``"\\r"`` is
+            tolerated), e.g. ``split_lines(response.iter_text())``.
 
     Yields:
         One :class:`StreamMessage` per message, in order. Error chunks are yielded, not raised;
@@ -399,7 +429,10 @@ class LogDeduper:
     showed it, so a line printed twice in the same nanosecond is still shown twice.
 
     Request ``logOptions.timestamps=true`` so keys carry a timestamp; without it identical
-    lines of one pod cannot be told apart across a resume.
+    lines of one pod cannot be told apart across a resume. Memory stays bounded for
+    timestamped lines: every 4096 lines shown, keys older than the resume point are forgotten
+    (a pod's lines come in time order, and no resume asks for them again); lines without a
+    timestamp are kept for the deduper's life.
 
     Args:
         margin: Seconds to resume before the latest timestamp shown (default 1: the server
@@ -411,6 +444,7 @@ class LogDeduper:
         self._shown: dict[tuple[str, str, str], int] = {}
         self._this_connection: dict[tuple[str, str, str], int] = {}
         self._latest: datetime | None = None
+        self._until_prune = _PRUNE_EVERY
 
     def accept(self, pod: str, content: str) -> bool:
         """Record a log entry and say whether to show it.
@@ -432,7 +466,25 @@ class LogDeduper:
         moment = _seconds(stamp) if stamp else None
         if moment is not None and (self._latest is None or moment > self._latest):
             self._latest = moment
+        self._until_prune -= 1
+        if self._until_prune <= 0:
+            self._prune()
         return True
+
+    def _prune(self) -> datetime | None:
+        """Forget keys older than the resume point; return that point (``None``: no stamps)."""
+        self._until_prune = _PRUNE_EVERY
+        if self._latest is None:
+            return None
+        since = self._latest - self._margin
+
+        def keep(key: tuple[str, str, str]) -> bool:
+            moment = _seconds(key[1]) if key[1] else None
+            return moment is None or moment >= since
+
+        self._shown = {key: n for key, n in self._shown.items() if keep(key)}
+        self._this_connection = {k: n for k, n in self._this_connection.items() if keep(k)}
+        return since
 
     def resume(self) -> int | None:
         """Start counting a new connection; return where it should start.
@@ -445,12 +497,5 @@ class LogDeduper:
             was shown yet (resume from the start).
         """
         self._this_connection = {}
-        if self._latest is None:
-            return None
-        since = self._latest - self._margin
-        self._shown = {
-            key: n
-            for key, n in self._shown.items()
-            if not key[1] or (moment := _seconds(key[1])) is None or moment >= since
-        }
-        return int(since.timestamp())
+        since = self._prune()
+        return None if since is None else int(since.timestamp())
