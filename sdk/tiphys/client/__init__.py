@@ -1,4 +1,4 @@
-"""The Argo Server client (``tiphys.client``): configuration, errors, and (later) the clients.
+"""The Argo Server client (``tiphys.client``): configuration, errors and :class:`Client`.
 
 Public names are imported from their modules on first use (see :mod:`tiphys._lazy`), so that
 ``import tiphys.client`` loads neither httpx nor YAML.
@@ -10,6 +10,8 @@ from tiphys._lazy import install
 
 EXPORTS: dict[str, str] = {
     "AlreadyExists": "tiphys.client.errors",
+    "Client": "tiphys.client.client",
+    "RetryPolicy": "tiphys.client._transport",
     "ArgoServerError": "tiphys.client.errors",
     "ConfigError": "tiphys.client.errors",
     "Conflict": "tiphys.client.errors",
@@ -28,6 +30,8 @@ EXPORTS: dict[str, str] = {
 }
 
 if TYPE_CHECKING:
+    from tiphys.client._transport import RetryPolicy
+    from tiphys.client.client import Client
     from tiphys.client.config import Secret, ServerConfig, auth_header, resolve_config
     from tiphys.client.errors import (
         AlreadyExists,
@@ -47,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AlreadyExists",
     "ArgoServerError",
+    "Client",
     "ConfigError",
     "Conflict",
     "Forbidden",
@@ -54,6 +59,7 @@ __all__ = [
     "NoServerConfigured",
     "NotFound",
     "RequestTimeout",
+    "RetryPolicy",
     "Secret",
     "ServerConfig",
     "ServerUnavailable",

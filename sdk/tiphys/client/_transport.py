@@ -1,0 +1,250 @@
+"""One request to the Argo Server, with timeouts, error mapping and bounded retries (private).
+
+:class:`Transport` owns an ``httpx.Client`` and sends every request with an explicit
+``httpx.Timeout`` (connect and read from the :class:`~tiphys.client.config.ServerConfig`).
+Non-2xx responses become :func:`~tiphys.client.errors.error_from_response` errors, transport
+failures :func:`~tiphys.client.errors.connection_error` or
+:func:`~tiphys.client.errors.timeout_error`.
+
+Retries (:class:`RetryPolicy`): connection errors, timeouts, 429, 502, 503 and 504 are retried
+with jittered exponential backoff, for requests marked ``idempotent`` only. Decision: a POST
+(create, submit, lint) is never re-sent, not even after a connect error, since httpx cannot tell
+whether any byte reached the server and a re-sent create could make a second workflow; the error
+is raised and says to look for the object first. Exceptions are raised ``from None``: the
+httpx request objects hold the ``Authorization`` header, and the token must not be reachable
+from an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import random as _random
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from tiphys.client.config import ServerConfig, auth_header
+from tiphys.client.errors import (
+    ArgoServerError,
+    connection_error,
+    error_from_response,
+    timeout_error,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "Transport", "backoff_delay"]
+
+#: HTTP statuses after which an idempotent request is sent again.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+Query = Mapping[str, str | list[str]]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry an idempotent request.
+
+    Attributes:
+        attempts: Total sends of one request, first included (default 4; ``1`` disables
+            retries).
+        base: Seconds of the first backoff (default 0.5); attempt ``n`` (from 1) waits up to
+            ``base * 2 ** (n - 1)`` seconds.
+        cap: Upper bound of one backoff in seconds (default 8).
+    """
+
+    attempts: int = 4
+    base: float = 0.5
+    cap: float = 8.0
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, random: Callable[[], float]) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (from 1): "full jitter" backoff.
+
+    Args:
+        attempt: The attempt that failed, from 1.
+        policy: The retry policy.
+        random: A function returning a float in ``[0, 1)`` (``random.random``).
+
+    Returns:
+        ``random() * min(cap, base * 2 ** (attempt - 1))`` seconds.
+    """
+    return float(random()) * min(policy.cap, policy.base * 2.0 ** (attempt - 1))
+
+
+def _ssl_verify(config: ServerConfig) -> bool | ssl.SSLContext:
+    """httpx's ``verify``: ``True``, ``False``, or an SSL context with the CA and client cert."""
+    if not config.secure or (config.verify is True and config.cert is None):
+        return bool(config.verify) if config.secure else True
+    if config.verify is False:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif isinstance(config.verify, str):
+        context = ssl.create_default_context(cafile=config.verify)
+    else:
+        context = ssl.create_default_context()
+    if isinstance(config.cert, tuple):
+        context.load_cert_chain(config.cert[0], config.cert[1])
+    elif config.cert is not None:
+        context.load_cert_chain(config.cert)
+    return context
+
+
+class Transport:
+    """Sends requests to one Argo Server (see the module documentation).
+
+    Args:
+        config: The server configuration.
+        retry: The retry policy for idempotent requests.
+        sleep: Called with the seconds to wait between attempts (``time.sleep``).
+        random: Returns a float in ``[0, 1)`` for the jitter (``random.random``).
+        transport: An httpx transport to use instead of the network (tests).
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        import httpx
+
+        self.config = config
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleep
+        self._random = random
+        self._timeout = httpx.Timeout(
+            connect=config.connect_timeout,
+            read=config.read_timeout,
+            write=config.read_timeout,
+            pool=config.connect_timeout,
+        )
+        self._http = httpx.Client(
+            base_url=config.base_url,
+            headers={"Accept": "application/json", **auth_header(config)},
+            verify=_ssl_verify(config),
+            timeout=self._timeout,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Transport:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request and return its decoded JSON body.
+
+        Args:
+            method: ``GET``, ``POST``, ``PUT`` or ``DELETE``.
+            path: Path below the base URL (``/api/v1/workflows/argo``), already quoted.
+            query: Query parameters (a list repeats the name); ``None`` values must be dropped
+                by the caller.
+            body: A JSON-serialisable body, or ``None`` for none.
+            idempotent: Whether the request may be sent again; by default ``True`` for GET,
+                PUT and DELETE and ``False`` for POST.
+
+        Returns:
+            The decoded JSON body (``{}`` for an empty body).
+
+        Raises:
+            ArgoServerError: A non-2xx response (its typed subclass), or
+                :class:`~tiphys.client.errors.ServerUnavailable` /
+                :class:`~tiphys.client.errors.RequestTimeout` when the server could not be
+                reached or did not answer in time, after the retries.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in ("GET", "PUT", "DELETE", "HEAD")
+        attempts = max(1, self.retry.attempts) if idempotent else 1
+        content = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        attempt = 0
+        while True:
+            attempt += 1
+            error = self._send_once(method, path, query, content, headers)
+            if isinstance(error, ArgoServerError):
+                if attempt >= attempts or not error.retryable:
+                    raise error from None
+                self._sleep(backoff_delay(attempt, self.retry, self._random))
+                continue
+            return error
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        query: Query | None,
+        content: bytes | None,
+        headers: dict[str, str] | None,
+    ) -> Any:
+        """The decoded body, or the error (returned, not raised, so that no context leaks)."""
+        import httpx
+
+        failure: ArgoServerError | None = None
+        try:
+            response = self._http.request(
+                method,
+                path,
+                params=dict(query) if query else None,
+                content=content,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        except httpx.ConnectTimeout:
+            failure = timeout_error(
+                "connect", self.config.connect_timeout, method=method, path=path
+            )
+        except httpx.TimeoutException:
+            failure = timeout_error("read", self.config.read_timeout, method=method, path=path)
+        except httpx.TransportError as exc:
+            failure = connection_error(
+                str(exc) or type(exc).__name__,
+                method=method,
+                path=path,
+                base_url=self.config.base_url,
+            )
+        if failure is not None:
+            return failure
+        if not 200 <= response.status_code < 300:
+            error = error_from_response(
+                response.status_code, response.content, method=method, path=path
+            )
+            if response.status_code not in RETRY_STATUSES:
+                error.retryable = False
+            return error
+        if not response.content.strip():
+            return {}
+        try:
+            return response.json()
+        except ValueError:
+            return error_from_response(
+                response.status_code, response.content, method=method, path=path
+            )

@@ -1,0 +1,606 @@
+"""The synchronous Argo Server client: :class:`Client`.
+
+Each method is one REST call of Argo Server v4.1.2 (``swagger.json``); bodies are the server's
+request wrappers (``WorkflowCreateRequest``, ``WorkflowSubmitRequest``, ...) and results are the
+decoded JSON objects. Timeouts, retries and errors are those of
+:class:`tiphys.client._transport.Transport`: GET, DELETE and the PUT actions are retried on
+connection errors, timeouts, 429, 502, 503 and 504; a POST (create, submit, lint) and
+``resubmit`` (a PUT that creates a new workflow) are sent once.
+
+Example::
+
+    with Client(server="localhost:2746", token="...") as argo:
+        wf = argo.create(manifest)
+        print(argo.get(wf["metadata"]["name"])["status"]["phase"])
+"""
+
+from __future__ import annotations
+
+import json
+import random as _random
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from tiphys.client._transport import Query, RetryPolicy, Transport
+from tiphys.client.config import ServerConfig, resolve_config
+from tiphys.client.streams import items_of
+from tiphys.errors import TiphysError
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["SUBMIT_KINDS", "Client", "RetryPolicy"]
+
+#: ``resourceKind`` of the submit endpoint, by the names the ``argo`` CLI accepts in ``--from``.
+SUBMIT_KINDS: dict[str, str] = {
+    "workflowtemplate": "WorkflowTemplate",
+    "wftmpl": "WorkflowTemplate",
+    "clusterworkflowtemplate": "ClusterWorkflowTemplate",
+    "cwftmpl": "ClusterWorkflowTemplate",
+    "cronworkflow": "CronWorkflow",
+    "cronwf": "CronWorkflow",
+    "cwf": "CronWorkflow",
+}
+
+Json = dict[str, Any]
+
+
+def _seg(value: str) -> str:
+    """One path segment, percent-quoted."""
+    return quote(value, safe="")
+
+
+def _pairs(values: Mapping[str, str] | None) -> list[str] | None:
+    """``{"k": "v"}`` -> ``["k=v"]`` (Argo's ``parameters`` form), ``None`` for none."""
+    if values is None:
+        return None
+    return [f"{key}={value}" for key, value in values.items()]
+
+
+def _drop_none(fields: Mapping[str, Any]) -> Json:
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+class Client:
+    """A synchronous client of one Argo Server.
+
+    Args:
+        config: The server configuration; by default :func:`resolve_config` with
+            ``**settings``.
+        retry: Retry policy of idempotent requests (default :class:`RetryPolicy()`: 4 attempts,
+            0.5 s base, 8 s cap).
+        sleep: Called with the seconds to wait between attempts (``time.sleep``).
+        random: Jitter source, a float in ``[0, 1)`` (``random.random``).
+        transport: An httpx transport to use instead of the network (tests).
+        **settings: Keyword arguments of :func:`resolve_config` (``server``, ``token``,
+            ``namespace``, ...); only without ``config``.
+
+    Raises:
+        NoServerConfigured: No server was given nor set in ``ARGO_SERVER``.
+        ConfigError: A setting is malformed.
+        TiphysError: Both ``config`` and ``settings`` were given.
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        transport: httpx.BaseTransport | None = None,
+        **settings: Any,
+    ) -> None:
+        if config is not None and settings:
+            raise TiphysError(
+                f"Client() takes a config or resolve_config() settings, not both (got config "
+                f"and {', '.join(sorted(settings))})."
+            )
+        self.config = config if config is not None else resolve_config(**settings)
+        self._transport = Transport(
+            self.config, retry=retry, sleep=sleep, random=random, transport=transport
+        )
+
+    def __repr__(self) -> str:
+        return f"Client({self.config!r})"
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._transport.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def namespace(self) -> str:
+        """The default namespace of namespaced requests (from the configuration)."""
+        return self.config.namespace
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query | None = None,
+        body: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one request; see :meth:`tiphys.client._transport.Transport.request`.
+
+        Args:
+            method: HTTP method.
+            path: Path below the base URL, quoted (``/api/v1/version``).
+            query: Query parameters.
+            body: JSON body or ``None``.
+            idempotent: Whether it may be retried (default: GET, PUT, DELETE).
+
+        Returns:
+            The decoded JSON body.
+
+        Raises:
+            ArgoServerError: As the transport.
+        """
+        return self._transport.request(method, path, query=query, body=body, idempotent=idempotent)
+
+    def _wf(self, namespace: str | None, name: str | None = None, action: str = "") -> str:
+        ns = namespace or self.namespace
+        path = f"/api/v1/workflows/{_seg(ns)}"
+        if name is not None:
+            path += f"/{_seg(name)}"
+        return path + (f"/{action}" if action else "")
+
+    # -- server ------------------------------------------------------------------------------
+
+    def version(self) -> Json:
+        """``GET /api/v1/version``: the server's version (``{"version": "v4.1.2", ...}``).
+
+        Returns:
+            The ``Version`` object.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        result: Json = self.request("GET", "/api/v1/version")
+        return result
+
+    def info(self) -> Json:
+        """``GET /api/v1/info``: managed namespace, links, UI settings (``InfoResponse``).
+
+        Returns:
+            The ``InfoResponse`` object.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        result: Json = self.request("GET", "/api/v1/info")
+        return result
+
+    def userinfo(self) -> Json:
+        """``GET /api/v1/userinfo``: who the token is (``GetUserInfoResponse``).
+
+        Returns:
+            The ``GetUserInfoResponse`` object (``{}`` without a token in server auth mode).
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        result: Json = self.request("GET", "/api/v1/userinfo")
+        return result
+
+    # -- workflows ---------------------------------------------------------------------------
+
+    def create(
+        self,
+        manifest: Mapping[str, Any],
+        namespace: str | None = None,
+        *,
+        server_dry_run: bool = False,
+    ) -> Json:
+        """``POST /api/v1/workflows/{namespace}``: create a workflow (sent once, never retried).
+
+        Args:
+            manifest: The Workflow manifest (``apiVersion``, ``kind``, ``metadata``, ``spec``).
+            namespace: Namespace to create in; default the client's.
+            server_dry_run: Validate on the server without creating (``serverDryRun``).
+
+        Returns:
+            The created Workflow (with its generated ``metadata.name``).
+
+        Raises:
+            AlreadyExists: 409, the name is taken.
+            InvalidRequest: 400, the server's validation message.
+            ArgoServerError: Another failure; a timeout says the create may have succeeded.
+        """
+        ns = namespace or self.namespace
+        body: Json = {"namespace": ns, "workflow": dict(manifest)}
+        if server_dry_run:
+            body["serverDryRun"] = True
+        result: Json = self.request("POST", self._wf(ns), body=body)
+        return result
+
+    def get(self, name: str, namespace: str | None = None, *, fields: str | None = None) -> Json:
+        """``GET /api/v1/workflows/{namespace}/{name}``: one workflow.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            fields: Argo's ``fields`` filter (``"metadata.name,status.phase"``), or ``None``.
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            NotFound: 404, no such workflow (it may be archived).
+            ArgoServerError: Another failure.
+        """
+        query = _drop_none({"fields": fields})
+        result: Json = self.request("GET", self._wf(namespace, name), query=query)
+        return result
+
+    def list(
+        self,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        fields: str | None = None,
+        name_filter: str | None = None,
+        limit: int | None = None,
+        max_pages: int = 1000,
+    ) -> list[Json]:
+        """``GET /api/v1/workflows/{namespace}``: workflows (``"items": null`` is ``[]``).
+
+        With ``limit``, pages of ``limit`` items are read following ``metadata.continue``, at
+        most ``max_pages`` of them.
+
+        Args:
+            namespace: Namespace to list; default the client's; ``""`` is not all namespaces
+                here (use the namespace the token may list).
+            label_selector: ``listOptions.labelSelector`` (``"app=x,tier!=db"``).
+            field_selector: ``listOptions.fieldSelector``.
+            fields: Argo's ``fields`` filter of each item (``"items.metadata.name"``).
+            name_filter: ``nameFilter``: ``Exact``, ``Prefix`` or ``Contains``... as the server
+                takes it.
+            limit: Page size (``listOptions.limit``), or ``None`` for one unpaged request.
+            max_pages: Bound on the pages read (default 1000).
+
+        Returns:
+            The Workflow items.
+
+        Raises:
+            ArgoServerError: A request failed.
+        """
+        base = _drop_none(
+            {
+                "listOptions.labelSelector": label_selector,
+                "listOptions.fieldSelector": field_selector,
+                "fields": fields,
+                "nameFilter": name_filter,
+                "listOptions.limit": None if limit is None else str(limit),
+            }
+        )
+        items: list[Json] = []
+        cont: str | None = None
+        for _ in range(max(1, max_pages)):
+            query = dict(base)
+            if cont:
+                query["listOptions.continue"] = cont
+            page = self.request("GET", self._wf(namespace), query=query)
+            items += items_of(page)
+            cont = (page.get("metadata") or {}).get("continue") if limit is not None else None
+            if not cont:
+                break
+        return items
+
+    def delete(self, name: str, namespace: str | None = None) -> None:
+        """``DELETE /api/v1/workflows/{namespace}/{name}``: delete a workflow.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+
+        Raises:
+            NotFound: 404, no such workflow.
+            ArgoServerError: Another failure.
+        """
+        self.request("DELETE", self._wf(namespace, name))
+
+    def lint(self, manifest: Mapping[str, Any], namespace: str | None = None) -> Json:
+        """``POST /api/v1/workflows/{namespace}/lint``: validate a workflow on the server.
+
+        Args:
+            manifest: The Workflow manifest.
+            namespace: Namespace to lint in; default the client's.
+
+        Returns:
+            The Workflow as the server would create it.
+
+        Raises:
+            InvalidRequest: 400, the server's lint message, whole.
+            ArgoServerError: Another failure.
+        """
+        ns = namespace or self.namespace
+        body = {"namespace": ns, "workflow": dict(manifest)}
+        result: Json = self.request("POST", self._wf(ns, action="lint"), body=body)
+        return result
+
+    def submit(
+        self,
+        kind: str,
+        name: str,
+        namespace: str | None = None,
+        *,
+        parameters: Mapping[str, str] | None = None,
+        entrypoint: str | None = None,
+        workflow_name: str | None = None,
+        generate_name: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
+        service_account: str | None = None,
+        priority: int | None = None,
+        server_dry_run: bool = False,
+    ) -> Json:
+        """``POST /api/v1/workflows/{namespace}/submit``: a workflow from a template or cron.
+
+        Sent once, never retried (it creates a workflow).
+
+        Args:
+            kind: ``WorkflowTemplate``, ``ClusterWorkflowTemplate`` or ``CronWorkflow``, or the
+                ``argo`` CLI's ``wftmpl``, ``cwftmpl``, ``cronwf`` (any case).
+            name: Name of the template or cron workflow (``resourceName``).
+            namespace: Namespace of the new workflow; default the client's.
+            parameters: Arguments, ``{"name": "value"}`` (``submitOptions.parameters``).
+            entrypoint: Overrides ``spec.entrypoint`` (``entryPoint``).
+            workflow_name: ``metadata.name`` of the new workflow (``name``).
+            generate_name: ``metadata.generateName`` of the new workflow.
+            labels: Labels to add (sent as ``"k=v,k2=v2"``).
+            annotations: Annotations to add (sent as ``"k=v,k2=v2"``).
+            service_account: ``spec.serviceAccountName`` (``serviceAccount``).
+            priority: ``spec.priority``.
+            server_dry_run: Validate on the server without creating.
+
+        Returns:
+            The created Workflow.
+
+        Raises:
+            TiphysError: ``kind`` is not one of the above.
+            ArgoServerError: The request failed.
+        """
+        resource_kind = SUBMIT_KINDS.get(kind.lower())
+        if resource_kind is None:
+            raise TiphysError(
+                f"cannot submit from {kind!r}: the kind is WorkflowTemplate (wftmpl), "
+                "ClusterWorkflowTemplate (cwftmpl) or CronWorkflow (cronwf)."
+            )
+        ns = namespace or self.namespace
+        options = _drop_none(
+            {
+                "parameters": _pairs(parameters),
+                "entryPoint": entrypoint,
+                "name": workflow_name,
+                "generateName": generate_name,
+                "labels": ",".join(_pairs(labels) or []) or None,
+                "annotations": ",".join(_pairs(annotations) or []) or None,
+                "serviceAccount": service_account,
+                "priority": priority,
+                "serverDryRun": True if server_dry_run else None,
+            }
+        )
+        body: Json = {"namespace": ns, "resourceKind": resource_kind, "resourceName": name}
+        if options:
+            body["submitOptions"] = options
+        result: Json = self.request("POST", self._wf(ns, action="submit"), body=body)
+        return result
+
+    def _action(
+        self,
+        action: str,
+        name: str,
+        namespace: str | None,
+        fields: Mapping[str, Any],
+        *,
+        idempotent: bool = True,
+    ) -> Json:
+        ns = namespace or self.namespace
+        body = {"name": name, "namespace": ns, **_drop_none(fields)}
+        result: Json = self.request(
+            "PUT", self._wf(ns, name, action), body=body, idempotent=idempotent
+        )
+        return result
+
+    def retry(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        restart_successful: bool = False,
+        node_field_selector: str | None = None,
+        parameters: Mapping[str, str] | None = None,
+    ) -> Json:
+        """``PUT .../{name}/retry``: retry a Failed or Error workflow in place.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            restart_successful: Also re-run the succeeded nodes that ``node_field_selector``
+                selects (``restartSuccessful``).
+            node_field_selector: Nodes to restart (``"templateName=main"``).
+            parameters: Changed arguments, ``{"name": "value"}``.
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            InvalidRequest: 400, e.g. the workflow is not Failed or Error.
+            ArgoServerError: Another failure.
+        """
+        return self._action(
+            "retry",
+            name,
+            namespace,
+            {
+                "restartSuccessful": True if restart_successful else None,
+                "nodeFieldSelector": node_field_selector,
+                "parameters": _pairs(parameters),
+            },
+        )
+
+    def resubmit(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        memoized: bool = False,
+        parameters: Mapping[str, str] | None = None,
+    ) -> Json:
+        """``PUT .../{name}/resubmit``: a new workflow from this one (sent once, not retried).
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            memoized: Reuse the outputs of succeeded nodes (``memoized``).
+            parameters: Changed arguments, ``{"name": "value"}``.
+
+        Returns:
+            The NEW Workflow (another name).
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        return self._action(
+            "resubmit",
+            name,
+            namespace,
+            {"memoized": True if memoized else None, "parameters": _pairs(parameters)},
+            idempotent=False,
+        )
+
+    def stop(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        message: str | None = None,
+        node_field_selector: str | None = None,
+    ) -> Json:
+        """``PUT .../{name}/stop``: stop a workflow, running its exit handlers.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            message: Reason recorded on the workflow (``message``).
+            node_field_selector: Stop only the selected nodes.
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        return self._action(
+            "stop",
+            name,
+            namespace,
+            {"message": message, "nodeFieldSelector": node_field_selector},
+        )
+
+    def terminate(self, name: str, namespace: str | None = None) -> Json:
+        """``PUT .../{name}/terminate``: terminate a workflow, skipping its exit handlers.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        return self._action("terminate", name, namespace, {})
+
+    def suspend(self, name: str, namespace: str | None = None) -> Json:
+        """``PUT .../{name}/suspend``: suspend a workflow.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        return self._action("suspend", name, namespace, {})
+
+    def resume(
+        self, name: str, namespace: str | None = None, *, node_field_selector: str | None = None
+    ) -> Json:
+        """``PUT .../{name}/resume``: resume a suspended workflow or suspend nodes.
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            node_field_selector: Resume only the selected nodes (``"displayName=approve"``).
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        return self._action("resume", name, namespace, {"nodeFieldSelector": node_field_selector})
+
+    def set(
+        self,
+        name: str,
+        node_field_selector: str,
+        namespace: str | None = None,
+        *,
+        output_parameters: Mapping[str, str] | None = None,
+        phase: str | None = None,
+        message: str | None = None,
+    ) -> Json:
+        """``PUT .../{name}/set``: set the outputs, phase or message of nodes (``argo node set``).
+
+        Args:
+            name: Workflow name.
+            node_field_selector: The nodes to set (``"displayName=approve"``).
+            namespace: Its namespace; default the client's.
+            output_parameters: Values of a suspend node's supplied output parameters,
+                ``{"name": "value"}``; sent as the JSON string the server takes
+                (``outputParameters``).
+            phase: New node phase (``"Succeeded"``, ``"Failed"``).
+            message: New node message.
+
+        Returns:
+            The Workflow.
+
+        Raises:
+            ArgoServerError: The request failed.
+        """
+        return self._action(
+            "set",
+            name,
+            namespace,
+            {
+                "nodeFieldSelector": node_field_selector,
+                "outputParameters": (
+                    None if output_parameters is None else json.dumps(dict(output_parameters))
+                ),
+                "phase": phase,
+                "message": message,
+            },
+        )
