@@ -764,3 +764,122 @@ def test_client_certificate_is_loaded(tmp_path: Path) -> None:
     both = tmp_path / "both.pem"
     both.write_bytes(cert.read_bytes() + key.read_bytes())
     assert isinstance(_ssl_verify(ServerConfig(server="a:1", cert=str(both))), ssl.SSLContext)
+
+
+def test_a_2xx_that_is_not_json_is_an_error(argo: ArgoFake, make: Callable[..., Client]) -> None:
+    argo.add("GET", "/api/v1/version", Reply(body=b"<html>login</html>"))
+    with pytest.raises(ArgoServerError) as info:
+        make().version()
+    assert type(info.value) is ArgoServerError
+    assert str(info.value) == (
+        "GET /api/v1/version: 200, but the response is not JSON (a proxy or another server may "
+        "have answered; check ARGO_SERVER and ARGO_BASE_HREF): '<html>login</html>'"
+    )
+
+
+def test_a_retried_delete_answered_404_is_done(
+    argo: ArgoFake, make: Callable[..., Client], sleeps: Sleeps
+) -> None:
+    path = f"{WF_PATH}/w"
+    argo.add(
+        "DELETE",
+        path,
+        err("DELETE", path, 503, "busy"),
+        err("DELETE", path, 404, 'workflows.argoproj.io "w" not found'),
+    )
+    assert make().delete("w") is None
+    assert len(argo.requests) == 2 and sleeps.delays == [0.25]
+    with pytest.raises(NotFound):  # a first answer 404 is an error
+        make().delete("w")
+
+
+# --- templates and cron workflows -----------------------------------------------------------
+
+WFT_PATH = f"/api/v1/workflow-templates/{NS}"
+CWFT_PATH = "/api/v1/cluster-workflow-templates"
+CRON_PATH = f"/api/v1/cron-workflows/{NS}"
+
+
+def manifest_of(kind: str, name: str = "release") -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if kind != "ClusterWorkflowTemplate":
+        meta["namespace"] = NS
+    spec: dict[str, Any] = {
+        "entrypoint": "main",
+        "templates": [{"name": "main", "container": {"image": "alpine:3.20"}}],
+    }
+    if kind == "CronWorkflow":
+        spec = {"schedules": ["0 * * * *"], "workflowSpec": spec}
+    return {"apiVersion": "argoproj.io/v1alpha1", "kind": kind, "metadata": meta, "spec": spec}
+
+
+RESOURCES = [
+    ("workflow_templates", "WorkflowTemplate", WFT_PATH, "template", True),
+    ("cluster_workflow_templates", "ClusterWorkflowTemplate", CWFT_PATH, "template", False),
+    ("cron_workflows", "CronWorkflow", CRON_PATH, "cronWorkflow", True),
+]
+
+
+@pytest.mark.parametrize(("attr", "kind", "base", "key", "namespaced"), RESOURCES)
+def test_template_and_cron_crud(
+    argo: ArgoFake,
+    make: Callable[..., Client],
+    sleeps: Sleeps,
+    attr: str,
+    kind: str,
+    base: str,
+    key: str,
+    namespaced: bool,
+) -> None:
+    obj = manifest_of(kind)
+    stored = {**obj, "metadata": {**obj["metadata"], "resourceVersion": "7"}}
+    one = f"{base}/release"
+    argo.add("POST", base, ok("POST", base, stored))
+    argo.add("POST", f"{base}/lint", ok("POST", f"{base}/lint", stored))
+    argo.add("GET", one, ok("GET", one, stored))
+    argo.add("GET", base, ok("GET", base, {"metadata": {}, "items": None}))
+    argo.add("PUT", one, err("PUT", one, 503, "busy"), ok("PUT", one, stored))
+    argo.add("DELETE", one, ok("DELETE", one, {}))
+    api = getattr(make(), attr)
+    ns: dict[str, Any] = {"namespace": NS} if namespaced else {}
+    assert api.create(obj) == stored
+    assert api.lint(obj) == stored
+    assert api.get("release") == stored
+    assert api.list(label_selector="team=a") == []
+    with pytest.raises(ServerUnavailable):  # an update is sent once
+        api.update(stored)
+    assert api.update(stored) == stored
+    assert api.delete("release") is None
+    assert [(r.method, r.path, r.query, r.json() if r.body else None) for r in argo.requests] == [
+        ("POST", base, {}, {**ns, key: obj}),
+        ("POST", f"{base}/lint", {}, {**ns, key: obj}),
+        ("GET", one, {}, None),
+        ("GET", base, {"listOptions.labelSelector": ["team=a"]}, None),
+        ("PUT", one, {}, {**ns, "name": "release", key: stored}),
+        ("PUT", one, {}, {**ns, "name": "release", key: stored}),
+        ("DELETE", one, {}, None),
+    ]
+    assert sleeps.delays == []
+    conforms(argo.requests)
+
+
+def test_update_needs_a_name(make: Callable[..., Client]) -> None:
+    with pytest.raises(TiphysError) as info:
+        make().workflow_templates.update({"metadata": {}, "spec": {}})
+    assert str(info.value) == (
+        "cannot update a WorkflowTemplate without metadata.name: the server finds the object "
+        "to replace by its name."
+    )
+
+
+@pytest.mark.parametrize("action", ["suspend", "resume"])
+def test_cron_suspend_and_resume(
+    argo: ArgoFake, make: Callable[..., Client], sleeps: Sleeps, action: str
+) -> None:
+    path = f"{CRON_PATH}/hourly/{action}"
+    cron = manifest_of("CronWorkflow", "hourly")
+    argo.add("PUT", path, err("PUT", path, 502, "bad gateway"), ok("PUT", path, cron))
+    assert getattr(make().cron_workflows, action)("hourly") == cron
+    assert [r.json() for r in argo.requests] == [{"name": "hourly", "namespace": NS}] * 2
+    assert sleeps.delays == [0.25]
+    conforms(argo.requests)

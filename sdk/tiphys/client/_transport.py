@@ -10,7 +10,8 @@ Retries (:class:`RetryPolicy`): connection errors, timeouts, 429, 502, 503 and 5
 with jittered exponential backoff, for requests marked ``idempotent`` only. Decision: a POST
 (create, submit, lint) is never re-sent, not even after a connect error, since httpx cannot tell
 whether any byte reached the server and a re-sent create could make a second workflow; the error
-is raised and says to look for the object first. Exceptions are raised ``from None``: the
+is raised and says to look for the object first. A DELETE answered 404 after a re-send counts
+as done (the first send may have deleted the object). Exceptions are raised ``from None``: the
 httpx request objects hold the ``Authorization`` header, and the token must not be reachable
 from an exception.
 """
@@ -159,6 +160,7 @@ class Transport:
         query: Query | None = None,
         body: Any = None,
         idempotent: bool | None = None,
+        done_after_retry: frozenset[int] = frozenset(),
     ) -> Any:
         """Send one request and return its decoded JSON body.
 
@@ -170,6 +172,9 @@ class Transport:
             body: A JSON-serialisable body, or ``None`` for none.
             idempotent: Whether the request may be sent again; by default ``True`` for GET,
                 PUT and DELETE and ``False`` for POST.
+            done_after_retry: Statuses that mean success when they answer a re-sent request
+                (``{404}`` for a DELETE: the first send deleted the object); ``{}`` is
+                returned for them.
 
         Returns:
             The decoded JSON body (``{}`` for an empty body).
@@ -191,6 +196,8 @@ class Transport:
             attempt += 1
             error = self._send_once(method, path, query, content, headers)
             if isinstance(error, ArgoServerError):
+                if attempt > 1 and error.status in done_after_retry:
+                    return {}
                 if attempt >= attempts or not error.retryable:
                     raise error from None
                 self._sleep(backoff_delay(attempt, self.retry, self._random))
@@ -245,6 +252,14 @@ class Transport:
         try:
             return response.json()
         except ValueError:
-            return error_from_response(
-                response.status_code, response.content, method=method, path=path
-            )
+            pass
+        excerpt = response.content[:200].decode("utf-8", "replace")
+        return ArgoServerError(
+            f"{method} {path}: {response.status_code}, but the response is not JSON (a proxy "
+            f"or another server may have answered; check ARGO_SERVER and ARGO_BASE_HREF): "
+            f"{excerpt!r}",
+            method=method,
+            path=path,
+            status=response.status_code,
+            body_excerpt=excerpt,
+        )

@@ -4,8 +4,11 @@ Each method is one REST call of Argo Server v4.1.2 (``swagger.json``); bodies ar
 request wrappers (``WorkflowCreateRequest``, ``WorkflowSubmitRequest``, ...) and results are the
 decoded JSON objects. Timeouts, retries and errors are those of
 :class:`tiphys.client._transport.Transport`: GET, DELETE and the PUT actions are retried on
-connection errors, timeouts, 429, 502, 503 and 504; a POST (create, submit, lint) and
-``resubmit`` (a PUT that creates a new workflow) are sent once.
+connection errors, timeouts, 429, 502, 503 and 504; a POST (create, submit, lint),
+``resubmit`` (a PUT that creates a new workflow) and template/cron updates are sent once. A
+retried DELETE answered 404 counts as done. Templates and cron workflows are under
+:attr:`Client.workflow_templates`, :attr:`Client.cluster_workflow_templates` and
+:attr:`Client.cron_workflows`.
 
 Example::
 
@@ -24,6 +27,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from tiphys.client._resources import (
+    CLUSTER_WORKFLOW_TEMPLATE,
+    WORKFLOW_TEMPLATE,
+    CronWorkflows,
+    Resources,
+)
 from tiphys.client._transport import Query, RetryPolicy, Transport
 from tiphys.client.config import ServerConfig, resolve_config
 from tiphys.client.streams import items_of
@@ -46,6 +55,7 @@ SUBMIT_KINDS: dict[str, str] = {
 }
 
 Json = dict[str, Any]
+_GONE = frozenset({404})
 
 
 def _seg(value: str) -> str:
@@ -103,6 +113,12 @@ class Client:
         self._transport = Transport(
             self.config, retry=retry, sleep=sleep, random=random, transport=transport
         )
+        #: WorkflowTemplate create/get/list/update/delete/lint.
+        self.workflow_templates = Resources(self, WORKFLOW_TEMPLATE)
+        #: ClusterWorkflowTemplate create/get/list/update/delete/lint (no namespace).
+        self.cluster_workflow_templates = Resources(self, CLUSTER_WORKFLOW_TEMPLATE)
+        #: CronWorkflow create/get/list/update/delete/lint, suspend/resume.
+        self.cron_workflows = CronWorkflows(self)
 
     def __repr__(self) -> str:
         return f"Client({self.config!r})"
@@ -135,6 +151,7 @@ class Client:
         query: Query | None = None,
         body: Any = None,
         idempotent: bool | None = None,
+        done_after_retry: frozenset[int] = frozenset(),
     ) -> Any:
         """Send one request; see :meth:`tiphys.client._transport.Transport.request`.
 
@@ -144,6 +161,8 @@ class Client:
             query: Query parameters.
             body: JSON body or ``None``.
             idempotent: Whether it may be retried (default: GET, PUT, DELETE).
+            done_after_retry: Statuses that mean success after a re-send (``{404}`` for a
+                DELETE).
 
         Returns:
             The decoded JSON body.
@@ -151,7 +170,14 @@ class Client:
         Raises:
             ArgoServerError: As the transport.
         """
-        return self._transport.request(method, path, query=query, body=body, idempotent=idempotent)
+        return self._transport.request(
+            method,
+            path,
+            query=query,
+            body=body,
+            idempotent=idempotent,
+            done_after_retry=done_after_retry,
+        )
 
     def _wf(self, namespace: str | None, name: str | None = None, action: str = "") -> str:
         ns = namespace or self.namespace
@@ -306,6 +332,8 @@ class Client:
     def delete(self, name: str, namespace: str | None = None) -> None:
         """``DELETE /api/v1/workflows/{namespace}/{name}``: delete a workflow.
 
+        Retried like a GET; a 404 answering a re-send counts as deleted.
+
         Args:
             name: Workflow name.
             namespace: Its namespace; default the client's.
@@ -314,7 +342,7 @@ class Client:
             NotFound: 404, no such workflow.
             ArgoServerError: Another failure.
         """
-        self.request("DELETE", self._wf(namespace, name))
+        self.request("DELETE", self._wf(namespace, name), done_after_retry=_GONE)
 
     def lint(self, manifest: Mapping[str, Any], namespace: str | None = None) -> Json:
         """``POST /api/v1/workflows/{namespace}/lint``: validate a workflow on the server.
