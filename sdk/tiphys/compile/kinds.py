@@ -8,14 +8,13 @@ adds the fields every kind shares. Importing this module registers the functions
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, cast
 
 from tiphys.compile.json_expr import check_json, json_tag, yaml_text
 from tiphys.compile.render import RefRenderer
 from tiphys.compile.templates import KIND_RENDERERS
 from tiphys.dsl.data import DataTemplate
-from tiphys.dsl.fields import FieldText, render_fields
+from tiphys.dsl.fields import FieldText, render_fields, render_fields_in
 from tiphys.dsl.http import HttpTemplate
 from tiphys.dsl.options import Secret
 from tiphys.dsl.params import base_type
@@ -34,17 +33,6 @@ def _argo_names(template: Template[Any, Any]) -> dict[str, str]:
 
 def _text(text: FieldText, template: Template[Any, Any]) -> str:
     return render_fields(text, _argo_names(template))
-
-
-def _rendered(value: Any, template: Template[Any, Any]) -> Any:
-    """``value`` (from :func:`tiphys.dsl.data._fields_in`) with its fields as Argo tags."""
-    if isinstance(value, tuple):
-        return _text(value, template)
-    if isinstance(value, Mapping):
-        return {k: _rendered(v, template) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rendered(v, template) for v in value]
-    return value
 
 
 def render_http(template: Template[Any, Any]) -> dict[str, Any]:
@@ -94,7 +82,7 @@ def render_data(template: Template[Any, Any]) -> dict[str, Any]:
     t = cast(DataTemplate[Any], template)
     return {
         "data": {
-            "source": {"artifactPaths": _rendered(t.source_fields, t)},
+            "source": {"artifactPaths": render_fields_in(t.source_fields, _argo_names(t))},
             "transformation": [dict(step) for step in t.transformations],
         }
     }

@@ -17,7 +17,7 @@ from typing import Any, ParamSpec, Protocol, Unpack
 from tiphys.argo.expr_check import expression_problem
 from tiphys.dsl._keywords import checked_decorator, checked_init
 from tiphys.dsl._location import definition_location, fail, user_location
-from tiphys.dsl.fields import parse_fields, signature_names
+from tiphys.dsl.fields import parse_fields_in, signature_names
 from tiphys.dsl.leaf import ExecutorOptionsKw, KindTemplate, check_empty_body
 from tiphys.errors import Location
 
@@ -158,21 +158,6 @@ def source_argo(source: object, what: str, where: Location) -> dict[str, Any]:
     return {"name": raw.get("name", SOURCE_NAME), **{k: v for k, v in raw.items() if k != "name"}}
 
 
-def _fields_in(value: Any, names: list[str], what: str, where: Location, path: str = "") -> Any:
-    """``value`` with each text parsed for ``{param}`` fields (:mod:`tiphys.dsl.fields`);
-    ``path`` names the text in messages (``s3.key``)."""
-    if isinstance(value, str):
-        return parse_fields(value, names, f"{what} {path}".rstrip(), where)
-    if isinstance(value, Mapping):
-        return {
-            k: _fields_in(v, names, what, where, f"{path}.{k}" if path else str(k))
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_fields_in(v, names, what, where, f"{path}[{i}]") for i, v in enumerate(value)]
-    return value
-
-
 class DataTemplate(KindTemplate[P, list[str]]):
     """A ``data`` template; see :func:`data`.
 
@@ -200,7 +185,7 @@ class DataTemplate(KindTemplate[P, list[str]]):
         what = f"@data {self.name!r}"
         self.source = source_argo(source, what, where)
         names = signature_names(fn)
-        self.source_fields = _fields_in(self.source, names, f"{what} source", where)
+        self.source_fields = parse_fields_in(self.source, names, f"{what} source", where)
         if isinstance(transformations, str) or not isinstance(transformations, Sequence):
             raise fail(
                 "C128",

@@ -118,3 +118,52 @@ def render_fields(text: FieldText, argo_names: Mapping[str, str]) -> str:
         "{{inputs.parameters." + argo_names[p.name] + "}}" if isinstance(p, Field) else p
         for p in text
     )
+
+
+def parse_fields_in(
+    value: Any, names: list[str], what: str, where: Location, path: str = ""
+) -> Any:
+    """:func:`parse_fields` on every text of nested data (a ``@data`` source location).
+
+    Args:
+        value: Dicts, lists and scalars.
+        names: The function's parameter names.
+        what: The setting, for messages; ``path`` (``s3.key``) is added after it.
+        where: The decorated function's location.
+        path: Where ``value`` is below the setting.
+
+    Returns:
+        The same shape, each text replaced by its :data:`FieldText` (a tuple).
+
+    Raises:
+        CompileError: ``C124`` as :func:`parse_fields`.
+    """
+    if isinstance(value, str):
+        return parse_fields(value, names, f"{what} {path}".rstrip(), where)
+    if isinstance(value, Mapping):
+        return {
+            k: parse_fields_in(v, names, what, where, f"{path}.{k}" if path else str(k))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [parse_fields_in(v, names, what, where, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def render_fields_in(value: Any, argo_names: Mapping[str, str]) -> Any:
+    """:func:`render_fields` on every text parsed by :func:`parse_fields_in`.
+
+    Args:
+        value: What :func:`parse_fields_in` returned.
+        argo_names: Argo parameter name by Python name.
+
+    Returns:
+        The nested data with each field written as its parameter's Argo tag.
+    """
+    if isinstance(value, tuple):
+        return render_fields(value, argo_names)
+    if isinstance(value, Mapping):
+        return {k: render_fields_in(v, argo_names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_fields_in(v, argo_names) for v in value]
+    return value
