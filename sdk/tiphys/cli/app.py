@@ -53,7 +53,7 @@ def create_app() -> typer.Typer:
     """
     import typer
 
-    from tiphys.cli import compile_cmd, convert_cmd, lint_cmd
+    from tiphys.cli import actions_cmd, compile_cmd, convert_cmd, lint_cmd
     from tiphys.cli._common import root_callback
 
     app = typer.Typer(
@@ -78,6 +78,14 @@ def create_app() -> typer.Typer:
     app.command("compile", no_args_is_help=True)(compile_cmd.compile_command)
     app.command("lint", no_args_is_help=True)(lint_cmd.lint_command)
     app.command("convert", no_args_is_help=True)(convert_cmd.convert_command)
+    app.command("delete")(actions_cmd.delete_command)
+    app.command("retry")(actions_cmd.retry_command)
+    app.command("resubmit")(actions_cmd.resubmit_command)
+    app.command("stop")(actions_cmd.stop_command)
+    app.command("terminate")(actions_cmd.terminate_command)
+    app.command("suspend")(actions_cmd.suspend_command)
+    app.command("resume")(actions_cmd.resume_command)
+    app.add_typer(actions_cmd.node_app, name="node")
     return app
 
 

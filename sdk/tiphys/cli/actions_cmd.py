@@ -1,0 +1,721 @@
+"""The action verbs: ``delete``, ``retry``, ``resubmit``, ``stop``, ``terminate``, ``suspend``,
+``resume`` and ``node set``, with the ``argo`` CLI's flags (FACTS §2).
+
+Every verb takes several workflow names (``@latest`` is the newest workflow of the namespace);
+``delete``, ``retry``, ``resubmit``, ``stop`` and ``terminate`` also act on the workflows that
+``-l/--selector`` (and ``--field-selector``) select: they list them first, then act on each.
+Each workflow acted on gets one line on stdout, as the ``argo`` CLI prints it
+(``workflow hello-x7k2p stopped``, ``Workflow 'hello-x7k2p' deleted``).
+
+Exit codes: 0 done; 2 usage error (no workflow given, malformed flag, ``delete --all`` without
+``--yes`` and no terminal to ask on, or the question answered no); 3 the server refused or could
+not be reached. A name the server does not know, or an action it refuses for one workflow
+(``Cannot retry a workflow in phase Running``), is reported on stderr with the server's message;
+the other workflows are still acted on, and the exit code is 3.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from tiphys.cli._common import EXIT_SERVER, echo_err, fail, parse_parameters
+from tiphys.cli._server import ServerContext, server_command
+
+if TYPE_CHECKING:
+    from tiphys.client import ArgoServerError
+
+__all__ = [
+    "delete_command",
+    "node_app",
+    "node_set_command",
+    "resubmit_command",
+    "resume_command",
+    "retry_command",
+    "stop_command",
+    "suspend_command",
+    "terminate_command",
+]
+
+Json = dict[str, Any]
+
+#: Label the controller sets on finished workflows (FACTS §1.3).
+COMPLETED_LABEL = "workflows.argoproj.io/completed"
+#: Label the server sets on a workflow made by ``resubmit`` (FACTS §1.2).
+RESUBMITTED_LABEL = "workflows.argoproj.io/resubmitted-from-workflow"
+#: Workflow phases after which nothing runs any more.
+FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
+#: Node phases ``node set --phase`` takes (FACTS §1.3).
+NODE_PHASES = ("Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted")
+LATEST = "@latest"
+
+# --- shared options -------------------------------------------------------------------------
+
+NamesArgument = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="WORKFLOW...",
+        show_default=False,
+        help="Workflow names; @latest is the newest workflow of the namespace.",
+    ),
+]
+SelectorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--selector",
+        "-l",
+        metavar="SELECTOR",
+        show_default=False,
+        help=(
+            "Also act on every workflow with these labels (listOptions.labelSelector, e.g. "
+            "'app=x,tier!=db'): they are listed first."
+        ),
+    ),
+]
+FieldSelectorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--field-selector",
+        metavar="SELECTOR",
+        show_default=False,
+        help=(
+            "Also act on every workflow these fields select (listOptions.fieldSelector, e.g. "
+            "'metadata.name!=keep-me')."
+        ),
+    ),
+]
+NodeFieldSelectorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--node-field-selector",
+        metavar="SELECTOR",
+        show_default=False,
+        help="Only the nodes this selects, e.g. 'displayName=approve' or 'templateName=main'.",
+    ),
+]
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run", help="Print what would be done and change nothing (names are checked)."
+    ),
+]
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FORMAT",
+        show_default=False,
+        help="name: print only the workflow's name; json: print the workflow as JSON.",
+    ),
+]
+
+ParameterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--parameter",
+        "-p",
+        metavar="NAME=VALUE",
+        show_default=False,
+        help="Change a workflow parameter (repeatable; split on the first '=').",
+    ),
+]
+
+_OUTPUTS = ("name", "json")
+
+
+def _check_output(output: str | None) -> None:
+    if output is not None and output not in _OUTPUTS:
+        fail(f"unknown output format {output!r} (choose name or json)")
+
+
+# --- selection ------------------------------------------------------------------------------
+
+
+def resolve_name(server: ServerContext, name: str) -> str:
+    """The workflow name ``name`` stands for: ``@latest`` is asked of the server.
+
+    A local stand-in for ``tiphys.cli._names.resolve_name`` (the render piece's module) until
+    that lands on main.
+
+    Args:
+        server: The command's server context.
+        name: A workflow name, or ``@latest``.
+
+    Returns:
+        ``name``, or the name of the newest workflow (``GET .../workflows/{ns}/@latest``).
+
+    Raises:
+        NotFound: ``@latest`` in a namespace without workflows.
+    """
+    if name != LATEST:
+        return name
+    wf = server.client.get(LATEST, server.namespace, fields="metadata.name")
+    resolved: str = (wf.get("metadata") or {}).get("name") or ""
+    if not resolved:
+        fail(f"the server gave no name for {LATEST} in namespace {server.namespace!r}", 3)
+    return resolved
+
+
+def _finished(wf: Json) -> bool:
+    status = wf.get("status") or {}
+    return bool(status.get("finishedAt")) or status.get("phase") in FINISHED_PHASES
+
+
+def _name(wf: Json) -> str:
+    name: str = (wf.get("metadata") or {}).get("name") or ""
+    return name
+
+
+def _select(
+    server: ServerContext,
+    names: Iterable[str],
+    listed: Iterable[Json],
+) -> list[tuple[str, bool]]:
+    """Given names (resolved), then listed workflows' names, without repeats.
+
+    Returns:
+        ``(name, given)`` pairs: ``given`` is true for a name from the command line.
+    """
+    seen: set[str] = set()
+    chosen: list[tuple[str, bool]] = []
+    for name in names:
+        resolved = resolve_name(server, name)
+        if resolved not in seen:
+            seen.add(resolved)
+            chosen.append((resolved, True))
+    for wf in listed:
+        name = _name(wf)
+        if name and name not in seen:
+            seen.add(name)
+            chosen.append((name, False))
+    return chosen
+
+
+def _list(server: ServerContext, selector: str | None, field_selector: str | None) -> list[Json]:
+    if selector is None and field_selector is None:
+        return []
+    return server.client.list(
+        server.namespace, label_selector=selector, field_selector=field_selector
+    )
+
+
+def _need_targets(names: list[str] | None, *flags: object, what: str) -> None:
+    if not names and not any(flag is not None and flag is not False for flag in flags):
+        fail(f"no workflow given: name one or more workflows (or @latest){what}")
+
+
+def _act(
+    targets: Iterable[tuple[str, bool]],
+    action: Callable[[str], str | None],
+) -> None:
+    """Run ``action`` on each target and print its line; a per-workflow refusal is reported.
+
+    A not-found name, an invalid request (the server refuses the action for this workflow) and
+    a conflict are printed on stderr and the other workflows are still acted on; the command
+    then exits 3. Other server errors (token refused, server down) stop at once (exit 3).
+    """
+    from tiphys.client import Conflict, InvalidRequest, NotFound
+
+    refused = False
+    for name, _given in targets:
+        try:
+            line = action(name)
+        except (NotFound, InvalidRequest, Conflict) as exc:
+            _report(exc)
+            refused = True
+            continue
+        if line is not None:
+            typer.echo(line)
+    if refused:
+        raise typer.Exit(EXIT_SERVER)
+
+
+def _report(exc: ArgoServerError) -> None:
+    echo_err(f"tiphys: error: {exc}")
+
+
+# --- delete ---------------------------------------------------------------------------------
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether the user can be asked a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _older_than(wf: Json, cutoff: datetime) -> bool:
+    finished = (wf.get("status") or {}).get("finishedAt")
+    if not finished:
+        return False
+    try:
+        when = datetime.fromisoformat(str(finished).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when < cutoff
+
+
+def _join(*selectors: str | None) -> str | None:
+    parts = [s for s in selectors if s]
+    return ",".join(parts) if parts else None
+
+
+@server_command
+def delete_command(
+    server: ServerContext,
+    names: NamesArgument = None,
+    all_: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help=(
+                "Delete every workflow of the namespace (that the other flags select). Asks "
+                "first unless --yes; without a terminal to ask on, --yes is required."
+            ),
+        ),
+    ] = False,
+    completed: Annotated[
+        bool,
+        typer.Option("--completed", help=f"Delete the finished workflows ({COMPLETED_LABEL})."),
+    ] = False,
+    older: Annotated[
+        str | None,
+        typer.Option(
+            "--older",
+            metavar="DURATION",
+            show_default=False,
+            help="Delete the workflows that finished longer ago than this (10m, 3h, 1d).",
+        ),
+    ] = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option(
+            "--prefix",
+            metavar="PREFIX",
+            show_default=False,
+            help="Delete the workflows whose name starts with this.",
+        ),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            metavar="PHASE[,PHASE]",
+            show_default=False,
+            help="Delete the workflows in these phases (Running,Failed,...).",
+        ),
+    ] = None,
+    resubmitted: Annotated[
+        bool,
+        typer.Option(
+            "--resubmitted", help=f"Delete the workflows made by resubmit ({RESUBMITTED_LABEL})."
+        ),
+    ] = False,
+    selector: SelectorOption = None,
+    field_selector: FieldSelectorOption = None,
+    dry_run: DryRunOption = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask before deleting with --all.")
+    ] = False,
+) -> None:
+    """Delete workflows: by name, or every workflow the flags select (listed first).
+
+    Prints ``Workflow 'NAME' deleted`` per workflow (``(dry-run)`` added with --dry-run). The
+    selection flags combine (all must hold). A selected workflow already gone when deleted is
+    noted on stderr and is not an error; a name given that does not exist is (exit 3).
+    """
+    from tiphys.argo.durations import DurationError, parse_duration
+
+    selecting = bool(
+        completed or older or prefix or status or resubmitted or selector or field_selector
+    )
+    if names and all_:
+        fail("--all deletes every workflow of the namespace: give names or --all, not both")
+    if not names and not all_ and not selecting:
+        fail(
+            "no workflow given: name one or more workflows (or @latest), or select them with "
+            "--all, --completed, --older, --prefix, --status, --resubmitted, -l or "
+            "--field-selector"
+        )
+    cutoff: datetime | None = None
+    if older is not None:
+        try:
+            cutoff = datetime.now(UTC) - timedelta(seconds=parse_duration(older))
+        except DurationError as exc:
+            raise typer.BadParameter(str(exc), param_hint="'--older'") from None
+    phases = {p.strip() for p in status.split(",") if p.strip()} if status else set()
+    if all_ and not yes and not dry_run and not _stdin_is_terminal():
+        fail(
+            f"--all deletes every workflow in namespace {server.namespace!r} and stdin is not "
+            "a terminal to ask on: add --yes to delete without asking (or --dry-run to see "
+            "which)"
+        )
+
+    listed: list[Json] = []
+    if all_ or selecting:
+        label_selector = _join(
+            selector,
+            f"{COMPLETED_LABEL}=true" if completed else None,
+            RESUBMITTED_LABEL if resubmitted else None,
+        )
+        listed = [
+            wf
+            for wf in server.client.list(
+                server.namespace, label_selector=label_selector, field_selector=field_selector
+            )
+            if (cutoff is None or _older_than(wf, cutoff))
+            and (prefix is None or _name(wf).startswith(prefix))
+            and (not phases or (wf.get("status") or {}).get("phase") in phases)
+        ]
+        if not listed and not names:
+            echo_err(f"tiphys: no workflow selected in namespace {server.namespace!r}")
+            return
+    targets = _select(server, names or [], listed)
+    if all_ and not yes and not dry_run:
+        question = (
+            f"Delete {len(targets)} workflow{'s' if len(targets) != 1 else ''} in namespace "
+            f"{server.namespace!r}?"
+        )
+        if not typer.confirm(question, default=False, err=True):
+            fail("nothing deleted")
+
+    from tiphys.client import Conflict, InvalidRequest, NotFound
+
+    refused = False
+    for name, given in targets:
+        try:
+            if dry_run:
+                if given:
+                    server.client.get(name, server.namespace, fields="metadata.name")
+                typer.echo(f"Workflow '{name}' deleted (dry-run)")
+                continue
+            server.client.delete(name, server.namespace)
+        except NotFound as exc:
+            if given:
+                _report(exc)
+                refused = True
+            else:
+                echo_err(f"Workflow '{name}' not found (deleted meanwhile)")
+            continue
+        except (InvalidRequest, Conflict) as exc:
+            _report(exc)
+            refused = True
+            continue
+        typer.echo(f"Workflow '{name}' deleted")
+    if refused:
+        raise typer.Exit(EXIT_SERVER)
+
+
+# --- retry and resubmit ---------------------------------------------------------------------
+
+
+def _printer(output: str | None, line: Callable[[Json], str]) -> Callable[[Json], str]:
+    def show(wf: Json) -> str:
+        if output == "name":
+            return _name(wf)
+        if output == "json":
+            return json.dumps(wf, indent=2)
+        return line(wf)
+
+    return show
+
+
+@server_command
+def retry_command(
+    server: ServerContext,
+    names: NamesArgument = None,
+    restart_successful: Annotated[
+        bool,
+        typer.Option(
+            "--restart-successful",
+            help="Also re-run the succeeded nodes that --node-field-selector selects.",
+        ),
+    ] = False,
+    node_field_selector: NodeFieldSelectorOption = None,
+    parameter: ParameterOption = None,
+    selector: SelectorOption = None,
+    field_selector: FieldSelectorOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Retry Failed or Error workflows in place (PUT .../retry).
+
+    Prints ``workflow NAME retried`` per workflow. With -l or --field-selector, the Failed and
+    Error workflows selected are retried (the others are skipped).
+    """
+    _check_output(output)
+    _need_targets(names, selector, field_selector, what=", or select them with -l")
+    parameters = parse_parameters(parameter) or None
+    listed = [
+        wf
+        for wf in _list(server, selector, field_selector)
+        if (wf.get("status") or {}).get("phase") in ("Failed", "Error")
+    ]
+    show = _printer(output, lambda wf: f"workflow {_name(wf)} retried")
+
+    def act(name: str) -> str:
+        return show(
+            server.client.retry(
+                name,
+                server.namespace,
+                restart_successful=restart_successful,
+                node_field_selector=node_field_selector,
+                parameters=parameters,
+            )
+        )
+
+    _act(_select(server, names or [], listed), act)
+
+
+@server_command
+def resubmit_command(
+    server: ServerContext,
+    names: NamesArgument = None,
+    memoized: Annotated[
+        bool,
+        typer.Option("--memoized", help="Reuse the outputs of the nodes that succeeded."),
+    ] = False,
+    parameter: ParameterOption = None,
+    selector: SelectorOption = None,
+    field_selector: FieldSelectorOption = None,
+    output: OutputOption = None,
+) -> None:
+    """Submit a new workflow from each given one (PUT .../resubmit); the old ones stay.
+
+    Prints ``workflow OLD resubmitted as NEW`` per workflow (-o name: NEW).
+    """
+    _check_output(output)
+    _need_targets(names, selector, field_selector, what=", or select them with -l")
+    parameters = parse_parameters(parameter) or None
+    listed = _list(server, selector, field_selector)
+
+    def act(name: str) -> str:
+        wf = server.client.resubmit(
+            name, server.namespace, memoized=memoized, parameters=parameters
+        )
+        show = _printer(output, lambda new: f"workflow {name} resubmitted as {_name(new)}")
+        return show(wf)
+
+    _act(_select(server, names or [], listed), act)
+
+
+# --- stop, terminate, suspend, resume -------------------------------------------------------
+
+
+def _shutdown(
+    server: ServerContext,
+    names: list[str] | None,
+    selector: str | None,
+    field_selector: str | None,
+    dry_run: bool,
+    done: str,
+    call: Callable[[str], Json],
+) -> None:
+    _need_targets(names, selector, field_selector, what=", or select them with -l")
+    listed = [wf for wf in _list(server, selector, field_selector) if not _finished(wf)]
+    targets = _select(server, names or [], listed)
+
+    def act(name: str) -> str:
+        if dry_run:
+            if name in {n for n, given in targets if given}:
+                server.client.get(name, server.namespace, fields="metadata.name")
+            return f"workflow {name} {done} (dry-run)"
+        return f"workflow {_name(call(name)) or name} {done}"
+
+    _act(targets, act)
+
+
+@server_command
+def stop_command(
+    server: ServerContext,
+    names: NamesArgument = None,
+    message: Annotated[
+        str | None,
+        typer.Option(
+            "--message",
+            metavar="TEXT",
+            show_default=False,
+            help="Message recorded on the nodes that were running.",
+        ),
+    ] = None,
+    node_field_selector: NodeFieldSelectorOption = None,
+    selector: SelectorOption = None,
+    field_selector: FieldSelectorOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Stop workflows; their exit handlers still run (PUT .../stop).
+
+    Prints ``workflow NAME stopped`` per workflow. With -l or --field-selector, the unfinished
+    workflows selected are stopped.
+    """
+    _shutdown(
+        server,
+        names,
+        selector,
+        field_selector,
+        dry_run,
+        "stopped",
+        lambda name: server.client.stop(
+            name, server.namespace, message=message, node_field_selector=node_field_selector
+        ),
+    )
+
+
+@server_command
+def terminate_command(
+    server: ServerContext,
+    names: NamesArgument = None,
+    selector: SelectorOption = None,
+    field_selector: FieldSelectorOption = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    """Terminate workflows at once; exit handlers do not run (PUT .../terminate).
+
+    Prints ``workflow NAME terminated`` per workflow. With -l or --field-selector, the
+    unfinished workflows selected are terminated.
+    """
+    _shutdown(
+        server,
+        names,
+        selector,
+        field_selector,
+        dry_run,
+        "terminated",
+        lambda name: server.client.terminate(name, server.namespace),
+    )
+
+
+@server_command
+def suspend_command(server: ServerContext, names: NamesArgument = None) -> None:
+    """Suspend workflows: no new step starts until resume (PUT .../suspend).
+
+    Prints ``workflow NAME suspended`` per workflow.
+    """
+    _need_targets(names, what="")
+
+    def act(name: str) -> str:
+        return f"workflow {_name(server.client.suspend(name, server.namespace)) or name} suspended"
+
+    _act(_select(server, names or [], []), act)
+
+
+@server_command
+def resume_command(
+    server: ServerContext,
+    names: NamesArgument = None,
+    node_field_selector: NodeFieldSelectorOption = None,
+) -> None:
+    """Resume suspended workflows, or only their suspend nodes that a selector picks.
+
+    Prints ``workflow NAME resumed`` per workflow (PUT .../resume).
+    """
+    _need_targets(names, what="")
+
+    def act(name: str) -> str:
+        wf = server.client.resume(name, server.namespace, node_field_selector=node_field_selector)
+        return f"workflow {_name(wf) or name} resumed"
+
+    _act(_select(server, names or [], []), act)
+
+
+# --- node set -------------------------------------------------------------------------------
+
+node_app = typer.Typer(
+    name="node",
+    help="Act on the nodes of a workflow (set: complete a suspend node with outputs).",
+    no_args_is_help=True,
+)
+
+
+def _output_parameters(items: list[str] | None) -> dict[str, str] | None:
+    if not items:
+        return None
+    values: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(
+                f"{item!r} is not NAME=VALUE (e.g. approve=yes)",
+                param_hint="'--output-parameter'",
+            )
+        values[key.strip()] = value
+    return values
+
+
+@server_command
+def node_set_command(
+    server: ServerContext,
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="WORKFLOW", help="Workflow name; @latest is the newest of the namespace."
+        ),
+    ],
+    node_field_selector: Annotated[
+        str,
+        typer.Option(
+            "--node-field-selector",
+            metavar="SELECTOR",
+            help="The nodes to set, e.g. 'displayName=approve' (required).",
+        ),
+    ],
+    output_parameter: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output-parameter",
+            metavar="NAME=VALUE",
+            show_default=False,
+            help=(
+                "Value of one of the node's supplied output parameters (repeatable; split on "
+                "the first '=')."
+            ),
+        ),
+    ] = None,
+    phase: Annotated[
+        str | None,
+        typer.Option(
+            "--phase",
+            metavar="PHASE",
+            show_default=False,
+            help=f"New phase of the nodes: {', '.join(NODE_PHASES)}.",
+        ),
+    ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option(
+            "--message", metavar="TEXT", show_default=False, help="New message of the nodes."
+        ),
+    ] = None,
+) -> None:
+    """Set the output parameters, phase or message of nodes (PUT .../set).
+
+    Prints ``workflow NAME: set nodes matching SELECTOR``.
+    """
+    outputs = _output_parameters(output_parameter)
+    if phase is not None and phase not in NODE_PHASES:
+        fail(f"unknown node phase {phase!r} (choose {', '.join(NODE_PHASES)})")
+    if outputs is None and phase is None and message is None:
+        fail("nothing to set: give --output-parameter NAME=VALUE, --phase or --message")
+    if not node_field_selector.strip():
+        fail("--node-field-selector is empty: select the nodes, e.g. 'displayName=approve'")
+
+    def act(wf_name: str) -> str:
+        wf = server.client.set(
+            wf_name,
+            node_field_selector,
+            server.namespace,
+            output_parameters=outputs,
+            phase=phase,
+            message=message,
+        )
+        return f"workflow {_name(wf) or wf_name}: set nodes matching {node_field_selector}"
+
+    _act(_select(server, [name], []), act)
+
+
+node_app.command("set", no_args_is_help=True)(node_set_command)
