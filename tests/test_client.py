@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import socket
 import ssl
@@ -16,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from argo_fake import ArgoFake, Recorded, Reply, error_reply, json_reply
-from swagger_oracle import request_problems, response_problems
+from argo_contract import conforms, err, ok
+from argo_fake import ArgoFake, Reply
 from tiphys.client import (
     AlreadyExists,
     ArgoServerError,
@@ -78,28 +77,6 @@ class Sleeps:
 
     def __call__(self, seconds: float) -> None:
         self.delays.append(seconds)
-
-
-def ok(method: str, path: str, obj: Any, status: int = 200, **kw: Any) -> Reply:
-    """A JSON reply whose body is first checked against the operation's response schema."""
-    assert response_problems(method, path, status, obj) == []
-    return json_reply(obj, status, **kw)
-
-
-def err(method: str, path: str, status: int, message: str) -> Reply:
-    reply = error_reply(status, message)
-    assert response_problems(method, path, status, json.loads(reply.body)) == []
-    return reply
-
-
-def conforms(requests: list[Recorded]) -> None:
-    """Every recorded request matches swagger.json (method, path, query, body)."""
-    for r in requests:
-        query: dict[str, str | list[str]] = {
-            k: v[0] if len(v) == 1 else v for k, v in r.query.items()
-        }
-        body = r.json() if r.body else None
-        assert request_problems(r.method, r.path, query, body) == [], r
 
 
 @pytest.fixture
