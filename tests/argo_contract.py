@@ -18,6 +18,7 @@ def ok(method: str, path: str, obj: Any, status: int = 200, **kw: Any) -> Reply:
 
 
 def err(method: str, path: str, status: int, message: str) -> Reply:
+    """Argo's error reply, first checked against the operation's response schema."""
     reply = error_reply(status, message)
     assert response_problems(method, path, status, json.loads(reply.body)) == []
     return reply

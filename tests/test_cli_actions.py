@@ -65,8 +65,12 @@ def calls(argo: ArgoFake) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(
     ("verb", "done"),
-    [("stop", "stopped"), ("terminate", "terminated"), ("suspend", "suspended"),
-     ("resume", "resumed")],
+    [
+        ("stop", "stopped"),
+        ("terminate", "terminated"),
+        ("suspend", "suspended"),
+        ("resume", "resumed"),
+    ],
 )
 def test_verbs_act_on_several_names(argo: ArgoFake, verb: str, done: str) -> None:
     for name in ("a", "b"):
@@ -279,7 +283,11 @@ def test_bad_output_and_parameter_are_usage_errors(argo: ArgoFake) -> None:
     assert ran.err == "tiphys: error: unknown output format 'yaml' (choose name or json)\n"
     ran = invoke(argo, "resubmit", "a", "-p", "novalue")
     assert (ran.code, ran.out) == (2, "")
-    assert "'-p' / '--parameter'" in ran.err
+    assert ran.err == (
+        "Usage: tiphys resubmit [OPTIONS] [WORKFLOW...]...\nTry 'tiphys resubmit -h' for help."
+        "\n\nError: Invalid value for '-p' / '--parameter': invalid parameter 'novalue': "
+        "expected NAME=VALUE (e.g. -p tag=v1.2)\n"
+    )
     assert argo.requests == []
 
 
@@ -342,8 +350,16 @@ def test_node_set_phase_and_message_on_latest(argo: ArgoFake) -> None:
     path = f"{WFS}/newest/set"
     argo.add("PUT", path, ok("PUT", path, wf("newest")))
     ran = invoke(
-        argo, "node", "set", "@latest", "--node-field-selector", "id=n1", "--phase", "Failed",
-        "--message", "no",
+        argo,
+        "node",
+        "set",
+        "@latest",
+        "--node-field-selector",
+        "id=n1",
+        "--phase",
+        "Failed",
+        "--message",
+        "no",
     )
     assert (ran.code, ran.out, ran.err) == (0, "workflow newest: set nodes matching id=n1\n", "")
     assert argo.requests[1].json() == {
@@ -385,7 +401,11 @@ def test_node_set_malformed_output_parameter(argo: ArgoFake) -> None:
         argo, "node", "set", "a", "--node-field-selector", "id=n1", "--output-parameter", "x"
     )
     assert (ran.code, ran.out) == (2, "")
-    assert "'x' is not NAME=VALUE (e.g. approve=yes)" in ran.err
+    assert ran.err == (
+        "Usage: tiphys node set [OPTIONS] {WORKFLOW}\nTry 'tiphys node set -h' for help.\n\n"
+        "Error: Invalid value for '--output-parameter': 'x' is not NAME=VALUE (e.g. "
+        "approve=yes)\n"
+    )
     assert argo.requests == []
 
 
@@ -396,3 +416,178 @@ def test_node_set_missing_workflow_exits_3(argo: ArgoFake) -> None:
     ran = invoke(argo, "node", "set", "nope", "--node-field-selector", "id=n1", "--message", "m")
     assert (ran.code, ran.out, ran.err) == (3, "", message)
     conforms(argo.requests)
+
+
+# --- delete ---------------------------------------------------------------------------------
+
+
+def deletable(argo: ArgoFake, *names: str) -> None:
+    for name in names:
+        path = f"{WFS}/{name}"
+        argo.add("DELETE", path, ok("DELETE", path, {}))
+
+
+def test_delete_names(argo: ArgoFake) -> None:
+    deletable(argo, "a", "b")
+    ran = invoke(argo, "delete", "a", "b", "a")
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == "Workflow 'a' deleted\nWorkflow 'b' deleted\n"
+    assert calls(argo) == [("DELETE", f"{WFS}/a"), ("DELETE", f"{WFS}/b")]
+
+
+def test_delete_a_missing_name_exits_3_after_the_others(argo: ArgoFake) -> None:
+    reply, message = not_found("DELETE", f"{WFS}/nope", "nope")
+    argo.add("DELETE", f"{WFS}/nope", reply)
+    deletable(argo, "b")
+    ran = invoke(argo, "delete", "nope", "b")
+    assert (ran.code, ran.out, ran.err) == (3, "Workflow 'b' deleted\n", message)
+    conforms(argo.requests)
+
+
+def test_delete_latest(argo: ArgoFake) -> None:
+    argo.add("GET", LATEST, ok("GET", LATEST, wf("newest")))
+    deletable(argo, "newest")
+    ran = invoke(argo, "delete", "@latest")
+    assert (ran.code, ran.out, ran.err) == (0, "Workflow 'newest' deleted\n", "")
+    assert calls(argo) == [("GET", LATEST), ("DELETE", f"{WFS}/newest")]
+
+
+def test_delete_completed_with_a_selector(argo: ArgoFake) -> None:
+    done = "2026-01-01T00:00:00Z"
+    argo.add("GET", WFS, ok("GET", WFS, listing(wf("x", "Succeeded", finished=done))))
+    deletable(argo, "x")
+    ran = invoke(argo, "delete", "--completed", "-l", "app=x", "--resubmitted")
+    assert (ran.code, ran.out, ran.err) == (0, "Workflow 'x' deleted\n", "")
+    assert calls(argo) == [("GET", WFS), ("DELETE", f"{WFS}/x")]
+    assert argo.requests[0].query == {
+        "listOptions.labelSelector": [
+            "app=x,workflows.argoproj.io/completed=true,"
+            "workflows.argoproj.io/resubmitted-from-workflow"
+        ]
+    }
+
+
+def test_delete_older_prefix_and_status_filter_the_list(argo: ArgoFake) -> None:
+    recent = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = "2020-01-01T00:00:00Z"
+    items = [
+        wf("rel-old", "Succeeded", finished=old),
+        wf("rel-failed", "Failed", finished=old),
+        wf("rel-recent", "Succeeded", finished=recent),
+        wf("rel-running"),
+        wf("other-old", "Succeeded", finished=old),
+    ]
+    argo.add("GET", WFS, ok("GET", WFS, listing(*items)))
+    deletable(argo, "rel-old")
+    ran = invoke(argo, "delete", "--older", "1d", "--prefix", "rel-", "--status", "Succeeded,Error")
+    assert (ran.code, ran.out, ran.err) == (0, "Workflow 'rel-old' deleted\n", "")
+    assert calls(argo) == [("GET", WFS), ("DELETE", f"{WFS}/rel-old")]
+    assert argo.requests[0].query == {}
+
+
+def test_delete_selected_but_gone_is_noted_not_an_error(argo: ArgoFake) -> None:
+    argo.add("GET", WFS, ok("GET", WFS, listing(wf("gone"), wf("b"))))
+    argo.add("DELETE", f"{WFS}/gone", not_found("DELETE", f"{WFS}/gone", "gone")[0])
+    deletable(argo, "b")
+    ran = invoke(argo, "delete", "-l", "app=x")
+    assert ran.code == 0
+    assert ran.out == "Workflow 'b' deleted\n"
+    assert ran.err == "Workflow 'gone' not found (deleted meanwhile)\n"
+    conforms(argo.requests)
+
+
+def test_delete_nothing_selected(argo: ArgoFake) -> None:
+    argo.add("GET", WFS, ok("GET", WFS, listing()))
+    ran = invoke(argo, "delete", "--completed")
+    assert (ran.code, ran.out) == (0, "")
+    assert ran.err == f"tiphys: no workflow selected in namespace '{NAMESPACE}'\n"
+    assert calls(argo) == [("GET", WFS)]
+
+
+def test_delete_all_with_yes(argo: ArgoFake) -> None:
+    argo.add("GET", WFS, ok("GET", WFS, listing(wf("a"), wf("b"))))
+    deletable(argo, "a", "b")
+    ran = invoke(argo, "delete", "--all", "--yes")
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == "Workflow 'a' deleted\nWorkflow 'b' deleted\n"
+    assert calls(argo) == [("GET", WFS), ("DELETE", f"{WFS}/a"), ("DELETE", f"{WFS}/b")]
+
+
+def test_delete_all_refuses_without_a_terminal(argo: ArgoFake) -> None:
+    ran = invoke(argo, "delete", "--all")
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == (
+        f"tiphys: error: --all deletes every workflow in namespace '{NAMESPACE}' and stdin is "
+        "not a terminal to ask on: add --yes to delete without asking (or --dry-run to see "
+        "which)\n"
+    )
+    assert argo.requests == []
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("y\n", True), ("n\n", False), ("\n", False)])
+def test_delete_all_asks_on_a_terminal(
+    argo: ArgoFake, monkeypatch: pytest.MonkeyPatch, answer: str, deleted: bool
+) -> None:
+    monkeypatch.setattr(actions_cmd, "_stdin_is_terminal", lambda: True)
+    argo.add("GET", WFS, ok("GET", WFS, listing(wf("a"), wf("b"))))
+    deletable(argo, "a", "b")
+    ran = invoke(argo, "delete", "--all", stdin=answer)
+    question = f"Delete 2 workflows in namespace '{NAMESPACE}'? [y/N]:"
+    echo = f" {answer}"  # click writes the prompt's last space, and CliRunner the answer, to stdout
+    if deleted:
+        assert (ran.code, ran.err) == (0, question)
+        assert ran.out == f"{echo}Workflow 'a' deleted\nWorkflow 'b' deleted\n"
+        assert [m for m, _ in calls(argo)] == ["GET", "DELETE", "DELETE"]
+    else:
+        assert (ran.code, ran.out) == (2, echo)
+        assert ran.err == f"{question}tiphys: error: nothing deleted\n"
+        assert calls(argo) == [("GET", WFS)]
+
+
+def test_delete_all_dry_run_asks_nothing_and_deletes_nothing(argo: ArgoFake) -> None:
+    argo.add("GET", WFS, ok("GET", WFS, listing(wf("a"), wf("b"))))
+    ran = invoke(argo, "delete", "--all", "--dry-run")
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == "Workflow 'a' deleted (dry-run)\nWorkflow 'b' deleted (dry-run)\n"
+    assert calls(argo) == [("GET", WFS)]
+
+
+def test_delete_dry_run_checks_given_names(argo: ArgoFake) -> None:
+    argo.add("GET", f"{WFS}/a", ok("GET", f"{WFS}/a", wf("a")))
+    reply, message = not_found("GET", f"{WFS}/nope", "nope")
+    argo.add("GET", f"{WFS}/nope", reply)
+    ran = invoke(argo, "delete", "a", "nope", "--dry-run")
+    assert (ran.code, ran.out, ran.err) == (3, "Workflow 'a' deleted (dry-run)\n", message)
+    assert calls(argo) == [("GET", f"{WFS}/a"), ("GET", f"{WFS}/nope")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            [],
+            "no workflow given: name one or more workflows (or @latest), or select them with "
+            "--all, --completed, --older, --prefix, --status, --resubmitted, -l or "
+            "--field-selector",
+        ),
+        (
+            ["a", "--all"],
+            "--all deletes every workflow of the namespace: give names or --all, not both",
+        ),
+    ],
+)
+def test_delete_usage_errors(argo: ArgoFake, args: list[str], message: str) -> None:
+    ran = invoke(argo, "delete", *args)
+    assert (ran.code, ran.out, ran.err) == (2, "", f"tiphys: error: {message}\n")
+    assert argo.requests == []
+
+
+def test_delete_bad_duration(argo: ArgoFake) -> None:
+    ran = invoke(argo, "delete", "--older", "soon")
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == (
+        "Usage: tiphys delete [OPTIONS] [WORKFLOW...]...\nTry 'tiphys delete -h' for help.\n\n"
+        "Error: Invalid value for '--older': 'soon' is not a duration; write seconds (30) or a "
+        "string like '30s', '5m', '2h', '1d', '1h30m'\n"
+    )
+    assert argo.requests == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -417,7 +418,8 @@ def test_help_texts_show_defaults() -> None:
     assert top.exit_code == 0
     assert "compile" in top.stdout and "lint" in top.stdout and "Exit codes" in top.stdout
     for missing in ("submit", "apply", "watch", "follow", "wait timed out"):
-        assert missing not in top.stdout  # only commands that exist are promised
+        # only commands that exist are promised ("resubmit" is one; "submit" is not yet)
+        assert not re.search(rf"(?<![a-z]){missing}", top.stdout)
     help_text = run("compile", "--help").stdout
     assert "[default: yaml]" in help_text
     assert "spec.workflowTemplateRef" in help_text
