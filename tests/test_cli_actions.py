@@ -591,3 +591,11 @@ def test_delete_bad_duration(argo: ArgoFake) -> None:
         "string like '30s', '5m', '2h', '1d', '1h30m'\n"
     )
     assert argo.requests == []
+
+
+def test_delete_force(argo: ArgoFake) -> None:
+    deletable(argo, "a")
+    ran = invoke(argo, "delete", "a", "--force")
+    assert (ran.code, ran.out, ran.err) == (0, "Workflow 'a' deleted\n", "")
+    assert argo.requests[0].query == {"force": ["true"]}
+    conforms(argo.requests)

@@ -319,6 +319,10 @@ def delete_command(
     ] = False,
     selector: SelectorOption = None,
     field_selector: FieldSelectorOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Also remove finalizers, so that stuck workflows go at once."),
+    ] = False,
     dry_run: DryRunOption = False,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask before deleting with --all.")
@@ -326,9 +330,18 @@ def delete_command(
 ) -> None:
     """Delete workflows: by name, or every workflow the flags select (listed first).
 
-    Prints ``Workflow 'NAME' deleted`` per workflow (``(dry-run)`` added with --dry-run). The
-    selection flags combine (all must hold). A selected workflow already gone when deleted is
-    noted on stderr and is not an error; a name given that does not exist is (exit 3).
+    Prints "Workflow 'NAME' deleted" per workflow ("(dry-run)" added with --dry-run). The
+    selection flags combine: a workflow is deleted when all of them hold. A selected workflow
+    already gone when it is deleted is noted on stderr and is not an error.
+
+    Exit code: 0 done; 2 usage error, or --all answered no / without --yes and no terminal;
+    3 a given name does not exist or the server refused (the other workflows are still deleted).
+
+    \b
+    Examples:
+      tiphys delete hello-x7k2p @latest
+      tiphys delete --completed --older 7d -l app=release
+      tiphys delete --all --dry-run
     """
     from tiphys.argo.durations import DurationError, parse_duration
 
@@ -395,7 +408,7 @@ def delete_command(
                     server.client.get(name, server.namespace, fields="metadata.name")
                 typer.echo(f"Workflow '{name}' deleted (dry-run)")
                 continue
-            server.client.delete(name, server.namespace)
+            server.client.delete(name, server.namespace, force=force)
         except NotFound as exc:
             if given:
                 _report(exc)
@@ -445,8 +458,16 @@ def retry_command(
 ) -> None:
     """Retry Failed or Error workflows in place (PUT .../retry).
 
-    Prints ``workflow NAME retried`` per workflow. With -l or --field-selector, the Failed and
+    Prints "workflow NAME retried" per workflow. With -l or --field-selector, the Failed and
     Error workflows selected are retried (the others are skipped).
+
+    Exit code: 0 done; 2 usage error; 3 a name does not exist or the server refused (e.g. the
+    workflow is still running); the other workflows are still retried.
+
+    \b
+    Examples:
+      tiphys retry @latest
+      tiphys retry build-4kq2z --restart-successful --node-field-selector templateName=test
     """
     _check_output(output)
     _need_targets(names, selector, field_selector, what=", or select them with -l")
@@ -487,7 +508,15 @@ def resubmit_command(
 ) -> None:
     """Submit a new workflow from each given one (PUT .../resubmit); the old ones stay.
 
-    Prints ``workflow OLD resubmitted as NEW`` per workflow (-o name: NEW).
+    Prints "workflow OLD resubmitted as NEW" per workflow (-o name: NEW only).
+
+    Exit code: 0 done; 2 usage error; 3 a name does not exist or the server refused; the other
+    workflows are still resubmitted.
+
+    \b
+    Examples:
+      tiphys resubmit @latest --memoized
+      tiphys resubmit release-8xv2c -p tag=v1.2.1 -o name
     """
     _check_output(output)
     _need_targets(names, selector, field_selector, what=", or select them with -l")
@@ -550,8 +579,11 @@ def stop_command(
 ) -> None:
     """Stop workflows; their exit handlers still run (PUT .../stop).
 
-    Prints ``workflow NAME stopped`` per workflow. With -l or --field-selector, the unfinished
+    Prints "workflow NAME stopped" per workflow. With -l or --field-selector, the unfinished
     workflows selected are stopped.
+
+    Exit code: 0 done; 2 usage error; 3 a name does not exist or the server refused; the other
+    workflows are still stopped.
     """
     _shutdown(
         server,
@@ -576,8 +608,11 @@ def terminate_command(
 ) -> None:
     """Terminate workflows at once; exit handlers do not run (PUT .../terminate).
 
-    Prints ``workflow NAME terminated`` per workflow. With -l or --field-selector, the
+    Prints "workflow NAME terminated" per workflow. With -l or --field-selector, the
     unfinished workflows selected are terminated.
+
+    Exit code: 0 done; 2 usage error; 3 a name does not exist or the server refused; the other
+    workflows are still terminated.
     """
     _shutdown(
         server,
@@ -594,7 +629,8 @@ def terminate_command(
 def suspend_command(server: ServerContext, names: NamesArgument = None) -> None:
     """Suspend workflows: no new step starts until resume (PUT .../suspend).
 
-    Prints ``workflow NAME suspended`` per workflow.
+    Prints "workflow NAME suspended" per workflow. Exit code: 0 done; 2 usage error; 3 a name
+    does not exist or the server refused (the other workflows are still suspended).
     """
     _need_targets(names, what="")
 
@@ -610,9 +646,10 @@ def resume_command(
     names: NamesArgument = None,
     node_field_selector: NodeFieldSelectorOption = None,
 ) -> None:
-    """Resume suspended workflows, or only their suspend nodes that a selector picks.
+    """Resume suspended workflows, or only the suspend nodes a selector picks (PUT .../resume).
 
-    Prints ``workflow NAME resumed`` per workflow (PUT .../resume).
+    Prints "workflow NAME resumed" per workflow. Exit code: 0 done; 2 usage error; 3 a name
+    does not exist or the server refused (the other workflows are still resumed).
     """
     _need_targets(names, what="")
 
@@ -661,7 +698,7 @@ def node_set_command(
         typer.Option(
             "--node-field-selector",
             metavar="SELECTOR",
-            help="The nodes to set, e.g. 'displayName=approve' (required).",
+            help="The nodes to set, e.g. 'displayName=approve'.",
         ),
     ],
     output_parameter: Annotated[
@@ -694,7 +731,15 @@ def node_set_command(
 ) -> None:
     """Set the output parameters, phase or message of nodes (PUT .../set).
 
-    Prints ``workflow NAME: set nodes matching SELECTOR``.
+    Used to complete a suspend node that waits for values. Prints "workflow NAME: set nodes
+    matching SELECTOR". Exit code: 0 done; 2 usage error; 3 the workflow does not exist or the
+    server refused.
+
+    \b
+    Examples:
+      tiphys node set @latest --node-field-selector displayName=approve \\
+          --output-parameter approve=yes
+      tiphys node set release-8xv2c --node-field-selector id=release-8xv2c-1 --phase Failed
     """
     outputs = _output_parameters(output_parameter)
     if phase is not None and phase not in NODE_PHASES:

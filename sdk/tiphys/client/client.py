@@ -329,7 +329,7 @@ class Client:
                 break
         return items
 
-    def delete(self, name: str, namespace: str | None = None) -> None:
+    def delete(self, name: str, namespace: str | None = None, *, force: bool = False) -> None:
         """``DELETE /api/v1/workflows/{namespace}/{name}``: delete a workflow.
 
         Retried like a GET; a 404 answering a re-send counts as deleted.
@@ -337,12 +337,15 @@ class Client:
         Args:
             name: Workflow name.
             namespace: Its namespace; default the client's.
+            force: Also remove the workflow's finalizers (query ``force=true``), so that a
+                workflow stuck on one (artifact GC) goes at once.
 
         Raises:
             NotFound: 404, no such workflow.
             ArgoServerError: Another failure.
         """
-        self.request("DELETE", self._wf(namespace, name), done_after_retry=_GONE)
+        query = {"force": "true"} if force else None
+        self.request("DELETE", self._wf(namespace, name), query=query, done_after_retry=_GONE)
 
     def lint(self, manifest: Mapping[str, Any], namespace: str | None = None) -> Json:
         """``POST /api/v1/workflows/{namespace}/lint``: validate a workflow on the server.
@@ -632,3 +635,53 @@ class Client:
                 "message": message,
             },
         )
+
+    def delete_selected(
+        self,
+        namespace: str | None = None,
+        *,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        force: bool = False,
+    ) -> list[str]:
+        """Delete every workflow the selectors pick: one list, then a DELETE per workflow.
+
+        ``GET /api/v1/workflows/{namespace}`` with ``listOptions.labelSelector`` /
+        ``listOptions.fieldSelector``, then ``DELETE .../{name}`` for each item. A workflow
+        already gone when its DELETE is sent (404) is skipped.
+
+        Args:
+            namespace: Namespace to delete in; default the client's.
+            label_selector: ``"app=x,workflows.argoproj.io/completed=true"``; ``""`` selects
+                every workflow of the namespace.
+            field_selector: ``"metadata.name!=keep-me"``.
+            force: Also remove finalizers (see :meth:`delete`).
+
+        Returns:
+            The names deleted, in the list's order.
+
+        Raises:
+            TiphysError: Neither selector was given (say ``label_selector=""`` to delete all).
+            ArgoServerError: The list or a delete failed (the ones before it are deleted).
+        """
+        from tiphys.client.errors import NotFound
+
+        if label_selector is None and field_selector is None:
+            raise TiphysError(
+                "delete_selected() needs label_selector= or field_selector=; to delete every "
+                'workflow of the namespace, pass label_selector="".'
+            )
+        ns = namespace or self.namespace
+        deleted: list[str] = []
+        for wf in self.list(
+            ns, label_selector=label_selector or None, field_selector=field_selector
+        ):
+            name = (wf.get("metadata") or {}).get("name")
+            if not name:
+                continue
+            try:
+                self.delete(name, ns, force=force)
+            except NotFound:
+                continue
+            deleted.append(name)
+        return deleted
