@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import builtins
 import json
 import random as _random
 import time
@@ -643,7 +644,7 @@ class Client:
         label_selector: str | None = None,
         field_selector: str | None = None,
         force: bool = False,
-    ) -> list[str]:
+    ) -> builtins.list[str]:
         """Delete every workflow the selectors pick: one list, then a DELETE per workflow.
 
         ``GET /api/v1/workflows/{namespace}`` with ``listOptions.labelSelector`` /
@@ -672,7 +673,7 @@ class Client:
                 'workflow of the namespace, pass label_selector="".'
             )
         ns = namespace or self.namespace
-        deleted: list[str] = []
+        deleted: builtins.list[str] = []
         for wf in self.list(
             ns, label_selector=label_selector or None, field_selector=field_selector
         ):
