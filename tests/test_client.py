@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake, Reply
+from client_checks import Sleeps, conforms, err, ok
 from tiphys.client import (
     AlreadyExists,
     ArgoServerError,
@@ -67,16 +67,6 @@ VERSION = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
-
-
-class Sleeps:
-    """An injectable sleep that records the delays instead of waiting."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
-"""Contract helpers for tests that talk to :class:`argo_fake.ArgoFake`: replies checked against
-the response schema of their operation, and recorded requests checked against ``swagger.json``.
+"""Checks shared by the client tests: replies and requests validated against swagger.json.
+
+:func:`ok` and :func:`err` build :class:`ArgoFake` replies after checking the body against the
+operation's response schema; :func:`conforms` checks every recorded request (method, path,
+query, body) against the operation; :class:`Sleeps` is an injectable sleep that records delays.
 """
 
 from __future__ import annotations
@@ -11,6 +14,16 @@ from argo_fake import Recorded, Reply, error_reply, json_reply
 from swagger_oracle import request_problems, response_problems
 
 
+class Sleeps:
+    """An injectable sleep that records the delays instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
 def ok(method: str, path: str, obj: Any, status: int = 200, **kw: Any) -> Reply:
     """A JSON reply whose body is first checked against the operation's response schema."""
     assert response_problems(method, path, status, obj) == []
@@ -18,7 +31,6 @@ def ok(method: str, path: str, obj: Any, status: int = 200, **kw: Any) -> Reply:
 
 
 def err(method: str, path: str, status: int, message: str) -> Reply:
-    """Argo's error reply, first checked against the operation's response schema."""
     reply = error_reply(status, message)
     assert response_problems(method, path, status, json.loads(reply.body)) == []
     return reply
