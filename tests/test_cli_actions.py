@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
 from cli_server import NAMESPACE, invoke
-from client_checks import conforms, err, ok
 from tiphys.cli import actions_cmd
 from tiphys.client.errors import NO_SERVER_MESSAGE
 

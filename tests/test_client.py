@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from argo_contract import Sleeps, conforms, err, ok
 from argo_fake import ArgoFake, Reply
-from client_checks import Sleeps, conforms, err, ok
 from tiphys.client import (
     AlreadyExists,
     ArgoServerError,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
-from client_checks import conforms, err, ok
 from tiphys.client import Client, Forbidden
 from tiphys.errors import TiphysError
 

@@ -1,9 +1,4 @@
-"""Checks shared by the client tests: replies and requests validated against swagger.json.
-
-:func:`ok` and :func:`err` build :class:`ArgoFake` replies after checking the body against the
-operation's response schema; :func:`conforms` checks every recorded request (method, path,
-query, body) against the operation; :class:`Sleeps` is an injectable sleep that records delays.
-"""
+"""Shared helpers of the client tests: swagger-checked fixtures and requests, fake sleep."""
 
 from __future__ import annotations
 
@@ -31,6 +26,7 @@ def ok(method: str, path: str, obj: Any, status: int = 200, **kw: Any) -> Reply:
 
 
 def err(method: str, path: str, status: int, message: str) -> Reply:
+    """Argo's error reply, checked against the operation's ``default`` response schema."""
     reply = error_reply(status, message)
     assert response_problems(method, path, status, json.loads(reply.body)) == []
     return reply
