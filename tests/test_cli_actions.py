@@ -599,3 +599,23 @@ def test_delete_force(argo: ArgoFake) -> None:
     assert (ran.code, ran.out, ran.err) == (0, "Workflow 'a' deleted\n", "")
     assert argo.requests[0].query == {"force": ["true"]}
     conforms(argo.requests)
+
+
+def test_namespace_flag_reaches_every_request(argo: ArgoFake) -> None:
+    team = "/api/v1/workflows/team"
+    argo.add("GET", f"{team}/%40latest", ok("GET", f"{team}/%40latest", wf("newest")))
+    argo.add("PUT", f"{team}/newest/stop", ok("PUT", f"{team}/newest/stop", wf("newest")))
+    ran = invoke(argo, "stop", "@latest", "-n", "team")
+    assert (ran.code, ran.out, ran.err) == (0, "workflow newest stopped\n", "")
+    assert calls(argo) == [("GET", f"{team}/%40latest"), ("PUT", f"{team}/newest/stop")]
+    assert argo.requests[1].json() == {"name": "newest", "namespace": "team"}
+
+
+def test_node_set_needs_the_node_field_selector(argo: ArgoFake) -> None:
+    ran = invoke(argo, "node", "set", "a", "--phase", "Failed")
+    assert (ran.code, ran.out) == (2, "")
+    assert ran.err == (
+        "Usage: tiphys node set [OPTIONS] {WORKFLOW}\nTry 'tiphys node set -h' for help.\n\n"
+        "Error: Missing option '--node-field-selector'.\n"
+    )
+    assert argo.requests == []
