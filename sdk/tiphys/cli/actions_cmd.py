@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tiphys.cli._common import EXIT_SERVER, echo_err, fail, parse_parameters
+from tiphys.cli._names import resolve_name
 from tiphys.cli._server import ServerContext, server_command
 
 if TYPE_CHECKING:
@@ -52,7 +53,6 @@ RESUBMITTED_LABEL = "workflows.argoproj.io/resubmitted-from-workflow"
 FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
 #: Node phases ``node set --phase`` takes (FACTS §1.3).
 NODE_PHASES = ("Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted")
-LATEST = "@latest"
 
 # --- shared options -------------------------------------------------------------------------
 
@@ -137,31 +137,6 @@ def _check_output(output: str | None) -> None:
 # --- selection ------------------------------------------------------------------------------
 
 
-def resolve_name(server: ServerContext, name: str) -> str:
-    """The workflow name ``name`` stands for: ``@latest`` is asked of the server.
-
-    A local stand-in for ``tiphys.cli._names.resolve_name`` (the render piece's module) until
-    that lands on main.
-
-    Args:
-        server: The command's server context.
-        name: A workflow name, or ``@latest``.
-
-    Returns:
-        ``name``, or the name of the newest workflow (``GET .../workflows/{ns}/@latest``).
-
-    Raises:
-        NotFound: ``@latest`` in a namespace without workflows.
-    """
-    if name != LATEST:
-        return name
-    wf = server.client.get(LATEST, server.namespace, fields="metadata.name")
-    resolved: str = (wf.get("metadata") or {}).get("name") or ""
-    if not resolved:
-        fail(f"the server gave no name for {LATEST} in namespace {server.namespace!r}", 3)
-    return resolved
-
-
 def _finished(wf: Json) -> bool:
     status = wf.get("status") or {}
     return bool(status.get("finishedAt")) or status.get("phase") in FINISHED_PHASES
@@ -185,7 +160,7 @@ def _select(
     seen: set[str] = set()
     chosen: list[tuple[str, bool]] = []
     for name in names:
-        resolved = resolve_name(server, name)
+        resolved = resolve_name(server.client, server.namespace, name)
         if resolved not in seen:
             seen.add(resolved)
             chosen.append((resolved, True))
