@@ -468,6 +468,7 @@ def test_no_token_in_any_error_attribute() -> None:
         "method",
         "namespace",
         "path",
+        "retry_after",
         "retryable",
         "server_message",
         "status",

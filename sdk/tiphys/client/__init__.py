@@ -24,6 +24,8 @@ EXPORTS: dict[str, str] = {
     "ServerConfig": "tiphys.client.config",
     "ServerUnavailable": "tiphys.client.errors",
     "Unauthorized": "tiphys.client.errors",
+    "WaitTimeout": "tiphys.client.watch",
+    "WorkflowEvent": "tiphys.client.watch",
     "auth_header": "tiphys.client.config",
     "error_from_response": "tiphys.client.errors",
     "resolve_config": "tiphys.client.config",
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
         Unauthorized,
         error_from_response,
     )
+    from tiphys.client.watch import WaitTimeout, WorkflowEvent
 
 __all__ = [
     "AlreadyExists",
@@ -64,6 +67,8 @@ __all__ = [
     "ServerConfig",
     "ServerUnavailable",
     "Unauthorized",
+    "WaitTimeout",
+    "WorkflowEvent",
     "auth_header",
     "error_from_response",
     "resolve_config",

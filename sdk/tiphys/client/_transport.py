@@ -22,10 +22,12 @@ import json
 import random as _random
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tiphys.client.config import ServerConfig, auth_header
 from tiphys.client.errors import (
@@ -38,12 +40,20 @@ from tiphys.client.errors import (
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "Transport", "backoff_delay"]
+__all__ = [
+    "RETRY_STATUSES",
+    "RetryPolicy",
+    "Stream",
+    "Transport",
+    "backoff_delay",
+    "retry_after_seconds",
+]
 
 #: HTTP statuses after which an idempotent request is sent again.
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 Query = Mapping[str, str | list[str]]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -56,11 +66,40 @@ class RetryPolicy:
         base: Seconds of the first backoff (default 0.5); attempt ``n`` (from 1) waits up to
             ``base * 2 ** (n - 1)`` seconds.
         cap: Upper bound of one backoff in seconds (default 8).
+        retry_after_cap: Upper bound in seconds of a wait asked by a ``Retry-After`` header
+            of a 429 or 503 (default 30).
     """
 
     attempts: int = 4
     base: float = 0.5
     cap: float = 8.0
+    retry_after_cap: float = 30.0
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Decode a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+
+    Args:
+        value: The header value (``"3"`` or ``"Wed, 21 Oct 2026 07:28:00 GMT"``), or ``None``.
+        now: The current Unix time in seconds (default ``time.time()``), for an HTTP date.
+
+    Returns:
+        Seconds to wait (``>= 0``; a date in the past gives 0), or ``None`` when the header is
+        absent or malformed.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, random: Callable[[], float]) -> float:
@@ -200,9 +239,119 @@ class Transport:
                     return {}
                 if attempt >= attempts or not error.retryable:
                     raise error from None
-                self._sleep(backoff_delay(attempt, self.retry, self._random))
+                self._sleep(self._delay(attempt, error))
                 continue
             return error
+
+    def _delay(self, attempt: int, error: ArgoServerError) -> float:
+        """Seconds before the next attempt: ``Retry-After`` (capped) when given, else backoff."""
+        asked = error.retry_after
+        if asked is not None:
+            return min(asked, self.retry.retry_after_cap)
+        return backoff_delay(attempt, self.retry, self._random)
+
+    def pause(self, attempt: int) -> None:
+        """Sleep the jittered backoff after failed attempt ``attempt`` (from 1) of a stream.
+
+        Args:
+            attempt: Consecutive failed attempts so far, from 1.
+        """
+        self._sleep(backoff_delay(attempt, self.retry, self._random))
+
+    @contextmanager
+    def stream(
+        self,
+        path: str,
+        *,
+        query: Query | None = None,
+        accept: str = "text/event-stream",
+        read_timeout: float | None = None,
+    ) -> Iterator[Stream]:
+        """Open a streamed ``GET`` (an SSE stream or a file) and close it on exit.
+
+        The opening is retried as an idempotent request (connection errors, timeouts, 429, 502,
+        503, 504, with ``Retry-After``); failures while reading are raised by the
+        :class:`Stream` methods and not retried here (the caller reconnects).
+
+        Args:
+            path: Path below the base URL, already quoted.
+            query: Query parameters (a list repeats the name).
+            accept: The ``Accept`` header (``text/event-stream``: Argo's SSE mode, with
+                keepalives; ``*/*`` for files).
+            read_timeout: Seconds one read may wait (default the configuration's read
+                timeout).
+
+        Yields:
+            The open :class:`Stream`.
+
+        Raises:
+            ArgoServerError: A non-2xx answer before the stream started (its typed subclass),
+                or the server could not be reached or did not answer, after the retries.
+        """
+        import httpx
+
+        read = self.config.read_timeout if read_timeout is None else max(0.001, read_timeout)
+        timeout = httpx.Timeout(
+            connect=self.config.connect_timeout,
+            read=read,
+            write=self.config.read_timeout,
+            pool=self.config.connect_timeout,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            opened = self._open(path, query, accept, timeout, read)
+            if isinstance(opened, ArgoServerError):
+                if attempt >= max(1, self.retry.attempts) or not opened.retryable:
+                    raise opened from None
+                self._sleep(self._delay(attempt, opened))
+                continue
+            break
+        stream = Stream(opened, path=path, read_timeout=read, base_url=self.config.base_url)
+        try:
+            yield stream
+        finally:
+            opened.close()
+
+    def _open(
+        self, path: str, query: Query | None, accept: str, timeout: httpx.Timeout, read: float
+    ) -> httpx.Response | ArgoServerError:
+        """The open 2xx response, or the error (returned, not raised, so no context leaks)."""
+        import httpx
+
+        try:
+            request = self._http.build_request(
+                "GET",
+                path,
+                params=dict(query) if query else None,
+                headers={"Accept": accept},
+                timeout=timeout,
+            )
+            response = self._http.send(request, stream=True)
+        except httpx.ConnectTimeout:
+            return timeout_error("connect", self.config.connect_timeout, method="GET", path=path)
+        except httpx.TimeoutException:
+            return timeout_error("read", read, method="GET", path=path)
+        except httpx.TransportError as exc:
+            return connection_error(
+                str(exc) or type(exc).__name__,
+                method="GET",
+                path=path,
+                base_url=self.config.base_url,
+            )
+        if 200 <= response.status_code < 300:
+            return response
+        try:
+            body = response.read()
+        except httpx.HTTPError:
+            body = b""
+        finally:
+            response.close()
+        error = error_from_response(response.status_code, body, method="GET", path=path)
+        if response.status_code not in RETRY_STATUSES:
+            error.retryable = False
+        error.retry_after = _retry_after_of(response)
+        return error
 
     def _send_once(
         self,
@@ -246,6 +395,7 @@ class Transport:
             )
             if response.status_code not in RETRY_STATUSES:
                 error.retryable = False
+            error.retry_after = _retry_after_of(response)
             return error
         if not response.content.strip():
             return {}
@@ -263,3 +413,85 @@ class Transport:
             status=response.status_code,
             body_excerpt=excerpt,
         )
+
+
+def _retry_after_of(response: httpx.Response) -> float | None:
+    """``Retry-After`` of a 429 or 503 in seconds, else ``None``."""
+    if response.status_code not in (429, 503):
+        return None
+    return retry_after_seconds(response.headers.get("Retry-After"))
+
+
+class Stream:
+    """An open streamed response (made by :meth:`Transport.stream`).
+
+    Read failures are mapped as the transport's: a read that waits longer than the read
+    timeout raises :class:`~tiphys.client.errors.RequestTimeout`, a dropped connection
+    :class:`~tiphys.client.errors.ServerUnavailable` (both ``retryable``), raised ``from None``.
+
+    Args:
+        response: The open httpx response (status 2xx).
+        path: The request path, for messages.
+        read_timeout: Seconds one read may wait, for messages.
+        base_url: The server's base URL, for messages.
+    """
+
+    def __init__(
+        self, response: httpx.Response, *, path: str, read_timeout: float, base_url: str
+    ) -> None:
+        self._response = response
+        self._path = path
+        self._read_timeout = read_timeout
+        self._base_url = base_url
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers."""
+        return self._response.headers
+
+    def lines(self) -> Iterator[str]:
+        """The body's lines, split at ``\r\n``, ``\r`` and ``\n`` only (SSE rules).
+
+        Yields:
+            Each line without its ending.
+
+        Raises:
+            RequestTimeout: No byte came within the read timeout.
+            ServerUnavailable: The connection dropped.
+        """
+        from tiphys.client.streams import split_lines
+
+        yield from split_lines(self._guard(self._response.iter_text()))
+
+    def chunks(self, size: int = 65536) -> Iterator[bytes]:
+        """The body's bytes in pieces of at most ``size`` bytes (decoded content encoding).
+
+        Args:
+            size: Largest piece in bytes (default 64 KiB).
+
+        Yields:
+            Pieces of the body.
+
+        Raises:
+            RequestTimeout: No byte came within the read timeout.
+            ServerUnavailable: The connection dropped.
+        """
+        yield from self._guard(self._response.iter_bytes(size))
+
+    def _guard(self, pieces: Iterator[_T]) -> Iterator[_T]:
+        import httpx
+
+        failure: ArgoServerError | None = None
+        try:
+            yield from pieces
+        except httpx.TimeoutException:
+            failure = timeout_error("read", self._read_timeout, method="GET", path=self._path)
+        except httpx.TransportError as exc:
+            failure = connection_error(
+                str(exc) or type(exc).__name__,
+                method="GET",
+                path=self._path,
+                base_url=self._base_url,
+            )
+        if failure is not None:
+            raise failure from None

@@ -23,7 +23,7 @@ import builtins
 import json
 import random as _random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -41,6 +41,8 @@ from tiphys.errors import TiphysError
 
 if TYPE_CHECKING:
     import httpx
+
+    from tiphys.client.watch import WorkflowEvent
 
 __all__ = ["SUBMIT_KINDS", "Client", "RetryPolicy"]
 
@@ -686,3 +688,33 @@ class Client:
                 continue
             deleted.append(name)
         return deleted
+
+    # -- streams -----------------------------------------------------------------------------
+
+    def watch(
+        self, name: str, namespace: str | None = None, *, timeout: float | None = None
+    ) -> Iterator[WorkflowEvent]:
+        """Follow one workflow until it finishes or is deleted (``GET`` then the SSE watch).
+
+        ``GET /api/v1/workflows/{ns}/{name}`` first (an already finished or archived
+        workflow ends the watch there), then ``GET /api/v1/workflow-events/{ns}`` with
+        reconnects, deduplication by resourceVersion and a fresh GET after "too old resource
+        version" (see :mod:`tiphys.client.watch`).
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            timeout: Seconds for the whole watch, or ``None`` for no limit.
+
+        Returns:
+            An iterator of :class:`~tiphys.client.watch.WorkflowEvent`; the last one is
+            finished or ``DELETED``.
+
+        Raises:
+            WaitTimeout: While iterating, the workflow did not finish within ``timeout``.
+            NotFound: While iterating, no such workflow.
+            ArgoServerError: While iterating, another server error.
+        """
+        from tiphys.client.watch import watch_workflow
+
+        return watch_workflow(self, name, namespace, timeout=timeout)

@@ -116,6 +116,8 @@ class ArgoServerError(TiphysError):
         retryable: ``True`` when the same request may succeed if sent again later (429, 502,
             503, 504, connection errors, timeouts). A create must still not be re-sent blindly:
             the first one may have succeeded.
+        retry_after: Seconds the server asked to wait before a retry (``Retry-After`` of a
+            429 or 503), or ``None``.
     """
 
     #: Default ``retryable`` of the class.
@@ -144,6 +146,7 @@ class ArgoServerError(TiphysError):
         self.namespace = namespace
         self.body_excerpt = body_excerpt
         self.retryable = self.default_retryable if retryable is None else retryable
+        self.retry_after: float | None = None
 
 
 class InvalidRequest(ArgoServerError):
