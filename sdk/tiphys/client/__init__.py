@@ -17,6 +17,8 @@ EXPORTS: dict[str, str] = {
     "Conflict": "tiphys.client.errors",
     "Forbidden": "tiphys.client.errors",
     "InvalidRequest": "tiphys.client.errors",
+    "LogLine": "tiphys.client.logs",
+    "LogStream": "tiphys.client.logs",
     "NoServerConfigured": "tiphys.client.errors",
     "NotFound": "tiphys.client.errors",
     "RequestTimeout": "tiphys.client.errors",
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
         Unauthorized,
         error_from_response,
     )
+    from tiphys.client.logs import LogLine, LogStream
     from tiphys.client.watch import WaitTimeout, WorkflowEvent
 
 __all__ = [
@@ -59,6 +62,8 @@ __all__ = [
     "Conflict",
     "Forbidden",
     "InvalidRequest",
+    "LogLine",
+    "LogStream",
     "NoServerConfigured",
     "NotFound",
     "RequestTimeout",

@@ -24,8 +24,10 @@ import json
 import random as _random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote
 
 from tiphys.client._resources import (
@@ -42,6 +44,8 @@ from tiphys.errors import TiphysError
 if TYPE_CHECKING:
     import httpx
 
+    from tiphys.client.archive import ArchivedWorkflows
+    from tiphys.client.logs import LogStream
     from tiphys.client.watch import WorkflowEvent
 
 __all__ = ["SUBMIT_KINDS", "Client", "RetryPolicy"]
@@ -718,3 +722,196 @@ class Client:
         from tiphys.client.watch import watch_workflow
 
         return watch_workflow(self, name, namespace, timeout=timeout)
+
+    def logs(
+        self,
+        name: str,
+        namespace: str | None = None,
+        *,
+        pod_name: str | None = None,
+        container: str = "main",
+        follow: bool = False,
+        since_seconds: int | None = None,
+        since_time: datetime | None = None,
+        tail_lines: int | None = None,
+        grep: str | None = None,
+        selector: str | None = None,
+        timeout: float | None = None,
+    ) -> LogStream:
+        """``GET /api/v1/workflows/{ns}/{name}/log``: the log lines of a workflow's pods.
+
+        Always asks for timestamps (``logOptions.timestamps=true``) to resume and dedupe;
+        while following, a dropped stream reconnects while the workflow is unfinished, from
+        ``sinceTime``, without repeating lines. When the workflow is finished and no line
+        came, the ``main-logs`` artifacts are read; else :attr:`LogStream.notice` says why
+        there are none (see :mod:`tiphys.client.logs`).
+
+        Args:
+            name: Workflow name.
+            namespace: Its namespace; default the client's.
+            pod_name: Only this pod (``podName``); default all pods.
+            container: Container (``logOptions.container``, default ``"main"``).
+            follow: Follow until the workflow finishes (``logOptions.follow``).
+            since_seconds: Only lines of the last N seconds (``logOptions.sinceSeconds``).
+            since_time: Only lines since then (``logOptions.sinceTime.seconds``, whole
+                seconds; a naive datetime is UTC).
+            tail_lines: Only the last N lines of each pod (``logOptions.tailLines``).
+            grep: Only lines matching this RE2 regex, server-side (``grep``).
+            selector: Extra pod label selector (``selector``).
+            timeout: Seconds one read may wait (default the configuration's read timeout).
+
+        Returns:
+            A :class:`~tiphys.client.logs.LogStream` of
+            :class:`~tiphys.client.logs.LogLine` (read lazily).
+
+        Raises:
+            NotFound: While iterating, no such workflow.
+            ArgoServerError: While iterating, another server error, or too many failed
+                reconnects.
+            StreamError: While iterating, an error chunk ended a stream that does not follow.
+        """
+        from tiphys.client.logs import stream_logs
+
+        since = None
+        if since_time is not None:
+            moment = since_time if since_time.tzinfo else since_time.replace(tzinfo=UTC)
+            since = str(int(moment.timestamp()))
+        query = _drop_none(
+            {
+                "podName": pod_name,
+                "logOptions.container": container,
+                "logOptions.follow": "true" if follow else None,
+                "logOptions.timestamps": "true",
+                "logOptions.sinceSeconds": None if since_seconds is None else str(since_seconds),
+                "logOptions.sinceTime.seconds": since,
+                "logOptions.tailLines": None if tail_lines is None else str(tail_lines),
+                "grep": grep,
+                "selector": selector,
+            }
+        )
+        return stream_logs(
+            self,
+            name,
+            namespace,
+            query,
+            follow=follow,
+            container=container,
+            pod=pod_name,
+            grep=grep,
+            tail_lines=tail_lines,
+            timeout=timeout,
+        )
+
+    @property
+    def archived_workflows(self) -> ArchivedWorkflows:
+        """Archived workflows: ``list``, ``get``, ``delete`` (``/api/v1/archived-workflows``)."""
+        from tiphys.client.archive import ArchivedWorkflows
+
+        return ArchivedWorkflows(self)
+
+    def download_artifact(
+        self,
+        workflow: str,
+        node_id: str,
+        artifact: str,
+        dest: Path | BinaryIO,
+        namespace: str | None = None,
+        *,
+        io: str = "outputs",
+    ) -> int:
+        """Download an output artifact, streamed (never whole in memory).
+
+        ``GET /artifact-files/{ns}/workflow/{name}/{nodeId}/{io}/{artifact}``; the server
+        reads it from the artifact repository (a workflow already archived is found too).
+        A file artifact comes as its content; a directory as the server sends it.
+
+        Args:
+            workflow: Workflow name.
+            node_id: The node's id (the entrypoint node's id is the workflow name).
+            artifact: The artifact's name (``main-logs`` for archived logs).
+            dest: A path to write (replaced; removed again if the download fails) or a binary
+                file object open for writing.
+            namespace: The workflow's namespace; default the client's.
+            io: ``"outputs"`` (the only kind the endpoint serves).
+
+        Returns:
+            Bytes written.
+
+        Raises:
+            NotFound: No such workflow, node or artifact.
+            ArgoServerError: Another failure, or the connection dropped mid-download.
+            OSError: ``dest`` cannot be written.
+        """
+        path = self._artifact_path(workflow, node_id, artifact, namespace, io)
+        with self._transport.stream(path, accept="*/*") as stream:
+            if not isinstance(dest, Path):
+                written = 0
+                for piece in stream.chunks():
+                    dest.write(piece)
+                    written += len(piece)
+                return written
+            part = dest.with_name(dest.name + ".part")
+            try:
+                written = 0
+                with part.open("wb") as out:
+                    for piece in stream.chunks():
+                        out.write(piece)
+                        written += len(piece)
+                part.replace(dest)
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
+            return written
+
+    def read_artifact(
+        self,
+        workflow: str,
+        node_id: str,
+        artifact: str,
+        namespace: str | None = None,
+        *,
+        io: str = "outputs",
+        max_bytes: int = 64 * 1024 * 1024,
+    ) -> bytes:
+        """Read a small output artifact into memory (see :meth:`download_artifact`).
+
+        Args:
+            workflow: Workflow name.
+            node_id: The node's id.
+            artifact: The artifact's name.
+            namespace: The workflow's namespace; default the client's.
+            io: ``"outputs"``.
+            max_bytes: Refuse artifacts larger than this many bytes (default 64 MiB).
+
+        Returns:
+            The artifact's bytes.
+
+        Raises:
+            TiphysError: The artifact is larger than ``max_bytes``.
+            NotFound: No such workflow, node or artifact.
+            ArgoServerError: Another failure.
+        """
+        path = self._artifact_path(workflow, node_id, artifact, namespace, io)
+        data = bytearray()
+        with self._transport.stream(path, accept="*/*") as stream:
+            for piece in stream.chunks():
+                data += piece
+                if len(data) > max_bytes:
+                    raise TiphysError(
+                        f"artifact {artifact!r} of node {node_id} is larger than {max_bytes} "
+                        "bytes; use download_artifact() to write it to a file."
+                    )
+        return bytes(data)
+
+    def _artifact_path(
+        self, workflow: str, node_id: str, artifact: str, namespace: str | None, io: str
+    ) -> str:
+        if io != "outputs":
+            raise TiphysError(
+                f"the Argo Server serves output artifacts only (io='outputs'), not {io!r}."
+            )
+        ns = namespace or self.namespace
+        return (
+            f"/artifact-files/{_seg(ns)}/workflow/{_seg(workflow)}/{_seg(node_id)}/"
+            f"{io}/{_seg(artifact)}"
+        )

@@ -1,0 +1,373 @@
+"""A workflow's logs: :class:`LogLine`, :class:`LogStream` and their reconnect logic.
+
+``GET /api/v1/workflows/{ns}/{name}/log`` in SSE mode, always with
+``logOptions.timestamps=true`` (to resume and deduplicate). The log API has no cursor
+(FACTS §1.4): while following, a dropped stream reconnects only while the workflow is
+unfinished (a GET checks), resuming with ``logOptions.sinceTime.seconds`` and dropping the
+lines already yielded (:class:`~tiphys.client.streams.LogDeduper`): at-least-once from the
+server, each line once to the caller.
+
+Logs come from live pods only. When the workflow is finished and no line came, the
+``main-logs`` output artifact of each pod node is read instead (``archiveLogs: true``); when
+there is none, :attr:`LogStream.notice` says why there are no logs.
+
+The reconnect logic is :class:`LogMachine`, without I/O (an async client reuses it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from tiphys.client.errors import ArgoServerError, NotFound
+from tiphys.client.streams import LogDeduper, messages, split_timestamp
+from tiphys.client.watch import is_finished
+from tiphys.errors import TiphysError
+
+if TYPE_CHECKING:
+    from tiphys.client.client import Client
+
+__all__ = [
+    "MAIN_LOGS",
+    "LogLine",
+    "LogMachine",
+    "LogStream",
+    "parse_time",
+    "pod_name",
+    "stream_logs",
+]
+
+#: Name of the output artifact holding a pod's archived main-container log.
+MAIN_LOGS = "main-logs"
+
+_MAX_PREFIX = 253 - 10 - 1  # util.GeneratePodName: maxK8sResourceNameLength - hash - "-"
+
+
+def parse_time(stamp: str) -> datetime | None:
+    """Parse an RFC3339Nano timestamp (``2026-11-29T10:00:01.123456789Z``) to UTC.
+
+    Args:
+        stamp: The timestamp; digits past microseconds are dropped.
+
+    Returns:
+        An aware UTC datetime, or ``None`` when ``stamp`` is not such a timestamp.
+    """
+    match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:\d\d)", stamp)
+    if match is None:
+        return None
+    frac = (match.group(2) or "")[:6].ljust(6, "0")
+    zone = "+00:00" if match.group(3) in ("Z", "z") else match.group(3)
+    try:
+        return datetime.fromisoformat(f"{match.group(1)}.{frac}{zone}").astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def pod_name(workflow: Mapping[str, Any], node: Mapping[str, Any]) -> str:
+    """The pod name of a pod node, as the controller makes it (``util.GeneratePodName``).
+
+    Pod name format v2 (the default): the workflow name for the node named like the workflow,
+    else ``<workflow>-<template>-<fnv32a(node name)>`` (``<workflow>-<fnv32a>`` for inline
+    nodes); format v1 (annotation ``workflows.argoproj.io/pod-name-format: v1``): the node id.
+
+    Args:
+        workflow: The Workflow.
+        node: One of its ``status.nodes`` values.
+
+    Returns:
+        The pod name.
+    """
+    meta = workflow.get("metadata") or {}
+    annotations = meta.get("annotations") or {}
+    node_id = str(node.get("id") or "")
+    if annotations.get("workflows.argoproj.io/pod-name-format") == "v1":
+        return node_id
+    wf_name = str(meta.get("name") or "")
+    node_name = str(node.get("name") or "")
+    if wf_name == node_name:
+        return wf_name
+    template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
+    prefix = wf_name if ".inline" in node_name else f"{wf_name}-{template}"
+    prefix = prefix[: _MAX_PREFIX - 1]
+    digest = 0x811C9DC5
+    for byte in node_name.encode():
+        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{prefix}-{digest}"
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One log line of a workflow's pod.
+
+    Attributes:
+        pod_name: The pod (``podName``; ``""`` when the server sent none).
+        content: The line, without its timestamp.
+        time: When the container wrote it (UTC), or ``None`` (archived logs have none).
+    """
+
+    pod_name: str
+    content: str
+    time: datetime | None
+
+
+class LogStream(Iterator[LogLine]):
+    """An iterator of :class:`LogLine`; after iteration :attr:`notice` says why none came.
+
+    Args:
+        source: Called once with this stream; returns the lines' iterator (it may set
+            :attr:`notice`).
+
+    Attributes:
+        notice: After iteration: why there were no lines (e.g. the pods were deleted and no
+            ``main-logs`` artifact was archived), else ``None``.
+    """
+
+    def __init__(self, source: Callable[[LogStream], Iterator[LogLine]]) -> None:
+        self.notice: str | None = None
+        self._lines = source(self)
+
+    def __iter__(self) -> LogStream:
+        return self
+
+    def __next__(self) -> LogLine:
+        return next(self._lines)
+
+    def close(self) -> None:
+        """Stop reading and close the connection."""
+        close = getattr(self._lines, "close", None)
+        if close is not None:
+            close()
+
+
+class LogMachine:
+    """The log stream's reconnect logic, without I/O.
+
+    The driver opens the stream with :meth:`query`, feeds each message's result to
+    :meth:`on_result`, then calls :meth:`on_end` with the error that ended it (``None`` for a
+    clean end) and whether the workflow is finished (a GET, only when following); it returns
+    whether to reconnect and raises when the stream must give up.
+
+    Args:
+        query: The first request's query (``logOptions.*``, ``podName``, ``grep``, ...).
+        follow: Whether the stream follows (``logOptions.follow``).
+        max_failures: Consecutive ends without a new line before giving up (default 5).
+    """
+
+    def __init__(self, query: Mapping[str, str], *, follow: bool, max_failures: int = 5) -> None:
+        self._base = dict(query)
+        self.follow = follow
+        self.max_failures = max(1, max_failures)
+        self.failures = 0
+        self.lines = 0
+        self._dedupe = LogDeduper()
+        self._since: int | None = None
+        self._resumed = False
+
+    def query(self) -> dict[str, str]:
+        """Query of the next request: the first one's, then resumed with ``sinceTime``."""
+        if not self._resumed:
+            return dict(self._base)
+        query = {
+            k: v
+            for k, v in self._base.items()
+            if k not in ("logOptions.sinceSeconds", "logOptions.tailLines")
+        }
+        if self._since is not None:
+            query.pop("logOptions.sinceTime.seconds", None)
+            query.pop("logOptions.sinceTime.nanos", None)
+            query["logOptions.sinceTime.seconds"] = str(self._since)
+        return query
+
+    def on_result(self, result: Mapping[str, Any]) -> LogLine | None:
+        """Feed one message's result (``{"content", "podName"}``, both may be absent).
+
+        Args:
+            result: The message's result.
+
+        Returns:
+            The line to yield, or ``None`` for a line already yielded.
+        """
+        pod = str(result.get("podName") or "")
+        content = str(result.get("content") or "")
+        if not self._dedupe.accept(pod, content):
+            return None
+        self.failures = 0
+        self.lines += 1
+        stamp, line = split_timestamp(content)
+        return LogLine(pod, line, parse_time(stamp) if stamp else None)
+
+    def on_end(self, error: Exception | None, finished: bool) -> bool:
+        """Record the end of a stream and say whether to reconnect.
+
+        Args:
+            error: The stream error chunk or the server error that ended it, or ``None``.
+            finished: Whether the workflow is finished (only read when following).
+
+        Returns:
+            True to reconnect (following an unfinished workflow), False when done.
+
+        Raises:
+            StreamError: Not following and the stream ended with an error chunk, or too
+                many ends in a row without a new line.
+            ArgoServerError: Likewise for a server error; at once when it is not retryable.
+            TiphysError: Too many clean ends in a row without a new line.
+        """
+        if isinstance(error, ArgoServerError) and not error.retryable:
+            raise error
+        if not self.follow:
+            if error is not None:
+                raise error
+            return False
+        if finished:
+            return False
+        self.failures += 1
+        if self.failures >= self.max_failures:
+            if error is not None:
+                raise error
+            raise TiphysError(
+                f"the log stream ended {self.failures} times in a row with no new line while "
+                "the workflow runs; check the Argo Server and any proxy in front of it (idle "
+                "timeouts cut streams), then run the command again."
+            )
+        self._resumed = True
+        self._since = self._dedupe.resume()
+        return True
+
+
+def _archived_lines(
+    client: Client,
+    workflow: Mapping[str, Any],
+    *,
+    pod: str | None,
+    grep: str | None,
+    tail_lines: int | None,
+) -> tuple[list[LogLine], int]:
+    """Lines of the ``main-logs`` artifacts of the pod nodes, and how many artifacts."""
+    from tiphys.client.streams import decode_compressed_nodes
+
+    meta = workflow.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    ns = str(meta.get("namespace") or "") or None
+    nodes = decode_compressed_nodes(workflow.get("status") or {})
+    pattern = re.compile(grep) if grep else None
+    out: list[LogLine] = []
+    found = 0
+    for node_id, node in sorted(nodes.items(), key=lambda kv: str(kv[1].get("startedAt") or "")):
+        if node.get("type") != "Pod":
+            continue
+        artifacts = (node.get("outputs") or {}).get("artifacts") or []
+        if not any(a.get("name") == MAIN_LOGS for a in artifacts):
+            continue
+        who = pod_name(workflow, {"id": node_id, **node})
+        if pod is not None and pod not in (who, node_id):
+            continue
+        found += 1
+        data = client.read_artifact(name, node_id, MAIN_LOGS, ns)
+        if data.startswith(b"\x1f\x8b"):
+            data = gzip.decompress(data)
+        lines = data.decode("utf-8", "replace").splitlines()
+        if pattern is not None:
+            lines = [line for line in lines if pattern.search(line)]
+        if tail_lines is not None:
+            lines = lines[-tail_lines:] if tail_lines > 0 else []
+        out += [LogLine(who, line, None) for line in lines]
+    return out, found
+
+
+def stream_logs(
+    client: Client,
+    name: str,
+    namespace: str | None,
+    query: Mapping[str, str],
+    *,
+    follow: bool,
+    container: str,
+    pod: str | None,
+    grep: str | None,
+    tail_lines: int | None,
+    timeout: float | None,
+    max_failures: int = 5,
+) -> LogStream:
+    """Build the :class:`LogStream` of :meth:`tiphys.client.Client.logs` (see the module)."""
+    ns = namespace or client.namespace
+    path = f"/api/v1/workflows/{quote(ns, safe='')}/{quote(name, safe='')}/log"
+    machine = LogMachine(query, follow=follow, max_failures=max_failures)
+    transport = client._transport
+
+    def source(stream: LogStream) -> Iterator[LogLine]:
+        workflow: dict[str, Any] | None = None
+        while True:
+            failure: Exception | None = None
+            try:
+                with transport.stream(path, query=machine.query(), read_timeout=timeout) as s:
+                    for message in messages(s.lines()):
+                        if message.error is not None:
+                            failure = message.error
+                            break
+                        line = machine.on_result(message.unwrap())
+                        if line is not None:
+                            yield line
+            except ArgoServerError as exc:
+                if not exc.retryable:
+                    raise
+                failure = exc
+            finished = False
+            if follow:
+                try:
+                    workflow = client.get(name, ns)
+                    finished = is_finished(workflow)
+                except NotFound:
+                    finished = True
+            if not machine.on_end(failure, finished):
+                break
+            transport.pause(machine.failures)
+        if machine.lines:
+            return
+        try:
+            workflow = client.get(name, ns)
+        except NotFound:
+            stream.notice = f"workflow {name} is gone (deleted), and its logs with it."
+            return
+        phase = str((workflow.get("status") or {}).get("phase") or "")
+        if not is_finished(workflow):
+            stream.notice = (
+                f"workflow {name} has no log lines yet (phase {phase or 'Pending'}); follow "
+                "the logs to wait for them."
+            )
+            return
+        found = 0
+        if container == "main":
+            lines, found = _archived_lines(
+                client, workflow, pod=pod, grep=grep, tail_lines=tail_lines
+            )
+            yield from lines
+            if lines:
+                return
+        if found:
+            stream.notice = (
+                f"the archived main-logs of workflow {name} hold no line"
+                + (f" matching {grep!r}" if grep else "")
+                + "."
+            )
+        elif grep:
+            stream.notice = (
+                f"no log line of workflow {name} matches {grep!r}, or its pods were deleted "
+                "(podGC) and it has no archived main-logs artifact."
+            )
+        elif container != "main":
+            stream.notice = (
+                f"the pods of workflow {name} were deleted (podGC) and only the main "
+                f"container's logs are archived (main-logs), not those of {container!r}."
+            )
+        else:
+            stream.notice = (
+                f"the pods of workflow {name} were deleted (podGC) and it has no archived "
+                "main-logs artifact; set archiveLogs: true to keep logs."
+            )
+
+    return LogStream(source)
