@@ -9,10 +9,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from argo_fake import ArgoFake, error_reply, json_reply
+from argo_fake import ArgoFake, Pause, error_reply, json_reply, result, sse_reply
 from cli_server import NAMESPACE, TOKEN, cli_env
 from tiphys.cli._server import ServerContext, server_command
 from tiphys.client.errors import NO_SERVER_MESSAGE
+from tiphys.client.streams import StreamError
 
 
 @server_command
@@ -27,11 +28,26 @@ def probe(
     typer.echo(server.ui_url(server.namespace, name))
 
 
+@server_command
+def waiter(
+    server: ServerContext,
+    name: Annotated[str, typer.Argument()],
+    broken: Annotated[bool, typer.Option("--broken")] = False,
+) -> None:
+    """Watch one workflow for 0.5 s (or fail as a broken stream does)."""
+    if broken:
+        raise StreamError("EOF", grpc_code=8, http_code=429)
+    for event in server.client.watch(name, timeout=0.5):
+        typer.echo(event.phase)
+
+
 def run(argo: ArgoFake | None, *args: str, **env: str) -> tuple[int, str, str]:
     app = typer.Typer()
     app.command()(probe)
-    app.command("other")(probe)  # two commands, so that typer keeps the command name
-    result = CliRunner().invoke(app, ["probe", *args], env=cli_env(argo, **env))
+    app.command()(waiter)  # two commands, so that typer keeps the command name
+    command = "waiter" if args and args[0] == "waiter" else "probe"
+    args = args[1:] if command == "waiter" else args
+    result = CliRunner().invoke(app, [command, *args], env=cli_env(argo, **env))
     assert TOKEN not in result.stdout + result.stderr
     return result.exit_code, result.stdout, result.stderr
 
@@ -102,4 +118,26 @@ def test_a_command_may_not_shadow_a_connection_flag() -> None:
 def test_context_repr_hides_the_token() -> None:
     assert repr(ServerContext({"token": TOKEN, "server": "h:1"})) == (
         "ServerContext({'token': '<hidden>', 'server': 'h:1'})"
+    )
+
+
+def test_a_watch_that_times_out_exits_4_and_a_broken_stream_exits_3(argo: ArgoFake) -> None:
+    wf = {"metadata": {"name": "hello", "resourceVersion": "1"}, "status": {"phase": "Running"}}
+    argo.add("GET", f"/api/v1/workflows/{NAMESPACE}/hello", json_reply(wf))
+    argo.add(
+        "GET",
+        f"/api/v1/workflow-events/{NAMESPACE}",
+        sse_reply([result({"type": "ADDED", "object": wf}), Pause(8)]),
+    )
+    assert run(argo, "waiter", "hello") == (
+        4,
+        "Running\n",
+        "tiphys: error: workflow hello did not finish within 0.5 s; it was last seen Running. "
+        "Wait longer (a larger --timeout) or look at it with `tiphys get hello`.\n",
+    )
+    assert run(argo, "waiter", "hello", "--broken") == (
+        3,
+        "",
+        "tiphys: error: the Argo Server ended the stream: EOF (gRPC code 8, HTTP 429). "
+        "Reconnect to go on.\n",
     )

@@ -12,7 +12,14 @@ import pytest
 from argo_contract import Sleeps, conforms, err, ok
 from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
 from swagger_oracle import response_problems
-from tiphys.client import Client, LogLine, NotFound, RetryPolicy, resolve_config
+from tiphys.client import (
+    Client,
+    LogLine,
+    NotFound,
+    RetryPolicy,
+    ServerUnavailable,
+    resolve_config,
+)
 from tiphys.client.logs import parse_time, pod_name
 from tiphys.client.streams import StreamError
 
@@ -279,8 +286,13 @@ def test_follow_gives_up_after_five_ends_without_a_line(
 ) -> None:
     argo.add("GET", LOG, stream(error_chunk()))
     argo.add("GET", GET_PATH, ok("GET", GET_PATH, wf("Running")))
-    with pytest.raises(StreamError):
+    with pytest.raises(ServerUnavailable) as info:
         list(client.logs(NAME, follow=True))
+    assert str(info.value) == (
+        "the log stream ended 5 times in a row with nothing new (the server's last error: "
+        "EOF); check the Argo Server and any proxy in front of it (idle timeouts cut streams), "
+        "then run the command again."
+    )
     assert len(argo.requests_to("GET", LOG)) == 5
     assert sleeps.delays == [0.25, 0.5, 1.0, 2.0]
 

@@ -21,6 +21,7 @@ from tiphys.client import (
     NotFound,
     RetryPolicy,
     ServerConfig,
+    ServerUnavailable,
     WaitTimeout,
     WorkflowEvent,
     resolve_config,
@@ -274,11 +275,14 @@ def test_the_watch_gives_up_after_five_ends_without_progress(
 ) -> None:
     argo.add("GET", GET_PATH, get_ok(wf("1")))
     argo.add("GET", EVENTS, stream(ev("ADDED", wf("1")), error_chunk()))
-    with pytest.raises(StreamError) as info:
+    with pytest.raises(ServerUnavailable) as info:
         list(client.watch(NAME))
     assert str(info.value) == (
-        "the Argo Server ended the stream: EOF (gRPC code 8, HTTP 429). Reconnect to go on."
+        f"the watch of workflow {NAME} ended 5 times in a row with nothing new (the server's "
+        "last error: EOF); check the Argo Server and any proxy in front of it (idle timeouts "
+        "cut streams), then run the command again."
     )
+    assert (info.value.retryable, info.value.path) == (False, EVENTS)
     assert len(argo.requests_to("GET", EVENTS)) == 5
     assert sleeps.delays == [0.25, 0.5, 1.0, 2.0]
 
@@ -311,13 +315,24 @@ def test_the_machine_alone_repeats_and_gives_up_on_eofs() -> None:
     assert machine.on_result({"type": "ADDED", "object": wf("1")}) is None
     assert machine.on_result({"type": "MODIFIED", "object": {"metadata": {"name": "x"}}}) is None
     machine.on_end(None)
-    with pytest.raises(TiphysError) as info:
+    with pytest.raises(ServerUnavailable) as info:
         machine.on_end(None)
     assert str(info.value) == (
-        f"the watch of workflow {NAME} ended 2 times in a row with no new event; check the "
-        "Argo Server and any proxy in front of it (idle timeouts cut streams), then run the "
-        "command again."
+        f"the watch of workflow {NAME} ended 2 times in a row with nothing new (each time the "
+        "server closed it); check the Argo Server and any proxy in front of it (idle timeouts "
+        "cut streams), then run the command again."
     )
+
+
+def test_a_too_old_error_asks_for_a_get_and_rv_zero() -> None:
+    machine = WatchMachine(NAME)
+    machine.on_get(wf("1"))
+    machine.on_end(StreamError("too old resource version: 1 (5)"))
+    assert machine.needs_get is True
+    assert machine.on_get(wf("6")) == WorkflowEvent("ADDED", wf("6"))
+    assert machine.query()["listOptions.resourceVersion"] == "0"
+    with pytest.raises(Forbidden):
+        machine.on_end(Forbidden("no", method="GET", path=EVENTS))
 
 
 def test_a_slow_read_uses_the_read_timeout_and_reconnects(argo: ArgoFake, sleeps: Sleeps) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Concatenate, ParamSpec, TypeVa
 
 import typer
 
-from tiphys.cli._common import EXIT_SERVER, cli_errors, fail
+from tiphys.cli._common import EXIT_SERVER, EXIT_TIMEOUT, cli_errors, fail
 
 if TYPE_CHECKING:
     from tiphys.client import Client
@@ -248,12 +248,15 @@ def server_command(fn: Callable[Concatenate[ServerContext, P], R]) -> Callable[P
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         values = {name: kwargs.pop(name, None) for name, _a, _k in _OPTIONS}
         server = ServerContext(_settings(values))
-        from tiphys.client import ArgoServerError
+        from tiphys.client import ArgoServerError, WaitTimeout
+        from tiphys.client.streams import StreamError
 
         try:
             return fn(server, *args, **kwargs)
-        except ArgoServerError as exc:
+        except (ArgoServerError, StreamError) as exc:
             fail(str(exc), EXIT_SERVER)
+        except WaitTimeout as exc:
+            fail(str(exc), EXIT_TIMEOUT)
         finally:
             server.close()
 

@@ -26,8 +26,7 @@ from urllib.parse import quote
 
 from tiphys.client.errors import ArgoServerError, NotFound
 from tiphys.client.streams import LogDeduper, messages, split_timestamp
-from tiphys.client.watch import is_finished
-from tiphys.errors import TiphysError
+from tiphys.client.watch import gave_up, is_finished
 
 if TYPE_CHECKING:
     from tiphys.client.client import Client
@@ -156,10 +155,14 @@ class LogMachine:
         query: The first request's query (``logOptions.*``, ``podName``, ``grep``, ...).
         follow: Whether the stream follows (``logOptions.follow``).
         max_failures: Consecutive ends without a new line before giving up (default 5).
+        path: The stream's request path, for the error raised when giving up.
     """
 
-    def __init__(self, query: Mapping[str, str], *, follow: bool, max_failures: int = 5) -> None:
+    def __init__(
+        self, query: Mapping[str, str], *, follow: bool, max_failures: int = 5, path: str = ""
+    ) -> None:
         self._base = dict(query)
+        self.path = path
         self.follow = follow
         self.max_failures = max(1, max_failures)
         self.failures = 0
@@ -212,10 +215,9 @@ class LogMachine:
             True to reconnect (following an unfinished workflow), False when done.
 
         Raises:
-            StreamError: Not following and the stream ended with an error chunk, or too
-                many ends in a row without a new line.
-            ArgoServerError: Likewise for a server error; at once when it is not retryable.
-            TiphysError: Too many clean ends in a row without a new line.
+            StreamError: Not following and the stream ended with an error chunk.
+            ServerUnavailable: Following, ``max_failures`` ends in a row without a new line.
+            ArgoServerError: A server error when not following, or a non-retryable one.
         """
         if isinstance(error, ArgoServerError) and not error.retryable:
             raise error
@@ -227,13 +229,7 @@ class LogMachine:
             return False
         self.failures += 1
         if self.failures >= self.max_failures:
-            if error is not None:
-                raise error
-            raise TiphysError(
-                f"the log stream ended {self.failures} times in a row with no new line while "
-                "the workflow runs; check the Argo Server and any proxy in front of it (idle "
-                "timeouts cut streams), then run the command again."
-            )
+            raise gave_up("the log stream", self.failures, error, self.path)
         self._resumed = True
         self._since = self._dedupe.resume()
         return True
@@ -296,7 +292,7 @@ def stream_logs(
     """Build the :class:`LogStream` of :meth:`tiphys.client.Client.logs` (see the module)."""
     ns = namespace or client.namespace
     path = f"/api/v1/workflows/{quote(ns, safe='')}/{quote(name, safe='')}/log"
-    machine = LogMachine(query, follow=follow, max_failures=max_failures)
+    machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path)
     transport = client._transport
 
     def source(stream: LogStream) -> Iterator[LogLine]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from tiphys.client.errors import ArgoServerError
+from tiphys.client.errors import ArgoServerError, ServerUnavailable
 from tiphys.client.streams import StreamError, WatchDeduper, decode_compressed_nodes, messages
 from tiphys.errors import TiphysError
 
@@ -39,6 +39,7 @@ __all__ = [
     "WaitTimeout",
     "WatchMachine",
     "WorkflowEvent",
+    "gave_up",
     "is_finished",
     "watch_workflow",
 ]
@@ -131,10 +132,12 @@ class WatchMachine:
         name: The workflow's name.
         max_failures: Consecutive stream ends without a new event before giving up
             (default 5).
+        path: The stream's request path, for the error raised when giving up.
     """
 
-    def __init__(self, name: str, *, max_failures: int = 5) -> None:
+    def __init__(self, name: str, *, max_failures: int = 5, path: str = "") -> None:
         self.name = name
+        self.path = path
         self.max_failures = max(1, max_failures)
         self.needs_get = True
         self.done = False
@@ -210,10 +213,9 @@ class WatchMachine:
                 read timeout, or ``None`` for an EOF.
 
         Raises:
-            StreamError: Too many consecutive ends without a new event (the last error
-                chunk), or a non-retryable server error.
-            ArgoServerError: Likewise, for a dropped connection.
-            TiphysError: Too many consecutive EOFs without a new event.
+            ServerUnavailable: ``max_failures`` consecutive ends without a new event (not
+                retryable; the message names the last error).
+            ArgoServerError: A non-retryable server error, at once.
         """
         if isinstance(error, ArgoServerError) and not error.retryable:
             raise error
@@ -222,13 +224,7 @@ class WatchMachine:
             self.needs_get = True
             self._too_old = True
         if self.failures >= self.max_failures:
-            if error is not None:
-                raise error
-            raise TiphysError(
-                f"the watch of workflow {self.name} ended {self.failures} times in a row with "
-                "no new event; check the Argo Server and any proxy in front of it (idle "
-                "timeouts cut streams), then run the command again."
-            )
+            raise gave_up(f"the watch of workflow {self.name}", self.failures, error, self.path)
 
     def _deliver(self, kind: str, workflow: Mapping[str, Any]) -> WorkflowEvent:
         event = WorkflowEvent(kind, _decoded(workflow))
@@ -237,6 +233,34 @@ class WatchMachine:
         if event.finished:
             self.done = True
         return event
+
+
+def gave_up(what: str, times: int, error: Exception | None, path: str) -> ServerUnavailable:
+    """The error raised when a stream reconnected too often without progress.
+
+    Args:
+        what: What gave up (``"the watch of workflow X"``).
+        times: Consecutive ends without progress.
+        error: The last end's error, or ``None`` for an EOF.
+        path: The stream's request path.
+
+    Returns:
+        A non-retryable :class:`~tiphys.client.errors.ServerUnavailable` (not raised).
+    """
+    if isinstance(error, StreamError):
+        last = f"the server's last error: {error.message}"
+    elif error is not None:
+        last = f"last: {error}"
+    else:
+        last = "each time the server closed it"
+    return ServerUnavailable(
+        f"{what} ended {times} times in a row with nothing new ({last}); check the Argo "
+        "Server and any proxy in front of it (idle timeouts cut streams), then run the "
+        "command again.",
+        method="GET",
+        path=path,
+        retryable=False,
+    )
 
 
 def watch_workflow(
@@ -265,14 +289,14 @@ def watch_workflow(
     Raises:
         WaitTimeout: ``timeout`` seconds passed before the workflow finished.
         NotFound: The workflow does not exist (the first GET).
-        ArgoServerError: Another error before a stream started, or too many failed reconnects.
-        StreamError: Too many error chunks in a row.
+        ArgoServerError: Another error before a stream started, or too many reconnects
+            without a new event (:class:`~tiphys.client.errors.ServerUnavailable`).
     """
     ns = namespace or client.namespace
     transport = client._transport
-    machine = WatchMachine(name, max_failures=max_failures)
-    deadline = None if timeout is None else clock() + timeout
     path = f"/api/v1/workflow-events/{quote(ns, safe='')}"
+    machine = WatchMachine(name, max_failures=max_failures, path=path)
+    deadline = None if timeout is None else clock() + timeout
 
     def left() -> float | None:
         if deadline is None:
