@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -302,3 +303,14 @@ def test_the_token_is_not_in_log_errors(argo: ArgoFake, client: Client) -> None:
     with pytest.raises(Exception) as info:
         list(client.logs(NAME))
     assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
+
+
+def test_closing_a_log_stream_early_stops_it(argo: ArgoFake, client: Client) -> None:
+    argo.add("GET", LOG, stream(line(f"{T0} a"), Pause(8), line(f"{T1} b")))
+    start = time.monotonic()
+    with client.logs(NAME, follow=True) as logs:
+        assert next(logs).content == "a"
+    with pytest.raises(StopIteration):
+        next(logs)
+    assert time.monotonic() - start < 4
+    assert [r.path for r in argo.requests] == [LOG]

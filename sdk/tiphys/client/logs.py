@@ -137,10 +137,16 @@ class LogStream(Iterator[LogLine]):
         return next(self._lines)
 
     def close(self) -> None:
-        """Stop reading and close the connection."""
+        """Stop reading and close the connection (also on leaving a ``with`` block)."""
         close = getattr(self._lines, "close", None)
         if close is not None:
             close()
+
+    def __enter__(self) -> LogStream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class LogMachine:
