@@ -53,7 +53,7 @@ def create_app() -> typer.Typer:
     """
     import typer
 
-    from tiphys.cli import actions_cmd, compile_cmd, convert_cmd, lint_cmd
+    from tiphys.cli import actions_cmd, compile_cmd, convert_cmd, get_cmd, lint_cmd, list_cmd
     from tiphys.cli._common import root_callback
 
     app = typer.Typer(
@@ -86,6 +86,8 @@ def create_app() -> typer.Typer:
     app.command("suspend")(actions_cmd.suspend_command)
     app.command("resume")(actions_cmd.resume_command)
     app.add_typer(actions_cmd.node_app, name="node")
+    app.command("get", no_args_is_help=True)(get_cmd.get_command)
+    app.command("list")(list_cmd.list_command)
     return app
 
 

@@ -1,0 +1,142 @@
+"""``tiphys get NAME...``: one or more workflows as ``argo get`` shows them.
+
+The default view is the header block and the node tree (:mod:`tiphys.cli.render`); ``-o
+short`` is the tree only, ``-o wide`` adds the ARTIFACTS, RESOURCESDURATION and NODENAME
+columns; ``name``, ``json`` and ``yaml`` print the workflow itself.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from datetime import UTC, datetime, tzinfo
+from typing import Annotated, Any
+
+import typer
+
+from tiphys.cli._common import fail
+from tiphys.cli._server import ServerContext, server_command
+
+__all__ = ["GetFormat", "get_command", "use_color"]
+
+#: Zone of the shown times (``None``: local) and the clock; tests replace them.
+TIME_ZONE: tzinfo | None = None
+
+
+def now() -> datetime:
+    """The current time (UTC, aware)."""
+    return datetime.now(UTC)
+
+
+class GetFormat(enum.StrEnum):
+    """``-o`` of ``tiphys get``."""
+
+    default = ""
+    name = "name"
+    json = "json"
+    yaml = "yaml"
+    short = "short"
+    wide = "wide"
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour icons only on a terminal, without ``--no-color``, ``NO_COLOR`` or ``TERM=dumb``."""
+    if no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def dump(objects: list[dict[str, Any]], output: str) -> str:
+    """Objects as ``-o json`` (one indented document each) or ``-o yaml`` (a YAML stream)."""
+    from tiphys.compile.yaml_out import to_json, to_yaml
+
+    if output == "json":
+        return "".join(to_json(obj) for obj in objects)
+    return to_yaml(objects)
+
+
+@server_command
+def get_command(
+    server: ServerContext,
+    names: Annotated[
+        list[str],
+        typer.Argument(metavar="NAME", help="Workflow names; @latest is the newest one."),
+    ],
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            show_default=False,
+            help="name, json, yaml, short (the node tree only) or wide (more columns).",
+        ),
+    ] = "",
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", metavar="PHASE", help="Show only nodes of this phase (e.g. Failed)."
+        ),
+    ] = None,
+    node_field_selector: Annotated[
+        str | None,
+        typer.Option(
+            "--node-field-selector",
+            metavar="SELECTOR",
+            help="Show only matching nodes: phase=Failed,templateName=build (= == !=).",
+        ),
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No ANSI colours.")] = False,
+    no_utf8: Annotated[
+        bool, typer.Option("--no-utf8", help="Words and ASCII instead of icons and box lines.")
+    ] = False,
+) -> None:
+    """Show workflows: status, times, parameters and the node tree, as argo get.
+
+    Exit codes: 0 shown; 2 usage error; 3 the server refused or could not be reached (a
+    workflow that does not exist is 404, exit 3).
+    """
+    try:
+        fmt = GetFormat(output)
+    except ValueError:
+        fail(f"unknown output format {output!r} (choose name, json, yaml, short or wide)")
+    from tiphys.cli.render import header, node_matcher, node_tree
+
+    if status and node_field_selector:
+        fail("use either --status or --node-field-selector, not both")
+    if node_field_selector:
+        try:
+            node_matcher(node_field_selector)
+        except ValueError as exc:
+            fail(str(exc))
+    workflows = [server.client.get(name) for name in names]
+    if fmt in (GetFormat.json, GetFormat.yaml):
+        typer.echo(dump(workflows, fmt.value), nl=False)
+        return
+    at = now()
+    blocks = []
+    for wf in workflows:
+        if fmt is GetFormat.name:
+            blocks.append([str((wf.get("metadata") or {}).get("name", ""))])
+            continue
+        tree = node_tree(
+            wf,
+            now=at,
+            utf8=not no_utf8,
+            color=use_color(no_color),
+            wide=fmt is GetFormat.wide,
+            short=fmt is GetFormat.short,
+            status=status,
+            node_field_selector=node_field_selector,
+        )
+        if fmt is GetFormat.short:
+            blocks.append(tree)
+            continue
+        lines = header(wf, at, tz=TIME_ZONE, utf8=not no_utf8)
+        blocks.append([*lines, "", *tree] if tree else lines)
+    separator = [] if fmt is GetFormat.name else [""]
+    out: list[str] = []
+    for i, block in enumerate(blocks):
+        out += (separator if i else []) + block
+    typer.echo("".join(f"{line}\n" for line in out), nl=False)
