@@ -6,6 +6,7 @@ them (``2026-01-02T03:04:05Z``) or aware datetimes.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, tzinfo
 
 __all__ = [
@@ -64,7 +65,10 @@ _SHORT_UNITS: _Magnitudes = (
 def _rel(seconds: float, table: _Magnitudes) -> str:
     """go-humanize CustomRelTime without the labels: the first magnitude above ``seconds``."""
     seconds = abs(seconds)
-    _bound, fmt, div = next((m for m in table if m[0] > seconds), table[-1])
+    for bound, fmt, div in table:
+        if bound > seconds:
+            return fmt.format(int(seconds // div)) if div else fmt
+    _bound, fmt, div = table[-1]
     return fmt.format(int(seconds // div)) if div else fmt
 
 
@@ -82,6 +86,12 @@ def parse_time(value: object) -> datetime | None:
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if not isinstance(value, str) or not value:
         return None
+    return _parse_text(value)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_text(value: str) -> datetime | None:
+    """Parse RFC 3339 text (cached: the nodes of a workflow share few distinct times)."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

@@ -6,7 +6,6 @@ tabwriter pads the last column with spaces; we strip them).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -75,11 +74,20 @@ def nodes_of(wf: Mapping[str, Any]) -> dict[str, Json]:
     nodes = status.get("nodes")
     if nodes:
         return dict(nodes)
-    if status.get("compressedNodes"):
+    packed = status.get("compressedNodes")
+    if packed:
+        if _DECODED and _DECODED[0] is packed:  # the same snapshot, rendered by several views
+            return dict(_DECODED[1])
         from tiphys.client.streams import decode_compressed_nodes
 
-        return decode_compressed_nodes(status)
+        decoded = decode_compressed_nodes(status)
+        _DECODED[:] = [packed, decoded]
+        return dict(decoded)
     return {}
+
+
+# The last decoded compressedNodes string and its nodes: one decode per snapshot.
+_DECODED: list[Any] = []
 
 
 def _is_suspended(wf: Mapping[str, Any], nodes: Mapping[str, Json]) -> bool:
@@ -218,17 +226,20 @@ def tabulate(rows: Sequence[Sequence[str]], padding: int) -> list[str]:
     Returns:
         The lines.
     """
-    widths: list[int] = []
-    for row in rows:
-        for i, cell in enumerate(row[:-1]):
-            if i == len(widths):
-                widths.append(0)
-            widths[i] = max(widths[i], len(cell))
-    out = []
-    for row in rows:
-        cells = [cell.ljust(widths[i] + padding) for i, cell in enumerate(row[:-1])]
-        out.append(("".join(cells) + (row[-1] if row else "")).rstrip())
-    return out
+    if not rows:
+        return []
+    ncols = max(len(row) for row in rows) - 1
+    widths = [0] * ncols
+    for j in range(ncols):
+        widths[j] = max((len(row[j]) for row in rows if len(row) - 1 > j), default=0) + padding
+    return [
+        (
+            "".join([cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=False)]) + row[-1]
+        ).rstrip()
+        if row
+        else ""
+        for row in rows
+    ]
 
 
 def _index_of(name: str) -> int:
@@ -242,19 +253,14 @@ def _index_of(name: str) -> int:
     return int(head) if head.isdigit() else -1
 
 
-def _order(nodes: Mapping[str, Json]) -> Callable[[str, str], int]:
-    def compare(a: str, b: str) -> int:
-        na, nb = nodes[a], nodes[b]
-        sa, sb = na.get("startedAt") or "", nb.get("startedAt") or ""
-        if sa != sb:
-            return -1 if sa < sb else 1
-        da, db = str(na.get("displayName", "")), str(nb.get("displayName", ""))
-        ia, ib = _index_of(da), _index_of(db)
-        if ia >= 0 and ib >= 0:
-            return (ia > ib) - (ia < ib)
-        return (da > db) - (da < db)
+def _sort_key(node: Json) -> tuple[str, int, str]:
+    """``insertSorted`` order: start time, then loop index when there is one, else name.
 
-    return compare
+    (argo compares two nodes that started together by index when both have one, else by
+    name; here a node without an index comes before indexed ones that started with it.)
+    """
+    display = str(node.get("displayName", ""))
+    return (str(node.get("startedAt") or ""), _index_of(display), display)
 
 
 def _trees(nodes: Mapping[str, Json]) -> tuple[dict[str, list[str]], list[str]]:
@@ -280,9 +286,8 @@ def _trees(nodes: Mapping[str, Json]) -> tuple[dict[str, list[str]], list[str]]:
                 continue
             parent = boundary
         children.setdefault(parent, []).append(node_id)
-    key = functools.cmp_to_key(_order(nodes))
     for kids in children.values():
-        kids.sort(key=key)
+        kids.sort(key=lambda kid: _sort_key(nodes[kid]))
     return children, roots
 
 
