@@ -133,10 +133,14 @@ def test_list_table_sorted_unfinished_first(argo: ArgoFake) -> None:
 def test_list_filters_become_a_label_selector(argo: ArgoFake) -> None:
     argo.add("GET", WFS, ok("GET", WFS, items()))
     argo.add("GET", WFS, ok("GET", WFS, items()))
+    argo.add("GET", WFS, ok("GET", WFS, items(f.steps())))
+    argo.add("GET", WFS, ok("GET", WFS, items(f.steps(), f.dag_failed())))
     ran = invoke(argo, "list", "--running", "-l", "app=x", "--status", "Running,Pending")
     assert ran.out == "NAME   STATUS   AGE   DURATION   PRIORITY   MESSAGE\n"
     ran = invoke(argo, "list", "--completed", "-o", "json")
     assert ran.out == "[]\n"
+    assert json.loads(invoke(argo, "list", "-o", "json").out) == [f.steps()]
+    assert yaml.safe_load(invoke(argo, "list", "-o", "yaml").out) == [f.dag_failed(), f.steps()]
     conforms(argo.requests)
     assert [r.query.get("listOptions.labelSelector") for r in argo.requests] == [
         [
@@ -144,6 +148,8 @@ def test_list_filters_become_a_label_selector(argo: ArgoFake) -> None:
             "workflows.argoproj.io/phase in (Running,Pending)"
         ],
         ["workflows.argoproj.io/completed=true"],
+        None,
+        None,
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -130,7 +131,7 @@ def list_command(
         fail(f"unknown output format {output!r} (choose name, json, yaml or wide)")
     if running and completed:
         fail("use either --running or --completed, not both")
-    from tiphys.cli.get_cmd import dump, now
+    from tiphys.cli.get_cmd import now
     from tiphys.cli.render import list_table
 
     at = now()
@@ -154,8 +155,13 @@ def list_command(
         before = at - timedelta(seconds=older_s)
         wfs = [w for w in wfs if (_finished(w) or at) < before]
     wfs = sort_workflows(wfs)
-    if fmt in (ListFormat.json, ListFormat.yaml):
-        typer.echo(dump(wfs, fmt.value) if wfs else "[]\n", nl=False)
+    if fmt is ListFormat.json:  # an array, also of one or none (argo: MarshalIndent)
+        typer.echo(json.dumps(wfs, ensure_ascii=False, indent=2))
+        return
+    if fmt is ListFormat.yaml:  # a YAML sequence
+        import yaml
+
+        typer.echo(yaml.safe_dump(wfs, sort_keys=False, allow_unicode=True), nl=False)
         return
     if fmt is ListFormat.name:
         lines = [str((w.get("metadata") or {}).get("name", "")) for w in wfs]
