@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 import render_fixtures as f
+from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
 from cli_server import NAMESPACE, invoke
-from argo_contract import conforms, err, ok
 from test_render import DAG_GET, DAG_SHORT, DAG_STATUS_FAILED, LIST_PLAIN, LOOP_NO_UTF8, text
 from tiphys.cli import get_cmd
 from tiphys.cli.render import header

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
-from swagger_checks import conforms, err, ok
 from tiphys.cli._names import resolve_name
 from tiphys.client import Client, NotFound
 from tiphys.errors import TiphysError
