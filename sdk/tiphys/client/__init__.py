@@ -10,6 +10,7 @@ from tiphys._lazy import install
 
 EXPORTS: dict[str, str] = {
     "AlreadyExists": "tiphys.client.errors",
+    "ApplyResult": "tiphys.client.apply",
     "Client": "tiphys.client.client",
     "RetryPolicy": "tiphys.client._transport",
     "ArgoServerError": "tiphys.client.errors",
@@ -28,13 +29,16 @@ EXPORTS: dict[str, str] = {
     "Unauthorized": "tiphys.client.errors",
     "WaitTimeout": "tiphys.client.watch",
     "WorkflowEvent": "tiphys.client.watch",
+    "apply": "tiphys.client.apply",
     "auth_header": "tiphys.client.config",
+    "diff": "tiphys.client.apply",
     "error_from_response": "tiphys.client.errors",
     "resolve_config": "tiphys.client.config",
 }
 
 if TYPE_CHECKING:
     from tiphys.client._transport import RetryPolicy
+    from tiphys.client.apply import ApplyResult, apply, diff
     from tiphys.client.client import Client
     from tiphys.client.config import Secret, ServerConfig, auth_header, resolve_config
     from tiphys.client.errors import (
@@ -56,6 +60,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AlreadyExists",
+    "ApplyResult",
     "ArgoServerError",
     "Client",
     "ConfigError",
@@ -74,7 +79,9 @@ __all__ = [
     "Unauthorized",
     "WaitTimeout",
     "WorkflowEvent",
+    "apply",
     "auth_header",
+    "diff",
     "error_from_response",
     "resolve_config",
 ]

@@ -19,7 +19,7 @@ from tiphys.dsl._keywords import checked_init, unknown_option
 from tiphys.dsl._location import fail
 from tiphys.dsl.options import Duration, Raw, seconds
 from tiphys.dsl.pod_fields import WorkflowMetadata, labels_problem
-from tiphys.dsl.workflow import WorkflowBase
+from tiphys.dsl.workflow import Appliable, WorkflowBase
 from tiphys.dsl.workflow_ops import WorkflowOperationsKw
 from tiphys.errors import Location, did_you_mean
 
@@ -72,7 +72,7 @@ def _workflow_options() -> tuple[str, ...]:
 
 
 @checked_init(code="C148", hints=_HINTS)
-class CronWorkflow(WorkflowBase):
+class CronWorkflow(Appliable, WorkflowBase):
     """An Argo ``CronWorkflow``: runs its workflow on one or more schedules.
 
     Every :class:`~tiphys.Workflow` option (``entrypoint``, ``arguments``, ``ttl``, ``pod_gc``,

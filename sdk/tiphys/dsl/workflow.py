@@ -31,6 +31,8 @@ from tiphys.dsl.workflow_ops import WorkflowOperations, WorkflowOperationsKw, wo
 from tiphys.errors import CompileError, Diagnostic, Location
 
 if TYPE_CHECKING:
+    from tiphys.client.apply import ApplyResult
+    from tiphys.client.client import Client
     from tiphys.dsl.params import Input
     from tiphys.dsl.pod_fields import PodMetadata
     from tiphys.dsl.template_ref import WorkflowRef
@@ -337,7 +339,42 @@ class Workflow(WorkflowBase):
     kind = "Workflow"
 
 
-class _TemplateLibrary(WorkflowBase):
+class Appliable:
+    """``apply()`` of the kinds kept on the server: WorkflowTemplate, ClusterWorkflowTemplate,
+    CronWorkflow (mixed into their classes)."""
+
+    def apply(
+        self,
+        *,
+        client: Client | None = None,
+        namespace: str | None = None,
+        dry_run: bool = False,
+    ) -> ApplyResult:
+        """Create this object on the Argo Server, or update it when it differs.
+
+        Delegates to :func:`tiphys.client.apply` (``GET``, then ``POST`` on 404, or ``PUT`` with
+        the server's ``metadata.resourceVersion`` when ``spec``, labels or annotations differ).
+
+        Args:
+            client: The :class:`~tiphys.client.Client`; default one configured from the
+                environment (``ARGO_SERVER``, ``ARGO_TOKEN``, ``ARGO_NAMESPACE``...).
+            namespace: Namespace (not for a ClusterWorkflowTemplate); default the client's.
+            dry_run: Only report what would be done (``created``/``updated``/``unchanged``).
+
+        Returns:
+            The :class:`~tiphys.client.ApplyResult` (``result.action``, ``result.object``).
+
+        Raises:
+            CompileError: This object does not compile or is invalid; nothing is sent.
+            Conflict: It changed on the server during the apply (409): run apply again.
+            ArgoServerError: A request failed (403 Forbidden, ...).
+        """
+        from tiphys.client.apply import apply
+
+        return apply(self, client=client, namespace=namespace, dry_run=dry_run)
+
+
+class _TemplateLibrary(Appliable, WorkflowBase):
     """Common base of the template kinds, whose templates other workflows can use."""
 
     requires_entrypoint = False

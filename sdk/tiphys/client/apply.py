@@ -1,0 +1,386 @@
+"""Create-or-update of WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows: apply, diff.
+
+:func:`apply` reads the object from the Argo Server (``GET``); when there is none (404) it
+creates it (``POST``, sent once), else it compares what the manifest owns with what the server
+holds and either reports it unchanged or replaces it (``PUT``) with the server's
+``metadata.resourceVersion``. A stale resourceVersion (409: someone changed the object in
+between) is a :class:`~tiphys.client.errors.Conflict` telling to run apply again; nothing is
+ever re-sent blindly.
+
+What the manifest owns (and what is compared) is ``spec``, ``metadata.labels`` and
+``metadata.annotations``. The rest of what the server holds is its own and ignored:
+``resourceVersion``, ``uid``, ``creationTimestamp``, ``generation``, ``managedFields``,
+``status``, and labels/annotations under the system prefixes (:data:`SYSTEM_PREFIXES`, e.g.
+``workflows.argoproj.io/creator``) unless the manifest sets them. Both sides are compared in a
+canonical form that absorbs how the server re-encodes objects (Go ``omitempty``): ``null``,
+``""``, ``false``, ``0``, ``{}`` and ``[]`` are the same as an absent field, and parameter
+``value``/``default``/``enum`` are strings (``1`` is ``"1"``, ``true`` is ``"true"``).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tiphys.errors import CompileError, TiphysError
+
+if TYPE_CHECKING:
+    from tiphys.client._resources import Resources
+    from tiphys.client.client import Client
+
+__all__ = ["APPLY_KINDS", "SYSTEM_PREFIXES", "ApplyResult", "apply", "diff", "owned_view"]
+
+Json = dict[str, Any]
+
+#: Kinds :func:`apply` takes, by ``kind``, to the :class:`Client` attribute of their endpoints.
+APPLY_KINDS: dict[str, str] = {
+    "WorkflowTemplate": "workflow_templates",
+    "ClusterWorkflowTemplate": "cluster_workflow_templates",
+    "CronWorkflow": "cron_workflows",
+}
+
+#: Label and annotation key prefixes written by the server, the controller or kubectl. Such a key
+#: on the server is ignored by the comparison, and kept on update, unless the manifest sets it.
+SYSTEM_PREFIXES: tuple[str, ...] = (
+    "workflows.argoproj.io/",
+    "cronworkflows.argoproj.io/",
+    "kubectl.kubernetes.io/",
+)
+
+_PARAMETER_SCALARS = ("value", "default")
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What :func:`apply` did to one object.
+
+    Attributes:
+        action: ``"created"``, ``"updated"`` or ``"unchanged"`` (with ``dry_run``: what it
+            would do).
+        kind: ``WorkflowTemplate``, ``ClusterWorkflowTemplate`` or ``CronWorkflow``.
+        name: ``metadata.name``.
+        namespace: Its namespace, ``None`` for a ClusterWorkflowTemplate.
+        object: What the server returned (``created``/``updated``) or holds (``unchanged``);
+            with ``dry_run``, what would be sent (or the server's copy when unchanged).
+        dry_run: Whether nothing was sent but the ``GET``.
+    """
+
+    action: str
+    kind: str
+    name: str
+    namespace: str | None
+    object: dict[str, Any]
+    dry_run: bool = False
+
+    def __str__(self) -> str:
+        """``workflowtemplate/release created`` (``... (dry run)`` with ``dry_run``)."""
+        suffix = " (dry run)" if self.dry_run else ""
+        return f"{self.kind.lower()}/{self.name} {self.action}{suffix}"
+
+
+# --- canonical form -----------------------------------------------------------------------------
+
+
+def _scalar_text(value: Any) -> Any:
+    """A parameter scalar as the server stores it (Argo's ``AnyString``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return value
+
+
+def _is_zero(value: Any) -> bool:
+    """Whether Go's ``omitempty`` drops ``value`` (``null``, ``false``, ``0``, ``""``, empty)."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == 0
+    return isinstance(value, str | dict | list) and not value
+
+
+def _canonical(value: Any, *, in_parameters: bool = False) -> Any:
+    if isinstance(value, Mapping):
+        out: Json = {}
+        for key, item in value.items():
+            if in_parameters and key in _PARAMETER_SCALARS:
+                item = _scalar_text(item)
+            elif in_parameters and key == "enum" and isinstance(item, list):
+                item = [_scalar_text(x) for x in item]
+            item = _canonical(item, in_parameters=key == "parameters")
+            if _is_zero(item):
+                continue
+            out[str(key)] = item
+        return out
+    if isinstance(value, list):
+        return [_canonical(item, in_parameters=in_parameters) for item in value]
+    return value
+
+
+def _owned_map(local: Mapping[str, Any] | None, server: Mapping[str, Any] | None) -> Json:
+    """Server labels/annotations minus system keys the manifest does not set."""
+    local = local or {}
+    return {
+        key: value
+        for key, value in (server or {}).items()
+        if key in local or not key.startswith(SYSTEM_PREFIXES)
+    }
+
+
+def owned_view(obj: Mapping[str, Any], local: Mapping[str, Any] | None = None) -> Json:
+    """The part of an object that a manifest owns, in canonical form (module documentation).
+
+    Args:
+        obj: A manifest, or the server's copy of an object.
+        local: For the server's copy: the local manifest, whose labels/annotations decide which
+            system keys count; ``None`` when ``obj`` is the local manifest itself.
+
+    Returns:
+        ``{"metadata": {"name", "namespace"?, "labels"?, "annotations"?}, "spec": ...}`` with
+        zero values dropped and parameter scalars as strings.
+    """
+    meta = obj.get("metadata") or {}
+    local_meta = (local.get("metadata") or {}) if local is not None else None
+    view_meta: Json = {"name": meta.get("name"), "namespace": meta.get("namespace")}
+    for key in ("labels", "annotations"):
+        values = meta.get(key) or {}
+        if local_meta is not None:
+            values = _owned_map(local_meta.get(key), values)
+        view_meta[key] = dict(values)
+    return {"metadata": _canonical(view_meta), "spec": _canonical(obj.get("spec") or {})}
+
+
+# --- apply ------------------------------------------------------------------------------------
+
+
+def _manifest_of(manifest_or_object: Any) -> Json:
+    if isinstance(manifest_or_object, Mapping):
+        return copy.deepcopy(dict(manifest_or_object))
+    to_dict = getattr(manifest_or_object, "to_dict", None)
+    if callable(to_dict):
+        result = to_dict()
+        if isinstance(result, dict):
+            return copy.deepcopy(result)
+    raise TiphysError(
+        f"apply() takes a manifest dict or a tiphys WorkflowTemplate, ClusterWorkflowTemplate "
+        f"or CronWorkflow, not {type(manifest_or_object).__name__}."
+    )
+
+
+def _checked(manifest: Json) -> tuple[str, str]:
+    """``(kind, name)`` of an appliable manifest, validated; raises a TiphysError otherwise."""
+    kind = manifest.get("kind")
+    if kind == "Workflow":
+        raise TiphysError(
+            "a Workflow is not applied: it runs once. Submit it instead (Workflow.submit() or "
+            "`tiphys submit FILE`)."
+        )
+    if kind not in APPLY_KINDS:
+        raise TiphysError(
+            f"cannot apply kind {kind!r}: apply takes a WorkflowTemplate, "
+            "ClusterWorkflowTemplate or CronWorkflow."
+        )
+    meta = manifest.get("metadata")
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    if not isinstance(name, str) or not name:
+        raise TiphysError(
+            f"cannot apply a {kind} without metadata.name: apply finds the object on the "
+            "server by its name (generateName cannot be applied)."
+        )
+    from tiphys.errors import errors_only
+    from tiphys.validate import validate_document
+
+    errors = errors_only(validate_document(manifest))
+    if errors:
+        raise CompileError(errors)
+    return kind, name
+
+
+class _Plan:
+    """One apply: the target, the local manifest and the server's copy."""
+
+    def __init__(self, client: Client, manifest: Json, namespace: str | None) -> None:
+        self.kind, self.name = _checked(manifest)
+        self.api: Resources = getattr(client, APPLY_KINDS[self.kind])
+        meta = manifest["metadata"]
+        if self.api.kind.namespaced:
+            self.namespace: str | None = namespace or meta.get("namespace") or client.namespace
+            meta["namespace"] = self.namespace
+        else:
+            self.namespace = None
+            meta.pop("namespace", None)
+        self.manifest = manifest
+        from tiphys.client.errors import NotFound
+
+        try:
+            self.server: Json | None = self.api.get(self.name, self.namespace)
+        except NotFound:
+            self.server = None
+
+    @property
+    def changed(self) -> bool:
+        if self.server is None:
+            return True
+        return owned_view(self.manifest) != owned_view(self.server, self.manifest)
+
+    def update_body(self) -> Json:
+        """The manifest with the server's resourceVersion, system labels/annotations, status."""
+        server = self.server or {}
+        server_meta = server.get("metadata") or {}
+        body = copy.deepcopy(self.manifest)
+        meta = body["metadata"]
+        meta["resourceVersion"] = server_meta.get("resourceVersion")
+        for key in ("labels", "annotations"):
+            kept = {
+                k: v
+                for k, v in (server_meta.get(key) or {}).items()
+                if k.startswith(SYSTEM_PREFIXES) and k not in (meta.get(key) or {})
+            }
+            if kept:
+                meta[key] = {**kept, **(meta.get(key) or {})}
+        if "status" in server:  # a plain k8s Update replaces the whole object
+            body["status"] = server["status"]
+        return body
+
+    def result(self, action: str, obj: Json, dry_run: bool) -> ApplyResult:
+        return ApplyResult(action, self.kind, self.name, self.namespace, obj, dry_run)
+
+
+def _with_client(client: Client | None) -> tuple[Client, bool]:
+    if client is not None:
+        return client, False
+    from tiphys.client.client import Client
+
+    return Client(), True
+
+
+def apply(
+    manifest_or_object: Any,
+    *,
+    client: Client | None = None,
+    namespace: str | None = None,
+    dry_run: bool = False,
+) -> ApplyResult:
+    """Create or update a WorkflowTemplate, ClusterWorkflowTemplate or CronWorkflow.
+
+    ``GET`` the object; on 404 ``POST`` it (sent once); when what the manifest owns (``spec``,
+    labels, annotations: see the module documentation) equals the server's copy, report it
+    unchanged; else ``PUT`` it with the server's ``metadata.resourceVersion`` (keeping the
+    server's system labels and annotations, and ``status``). Endpoints:
+    ``/api/v1/workflow-templates/{namespace}``, ``/api/v1/cluster-workflow-templates``,
+    ``/api/v1/cron-workflows/{namespace}``.
+
+    Args:
+        manifest_or_object: A manifest dict (``apiVersion``, ``kind``, ``metadata.name``,
+            ``spec``) or a tiphys ``WorkflowTemplate``/``ClusterWorkflowTemplate``/
+            ``CronWorkflow`` (compiled with ``to_dict()``). It is validated first (schema and
+            semantic checks); it is not modified.
+        client: The client to use; default a :class:`~tiphys.client.Client` configured from
+            the environment (``ARGO_SERVER``...), closed afterwards.
+        namespace: Namespace of a namespaced kind; default ``metadata.namespace``, else the
+            client's namespace. It replaces ``metadata.namespace`` in what is sent.
+        dry_run: Only read: report what would be done, send nothing but the ``GET``.
+
+    Returns:
+        The :class:`ApplyResult`.
+
+    Raises:
+        CompileError: The manifest (or object) does not compile or is invalid; nothing sent.
+        TiphysError: A Workflow (submit it instead), another kind, or no ``metadata.name``.
+        Conflict: 409 on the update: the object changed on the server between the ``GET``
+            and the ``PUT``; the message says to run apply again.
+        AlreadyExists: 409 on the create: it was created by someone else in between.
+        Forbidden: 403, the token may not read or write the object.
+        ArgoServerError: Another failure of a request.
+    """
+    manifest = _manifest_of(manifest_or_object)
+    client, owned = _with_client(client)
+    try:
+        plan = _Plan(client, manifest, namespace)
+        if plan.server is None:
+            if dry_run:
+                return plan.result("created", plan.manifest, True)
+            return plan.result("created", plan.api.create(plan.manifest, plan.namespace), False)
+        if not plan.changed:
+            return plan.result("unchanged", plan.server, dry_run)
+        body = plan.update_body()
+        if dry_run:
+            return plan.result("updated", body, True)
+        return plan.result("updated", _update(plan, body), False)
+    finally:
+        if owned:
+            client.close()
+
+
+def _update(plan: _Plan, body: Json) -> Json:
+    from tiphys.client.errors import Conflict
+
+    try:
+        return plan.api.update(body, plan.namespace)
+    except Conflict as exc:
+        version = body["metadata"].get("resourceVersion")
+        raise Conflict(
+            f"{plan.kind} {plan.name!r} changed on the server while it was being applied (the "
+            f"resourceVersion {version!r} read just before is stale): run apply again, which "
+            f"reads the new version and compares again.\n{exc.message}",
+            method=exc.method,
+            path=exc.path,
+            status=exc.status,
+            code=exc.code,
+            server_message=exc.server_message,
+            namespace=exc.namespace,
+            body_excerpt=exc.body_excerpt,
+        ) from None
+
+
+def diff(
+    manifest_or_object: Any,
+    *,
+    client: Client | None = None,
+    namespace: str | None = None,
+) -> str:
+    """A unified diff from the server's copy to the local manifest, of what apply compares.
+
+    Both sides are written as YAML of their owned, canonical part (``metadata.name``,
+    ``namespace``, ``labels``, ``annotations``, ``spec``; see the module documentation), so an
+    empty diff means :func:`apply` would report ``unchanged``. Only ``GET`` is sent.
+
+    Args:
+        manifest_or_object: As :func:`apply`.
+        client: As :func:`apply`.
+        namespace: As :func:`apply`.
+
+    Returns:
+        ``""`` when nothing differs, else the diff with headers ``--- server/KIND/NAME`` and
+        ``+++ local/KIND/NAME`` (``--- /dev/null`` when the object does not exist), lines
+        ending in ``\\n``.
+
+    Raises:
+        CompileError: As :func:`apply`.
+        TiphysError: As :func:`apply`.
+        ArgoServerError: The ``GET`` failed (other than 404).
+    """
+    from tiphys.compile.yaml_out import to_yaml
+
+    manifest = _manifest_of(manifest_or_object)
+    client, owned = _with_client(client)
+    try:
+        plan = _Plan(client, manifest, namespace)
+    finally:
+        if owned:
+            client.close()
+    if not plan.changed:
+        return ""
+    where = f"{plan.kind.lower()}/{plan.name}"
+    local = to_yaml(owned_view(plan.manifest)).splitlines(keepends=True)
+    if plan.server is None:
+        server: list[str] = []
+        before = "/dev/null"
+    else:
+        server = to_yaml(owned_view(plan.server, plan.manifest)).splitlines(keepends=True)
+        before = f"server/{where}"
+    return "".join(difflib.unified_diff(server, local, before, f"local/{where}"))
