@@ -417,7 +417,7 @@ def test_help_texts_show_defaults() -> None:
     top = run("--help")
     assert top.exit_code == 0
     assert "compile" in top.stdout and "lint" in top.stdout and "Exit codes" in top.stdout
-    for missing in ("submit", "apply", "watch", "follow", "wait timed out"):
+    for missing in ("submit", "watch", "follow", "wait timed out"):
         # only commands that exist are promised ("resubmit" is one; "submit" is not yet)
         assert not re.search(rf"(?<![a-z]){missing}", top.stdout)
     help_text = run("compile", "--help").stdout

@@ -53,7 +53,16 @@ def create_app() -> typer.Typer:
     """
     import typer
 
-    from tiphys.cli import actions_cmd, compile_cmd, convert_cmd, get_cmd, lint_cmd, list_cmd
+    from tiphys.cli import (
+        actions_cmd,
+        apply_cmd,
+        compile_cmd,
+        convert_cmd,
+        get_cmd,
+        lint_cmd,
+        list_cmd,
+        template_cmd,
+    )
     from tiphys.cli._common import root_callback
 
     app = typer.Typer(
@@ -88,6 +97,10 @@ def create_app() -> typer.Typer:
     app.add_typer(actions_cmd.node_app, name="node")
     app.command("get", no_args_is_help=True)(get_cmd.get_command)
     app.command("list")(list_cmd.list_command)
+    app.command("apply", no_args_is_help=True)(apply_cmd.apply_command)
+    app.add_typer(template_cmd.template_app, name="template")
+    app.add_typer(template_cmd.cluster_template_app, name="cluster-template")
+    app.add_typer(template_cmd.cron_app, name="cron")
     return app
 
 

@@ -14,18 +14,19 @@ from tiphys.cli._common import (
     PathsArgument,
     TextOrJson,
     check_source,
-    cli_errors,
     load_sources,
     output_format,
     sorted_diagnostics,
 )
-from tiphys.errors import Diagnostic
+from tiphys.cli._server import ServerContext, server_command
+from tiphys.errors import Diagnostic, errors_only
 
 __all__ = ["lint_command", "summary"]
 
 
-@cli_errors
+@server_command
 def lint_command(
+    server: ServerContext,
     paths: PathsArgument,
     output_name: Annotated[
         str,
@@ -39,6 +40,17 @@ def lint_command(
             ),
         ),
     ] = "text",
+    use_server: Annotated[
+        bool,
+        typer.Option(
+            "--server",
+            help=(
+                "Also lint each workflow that passes tiphys's checks with the Argo Server's "
+                "lint endpoint (its rejections are errors with code S201); needs ARGO_SERVER "
+                "or -s."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Check workflows and report every problem.
 
@@ -47,13 +59,19 @@ def lint_command(
     exception while importing a .py file) or a PATH that does not exist is reported like any
     other error, and the other paths are still checked. Problems are sorted by file and line.
 
+    With --server, each workflow without errors is also sent to the Argo Server's lint endpoint
+    of its kind (POST .../lint), which checks what only the cluster knows (referenced
+    WorkflowTemplates, ...).
+
     Exit code: 0 when there is no error (warnings allowed), 1 when there is an error, 2 when a
-    PATH does not exist (or cannot be used as given) or no workflow was found.
+    PATH does not exist (or cannot be used as given) or no workflow was found, 3 when the Argo
+    Server could not be reached or refused the request (--server).
 
     \b
     Examples:
       tiphys lint workflows/ templates/
       tiphys lint -o json workflows/release.py
+      tiphys lint --server templates/
     """
     from tiphys.compile.sources import USAGE_CODES
 
@@ -61,7 +79,14 @@ def lint_command(
     collection = load_sources(paths, keep_going=True)
     diagnostics: list[Diagnostic] = list(collection.errors)
     for source in collection:
-        diagnostics.extend(check_source(source)[2])
+        doc, _line_of, found = check_source(source)
+        diagnostics.extend(found)
+        if use_server and doc is not None and not source.raw and not errors_only(found):
+            from tiphys.cli.apply_cmd import server_lint
+
+            problem = server_lint(server, source, doc)
+            if problem is not None:
+                diagnostics.append(problem)
     diagnostics = sorted_diagnostics(diagnostics)
 
     if output is TextOrJson.json:

@@ -32,7 +32,15 @@ if TYPE_CHECKING:
     from tiphys.client._resources import Resources
     from tiphys.client.client import Client
 
-__all__ = ["APPLY_KINDS", "SYSTEM_PREFIXES", "ApplyResult", "apply", "diff", "owned_view"]
+__all__ = [
+    "APPLY_KINDS",
+    "SYSTEM_PREFIXES",
+    "ApplyResult",
+    "apply",
+    "diff",
+    "owned_view",
+    "update",
+]
 
 Json = dict[str, Any]
 
@@ -335,6 +343,54 @@ def _update(plan: _Plan, body: Json) -> Json:
             namespace=exc.namespace,
             body_excerpt=exc.body_excerpt,
         ) from None
+
+
+def update(
+    manifest_or_object: Any,
+    *,
+    client: Client | None = None,
+    namespace: str | None = None,
+) -> dict[str, Any]:
+    """Replace an existing object (``argo template update``): ``GET`` it, then ``PUT`` the
+    manifest with the server's ``metadata.resourceVersion`` (keeping its system labels,
+    annotations and ``status``), even when nothing differs.
+
+    Args:
+        manifest_or_object: As :func:`apply`.
+        client: As :func:`apply`.
+        namespace: As :func:`apply`.
+
+    Returns:
+        The updated object, as the server returns it.
+
+    Raises:
+        NotFound: 404, there is no such object; the message says to create it first.
+        CompileError: As :func:`apply`.
+        TiphysError: As :func:`apply`.
+        Conflict: As :func:`apply`.
+        ArgoServerError: Another failure.
+    """
+    from tiphys.client.errors import NotFound
+
+    manifest = _manifest_of(manifest_or_object)
+    client, owned = _with_client(client)
+    try:
+        plan = _Plan(client, manifest, namespace)
+        if plan.server is None:
+            path = plan.api._path(plan.namespace, plan.name)
+            raise NotFound(
+                f"GET {path}: 404 Not Found: {plan.kind} {plan.name!r} does not exist"
+                f"{f' in namespace {plan.namespace!r}' if plan.namespace else ''}\nCreate it "
+                "first (`create`), or use `tiphys apply`, which creates or updates.",
+                method="GET",
+                path=path,
+                status=404,
+                namespace=plan.namespace,
+            )
+        return _update(plan, plan.update_body())
+    finally:
+        if owned:
+            client.close()
 
 
 def diff(
