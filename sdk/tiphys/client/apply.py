@@ -393,6 +393,16 @@ def update(
             client.close()
 
 
+def _aligned(server: Any, local: Any) -> Any:
+    """``server`` with its keys in ``local``'s order (then its own), so a diff shows changes."""
+    if isinstance(server, dict) and isinstance(local, dict):
+        keys = [k for k in local if k in server] + [k for k in server if k not in local]
+        return {k: _aligned(server[k], local.get(k)) for k in keys}
+    if isinstance(server, list) and isinstance(local, list):
+        return [_aligned(item, local[i] if i < len(local) else None) for i, item in enumerate(server)]
+    return server
+
+
 def diff(
     manifest_or_object: Any,
     *,
@@ -437,6 +447,7 @@ def diff(
         server: list[str] = []
         before = "/dev/null"
     else:
-        server = to_yaml(owned_view(plan.server, plan.manifest)).splitlines(keepends=True)
+        view = _aligned(owned_view(plan.server, plan.manifest), owned_view(plan.manifest))
+        server = to_yaml(view).splitlines(keepends=True)
         before = f"server/{where}"
     return "".join(difflib.unified_diff(server, local, before, f"local/{where}"))
