@@ -330,9 +330,7 @@ def test_a_create_race_is_not_resent(argo: ArgoFake, client: Client) -> None:
 
 
 @pytest.mark.parametrize(("held", "action"), [(None, "created"), ("other", "updated")])
-def test_dry_run_only_reads(
-    argo: ArgoFake, client: Client, held: str | None, action: str
-) -> None:
+def test_dry_run_only_reads(argo: ArgoFake, client: Client, held: str | None, action: str) -> None:
     one = f"{WFT}/release"
     if held is None:
         argo.add("GET", one, err("GET", one, 404, "not found"))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tiphys.cli._common import EXIT_FAILED, PathsArgument, echo_err, output_format, report
+from tiphys.cli._common import EXIT_FAILED, PathsArgument, echo_err, output_format
 from tiphys.cli._server import ServerContext, server_command
 
 if TYPE_CHECKING:
@@ -229,7 +229,7 @@ def _namespace(server: ServerContext, kind: _Kind, doc: Json | None = None) -> s
     return from_doc if isinstance(from_doc, str) and from_doc else server.namespace
 
 
-def _build(kind: _Kind) -> typer.Typer:  # noqa: C901 - one closure per verb
+def _build(kind: _Kind) -> typer.Typer:
     app = typer.Typer(
         name=kind.command,
         help=f"Manage {kind.kind}s on the Argo Server (as `argo {kind.command}`).",
@@ -356,7 +356,9 @@ def _build(kind: _Kind) -> typer.Typer:  # noqa: C901 - one closure per verb
         names: Annotated[
             list[str] | None, typer.Argument(metavar="NAME", show_default=False)
         ] = None,
-        delete_all: Annotated[bool, typer.Option("--all", help="Delete every one of them.")] = False,
+        delete_all: Annotated[
+            bool, typer.Option("--all", help="Delete every one of them.")
+        ] = False,
     ) -> None:
         from tiphys.cli._common import fail
 

@@ -399,7 +399,9 @@ def _aligned(server: Any, local: Any) -> Any:
         keys = [k for k in local if k in server] + [k for k in server if k not in local]
         return {k: _aligned(server[k], local.get(k)) for k in keys}
     if isinstance(server, list) and isinstance(local, list):
-        return [_aligned(item, local[i] if i < len(local) else None) for i, item in enumerate(server)]
+        return [
+            _aligned(item, local[i] if i < len(local) else None) for i, item in enumerate(server)
+        ]
     return server
 
 
