@@ -134,8 +134,9 @@ def apply_command(
         typer.Option(
             "--diff",
             help=(
-                "Print a unified diff from the server's copy to the local one (spec, labels, "
-                "annotations) before applying each object."
+                "Only print a unified diff from the server's copy of each object to the local "
+                "one (spec, labels, annotations; nothing when they are the same); change "
+                "nothing (for a review job)."
             ),
         ),
     ] = False,
@@ -153,7 +154,7 @@ def apply_command(
     if any has an error, nothing is sent (exit 2). Each is then read from the server: created
     when missing, updated with the server's resourceVersion when its spec, labels or
     annotations differ, else left unchanged. One line per object: 'workflowtemplate/release
-    created'. Workflows are skipped (submit them). -n sets the namespace of every object;
+    created'. --diff only prints what would change. Workflows are skipped (submit them). -n sets the namespace of every object;
     without it, metadata.namespace, else ARGO_NAMESPACE.
 
     Exit code: 0 done; 2 an input error (nothing sent); 3 a server error (the objects before
@@ -162,7 +163,8 @@ def apply_command(
     \b
     Examples:
       tiphys apply templates/
-      tiphys apply --diff --dry-run templates/release.py
+      tiphys apply --diff templates/
+      tiphys apply --dry-run templates/release.py
     """
     from tiphys.client.apply import apply, diff
 
@@ -171,5 +173,6 @@ def apply_command(
     for _source, doc in found:
         if show_diff:
             typer.echo(diff(doc, client=server.client, namespace=namespace), nl=False)
+            continue
         result = apply(doc, client=server.client, namespace=namespace, dry_run=dry_run)
         typer.echo(str(result))
