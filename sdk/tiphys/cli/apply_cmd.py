@@ -154,8 +154,9 @@ def apply_command(
     if any has an error, nothing is sent (exit 2). Each is then read from the server: created
     when missing, updated with the server's resourceVersion when its spec, labels or
     annotations differ, else left unchanged. One line per object: 'workflowtemplate/release
-    created'. --diff only prints what would change. Workflows are skipped (submit them). -n sets the namespace of every object;
-    without it, metadata.namespace, else ARGO_NAMESPACE.
+    created'. --diff only prints what would change. Workflows are skipped (submit them).
+    -n sets the namespace of every object; without it, metadata.namespace, else
+    ARGO_NAMESPACE.
 
     Exit code: 0 done; 2 an input error (nothing sent); 3 a server error (the objects before
     it were applied; a 409 means the object changed meanwhile: run apply again).
