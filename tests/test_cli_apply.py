@@ -49,7 +49,10 @@ def held(doc: dict[str, Any], **changes: Any) -> dict[str, Any]:
     meta = obj["metadata"]
     if obj["kind"] != "ClusterWorkflowTemplate":
         meta["namespace"] = NS
-    meta["labels"] = {**meta["labels"], "workflows.argoproj.io/creator": "system-serviceaccount"}
+    meta["labels"] = {
+        **meta.get("labels", {}),
+        "workflows.argoproj.io/creator": "system-serviceaccount",
+    }
     meta.update(
         resourceVersion="900",
         uid="5b0c3a0e-0000-4000-8000-000000000001",
@@ -422,3 +425,31 @@ def test_lint_without_server_sends_nothing_and_server_errors_exit_3(
     assert ran.err.splitlines()[-2] == (
         f"tiphys: error: POST {WFT}/lint: 401 Unauthorized: token not valid"
     )
+
+
+def test_the_repository_templates_apply_then_stay_unchanged(argo: ArgoFake) -> None:
+    """docs/ci.md's command: first run creates, a second run against the stored copies
+    (with everything the server adds) finds nothing to change."""
+    repo = Path(__file__).resolve().parent.parent
+    paths = [str(repo / "templates"), str(repo / "workflows" / "release.py")]
+    names = ["build-image", "git", "release"]
+    for name in names:
+        argo.add("GET", f"{WFT}/{name}", err("GET", f"{WFT}/{name}", 404, "not found"))
+    argo.add("POST", WFT, ok("POST", WFT, held(manifest("WorkflowTemplate", "build"))))
+    first = invoke(argo, "apply", *paths)
+    assert (first.code, first.out) == (
+        0,
+        "".join(f"workflowtemplate/{name} created\n" for name in names),
+    )
+    sent = [r.json()["template"] for r in argo.requests_to("POST", WFT)]
+    conforms(argo.requests)
+    with ArgoFake(socket_timeout=5) as again:
+        for doc in sent:
+            one = f"{WFT}/{doc['metadata']['name']}"
+            again.add("GET", one, ok("GET", one, held(doc)))
+        second = invoke(again, "apply", *paths)
+        assert (second.code, second.out) == (
+            0,
+            "".join(f"workflowtemplate/{name} unchanged\n" for name in names),
+        )
+        assert [r.method for r in again.requests] == ["GET"] * 3
