@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api_checks import conforms, err, ok
+from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
 from tiphys import ClusterWorkflowTemplate, CronWorkflow, WorkflowTemplate, container
 from tiphys.client import (

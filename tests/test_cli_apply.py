@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from api_checks import conforms, err, ok
+from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
 from cli_server import NAMESPACE as NS
 from cli_server import invoke
