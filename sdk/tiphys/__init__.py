@@ -21,10 +21,12 @@ _EXPORTS: dict[str, str] = {
     "ConvertError": "tiphys.errors",
     "Diagnostic": "tiphys.errors",
     "TiphysError": "tiphys.errors",
+    "WorkflowFailed": "tiphys.client.run",
     "load": "tiphys.convert.load",
 }
 
 if TYPE_CHECKING:
+    from tiphys.client.run import WorkflowFailed
     from tiphys.convert.load import load
     from tiphys.dsl import (
         GCS,
@@ -156,6 +158,7 @@ __all__ = [
     "Toleration",
     "Volume",
     "Workflow",
+    "WorkflowFailed",
     "WorkflowMetadata",
     "WorkflowTemplate",
     "__version__",

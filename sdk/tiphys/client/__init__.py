@@ -11,6 +11,11 @@ from tiphys._lazy import install
 EXPORTS: dict[str, str] = {
     "AlreadyExists": "tiphys.client.errors",
     "ApplyResult": "tiphys.client.apply",
+    "ArtifactOutput": "tiphys.client.run",
+    "Run": "tiphys.client.run",
+    "RunOutputs": "tiphys.client.run",
+    "WorkflowFailed": "tiphys.client.run",
+    "submit": "tiphys.client.run",
     "Client": "tiphys.client.client",
     "RetryPolicy": "tiphys.client._transport",
     "ArgoServerError": "tiphys.client.errors",
@@ -56,12 +61,14 @@ if TYPE_CHECKING:
         error_from_response,
     )
     from tiphys.client.logs import LogLine, LogStream
+    from tiphys.client.run import ArtifactOutput, Run, RunOutputs, WorkflowFailed, submit
     from tiphys.client.watch import WaitTimeout, WorkflowEvent
 
 __all__ = [
     "AlreadyExists",
     "ApplyResult",
     "ArgoServerError",
+    "ArtifactOutput",
     "Client",
     "ConfigError",
     "Conflict",
@@ -73,17 +80,21 @@ __all__ = [
     "NotFound",
     "RequestTimeout",
     "RetryPolicy",
+    "Run",
+    "RunOutputs",
     "Secret",
     "ServerConfig",
     "ServerUnavailable",
     "Unauthorized",
     "WaitTimeout",
     "WorkflowEvent",
+    "WorkflowFailed",
     "apply",
     "auth_header",
     "diff",
     "error_from_response",
     "resolve_config",
+    "submit",
 ]
 
 install(__name__, EXPORTS)

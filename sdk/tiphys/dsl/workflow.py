@@ -33,6 +33,7 @@ from tiphys.errors import CompileError, Diagnostic, Location
 if TYPE_CHECKING:
     from tiphys.client.apply import ApplyResult
     from tiphys.client.client import Client
+    from tiphys.client.run import Run
     from tiphys.dsl.params import Input
     from tiphys.dsl.pod_fields import PodMetadata
     from tiphys.dsl.template_ref import WorkflowRef
@@ -337,6 +338,61 @@ class Workflow(WorkflowBase):
     """An Argo ``Workflow``: one run. See :class:`WorkflowBase` for the arguments."""
 
     kind = "Workflow"
+
+    def submit(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        client: Client | None = None,
+        namespace: str | None = None,
+        name: str | None = None,
+        generate_name: str | None = None,
+        entrypoint: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        service_account: str | None = None,
+        priority: int | None = None,
+        server_dry_run: bool = False,
+    ) -> Run:
+        """Compile and submit this workflow to the Argo Server (:func:`tiphys.client.submit`).
+
+        Args:
+            parameters: Arguments, name to value; each must be one of the workflow's
+                parameters (``spec.arguments.parameters`` or the entrypoint's inputs).
+            client: A :class:`tiphys.client.Client`; by default one from the environment
+                (``ARGO_SERVER``, ``ARGO_TOKEN``, ``ARGO_NAMESPACE``...).
+            namespace: Namespace to create in; default this workflow's, else the client's.
+            name: ``metadata.name`` of the run (replaces ``generateName``).
+            generate_name: ``metadata.generateName`` of the run (replaces ``name``).
+            entrypoint: Overrides ``spec.entrypoint`` (a template name).
+            labels: Labels added to ``metadata.labels``.
+            service_account: ``spec.serviceAccountName``.
+            priority: ``spec.priority``.
+            server_dry_run: Have the server validate without creating.
+
+        Returns:
+            The :class:`tiphys.client.Run` of the created workflow; ``run.wait()`` follows it.
+
+        Raises:
+            CompileError: The workflow does not compile.
+            TiphysError: A parameter is unknown, outside its enum, or missing.
+            NoServerConfigured: No client and no ``ARGO_SERVER``.
+            ArgoServerError: The server refused it.
+        """
+        from tiphys.client.run import submit
+
+        return submit(
+            self,
+            parameters,
+            client=client,
+            namespace=namespace,
+            name=name,
+            generate_name=generate_name,
+            entrypoint=entrypoint,
+            labels=labels,
+            service_account=service_account,
+            priority=priority,
+            server_dry_run=server_dry_run,
+        )
 
 
 class Appliable:
