@@ -373,9 +373,12 @@ def test_forbidden_template_read_skips_the_check_with_a_warning(
     argo.add("POST", f"{WF}/submit", ok("POST", f"{WF}/submit", workflow()))
     with pytest.warns(UserWarning) as caught:
         run = submit("wftmpl/release", {"anything": "x"}, client=client)
-    assert [str(w.message) for w in caught] == [
-        "cannot read WorkflowTemplate 'release' in namespace 'argo' (forbidden), so the "
-        "parameters were not checked before submitting; the server checks them."
+    assert [(str(w.message), w.filename) for w in caught] == [
+        (
+            "cannot read WorkflowTemplate 'release' in namespace 'argo' (forbidden), so the "
+            "parameters were not checked before submitting; the server checks them.",
+            __file__,
+        )
     ]
     assert run.name == "release-x7k2p"
     assert argo.requests[1].json()["submitOptions"] == {"parameters": ["anything=x"]}

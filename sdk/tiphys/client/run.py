@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -687,6 +688,20 @@ def _check_parameters(values: Mapping[str, str], declared: _Declared, what: str)
         )
 
 
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of :func:`warnings.warn` that points at the first caller outside
+    tiphys (the user's ``submit()`` or ``wf.submit()`` line)."""
+    package = str(Path(__file__).resolve().parents[1])
+    frame = sys._getframe(1)  # the function calling warnings.warn
+    level = 1
+    while frame.f_back is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
+        package
+    ):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _server_spec(client: Client, kind: str, name: str, namespace: str) -> Json | None:
     """The workflow spec of a server object, or ``None`` (with a warning) when forbidden."""
     try:
@@ -701,7 +716,7 @@ def _server_spec(client: Client, kind: str, name: str, namespace: str) -> Json |
         warnings.warn(
             f"cannot read {kind} {name!r}{where} (forbidden), so the parameters were not "
             "checked before submitting; the server checks them.",
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
         return None
     spec = obj.get("spec") or {}
