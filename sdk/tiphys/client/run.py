@@ -383,7 +383,7 @@ class Run:
         follow: bool = False,
         pod_name: str | None = None,
         container: str = "main",
-        since_seconds: float | None = None,
+        since_seconds: int | None = None,
         since_time: datetime | None = None,
         tail_lines: int | None = None,
         grep: str | None = None,
