@@ -656,8 +656,8 @@ class Event:
 
 
 class StreamingClient:
-    """Stands in for the streaming methods of Client (watch, logs, artifacts) that the
-    "streams" piece adds; the ArgoFake tests of those methods live with them."""
+    """Stands in for Client's streaming methods (watch, logs, artifacts) to test what Run does
+    with them alone; tests/test_run_streams.py runs Run over the real ones against ArgoFake."""
 
     def __init__(self, events: list[dict[str, Any]]) -> None:
         self.namespace = NS

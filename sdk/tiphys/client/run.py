@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tiphys.client.errors import Forbidden
 from tiphys.client.streams import decode_compressed_nodes
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from tiphys.client.client import Client
+    from tiphys.client.logs import LogStream
 
 __all__ = [
     "TERMINAL_PHASES",
@@ -53,49 +54,6 @@ _GROUP_TYPES = frozenset({"Steps", "StepGroup", "DAG", "TaskGroup", "Retry"})
 
 #: How many failed nodes :func:`failure_message` names before "and N more".
 MAX_FAILED_NODES = 10
-
-
-# --- the streaming part of the client (tiphys.client.watch / logs / artifacts) -----------------
-
-
-class _WorkflowEvent(Protocol):
-    @property
-    def workflow(self) -> Json: ...
-
-
-class _Streaming(Protocol):
-    """The methods of :class:`Client` that read streams and artifacts."""
-
-    def watch(
-        self, name: str, namespace: str | None = None, *, timeout: float | None = None
-    ) -> Iterator[_WorkflowEvent]: ...
-
-    def logs(self, name: str, namespace: str | None = None, **options: Any) -> Any: ...
-
-    def download_artifact(
-        self,
-        workflow: str,
-        node_id: str,
-        artifact: str,
-        dest: Path | IO[bytes],
-        namespace: str | None = None,
-        *,
-        io: str = "outputs",
-    ) -> int: ...
-
-    def read_artifact(
-        self,
-        workflow: str,
-        node_id: str,
-        artifact: str,
-        namespace: str | None = None,
-        *,
-        io: str = "outputs",
-    ) -> bytes: ...
-
-
-def _streaming(client: Client) -> _Streaming:
-    return cast("_Streaming", client)
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -200,7 +158,7 @@ class ArtifactOutput:
     spec: Mapping[str, Any] = field(repr=False)
     _client: Client = field(repr=False, compare=False)
 
-    def download(self, dest: Path | str | IO[bytes]) -> int:
+    def download(self, dest: Path | str | BinaryIO) -> int:
         """Download the artifact to a file or a binary stream, streamed (never whole in memory).
 
         ``GET /artifact-files/{namespace}/workflows/{workflow}/{node_id}/outputs/{name}``.
@@ -215,7 +173,7 @@ class ArtifactOutput:
             ArgoServerError: The server refused or could not serve it (404: not archived).
         """
         target = Path(dest) if isinstance(dest, str) else dest
-        return _streaming(self._client).download_artifact(
+        return self._client.download_artifact(
             self.workflow, self.node_id, self.name, target, self.namespace
         )
 
@@ -225,9 +183,7 @@ class ArtifactOutput:
         Raises:
             ArgoServerError: As :meth:`download`.
         """
-        return _streaming(self._client).read_artifact(
-            self.workflow, self.node_id, self.name, self.namespace
-        )
+        return self._client.read_artifact(self.workflow, self.node_id, self.name, self.namespace)
 
 
 @dataclass(frozen=True)
@@ -349,7 +305,7 @@ class Run:
             WaitTimeout: ``timeout`` passed first.
             ArgoServerError: The server refused the watch.
         """
-        for event in _streaming(self.client).watch(self.name, self.namespace, timeout=timeout):
+        for event in self.client.watch(self.name, self.namespace, timeout=timeout):
             yield self._seen(event.workflow)
 
     def wait(self, timeout: float | None = None, *, check: bool = True) -> Run:
@@ -389,7 +345,7 @@ class Run:
         grep: str | None = None,
         selector: str | None = None,
         timeout: float | None = None,
-    ) -> Any:
+    ) -> LogStream:
         """The workflow's log lines (:meth:`Client.logs`).
 
         Args:
@@ -409,7 +365,7 @@ class Run:
         Raises:
             ArgoServerError: The server refused the stream.
         """
-        return _streaming(self.client).logs(
+        return self.client.logs(
             self.name,
             self.namespace,
             pod_name=pod_name,
