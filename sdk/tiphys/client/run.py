@@ -41,6 +41,7 @@ __all__ = [
     "RunOutputs",
     "WorkflowFailed",
     "failure_message",
+    "prepare_manifest",
     "submit",
 ]
 
@@ -745,6 +746,84 @@ def _ref(source: str) -> tuple[str, str]:
     return resource_kind, name
 
 
+def _check_kind(manifest: Mapping[str, Any]) -> None:
+    kind = manifest.get("kind", "Workflow")
+    if kind != "Workflow":
+        raise TiphysError(
+            f"cannot submit a {kind}: only a Workflow runs. Create the {kind} with apply(), "
+            "then submit 'wftmpl/NAME' (or 'cwftmpl/NAME', 'cronwf/NAME') to run it."
+        )
+
+
+def prepare_manifest(
+    manifest: Mapping[str, Any],
+    values: Mapping[str, str],
+    *,
+    checked_spec: Mapping[str, Any] | None,
+    namespace: str | None = None,
+    default_namespace: str = "default",
+    name: str | None = None,
+    generate_name: str | None = None,
+    entrypoint: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    service_account: str | None = None,
+    priority: int | None = None,
+) -> Json:
+    """The Workflow manifest :func:`submit` would create, its parameters checked first.
+
+    Used by :func:`submit` and by ``tiphys submit --dry-run`` (which has no server).
+
+    Args:
+        manifest: A Workflow manifest (not changed).
+        values: Parameters, name to string value.
+        checked_spec: The spec to check ``values`` against (with the arguments and templates
+            of its ``workflowTemplateRef`` merged in), or ``None`` to skip the check.
+        namespace: ``metadata.namespace`` to set; default the manifest's (else left unset).
+        default_namespace: Namespace named in messages when the manifest has none.
+        name: ``metadata.name`` (replaces ``generateName``).
+        generate_name: ``metadata.generateName`` (replaces ``name``).
+        entrypoint: ``spec.entrypoint``.
+        labels: Added to ``metadata.labels``.
+        service_account: ``spec.serviceAccountName``.
+        priority: ``spec.priority``.
+
+    Returns:
+        A new manifest with the parameters and options applied.
+
+    Raises:
+        TiphysError: Not a Workflow, or a parameter is unknown, outside its enum or missing.
+    """
+    manifest = _manifest_of(manifest)
+    _check_kind(manifest)
+    metadata = dict(manifest.get("metadata") or {})
+    spec: Json = dict(manifest.get("spec") or {})
+    ns = namespace or metadata.get("namespace") or default_namespace
+    label = metadata.get("name") or metadata.get("generateName") or "the workflow"
+    what = f"workflow {label!r}"
+    if checked_spec is not None:
+        _check_parameters(values, _declared(checked_spec, entrypoint), what)
+    _apply_parameters(spec, values)
+    if namespace is not None or "namespace" in metadata:
+        metadata["namespace"] = ns
+    if name is not None:
+        metadata["name"] = name
+        metadata.pop("generateName", None)
+    elif generate_name is not None:
+        metadata["generateName"] = generate_name
+        metadata.pop("name", None)
+    if labels:
+        metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
+    if entrypoint is not None:
+        spec["entrypoint"] = entrypoint
+    if service_account is not None:
+        spec["serviceAccountName"] = service_account
+    if priority is not None:
+        spec["priority"] = priority
+    manifest["metadata"] = metadata
+    manifest["spec"] = spec
+    return manifest
+
+
 def submit(
     source: Any,
     parameters: Mapping[str, Any] | None = None,
@@ -830,38 +909,23 @@ def submit(
         return Run(client, created)
 
     manifest = _manifest_of(source)
-    kind = manifest.get("kind", "Workflow")
-    if kind != "Workflow":
-        raise TiphysError(
-            f"cannot submit a {kind}: only a Workflow runs. Create the {kind} with apply(), "
-            "then submit 'wftmpl/NAME' (or 'cwftmpl/NAME', 'cronwf/NAME') to run it."
-        )
-    metadata = dict(manifest.get("metadata") or {})
-    spec: Json = dict(manifest.get("spec") or {})
-    ns = namespace or metadata.get("namespace") or client.namespace
-    label = metadata.get("name") or metadata.get("generateName") or "the workflow"
-    what = f"workflow {label!r}"
-    checked = _merged_spec(client, spec, ns)
-    if checked is not None:
-        _check_parameters(values, _declared(checked, entrypoint), what)
-    _apply_parameters(spec, values)
-    if namespace is not None or "namespace" in metadata:
-        metadata["namespace"] = ns
-    if name is not None:
-        metadata["name"] = name
-        metadata.pop("generateName", None)
-    elif generate_name is not None:
-        metadata["generateName"] = generate_name
-        metadata.pop("name", None)
-    if labels:
-        metadata["labels"] = {**(metadata.get("labels") or {}), **labels}
-    if entrypoint is not None:
-        spec["entrypoint"] = entrypoint
-    if service_account is not None:
-        spec["serviceAccountName"] = service_account
-    if priority is not None:
-        spec["priority"] = priority
-    manifest["metadata"] = metadata
-    manifest["spec"] = spec
+    _check_kind(manifest)
+    meta = manifest.get("metadata") or {}
+    ns = namespace or meta.get("namespace") or client.namespace
+    checked = _merged_spec(client, dict(manifest.get("spec") or {}), ns)
+    manifest = prepare_manifest(
+        manifest,
+        values,
+        checked_spec=checked,
+        namespace=namespace,
+        default_namespace=client.namespace,
+        name=name,
+        generate_name=generate_name,
+        entrypoint=entrypoint,
+        labels=labels,
+        service_account=service_account,
+        priority=priority,
+    )
+    ns = str((manifest.get("metadata") or {}).get("namespace") or ns)
     created = client.create(manifest, ns, server_dry_run=server_dry_run)
     return Run(client, created)
