@@ -58,9 +58,12 @@ def create_app() -> typer.Typer:
         apply_cmd,
         compile_cmd,
         convert_cmd,
+        cp_cmd,
+        follow_cmd,
         get_cmd,
         lint_cmd,
         list_cmd,
+        submit_cmd,
         template_cmd,
     )
     from tiphys.cli._common import root_callback
@@ -73,9 +76,11 @@ def create_app() -> typer.Typer:
             "(convert).\n\n"
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
-            "Exit codes: 0 success; 1 lint found errors; 2 usage or input error (compile: any "
-            "error); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows the traceback). 3 and 4 are "
-            "reserved for the server commands."
+            "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
+            "watch, wait), or lint found errors; 2 usage or input error (compile: any error; "
+            "no ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
+            "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
+            "the traceback)."
         ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
@@ -101,6 +106,11 @@ def create_app() -> typer.Typer:
     app.add_typer(template_cmd.template_app, name="template")
     app.add_typer(template_cmd.cluster_template_app, name="cluster-template")
     app.add_typer(template_cmd.cron_app, name="cron")
+    app.command("submit")(submit_cmd.submit_command)
+    app.command("watch", no_args_is_help=True)(follow_cmd.watch_command)
+    app.command("wait", no_args_is_help=True)(follow_cmd.wait_command)
+    app.command("logs", no_args_is_help=True)(follow_cmd.logs_command)
+    app.command("cp", no_args_is_help=True)(cp_cmd.cp_command)
     return app
 
 
@@ -111,9 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``sys.argv[1:]`` by default.
 
     Returns:
-        The exit code: 0 success, 1 lint errors, 2 usage or input error, 70 a bug in tiphys
-        outside any one workflow (set ``TIPHYS_DEBUG=1`` to get the traceback instead); 3 and
-        4 are reserved for the server commands (server or network error, timeout).
+        The exit code (DESIGN §6): 0 success; 1 the workflow ended Failed or Error, or lint
+        found errors; 2 usage or input error (including no ``ARGO_SERVER`` configured); 3 the
+        Argo Server refused the request or could not be reached; 4 a wait timed out; 70 a bug
+        in tiphys outside any one workflow (set ``TIPHYS_DEBUG=1`` to get the traceback).
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in _VERSION_FLAGS:

@@ -1,0 +1,260 @@
+"""Following a workflow from the CLI: durations, ``--wait``/``--watch``/``--log`` and exit codes.
+
+Shared by ``submit``, ``watch``, ``wait`` and ``logs``. Exit codes (DESIGN §6): 0 the workflow
+Succeeded, 1 it ended Failed or Error (the failed nodes and their messages on stderr), 4 the
+timeout passed first (``WaitTimeout``, mapped by :func:`tiphys.cli._server.server_command`), 3
+a server error.
+
+Line mode (no terminal, e.g. CI logs) prints one line per node change
+(:class:`~tiphys.cli.render.NodeChanges`); on a terminal the ``get`` view is redrawn in place
+(:class:`~tiphys.cli.render.LiveView`, at most 4 frames a second). Both end with the final
+``get`` view.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
+import typer
+
+from tiphys.cli._common import EXIT_FAILED, EXIT_OK, echo_err, fail
+
+if TYPE_CHECKING:
+    from tiphys.cli.render import LiveView
+    from tiphys.client import Run
+    from tiphys.client.logs import LogLine
+
+__all__ = [
+    "TimeoutOption",
+    "follow_logs",
+    "parse_duration",
+    "print_log_lines",
+    "stdout_is_terminal",
+    "wait_run",
+    "watch_run",
+]
+
+Json = dict[str, Any]
+
+_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+
+TimeoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        metavar="DURATION",
+        show_default=False,
+        help="Give up after this long, exit code 4: 30s, 5m, 2h, 1h30m, or seconds (90).",
+    ),
+]
+
+
+def parse_duration(text: str, flag: str = "--timeout") -> float:
+    """Read a Go duration (``30s``, ``5m``, ``1h30m``, ``1.5h``) or plain seconds (``90``).
+
+    Args:
+        text: What the user gave.
+        flag: The option named in the error message.
+
+    Returns:
+        The duration in seconds (> 0 unless the text is ``0``).
+
+    Raises:
+        typer.Exit: Exit code 2 when the text is not a duration.
+    """
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        pos, seconds = 0, 0.0
+        for match in _PART.finditer(value):
+            if match.start() != pos:
+                break
+            seconds += float(match.group(1)) * _UNITS[match.group(2)]
+            pos = match.end()
+        if pos != len(value) or not value:
+            fail(f"{flag} {text!r} is not a duration: write e.g. 30s, 5m, 2h, 1h30m or seconds")
+    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        fail(f"{flag} {text!r} is not a duration: write e.g. 30s, 5m, 2h, 1h30m or seconds")
+    return seconds
+
+
+def timeout_seconds(text: str | None) -> float | None:
+    """``--timeout`` in seconds, or ``None`` when not given."""
+    return None if text is None else parse_duration(text)
+
+
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (tests replace this to get the live view)."""
+    return sys.stdout.isatty()
+
+
+def make_live_view(out: TextIO) -> LiveView:
+    """The live view of ``watch`` on a terminal (tests replace this to inject a clock/size)."""
+    from tiphys.cli.render import LiveView
+
+    return LiveView(out)
+
+
+def _finish(run: Run) -> int:
+    """Exit code of a run that ended; the failure (failed nodes) is printed on stderr."""
+    if run.phase == "Succeeded":
+        return EXIT_OK
+    from tiphys.client.run import failure_message
+
+    echo_err(failure_message(run.workflow))
+    return EXIT_FAILED
+
+
+def wait_run(run: Run, timeout: float | None) -> int:
+    """Wait for a run to end and print ``NAME PHASE`` (as ``argo wait``).
+
+    Args:
+        run: The run.
+        timeout: Seconds at most, or ``None``.
+
+    Returns:
+        0 Succeeded, 1 Failed/Error or deleted before it finished (the failure on stderr).
+
+    Raises:
+        WaitTimeout: ``timeout`` passed first (exit 4).
+        ArgoServerError: The server refused the watch (exit 3).
+    """
+    run.wait(timeout, check=False)
+    typer.echo(f"{run.name} {run.phase or 'Pending'}")
+    return _finish(run)
+
+
+def _get_view(
+    wf: Json, *, status: str | None, node_field_selector: str | None, color: bool
+) -> list[str]:
+    from tiphys.cli import get_cmd
+    from tiphys.cli.render import header, node_tree
+
+    at = get_cmd.now()
+    tree = node_tree(
+        wf, now=at, color=color, status=status, node_field_selector=node_field_selector
+    )
+    lines = header(wf, at, tz=get_cmd.TIME_ZONE)
+    return [*lines, "", *tree] if tree else lines
+
+
+def watch_run(
+    run: Run,
+    timeout: float | None,
+    *,
+    status: str | None = None,
+    node_field_selector: str | None = None,
+) -> int:
+    """Follow a run until it ends, showing its nodes, then print the final ``get`` view.
+
+    On a terminal the ``get`` view is redrawn in place (:func:`make_live_view`); otherwise
+    one line per node change (``HH:MM:SS NAME  PHASE  MESSAGE``).
+
+    Args:
+        run: The run.
+        timeout: Seconds at most, or ``None``.
+        status: Show only nodes of this phase (``--status``).
+        node_field_selector: Show only matching nodes (``--node-field-selector``).
+
+    Returns:
+        0 Succeeded, 1 Failed/Error (the failure on stderr).
+
+    Raises:
+        WaitTimeout: ``timeout`` passed first (exit 4).
+        ArgoServerError: The server refused the watch (exit 3).
+    """
+    from tiphys.cli import get_cmd
+
+    def view(wf: Json, color: bool) -> list[str]:
+        return _get_view(wf, status=status, node_field_selector=node_field_selector, color=color)
+
+    if stdout_is_terminal():
+        live = make_live_view(sys.stdout)
+        try:
+            for wf in run.watch(timeout):
+                live.update(view(wf, False))
+        finally:
+            live.close()
+        return _finish(run)
+    from tiphys.cli.render import NodeChanges
+
+    changes = NodeChanges(tz=get_cmd.TIME_ZONE)
+    for wf in run.watch(timeout):
+        for line in changes.feed(wf, get_cmd.now()):
+            typer.echo(line)
+    typer.echo("")
+    typer.echo("".join(f"{line}\n" for line in view(run.workflow, False)), nl=False)
+    return _finish(run)
+
+
+_POD_COLORS = ("\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m", "\x1b[31m")
+
+
+def print_log_lines(
+    lines: Iterable[LogLine], *, timestamps: bool, color: bool, prefix: bool = True
+) -> int:
+    """Print log lines as ``argo logs`` does: ``POD: LINE``, pod names coloured on a terminal.
+
+    Args:
+        lines: The lines.
+        timestamps: Put the line's RFC 3339 time (UTC) after the pod name.
+        color: Colour each pod's name (one colour per pod, in order of appearance).
+        prefix: Print the pod name (``False`` for one pod's logs).
+
+    Returns:
+        How many lines were printed.
+    """
+    colors: dict[str, str] = {}
+    count = 0
+    for line in lines:
+        text = line.content
+        if timestamps and line.time is not None:
+            stamp = line.time.strftime("%Y-%m-%dT%H:%M:%S")
+            micros = line.time.microsecond
+            text = f"{stamp}{f'.{micros:06d}'.rstrip('0') if micros else ''}Z {text}"
+        if prefix:
+            pod = line.pod_name
+            if color:
+                code = colors.setdefault(pod, _POD_COLORS[len(colors) % len(_POD_COLORS)])
+                pod = f"{code}{pod}\x1b[0m"
+            text = f"{pod}: {text}"
+        typer.echo(text)
+        count += 1
+    return count
+
+
+def follow_logs(run: Run, timeout: float | None, *, color: bool, clock: Callable[[], float]) -> int:
+    """``--log``: print the run's logs (container ``main``) as they come, then its end.
+
+    Args:
+        run: The run.
+        timeout: Seconds at most for the whole follow, or ``None``.
+        color: Colour pod names.
+        clock: Monotonic clock in seconds.
+
+    Returns:
+        0 Succeeded, 1 Failed/Error (the failure on stderr).
+
+    Raises:
+        WaitTimeout: ``timeout`` passed first (exit 4).
+        ArgoServerError: The server refused a stream (exit 3).
+    """
+    start = clock()
+    stream = run.logs(follow=True, timeout=timeout)
+    with stream:
+        printed = print_log_lines(stream, timestamps=False, color=color)
+    if not printed and stream.notice:
+        echo_err(stream.notice)
+    left = None if timeout is None else max(timeout - (clock() - start), 0.001)
+    return wait_run(run, left)
+
+
+def monotonic() -> float:
+    """``time.monotonic`` (a module attribute so that tests may replace it)."""
+    return time.monotonic()

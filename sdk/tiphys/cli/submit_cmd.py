@@ -1,0 +1,364 @@
+"""``tiphys submit FILE...|--from KIND/NAME``: create workflows on the Argo Server, and follow them.
+
+Each Workflow in the files (anything ``compile`` takes) is validated and its parameters
+checked before anything is sent (errors: exit 2, nothing sent); ``--from`` checks the
+parameters against the server's template (a 403 on reading it is a warning, and the server
+checks them). As soon as a workflow is created its name and UI link are printed
+(``Workflow: NAME`` and ``Link: URL`` on stdout; with ``-o`` the chosen output goes to stdout
+and the link to stderr), then ``--wait``/``--watch``/``--log`` follow it.
+"""
+
+from __future__ import annotations
+
+import enum
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tiphys.cli import _follow
+from tiphys.cli._common import (
+    EXIT_OK,
+    ParameterOption,
+    echo_err,
+    fail,
+    load_sources,
+    parse_parameters,
+    report,
+)
+from tiphys.cli._server import ServerContext, server_command
+from tiphys.errors import errors_only
+
+__all__ = ["SubmitOutput", "parse_labels", "read_parameter_file", "submit_command"]
+
+Json = dict[str, Any]
+
+
+class SubmitOutput(enum.StrEnum):
+    """``-o`` of ``tiphys submit``."""
+
+    name = "name"
+    json = "json"
+    yaml = "yaml"
+    wide = "wide"
+
+
+def parse_labels(text: str | None) -> dict[str, str] | None:
+    """``-l a=b,c=d`` as a dict (exit 2 when an item is not ``KEY=VALUE``)."""
+    if not text:
+        return None
+    labels: dict[str, str] = {}
+    for item in text.split(","):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"-l/--labels {text!r}: write KEY=VALUE pairs separated by commas (a=b,c=d)")
+        labels[key.strip()] = value.strip()
+    return labels
+
+
+def read_parameter_file(path: Path) -> dict[str, str]:
+    """``-f/--parameter-file``: a YAML or JSON map of parameter names to values.
+
+    Values that are not strings are written as JSON (``true``, ``3``, ``[1, 2]``), as Argo
+    parameters are strings.
+
+    Raises:
+        typer.Exit: Exit code 2 when the file cannot be read or is not a map.
+    """
+    import json
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"cannot read parameter file {path}: {exc.strerror or exc}")
+    except yaml.YAMLError as exc:
+        fail(f"parameter file {path} is not YAML or JSON: {exc}")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        fail(f"parameter file {path} must hold a map of parameter names to values")
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, str):
+            values[str(key)] = value
+        elif isinstance(value, bool):
+            values[str(key)] = "true" if value else "false"
+        else:
+            values[str(key)] = json.dumps(value)
+    return values
+
+
+def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
+    """The Workflow manifests of ``paths``, validated, with the parameters applied.
+
+    A Workflow with a ``workflowTemplateRef`` keeps its parameters for :func:`submit`, which
+    checks them against the server's template. Nothing is returned when any source has an
+    error (exit 2, the errors on stderr).
+    """
+    from tiphys.cli.compile_cmd import _compile_one
+
+    collection = load_sources(paths)
+    docs: list[Json] = []
+    failed = False
+    for source in collection:
+        if source.kind != "Workflow":
+            echo_err(
+                f"{source.location()}: {source.label} is a {source.kind}, which does "
+                f"not run by itself: create it with `tiphys apply`, then submit it with "
+                f"--from (e.g. --from wftmpl/NAME)"
+            )
+            failed = True
+            continue
+        try:
+            ref = bool((source.manifest()[0].get("spec") or {}).get("workflowTemplateRef"))
+        except Exception:  # reported by _compile_one below
+            ref = False
+        diagnostics, doc = _compile_one(source, {} if ref else parameters)
+        report(diagnostics)
+        if doc is None or errors_only(diagnostics):
+            failed = True
+            continue
+        docs.append(doc)
+    if failed:
+        raise typer.Exit(2)
+    return docs
+
+
+def _render(objects: list[Json], output: str) -> str:
+    from tiphys.compile.yaml_out import to_json, to_yaml
+
+    if output == "json":
+        return "".join(to_json(obj) for obj in objects)
+    return to_yaml(objects)
+
+
+@server_command
+def submit_command(
+    server: ServerContext,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[FILE]...",
+            show_default=False,
+            help=(
+                "Workflow sources as compile takes them: .py (FILE.py:NAME for one), YAML, "
+                "a directory, or - for stdin. Every Workflow found is submitted."
+            ),
+        ),
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            metavar="KIND/NAME",
+            show_default=False,
+            help="Submit from a server object: wftmpl/NAME, cwftmpl/NAME or cronwf/NAME.",
+        ),
+    ] = None,
+    parameter: ParameterOption = None,
+    parameter_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--parameter-file",
+            "-f",
+            metavar="FILE",
+            show_default=False,
+            help="YAML or JSON map of parameter names to values (-p wins over it).",
+        ),
+    ] = None,
+    entrypoint: Annotated[
+        str | None, typer.Option("--entrypoint", metavar="TEMPLATE", help="Override entrypoint.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="metadata.name of the workflow.")
+    ] = None,
+    generate_name: Annotated[
+        str | None,
+        typer.Option("--generate-name", metavar="PREFIX", help="metadata.generateName."),
+    ] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", "-l", metavar="K=V,...", help="Labels to add: a=b,c=d."),
+    ] = None,
+    serviceaccount: Annotated[
+        str | None,
+        typer.Option("--serviceaccount", metavar="NAME", help="spec.serviceAccountName."),
+    ] = None,
+    priority: Annotated[
+        int | None, typer.Option("--priority", metavar="N", help="spec.priority.")
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the Workflow that would be submitted (no server needed)."
+        ),
+    ] = False,
+    server_dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--server-dry-run", help="Have the server check it and print the result; no run."
+        ),
+    ] = False,
+    output: Annotated[
+        str | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            show_default=False,
+            help="name, json, yaml or wide (the get header); the link then goes to stderr.",
+        ),
+    ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", "-w", help="Wait for the end; print NAME PHASE."),
+    ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Show the nodes as they change, then the get view.")
+    ] = False,
+    log: Annotated[
+        bool, typer.Option("--log", help="Print the logs (container main) until the end.")
+    ] = False,
+    timeout: _follow.TimeoutOption = None,
+) -> None:
+    """Submit workflows from files or from a server template, and optionally follow them.
+
+    Prints "Workflow: NAME" and "Link: URL" as soon as each workflow is created.
+
+    Exit codes: 0 submitted (with --wait/--watch/--log: it Succeeded); 1 it ended Failed or
+    Error (the failed nodes and their messages on stderr); 2 usage or input error (nothing
+    sent); 3 the server refused or could not be reached; 4 --timeout passed first.
+
+    \b
+    Examples:
+      tiphys submit flows/ci.py -p branch=main --watch
+      tiphys submit --from wftmpl/release -p tag=v1.2.0 --wait --timeout 1h
+      tiphys submit flows/ci.py:nightly --dry-run
+    """
+    fmt = None
+    if output is not None:
+        try:
+            fmt = SubmitOutput(output)
+        except ValueError:
+            fail(f"unknown output format {output!r} (choose name, json, yaml or wide)")
+    follow = [flag for flag, on in (("--wait", wait), ("--watch", watch), ("--log", log)) if on]
+    if wait and watch:
+        fail("use either --wait or --watch, not both")
+    if dry_run and server_dry_run:
+        fail("use either --dry-run or --server-dry-run, not both")
+    if (dry_run or server_dry_run) and follow:
+        dry = "--dry-run" if dry_run else "--server-dry-run"
+        fail(f"{dry} creates no workflow, so {follow[0]} has nothing to follow")
+    if bool(files) == bool(from_):
+        fail("give workflow files or --from KIND/NAME (one of the two)")
+    if name and generate_name:
+        fail("use either --name or --generate-name, not both")
+    if dry_run and from_:
+        fail(
+            "--dry-run needs FILE (a --from submit is built by the server): use "
+            "--server-dry-run to have the server check it"
+        )
+    seconds = _follow.timeout_seconds(timeout)
+    values = read_parameter_file(parameter_file) if parameter_file else {}
+    values.update(parse_parameters(parameter))
+    label_map = parse_labels(labels)
+    options: dict[str, Any] = {
+        "name": name,
+        "generate_name": generate_name,
+        "entrypoint": entrypoint,
+        "labels": label_map,
+        "service_account": serviceaccount,
+        "priority": priority,
+    }
+    if from_:
+        runs = [_submit(server, from_, values, options, server_dry_run, fmt)]
+    else:
+        docs = _workflows(list(files or []), values)
+        if dry_run:
+            from tiphys.client.run import prepare_manifest
+
+            namespace = server.settings.get("namespace")
+            prepared = []
+            for doc in docs:
+                ref = (doc.get("spec") or {}).get("workflowTemplateRef")
+                prepared.append(
+                    prepare_manifest(
+                        doc,
+                        values if ref else {},
+                        checked_spec=None,
+                        namespace=namespace,
+                        **options,
+                    )
+                )
+            typer.echo(_render(prepared, "json" if fmt is SubmitOutput.json else "yaml"), nl=False)
+            return
+        runs = []
+        for doc in docs:
+            ref = (doc.get("spec") or {}).get("workflowTemplateRef")
+            runs.append(
+                _submit(server, doc, values if ref else {}, options, server_dry_run, fmt)
+            )
+    if server_dry_run or not follow:
+        return
+    code = EXIT_OK
+    for run in runs:
+        if watch:
+            result = _follow.watch_run(run, seconds)
+        elif wait:
+            result = _follow.wait_run(run, seconds)
+        else:
+            from tiphys.cli.get_cmd import use_color
+
+            result = _follow.follow_logs(
+                run, seconds, color=use_color(False), clock=_follow.monotonic
+            )
+        code = max(code, result)
+    if code:
+        raise typer.Exit(code)
+
+
+def _submit(
+    server: ServerContext,
+    source: Any,
+    values: dict[str, str],
+    options: dict[str, Any],
+    server_dry_run: bool,
+    fmt: SubmitOutput | None,
+) -> Any:
+    """Submit one workflow (warnings on stderr) and print it as soon as it is created."""
+    from tiphys.client.run import submit
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = submit(
+            source,
+            values,
+            client=server.client,
+            namespace=server.settings.get("namespace"),
+            server_dry_run=server_dry_run,
+            **options,
+        )
+    for warning in caught:
+        echo_err(f"tiphys: warning: {warning.message}")
+    if server_dry_run:
+        kind = "json" if fmt is SubmitOutput.json else "yaml"
+        typer.echo(_render([run.workflow], kind), nl=False)
+        return run
+    link = server.ui_url(run.namespace, run.name)
+    if fmt is None:
+        typer.echo(f"Workflow: {run.name}\nLink: {link}")
+        return run
+    if fmt is SubmitOutput.name:
+        typer.echo(run.name)
+    elif fmt is SubmitOutput.wide:
+        from tiphys.cli import get_cmd
+        from tiphys.cli.render import header
+
+        typer.echo("\n".join(header(run.workflow, get_cmd.now(), tz=get_cmd.TIME_ZONE)))
+    else:
+        typer.echo(_render([run.workflow], fmt.value), nl=False)
+    echo_err(f"Link: {link}")
+    return run
