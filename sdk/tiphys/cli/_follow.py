@@ -111,12 +111,18 @@ def _finish(run: Run) -> int:
     return EXIT_FAILED
 
 
-def wait_run(run: Run, timeout: float | None) -> int:
+def remaining(timeout: float | None, start: float, clock: Callable[[], float]) -> float | None:
+    """Seconds left of ``timeout`` started at ``start`` (at least 1 ms), or ``None``."""
+    return None if timeout is None else max(timeout - (clock() - start), 0.001)
+
+
+def wait_run(run: Run, timeout: float | None, *, left: float | None = None) -> int:
     """Wait for a run to end and print ``NAME PHASE`` (as ``argo wait``).
 
     Args:
         run: The run.
-        timeout: Seconds at most, or ``None``.
+        timeout: Seconds at most, or ``None`` (the timeout the user gave, for the message).
+        left: Seconds left of ``timeout`` when part of it was spent already (default all).
 
     Returns:
         0 Succeeded, 1 Failed/Error or deleted before it finished (the failure on stderr).
@@ -125,7 +131,14 @@ def wait_run(run: Run, timeout: float | None) -> int:
         WaitTimeout: ``timeout`` passed first (exit 4).
         ArgoServerError: The server refused the watch (exit 3).
     """
-    run.wait(timeout, check=False)
+    from tiphys.client import WaitTimeout
+
+    try:
+        run.wait(timeout if left is None else left, check=False)
+    except WaitTimeout as exc:
+        if timeout is None or exc.timeout == timeout:
+            raise
+        raise WaitTimeout(exc.name, timeout, exc.phase) from None
     typer.echo(f"{run.name} {run.phase or 'Pending'}")
     return _finish(run)
 
@@ -224,7 +237,7 @@ def print_log_lines(
                 code = colors.setdefault(pod, _POD_COLORS[len(colors) % len(_POD_COLORS)])
                 pod = f"{code}{pod}\x1b[0m"
             text = f"{pod}: {text}"
-        typer.echo(text)
+        typer.echo(text, color=color or None)
         count += 1
     return count
 
@@ -251,8 +264,7 @@ def follow_logs(run: Run, timeout: float | None, *, color: bool, clock: Callable
         printed = print_log_lines(stream, timestamps=False, color=color)
     if not printed and stream.notice:
         echo_err(stream.notice)
-    left = None if timeout is None else max(timeout - (clock() - start), 0.001)
-    return wait_run(run, left)
+    return wait_run(run, timeout, left=remaining(timeout, start, clock))
 
 
 def monotonic() -> float:

@@ -106,10 +106,10 @@ def wait_command(
     start = _follow.monotonic()
     code = EXIT_OK
     for name in names:
-        left = None if seconds is None else max(seconds - (_follow.monotonic() - start), 0.001)
         try:
             run = _run(server, name)
-            result = _follow.wait_run(run, left)
+            left = _follow.remaining(seconds, start, _follow.monotonic)
+            result = _follow.wait_run(run, seconds, left=left)
         except NotFound:
             if not ignore_not_found:
                 raise
@@ -199,8 +199,6 @@ def logs_command(
         grep=grep,
     )
     with stream:
-        printed = _follow.print_log_lines(
-            stream, timestamps=timestamps, color=use_color(no_color)
-        )
+        printed = _follow.print_log_lines(stream, timestamps=timestamps, color=use_color(no_color))
     if not printed and stream.notice:
         echo_err(stream.notice)

@@ -298,9 +298,7 @@ def submit_command(
         runs = []
         for doc in docs:
             ref = (doc.get("spec") or {}).get("workflowTemplateRef")
-            runs.append(
-                _submit(server, doc, values if ref else {}, options, server_dry_run, fmt)
-            )
+            runs.append(_submit(server, doc, values if ref else {}, options, server_dry_run, fmt))
     if server_dry_run or not follow:
         return
     code = EXIT_OK

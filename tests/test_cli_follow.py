@@ -1,0 +1,773 @@
+"""tiphys submit, watch, wait, logs and cp against ArgoFake: outputs compared whole, exit codes,
+every request checked against swagger.json (the artifact route, outside swagger, by path)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from argo_contract import conforms, err, ok
+from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
+from cli_server import NAMESPACE, invoke
+from swagger_oracle import response_problems
+from tiphys.cli import _follow, get_cmd
+from tiphys.cli.render import LiveView
+from tiphys.client._transport import Transport
+
+NAME = "ci-x7k2p"
+WFS = f"/api/v1/workflows/{NAMESPACE}"
+GET = f"{WFS}/{NAME}"
+EVENTS = f"/api/v1/workflow-events/{NAMESPACE}"
+LOG = f"{GET}/log"
+POD = f"{NAME}-main-1234"
+NOW = datetime(2026, 11, 29, 10, 0, 10, tzinfo=UTC)
+LINK = "https://ui.example.com/workflows/argo/" + NAME
+
+CI_YAML = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: ci-
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+      - name: branch
+        value: main
+  templates:
+    - name: main
+      container:
+        image: alpine:3.20
+        command: [echo, "{{workflow.parameters.branch}}"]
+"""
+
+
+def node(phase: str, message: str = "") -> dict[str, Any]:
+    n: dict[str, Any] = {
+        "id": NAME,
+        "name": NAME,
+        "displayName": NAME,
+        "type": "Pod",
+        "templateName": "main",
+        "phase": phase,
+        "startedAt": "2026-11-29T10:00:01Z",
+    }
+    if phase in ("Succeeded", "Failed", "Error"):
+        n["finishedAt"] = "2026-11-29T10:00:09Z"
+    if message:
+        n["message"] = message
+    return n
+
+
+def wf(rv: str, phase: str = "Running", message: str = "", **status: Any) -> dict[str, Any]:
+    st: dict[str, Any] = {"phase": phase, "startedAt": "2026-11-29T10:00:01Z", **status}
+    if phase in ("Succeeded", "Failed", "Error"):
+        st["finishedAt"] = "2026-11-29T10:00:09Z"
+        st.setdefault("progress", "0/1" if phase != "Succeeded" else "1/1")
+        st.setdefault("nodes", {NAME: node(phase, message)})
+    if message:
+        st["message"] = message
+    return {
+        "metadata": {
+            "name": NAME,
+            "namespace": NAMESPACE,
+            "uid": "u-1",
+            "resourceVersion": rv,
+            "creationTimestamp": "2026-11-29T10:00:00Z",
+        },
+        "spec": {
+            "entrypoint": "main",
+            "arguments": {"parameters": [{"name": "branch", "value": "dev"}]},
+        },
+        "status": st,
+    }
+
+
+def created() -> dict[str, Any]:
+    w = wf("1")
+    w["status"] = {}
+    return w
+
+
+def ev(kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return result({"type": kind, "object": obj})
+
+
+def stream(path: str, *items: Mapping[str, Any] | bytes | Pause | Cut) -> Reply:
+    """An SSE reply whose messages are first checked against the stream's response schema."""
+    for item in items:
+        if isinstance(item, Mapping):
+            assert response_problems("GET", path, 200, item) == [], item
+    return sse_reply(items)
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Reconnect pauses of the streams, recorded instead of slept."""
+    seen: list[int] = []
+    monkeypatch.setattr(Transport, "pause", lambda self, attempt: seen.append(attempt))
+    return seen
+
+
+@pytest.fixture
+def argo(monkeypatch: pytest.MonkeyPatch, pauses: list[int]) -> Iterator[ArgoFake]:
+    monkeypatch.setattr(get_cmd, "TIME_ZONE", UTC)
+    monkeypatch.setattr(get_cmd, "now", lambda: NOW)
+    with ArgoFake(socket_timeout=5) as fake:
+        yield fake
+
+
+def run(argo: ArgoFake | None, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    ran = invoke(argo, *args, stdin=stdin, env={"ARGO_UI_URL": "https://ui.example.com"})
+    if argo is not None:
+        conforms([r for r in argo.requests if not r.path.startswith("/artifact-files/")])
+    return ran.code, ran.out, ran.err
+
+
+@pytest.fixture
+def ci(tmp_path: Path) -> str:
+    path = tmp_path / "ci.yaml"
+    path.write_text(CI_YAML)
+    return str(path)
+
+
+def follow_to(argo: ArgoFake, final: dict[str, Any]) -> None:
+    """The watch of NAME: a GET (Running), then one stream ending with ``final``."""
+    argo.add("GET", GET, ok("GET", GET, wf("2")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, ev("MODIFIED", final)))
+
+
+FAILED = (
+    f"workflow '{NAME}' in namespace 'argo' ended Failed: Error (exit code 1)\n"
+    "failed nodes:\n"
+    f"  {NAME} (Failed): Error (exit code 1)\n"
+    f"See `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+)
+
+
+# --- submit ---------------------------------------------------------------------------------
+
+
+def test_submit_file_creates_it_and_prints_name_and_link(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    code, out, error = run(
+        argo, "submit", ci, "-p", "branch=dev", "-l", "team=ci,tier=1", "--priority", "3"
+    )
+    assert (code, out, error) == (0, f"Workflow: {NAME}\nLink: {LINK}\n", "")
+    (request,) = argo.requests
+    assert request.json() == {
+        "namespace": NAMESPACE,
+        "workflow": {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"generateName": "ci-", "labels": {"team": "ci", "tier": "1"}},
+            "spec": {
+                "entrypoint": "main",
+                "arguments": {"parameters": [{"name": "branch", "value": "dev"}]},
+                "templates": [
+                    {
+                        "name": "main",
+                        "container": {
+                            "image": "alpine:3.20",
+                            "command": ["echo", "{{workflow.parameters.branch}}"],
+                        },
+                    }
+                ],
+                "priority": 3,
+            },
+        },
+    }
+
+
+def test_submit_from_stdin_with_a_parameter_file_and_options(
+    argo: ArgoFake, tmp_path: Path
+) -> None:
+    params = tmp_path / "p.json"
+    params.write_text(json.dumps({"branch": "feature"}))
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    code, out, error = run(
+        argo,
+        "submit",
+        "-",
+        "-f",
+        str(params),
+        "--name",
+        "fixed",
+        "--serviceaccount",
+        "ci-sa",
+        "--entrypoint",
+        "main",
+        "-o",
+        "name",
+        stdin=CI_YAML,
+    )
+    assert (code, out, error) == (0, f"{NAME}\n", f"Link: {LINK}\n")
+    sent = argo.requests[0].json()["workflow"]
+    assert sent["metadata"] == {"name": "fixed"}
+    assert sent["spec"]["serviceAccountName"] == "ci-sa"
+    assert sent["spec"]["arguments"] == {"parameters": [{"name": "branch", "value": "feature"}]}
+
+
+def test_submit_dry_run_needs_no_server(ci: str) -> None:
+    code, out, error = run(None, "submit", ci, "--dry-run", "-p", "branch=dev", "-l", "a=b")
+    assert (code, error) == (0, "")
+    assert out == (
+        "apiVersion: argoproj.io/v1alpha1\n"
+        "kind: Workflow\n"
+        "metadata:\n"
+        "  generateName: ci-\n"
+        "  labels:\n"
+        "    a: b\n"
+        "spec:\n"
+        "  entrypoint: main\n"
+        "  arguments:\n"
+        "    parameters:\n"
+        "    - name: branch\n"
+        "      value: dev\n"
+        "  templates:\n"
+        "  - name: main\n"
+        "    container:\n"
+        "      image: alpine:3.20\n"
+        "      command:\n"
+        "      - echo\n"
+        "      - '{{workflow.parameters.branch}}'\n"
+    )
+
+
+def test_unknown_parameter_is_a_usage_error_and_nothing_is_sent(argo: ArgoFake, ci: str) -> None:
+    code, out, error = run(argo, "submit", ci, "-p", "nope=1")
+    assert (code, out) == (2, "")
+    assert error == (
+        f"{ci}:8: Workflow 'ci-' has no parameter 'nope' (parameters: branch) "
+        "(at spec.arguments.parameters) [P101]\n"
+    )
+    assert argo.requests == []
+
+
+def test_a_template_file_is_refused(argo: ArgoFake, tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        CI_YAML.replace("kind: Workflow", "kind: WorkflowTemplate").replace(
+            "generateName: ci-", "name: ci"
+        )
+    )
+    code, out, error = run(argo, "submit", str(path))
+    assert (code, out) == (2, "")
+    assert error == (
+        f"{path}:1: WorkflowTemplate 'ci' is a WorkflowTemplate, which does not run by itself: "
+        "create it with `tiphys apply`, then submit it with --from (e.g. --from wftmpl/NAME)\n"
+    )
+    assert argo.requests == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--wait", "--watch"], "use either --wait or --watch, not both"),
+        (["--dry-run", "--wait"], "--dry-run creates no workflow, so --wait has nothing to follow"),
+        (
+            ["--server-dry-run", "--watch"],
+            "--server-dry-run creates no workflow, so --watch has nothing to follow",
+        ),
+        (
+            ["--timeout", "soon", "--wait"],
+            "--timeout 'soon' is not a duration: write e.g. 30s, 5m, 2h, 1h30m or seconds",
+        ),
+        (["-o", "toml"], "unknown output format 'toml' (choose name, json, yaml or wide)"),
+        (
+            ["-l", "novalue"],
+            "-l/--labels 'novalue': write KEY=VALUE pairs separated by commas (a=b,c=d)",
+        ),
+    ],
+)
+def test_submit_usage_errors(ci: str, args: list[str], message: str) -> None:
+    assert run(None, "submit", ci, *args) == (2, "", f"tiphys: error: {message}\n")
+
+
+def test_submit_needs_files_or_from() -> None:
+    assert run(None, "submit") == (
+        2,
+        "",
+        "tiphys: error: give workflow files or --from KIND/NAME (one of the two)\n",
+    )
+    assert run(None, "submit", "--from", "wftmpl/x", "--dry-run") == (
+        2,
+        "",
+        "tiphys: error: --dry-run needs FILE (a --from submit is built by the server): use "
+        "--server-dry-run to have the server check it\n",
+    )
+
+
+TEMPLATE = {
+    "metadata": {"name": "release", "namespace": NAMESPACE},
+    "spec": {
+        "entrypoint": "main",
+        "arguments": {"parameters": [{"name": "tag"}]},
+        "templates": [{"name": "main", "container": {"image": "alpine"}}],
+    },
+}
+TMPL = f"/api/v1/workflow-templates/{NAMESPACE}/release"
+
+
+def test_submit_from_a_template_and_wait_for_success(argo: ArgoFake) -> None:
+    argo.add("GET", TMPL, ok("GET", TMPL, TEMPLATE))
+    argo.add("POST", f"{WFS}/submit", ok("POST", f"{WFS}/submit", created()))
+    follow_to(argo, wf("3", "Succeeded"))
+    code, out, error = run(argo, "submit", "--from", "wftmpl/release", "-p", "tag=v1", "--wait")
+    assert (code, out, error) == (0, f"Workflow: {NAME}\nLink: {LINK}\n{NAME} Succeeded\n", "")
+    assert [(r.method, r.path) for r in argo.requests] == [
+        ("GET", TMPL),
+        ("POST", f"{WFS}/submit"),
+        ("GET", GET),
+        ("GET", EVENTS),
+    ]
+    assert argo.requests[1].json() == {
+        "namespace": NAMESPACE,
+        "resourceKind": "WorkflowTemplate",
+        "resourceName": "release",
+        "submitOptions": {"parameters": ["tag=v1"]},
+    }
+
+
+def test_submit_from_checks_parameters_against_the_server_template(argo: ArgoFake) -> None:
+    argo.add("GET", TMPL, ok("GET", TMPL, TEMPLATE))
+    code, out, error = run(argo, "submit", "--from", "wftmpl/release", "-p", "tga=v1")
+    assert (code, out) == (2, "")
+    assert error == (
+        "tiphys: error: WorkflowTemplate 'release' has no parameter 'tga' (its parameters: "
+        "tag); check the name.\n"
+    )
+    assert [r.method for r in argo.requests] == ["GET"]
+
+
+def test_forbidden_template_is_a_warning_and_the_server_checks(argo: ArgoFake) -> None:
+    argo.add("GET", TMPL, err("GET", TMPL, 403, "forbidden"))
+    argo.add("POST", f"{WFS}/submit", ok("POST", f"{WFS}/submit", created()))
+    code, out, error = run(argo, "submit", "--from", "wftmpl/release", "-p", "tag=v1")
+    assert (code, out) == (0, f"Workflow: {NAME}\nLink: {LINK}\n")
+    assert error == (
+        "tiphys: warning: cannot read WorkflowTemplate 'release' in namespace 'argo' "
+        "(forbidden), so the parameters were not checked before submitting; the server checks "
+        "them.\n"
+    )
+
+
+def test_submit_wait_on_a_failed_workflow_exits_1_with_the_failed_nodes(
+    argo: ArgoFake, ci: str
+) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    follow_to(argo, wf("3", "Failed", "Error (exit code 1)"))
+    code, out, error = run(argo, "submit", ci, "--wait")
+    assert (code, out, error) == (1, f"Workflow: {NAME}\nLink: {LINK}\n{NAME} Failed\n", FAILED)
+
+
+def test_submit_wait_times_out_with_exit_4(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    argo.add("GET", GET, ok("GET", GET, wf("2")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, Pause(5)))
+    code, out, error = run(argo, "submit", ci, "--wait", "--timeout", "300ms")
+    assert (code, out) == (4, f"Workflow: {NAME}\nLink: {LINK}\n")
+    assert error == (
+        f"tiphys: error: workflow {NAME} did not finish within 0.3 s; it was last seen Running. "
+        f"Wait longer (a larger --timeout) or look at it with `tiphys get {NAME}`.\n"
+    )
+
+
+ERROR_VIEW = f"""\
+Name:                {NAME}
+Namespace:           argo
+ServiceAccount:      unset (will run with the default ServiceAccount)
+Status:              Error
+Message:             pod deleted
+Created:             Sun Nov 29 10:00:00 +0000 (10 seconds ago)
+Started:             Sun Nov 29 10:00:01 +0000 (9 seconds ago)
+Finished:            Sun Nov 29 10:00:09 +0000 (1 second ago)
+Duration:            8 seconds
+Progress:            0/1
+Parameters:
+  branch:            dev
+
+STEP         TEMPLATE  PODNAME   DURATION  MESSAGE
+ ⚠ {NAME}  main      {NAME}  8s        pod deleted
+"""
+
+
+def test_submit_watch_prints_node_changes_then_the_view_and_exits_1_on_error(
+    argo: ArgoFake, ci: str
+) -> None:
+    running = wf("2", nodes={NAME: node("Running")})
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    argo.add("GET", GET, ok("GET", GET, running))
+    argo.add(
+        "GET",
+        EVENTS,
+        stream(EVENTS, ev("MODIFIED", running), ev("MODIFIED", wf("3", "Error", "pod deleted"))),
+    )
+    code, out, error = run(argo, "submit", ci, "--watch")
+    assert code == 1
+    assert out == (
+        f"Workflow: {NAME}\nLink: {LINK}\n"
+        f"10:00:10 {NAME}  Running\n"
+        f"10:00:10 {NAME}  Error  pod deleted\n"
+        f"\n{ERROR_VIEW}"
+    )
+    assert error == (
+        f"workflow '{NAME}' in namespace 'argo' ended Error: pod deleted\n"
+        "failed nodes:\n"
+        f"  {NAME} (Error): pod deleted\n"
+        f"See `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+    )
+
+
+def test_submit_log_prints_the_logs_then_the_end(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    argo.add(
+        "GET",
+        LOG,
+        stream(LOG, result({"podName": POD, "content": "2026-11-29T10:00:02Z dev"})),
+    )
+    argo.add("GET", GET, ok("GET", GET, wf("3", "Succeeded")))
+    code, out, error = run(argo, "submit", ci, "--log")
+    assert (code, out, error) == (
+        0,
+        f"Workflow: {NAME}\nLink: {LINK}\n{POD}: dev\n{NAME} Succeeded\n",
+        "",
+    )
+    log = argo.requests_to("GET", LOG)[0]
+    assert log.query["logOptions.follow"] == ["true"]
+    assert log.query["logOptions.container"] == ["main"]
+
+
+def test_server_dry_run_prints_what_the_server_returned(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    code, out, error = run(argo, "submit", ci, "--server-dry-run", "-o", "json")
+    assert (code, error) == (0, "")
+    assert json.loads(out) == created()
+    assert argo.requests[0].json()["serverDryRun"] is True
+
+
+# --- wait -----------------------------------------------------------------------------------
+
+
+def test_wait_prints_each_phase_and_exits_1_when_one_failed(argo: ArgoFake) -> None:
+    other = f"{WFS}/other"
+    done = wf("3", "Succeeded")
+    done["metadata"]["name"] = "other"
+    argo.add("GET", other, ok("GET", other, done))
+    argo.add("GET", GET, ok("GET", GET, wf("3", "Failed", "Error (exit code 1)")))
+    code, out, error = run(argo, "wait", "other", NAME, "missing", "--ignore-not-found")
+    assert (code, out, error) == (1, f"other Succeeded\n{NAME} Failed\n", FAILED)
+
+
+def test_wait_for_a_missing_workflow_is_a_server_error(argo: ArgoFake) -> None:
+    code, out, error = run(argo, "wait", "missing")
+    assert (code, out) == (3, "")
+    assert error.startswith(f"tiphys: error: GET {WFS}/missing: 404 Not Found")
+
+
+def test_wait_reconnects_mid_stream(argo: ArgoFake, pauses: list[int]) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("1")))
+    argo.add(
+        "GET",
+        EVENTS,
+        stream(EVENTS, ev("MODIFIED", wf("2")), error_chunk()),
+        stream(EVENTS, ev("MODIFIED", wf("2")), Cut()),
+        stream(EVENTS, ev("MODIFIED", wf("3", "Succeeded"))),
+    )
+    assert run(argo, "wait", NAME, "--timeout", "1m") == (0, f"{NAME} Succeeded\n", "")
+    assert [r.path for r in argo.requests] == [GET, EVENTS, EVENTS, EVENTS]
+    assert pauses == [1, 2]
+
+
+def test_wait_timeout_is_exit_4(argo: ArgoFake) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("1")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, Pause(5)))
+    code, out, error = run(argo, "wait", NAME, "--timeout", "0.3")
+    assert (code, out) == (4, "")
+    assert error == (
+        f"tiphys: error: workflow {NAME} did not finish within 0.3 s; it was last seen Running. "
+        f"Wait longer (a larger --timeout) or look at it with `tiphys get {NAME}`.\n"
+    )
+
+
+# --- watch ----------------------------------------------------------------------------------
+
+SUCCEEDED_VIEW = f"""\
+Name:                {NAME}
+Namespace:           argo
+ServiceAccount:      unset (will run with the default ServiceAccount)
+Status:              Succeeded
+Created:             Sun Nov 29 10:00:00 +0000 (10 seconds ago)
+Started:             Sun Nov 29 10:00:01 +0000 (9 seconds ago)
+Finished:            Sun Nov 29 10:00:09 +0000 (1 second ago)
+Duration:            8 seconds
+Progress:            1/1
+Parameters:
+  branch:            dev
+
+STEP         TEMPLATE  PODNAME   DURATION  MESSAGE
+ ✔ {NAME}  main      {NAME}  8s
+"""
+
+
+def test_watch_latest_in_line_mode(argo: ArgoFake) -> None:
+    latest = f"{WFS}/%40latest"
+    argo.add("GET", latest, ok("GET", latest, wf("1")))
+    follow_to(argo, wf("3", "Succeeded"))
+    code, out, error = run(argo, "watch", "@latest")
+    assert (code, error) == (0, "")
+    assert out == f"10:00:10 {NAME}  Succeeded\n\n{SUCCEEDED_VIEW}"
+    assert argo.requests[0].query == {"fields": ["metadata.name"]}
+
+
+def test_watch_failed_exits_1(argo: ArgoFake) -> None:
+    follow_to(argo, wf("3", "Failed", "Error (exit code 1)"))
+    code, _out, error = run(argo, "watch", NAME, "--status", "Failed")
+    assert (code, error) == (1, FAILED)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_watch_on_a_terminal_redraws_at_most_4_times_a_second(
+    argo: ArgoFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FakeClock()
+    screen = io.StringIO()
+    views: list[LiveView] = []
+
+    def live(out: Any) -> LiveView:
+        view = LiveView(screen, size=lambda: (80, 40), clock=clock)
+        views.append(view)
+        return view
+
+    snapshots = [wf(str(i), nodes={NAME: node("Running", f"step {i}")}) for i in range(2, 6)]
+    monkeypatch.setattr(_follow, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(_follow, "make_live_view", live)
+    original = LiveView.update
+
+    def tick(self: LiveView, lines: Any) -> bool:
+        drawn = original(self, lines)
+        clock.now += 0.1  # each snapshot arrives 0.1 s after the previous one
+        return drawn
+
+    monkeypatch.setattr(LiveView, "update", tick)
+    argo.add("GET", GET, ok("GET", GET, snapshots[0]))
+    argo.add(
+        "GET",
+        EVENTS,
+        stream(
+            EVENTS,
+            *[ev("MODIFIED", s) for s in snapshots[1:]],
+            ev("MODIFIED", wf("9", "Succeeded")),
+        ),
+    )
+    code, out, error = run(argo, "watch", NAME)
+    assert (code, out, error) == (0, "", "")
+    (view,) = views
+    # 6 snapshots 0.1 s apart: drawn at 0.0 and 0.3 (0.25 s apart at least), the last on close
+    assert view.frames == 3
+    frames = screen.getvalue().split("\x1b[J")
+    assert len(frames) == 4 and frames[-1] == ""
+    assert "Status:              Succeeded\x1b[K\n" in frames[2]
+    assert frames[1].startswith("\x1b[13F")  # back over the 13 lines of the previous frame
+
+
+# --- logs -----------------------------------------------------------------------------------
+
+
+def test_logs_print_pod_and_line(argo: ArgoFake) -> None:
+    argo.add(
+        "GET",
+        LOG,
+        stream(
+            LOG,
+            KEEPALIVE,
+            result({"podName": POD, "content": "2026-11-29T10:00:02Z building"}),
+            result({"podName": f"{NAME}-test-9", "content": "2026-11-29T10:00:03.5Z ok"}),
+        ),
+    )
+    code, out, error = run(argo, "logs", NAME, "--tail", "5", "--grep", "b|o", "--since", "5m")
+    assert (code, error) == (0, "")
+    assert out == f"{POD}: building\n{NAME}-test-9: ok\n"
+    assert argo.requests[0].query == {
+        "logOptions.container": ["main"],
+        "logOptions.timestamps": ["true"],
+        "logOptions.sinceSeconds": ["300"],
+        "logOptions.tailLines": ["5"],
+        "grep": ["b|o"],
+    }
+
+
+def test_logs_of_one_pod_with_timestamps_and_since_time(argo: ArgoFake) -> None:
+    argo.add(
+        "GET",
+        LOG,
+        stream(LOG, result({"podName": POD, "content": "2026-11-29T10:00:03.5Z ok"})),
+    )
+    code, out, error = run(
+        argo,
+        "logs",
+        NAME,
+        POD,
+        "-c",
+        "init",
+        "--timestamps",
+        "--since-time",
+        "2026-11-29T10:00:00Z",
+    )
+    assert (code, out, error) == (0, f"{POD}: 2026-11-29T10:00:03.5Z ok\n", "")
+    assert argo.requests[0].query == {
+        "podName": [POD],
+        "logOptions.container": ["init"],
+        "logOptions.timestamps": ["true"],
+        "logOptions.sinceTime.seconds": [
+            str(int(datetime(2026, 11, 29, 10, tzinfo=UTC).timestamp()))
+        ],
+    }
+
+
+def test_logs_say_why_there_are_none(argo: ArgoFake) -> None:
+    argo.add("GET", LOG, stream(LOG, KEEPALIVE))
+    argo.add("GET", GET, ok("GET", GET, wf("3", "Succeeded")))
+    code, out, error = run(argo, "logs", NAME)
+    assert (code, out) == (0, "")
+    assert error == (
+        f"the pods of workflow {NAME} were deleted (podGC) and it has no archived main-logs "
+        "artifact; set archiveLogs: true to keep logs.\n"
+    )
+
+
+def test_logs_usage_errors() -> None:
+    assert run(None, "logs", NAME, "--since", "5x") == (
+        2,
+        "",
+        "tiphys: error: --since '5x' is not a duration: write e.g. 30s, 5m, 2h, 1h30m or seconds\n",
+    )
+    assert run(None, "logs", NAME, "--since-time", "2026-11-29T10:00:00") == (
+        2,
+        "",
+        "tiphys: error: --since-time '2026-11-29T10:00:00' has no zone: add Z (UTC) or an "
+        "offset like +02:00\n",
+    )
+
+
+def test_pod_names_are_coloured_only_when_asked() -> None:
+    from tiphys.client import LogLine
+
+    lines = [LogLine("a", "1", None), LogLine("b", "2", None), LogLine("a", "3", None)]
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        assert _follow.print_log_lines(lines, timestamps=True, color=True) == 3
+    assert out.getvalue() == ("\x1b[32ma\x1b[0m: 1\n\x1b[33mb\x1b[0m: 2\n\x1b[32ma\x1b[0m: 3\n")
+
+
+# --- cp -------------------------------------------------------------------------------------
+
+ART_NODES = {
+    NAME: {
+        "id": NAME,
+        "name": NAME,
+        "displayName": NAME,
+        "type": "DAG",
+        "templateName": "main",
+        "phase": "Succeeded",
+        "outputs": {"artifacts": [{"name": "report", "s3": {"key": "r.txt"}}]},
+    },
+    f"{NAME}-1": {
+        "id": f"{NAME}-1",
+        "name": f"{NAME}.build",
+        "displayName": "build",
+        "type": "Pod",
+        "templateName": "build",
+        "phase": "Succeeded",
+        "outputs": {
+            "artifacts": [
+                {"name": "bin", "s3": {"key": "bin.tgz"}},
+                {"name": "main-logs", "s3": {"key": "logs"}},
+            ]
+        },
+    },
+}
+
+
+def art(node_id: str, name: str) -> str:
+    return f"/artifact-files/{NAMESPACE}/workflow/{NAME}/{node_id}/outputs/{name}"
+
+
+def test_cp_downloads_the_artifacts_that_match(argo: ArgoFake, tmp_path: Path) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=ART_NODES)))
+    binary = Reply(body=b"\x00bin", headers={"Content-Type": "application/octet-stream"})
+    argo.add("GET", art(f"{NAME}-1", "bin"), binary)
+    code, out, error = run(
+        argo,
+        "cp",
+        NAME,
+        str(tmp_path),
+        "--template-name",
+        "build",
+        "--artifact-name",
+        "bin",
+        "--path",
+        "{templateName}/{artifactName}.tgz",
+    )
+    target = tmp_path / "build" / "bin.tgz"
+    assert (code, out, error) == (0, f"{NAME}-1/bin -> {target} (4 bytes)\n", "")
+    assert target.read_bytes() == b"\x00bin"
+    assert [r.path for r in argo.requests] == [GET, art(f"{NAME}-1", "bin")]
+
+
+def test_cp_default_path_and_nothing_matching(argo: ArgoFake, tmp_path: Path) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=ART_NODES)))
+    argo.add("GET", art(NAME, "report"), Reply(body=b"r", headers={}))
+    code, out, _ = run(argo, "cp", NAME, str(tmp_path), "--node-id", NAME)
+    target = tmp_path / NAMESPACE / NAME / NAME / "outputs" / "report"
+    assert (code, out) == (0, f"{NAME}/report -> {target} (1 bytes)\n")
+    code, out, error = run(argo, "cp", NAME, str(tmp_path), "--artifact-name", "nope")
+    assert (code, out, error) == (
+        0,
+        "",
+        f"workflow {NAME} has no output artifacts matching the filters\n",
+    )
+
+
+def test_cp_bad_path_pattern_sends_nothing(argo: ArgoFake, tmp_path: Path) -> None:
+    code, out, error = run(argo, "cp", NAME, str(tmp_path), "--path", "{pod}/{artifactName}")
+    assert (code, out) == (2, "")
+    assert error == (
+        "tiphys: error: --path '{pod}/{artifactName}': unknown variable {pod} (use namespace, "
+        "workflowName, nodeId, templateName, artifactName)\n"
+    )
+    assert argo.requests == []
+
+
+# --- durations ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30s", 30.0),
+        ("5m", 300.0),
+        ("2h", 7200.0),
+        ("1h30m", 5400.0),
+        ("90", 90.0),
+        ("1.5h", 5400.0),
+        ("250ms", 0.25),
+    ],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert _follow.parse_duration(text) == seconds
