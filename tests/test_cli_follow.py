@@ -771,3 +771,36 @@ def test_cp_bad_path_pattern_sends_nothing(argo: ArgoFake, tmp_path: Path) -> No
 )
 def test_parse_duration(text: str, seconds: float) -> None:
     assert _follow.parse_duration(text) == seconds
+
+
+# --- retry / resubmit follow flags ----------------------------------------------------------
+
+
+def test_retry_wait_follows_the_retried_workflow(argo: ArgoFake) -> None:
+    path = f"{GET}/retry"
+    argo.add("PUT", path, ok("PUT", path, wf("4")))
+    follow_to(argo, wf("5", "Succeeded"))
+    code, out, error = run(argo, "retry", NAME, "--wait", "--timeout", "1m")
+    assert (code, out, error) == (0, f"workflow {NAME} retried\n{NAME} Succeeded\n", "")
+    assert [(r.method, r.path) for r in argo.requests] == [
+        ("PUT", path),
+        ("GET", GET),
+        ("GET", EVENTS),
+    ]
+
+
+def test_resubmit_wait_follows_the_new_workflow_and_exits_1(argo: ArgoFake) -> None:
+    old = f"{WFS}/old-1"
+    path = f"{old}/resubmit"
+    argo.add("PUT", path, ok("PUT", path, wf("1")))
+    follow_to(argo, wf("3", "Failed", "Error (exit code 1)"))
+    code, out, error = run(argo, "resubmit", "old-1", "--wait", "-o", "name")
+    assert (code, out, error) == (1, f"{NAME}\n{NAME} Failed\n", FAILED)
+
+
+def test_retry_wait_and_watch_are_exclusive() -> None:
+    assert run(None, "retry", NAME, "--wait", "--watch") == (
+        2,
+        "",
+        "tiphys: error: use either --wait or --watch, not both\n",
+    )

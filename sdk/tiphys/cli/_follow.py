@@ -267,6 +267,57 @@ def follow_logs(run: Run, timeout: float | None, *, color: bool, clock: Callable
     return wait_run(run, timeout, left=remaining(timeout, start, clock))
 
 
+WaitOption = Annotated[
+    bool, typer.Option("--wait", "-w", help="Wait for the end; print NAME PHASE.")
+]
+WatchOption = Annotated[
+    bool, typer.Option("--watch", help="Show the nodes as they change, then the get view.")
+]
+LogOption = Annotated[
+    bool, typer.Option("--log", help="Print the logs (container main) until the end.")
+]
+
+
+def check_follow_flags(wait: bool, watch: bool, log: bool) -> list[str]:
+    """The follow flags given (``--wait``, ``--watch``, ``--log``), in that order.
+
+    Raises:
+        typer.Exit: Exit code 2 for ``--wait`` with ``--watch``.
+    """
+    if wait and watch:
+        fail("use either --wait or --watch, not both")
+    return [flag for flag, on in (("--wait", wait), ("--watch", watch), ("--log", log)) if on]
+
+
+def follow_runs(runs: Iterable[Run], flags: list[str], timeout: float | None) -> None:
+    """Follow each run as the flags say (``--watch``, else ``--wait``, else ``--log``).
+
+    Args:
+        runs: The runs, followed one after the other.
+        flags: What :func:`check_follow_flags` returned; nothing is done when empty.
+        timeout: Seconds at most for each run, or ``None``.
+
+    Raises:
+        typer.Exit: Exit code 1 when a run ended Failed or Error.
+        WaitTimeout: ``timeout`` passed first (exit 4).
+    """
+    if not flags:
+        return
+    code = EXIT_OK
+    for run in runs:
+        if "--watch" in flags:
+            result = watch_run(run, timeout)
+        elif "--wait" in flags:
+            result = wait_run(run, timeout)
+        else:
+            from tiphys.cli.get_cmd import use_color
+
+            result = follow_logs(run, timeout, color=use_color(False), clock=monotonic)
+        code = max(code, result)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+
+
 def monotonic() -> float:
     """``time.monotonic`` (a module attribute so that tests may replace it)."""
     return time.monotonic()

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from tiphys.cli import _follow
 from tiphys.cli._common import EXIT_SERVER, echo_err, fail, parse_parameters
 from tiphys.cli._names import resolve_name
 from tiphys.cli._server import ServerContext, server_command
@@ -430,14 +431,21 @@ def retry_command(
     selector: SelectorOption = None,
     field_selector: FieldSelectorOption = None,
     output: OutputOption = None,
+    wait: _follow.WaitOption = False,
+    watch: _follow.WatchOption = False,
+    log: _follow.LogOption = False,
+    timeout: _follow.TimeoutOption = None,
 ) -> None:
     """Retry Failed or Error workflows in place (PUT .../retry).
 
     Prints "workflow NAME retried" per workflow. With -l or --field-selector, the Failed and
     Error workflows selected are retried (the others are skipped).
 
-    Exit code: 0 done; 2 usage error; 3 a name does not exist or the server refused (e.g. the
-    workflow is still running); the other workflows are still retried.
+    --wait, --watch and --log then follow the retried workflows as with tiphys submit.
+
+    Exit code: 0 done; 1 a followed workflow ended Failed or Error; 2 usage error; 3 a name
+    does not exist or the server refused (e.g. the workflow is still running); the other
+    workflows are still retried; 4 --timeout passed first.
 
     \b
     Examples:
@@ -445,8 +453,11 @@ def retry_command(
       tiphys retry build-4kq2z --restart-successful --node-field-selector templateName=test
     """
     _check_output(output)
+    follow = _follow.check_follow_flags(wait, watch, log)
+    seconds = _follow.timeout_seconds(timeout)
     _need_targets(names, selector, field_selector, what=", or select them with -l")
     parameters = parse_parameters(parameter) or None
+    acted: list[Json] = []
     listed = [
         wf
         for wf in _list(server, selector, field_selector)
@@ -455,17 +466,29 @@ def retry_command(
     show = _printer(output, lambda wf: f"workflow {_name(wf)} retried")
 
     def act(name: str) -> str:
-        return show(
-            server.client.retry(
-                name,
-                server.namespace,
-                restart_successful=restart_successful,
-                node_field_selector=node_field_selector,
-                parameters=parameters,
-            )
+        wf = server.client.retry(
+            name,
+            server.namespace,
+            restart_successful=restart_successful,
+            node_field_selector=node_field_selector,
+            parameters=parameters,
         )
+        acted.append(wf)
+        return show(wf)
 
     _act(_select(server, names or [], listed), act)
+    _follow_acted(server, acted, follow, seconds)
+
+
+def _follow_acted(
+    server: ServerContext, workflows: list[Json], follow: list[str], seconds: float | None
+) -> None:
+    """``--wait``/``--watch``/``--log`` on the workflows a retry or resubmit returned."""
+    if not follow:
+        return
+    from tiphys.client import Run
+
+    _follow.follow_runs([Run(server.client, wf) for wf in workflows], follow, seconds)
 
 
 @server_command
@@ -480,13 +503,20 @@ def resubmit_command(
     selector: SelectorOption = None,
     field_selector: FieldSelectorOption = None,
     output: OutputOption = None,
+    wait: _follow.WaitOption = False,
+    watch: _follow.WatchOption = False,
+    log: _follow.LogOption = False,
+    timeout: _follow.TimeoutOption = None,
 ) -> None:
     """Submit a new workflow from each given one (PUT .../resubmit); the old ones stay.
 
     Prints "workflow OLD resubmitted as NEW" per workflow (-o name: NEW only).
 
-    Exit code: 0 done; 2 usage error; 3 a name does not exist or the server refused; the other
-    workflows are still resubmitted.
+    --wait, --watch and --log then follow the new workflows as with tiphys submit.
+
+    Exit code: 0 done; 1 a followed workflow ended Failed or Error; 2 usage error; 3 a name
+    does not exist or the server refused; the other workflows are still resubmitted; 4
+    --timeout passed first.
 
     \b
     Examples:
@@ -494,18 +524,23 @@ def resubmit_command(
       tiphys resubmit release-8xv2c -p tag=v1.2.1 -o name
     """
     _check_output(output)
+    follow = _follow.check_follow_flags(wait, watch, log)
+    seconds = _follow.timeout_seconds(timeout)
     _need_targets(names, selector, field_selector, what=", or select them with -l")
     parameters = parse_parameters(parameter) or None
     listed = _list(server, selector, field_selector)
+    acted: list[Json] = []
 
     def act(name: str) -> str:
         wf = server.client.resubmit(
             name, server.namespace, memoized=memoized, parameters=parameters
         )
+        acted.append(wf)
         show = _printer(output, lambda new: f"workflow {name} resubmitted as {_name(new)}")
         return show(wf)
 
     _act(_select(server, names or [], listed), act)
+    _follow_acted(server, acted, follow, seconds)
 
 
 # --- stop, terminate, suspend, resume -------------------------------------------------------

@@ -19,7 +19,6 @@ import typer
 
 from tiphys.cli import _follow
 from tiphys.cli._common import (
-    EXIT_OK,
     ParameterOption,
     echo_err,
     fail,
@@ -212,16 +211,9 @@ def submit_command(
             help="name, json, yaml or wide (the get header); the link then goes to stderr.",
         ),
     ] = None,
-    wait: Annotated[
-        bool,
-        typer.Option("--wait", "-w", help="Wait for the end; print NAME PHASE."),
-    ] = False,
-    watch: Annotated[
-        bool, typer.Option("--watch", help="Show the nodes as they change, then the get view.")
-    ] = False,
-    log: Annotated[
-        bool, typer.Option("--log", help="Print the logs (container main) until the end.")
-    ] = False,
+    wait: _follow.WaitOption = False,
+    watch: _follow.WatchOption = False,
+    log: _follow.LogOption = False,
     timeout: _follow.TimeoutOption = None,
 ) -> None:
     """Submit workflows from files or from a server template, and optionally follow them.
@@ -244,9 +236,7 @@ def submit_command(
             fmt = SubmitOutput(output)
         except ValueError:
             fail(f"unknown output format {output!r} (choose name, json, yaml or wide)")
-    follow = [flag for flag, on in (("--wait", wait), ("--watch", watch), ("--log", log)) if on]
-    if wait and watch:
-        fail("use either --wait or --watch, not both")
+    follow = _follow.check_follow_flags(wait, watch, log)
     if dry_run and server_dry_run:
         fail("use either --dry-run or --server-dry-run, not both")
     if (dry_run or server_dry_run) and follow:
@@ -299,23 +289,8 @@ def submit_command(
         for doc in docs:
             ref = (doc.get("spec") or {}).get("workflowTemplateRef")
             runs.append(_submit(server, doc, values if ref else {}, options, server_dry_run, fmt))
-    if server_dry_run or not follow:
-        return
-    code = EXIT_OK
-    for run in runs:
-        if watch:
-            result = _follow.watch_run(run, seconds)
-        elif wait:
-            result = _follow.wait_run(run, seconds)
-        else:
-            from tiphys.cli.get_cmd import use_color
-
-            result = _follow.follow_logs(
-                run, seconds, color=use_color(False), clock=_follow.monotonic
-            )
-        code = max(code, result)
-    if code:
-        raise typer.Exit(code)
+    if not server_dry_run:
+        _follow.follow_runs(runs, follow, seconds)
 
 
 def _submit(
