@@ -419,13 +419,16 @@ def test_help_texts_show_defaults() -> None:
     assert "compile" in top.stdout and "lint" in top.stdout and "Exit codes" in top.stdout
     for command in ("submit", "watch", "wait", "logs", "cp"):
         assert re.search(rf"\n  {command} +[A-Z]", top.stdout), command
-    assert " ".join(top.stdout.split()).count(
-        "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
-        "watch, wait), or lint found errors; 2 usage or input error (compile: any error; no "
-        "ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
-        "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
-        "the traceback)."
-    ) == 1
+    assert (
+        " ".join(top.stdout.split()).count(
+            "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
+            "watch, wait), or lint found errors; 2 usage or input error (compile: any error; no "
+            "ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
+            "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
+            "the traceback)."
+        )
+        == 1
+    )
     help_text = run("compile", "--help").stdout
     assert "[default: yaml]" in help_text
     assert "spec.workflowTemplateRef" in help_text

@@ -804,3 +804,59 @@ def test_retry_wait_and_watch_are_exclusive() -> None:
         "",
         "tiphys: error: use either --wait or --watch, not both\n",
     )
+
+
+PY_FLOWS = """\
+import tiphys
+
+
+@tiphys.container(image="alpine:3.20")
+def hello(message: str) -> None: ...
+
+
+greet = tiphys.Workflow(generate_name="greet-", entrypoint=hello, arguments={"message": "hi"})
+other = tiphys.Workflow(generate_name="other-", entrypoint=hello, arguments={"message": "yo"})
+"""
+
+
+def test_submit_one_workflow_of_a_python_file(argo: ArgoFake, tmp_path: Path) -> None:
+    path = tmp_path / "flows.py"
+    path.write_text(PY_FLOWS)
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    code, out, error = run(argo, "submit", f"{path}:greet", "-p", "message=hey", "-o", "yaml")
+    assert (code, error) == (0, f"Link: {LINK}\n")
+    assert out == (
+        "metadata:\n"
+        f"  name: {NAME}\n"
+        "  namespace: argo\n"
+        "  uid: u-1\n"
+        "  resourceVersion: '1'\n"
+        "  creationTimestamp: '2026-11-29T10:00:00Z'\n"
+        "spec:\n"
+        "  entrypoint: main\n"
+        "  arguments:\n"
+        "    parameters:\n"
+        "    - name: branch\n"
+        "      value: dev\n"
+        "status: {}\n"
+    )
+    (request,) = argo.requests
+    sent = request.json()["workflow"]
+    assert sent["metadata"] == {"generateName": "greet-"}
+    assert sent["spec"]["arguments"] == {"parameters": [{"name": "message", "value": "hey"}]}
+
+
+def test_submit_wide_prints_the_get_header(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    code, out, error = run(argo, "submit", ci, "-o", "wide")
+    assert (code, error) == (0, f"Link: {LINK}\n")
+    assert out == (
+        f"Name:                {NAME}\n"
+        "Namespace:           argo\n"
+        "ServiceAccount:      unset (will run with the default ServiceAccount)\n"
+        "Status:              Pending\n"
+        "Created:             Sun Nov 29 10:00:00 +0000 (10 seconds ago)\n"
+        "Progress:\n"
+        "Parameters:\n"
+        "  branch:            dev\n"
+    )
