@@ -461,14 +461,26 @@ def test_wait_prints_each_phase_and_exits_1_when_one_failed(argo: ArgoFake) -> N
     done["metadata"]["name"] = "other"
     argo.add("GET", other, ok("GET", other, done))
     argo.add("GET", GET, ok("GET", GET, wf("3", "Failed", "Error (exit code 1)")))
+    missing(argo)
     code, out, error = run(argo, "wait", "other", NAME, "missing", "--ignore-not-found")
     assert (code, out, error) == (1, f"other Succeeded\n{NAME} Failed\n", FAILED)
 
 
+def missing(argo: ArgoFake) -> None:
+    path = f"{WFS}/missing"
+    argo.add("GET", path, err("GET", path, 404, 'workflows.argoproj.io "missing" not found'))
+
+
 def test_wait_for_a_missing_workflow_is_a_server_error(argo: ArgoFake) -> None:
+    missing(argo)
     code, out, error = run(argo, "wait", "missing")
     assert (code, out) == (3, "")
-    assert error.startswith(f"tiphys: error: GET {WFS}/missing: 404 Not Found")
+    assert error == (
+        f"tiphys: error: GET {WFS}/missing: 404 Not Found: "
+        'workflows.argoproj.io "missing" not found\n'
+        f"Nothing was found at GET {WFS}/missing in namespace 'argo': check the name and the "
+        "namespace (ARGO_NAMESPACE or namespace=).\n"
+    )
 
 
 def test_wait_reconnects_mid_stream(argo: ArgoFake, pauses: list[int]) -> None:
@@ -860,3 +872,47 @@ def test_submit_wide_prints_the_get_header(argo: ArgoFake, ci: str) -> None:
         "Parameters:\n"
         "  branch:            dev\n"
     )
+
+
+def test_submit_log_gives_up_at_the_timeout_with_exit_4(
+    argo: ArgoFake, ci: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks = iter([0.0, 1.0, 5.0])  # start, after the first line, after the second line
+    monkeypatch.setattr(_follow, "monotonic", lambda: next(ticks))
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    argo.add(
+        "GET",
+        LOG,
+        stream(
+            LOG,
+            result({"podName": POD, "content": "2026-11-29T10:00:02Z one"}),
+            result({"podName": POD, "content": "2026-11-29T10:00:03Z two"}),
+            result({"podName": POD, "content": "2026-11-29T10:00:04Z three"}),
+        ),
+    )
+    code, out, error = run(argo, "submit", ci, "--log", "--timeout", "2s")
+    assert (code, out) == (4, f"Workflow: {NAME}\nLink: {LINK}\n{POD}: one\n{POD}: two\n")
+    assert error == (
+        f"tiphys: error: workflow {NAME} did not finish within 2 s. Wait longer (a larger "
+        f"--timeout) or look at it with `tiphys get {NAME}`.\n"
+    )
+
+
+def test_submit_conflict_is_a_server_error(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, err("POST", WFS, 409, 'workflows.argoproj.io "fixed" already exists'))
+    code, out, error = run(argo, "submit", ci, "--name", "fixed", "--wait")
+    assert (code, out) == (3, "")
+    assert error == (
+        f'tiphys: error: POST {WFS}: 409 Conflict: workflows.argoproj.io "fixed" already exists\n'
+        "The name is taken in namespace 'argo': choose another metadata.name, delete the "
+        "existing object, or set metadata.generateName (e.g. 'release-') so that the server "
+        "picks a unique name.\n"
+    )
+    assert len(argo.requests) == 1
+
+
+def test_logs_follow_asks_the_server_to_follow(argo: ArgoFake) -> None:
+    argo.add("GET", LOG, stream(LOG, result({"podName": POD, "content": "2026-11-29T10:00:02Z a"})))
+    argo.add("GET", GET, ok("GET", GET, wf("3", "Succeeded")))
+    assert run(argo, "logs", NAME, "-f") == (0, f"{POD}: a\n", "")
+    assert argo.requests[0].query["logOptions.follow"] == ["true"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
@@ -245,6 +245,10 @@ def print_log_lines(
 def follow_logs(run: Run, timeout: float | None, *, color: bool, clock: Callable[[], float]) -> int:
     """``--log``: print the run's logs (container ``main``) as they come, then its end.
 
+    The timeout is checked at each line and when a stream ends; one quiet read waits at most
+    ``timeout`` seconds, so a silent workflow is given up after a few of them (the log stream
+    reconnects a bounded number of times).
+
     Args:
         run: The run.
         timeout: Seconds at most for the whole follow, or ``None``.
@@ -258,10 +262,27 @@ def follow_logs(run: Run, timeout: float | None, *, color: bool, clock: Callable
         WaitTimeout: ``timeout`` passed first (exit 4).
         ArgoServerError: The server refused a stream (exit 3).
     """
+    from tiphys.client import ArgoServerError, WaitTimeout
+
     start = clock()
+
+    def expired() -> bool:
+        return timeout is not None and clock() - start >= timeout
+
+    def bounded(lines: Iterable[LogLine]) -> Iterator[LogLine]:
+        for line in lines:
+            yield line
+            if expired():
+                raise WaitTimeout(run.name, float(timeout or 0), run.phase)
+
     stream = run.logs(follow=True, timeout=timeout)
-    with stream:
-        printed = print_log_lines(stream, timestamps=False, color=color)
+    try:
+        with stream:
+            printed = print_log_lines(bounded(stream), timestamps=False, color=color)
+    except ArgoServerError:
+        if expired():
+            raise WaitTimeout(run.name, float(timeout or 0), run.phase) from None
+        raise
     if not printed and stream.notice:
         echo_err(stream.notice)
     return wait_run(run, timeout, left=remaining(timeout, start, clock))
