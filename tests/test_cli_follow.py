@@ -592,7 +592,8 @@ def test_watch_on_a_terminal_redraws_at_most_4_times_a_second(
     assert view.frames == 3
     frames = screen.getvalue().split("\x1b[J")
     assert len(frames) == 4 and frames[-1] == ""
-    assert "Status:              Succeeded\x1b[K\n" in frames[2]
+    final = "".join(f"{line}\x1b[K\n" for line in SUCCEEDED_VIEW.splitlines())
+    assert frames[2] == "\x1b[13F" + final  # the last frame is the final get view, whole
     assert frames[1].startswith("\x1b[13F")  # back over the 13 lines of the previous frame
 
 
