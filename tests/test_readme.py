@@ -50,3 +50,67 @@ def test_relative_links_point_at_files() -> None:
     targets = re.findall(r"\]\((?!https?://)([^)#]+)\)", README)
     assert targets, "the README links to files of the repository"
     assert [t for t in targets if not (root / t).exists()] == []
+
+
+def test_tour_python_run_against_a_scripted_server(tmp_path: Path) -> None:
+    """The "From Python" snippet runs as shown against Argo-shaped replies (swagger-checked)."""
+    from argo_contract import conforms, ok
+    from argo_fake import ArgoFake, result, sse_reply
+
+    (tmp_path / "hello.py").write_text(_block(r"```python\n(# hello\.py\n.*?)```"))
+    snippet = _block(r"From Python, `submit` returns a `Run`:\n\n```python\n(.*?)```")
+    name = "coinflip-x7k2p"
+    path = f"/api/v1/workflows/argo/{name}"
+    created = {
+        "metadata": {"name": name, "namespace": "argo", "uid": "u-1", "resourceVersion": "7"},
+        "spec": {"entrypoint": "coinflip"},
+        "status": {},
+    }
+    done = {
+        **created,
+        "metadata": {**created["metadata"], "resourceVersion": "9"},
+        "status": {
+            "phase": "Succeeded",
+            "startedAt": "2026-11-29T10:00:00Z",
+            "finishedAt": "2026-11-29T10:00:20Z",
+            "nodes": {
+                name: {
+                    "id": name,
+                    "name": name,
+                    "displayName": name,
+                    "type": "DAG",
+                    "templateName": "coinflip",
+                    "phase": "Succeeded",
+                    "outputs": {"parameters": [{"name": "side", "value": "heads"}]},
+                },
+            },
+        },
+    }
+    line = {"content": "2026-11-29T10:00:05.000000000Z heads", "podName": f"{name}-flip-1"}
+    with ArgoFake(socket_timeout=5) as argo:
+        argo.add("POST", "/api/v1/workflows/argo", ok("POST", "/api/v1/workflows/argo", created))
+        argo.add("GET", path, ok("GET", path, done))
+        argo.add("GET", f"{path}/log", sse_reply([result(line)]))
+        env = {
+            "ARGO_SERVER": argo.url.removeprefix("http://"),
+            "ARGO_SECURE": "false",
+            "ARGO_NAMESPACE": "argo",
+            "ARGO_TOKEN": "t0ken",
+            "KUBECONFIG": "/dev/null",
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "sdk"),
+        }
+        ran = subprocess.run(
+            [sys.executable, "-c", snippet],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        requests = list(argo.requests)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == f"Succeeded {{'side': 'heads'}}\n{name}-flip-1 heads\n"
+    conforms(requests)
+    sent = requests[0].json()["workflow"]
+    assert sent["spec"]["arguments"] == {"parameters": [{"name": "greeting", "value": "hi"}]}
