@@ -39,7 +39,9 @@ from typing import Any
 from tiphys.errors import TiphysError
 
 __all__ = [
+    "LineSplitter",
     "LogDeduper",
+    "MessageDecoder",
     "StreamError",
     "StreamMessage",
     "WatchDeduper",
@@ -175,6 +177,39 @@ def _message(data: str, *, complete: bool) -> StreamMessage | None:
     return StreamMessage(result=result if isinstance(result, dict) else {})
 
 
+class LineSplitter:
+    """Incremental :func:`split_lines`: feed text chunks as they come (sync or async reads).
+
+    Lines end at ``\r\n``, ``\r`` and ``\n`` only (SSE rules).
+    """
+
+    def __init__(self) -> None:
+        self._pending = ""
+
+    def feed(self, chunk: str) -> list[str]:
+        """Add one chunk of text.
+
+        Args:
+            chunk: Text of any size.
+
+        Returns:
+            The lines completed by it, without their endings.
+        """
+        text = self._pending + chunk
+        if not text:
+            return []
+        # A "\r" at the end may be the first half of "\r\n": wait for the next chunk.
+        cut = len(text) - 1 if text.endswith("\r") else len(text)
+        parts = text[:cut].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self._pending = parts.pop() + text[cut:]
+        return parts
+
+    def end(self) -> list[str]:
+        """The last line when the text did not end with a line ending (else ``[]``)."""
+        pending, self._pending = self._pending, ""
+        return [pending.rstrip("\r")] if pending else []
+
+
 def split_lines(chunks: Iterable[str]) -> Iterator[str]:
     """Split decoded text chunks into lines at ``\r\n``, ``\r`` and ``\n`` only (SSE rules).
 
@@ -184,18 +219,54 @@ def split_lines(chunks: Iterable[str]) -> Iterator[str]:
     Yields:
         Each line without its ending; a last line without an ending is yielded at the end.
     """
-    pending = ""
+    splitter = LineSplitter()
     for chunk in chunks:
-        text = pending + chunk
-        if not text:
-            continue
-        # A "\r" at the end may be the first half of "\r\n": wait for the next chunk.
-        cut = len(text) - 1 if text.endswith("\r") else len(text)
-        parts = text[:cut].replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        pending = parts.pop() + text[cut:]
-        yield from parts
-    if pending:
-        yield pending.rstrip("\r")
+        yield from splitter.feed(chunk)
+    yield from splitter.end()
+
+
+class MessageDecoder:
+    """Incremental :func:`messages`: feed lines as they come (sync or async reads).
+
+    See :func:`messages` for the rules.
+    """
+
+    def __init__(self) -> None:
+        self._data: list[str] = []
+
+    def feed(self, raw: str) -> StreamMessage | None:
+        """Add one line.
+
+        Args:
+            raw: The line without its ending (a trailing ``"\r"`` is tolerated).
+
+        Returns:
+            The message it completes, or ``None``.
+
+        Raises:
+            TiphysError: A complete message is not a JSON object.
+        """
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            if self._data:
+                data, self._data = "\n".join(self._data), []
+                return _message(data, complete=True)
+            return None
+        if line.startswith(":"):
+            return None
+        if line.startswith("{"):
+            return _message(line, complete=True)
+        name, _, value = line.partition(":")
+        if name == "data":
+            self._data.append(value[1:] if value.startswith(" ") else value)
+        return None
+
+    def end(self) -> StreamMessage | None:
+        """The pending message at the end of the lines, when its data is whole JSON."""
+        if not self._data:
+            return None
+        data, self._data = "\n".join(self._data), []
+        return _message(data, complete=False)
 
 
 def messages(lines: Iterable[str]) -> Iterator[StreamMessage]:
@@ -223,30 +294,14 @@ def messages(lines: Iterable[str]) -> Iterator[StreamMessage]:
     Raises:
         TiphysError: A complete message is not a JSON object.
     """
-    data: list[str] = []
+    decoder = MessageDecoder()
     for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line.strip():
-            if data:
-                msg = _message("\n".join(data), complete=True)
-                data = []
-                if msg is not None:
-                    yield msg
-            continue
-        if line.startswith(":"):
-            continue
-        if line.startswith("{"):
-            msg = _message(line, complete=True)
-            if msg is not None:
-                yield msg
-            continue
-        name, _, value = line.partition(":")
-        if name == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        msg = _message("\n".join(data), complete=False)
+        msg = decoder.feed(raw)
         if msg is not None:
             yield msg
+    last = decoder.end()
+    if last is not None:
+        yield last
 
 
 def decode_compressed_nodes(status: Mapping[str, Any]) -> dict[str, Any]:
