@@ -12,6 +12,8 @@ EXPORTS: dict[str, str] = {
     "AlreadyExists": "tiphys.client.errors",
     "ApplyResult": "tiphys.client.apply",
     "ArtifactOutput": "tiphys.client.run",
+    "AsyncClient": "tiphys.client.aclient",
+    "AsyncLogStream": "tiphys.client.logs",
     "Run": "tiphys.client.run",
     "RunOutputs": "tiphys.client.run",
     "WorkflowFailed": "tiphys.client.run",
@@ -43,6 +45,7 @@ EXPORTS: dict[str, str] = {
 
 if TYPE_CHECKING:
     from tiphys.client._transport import RetryPolicy
+    from tiphys.client.aclient import AsyncClient
     from tiphys.client.apply import ApplyResult, apply, diff
     from tiphys.client.client import Client
     from tiphys.client.config import Secret, ServerConfig, auth_header, resolve_config
@@ -60,7 +63,7 @@ if TYPE_CHECKING:
         Unauthorized,
         error_from_response,
     )
-    from tiphys.client.logs import LogLine, LogStream
+    from tiphys.client.logs import AsyncLogStream, LogLine, LogStream
     from tiphys.client.run import ArtifactOutput, Run, RunOutputs, WorkflowFailed, submit
     from tiphys.client.watch import WaitTimeout, WorkflowEvent
 
@@ -69,6 +72,8 @@ __all__ = [
     "ApplyResult",
     "ArgoServerError",
     "ArtifactOutput",
+    "AsyncClient",
+    "AsyncLogStream",
     "Client",
     "ConfigError",
     "Conflict",

@@ -6,17 +6,15 @@ Needs the server's workflow archive (a database); without it the server answers 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from tiphys.client.streams import items_of
+from tiphys.client import _calls as calls
+from tiphys.client._calls import ARCHIVE_PATH
 
 if TYPE_CHECKING:
+    from tiphys.client.aclient import AsyncClient
     from tiphys.client.client import Client
 
-__all__ = ["ARCHIVE_PATH", "ArchivedWorkflows"]
-
-#: Path of the archived-workflows collection.
-ARCHIVE_PATH = "/api/v1/archived-workflows"
+__all__ = ["ARCHIVE_PATH", "ArchivedWorkflows", "AsyncArchivedWorkflows"]
 
 Json = dict[str, Any]
 
@@ -60,28 +58,9 @@ class ArchivedWorkflows:
             ArgoServerError: A request failed.
         """
         ns = self._client.namespace if namespace is None else namespace
-        base = {
-            key: value
-            for key, value in {
-                "namespace": ns or None,
-                "namePrefix": name_prefix,
-                "listOptions.labelSelector": label_selector,
-                "listOptions.limit": None if limit is None else str(limit),
-            }.items()
-            if value is not None
-        }
-        items: list[Json] = []
-        cont: str | None = None
-        for _ in range(max(1, max_pages)):
-            query = dict(base)
-            if cont:
-                query["listOptions.continue"] = cont
-            page = self._client.request("GET", ARCHIVE_PATH, query=query)
-            items += items_of(page)
-            cont = (page.get("metadata") or {}).get("continue") if limit is not None else None
-            if not cont:
-                break
-        return items
+        return self._client._run(
+            calls.archive_list(ns, name_prefix, label_selector, limit, max_pages)
+        )
 
     def get(self, uid: str, namespace: str | None = None, name: str | None = None) -> Json:
         """``GET /api/v1/archived-workflows/{uid}``: one archived workflow.
@@ -98,11 +77,7 @@ class ArchivedWorkflows:
             NotFound: No archived workflow has this uid.
             ArgoServerError: Another failure.
         """
-        query = {k: v for k, v in {"namespace": namespace, "name": name}.items() if v}
-        result: Json = self._client.request(
-            "GET", f"{ARCHIVE_PATH}/{quote(uid, safe='')}", query=query
-        )
-        return result
+        return self._client._run(calls.archive_get(uid, namespace, name))
 
     def delete(self, uid: str) -> None:
         """``DELETE /api/v1/archived-workflows/{uid}``: remove a workflow from the archive.
@@ -116,6 +91,73 @@ class ArchivedWorkflows:
             NotFound: No archived workflow has this uid.
             ArgoServerError: Another failure.
         """
-        self._client.request(
-            "DELETE", f"{ARCHIVE_PATH}/{quote(uid, safe='')}", done_after_retry=frozenset({404})
+        self._client._run(calls.archive_delete(uid))
+
+
+class AsyncArchivedWorkflows:
+    """:class:`ArchivedWorkflows`, awaitable (``AsyncClient.archived_workflows``).
+
+    Args:
+        client: The async client whose requests are used.
+    """
+
+    def __init__(self, client: AsyncClient) -> None:
+        self._client = client
+
+    async def list(
+        self,
+        namespace: str | None = None,
+        *,
+        name_prefix: str | None = None,
+        label_selector: str | None = None,
+        limit: int | None = None,
+        max_pages: int = 1000,
+    ) -> list[Json]:
+        """``GET /api/v1/archived-workflows``; see :meth:`ArchivedWorkflows.list`.
+
+        Args:
+            namespace: Namespace; default the client's; ``""`` for all.
+            name_prefix: Only names starting with this (``namePrefix``).
+            label_selector: ``listOptions.labelSelector``.
+            limit: Page size (``listOptions.limit``).
+            max_pages: Bound on the pages read (default 1000).
+
+        Returns:
+            The archived Workflow items.
+
+        Raises:
+            ArgoServerError: A request failed.
+        """
+        ns = self._client.namespace if namespace is None else namespace
+        return await self._client._run(
+            calls.archive_list(ns, name_prefix, label_selector, limit, max_pages)
         )
+
+    async def get(self, uid: str, namespace: str | None = None, name: str | None = None) -> Json:
+        """``GET /api/v1/archived-workflows/{uid}``: one archived workflow.
+
+        Args:
+            uid: The workflow's ``metadata.uid``.
+            namespace: Its namespace (query ``namespace``), or ``None``.
+            name: Its name (query ``name``), or ``None``.
+
+        Returns:
+            The archived Workflow.
+
+        Raises:
+            NotFound: No archived workflow has this uid.
+            ArgoServerError: Another failure.
+        """
+        return await self._client._run(calls.archive_get(uid, namespace, name))
+
+    async def delete(self, uid: str) -> None:
+        """``DELETE /api/v1/archived-workflows/{uid}`` (404 after a re-send is done).
+
+        Args:
+            uid: The workflow's ``metadata.uid``.
+
+        Raises:
+            NotFound: No archived workflow has this uid.
+            ArgoServerError: Another failure.
+        """
+        await self._client._run(calls.archive_delete(uid))

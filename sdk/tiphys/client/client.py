@@ -20,16 +20,16 @@ Example::
 from __future__ import annotations
 
 import builtins
-import json
 import random as _random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from tiphys.client import _calls as calls
+from tiphys.client._calls import SUBMIT_KINDS, Call, Plan, run_sync
 from tiphys.client._resources import (
     CLUSTER_WORKFLOW_TEMPLATE,
     WORKFLOW_TEMPLATE,
@@ -38,7 +38,6 @@ from tiphys.client._resources import (
 )
 from tiphys.client._transport import Query, RetryPolicy, Transport
 from tiphys.client.config import ServerConfig, resolve_config
-from tiphys.client.streams import items_of
 from tiphys.errors import TiphysError
 
 if TYPE_CHECKING:
@@ -50,35 +49,22 @@ if TYPE_CHECKING:
 
 __all__ = ["SUBMIT_KINDS", "Client", "RetryPolicy"]
 
-#: ``resourceKind`` of the submit endpoint, by the names the ``argo`` CLI accepts in ``--from``.
-SUBMIT_KINDS: dict[str, str] = {
-    "workflowtemplate": "WorkflowTemplate",
-    "wftmpl": "WorkflowTemplate",
-    "clusterworkflowtemplate": "ClusterWorkflowTemplate",
-    "cwftmpl": "ClusterWorkflowTemplate",
-    "cronworkflow": "CronWorkflow",
-    "cronwf": "CronWorkflow",
-    "cwf": "CronWorkflow",
-}
-
 Json = dict[str, Any]
-_GONE = frozenset({404})
+_T = TypeVar("_T")
 
 
-def _seg(value: str) -> str:
-    """One path segment, percent-quoted."""
-    return quote(value, safe="")
+def new_config(config: ServerConfig | None, settings: Mapping[str, Any], who: str) -> ServerConfig:
+    """The configuration of a client: ``config``, or :func:`resolve_config` of ``settings``.
 
-
-def _pairs(values: Mapping[str, str] | None) -> list[str] | None:
-    """``{"k": "v"}`` -> ``["k=v"]`` (Argo's ``parameters`` form), ``None`` for none."""
-    if values is None:
-        return None
-    return [f"{key}={value}" for key, value in values.items()]
-
-
-def _drop_none(fields: Mapping[str, Any]) -> Json:
-    return {key: value for key, value in fields.items() if value is not None}
+    Raises:
+        TiphysError: Both were given.
+    """
+    if config is not None and settings:
+        raise TiphysError(
+            f"{who}() takes a config or resolve_config() settings, not both (got config "
+            f"and {', '.join(sorted(settings))})."
+        )
+    return config if config is not None else resolve_config(**settings)
 
 
 class Client:
@@ -111,12 +97,7 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         **settings: Any,
     ) -> None:
-        if config is not None and settings:
-            raise TiphysError(
-                f"Client() takes a config or resolve_config() settings, not both (got config "
-                f"and {', '.join(sorted(settings))})."
-            )
-        self.config = config if config is not None else resolve_config(**settings)
+        self.config = new_config(config, settings, "Client")
         self._transport = Transport(
             self.config, retry=retry, sleep=sleep, random=random, transport=transport
         )
@@ -186,12 +167,22 @@ class Client:
             done_after_retry=done_after_retry,
         )
 
-    def _wf(self, namespace: str | None, name: str | None = None, action: str = "") -> str:
-        ns = namespace or self.namespace
-        path = f"/api/v1/workflows/{_seg(ns)}"
-        if name is not None:
-            path += f"/{_seg(name)}"
-        return path + (f"/{action}" if action else "")
+    def _send(self, call: Call) -> Any:
+        return self._transport.request(
+            call.method,
+            call.path,
+            query=call.query,
+            body=call.body,
+            idempotent=call.idempotent,
+            done_after_retry=call.done_after_retry,
+        )
+
+    def _run(self, plan: Plan[_T]) -> _T:
+        """Run an endpoint's plan (:mod:`tiphys.client._calls`) over the transport."""
+        return run_sync(plan, self._send)
+
+    def _ns(self, namespace: str | None) -> str:
+        return namespace or self.namespace
 
     # -- server ------------------------------------------------------------------------------
 
@@ -204,7 +195,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        result: Json = self.request("GET", "/api/v1/version")
+        result: Json = self._run(calls.one(Call("GET", "/api/v1/version")))
         return result
 
     def info(self) -> Json:
@@ -216,7 +207,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        result: Json = self.request("GET", "/api/v1/info")
+        result: Json = self._run(calls.one(Call("GET", "/api/v1/info")))
         return result
 
     def userinfo(self) -> Json:
@@ -228,7 +219,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        result: Json = self.request("GET", "/api/v1/userinfo")
+        result: Json = self._run(calls.one(Call("GET", "/api/v1/userinfo")))
         return result
 
     # -- workflows ---------------------------------------------------------------------------
@@ -255,12 +246,7 @@ class Client:
             InvalidRequest: 400, the server's validation message.
             ArgoServerError: Another failure; a timeout says the create may have succeeded.
         """
-        ns = namespace or self.namespace
-        body: Json = {"namespace": ns, "workflow": dict(manifest)}
-        if server_dry_run:
-            body["serverDryRun"] = True
-        result: Json = self.request("POST", self._wf(ns), body=body)
-        return result
+        return self._run(calls.create(self._ns(namespace), manifest, server_dry_run))
 
     def get(self, name: str, namespace: str | None = None, *, fields: str | None = None) -> Json:
         """``GET /api/v1/workflows/{namespace}/{name}``: one workflow.
@@ -277,9 +263,7 @@ class Client:
             NotFound: 404, no such workflow (it may be archived).
             ArgoServerError: Another failure.
         """
-        query = _drop_none({"fields": fields})
-        result: Json = self.request("GET", self._wf(namespace, name), query=query)
-        return result
+        return self._run(calls.get(self._ns(namespace), name, fields))
 
     def list(
         self,
@@ -314,27 +298,17 @@ class Client:
         Raises:
             ArgoServerError: A request failed.
         """
-        base = _drop_none(
-            {
-                "listOptions.labelSelector": label_selector,
-                "listOptions.fieldSelector": field_selector,
-                "fields": fields,
-                "nameFilter": name_filter,
-                "listOptions.limit": None if limit is None else str(limit),
-            }
+        return self._run(
+            calls.list_workflows(
+                self._ns(namespace),
+                label_selector=label_selector,
+                field_selector=field_selector,
+                fields=fields,
+                name_filter=name_filter,
+                limit=limit,
+                max_pages=max_pages,
+            )
         )
-        items: list[Json] = []
-        cont: str | None = None
-        for _ in range(max(1, max_pages)):
-            query = dict(base)
-            if cont:
-                query["listOptions.continue"] = cont
-            page = self.request("GET", self._wf(namespace), query=query)
-            items += items_of(page)
-            cont = (page.get("metadata") or {}).get("continue") if limit is not None else None
-            if not cont:
-                break
-        return items
 
     def delete(self, name: str, namespace: str | None = None, *, force: bool = False) -> None:
         """``DELETE /api/v1/workflows/{namespace}/{name}``: delete a workflow.
@@ -351,8 +325,7 @@ class Client:
             NotFound: 404, no such workflow.
             ArgoServerError: Another failure.
         """
-        query = {"force": "true"} if force else None
-        self.request("DELETE", self._wf(namespace, name), query=query, done_after_retry=_GONE)
+        self._run(calls.delete(self._ns(namespace), name, force))
 
     def lint(self, manifest: Mapping[str, Any], namespace: str | None = None) -> Json:
         """``POST /api/v1/workflows/{namespace}/lint``: validate a workflow on the server.
@@ -368,10 +341,7 @@ class Client:
             InvalidRequest: 400, the server's lint message, whole.
             ArgoServerError: Another failure.
         """
-        ns = namespace or self.namespace
-        body = {"namespace": ns, "workflow": dict(manifest)}
-        result: Json = self.request("POST", self._wf(ns, action="lint"), body=body)
-        return result
+        return self._run(calls.lint(self._ns(namespace), manifest))
 
     def submit(
         self,
@@ -415,47 +385,22 @@ class Client:
             TiphysError: ``kind`` is not one of the above.
             ArgoServerError: The request failed.
         """
-        resource_kind = SUBMIT_KINDS.get(kind.lower())
-        if resource_kind is None:
-            raise TiphysError(
-                f"cannot submit from {kind!r}: the kind is WorkflowTemplate (wftmpl), "
-                "ClusterWorkflowTemplate (cwftmpl) or CronWorkflow (cronwf)."
+        return self._run(
+            calls.submit(
+                kind,
+                name,
+                self._ns(namespace),
+                parameters=parameters,
+                entrypoint=entrypoint,
+                workflow_name=workflow_name,
+                generate_name=generate_name,
+                labels=labels,
+                annotations=annotations,
+                service_account=service_account,
+                priority=priority,
+                server_dry_run=server_dry_run,
             )
-        ns = namespace or self.namespace
-        options = _drop_none(
-            {
-                "parameters": _pairs(parameters),
-                "entryPoint": entrypoint,
-                "name": workflow_name,
-                "generateName": generate_name,
-                "labels": ",".join(_pairs(labels) or []) or None,
-                "annotations": ",".join(_pairs(annotations) or []) or None,
-                "serviceAccount": service_account,
-                "priority": priority,
-                "serverDryRun": True if server_dry_run else None,
-            }
         )
-        body: Json = {"namespace": ns, "resourceKind": resource_kind, "resourceName": name}
-        if options:
-            body["submitOptions"] = options
-        result: Json = self.request("POST", self._wf(ns, action="submit"), body=body)
-        return result
-
-    def _action(
-        self,
-        action: str,
-        name: str,
-        namespace: str | None,
-        fields: Mapping[str, Any],
-        *,
-        idempotent: bool = True,
-    ) -> Json:
-        ns = namespace or self.namespace
-        body = {"name": name, "namespace": ns, **_drop_none(fields)}
-        result: Json = self.request(
-            "PUT", self._wf(ns, name, action), body=body, idempotent=idempotent
-        )
-        return result
 
     def retry(
         self,
@@ -483,15 +428,10 @@ class Client:
             InvalidRequest: 400, e.g. the workflow is not Failed or Error.
             ArgoServerError: Another failure.
         """
-        return self._action(
-            "retry",
-            name,
-            namespace,
-            {
-                "restartSuccessful": True if restart_successful else None,
-                "nodeFieldSelector": node_field_selector,
-                "parameters": _pairs(parameters),
-            },
+        return self._run(
+            calls.retry(
+                self._ns(namespace), name, restart_successful, node_field_selector, parameters
+            )
         )
 
     def resubmit(
@@ -516,13 +456,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        return self._action(
-            "resubmit",
-            name,
-            namespace,
-            {"memoized": True if memoized else None, "parameters": _pairs(parameters)},
-            idempotent=False,
-        )
+        return self._run(calls.resubmit(self._ns(namespace), name, memoized, parameters))
 
     def stop(
         self,
@@ -546,12 +480,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        return self._action(
-            "stop",
-            name,
-            namespace,
-            {"message": message, "nodeFieldSelector": node_field_selector},
-        )
+        return self._run(calls.stop(self._ns(namespace), name, message, node_field_selector))
 
     def terminate(self, name: str, namespace: str | None = None) -> Json:
         """``PUT .../{name}/terminate``: terminate a workflow, skipping its exit handlers.
@@ -566,7 +495,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        return self._action("terminate", name, namespace, {})
+        return self._run(calls.action("terminate", self._ns(namespace), name, {}))
 
     def suspend(self, name: str, namespace: str | None = None) -> Json:
         """``PUT .../{name}/suspend``: suspend a workflow.
@@ -581,7 +510,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        return self._action("suspend", name, namespace, {})
+        return self._run(calls.action("suspend", self._ns(namespace), name, {}))
 
     def resume(
         self, name: str, namespace: str | None = None, *, node_field_selector: str | None = None
@@ -599,7 +528,7 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        return self._action("resume", name, namespace, {"nodeFieldSelector": node_field_selector})
+        return self._run(calls.resume(self._ns(namespace), name, node_field_selector))
 
     def set(
         self,
@@ -629,18 +558,10 @@ class Client:
         Raises:
             ArgoServerError: The request failed.
         """
-        return self._action(
-            "set",
-            name,
-            namespace,
-            {
-                "nodeFieldSelector": node_field_selector,
-                "outputParameters": (
-                    None if output_parameters is None else json.dumps(dict(output_parameters))
-                ),
-                "phase": phase,
-                "message": message,
-            },
+        return self._run(
+            calls.set_nodes(
+                self._ns(namespace), name, node_field_selector, output_parameters, phase, message
+            )
         )
 
     def delete_selected(
@@ -671,27 +592,9 @@ class Client:
             TiphysError: Neither selector was given (say ``label_selector=""`` to delete all).
             ArgoServerError: The list or a delete failed (the ones before it are deleted).
         """
-        from tiphys.client.errors import NotFound
-
-        if label_selector is None and field_selector is None:
-            raise TiphysError(
-                "delete_selected() needs label_selector= or field_selector=; to delete every "
-                'workflow of the namespace, pass label_selector="".'
-            )
-        ns = namespace or self.namespace
-        deleted: builtins.list[str] = []
-        for wf in self.list(
-            ns, label_selector=label_selector or None, field_selector=field_selector
-        ):
-            name = (wf.get("metadata") or {}).get("name")
-            if not name:
-                continue
-            try:
-                self.delete(name, ns, force=force)
-            except NotFound:
-                continue
-            deleted.append(name)
-        return deleted
+        return self._run(
+            calls.delete_selected(self._ns(namespace), label_selector, field_selector, force)
+        )
 
     # -- streams -----------------------------------------------------------------------------
 
@@ -772,22 +675,15 @@ class Client:
         """
         from tiphys.client.logs import stream_logs
 
-        since = None
-        if since_time is not None:
-            moment = since_time if since_time.tzinfo else since_time.replace(tzinfo=UTC)
-            since = str(int(moment.timestamp()))
-        query = _drop_none(
-            {
-                "podName": pod_name,
-                "logOptions.container": container,
-                "logOptions.follow": "true" if follow else None,
-                "logOptions.timestamps": "true",
-                "logOptions.sinceSeconds": None if since_seconds is None else str(since_seconds),
-                "logOptions.sinceTime.seconds": since,
-                "logOptions.tailLines": None if tail_lines is None else str(tail_lines),
-                "grep": grep,
-                "selector": selector,
-            }
+        query = calls.logs_query(
+            pod_name=pod_name,
+            container=container,
+            follow=follow,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            tail_lines=tail_lines,
+            grep=grep,
+            selector=selector,
         )
         return stream_logs(
             self,
@@ -842,7 +738,7 @@ class Client:
             ArgoServerError: Another failure, or the connection dropped mid-download.
             OSError: ``dest`` cannot be written.
         """
-        path = self._artifact_path(workflow, node_id, artifact, namespace, io)
+        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io)
         with self._transport.stream(path, accept="*/*") as stream:
             if not isinstance(dest, Path):
                 written = 0
@@ -891,27 +787,11 @@ class Client:
             NotFound: No such workflow, node or artifact.
             ArgoServerError: Another failure.
         """
-        path = self._artifact_path(workflow, node_id, artifact, namespace, io)
+        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io)
         data = bytearray()
         with self._transport.stream(path, accept="*/*") as stream:
             for piece in stream.chunks():
                 data += piece
                 if len(data) > max_bytes:
-                    raise TiphysError(
-                        f"artifact {artifact!r} of node {node_id} is larger than {max_bytes} "
-                        "bytes; use download_artifact() to write it to a file."
-                    )
+                    raise calls.too_large(artifact, node_id, max_bytes)
         return bytes(data)
-
-    def _artifact_path(
-        self, workflow: str, node_id: str, artifact: str, namespace: str | None, io: str
-    ) -> str:
-        if io != "outputs":
-            raise TiphysError(
-                f"the Argo Server serves output artifacts only (io='outputs'), not {io!r}."
-            )
-        ns = namespace or self.namespace
-        return (
-            f"/artifact-files/{_seg(ns)}/workflow/{_seg(workflow)}/{_seg(node_id)}/"
-            f"{io}/{_seg(artifact)}"
-        )

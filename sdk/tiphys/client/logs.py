@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,16 +29,19 @@ from tiphys.client.streams import LogDeduper, messages, split_timestamp
 from tiphys.client.watch import gave_up, is_finished
 
 if TYPE_CHECKING:
+    from tiphys.client.aclient import AsyncClient
     from tiphys.client.client import Client
 
 __all__ = [
     "MAIN_LOGS",
+    "AsyncLogStream",
     "LogLine",
     "LogMachine",
     "LogStream",
     "parse_time",
     "pod_name",
     "stream_logs",
+    "stream_logs_async",
 ]
 
 #: Name of the output artifact holding a pod's archived main-container log.
@@ -149,6 +152,40 @@ class LogStream(Iterator[LogLine]):
         self.close()
 
 
+class AsyncLogStream(AsyncIterator[LogLine]):
+    """:class:`LogStream` for :class:`~tiphys.client.AsyncClient`: an async iterator of
+    :class:`LogLine`; after iteration :attr:`notice` says why none came.
+
+    Args:
+        source: Called once with this stream; returns the lines' async iterator.
+
+    Attributes:
+        notice: After iteration: why there were no lines, else ``None``.
+    """
+
+    def __init__(self, source: Callable[[AsyncLogStream], AsyncIterator[LogLine]]) -> None:
+        self.notice: str | None = None
+        self._lines = source(self)
+
+    def __aiter__(self) -> AsyncLogStream:
+        return self
+
+    async def __anext__(self) -> LogLine:
+        return await self._lines.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and close the connection (also on leaving an ``async with`` block)."""
+        close = getattr(self._lines, "aclose", None)
+        if close is not None:
+            await close()
+
+    async def __aenter__(self) -> AsyncLogStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
 class LogMachine:
     """The log stream's reconnect logic, without I/O.
 
@@ -241,24 +278,12 @@ class LogMachine:
         return True
 
 
-def _archived_lines(
-    client: Client,
-    workflow: Mapping[str, Any],
-    *,
-    pod: str | None,
-    grep: str | None,
-    tail_lines: int | None,
-) -> tuple[list[LogLine], int]:
-    """Lines of the ``main-logs`` artifacts of the pod nodes, and how many artifacts."""
+def _archived_targets(workflow: Mapping[str, Any], pod: str | None) -> list[tuple[str, str]]:
+    """``(node id, pod name)`` of the pod nodes with a ``main-logs`` artifact, by start time."""
     from tiphys.client.streams import decode_compressed_nodes
 
-    meta = workflow.get("metadata") or {}
-    name = str(meta.get("name") or "")
-    ns = str(meta.get("namespace") or "") or None
     nodes = decode_compressed_nodes(workflow.get("status") or {})
-    pattern = re.compile(grep) if grep else None
-    out: list[LogLine] = []
-    found = 0
+    out: list[tuple[str, str]] = []
     for node_id, node in sorted(nodes.items(), key=lambda kv: str(kv[1].get("startedAt") or "")):
         if node.get("type") != "Pod":
             continue
@@ -268,17 +293,108 @@ def _archived_lines(
         who = pod_name(workflow, {"id": node_id, **node})
         if pod is not None and pod not in (who, node_id):
             continue
-        found += 1
-        data = client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        if data.startswith(b"\x1f\x8b"):
-            data = gzip.decompress(data)
-        lines = data.decode("utf-8", "replace").splitlines()
-        if pattern is not None:
-            lines = [line for line in lines if pattern.search(line)]
-        if tail_lines is not None:
-            lines = lines[-tail_lines:] if tail_lines > 0 else []
-        out += [LogLine(who, line, None) for line in lines]
-    return out, found
+        out.append((node_id, who))
+    return out
+
+
+def _archived_text(
+    data: bytes, who: str, grep: str | None, tail_lines: int | None
+) -> list[LogLine]:
+    """The lines of one ``main-logs`` artifact (gzip or plain), filtered and tailed."""
+    if data.startswith(b"\x1f\x8b"):
+        data = gzip.decompress(data)
+    lines = data.decode("utf-8", "replace").splitlines()
+    if grep:
+        pattern = re.compile(grep)
+        lines = [line for line in lines if pattern.search(line)]
+    if tail_lines is not None:
+        lines = lines[-tail_lines:] if tail_lines > 0 else []
+    return [LogLine(who, line, None) for line in lines]
+
+
+def _where(workflow: Mapping[str, Any]) -> tuple[str, str | None]:
+    meta = workflow.get("metadata") or {}
+    return str(meta.get("name") or ""), str(meta.get("namespace") or "") or None
+
+
+def _archived_lines(
+    client: Client,
+    workflow: Mapping[str, Any],
+    *,
+    pod: str | None,
+    grep: str | None,
+    tail_lines: int | None,
+) -> tuple[list[LogLine], int]:
+    """Lines of the ``main-logs`` artifacts of the pod nodes, and how many artifacts."""
+    name, ns = _where(workflow)
+    targets = _archived_targets(workflow, pod)
+    out: list[LogLine] = []
+    for node_id, who in targets:
+        out += _archived_text(
+            client.read_artifact(name, node_id, MAIN_LOGS, ns), who, grep, tail_lines
+        )
+    return out, len(targets)
+
+
+async def _archived_lines_async(
+    client: AsyncClient,
+    workflow: Mapping[str, Any],
+    *,
+    pod: str | None,
+    grep: str | None,
+    tail_lines: int | None,
+) -> tuple[list[LogLine], int]:
+    """:func:`_archived_lines` over the async client."""
+    name, ns = _where(workflow)
+    targets = _archived_targets(workflow, pod)
+    out: list[LogLine] = []
+    for node_id, who in targets:
+        data = await client.read_artifact(name, node_id, MAIN_LOGS, ns)
+        out += _archived_text(data, who, grep, tail_lines)
+    return out, len(targets)
+
+
+def _gone_notice(name: str) -> str:
+    return f"workflow {name} is gone (deleted), and its logs with it."
+
+
+def _unfinished_notice(name: str, workflow: Mapping[str, Any]) -> str | None:
+    """The notice when the workflow has not finished (no archive to read), else ``None``."""
+    if is_finished(workflow):
+        return None
+    phase = str((workflow.get("status") or {}).get("phase") or "")
+    return (
+        f"workflow {name} has no log lines yet (phase {phase or 'Pending'}); follow "
+        "the logs to wait for them."
+    )
+
+
+def _empty_notice(name: str, container: str, grep: str | None, found: int) -> str:
+    """Why a finished workflow gave no line (``found``: main-logs artifacts read)."""
+    if found:
+        return (
+            f"the archived main-logs of workflow {name} hold no line"
+            + (f" matching {grep!r}" if grep else "")
+            + "."
+        )
+    if grep:
+        return (
+            f"no log line of workflow {name} matches {grep!r}, or its pods were deleted "
+            "(podGC) and it has no archived main-logs artifact."
+        )
+    if container != "main":
+        return (
+            f"the pods of workflow {name} were deleted (podGC) and only the main "
+            f"container's logs are archived (main-logs), not those of {container!r}."
+        )
+    return (
+        f"the pods of workflow {name} were deleted (podGC) and it has no archived "
+        "main-logs artifact; set archiveLogs: true to keep logs."
+    )
+
+
+def _log_path(namespace: str, name: str) -> str:
+    return f"/api/v1/workflows/{quote(namespace, safe='')}/{quote(name, safe='')}/log"
 
 
 def stream_logs(
@@ -297,7 +413,7 @@ def stream_logs(
 ) -> LogStream:
     """Build the :class:`LogStream` of :meth:`tiphys.client.Client.logs` (see the module)."""
     ns = namespace or client.namespace
-    path = f"/api/v1/workflows/{quote(ns, safe='')}/{quote(name, safe='')}/log"
+    path = _log_path(ns, name)
     machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path)
     transport = client._transport
 
@@ -333,14 +449,10 @@ def stream_logs(
         try:
             workflow = client.get(name, ns)
         except NotFound:
-            stream.notice = f"workflow {name} is gone (deleted), and its logs with it."
+            stream.notice = _gone_notice(name)
             return
-        phase = str((workflow.get("status") or {}).get("phase") or "")
-        if not is_finished(workflow):
-            stream.notice = (
-                f"workflow {name} has no log lines yet (phase {phase or 'Pending'}); follow "
-                "the logs to wait for them."
-            )
+        stream.notice = _unfinished_notice(name, workflow)
+        if stream.notice is not None:
             return
         found = 0
         if container == "main":
@@ -350,26 +462,78 @@ def stream_logs(
             yield from lines
             if lines:
                 return
-        if found:
-            stream.notice = (
-                f"the archived main-logs of workflow {name} hold no line"
-                + (f" matching {grep!r}" if grep else "")
-                + "."
-            )
-        elif grep:
-            stream.notice = (
-                f"no log line of workflow {name} matches {grep!r}, or its pods were deleted "
-                "(podGC) and it has no archived main-logs artifact."
-            )
-        elif container != "main":
-            stream.notice = (
-                f"the pods of workflow {name} were deleted (podGC) and only the main "
-                f"container's logs are archived (main-logs), not those of {container!r}."
-            )
-        else:
-            stream.notice = (
-                f"the pods of workflow {name} were deleted (podGC) and it has no archived "
-                "main-logs artifact; set archiveLogs: true to keep logs."
-            )
+        stream.notice = _empty_notice(name, container, grep, found)
 
     return LogStream(source)
+
+
+def stream_logs_async(
+    client: AsyncClient,
+    name: str,
+    namespace: str | None,
+    query: Mapping[str, str],
+    *,
+    follow: bool,
+    container: str,
+    pod: str | None,
+    grep: str | None,
+    tail_lines: int | None,
+    timeout: float | None,
+    max_failures: int = 5,
+) -> AsyncLogStream:
+    """Build the :class:`AsyncLogStream` of :meth:`tiphys.client.AsyncClient.logs`: the
+    driver of :func:`stream_logs` over the async client, with the same :class:`LogMachine`."""
+    from tiphys.client.streams import amessages
+
+    ns = namespace or client.namespace
+    path = _log_path(ns, name)
+    machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path)
+    transport = client._transport
+
+    async def source(stream: AsyncLogStream) -> AsyncIterator[LogLine]:
+        while True:
+            failure: Exception | None = None
+            try:
+                async with transport.stream(path, query=machine.query(), read_timeout=timeout) as s:
+                    async for message in amessages(s.lines()):
+                        if message.error is not None:
+                            failure = message.error
+                            break
+                        line = machine.on_result(message.unwrap())
+                        if line is not None:
+                            yield line
+            except ArgoServerError as exc:
+                if not exc.retryable:
+                    raise
+                failure = exc
+            finished = False
+            if follow:
+                try:
+                    finished = is_finished(await client.get(name, ns))
+                except NotFound:
+                    finished = True
+            if not machine.on_end(failure, finished):
+                break
+            await transport.pause(machine.failures)
+        if machine.lines:
+            return
+        try:
+            workflow = await client.get(name, ns)
+        except NotFound:
+            stream.notice = _gone_notice(name)
+            return
+        stream.notice = _unfinished_notice(name, workflow)
+        if stream.notice is not None:
+            return
+        found = 0
+        if container == "main":
+            lines, found = await _archived_lines_async(
+                client, workflow, pod=pod, grep=grep, tail_lines=tail_lines
+            )
+            for line in lines:
+                yield line
+            if lines:
+                return
+        stream.notice = _empty_notice(name, container, grep, found)
+
+    return AsyncLogStream(source)

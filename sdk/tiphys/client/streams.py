@@ -31,7 +31,7 @@ import binascii
 import gzip
 import json
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +45,7 @@ __all__ = [
     "StreamError",
     "StreamMessage",
     "WatchDeduper",
+    "amessages",
     "decode_compressed_nodes",
     "items_of",
     "messages",
@@ -296,6 +297,28 @@ def messages(lines: Iterable[str]) -> Iterator[StreamMessage]:
     """
     decoder = MessageDecoder()
     for raw in lines:
+        msg = decoder.feed(raw)
+        if msg is not None:
+            yield msg
+    last = decoder.end()
+    if last is not None:
+        yield last
+
+
+async def amessages(lines: AsyncIterable[str]) -> AsyncIterator[StreamMessage]:
+    """:func:`messages` over an async iterable of lines (the same :class:`MessageDecoder`).
+
+    Args:
+        lines: The response's lines without their endings.
+
+    Yields:
+        One :class:`StreamMessage` per message, in order (error chunks yielded, not raised).
+
+    Raises:
+        TiphysError: A complete message is not a JSON object.
+    """
+    decoder = MessageDecoder()
+    async for raw in lines:
         msg = decoder.feed(raw)
         if msg is not None:
             yield msg

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -32,6 +32,7 @@ from tiphys.client.streams import StreamError, WatchDeduper, decode_compressed_n
 from tiphys.errors import TiphysError
 
 if TYPE_CHECKING:
+    from tiphys.client.aclient import AsyncClient
     from tiphys.client.client import Client
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "gave_up",
     "is_finished",
     "watch_workflow",
+    "watch_workflow_async",
 ]
 
 #: Workflow phases after which nothing more happens.
@@ -263,6 +265,41 @@ def gave_up(what: str, times: int, error: Exception | None, path: str) -> Server
     )
 
 
+class _Deadline:
+    """The time left of a watch with a timeout (shared by the sync and async drivers)."""
+
+    def __init__(
+        self,
+        machine: WatchMachine,
+        timeout: float | None,
+        clock: Callable[[], float],
+        read_timeout: float,
+    ) -> None:
+        self._machine = machine
+        self._timeout = timeout
+        self._clock = clock
+        self._read_timeout = read_timeout
+        self._deadline = None if timeout is None else clock() + timeout
+
+    def left(self) -> float | None:
+        """Seconds left (``None`` without a timeout); raises :class:`WaitTimeout` at 0."""
+        if self._deadline is None:
+            return None
+        remaining = self._deadline - self._clock()
+        if remaining <= 0:
+            raise WaitTimeout(self._machine.name, float(self._timeout or 0), self._machine.phase)
+        return remaining
+
+    def read(self) -> float:
+        """Seconds the next stream read may wait: ``min(read timeout, time left)``."""
+        remaining = self.left()
+        return self._read_timeout if remaining is None else min(self._read_timeout, remaining)
+
+
+def _events_path(namespace: str) -> str:
+    return f"/api/v1/workflow-events/{quote(namespace, safe='')}"
+
+
 def watch_workflow(
     client: Client,
     name: str,
@@ -294,39 +331,28 @@ def watch_workflow(
     """
     ns = namespace or client.namespace
     transport = client._transport
-    path = f"/api/v1/workflow-events/{quote(ns, safe='')}"
+    path = _events_path(ns)
     machine = WatchMachine(name, max_failures=max_failures, path=path)
-    deadline = None if timeout is None else clock() + timeout
-
-    def left() -> float | None:
-        if deadline is None:
-            return None
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimeout(name, float(timeout or 0), machine.phase)
-        return remaining
+    clock_ = _Deadline(machine, timeout, clock, client.config.read_timeout)
 
     def timed(lines: Iterator[str]) -> Iterator[str]:
         for line in lines:
-            left()
+            clock_.left()
             yield line
 
     while True:
-        remaining = left()
         if machine.needs_get:
+            clock_.left()
             event = machine.on_get(client.get(name, ns))
             if event is not None:
                 yield event
             if machine.done:
                 return
             continue
-        read = client.config.read_timeout
-        if remaining is not None:
-            read = min(read, remaining)
         failure: Exception | None = None
         try:
-            with transport.stream(path, query=machine.query(), read_timeout=read) as stream:
-                for message in messages(timed(stream.lines())):
+            with transport.stream(path, query=machine.query(), read_timeout=clock_.read()) as s:
+                for message in messages(timed(s.lines())):
                     if message.error is not None:
                         failure = message.error
                         break
@@ -336,8 +362,79 @@ def watch_workflow(
                     if machine.done:
                         return
         except ArgoServerError as exc:
-            left()
+            clock_.left()
             failure = exc
         machine.on_end(failure)
-        left()
+        clock_.left()
         transport.pause(machine.failures)
+
+
+async def watch_workflow_async(
+    client: AsyncClient,
+    name: str,
+    namespace: str | None = None,
+    *,
+    timeout: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    max_failures: int = 5,
+) -> AsyncIterator[WorkflowEvent]:
+    """:func:`watch_workflow` over the async client: the same :class:`WatchMachine`.
+
+    Args:
+        client: The async client.
+        name: Workflow name.
+        namespace: Its namespace; default the client's.
+        timeout: Seconds for the whole watch, or ``None`` for no limit.
+        clock: Monotonic seconds (``time.monotonic``).
+        max_failures: Consecutive stream ends without a new event before giving up.
+
+    Yields:
+        :class:`WorkflowEvent` in order, each state once.
+
+    Raises:
+        WaitTimeout: ``timeout`` seconds passed before the workflow finished.
+        NotFound: The workflow does not exist (the first GET).
+        ArgoServerError: As :func:`watch_workflow`.
+    """
+    from tiphys.client.streams import amessages
+
+    ns = namespace or client.namespace
+    transport = client._transport
+    path = _events_path(ns)
+    machine = WatchMachine(name, max_failures=max_failures, path=path)
+    clock_ = _Deadline(machine, timeout, clock, client.config.read_timeout)
+
+    async def timed(lines: AsyncIterator[str]) -> AsyncIterator[str]:
+        async for line in lines:
+            clock_.left()
+            yield line
+
+    while True:
+        if machine.needs_get:
+            clock_.left()
+            event = machine.on_get(await client.get(name, ns))
+            if event is not None:
+                yield event
+            if machine.done:
+                return
+            continue
+        failure: Exception | None = None
+        try:
+            async with transport.stream(
+                path, query=machine.query(), read_timeout=clock_.read()
+            ) as s:
+                async for message in amessages(timed(s.lines())):
+                    if message.error is not None:
+                        failure = message.error
+                        break
+                    event = machine.on_result(message.unwrap())
+                    if event is not None:
+                        yield event
+                    if machine.done:
+                        return
+        except ArgoServerError as exc:
+            clock_.left()
+            failure = exc
+        machine.on_end(failure)
+        clock_.left()
+        await transport.pause(machine.failures)
