@@ -12,8 +12,11 @@ EXPORTS: dict[str, str] = {
     "AlreadyExists": "tiphys.client.errors",
     "ApplyResult": "tiphys.client.apply",
     "ArtifactOutput": "tiphys.client.run",
+    "AsyncArtifactOutput": "tiphys.client.run",
     "AsyncClient": "tiphys.client.aclient",
     "AsyncLogStream": "tiphys.client.logs",
+    "AsyncRun": "tiphys.client.run",
+    "async_submit": "tiphys.client.run",
     "Run": "tiphys.client.run",
     "RunOutputs": "tiphys.client.run",
     "WorkflowFailed": "tiphys.client.run",
@@ -64,7 +67,16 @@ if TYPE_CHECKING:
         error_from_response,
     )
     from tiphys.client.logs import AsyncLogStream, LogLine, LogStream
-    from tiphys.client.run import ArtifactOutput, Run, RunOutputs, WorkflowFailed, submit
+    from tiphys.client.run import (
+        ArtifactOutput,
+        AsyncArtifactOutput,
+        AsyncRun,
+        Run,
+        RunOutputs,
+        WorkflowFailed,
+        async_submit,
+        submit,
+    )
     from tiphys.client.watch import WaitTimeout, WorkflowEvent
 
 __all__ = [
@@ -72,8 +84,10 @@ __all__ = [
     "ApplyResult",
     "ArgoServerError",
     "ArtifactOutput",
+    "AsyncArtifactOutput",
     "AsyncClient",
     "AsyncLogStream",
+    "AsyncRun",
     "Client",
     "ConfigError",
     "Conflict",
@@ -95,6 +109,7 @@ __all__ = [
     "WorkflowEvent",
     "WorkflowFailed",
     "apply",
+    "async_submit",
     "auth_header",
     "diff",
     "error_from_response",

@@ -19,11 +19,13 @@ from __future__ import annotations
 import json
 import sys
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
 
+from tiphys.client import _calls as calls
+from tiphys.client._calls import Plan
 from tiphys.client.errors import Forbidden
 from tiphys.client.streams import decode_compressed_nodes
 from tiphys.errors import TiphysError
@@ -31,15 +33,19 @@ from tiphys.errors import TiphysError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from tiphys.client.aclient import AsyncClient
     from tiphys.client.client import Client
-    from tiphys.client.logs import LogStream
+    from tiphys.client.logs import AsyncLogStream, LogStream
 
 __all__ = [
     "TERMINAL_PHASES",
     "ArtifactOutput",
+    "AsyncArtifactOutput",
+    "AsyncRun",
     "Run",
     "RunOutputs",
     "WorkflowFailed",
+    "async_submit",
     "failure_message",
     "prepare_manifest",
     "submit",
@@ -63,16 +69,17 @@ MAX_FAILED_NODES = 10
 class WorkflowFailed(TiphysError):
     """A workflow ended ``Failed`` or ``Error`` (or was deleted before it finished).
 
-    Raised by :meth:`Run.wait` with ``check=True``.
+    Raised by :meth:`Run.wait` and :meth:`AsyncRun.wait` with ``check=True``.
 
     Attributes:
-        run: The run, holding the last workflow seen (``run.workflow``).
+        run: The run (a :class:`Run` or :class:`AsyncRun`), holding the last workflow seen
+            (``run.workflow``).
         phase: Its last phase (``"Failed"``, ``"Error"``, or the phase seen before deletion).
         message: What failed: the workflow's ``status.message`` and each failed leaf node
             (display name, phase, message), see :func:`failure_message`.
     """
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run | AsyncRun) -> None:
         self.run = run
         self.phase = run.phase
         self.message = failure_message(run.workflow)
@@ -188,20 +195,71 @@ class ArtifactOutput:
 
 
 @dataclass(frozen=True)
-class RunOutputs:
+class AsyncArtifactOutput:
+    """:class:`ArtifactOutput` of an :class:`AsyncRun`: the same fields, awaitable reads.
+
+    Attributes:
+        name: The artifact's name.
+        node_id: The node that produced it.
+        workflow: The workflow's name.
+        namespace: The workflow's namespace.
+        spec: The artifact as the status records it.
+    """
+
+    name: str
+    node_id: str
+    workflow: str
+    namespace: str
+    spec: Mapping[str, Any] = field(repr=False)
+    _client: AsyncClient = field(repr=False, compare=False)
+
+    async def download(self, dest: Path | str | BinaryIO) -> int:
+        """Download the artifact, streamed; see :meth:`ArtifactOutput.download`.
+
+        Args:
+            dest: A path (written, replacing it) or an open binary file.
+
+        Returns:
+            The bytes written.
+
+        Raises:
+            ArgoServerError: The server refused or could not serve it (404: not archived).
+        """
+        target = Path(dest) if isinstance(dest, str) else dest
+        return await self._client.download_artifact(
+            self.workflow, self.node_id, self.name, target, self.namespace
+        )
+
+    async def read(self) -> bytes:
+        """The artifact's bytes, for small artifacts (held in memory).
+
+        Raises:
+            ArgoServerError: As :meth:`download`.
+        """
+        return await self._client.read_artifact(
+            self.workflow, self.node_id, self.name, self.namespace
+        )
+
+
+_A = TypeVar("_A", ArtifactOutput, AsyncArtifactOutput)
+
+
+@dataclass(frozen=True)
+class RunOutputs(Generic[_A]):
     """The outputs of a run's entrypoint node (node id == workflow name).
 
     Attributes:
         parameters: Output parameters, name to value (``outputs.parameters``).
         result: The ``result`` output (a script's or container's stdout), or ``None``.
         exit_code: The ``exitCode`` output, or ``None``.
-        artifacts: Output artifacts by name.
+        artifacts: Output artifacts by name (:class:`ArtifactOutput` of a :class:`Run`,
+            :class:`AsyncArtifactOutput` of an :class:`AsyncRun`).
     """
 
     parameters: dict[str, str]
     result: str | None
     exit_code: str | None
-    artifacts: dict[str, ArtifactOutput]
+    artifacts: dict[str, _A]
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -224,26 +282,20 @@ def _selector(node: str) -> str:
     return node if "=" in node else f"displayName={node}"
 
 
-class Run:
-    """A workflow submitted to an Argo Server, as last seen.
+class _RunView:
+    """What :class:`Run` and :class:`AsyncRun` share: the workflow as last seen, read only."""
 
-    Args:
-        client: The client to follow and act on it with.
-        workflow: The Workflow the server returned (create, submit, get).
+    workflow: Json
+    _namespace: str
 
-    Attributes:
-        client: The client.
-        workflow: The Workflow as last seen (``status.nodes`` decoded).
-    """
-
-    def __init__(self, client: Client, workflow: Mapping[str, Any]) -> None:
-        self.client = client
-        self.workflow: Json = _with_nodes(workflow)
+    def _start(self, workflow: Mapping[str, Any], default_namespace: str) -> None:
+        self.workflow = _with_nodes(workflow)
         meta = self.workflow.get("metadata") or {}
-        self._namespace = str(meta.get("namespace") or client.namespace)
+        self._namespace = str(meta.get("namespace") or default_namespace)
 
     def __repr__(self) -> str:
-        return f"Run({self.namespace}/{self.name}, phase={self.phase or 'Pending'!r})"
+        kind = type(self).__name__
+        return f"{kind}({self.namespace}/{self.name}, phase={self.phase or 'Pending'!r})"
 
     @property
     def name(self) -> str:
@@ -275,6 +327,47 @@ class Run:
     def _seen(self, workflow: Mapping[str, Any]) -> Json:
         self.workflow = _with_nodes(workflow)
         return self.workflow
+
+    def _failed(self, check: bool) -> None:
+        """Raise :class:`WorkflowFailed` when ``check`` and the run did not succeed."""
+        if check and self.phase != "Succeeded":
+            raise WorkflowFailed(self)  # type: ignore[arg-type]
+
+    def _outputs(self) -> tuple[dict[str, str], str | None, str | None, list[Mapping[str, Any]]]:
+        """``(parameters, result, exit code, artifact specs)`` of the entrypoint node."""
+        nodes = (self.workflow.get("status") or {}).get("nodes") or {}
+        node = nodes.get(self.name) or {}
+        outputs = node.get("outputs") or {}
+        parameters = {
+            str(p["name"]): str(p.get("value", ""))
+            for p in outputs.get("parameters") or []
+            if "name" in p
+        }
+        artifacts = [a for a in outputs.get("artifacts") or [] if "name" in a]
+        exit_code = outputs.get("exitCode")
+        return (
+            parameters,
+            outputs.get("result"),
+            None if exit_code is None else str(exit_code),
+            artifacts,
+        )
+
+
+class Run(_RunView):
+    """A workflow submitted to an Argo Server, as last seen.
+
+    Args:
+        client: The client to follow and act on it with.
+        workflow: The Workflow the server returned (create, submit, get).
+
+    Attributes:
+        client: The client.
+        workflow: The Workflow as last seen (``status.nodes`` decoded).
+    """
+
+    def __init__(self, client: Client, workflow: Mapping[str, Any]) -> None:
+        self.client = client
+        self._start(workflow, client.namespace)
 
     def refresh(self) -> Json:
         """Read the workflow again (``GET /api/v1/workflows/{ns}/{name}``; the server falls back
@@ -330,8 +423,7 @@ class Run:
         """
         for _ in self.watch(timeout):
             pass
-        if check and self.phase != "Succeeded":
-            raise WorkflowFailed(self)
+        self._failed(check)
         return self
 
     def logs(
@@ -381,31 +473,17 @@ class Run:
         )
 
     @property
-    def outputs(self) -> RunOutputs:
+    def outputs(self) -> RunOutputs[ArtifactOutput]:
         """The outputs of the entrypoint node (``status.nodes[<workflow name>].outputs``), as
         last seen (call :meth:`refresh` or :meth:`wait` first); empty before it has any."""
-        nodes = (self.workflow.get("status") or {}).get("nodes") or {}
-        node = nodes.get(self.name) or {}
-        outputs = node.get("outputs") or {}
-        parameters = {
-            str(p["name"]): str(p.get("value", ""))
-            for p in outputs.get("parameters") or []
-            if "name" in p
-        }
+        parameters, result, exit_code, specs = self._outputs()
         artifacts = {
             str(a["name"]): ArtifactOutput(
                 str(a["name"]), self.name, self.name, self.namespace, a, self.client
             )
-            for a in outputs.get("artifacts") or []
-            if "name" in a
+            for a in specs
         }
-        exit_code = outputs.get("exitCode")
-        return RunOutputs(
-            parameters=parameters,
-            result=outputs.get("result"),
-            exit_code=None if exit_code is None else str(exit_code),
-            artifacts=artifacts,
-        )
+        return RunOutputs(parameters, result, exit_code, artifacts)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -559,6 +637,284 @@ class Run:
         return Run(self.client, created)
 
 
+class AsyncRun(_RunView):
+    """:class:`Run` for an :class:`~tiphys.client.AsyncClient`: the same view of the workflow,
+    awaitable actions, async ``watch`` and ``logs``.
+
+    Args:
+        client: The async client to follow and act on it with.
+        workflow: The Workflow the server returned (create, submit, get).
+
+    Attributes:
+        client: The async client.
+        workflow: The Workflow as last seen (``status.nodes`` decoded).
+    """
+
+    def __init__(self, client: AsyncClient, workflow: Mapping[str, Any]) -> None:
+        self.client = client
+        self._start(workflow, client.namespace)
+
+    async def refresh(self) -> Json:
+        """Read the workflow again (``GET /api/v1/workflows/{ns}/{name}``); see
+        :meth:`Run.refresh`.
+
+        Returns:
+            The Workflow, also kept in :attr:`workflow`.
+
+        Raises:
+            NotFound: It was deleted and is not archived.
+            ArgoServerError: Another failure.
+        """
+        return self._seen(await self.client.get(self.name, self.namespace))
+
+    async def watch(self, timeout: float | None = None) -> AsyncIterator[Json]:
+        """Yield the workflow each time it changes, until it finishes or is deleted.
+
+        Args:
+            timeout: Seconds for the whole watch, or ``None`` for no limit.
+
+        Yields:
+            Workflow snapshots; each also becomes :attr:`workflow`.
+
+        Raises:
+            WaitTimeout: ``timeout`` passed first.
+            ArgoServerError: The server refused the watch.
+        """
+        async for event in self.client.watch(self.name, self.namespace, timeout=timeout):
+            yield self._seen(event.workflow)
+
+    async def wait(self, timeout: float | None = None, *, check: bool = True) -> AsyncRun:
+        """Wait until the workflow ends; see :meth:`Run.wait`.
+
+        Args:
+            timeout: Seconds to wait at most, or ``None`` for no limit.
+            check: Raise :class:`WorkflowFailed` when it did not succeed (default).
+
+        Returns:
+            This run, with the last workflow seen.
+
+        Raises:
+            WorkflowFailed: ``check`` and the workflow ended ``Failed`` or ``Error`` (or was
+                deleted before it finished).
+            WaitTimeout: ``timeout`` passed first.
+            ArgoServerError: The server refused the watch.
+        """
+        async for _ in self.watch(timeout):
+            pass
+        self._failed(check)
+        return self
+
+    def logs(
+        self,
+        *,
+        follow: bool = False,
+        pod_name: str | None = None,
+        container: str = "main",
+        since_seconds: int | None = None,
+        since_time: datetime | None = None,
+        tail_lines: int | None = None,
+        grep: str | None = None,
+        selector: str | None = None,
+        timeout: float | None = None,
+    ) -> AsyncLogStream:
+        """The workflow's log lines (:meth:`AsyncClient.logs`); see :meth:`Run.logs`.
+
+        Args:
+            follow: Keep reading until the workflow finishes.
+            pod_name: One pod only, or ``None`` for every pod.
+            container: The container (default ``main``).
+            since_seconds: Only lines of the last seconds.
+            since_time: Only lines from this time on.
+            tail_lines: Only the last lines of each pod.
+            grep: Only lines matching this RE2 regex (server-side).
+            selector: Extra pod label selector.
+            timeout: Seconds one read may wait, or ``None``.
+
+        Returns:
+            An :class:`~tiphys.client.logs.AsyncLogStream` of :class:`LogLine`.
+
+        Raises:
+            ArgoServerError: While iterating, the server refused the stream.
+        """
+        return self.client.logs(
+            self.name,
+            self.namespace,
+            pod_name=pod_name,
+            container=container,
+            follow=follow,
+            since_seconds=since_seconds,
+            since_time=since_time,
+            tail_lines=tail_lines,
+            grep=grep,
+            selector=selector,
+            timeout=timeout,
+        )
+
+    @property
+    def outputs(self) -> RunOutputs[AsyncArtifactOutput]:
+        """The outputs of the entrypoint node, as last seen; see :attr:`Run.outputs`."""
+        parameters, result, exit_code, specs = self._outputs()
+        artifacts = {
+            str(a["name"]): AsyncArtifactOutput(
+                str(a["name"]), self.name, self.name, self.namespace, a, self.client
+            )
+            for a in specs
+        }
+        return RunOutputs(parameters, result, exit_code, artifacts)
+
+    async def set(
+        self,
+        node: str,
+        *,
+        outputs: Mapping[str, str] | None = None,
+        phase: str | None = None,
+        message: str | None = None,
+    ) -> AsyncRun:
+        """Set a node's output parameters, phase or message (``PUT .../set``); see
+        :meth:`Run.set`.
+
+        Args:
+            node: The node's display name or a node field selector.
+            outputs: Output parameter values, name to value.
+            phase: New phase.
+            message: New message.
+
+        Returns:
+            This run, with the workflow the server returned.
+
+        Raises:
+            ArgoServerError: The server refused it.
+        """
+        self._seen(
+            await self.client.set(
+                self.name,
+                _selector(node),
+                self.namespace,
+                output_parameters=outputs,
+                phase=phase,
+                message=message,
+            )
+        )
+        return self
+
+    async def stop(
+        self, message: str | None = None, *, node_field_selector: str | None = None
+    ) -> AsyncRun:
+        """Stop the workflow, running its exit handlers (``PUT .../stop``).
+
+        Args:
+            message: Why, recorded on the workflow.
+            node_field_selector: Stop only the selected nodes.
+
+        Returns:
+            This run, with the workflow the server returned.
+
+        Raises:
+            ArgoServerError: The server refused it.
+        """
+        self._seen(
+            await self.client.stop(
+                self.name, self.namespace, message=message, node_field_selector=node_field_selector
+            )
+        )
+        return self
+
+    async def terminate(self) -> AsyncRun:
+        """Terminate the workflow, skipping its exit handlers (``PUT .../terminate``).
+
+        Returns:
+            This run, with the workflow the server returned.
+
+        Raises:
+            ArgoServerError: The server refused it.
+        """
+        self._seen(await self.client.terminate(self.name, self.namespace))
+        return self
+
+    async def suspend(self) -> AsyncRun:
+        """Suspend the workflow (``PUT .../suspend``).
+
+        Returns:
+            This run, with the workflow the server returned.
+
+        Raises:
+            ArgoServerError: The server refused it.
+        """
+        self._seen(await self.client.suspend(self.name, self.namespace))
+        return self
+
+    async def resume(self, *, node_field_selector: str | None = None) -> AsyncRun:
+        """Resume the workflow or selected suspend nodes (``PUT .../resume``).
+
+        Args:
+            node_field_selector: Resume only these nodes.
+
+        Returns:
+            This run, with the workflow the server returned.
+
+        Raises:
+            ArgoServerError: The server refused it.
+        """
+        self._seen(
+            await self.client.resume(
+                self.name, self.namespace, node_field_selector=node_field_selector
+            )
+        )
+        return self
+
+    async def retry(
+        self,
+        *,
+        restart_successful: bool = False,
+        node_field_selector: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> AsyncRun:
+        """Retry the Failed or Error workflow in place (``PUT .../retry``).
+
+        Args:
+            restart_successful: Also re-run the succeeded nodes ``node_field_selector`` selects.
+            node_field_selector: Nodes to restart.
+            parameters: Changed arguments, name to value.
+
+        Returns:
+            This run (same name), with the workflow the server returned.
+
+        Raises:
+            InvalidRequest: 400, the workflow is not Failed or Error.
+            ArgoServerError: Another failure.
+        """
+        self._seen(
+            await self.client.retry(
+                self.name,
+                self.namespace,
+                restart_successful=restart_successful,
+                node_field_selector=node_field_selector,
+                parameters=_strings(parameters),
+            )
+        )
+        return self
+
+    async def resubmit(
+        self, *, memoized: bool = False, parameters: Mapping[str, Any] | None = None
+    ) -> AsyncRun:
+        """Submit a new workflow from this one (``PUT .../resubmit``, sent once).
+
+        Args:
+            memoized: Reuse the outputs of the succeeded nodes.
+            parameters: Changed arguments, name to value.
+
+        Returns:
+            The NEW run (another name); this one is unchanged.
+
+        Raises:
+            ArgoServerError: The server refused it.
+        """
+        created = await self.client.resubmit(
+            self.name, self.namespace, memoized=memoized, parameters=_strings(parameters)
+        )
+        return AsyncRun(self.client, created)
+
+
 # --- submit ---------------------------------------------------------------------------------
 
 
@@ -659,15 +1015,22 @@ def _user_stacklevel() -> int:
     return level
 
 
-def _server_spec(client: Client, kind: str, name: str, namespace: str) -> Json | None:
+def _server_spec(kind: str, name: str, namespace: str) -> Plan[Json | None]:
     """The workflow spec of a server object, or ``None`` (with a warning) when forbidden."""
+    from tiphys.client._resources import (
+        CLUSTER_WORKFLOW_TEMPLATE,
+        CRON_WORKFLOW,
+        WORKFLOW_TEMPLATE,
+        get_plan,
+    )
+
     try:
         if kind == "WorkflowTemplate":
-            obj = client.workflow_templates.get(name, namespace)
+            obj = yield from get_plan(WORKFLOW_TEMPLATE, namespace, name)
         elif kind == "ClusterWorkflowTemplate":
-            obj = client.cluster_workflow_templates.get(name)
+            obj = yield from get_plan(CLUSTER_WORKFLOW_TEMPLATE, None, name)
         else:
-            obj = client.cron_workflows.get(name, namespace)
+            obj = yield from get_plan(CRON_WORKFLOW, namespace, name)
     except Forbidden:
         where = "" if kind == "ClusterWorkflowTemplate" else f" in namespace {namespace!r}"
         warnings.warn(
@@ -682,14 +1045,14 @@ def _server_spec(client: Client, kind: str, name: str, namespace: str) -> Json |
     return dict(spec)
 
 
-def _merged_spec(client: Client, spec: Mapping[str, Any], namespace: str) -> Json | None:
+def _merged_spec(spec: Mapping[str, Any], namespace: str) -> Plan[Json | None]:
     """``spec`` with the arguments and templates of its ``workflowTemplateRef`` (read from the
     server); ``None`` when that template may not be read."""
     ref = spec.get("workflowTemplateRef")
     if not ref:
         return dict(spec)
     kind = "ClusterWorkflowTemplate" if ref.get("clusterScope") else "WorkflowTemplate"
-    base = _server_spec(client, kind, str(ref.get("name", "")), namespace)
+    base = yield from _server_spec(kind, str(ref.get("name", "")), namespace)
     if base is None:
         return None
     own = list((spec.get("arguments") or {}).get("parameters") or [])
@@ -883,42 +1246,140 @@ def submit(
         from tiphys.client.client import Client
 
         client = Client()
-    values = _strings(parameters) or {}
-    if isinstance(source, str):
-        kind, ref_name = _ref(source)
-        ns = namespace or client.namespace
-        server_spec = _server_spec(client, kind, ref_name, ns)
-        if server_spec is not None:
-            server_spec = _merged_spec(client, server_spec, ns)
-        if server_spec is not None:
-            what = f"{kind} {ref_name!r}"
-            _check_parameters(values, _declared(server_spec, entrypoint), what)
-        created = client.submit(
-            kind,
-            ref_name,
-            ns,
-            parameters=values or None,
-            entrypoint=entrypoint,
-            workflow_name=name,
+    created = client._run(
+        _submit_plan(
+            source,
+            parameters,
+            client.namespace,
+            namespace=namespace,
+            name=name,
             generate_name=generate_name,
+            entrypoint=entrypoint,
             labels=labels,
             service_account=service_account,
             priority=priority,
             server_dry_run=server_dry_run,
         )
-        return Run(client, created)
+    )
+    return Run(client, created)
+
+
+async def async_submit(
+    source: Any,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    client: AsyncClient | None = None,
+    namespace: str | None = None,
+    name: str | None = None,
+    generate_name: str | None = None,
+    entrypoint: str | None = None,
+    labels: Mapping[str, str] | None = None,
+    service_account: str | None = None,
+    priority: int | None = None,
+    server_dry_run: bool = False,
+) -> AsyncRun:
+    """:func:`submit` over an :class:`~tiphys.client.AsyncClient`: the same checks and
+    requests (one plan), awaitable.
+
+    Args:
+        source: As :func:`submit`.
+        parameters: As :func:`submit`.
+        client: The async client; by default one configured from the environment (it is then
+            the run's client; close it with ``await run.client.aclose()``).
+        namespace: As :func:`submit`.
+        name: As :func:`submit`.
+        generate_name: As :func:`submit`.
+        entrypoint: As :func:`submit`.
+        labels: As :func:`submit`.
+        service_account: As :func:`submit`.
+        priority: As :func:`submit`.
+        server_dry_run: As :func:`submit`.
+
+    Returns:
+        The :class:`AsyncRun` of the created workflow.
+
+    Raises:
+        TiphysError: As :func:`submit`.
+        CompileError: A tiphys workflow does not compile.
+        NoServerConfigured: No client and no ``ARGO_SERVER``.
+        ArgoServerError: The server refused it.
+    """
+    if client is None:
+        from tiphys.client.aclient import AsyncClient
+
+        client = AsyncClient()
+    created = await client._run(
+        _submit_plan(
+            source,
+            parameters,
+            client.namespace,
+            namespace=namespace,
+            name=name,
+            generate_name=generate_name,
+            entrypoint=entrypoint,
+            labels=labels,
+            service_account=service_account,
+            priority=priority,
+            server_dry_run=server_dry_run,
+        )
+    )
+    return AsyncRun(client, created)
+
+
+def _submit_plan(
+    source: Any,
+    parameters: Mapping[str, Any] | None,
+    default_namespace: str,
+    *,
+    namespace: str | None,
+    name: str | None,
+    generate_name: str | None,
+    entrypoint: str | None,
+    labels: Mapping[str, str] | None,
+    service_account: str | None,
+    priority: int | None,
+    server_dry_run: bool,
+) -> Plan[Json]:
+    """The checks and requests of :func:`submit` and :func:`async_submit`; returns the
+    created Workflow."""
+    values = _strings(parameters) or {}
+    if isinstance(source, str):
+        kind, ref_name = _ref(source)
+        ns = namespace or default_namespace
+        server_spec = yield from _server_spec(kind, ref_name, ns)
+        if server_spec is not None:
+            server_spec = yield from _merged_spec(server_spec, ns)
+        if server_spec is not None:
+            what = f"{kind} {ref_name!r}"
+            _check_parameters(values, _declared(server_spec, entrypoint), what)
+        return (
+            yield from calls.submit(
+                kind,
+                ref_name,
+                ns,
+                parameters=values or None,
+                entrypoint=entrypoint,
+                workflow_name=name,
+                generate_name=generate_name,
+                labels=labels,
+                annotations=None,
+                service_account=service_account,
+                priority=priority,
+                server_dry_run=server_dry_run,
+            )
+        )
 
     manifest = _manifest_of(source)
     _check_kind(manifest)
     meta = manifest.get("metadata") or {}
-    ns = namespace or meta.get("namespace") or client.namespace
-    checked = _merged_spec(client, dict(manifest.get("spec") or {}), ns)
+    ns = namespace or meta.get("namespace") or default_namespace
+    checked = yield from _merged_spec(dict(manifest.get("spec") or {}), ns)
     manifest = prepare_manifest(
         manifest,
         values,
         checked_spec=checked,
         namespace=namespace,
-        default_namespace=client.namespace,
+        default_namespace=default_namespace,
         name=name,
         generate_name=generate_name,
         entrypoint=entrypoint,
@@ -927,5 +1388,4 @@ def submit(
         priority=priority,
     )
     ns = str((manifest.get("metadata") or {}).get("namespace") or ns)
-    created = client.create(manifest, ns, server_dry_run=server_dry_run)
-    return Run(client, created)
+    return (yield from calls.create(ns, manifest, server_dry_run))
