@@ -40,6 +40,7 @@ EXPORTS: dict[str, str] = {
     "WaitTimeout": "tiphys.client.watch",
     "WorkflowEvent": "tiphys.client.watch",
     "apply": "tiphys.client.apply",
+    "async_apply": "tiphys.client.apply",
     "auth_header": "tiphys.client.config",
     "diff": "tiphys.client.apply",
     "error_from_response": "tiphys.client.errors",
@@ -49,7 +50,7 @@ EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:
     from tiphys.client._transport import RetryPolicy
     from tiphys.client.aclient import AsyncClient
-    from tiphys.client.apply import ApplyResult, apply, diff
+    from tiphys.client.apply import ApplyResult, apply, async_apply, diff
     from tiphys.client.client import Client
     from tiphys.client.config import Secret, ServerConfig, auth_header, resolve_config
     from tiphys.client.errors import (
@@ -109,6 +110,7 @@ __all__ = [
     "WorkflowEvent",
     "WorkflowFailed",
     "apply",
+    "async_apply",
     "async_submit",
     "auth_header",
     "diff",

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any
 from tiphys.errors import CompileError, TiphysError
 
 if TYPE_CHECKING:
-    from tiphys.client._resources import Resources
+    from tiphys.client._calls import Plan
+    from tiphys.client._resources import Kind
+    from tiphys.client.aclient import AsyncClient
     from tiphys.client.client import Client
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "SYSTEM_PREFIXES",
     "ApplyResult",
     "apply",
+    "async_apply",
     "diff",
     "owned_view",
     "update",
@@ -208,26 +211,43 @@ def _checked(manifest: Json) -> tuple[str, str]:
     return kind, name
 
 
-class _Plan:
-    """One apply: the target, the local manifest and the server's copy."""
+def _kind_of(kind: str) -> Kind:
+    from tiphys.client import _resources
 
-    def __init__(self, client: Client, manifest: Json, namespace: str | None) -> None:
+    kinds = {
+        "WorkflowTemplate": _resources.WORKFLOW_TEMPLATE,
+        "ClusterWorkflowTemplate": _resources.CLUSTER_WORKFLOW_TEMPLATE,
+        "CronWorkflow": _resources.CRON_WORKFLOW,
+    }
+    return kinds[kind]
+
+
+class _Plan:
+    """One apply: the target, the local manifest and the server's copy (read by :meth:`read`)."""
+
+    def __init__(self, manifest: Json, namespace: str | None, default_namespace: str) -> None:
         self.kind, self.name = _checked(manifest)
-        self.api: Resources = getattr(client, APPLY_KINDS[self.kind])
+        self.resource = _kind_of(self.kind)
         meta = manifest["metadata"]
-        if self.api.kind.namespaced:
-            self.namespace: str | None = namespace or meta.get("namespace") or client.namespace
+        if self.resource.namespaced:
+            self.namespace: str | None = namespace or meta.get("namespace") or default_namespace
             meta["namespace"] = self.namespace
         else:
             self.namespace = None
             meta.pop("namespace", None)
         self.manifest = manifest
+        self.server: Json | None = None
+
+    def read(self) -> Plan[_Plan]:
+        """``GET`` the server's copy (``None`` on 404)."""
+        from tiphys.client._resources import get_plan
         from tiphys.client.errors import NotFound
 
         try:
-            self.server: Json | None = self.api.get(self.name, self.namespace)
+            self.server = yield from get_plan(self.resource, self.namespace, self.name)
         except NotFound:
             self.server = None
+        return self
 
     @property
     def changed(self) -> bool:
@@ -308,27 +328,80 @@ def apply(
     manifest = _manifest_of(manifest_or_object)
     client, owned = _with_client(client)
     try:
-        plan = _Plan(client, manifest, namespace)
-        if plan.server is None:
-            if dry_run:
-                return plan.result("created", plan.manifest, True)
-            return plan.result("created", plan.api.create(plan.manifest, plan.namespace), False)
-        if not plan.changed:
-            return plan.result("unchanged", plan.server, dry_run)
-        body = plan.update_body()
-        if dry_run:
-            return plan.result("updated", body, True)
-        return plan.result("updated", _update(plan, body), False)
+        return client._run(_apply_plan(manifest, namespace, client.namespace, dry_run))
     finally:
         if owned:
             client.close()
 
 
-def _update(plan: _Plan, body: Json) -> Json:
+async def async_apply(
+    manifest_or_object: Any,
+    *,
+    client: AsyncClient | None = None,
+    namespace: str | None = None,
+    dry_run: bool = False,
+) -> ApplyResult:
+    """:func:`apply` over an :class:`~tiphys.client.AsyncClient`: the same checks, comparison
+    and requests (one plan), awaitable.
+
+    Args:
+        manifest_or_object: As :func:`apply`.
+        client: The async client; default one configured from the environment, closed
+            afterwards.
+        namespace: As :func:`apply`.
+        dry_run: As :func:`apply`.
+
+    Returns:
+        The :class:`ApplyResult`.
+
+    Raises:
+        CompileError: As :func:`apply`.
+        TiphysError: As :func:`apply`.
+        Conflict: As :func:`apply`.
+        AlreadyExists: As :func:`apply`.
+        Forbidden: As :func:`apply`.
+        ArgoServerError: As :func:`apply`.
+    """
+    manifest = _manifest_of(manifest_or_object)
+    owned = client is None
+    if client is None:
+        from tiphys.client.aclient import AsyncClient
+
+        client = AsyncClient()
+    try:
+        return await client._run(_apply_plan(manifest, namespace, client.namespace, dry_run))
+    finally:
+        if owned:
+            await client.aclose()
+
+
+def _apply_plan(
+    manifest: Json, namespace: str | None, default_namespace: str, dry_run: bool
+) -> Plan[ApplyResult]:
+    """The requests of :func:`apply` (GET, then POST or PUT or nothing)."""
+    from tiphys.client._resources import create_plan
+
+    plan = yield from _Plan(manifest, namespace, default_namespace).read()
+    if plan.server is None:
+        if dry_run:
+            return plan.result("created", plan.manifest, True)
+        created = yield from create_plan(plan.resource, plan.namespace, plan.manifest)
+        return plan.result("created", created, False)
+    if not plan.changed:
+        return plan.result("unchanged", plan.server, dry_run)
+    body = plan.update_body()
+    if dry_run:
+        return plan.result("updated", body, True)
+    updated = yield from _update(plan, body)
+    return plan.result("updated", updated, False)
+
+
+def _update(plan: _Plan, body: Json) -> Plan[Json]:
+    from tiphys.client._resources import update_plan
     from tiphys.client.errors import Conflict
 
     try:
-        return plan.api.update(body, plan.namespace)
+        return (yield from update_plan(plan.resource, plan.namespace, body))
     except Conflict as exc:
         version = body["metadata"].get("resourceVersion")
         raise Conflict(
@@ -370,27 +443,35 @@ def update(
         Conflict: As :func:`apply`.
         ArgoServerError: Another failure.
     """
-    from tiphys.client.errors import NotFound
-
     manifest = _manifest_of(manifest_or_object)
     client, owned = _with_client(client)
     try:
-        plan = _Plan(client, manifest, namespace)
-        if plan.server is None:
-            path = plan.api._path(plan.namespace, plan.name)
-            raise NotFound(
-                f"GET {path}: 404 Not Found: {plan.kind} {plan.name!r} does not exist"
-                f"{f' in namespace {plan.namespace!r}' if plan.namespace else ''}\nCreate it "
-                "first (`create`), or use `tiphys apply`, which creates or updates.",
-                method="GET",
-                path=path,
-                status=404,
-                namespace=plan.namespace,
-            )
-        return _update(plan, plan.update_body())
+        return client._run(_update_existing(manifest, namespace, client.namespace))
     finally:
         if owned:
             client.close()
+
+
+def _update_existing(
+    manifest: Json, namespace: str | None, default_namespace: str
+) -> Plan[dict[str, Any]]:
+    """The requests of :func:`update` (GET, then PUT)."""
+    from tiphys.client._resources import path_of
+    from tiphys.client.errors import NotFound
+
+    plan = yield from _Plan(manifest, namespace, default_namespace).read()
+    if plan.server is None:
+        path = path_of(plan.resource, plan.namespace, plan.name)
+        raise NotFound(
+            f"GET {path}: 404 Not Found: {plan.kind} {plan.name!r} does not exist"
+            f"{f' in namespace {plan.namespace!r}' if plan.namespace else ''}\nCreate it "
+            "first (`create`), or use `tiphys apply`, which creates or updates.",
+            method="GET",
+            path=path,
+            status=404,
+            namespace=plan.namespace,
+        )
+    return (yield from _update(plan, plan.update_body()))
 
 
 def _aligned(server: Any, local: Any) -> Any:
@@ -437,7 +518,7 @@ def diff(
     manifest = _manifest_of(manifest_or_object)
     client, owned = _with_client(client)
     try:
-        plan = _Plan(client, manifest, namespace)
+        plan = client._run(_Plan(manifest, namespace, client.namespace).read())
     finally:
         if owned:
             client.close()
