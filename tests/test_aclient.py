@@ -701,3 +701,73 @@ def test_closing_a_log_stream_early_stops_it(argo: ArgoFake) -> None:
         return [first.content]
 
     assert with_client(argo, body) == ["one"]
+
+
+# --- transport details ------------------------------------------------------------------------
+
+
+def test_every_request_and_stream_carries_the_explicit_timeout() -> None:
+    import httpx
+
+    seen: list[dict[str, Any]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.extensions["timeout"]))
+        if request.url.path == EVENTS:
+            return httpx.Response(200, content=b"")
+        return httpx.Response(200, json=wf("1"))
+
+    async def main() -> None:
+        config = ServerConfig(server="argo:2746", connect_timeout=3.0, read_timeout=7.5)
+        async with AsyncClient(config, transport=httpx.MockTransport(handler)) as client:
+            await client.version()
+            await client.list()
+            async with client._transport.stream(EVENTS, read_timeout=1.5) as stream:
+                assert [line async for line in stream.lines()] == []
+
+    run(main())
+    assert seen == [{"connect": 3.0, "read": 7.5, "write": 7.5, "pool": 3.0}] * 2 + [
+        {"connect": 3.0, "read": 1.5, "write": 7.5, "pool": 3.0}
+    ]
+
+
+def test_a_refused_connection_is_retried_for_a_get_only() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = resolve_config(
+        server=f"127.0.0.1:{port}", secure=False, token=TOKEN, env={}, kubeconfig=Path("/x")
+    )
+    sleeps = AsyncSleeps()
+
+    async def main() -> tuple[str, str]:
+        async with AsyncClient(
+            config, retry=RetryPolicy(attempts=3), sleep=sleeps, random=lambda: 0.5
+        ) as client:
+            with pytest.raises(ServerUnavailable) as got:
+                await client.version()
+            assert sleeps.delays == [0.25, 0.5]
+            with pytest.raises(ServerUnavailable) as created:
+                await client.create(MANIFEST)
+            assert sleeps.delays == [0.25, 0.5]
+            return str(got.value), str(created.value)
+
+    got, created = run(main())
+    assert got.splitlines()[0].startswith(
+        f"GET /api/v1/version: cannot reach the Argo Server at {config.base_url}: "
+    )
+    assert created.splitlines()[0].startswith(
+        "POST /api/v1/workflows/default: cannot reach the Argo Server"
+    )
+    assert TOKEN not in got + created
+
+
+def test_a_cut_download_leaves_no_partial_file(argo: ArgoFake, tmp_path: Path) -> None:
+    path = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}/outputs/out"
+    argo.add("GET", path, Reply(stream=[b"x" * 1000, Cut()]))
+    dest = tmp_path / "out.bin"
+    with pytest.raises(ServerUnavailable):
+        with_client(argo, lambda c: c.download_artifact(NAME, NAME, "out", dest))
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -1,4 +1,6 @@
-"""The Argo Server client (``tiphys.client``): configuration, errors and :class:`Client`.
+"""The Argo Server client (``tiphys.client``): configuration, errors, :class:`Client` and
+its awaitable twin :class:`AsyncClient` (with :class:`AsyncRun`, :func:`async_submit`,
+:func:`async_apply`), which share every endpoint definition and stream state machine.
 
 Public names are imported from their modules on first use (see :mod:`tiphys._lazy`), so that
 ``import tiphys.client`` loads neither httpx nor YAML.

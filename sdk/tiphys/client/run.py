@@ -22,7 +22,7 @@ import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast
 
 from tiphys.client import _calls as calls
 from tiphys.client._calls import Plan
@@ -331,7 +331,7 @@ class _RunView:
     def _failed(self, check: bool) -> None:
         """Raise :class:`WorkflowFailed` when ``check`` and the run did not succeed."""
         if check and self.phase != "Succeeded":
-            raise WorkflowFailed(self)  # type: ignore[arg-type]
+            raise WorkflowFailed(cast("Run | AsyncRun", self))
 
     def _outputs(self) -> tuple[dict[str, str], str | None, str | None, list[Mapping[str, Any]]]:
         """``(parameters, result, exit code, artifact specs)`` of the entrypoint node."""
