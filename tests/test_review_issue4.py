@@ -1,0 +1,82 @@
+"""Bugs found by review of issue 4's client pieces, pinned by failing tests.
+
+Each test is ``xfail(strict=True)``: it fails today and the fix flips it (then remove the mark).
+The CLI bugs found by the same review were fixed with their tests in the CLI test modules.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from argo_contract import ok
+from argo_fake import ArgoFake
+from test_apply import NS, WFT, local, stored
+from tiphys.client import Client, apply, resolve_config
+
+
+@pytest.fixture
+def argo() -> Iterator[ArgoFake]:
+    with ArgoFake(socket_timeout=5) as fake:
+        yield fake
+
+
+@pytest.fixture
+def client(argo: ArgoFake) -> Iterator[Client]:
+    config = resolve_config(
+        server=argo.url.removeprefix("http://"),
+        secure=False,
+        token="s3cr3t-review-token",
+        namespace=NS,
+        env={},
+        kubeconfig=Path("/nonexistent"),
+    )
+    with Client(config, sleep=lambda _s: None) as made:
+        yield made
+
+
+def _dag(fail_fast: bool | None) -> dict[str, object]:
+    manifest = local()
+    dag: dict[str, object] = {"tasks": [{"name": "a", "template": "main"}]}
+    if fail_fast is not None:
+        dag["failFast"] = fail_fast
+    manifest["spec"]["templates"].insert(0, {"name": "flow", "dag": dag})
+    manifest["spec"]["entrypoint"] = "flow"
+    manifest["spec"]["arguments"] = {}
+    manifest["spec"]["templates"][1]["inputs"] = {}
+    manifest["spec"]["templates"][1]["container"]["command"] = ["true"]
+    return manifest
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "apply's canonical form drops false/0 as if omitted, but pointer fields (*bool, *int: "
+        "dag.failFast, automountServiceAccountToken, archiveLogs, successfulJobsHistoryLimit, "
+        "retryStrategy.limit...) keep an explicit false/0 on the server and it differs from "
+        "the default: adding failFast: false is reported unchanged and never sent"
+    ),
+)
+def test_apply_sends_an_explicit_false_that_differs_from_the_default(
+    argo: ArgoFake, client: Client
+) -> None:
+    one = f"{WFT}/release"
+    held = stored(_dag(None))  # on the server: failFast unset (default true)
+    argo.add("GET", one, ok("GET", one, held))
+    argo.add("PUT", one, ok("PUT", one, stored(_dag(False), rv="4712")))
+    assert apply(_dag(False), client=client).action == "updated"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the reverse: removing failFast: false (back to the default true) is 'unchanged'",
+)
+def test_apply_removing_an_explicit_false_is_an_update(argo: ArgoFake, client: Client) -> None:
+    one = f"{WFT}/release"
+    held = stored(_dag(False))  # the server keeps failFast: false (a *bool)
+    argo.add("GET", one, ok("GET", one, held))
+    argo.add("PUT", one, ok("PUT", one, stored(_dag(None), rv="4712")))
+    assert apply(copy.deepcopy(_dag(None)), client=client).action == "updated"
