@@ -136,7 +136,7 @@ def test_list_filters_become_a_label_selector(argo: ArgoFake) -> None:
     argo.add("GET", WFS, ok("GET", WFS, items(f.steps())))
     argo.add("GET", WFS, ok("GET", WFS, items(f.steps(), f.dag_failed())))
     ran = invoke(argo, "list", "--running", "-l", "app=x", "--status", "Running,Pending")
-    assert ran.out == "NAME   STATUS   AGE   DURATION   PRIORITY   MESSAGE\n"
+    assert (ran.code, ran.out, ran.err) == (0, "No workflows found\n", "")
     ran = invoke(argo, "list", "--completed", "-o", "json")
     assert ran.out == "[]\n"
     assert json.loads(invoke(argo, "list", "-o", "json").out) == [f.steps()]
@@ -171,6 +171,18 @@ def test_list_prefix_since_older_and_names(argo: ArgoFake) -> None:
     assert invoke(argo, "list", "--older", "1d", "--no-headers").out == (
         "steps-old   Succeeded   2d   1m   0\n"
     )
+    conforms(argo.requests)
+
+
+def test_list_of_nothing_says_so_as_argo_does_but_name_prints_nothing(argo: ArgoFake) -> None:
+    # argo's PrintWorkflows: "No workflows found" rather than a lone header row; -o name
+    # stays empty so that `tiphys list -o name | xargs ...` gets no bogus name.
+    for _ in range(4):
+        argo.add("GET", WFS, ok("GET", WFS, items()))
+    assert invoke(argo, "list").out == "No workflows found\n"
+    assert invoke(argo, "list", "--no-headers", "-o", "wide").out == "No workflows found\n"
+    assert invoke(argo, "list", "-o", "name").out == ""
+    assert invoke(argo, "list", "-o", "yaml").out == "[]\n"
     conforms(argo.requests)
 
 

@@ -165,6 +165,8 @@ def list_command(
         return
     if fmt is ListFormat.name:
         lines = [str((w.get("metadata") or {}).get("name", "")) for w in wfs]
+    elif not wfs:  # as argo's PrintWorkflows (not under -o name: scripts read those lines)
+        lines = ["No workflows found"]
     else:
         lines = list_table(
             wfs,
