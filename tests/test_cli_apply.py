@@ -157,6 +157,47 @@ def test_a_python_source_is_compiled_and_applied(argo: ArgoFake, tmp_path: Path)
     conforms(argo.requests)
 
 
+def test_referenced_templates_are_applied_before_what_references_them(
+    argo: ArgoFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Argo Server validates templateRef/workflowTemplateRef on create and update (a
+    # missing template is a 400), so what is referenced goes first; otherwise file order.
+    monkeypatch.chdir(tmp_path)
+    nightly = manifest("CronWorkflow", "nightly")
+    nightly["spec"]["workflowSpec"] = {"workflowTemplateRef": {"name": "release"}}
+    release = manifest("WorkflowTemplate", "release")
+    release["spec"]["templates"] = [
+        {"name": "main", "steps": [[
+            {"name": "b", "templateRef": {"name": "build", "template": "main"}},
+            {"name": "n", "templateRef": {"name": "notify", "template": "main",
+                                          "clusterScope": True}},
+        ]]},
+    ]  # fmt: skip
+    docs = [
+        nightly,
+        release,
+        manifest("WorkflowTemplate", "other"),
+        manifest("WorkflowTemplate", "build"),
+        manifest("ClusterWorkflowTemplate", "notify"),
+    ]
+    Path("all.yaml").write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    for doc in docs:
+        kind, name = doc["kind"], doc["metadata"]["name"]
+        base = {"CronWorkflow": CRON, "WorkflowTemplate": WFT}.get(kind, CWFT)
+        argo.add("GET", f"{base}/{name}", err("GET", f"{base}/{name}", 404, "not found"))
+        argo.add("POST", base, ok("POST", base, held(doc)))
+    ran = invoke(argo, "apply", "all.yaml")
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == (
+        "workflowtemplate/other created\n"
+        "workflowtemplate/build created\n"
+        "clusterworkflowtemplate/notify created\n"
+        "workflowtemplate/release created\n"
+        "cronworkflow/nightly created\n"
+    )
+    conforms(argo.requests)
+
+
 def test_diff_and_dry_run_only_read(argo: ArgoFake, files: Path) -> None:
     Path("one.yaml").write_text(yaml.safe_dump(manifest("WorkflowTemplate", "build")))
     server = held(manifest("WorkflowTemplate", "build"), entrypoint="old")

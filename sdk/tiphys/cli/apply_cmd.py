@@ -24,7 +24,7 @@ from tiphys.errors import Diagnostic, errors_only
 if TYPE_CHECKING:
     from tiphys.compile.sources import Source
 
-__all__ = ["SERVER_LINT", "apply_command", "checked_manifests", "server_lint"]
+__all__ = ["SERVER_LINT", "apply_command", "apply_order", "checked_manifests", "server_lint"]
 
 #: Diagnostic code of a problem found by the Argo Server's lint endpoint (``lint --server``).
 SERVER_LINT = "S201"
@@ -83,6 +83,55 @@ def checked_manifests(
     if not found:
         fail(f"no {' or '.join(kinds)} found in {', '.join(paths)}")
     return found
+
+
+def _references(value: Any, found: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The ``(kind, name)`` of every template a spec refers to (``templateRef``,
+    ``workflowTemplateRef``; ``clusterScope`` picks ClusterWorkflowTemplate)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("templateRef", "workflowTemplateRef") and isinstance(item, dict):
+                kind = "ClusterWorkflowTemplate" if item.get("clusterScope") else "WorkflowTemplate"
+                if isinstance(item.get("name"), str):
+                    found.add((kind, item["name"]))
+            _references(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _references(item, found)
+    return found
+
+
+def apply_order(
+    found: list[tuple[Source, dict[str, Any]]],
+) -> list[tuple[Source, dict[str, Any]]]:
+    """``found`` with every template applied before the objects that refer to it.
+
+    The Argo Server validates ``templateRef`` and ``workflowTemplateRef`` when a template or
+    CronWorkflow is created or updated (a missing template is a 400), so ``tiphys apply
+    templates/`` must send what is referenced first. Otherwise the order is kept; a cycle
+    keeps its file order (the server then says what is missing).
+
+    Args:
+        found: ``(source, manifest)`` pairs, as :func:`checked_manifests` returns them.
+
+    Returns:
+        The same pairs, reordered.
+    """
+
+    def key(doc: dict[str, Any]) -> tuple[str, str]:
+        return (str(doc.get("kind")), str((doc.get("metadata") or {}).get("name")))
+
+    present = {key(doc) for _source, doc in found}
+    needs = [_references(doc.get("spec"), set()) & present - {key(doc)} for _s, doc in found]
+    done: set[tuple[str, str]] = set()
+    left = list(range(len(found)))
+    ordered: list[tuple[Source, dict[str, Any]]] = []
+    while left:
+        ready = next((i for i in left if needs[i] <= done), left[0])
+        left.remove(ready)
+        done.add(key(found[ready][1]))
+        ordered.append(found[ready])
+    return ordered
 
 
 def server_lint(server: ServerContext, source: Source, doc: dict[str, Any]) -> Diagnostic | None:
@@ -153,10 +202,11 @@ def apply_command(
     Every one of them found in PATH... is compiled (Python) or read (YAML) and validated first;
     if any has an error, nothing is sent (exit 2). Each is then read from the server: created
     when missing, updated with the server's resourceVersion when its spec, labels or
-    annotations differ, else left unchanged. One line per object: 'workflowtemplate/release
-    created'. --diff only prints what would change. Workflows are skipped (submit them).
-    -n sets the namespace of every object; without it, metadata.namespace, else
-    ARGO_NAMESPACE.
+    annotations differ, else left unchanged. Templates go before what refers to them
+    (templateRef, workflowTemplateRef), else file order. One line per object:
+    'workflowtemplate/release created'. --diff only prints what would change. Workflows
+    are skipped (submit them). -n sets the namespace of every object; without it,
+    metadata.namespace, else ARGO_NAMESPACE.
 
     Exit code: 0 done; 2 an input error (nothing sent); 3 a server error (the objects before
     it were applied; a 409 means the object changed meanwhile: run apply again).
@@ -169,7 +219,7 @@ def apply_command(
     """
     from tiphys.client.apply import apply, diff
 
-    found = checked_manifests(paths)
+    found = apply_order(checked_manifests(paths))
     namespace = server.settings.get("namespace")
     for _source, doc in found:
         if show_diff:
