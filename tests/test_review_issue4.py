@@ -80,3 +80,25 @@ def test_apply_removing_an_explicit_false_is_an_update(argo: ArgoFake, client: C
     argo.add("GET", one, ok("GET", one, held))
     argo.add("PUT", one, ok("PUT", one, stored(_dag(None), rv="4712")))
     assert apply(copy.deepcopy(_dag(None)), client=client).action == "updated"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "config._check_token rejects control characters but not non-ASCII ones: httpx then "
+        "fails to encode the Authorization header (UnicodeEncodeError) and the CLI reports an "
+        "internal error (exit 70, 'This is a bug in tiphys') instead of a ConfigError (exit 2)"
+    ),
+)
+def test_a_non_ascii_token_is_a_config_error_not_a_crash() -> None:
+    from tiphys.client import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        resolve_config(
+            server="127.0.0.1:1",
+            secure=False,
+            token="s3cr3t-review-tökén",
+            env={},
+            kubeconfig=Path("/nonexistent"),
+        )
+    assert "s3cr3t" not in str(caught.value)
