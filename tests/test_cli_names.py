@@ -51,8 +51,29 @@ def test_latest_is_the_name_the_server_gives(argo: ArgoFake) -> None:
 
 def test_latest_in_an_empty_namespace_is_not_found(argo: ArgoFake) -> None:
     argo.add("GET", LATEST_PATH, err("GET", LATEST_PATH, 404, "no workflows found"))
-    with client(argo) as c, pytest.raises(NotFound):
+    with client(argo) as c, pytest.raises(NotFound) as caught:
         resolve_name(c, None, "@latest")
+    assert str(caught.value) == EMPTY
+    assert (caught.value.status, caught.value.namespace) == (404, "argo")
+
+
+# Not the generic 404 advice ("check the name"): @latest is not a name to fix.
+EMPTY = (
+    "@latest: there is no workflow in namespace 'argo' (the server: no workflows found). "
+    "Submit one, or name the namespace that has them with -n NAMESPACE (or ARGO_NAMESPACE)."
+)
+
+
+@pytest.mark.parametrize("verb", [["get"], ["stop"], ["delete"], ["get", "-o", "name"]])
+def test_latest_in_an_empty_namespace_says_so_on_the_command_line(
+    argo: ArgoFake, verb: list[str]
+) -> None:
+    from cli_server import invoke
+
+    argo.add("GET", LATEST_PATH, err("GET", LATEST_PATH, 404, "no workflows found"))
+    ran = invoke(argo, *verb, "@latest")
+    assert (ran.code, ran.out, ran.err) == (3, "", f"tiphys: error: {EMPTY}\n")
+    conforms(argo.requests)
 
 
 def test_a_nameless_answer_says_what_to_do(argo: ArgoFake) -> None:

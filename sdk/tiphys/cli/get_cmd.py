@@ -56,6 +56,19 @@ def dump(objects: list[dict[str, Any]], output: str) -> str:
     return to_yaml(objects)
 
 
+def _get(server: ServerContext, name: str) -> dict[str, Any]:
+    """``GET /api/v1/workflows/{ns}/{name}`` (the server resolves ``@latest`` itself)."""
+    from tiphys.cli._names import LATEST, latest_not_found
+    from tiphys.client import NotFound
+
+    try:
+        return server.client.get(name)
+    except NotFound as exc:
+        if name != LATEST:
+            raise
+        raise latest_not_found(exc, server.namespace) from None
+
+
 @server_command
 def get_command(
     server: ServerContext,
@@ -110,7 +123,7 @@ def get_command(
             node_matcher(node_field_selector)
         except ValueError as exc:
             fail(str(exc))
-    workflows = [server.client.get(name) for name in names]
+    workflows = [_get(server, name) for name in names]
     if fmt in (GetFormat.json, GetFormat.yaml):
         typer.echo(dump(workflows, fmt.value), nl=False)
         return
