@@ -203,11 +203,15 @@ def test_latest_is_resolved_by_the_server(argo: ArgoFake) -> None:
 
 
 def test_latest_without_workflows_exits_3(argo: ArgoFake) -> None:
-    reply, message = not_found("GET", LATEST, "@latest")
+    reply, _message = not_found("GET", LATEST, "@latest")
     argo.add("GET", LATEST, reply)
     ran = invoke(argo, "suspend", "@latest")
     assert (ran.code, ran.out) == (3, "")
-    assert ran.err == message
+    assert ran.err == (
+        "tiphys: error: @latest: there is no workflow in namespace 'argo' (the server: "
+        'workflows.argoproj.io "@latest" not found). Submit one, or name the namespace that '
+        "has them with -n NAMESPACE (or ARGO_NAMESPACE).\n"
+    )
     conforms(argo.requests)
 
 
