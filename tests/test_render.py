@@ -357,3 +357,16 @@ def test_live_view_redraws_in_place_at_most_four_times_a_second() -> None:
     now[0] += 0.3
     assert view.update(["z"]) is True
     assert out.getvalue().endswith("\x1b[3Fz\x1b[K\n\x1b[J")
+
+
+def test_resources_duration_denominators_are_argos() -> None:
+    # v1alpha1.ResourceQuantityDenominator: memory 100Mi, storage and ephemeral-storage 10Gi,
+    # anything else 1; Go durations; names sorted (argo's map order is random).
+    from tiphys.cli.render.get_view import resources_duration
+
+    value = {"memory": 90, "cpu": 3725, "ephemeral-storage": 5, "storage": 0, "nvidia.com/gpu": 60}
+    assert resources_duration(value) == (
+        "1h2m5s*(1 cpu),5s*(10Gi ephemeral-storage),1m30s*(100Mi memory),"
+        "1m0s*(1 nvidia.com/gpu),0s*(10Gi storage)"
+    )
+    assert resources_duration(None) == ""

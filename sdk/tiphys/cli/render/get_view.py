@@ -129,13 +129,17 @@ def _go_duration(seconds: int) -> str:
     return f"{sign}{secs}s"
 
 
+#: ``v1alpha1.ResourceQuantityDenominator``: the unit a resource's duration is counted in.
+_DENOMINATORS = {"memory": "100Mi", "storage": "10Gi", "ephemeral-storage": "10Gi"}
+
+
 def resources_duration(value: object) -> str:
     """``ResourcesDuration.String()``: ``1m30s*(1 cpu),5s*(100Mi memory)`` (names sorted)."""
     if not isinstance(value, Mapping):
         return ""
     parts = []
     for name in sorted(value):
-        denominator = "100Mi" if name == "memory" else "1"
+        denominator = _DENOMINATORS.get(name, "1")
         parts.append(f"{_go_duration(int(value[name]))}*({denominator} {name})")
     return ",".join(parts)
 
