@@ -79,6 +79,8 @@ def workflow(
             "uid": "6a1b2c3d-0000-4000-8000-000000000001",
             "creationTimestamp": t(start),
             "labels": {"workflows.argoproj.io/phase": phase},
+            # the controller sets it on every workflow; these fixtures use node ids as pod names
+            "annotations": {"workflows.argoproj.io/pod-name-format": "v1"},
         },
         "spec": {"entrypoint": "main", "templates": [{"name": "main"}]},
         "status": st,

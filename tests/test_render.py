@@ -370,3 +370,15 @@ def test_resources_duration_denominators_are_argos() -> None:
         "1m0s*(1 nvidia.com/gpu),0s*(10Gi storage)"
     )
     assert resources_duration(None) == ""
+
+
+def test_pod_names_are_v2_unless_the_workflow_says_v1() -> None:
+    # util.GetWorkflowPodNameVersion: no annotation -> the CLI's POD_NAMES, default v2; an
+    # unknown value -> v2. Only "v1" gives node ids.
+    wf = f.steps()
+    hello1 = text(node_tree(wf, now=f.NOW)).splitlines()[2]
+    assert hello1.split()[3] == "steps-z2zdn-27420706"
+    for marks in ({}, {"workflows.argoproj.io/pod-name-format": "v3"}):
+        wf["metadata"]["annotations"] = marks
+        hello1 = text(node_tree(wf, now=f.NOW)).splitlines()[2]
+        assert hello1.split()[3] == "steps-z2zdn-print-message-27420706"

@@ -418,7 +418,7 @@ def node_tree(
     if wf_name not in nodes:
         return []
     annotations = (wf.get("metadata") or {}).get("annotations") or {}
-    v2 = annotations.get(_POD_NAME_FORMAT) == "v2"
+    v2 = annotations.get(_POD_NAME_FORMAT) != "v1"  # GetWorkflowPodNameVersion: default v2
     children, roots = _trees(nodes)
     icons = ICONS if utf8 else WORDS
     suspend_icon = _SUSPEND[utf8]
