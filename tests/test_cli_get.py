@@ -119,6 +119,18 @@ def items(*wfs: dict[str, Any]) -> dict[str, Any]:
     return {"metadata": {}, "items": list(wfs) or None}
 
 
+def test_get_short_of_a_workflow_without_nodes_shows_its_header(argo: ArgoFake) -> None:
+    # argo get -o short replaces the output by the tree only when there is one: a workflow
+    # not started yet still shows its header (not an empty output).
+    wf = f.steps()
+    wf["status"] = {"phase": "Pending"}
+    serve(argo, wf)
+    ran = invoke(argo, "get", "steps-z2zdn", "-o", "short")
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == text(header(wf, f.NOW, tz=UTC))
+    conforms(argo.requests)
+
+
 def test_list_table_sorted_unfinished_first(argo: ArgoFake) -> None:
     body = items(f.dag_failed(), f.steps(), f.loop_suspended())
     argo.add("GET", WFS, ok("GET", WFS, body))

@@ -143,7 +143,7 @@ def get_command(
             status=status,
             node_field_selector=node_field_selector,
         )
-        if fmt is GetFormat.short:
+        if fmt is GetFormat.short and tree:  # argo: the tree replaces the header, if any
             blocks.append(tree)
             continue
         lines = header(wf, at, tz=TIME_ZONE, utf8=not no_utf8)
