@@ -16,7 +16,7 @@ from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
 from cli_server import NAMESPACE, invoke
 from test_render import DAG_GET, DAG_SHORT, DAG_STATUS_FAILED, LIST_PLAIN, LOOP_NO_UTF8, text
-from tiphys.cli import get_cmd
+from tiphys.cli import get_cmd, list_cmd
 from tiphys.cli.render import header
 
 WFS = f"/api/v1/workflows/{NAMESPACE}"
@@ -165,6 +165,28 @@ def test_list_filters_become_a_label_selector(argo: ArgoFake) -> None:
     ]
 
 
+def test_list_asks_only_for_the_fields_it_shows(argo: ArgoFake) -> None:
+    # As argo list: the table and -o name trim the items with `fields` (no status.nodes: a
+    # namespace of big workflows would otherwise be downloaded whole); wide, json and yaml
+    # need the whole objects.
+    for _ in range(5):
+        argo.add("GET", WFS, ok("GET", WFS, items(f.steps())))
+    for args in ([], ["-o", "name"], ["-o", "wide"], ["-o", "json"], ["-o", "yaml"]):
+        assert invoke(argo, "list", *args).code == 0
+    conforms(argo.requests)
+    assert [r.query.get("fields") for r in argo.requests] == [
+        [
+            "metadata,items.metadata,items.spec,items.status.phase,items.status.message,"
+            "items.status.finishedAt,items.status.startedAt,items.status.estimatedDuration,"
+            "items.status.progress"
+        ],
+        ["metadata,items.metadata.name,items.metadata.creationTimestamp,items.status.finishedAt"],
+        None,
+        None,
+        None,
+    ]
+
+
 def test_list_prefix_since_older_and_names(argo: ArgoFake) -> None:
     old = f.steps()
     old["metadata"]["name"] = "steps-old"
@@ -207,6 +229,7 @@ def test_list_all_namespaces(argo: ArgoFake) -> None:
         "NAMESPACE   NAME          STATUS      AGE   DURATION   PRIORITY   MESSAGE\n"
         "argo        steps-z2zdn   Succeeded   5m    7s         0\n"
     )
+    assert argo.requests[0].query == {"fields": [list_cmd.TABLE_FIELDS]}
 
 
 @pytest.mark.parametrize(

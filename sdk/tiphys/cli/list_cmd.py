@@ -19,6 +19,18 @@ _COMPLETED = "workflows.argoproj.io/completed"
 _PHASE = "workflows.argoproj.io/phase"
 
 
+#: ``fields`` sent for the table and for ``-o name``, as ``argo list`` trims the items (the
+#: other formats need whole objects): no ``status.nodes``, which can be megabytes each.
+TABLE_FIELDS = (
+    "metadata,items.metadata,items.spec,items.status.phase,items.status.message,"
+    "items.status.finishedAt,items.status.startedAt,items.status.estimatedDuration,"
+    "items.status.progress"
+)
+NAME_FIELDS = (
+    "metadata,items.metadata.name,items.metadata.creationTimestamp,items.status.finishedAt"
+)
+
+
 class ListFormat(enum.StrEnum):
     """``-o`` of ``tiphys list``."""
 
@@ -138,14 +150,16 @@ def list_command(
     since_s = _seconds(since, "--since") if since else None
     older_s = _seconds(older, "--older") if older else None
     label = select_label(selector, running=running, completed=completed, status=status)
+    fields = {ListFormat.default: TABLE_FIELDS, ListFormat.name: NAME_FIELDS}.get(fmt)
     client = server.client
     if all_namespaces:
         from tiphys.client.streams import items_of
 
-        query = {"listOptions.labelSelector": label} if label else None
-        wfs = items_of(client.request("GET", "/api/v1/workflows/", query=query))
+        asked = {"listOptions.labelSelector": label, "fields": fields}
+        query = {key: value for key, value in asked.items() if value is not None}
+        wfs = items_of(client.request("GET", "/api/v1/workflows/", query=query or None))
     else:
-        wfs = client.list(label_selector=label)
+        wfs = client.list(label_selector=label, fields=fields)
     if prefix:
         wfs = [w for w in wfs if str((w.get("metadata") or {}).get("name", "")).startswith(prefix)]
     if since_s is not None:
