@@ -279,6 +279,7 @@ def test_only_workflows_found_is_exit_2(argo: ArgoFake, files: Path) -> None:
 def now(monkeypatch: pytest.MonkeyPatch) -> datetime:
     moment = datetime(2026, 11, 29, 14, 20, 0, tzinfo=UTC)
     monkeypatch.setattr("tiphys.cli.template_cmd._now", lambda: moment)
+    monkeypatch.setattr("tiphys.cli.get_cmd.TIME_ZONE", UTC)
     return moment
 
 
@@ -291,10 +292,10 @@ def test_template_create_get_list_delete(argo: ArgoFake, files: Path, now: datet
     argo.add("DELETE", f"{WFT}/build", ok("DELETE", f"{WFT}/build", {}))
     ran = invoke(argo, "template", "create", "templates/all.yaml")
     assert ran.code == 0
-    assert ran.out == (
-        "Name:               build\n"
-        "Namespace:          argo\n"
-        "Created:            Fri Nov 27 12:00:00 +0000 (2d)\n"
+    assert ran.out == (  # argo's printWorkflowTemplate: "%-20s %v", humanize.Timestamp
+        "Name:                build\n"
+        "Namespace:           argo\n"
+        "Created:             Fri Nov 27 12:00:00 +0000 (2 days ago)\n"
     )
     assert ran.err.count("skipped") == 4  # the other kinds
     assert invoke(argo, "template", "get", "build", "-o", "name").out == "build\n"
@@ -395,17 +396,42 @@ def test_cron_get_suspend_resume(argo: ArgoFake, now: datetime) -> None:
         path = f"{CRON}/hourly/{action}"
         argo.add("PUT", path, ok("PUT", path, cron))
     got = invoke(argo, "cron", "get", "hourly")
-    assert (got.code, got.out) == (
+    assert (got.code, got.out) == (  # argo's getCronWorkflowGet: "%-30s %v"
         0,
-        "Name:               hourly\n"
-        "Namespace:          argo\n"
-        "Created:            Fri Nov 27 12:00:00 +0000 (2d)\n"
-        "Schedules:          0 * * * *\n"
-        "Timezone:           UTC\n"
-        "Suspended:          false\n"
-        "LastScheduledTime:  Sun Nov 29 14:00:00 +0000\n"
-        "NextScheduledTime:  Sun Nov 29 15:00:00 +0000\n",
+        "Name:                          hourly\n"
+        "Namespace:                     argo\n"
+        "Created:                       Fri Nov 27 12:00:00 +0000 (2 days ago)\n"
+        "Schedules:                     0 * * * *\n"
+        "Suspended:                     false\n"
+        "Timezone:                      UTC\n"
+        "LastScheduledTime:             Sun Nov 29 14:00:00 +0000 (20 minutes ago)\n"
+        "NextScheduledTime:             Sun Nov 29 15:00:00 +0000 (40 minutes from now)\n",
     )
+    cron["spec"].update(timezone="", startingDeadlineSeconds=0, concurrencyPolicy="Forbid")
+    cron["spec"]["workflowSpec"]["arguments"] = {
+        "parameters": [{"name": "tag", "value": "v1"}, {"name": "env", "default": "dev"}]
+    }
+    cron["status"].update(
+        active=[{"name": "hourly-1764424800"}, {"name": "hourly-1764428400"}],
+        conditions=[{"type": "SubmissionError", "status": "True", "message": "quota"}],
+    )
+    argo.add("GET", f"{CRON}/other", ok("GET", f"{CRON}/other", cron))
+    got = invoke(argo, "cron", "get", "other")
+    assert got.out.splitlines()[3:] == [
+        "Schedules:                     0 * * * *",
+        "Suspended:                     false",
+        "StartingDeadlineSeconds:       0",
+        "ConcurrencyPolicy:             Forbid",
+        "LastScheduledTime:             Sun Nov 29 14:00:00 +0000 (20 minutes ago)",
+        "NextScheduledTime:             Sun Nov 29 15:00:00 +0000 (40 minutes from now) "
+        "(assumes workflow-controller is in UTC)",
+        "Active Workflows:              hourly-1764424800, hourly-1764428400",
+        "Conditions:",
+        "✖ SubmissionError              quota",
+        "Workflow Parameters:",
+        "  tag:                         v1",
+        "  env:                         dev",
+    ]
     assert invoke(argo, "cron", "suspend", "hourly").out == "CronWorkflow 'hourly' suspended\n"
     assert invoke(argo, "cron", "resume", "hourly").out == "CronWorkflow 'hourly' resumed\n"
     conforms(argo.requests)

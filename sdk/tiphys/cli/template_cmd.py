@@ -158,29 +158,60 @@ def cron_table(crons: list[Json], now: datetime) -> list[str]:
 
 
 def _summary(kind: _Kind, obj: Json, now: datetime) -> list[str]:
-    """The ``argo ... get`` block: labels padded to 20 characters."""
+    """The ``argo template|cluster-template|cron get`` block.
+
+    As ``printWorkflowTemplate`` (``%-20s %v``: labels padded to 20, a blank, the value) and
+    ``getCronWorkflowGet`` (``%-30s %v``): times as ``humanize.Timestamp``
+    (``Fri Nov 27 12:00:00 +0000 (2 days ago)``, in the local zone). A CronWorkflow adds its
+    schedules, suspension, timezone, starting deadline, concurrency policy, last and next run,
+    active workflows, conditions and workflow parameters.
+    """
+    from tiphys.cli.get_cmd import TIME_ZONE
+    from tiphys.cli.render._humanize import timestamp
+
     meta = obj.get("metadata") or {}
-    fields: list[tuple[str, str]] = [("Name:", str(meta.get("name", "")))]
+    fields: list[tuple[str, object]] = [("Name:", meta.get("name", ""))]
     if kind.namespaced:
-        fields.append(("Namespace:", str(meta.get("namespace", ""))))
-    created = _time(meta.get("creationTimestamp"))
-    if created:
-        fields.append(("Created:", f"{created:%a %b %d %H:%M:%S %z} ({relative(created, now)})"))
-    if kind.kind == "CronWorkflow":
-        spec, status = obj.get("spec") or {}, obj.get("status") or {}
-        fields.append(("Schedules:", ",".join(spec.get("schedules") or [])))
-        if spec.get("timezone"):
-            fields.append(("Timezone:", str(spec["timezone"])))
-        fields.append(("Suspended:", "true" if spec.get("suspend") else "false"))
-        if spec.get("concurrencyPolicy"):
-            fields.append(("ConcurrencyPolicy:", str(spec["concurrencyPolicy"])))
-        last = _time(status.get("lastScheduledTime"))
-        if last:
-            fields.append(("LastScheduledTime:", f"{last:%a %b %d %H:%M:%S %z}"))
-        upcoming = _next_run(obj, now)
-        if upcoming:
-            fields.append(("NextScheduledTime:", f"{upcoming:%a %b %d %H:%M:%S %z}"))
-    return [f"{label:<20}{value}" for label, value in fields]
+        fields.append(("Namespace:", meta.get("namespace", "")))
+    fields.append(("Created:", timestamp(meta.get("creationTimestamp"), now, TIME_ZONE)))
+    if kind.kind != "CronWorkflow":
+        return [f"{label:<20} {value}".rstrip() for label, value in fields]
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    fields.append(("Schedules:", ",".join(spec.get("schedules") or [])))
+    fields.append(("Suspended:", "true" if spec.get("suspend") else "false"))
+    if spec.get("timezone"):
+        fields.append(("Timezone:", spec["timezone"]))
+    if spec.get("startingDeadlineSeconds") is not None:
+        fields.append(("StartingDeadlineSeconds:", spec["startingDeadlineSeconds"]))
+    if spec.get("concurrencyPolicy"):
+        fields.append(("ConcurrencyPolicy:", spec["concurrencyPolicy"]))
+    if status.get("lastScheduledTime"):
+        fields.append(
+            ("LastScheduledTime:", timestamp(status["lastScheduledTime"], now, TIME_ZONE))
+        )
+    upcoming = _next_run(obj, now)
+    if upcoming:
+        # argo adds "(assumes workflow-controller is in UTC)"; that holds without a timezone
+        assumed = "" if spec.get("timezone") else " (assumes workflow-controller is in UTC)"
+        fields.append(("NextScheduledTime:", timestamp(upcoming, now, TIME_ZONE) + assumed))
+    active = [str(ref.get("name", "")) for ref in status.get("active") or []]
+    if active:
+        fields.append(("Active Workflows:", ", ".join(active)))
+    conditions = status.get("conditions") or []
+    if conditions:
+        fields.append(("Conditions:", ""))
+        for cond in conditions:
+            icon = "✖" if cond.get("type") == "SubmissionError" else ""
+            text = cond.get("message") or cond.get("status", "")
+            fields.append((f"{icon} {cond.get('type', '')}", text))
+    params = ((spec.get("workflowSpec") or {}).get("arguments") or {}).get("parameters") or []
+    if params:
+        fields.append(("Workflow Parameters:", ""))
+        for param in params:
+            value = param.get("value", param.get("default"))
+            if value is not None:
+                fields.append((f"  {param.get('name', '')}:", value))
+    return [f"{label:<30} {value}".rstrip() for label, value in fields]
 
 
 def _print(kind: _Kind, objs: list[Json], output: Output) -> None:
