@@ -290,6 +290,10 @@ def test_node_field_selectors() -> None:
     assert node_matcher("phase=Failed,displayName!=A")(node)
     assert node_matcher("templateRef.name==shared,inputs.parameters.x.value=1")(node)
     assert not node_matcher("inputs.parameters.x.value=2")(node)
+    # argo's SelectorMatchesNode: templateName is GetTemplateFromNode (a templateRef's template)
+    by_ref = {"templateName": "", "templateRef": {"name": "shared", "template": "build"}}
+    assert node_matcher("templateName=build")(by_ref)
+    assert node_matcher("templateName=main")({"templateName": "main"})
     with pytest.raises(ValueError) as caught:
         node_matcher("colour=red")
     assert str(caught.value) == (

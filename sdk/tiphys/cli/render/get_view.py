@@ -301,7 +301,10 @@ _SELECTOR_FIELDS: dict[str, Callable[[Json], str]] = {
     "id": lambda n: str(n.get("id", "")),
     "phase": lambda n: str(n.get("phase", "")),
     "type": lambda n: str(n.get("type", "")),
-    "templateName": lambda n: str(n.get("templateName", "")),
+    # GetTemplateFromNode: the template of a templateRef, else templateName
+    "templateName": lambda n: str(
+        (n.get("templateRef") or {}).get("template") or n.get("templateName") or ""
+    ),
     "boundaryID": lambda n: str(n.get("boundaryID", "")),
     "templateRef.name": lambda n: str((n.get("templateRef") or {}).get("name", "")),
     "templateRef.template": lambda n: str((n.get("templateRef") or {}).get("template", "")),
