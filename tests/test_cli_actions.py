@@ -485,7 +485,15 @@ def test_delete_older_prefix_and_status_filter_the_list(argo: ArgoFake) -> None:
     deletable(argo, "rel-old")
     ran = invoke(argo, "delete", "--older", "1d", "--prefix", "rel-", "--status", "Succeeded,Error")
     assert (ran.code, ran.out, ran.err) == (0, "Workflow 'rel-old' deleted\n", "")
-    assert calls(argo) == [("GET", WFS), ("DELETE", f"{WFS}/rel-old")]
+    # --status repeated, as argo's StringSlice takes it (the last one used to win alone)
+    ran = invoke(argo, "delete", "--older", "1d", "--status", "Succeeded", "--status", "Failed",
+                 "--dry-run")  # fmt: skip
+    assert ran.out == (
+        "Workflow 'rel-old' deleted (dry-run)\n"
+        "Workflow 'rel-failed' deleted (dry-run)\n"
+        "Workflow 'other-old' deleted (dry-run)\n"
+    )
+    assert calls(argo) == [("GET", WFS), ("DELETE", f"{WFS}/rel-old"), ("GET", WFS)]
     assert argo.requests[0].query == {}
 
 

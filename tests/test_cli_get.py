@@ -147,7 +147,9 @@ def test_list_filters_become_a_label_selector(argo: ArgoFake) -> None:
     argo.add("GET", WFS, ok("GET", WFS, items()))
     argo.add("GET", WFS, ok("GET", WFS, items(f.steps())))
     argo.add("GET", WFS, ok("GET", WFS, items(f.steps(), f.dag_failed())))
-    ran = invoke(argo, "list", "--running", "-l", "app=x", "--status", "Running,Pending")
+    ran = invoke(
+        argo, "list", "--running", "-l", "app=x", "--status", "Running", "--status", "Pending"
+    )  # repeated, as argo's StringSlice takes it (or comma-separated: Running,Pending)
     assert (ran.code, ran.out, ran.err) == (0, "No workflows found\n", "")
     ran = invoke(argo, "list", "--completed", "-o", "json")
     assert ran.out == "[]\n"

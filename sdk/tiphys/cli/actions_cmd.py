@@ -279,12 +279,12 @@ def delete_command(
         ),
     ] = None,
     status: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--status",
             metavar="PHASE[,PHASE]",
             show_default=False,
-            help="Delete the workflows in these phases (Running,Failed,...).",
+            help="Delete the workflows in these phases (Running,Failed,...; or repeated).",
         ),
     ] = None,
     resubmitted: Annotated[
@@ -338,7 +338,7 @@ def delete_command(
             cutoff = datetime.now(UTC) - timedelta(seconds=parse_duration(older))
         except DurationError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--older'") from None
-    phases = {p.strip() for p in status.split(",") if p.strip()} if status else set()
+    phases = {p.strip() for text in status or [] for p in text.split(",") if p.strip()}
     if all_ and not yes and not dry_run and not _stdin_is_terminal():
         fail(
             f"--all deletes every workflow in namespace {server.namespace!r} and stdin is not "

@@ -42,7 +42,7 @@ class ListFormat(enum.StrEnum):
 
 
 def select_label(
-    selector: str | None, *, running: bool, completed: bool, status: str | None
+    selector: str | None, *, running: bool, completed: bool, status: str | list[str] | None
 ) -> str | None:
     """The label selector sent: the user's ``-l``, plus what ``--running``, ``--completed``
     and ``--status`` add (``workflows.argoproj.io/completed!=true``, ``...=true``,
@@ -53,8 +53,10 @@ def select_label(
     if completed:
         parts.append(f"{_COMPLETED}=true")
     if status:
-        phases = [p.strip() for p in status.split(",") if p.strip()]
-        parts.append(f"{_PHASE} in ({','.join(phases)})")
+        given = [status] if isinstance(status, str) else status
+        phases = [p.strip() for text in given for p in text.split(",") if p.strip()]
+        if phases:
+            parts.append(f"{_PHASE} in ({','.join(phases)})")
     return ",".join(parts) or None
 
 
@@ -106,8 +108,13 @@ def list_command(
         bool, typer.Option("--completed", help="Only finished workflows.")
     ] = False,
     status: Annotated[
-        str | None,
-        typer.Option("--status", metavar="PHASES", help="Only these phases: Failed,Error."),
+        list[str] | None,
+        typer.Option(
+            "--status",
+            metavar="PHASES",
+            show_default=False,
+            help="Only these phases: Failed,Error (or repeated: --status Failed --status Error).",
+        ),
     ] = None,
     since: Annotated[
         str | None,
