@@ -17,7 +17,7 @@ from argo_fake import ArgoFake
 from cli_server import NAMESPACE, invoke
 from test_render import DAG_GET, DAG_SHORT, DAG_STATUS_FAILED, LIST_PLAIN, LOOP_NO_UTF8, text
 from tiphys.cli import get_cmd, list_cmd
-from tiphys.cli.render import header
+from tiphys.cli.render import header, node_tree
 
 WFS = f"/api/v1/workflows/{NAMESPACE}"
 
@@ -113,6 +113,17 @@ def test_get_missing_workflow_exits_3(argo: ArgoFake) -> None:
     assert ran.err.startswith(
         f'tiphys: error: GET {path}: 404 Not Found: workflows.argoproj.io "nope" not found\n'
     )
+
+
+def test_get_prints_the_workflows_found_before_a_missing_one(argo: ArgoFake) -> None:
+    # As argo get: each workflow is shown as it is read, so `get a nope` still shows a.
+    serve(argo, f.steps())
+    path = f"{WFS}/nope"
+    argo.add("GET", path, err("GET", path, 404, 'workflows.argoproj.io "nope" not found'))
+    ran = invoke(argo, "get", "steps-z2zdn", "nope", "-o", "name")
+    assert (ran.code, ran.out) == (3, "steps-z2zdn\n")
+    ran = invoke(argo, "get", "steps-z2zdn", "nope", "-o", "short")
+    assert (ran.code, ran.out) == (3, text(node_tree(f.steps(), now=f.NOW, short=True)))
 
 
 def items(*wfs: dict[str, Any]) -> dict[str, Any]:

@@ -123,33 +123,31 @@ def get_command(
             node_matcher(node_field_selector)
         except ValueError as exc:
             fail(str(exc))
-    workflows = [_get(server, name) for name in names]
     if fmt in (GetFormat.json, GetFormat.yaml):
+        workflows = [_get(server, name) for name in names]
         typer.echo(dump(workflows, fmt.value), nl=False)
         return
     at = now()
-    blocks = []
-    for wf in workflows:
+    separator = "" if fmt is GetFormat.name else "\n"
+    for i, name in enumerate(names):  # each shown as it is read, as argo get
+        wf = _get(server, name)
         if fmt is GetFormat.name:
-            blocks.append([str((wf.get("metadata") or {}).get("name", ""))])
-            continue
-        tree = node_tree(
-            wf,
-            now=at,
-            utf8=not no_utf8,
-            color=use_color(no_color),
-            wide=fmt is GetFormat.wide,
-            short=fmt is GetFormat.short,
-            status=status,
-            node_field_selector=node_field_selector,
-        )
-        if fmt is GetFormat.short and tree:  # argo: the tree replaces the header, if any
-            blocks.append(tree)
-            continue
-        lines = header(wf, at, tz=TIME_ZONE, utf8=not no_utf8)
-        blocks.append([*lines, "", *tree] if tree else lines)
-    separator = [] if fmt is GetFormat.name else [""]
-    out: list[str] = []
-    for i, block in enumerate(blocks):
-        out += (separator if i else []) + block
-    typer.echo("".join(f"{line}\n" for line in out), nl=False)
+            block = [str((wf.get("metadata") or {}).get("name", ""))]
+        else:
+            tree = node_tree(
+                wf,
+                now=at,
+                utf8=not no_utf8,
+                color=use_color(no_color),
+                wide=fmt is GetFormat.wide,
+                short=fmt is GetFormat.short,
+                status=status,
+                node_field_selector=node_field_selector,
+            )
+            if fmt is GetFormat.short and tree:  # argo: the tree replaces the header, if any
+                block = tree
+            else:
+                lines = header(wf, at, tz=TIME_ZONE, utf8=not no_utf8)
+                block = [*lines, "", *tree] if tree else lines
+        text = "".join(f"{line}\n" for line in block)
+        typer.echo((separator if i else "") + text, nl=False)
