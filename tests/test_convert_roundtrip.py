@@ -59,6 +59,8 @@ EXPECTED_PATCHES: dict[str, set[str]] = {
 _EMPTY_AS_ABSENT = frozenset(
     {"inputs", "outputs", "metadata", "arguments", "resources", "labels", "annotations"}
 )
+# Mappings whose empty `parameters: []` / `artifacts: []` lists Argo drops (Go omitempty).
+_IO_KEYS = frozenset({"arguments", "inputs", "outputs"})
 # Argo's defaults of template-kind fields that tiphys always writes (rule 7).
 _KIND_DEFAULTS: dict[str, dict[str, Any]] = {"http": {"method": "GET"}}
 
@@ -114,8 +116,10 @@ def normalise(value: Any, key: str = "") -> Any:
        signature).
 
     10. An empty mapping under one of :data:`_EMPTY_AS_ABSENT` (``inputs: {}``,
-        ``arguments: {}``, ``resources: {}``...) and a container's or script's ``name: ""`` are
-        the absent field (the API server writes them; Argo reads them as nothing).
+        ``arguments: {}``, ``resources: {}``...), an empty ``parameters: []`` or
+        ``artifacts: []`` list of ``arguments``/``inputs``/``outputs`` (omitempty in Argo's
+        types) and a container's or script's ``name: ""`` are the absent field (the API server
+        writes them; Argo reads them as nothing).
 
     No field is dropped for being a default: every difference is reported.
     """
@@ -128,10 +132,14 @@ def normalise(value: Any, key: str = "") -> Any:
                 continue
             if k == "name" and v == "" and key in ("container", "script"):
                 continue
+            if key in _IO_KEYS and k in ("parameters", "artifacts") and v == []:
+                continue
             if k in _STRING_MAPS and isinstance(v, Mapping):
                 out[k] = {kk: _text(vv) for kk, vv in v.items()}
             else:
                 out[k] = normalise(v, k)
+            if k in _EMPTY_AS_ABSENT and out[k] == {}:
+                del out[k]
         is_task = any(k in out for k in ("template", "templateRef", "inline"))
         if (
             is_task

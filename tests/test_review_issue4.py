@@ -178,16 +178,9 @@ spec:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "found by tests/test_convert_fuzz.py (a stored hypothesis example, so that test fails "
-        "in a checkout whose .hypothesis holds it): convert drops a DAG task's "
-        "`arguments: {parameters: []}`; Argo omits it too (omitempty), so either keep it or let "
-        "the round-trip normalisation drop empty arguments"
-    ),
-)
 def test_convert_keeps_a_tasks_empty_parameter_list() -> None:
+    """Found by test_convert_fuzz: `arguments: {parameters: []}` is the absent field (Argo's
+    omitempty), so the round-trip normalisation must treat them alike."""
     import yaml
 
     from test_convert_roundtrip import normalise
