@@ -246,6 +246,29 @@ def test_pod_name_follows_the_controller_format() -> None:
     assert pod_name(v1, {"id": "wf-1", "name": "a", "templateName": "t"}) == "wf-1"
 
 
+def test_pod_name_uses_the_template_ref_first_and_no_dash_without_a_template() -> None:
+    # util.GetTemplateFromNode: templateRef.template wins over templateName; GeneratePodName
+    # adds "-<template>" only when the template name is not empty.
+    workflow = {"metadata": {"name": "wf"}}
+    node = {"id": "wf-1", "name": "a", "templateName": "x", "templateRef": {"template": "t"}}
+    assert pod_name(workflow, node) == f"wf-t-{0xE40C292C}"
+    assert pod_name(workflow, {"id": "wf-1", "name": "a"}) == f"wf-{0xE40C292C}"
+    # A node named ".inline" still gets its template name (there is no special case in Go).
+    digest = 0x811C9DC5
+    for byte in b"wf.inline":
+        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    inline = {"id": "wf-1", "name": "wf.inline", "templateName": "t"}
+    assert pod_name(workflow, inline) == f"wf-t-{digest}"
+
+
+def test_pod_name_keeps_a_prefix_of_242_characters() -> None:
+    # ensurePodNamePrefixLength: prefix[:maxPrefixLength-1], maxPrefixLength = 253 - 10.
+    workflow = {"metadata": {"name": "w" * 250}}
+    assert pod_name(workflow, {"id": "x", "name": "a", "templateName": "t"}) == (
+        "w" * 242 + f"-{0xE40C292C}"
+    )
+
+
 def test_finished_without_lines_reads_the_archived_main_logs(
     argo: ArgoFake, client: Client
 ) -> None:

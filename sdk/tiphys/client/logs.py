@@ -47,7 +47,7 @@ __all__ = [
 #: Name of the output artifact holding a pod's archived main-container log.
 MAIN_LOGS = "main-logs"
 
-_MAX_PREFIX = 253 - 10 - 1  # util.GeneratePodName: maxK8sResourceNameLength - hash - "-"
+_MAX_PREFIX = 253 - 10 - 1  # ensurePodNamePrefixLength: maxPrefixLength - 1 characters kept
 
 
 def parse_time(stamp: str) -> datetime | None:
@@ -74,8 +74,10 @@ def pod_name(workflow: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     """The pod name of a pod node, as the controller makes it (``util.GeneratePodName``).
 
     Pod name format v2 (the default): the workflow name for the node named like the workflow,
-    else ``<workflow>-<template>-<fnv32a(node name)>`` (``<workflow>-<fnv32a>`` for inline
-    nodes); format v1 (annotation ``workflows.argoproj.io/pod-name-format: v1``): the node id.
+    else ``<workflow>-<template>-<fnv32a(node name)>`` with the prefix cut to 242 characters,
+    where the template is ``templateRef.template`` when set, else ``templateName``
+    (``<workflow>-<fnv32a>`` when both are empty, as for inline templates); format v1
+    (annotation ``workflows.argoproj.io/pod-name-format: v1``): the node id.
 
     Args:
         workflow: The Workflow.
@@ -93,9 +95,13 @@ def pod_name(workflow: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     node_name = str(node.get("name") or "")
     if wf_name == node_name:
         return wf_name
-    template = node.get("templateName") or (node.get("templateRef") or {}).get("template") or ""
-    prefix = wf_name if ".inline" in node_name else f"{wf_name}-{template}"
-    prefix = prefix[: _MAX_PREFIX - 1]
+    template_ref = node.get("templateRef")
+    if isinstance(template_ref, Mapping):  # util.GetTemplateFromNode: the ref wins
+        template = str(template_ref.get("template") or "")
+    else:
+        template = str(node.get("templateName") or "")
+    prefix = f"{wf_name}-{template}" if template else wf_name
+    prefix = prefix[:_MAX_PREFIX]
     digest = 0x811C9DC5
     for byte in node_name.encode():
         digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
