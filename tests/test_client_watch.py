@@ -351,3 +351,27 @@ def test_a_slow_read_uses_the_read_timeout_and_reconnects(argo: ArgoFake, sleeps
             ("MODIFIED", "2", "Succeeded"),
         ]
     assert sleeps.delays == [0.25]
+
+
+def test_watching_latest_follows_the_workflow_the_server_names(
+    argo: ArgoFake, client: Client
+) -> None:
+    # The server resolves @latest on GET (and in the watch's field selector); the events carry
+    # the real name, so the watch must follow metadata.name of the GET, not "@latest".
+    argo.add("GET", f"/api/v1/workflows/{NS}/%40latest", get_ok(wf("1")))
+    argo.add(
+        "GET",
+        EVENTS,
+        stream(ev("MODIFIED", wf("2")), ev("MODIFIED", wf("3", "Succeeded"))),
+    )
+    assert summary(list(client.watch("@latest"))) == [
+        ("ADDED", "1", "Running"),
+        ("MODIFIED", "2", "Running"),
+        ("MODIFIED", "3", "Succeeded"),
+    ]
+    (watch,) = argo.requests_to("GET", EVENTS)
+    assert watch.query == {
+        "listOptions.fieldSelector": [f"metadata.name={NAME}"],
+        "listOptions.resourceVersion": ["1"],
+    }
+    conforms(argo.requests)

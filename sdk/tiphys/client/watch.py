@@ -165,13 +165,17 @@ class WatchMachine:
         """Feed the Workflow a GET returned.
 
         Args:
-            workflow: The Workflow.
+            workflow: The Workflow. Its ``metadata.name`` becomes :attr:`name` (the server
+                resolves ``@latest`` on GET; events carry the real name).
 
         Returns:
             An ``ADDED`` event when this state was not yielded before, else ``None``.
         """
         self.needs_get = False
-        rv = (workflow.get("metadata") or {}).get("resourceVersion")
+        meta = workflow.get("metadata") or {}
+        if meta.get("name"):  # an alias such as @latest: follow the workflow it names
+            self.name = str(meta["name"])
+        rv = meta.get("resourceVersion")
         self._resource_version = "0" if self._too_old or not rv else str(rv)
         if self._dedupe.observe(workflow):
             return self._deliver("ADDED", workflow)
@@ -343,7 +347,7 @@ def watch_workflow(
     while True:
         if machine.needs_get:
             clock_.left()
-            event = machine.on_get(client.get(name, ns))
+            event = machine.on_get(client.get(machine.name, ns))
             if event is not None:
                 yield event
             if machine.done:
@@ -412,7 +416,7 @@ async def watch_workflow_async(
     while True:
         if machine.needs_get:
             clock_.left()
-            event = machine.on_get(await client.get(name, ns))
+            event = machine.on_get(await client.get(machine.name, ns))
             if event is not None:
                 yield event
             if machine.done:
