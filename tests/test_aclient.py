@@ -378,13 +378,14 @@ def test_a_get_is_retried_with_the_policy_and_the_injected_sleep(argo: ArgoFake)
         (lambda c: c.create(MANIFEST), "POST", WF_PATH),
         (lambda c: c.submit("wftmpl", "release"), "POST", f"{WF_PATH}/submit"),
         (lambda c: c.resubmit(NAME), "PUT", f"{GET_PATH}/resubmit"),
+        (lambda c: c.retry(NAME), "PUT", f"{GET_PATH}/retry"),
         (
             lambda c: c.workflow_templates.update(template("WorkflowTemplate")),
             "PUT",
             f"{WFT_PATH}/release",
         ),
     ],
-    ids=["create", "submit", "resubmit", "update"],
+    ids=["create", "submit", "resubmit", "retry", "update"],
 )
 def test_creating_requests_are_never_resent(
     argo: ArgoFake, call: Callable[[AsyncClient], Awaitable[Any]], method: str, path: str

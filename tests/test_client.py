@@ -594,6 +594,29 @@ def test_slow_create_times_out_once_and_says_it_may_have_succeeded(
     assert len(argo.requests) == 1 and sleeps.delays == []
 
 
+def test_a_slow_retry_is_not_sent_again(
+    argo: ArgoFake, make: Callable[..., Client], sleeps: Sleeps
+) -> None:
+    # PUT .../retry changes the phase to Running; a re-send after it took effect is refused
+    # (util.FormulateRetryWorkflow: "Cannot retry a workflow in phase Running"), so a timeout
+    # must surface as a timeout, not as that misleading 400.
+    path = f"{WF_PATH}/w/retry"
+    argo.add(
+        "PUT",
+        path,
+        ok("PUT", path, workflow(), delay=5),
+        err("PUT", path, 400, "Cannot retry a workflow in phase Running"),
+    )
+    with pytest.raises(RequestTimeout) as info:
+        make(timeouts=(2.0, 0.3)).retry("w")
+    assert str(info.value) == (
+        f"PUT {path}: no answer from the Argo Server within the read timeout of 0.3 s\n"
+        "Try again later, or raise the timeout."
+    )
+    assert len(argo.requests) == 1 and sleeps.delays == []
+    conforms(argo.requests)
+
+
 def test_slow_get_times_out_after_bounded_retries(
     argo: ArgoFake, make: Callable[..., Client], sleeps: Sleeps
 ) -> None:

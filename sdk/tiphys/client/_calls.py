@@ -295,13 +295,14 @@ def retry(
     node_field_selector: str | None,
     parameters: Mapping[str, str] | None,
 ) -> Plan[Json]:
-    """``PUT .../retry``."""
+    """``PUT .../retry`` (sent once: a re-send after it took effect is refused with 400
+    "Cannot retry a workflow in phase Running")."""
     fields = {
         "restartSuccessful": True if restart_successful else None,
         "nodeFieldSelector": node_field_selector,
         "parameters": pairs(parameters),
     }
-    return (yield from action("retry", ns, name, fields))
+    return (yield from action("retry", ns, name, fields, idempotent=False))
 
 
 def resubmit(

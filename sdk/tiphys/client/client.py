@@ -411,7 +411,8 @@ class Client:
         node_field_selector: str | None = None,
         parameters: Mapping[str, str] | None = None,
     ) -> Json:
-        """``PUT .../{name}/retry``: retry a Failed or Error workflow in place.
+        """``PUT .../{name}/retry``: retry a Failed or Error workflow in place (sent once, not
+        retried: a re-send after it took effect is refused).
 
         Args:
             name: Workflow name.
