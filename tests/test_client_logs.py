@@ -100,7 +100,7 @@ def test_lines_carry_pod_content_and_time_and_the_query_asks_for_timestamps(
         LOG,
         stream(KEEPALIVE, line(f"{T0} hello"), line(None), line(f"{T1} "), line("no stamp")),
     )
-    logs = client.logs(NAME, grep="h.*", tail_lines=10, since_seconds=60, selector="a=b")
+    logs = client.logs(NAME, grep="h*", tail_lines=10, since_seconds=60, selector="a=b")
     assert list(logs) == [
         LogLine(POD, "hello", datetime(2026, 11, 29, 10, 0, 0, 123456, tzinfo=UTC)),
         LogLine(POD, "", None),
@@ -114,10 +114,29 @@ def test_lines_carry_pod_content_and_time_and_the_query_asks_for_timestamps(
         "logOptions.timestamps": ["true"],
         "logOptions.sinceSeconds": ["60"],
         "logOptions.tailLines": ["10"],
-        "grep": ["h.*"],
+        "grep": ["h*"],
         "selector": ["a=b"],
     }
     assert request.headers["accept"] == "text/event-stream"
+    conforms(argo.requests)
+
+
+def test_grep_matches_the_line_without_its_timestamp(argo: ArgoFake, client: Client) -> None:
+    # The server applies grep to the content it sends, which starts with the timestamp when
+    # logOptions.timestamps=true (util/logs WorkflowLogs: "content = line"). So "10:00" matches
+    # every line there, and "^ERROR" none: the client filters the lines itself, and sends
+    # grep to the server only when the pattern cannot be anchored at the line's start.
+    argo.add(
+        "GET",
+        LOG,
+        stream(line(f"{T0} ERROR a"), line(f"{T1} at 10:00 ok"), line(f"{T2} b")),
+        stream(line(f"{T0} ERROR a"), line(f"{T1} at 10:00 ok"), line(f"{T2} b")),
+    )
+    assert [x.content for x in client.logs(NAME, grep="10:00")] == ["at 10:00 ok"]
+    assert [x.content for x in client.logs(NAME, grep="^ERROR")] == ["ERROR a"]
+    first, second = argo.requests
+    assert first.query["grep"] == ["10:00"]
+    assert "grep" not in second.query
     conforms(argo.requests)
 
 

@@ -375,6 +375,23 @@ def delete_selected(
     return deleted
 
 
+def grep_on_server(pattern: str) -> bool:
+    """Whether a log ``grep`` may be sent to the server as a pre-filter.
+
+    The server matches ``grep`` against the content it sends, which starts with the line's
+    timestamp when ``logOptions.timestamps=true`` (always asked for): a pattern anchored at the
+    start (``^``, ``\\A``) would match no line there. Other patterns match the timestamped
+    content whenever they match the line; the client re-filters what comes either way.
+
+    Args:
+        pattern: The user's RE2 regex.
+
+    Returns:
+        True when sending it cannot drop a line the pattern matches.
+    """
+    return "^" not in pattern and "\\A" not in pattern
+
+
 def logs_query(
     *,
     pod_name: str | None,
@@ -386,7 +403,8 @@ def logs_query(
     grep: str | None,
     selector: str | None,
 ) -> dict[str, str]:
-    """The query of ``GET /api/v1/workflows/{ns}/{name}/log`` (always with timestamps)."""
+    """The query of ``GET /api/v1/workflows/{ns}/{name}/log`` (always with timestamps;
+    ``grep`` only when :func:`grep_on_server`)."""
     since = None
     if since_time is not None:
         moment = since_time if since_time.tzinfo else since_time.replace(tzinfo=UTC)
@@ -400,7 +418,7 @@ def logs_query(
             "logOptions.sinceSeconds": None if since_seconds is None else str(since_seconds),
             "logOptions.sinceTime.seconds": since,
             "logOptions.tailLines": None if tail_lines is None else str(tail_lines),
-            "grep": grep,
+            "grep": grep if grep and grep_on_server(grep) else None,
             "selector": selector,
         }
     )

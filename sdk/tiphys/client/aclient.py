@@ -611,7 +611,7 @@ class AsyncClient:
             since_seconds: Only lines of the last N seconds.
             since_time: Only lines since then (whole seconds; naive is UTC).
             tail_lines: Only the last N lines of each pod.
-            grep: Only lines matching this RE2 regex, server-side.
+            grep: Only lines whose text matches this regex (see :meth:`Client.logs`).
             selector: Extra pod label selector.
             timeout: Seconds one read may wait (default the configuration's read timeout).
 

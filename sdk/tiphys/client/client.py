@@ -660,7 +660,8 @@ class Client:
             since_time: Only lines since then (``logOptions.sinceTime.seconds``, whole
                 seconds; a naive datetime is UTC).
             tail_lines: Only the last N lines of each pod (``logOptions.tailLines``).
-            grep: Only lines matching this RE2 regex, server-side (``grep``).
+            grep: Only lines whose text (without the timestamp) matches this regex; sent
+                as ``grep`` to pre-filter on the server unless anchored with ``^``.
             selector: Extra pod label selector (``selector``).
             timeout: Seconds one read may wait (default the configuration's read timeout).
 

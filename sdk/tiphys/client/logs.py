@@ -27,6 +27,7 @@ from urllib.parse import quote
 from tiphys.client.errors import ArgoServerError, NotFound
 from tiphys.client.streams import LogDeduper, messages, split_timestamp
 from tiphys.client.watch import gave_up, is_finished
+from tiphys.errors import TiphysError
 
 if TYPE_CHECKING:
     from tiphys.client.aclient import AsyncClient
@@ -205,11 +206,34 @@ class LogMachine:
         follow: Whether the stream follows (``logOptions.follow``).
         max_failures: Consecutive ends without a new line before giving up (default 5).
         path: The stream's request path, for the error raised when giving up.
+        grep: Only lines (without their timestamp) matching this regex (``re.search``); the
+            server's ``grep`` sees the timestamped content, so it is only a pre-filter.
+
+    Raises:
+        TiphysError: ``grep`` is not a regex Python reads and the server cannot apply it.
     """
 
     def __init__(
-        self, query: Mapping[str, str], *, follow: bool, max_failures: int = 5, path: str = ""
+        self,
+        query: Mapping[str, str],
+        *,
+        follow: bool,
+        max_failures: int = 5,
+        path: str = "",
+        grep: str | None = None,
     ) -> None:
+        from tiphys.client._calls import grep_on_server
+
+        self._grep: re.Pattern[str] | None = None
+        if grep:
+            try:
+                self._grep = re.compile(grep)
+            except re.error as exc:
+                if not grep_on_server(grep):
+                    raise TiphysError(
+                        f"cannot filter the log lines with grep {grep!r}: {exc}; write the "
+                        "pattern in the syntax common to RE2 and Python."
+                    ) from None
         self._base = dict(query)
         self.path = path
         self.follow = follow
@@ -242,15 +266,18 @@ class LogMachine:
             result: The message's result.
 
         Returns:
-            The line to yield, or ``None`` for a line already yielded.
+            The line to yield, or ``None`` for a line already yielded or not matching
+            ``grep``.
         """
         pod = str(result.get("podName") or "")
         content = str(result.get("content") or "")
         if not self._dedupe.accept(pod, content):
             return None
         self.failures = 0
-        self.lines += 1
         stamp, line = split_timestamp(content)
+        if self._grep is not None and self._grep.search(line) is None:
+            return None
+        self.lines += 1
         return LogLine(pod, line, parse_time(stamp) if stamp else None)
 
     def on_end(self, error: Exception | None, finished: bool) -> bool:
@@ -420,7 +447,7 @@ def stream_logs(
     """Build the :class:`LogStream` of :meth:`tiphys.client.Client.logs` (see the module)."""
     ns = namespace or client.namespace
     path = _log_path(ns, name)
-    machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path)
+    machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path, grep=grep)
     transport = client._transport
 
     def source(stream: LogStream) -> Iterator[LogLine]:
@@ -493,7 +520,7 @@ def stream_logs_async(
 
     ns = namespace or client.namespace
     path = _log_path(ns, name)
-    machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path)
+    machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path, grep=grep)
     transport = client._transport
 
     async def source(stream: AsyncLogStream) -> AsyncIterator[LogLine]:

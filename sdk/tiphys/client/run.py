@@ -448,7 +448,7 @@ class Run(_RunView):
             since_seconds: Only lines of the last seconds.
             since_time: Only lines from this time on.
             tail_lines: Only the last lines of each pod.
-            grep: Only lines matching this RE2 regex (server-side).
+            grep: Only lines whose text matches this regex (see :meth:`Client.logs`).
             selector: Extra pod label selector.
             timeout: Seconds for the whole read, or ``None``.
 
@@ -726,7 +726,7 @@ class AsyncRun(_RunView):
             since_seconds: Only lines of the last seconds.
             since_time: Only lines from this time on.
             tail_lines: Only the last lines of each pod.
-            grep: Only lines matching this RE2 regex (server-side).
+            grep: Only lines whose text matches this regex (see :meth:`Client.logs`).
             selector: Extra pod label selector.
             timeout: Seconds one read may wait, or ``None``.
 
