@@ -297,6 +297,33 @@ def test_submit_unknown_kind(argo: ArgoFake, make: Callable[..., Client]) -> Non
     assert argo.requests == []
 
 
+@pytest.mark.parametrize(
+    ("labels", "annotations", "bad"),
+    [
+        (None, {"note": "a,b"}, "annotation 'note'"),
+        ({"team": "x=y"}, None, "label 'team'"),
+        (None, {"a=b": "c"}, "annotation 'a=b'"),
+    ],
+)
+def test_submit_refuses_labels_and_annotations_the_server_would_split(
+    argo: ArgoFake,
+    make: Callable[..., Client],
+    labels: dict[str, str] | None,
+    annotations: dict[str, str] | None,
+    bad: str,
+) -> None:
+    # submitOptions.labels/annotations are one "k=v,k2=v2" string that the server splits at
+    # "," and "=" (util/cmd ParseLabels): a value holding either is cut or refused.
+    with pytest.raises(TiphysError) as info:
+        make().submit("wftmpl", "release", labels=labels, annotations=annotations)
+    assert str(info.value) == (
+        f"cannot submit with {bad}: submit sends labels and annotations as one "
+        '"k=v,k2=v2" string, so keys and values cannot hold "," or "="; set it in the '
+        "template's workflowMetadata instead."
+    )
+    assert argo.requests == []
+
+
 def _base(name: str = "hello-x7k2p") -> dict[str, Any]:
     return {"name": name, "namespace": NS}
 

@@ -252,13 +252,22 @@ def submit(
     priority: int | None,
     server_dry_run: bool,
 ) -> Plan[Json]:
-    """``POST /api/v1/workflows/{ns}/submit`` (sent once); checks ``kind`` first."""
+    """``POST /api/v1/workflows/{ns}/submit`` (sent once); checks ``kind`` first, and that no
+    label or annotation holds ``,`` or ``=`` (the server splits the joined string there)."""
     resource_kind = SUBMIT_KINDS.get(kind.lower())
     if resource_kind is None:
         raise TiphysError(
             f"cannot submit from {kind!r}: the kind is WorkflowTemplate (wftmpl), "
             "ClusterWorkflowTemplate (cwftmpl) or CronWorkflow (cronwf)."
         )
+    for what, values in (("label", labels), ("annotation", annotations)):
+        for key, value in (values or {}).items():
+            if any(c in f"{key}{value}" for c in ",="):
+                raise TiphysError(
+                    f"cannot submit with {what} {key!r}: submit sends labels and annotations "
+                    'as one "k=v,k2=v2" string, so keys and values cannot hold "," or "="; '
+                    "set it in the template's workflowMetadata instead."
+                )
     options = drop_none(
         {
             "parameters": pairs(parameters),

@@ -372,8 +372,8 @@ class Client:
             entrypoint: Overrides ``spec.entrypoint`` (``entryPoint``).
             workflow_name: ``metadata.name`` of the new workflow (``name``).
             generate_name: ``metadata.generateName`` of the new workflow.
-            labels: Labels to add (sent as ``"k=v,k2=v2"``).
-            annotations: Annotations to add (sent as ``"k=v,k2=v2"``).
+            labels: Labels to add (sent as ``"k=v,k2=v2"``: no ``,`` or ``=`` inside).
+            annotations: Annotations to add (sent the same way).
             service_account: ``spec.serviceAccountName`` (``serviceAccount``).
             priority: ``spec.priority``.
             server_dry_run: Validate on the server without creating.
@@ -382,7 +382,8 @@ class Client:
             The created Workflow.
 
         Raises:
-            TiphysError: ``kind`` is not one of the above.
+            TiphysError: ``kind`` is not one of the above, or a label or annotation holds
+                ``,`` or ``=``.
             ArgoServerError: The request failed.
         """
         return self._run(
