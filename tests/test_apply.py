@@ -220,6 +220,26 @@ def test_updated_with_the_server_version_keeping_its_labels_and_status(
     ]
 
 
+def test_an_update_keeps_the_server_owner_references_and_finalizers(
+    argo: ArgoFake, client: Client
+) -> None:
+    # PUT is a plain k8s Update: metadata left out of the body is removed, so an apply that
+    # does not mention ownerReferences or finalizers must send the server's, not drop them.
+    one = f"{WFT}/release"
+    held = stored(local())
+    owner = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": "u-9"}
+    held["metadata"]["ownerReferences"] = [owner]
+    held["metadata"]["finalizers"] = ["example.com/keep"]
+    manifest = local()
+    manifest["spec"]["arguments"]["parameters"][0]["value"] = "v2"
+    argo.add("GET", one, ok("GET", one, held))
+    argo.add("PUT", one, ok("PUT", one, stored(manifest, rv="4712")))
+    assert apply(manifest, client=client).action == "updated"
+    sent = argo.requests[1].json()["template"]["metadata"]
+    assert (sent["ownerReferences"], sent["finalizers"]) == ([owner], ["example.com/keep"])
+    conforms(argo.requests)
+
+
 def test_a_label_removed_locally_is_an_update(argo: ArgoFake, client: Client) -> None:
     one = f"{WFT}/release"
     held = stored(local(owner="b"))

@@ -256,7 +256,8 @@ class _Plan:
         return owned_view(self.manifest) != owned_view(self.server, self.manifest)
 
     def update_body(self) -> Json:
-        """The manifest with the server's resourceVersion, system labels/annotations, status."""
+        """The manifest with the server's resourceVersion, system labels/annotations, status,
+        and its ownerReferences and finalizers unless the manifest sets them."""
         server = self.server or {}
         server_meta = server.get("metadata") or {}
         body = copy.deepcopy(self.manifest)
@@ -270,6 +271,9 @@ class _Plan:
             }
             if kept:
                 meta[key] = {**kept, **(meta.get(key) or {})}
+        for key in ("ownerReferences", "finalizers"):  # left out, an Update would drop them
+            if key not in meta and server_meta.get(key):
+                meta[key] = copy.deepcopy(server_meta[key])
         if "status" in server:  # a plain k8s Update replaces the whole object
             body["status"] = server["status"]
         return body
@@ -298,7 +302,8 @@ def apply(
     ``GET`` the object; on 404 ``POST`` it (sent once); when what the manifest owns (``spec``,
     labels, annotations: see the module documentation) equals the server's copy, report it
     unchanged; else ``PUT`` it with the server's ``metadata.resourceVersion`` (keeping the
-    server's system labels and annotations, and ``status``). Endpoints:
+    server's system labels and annotations, ``ownerReferences``, ``finalizers`` and
+    ``status``). Endpoints:
     ``/api/v1/workflow-templates/{namespace}``, ``/api/v1/cluster-workflow-templates``,
     ``/api/v1/cron-workflows/{namespace}``.
 
