@@ -15,7 +15,9 @@ adjustments:
   Swagger 2.0 cannot say "nullable", so the real server's empty list ``{"items": null}`` is valid
   although ``WorkflowList`` requires ``items`` of type array. Likewise a k8s ``Time`` or
   ``MicroTime`` may be ``null`` (a zero ``metav1.Time`` marshals as ``null``: a running
-  workflow's ``"status": {"finishedAt": null}``). Requests stay strict.
+  workflow's ``"status": {"finishedAt": null}``). Requests stay strict;
+- ``/artifact-files/``'s ``idDiscriminator`` is ``workflows`` or ``archived-workflows``, what
+  the server's handler accepts, not the proto enum (:data:`ARTIFACT_ID_DISCRIMINATORS`).
 
 Query values are strings, as on the wire: ``boolean`` must be ``true``/``false``, ``integer``
 and ``string``/``int64`` a decimal integer, enums one of their values; a parameter given as a
@@ -82,9 +84,23 @@ class Operation:
         return spec
 
 
+#: The ``idDiscriminator`` values the Argo Server really serves on ``/artifact-files/...``.
+#: That route is a plain HTTP handler (``server/artifacts/artifact_server.go``
+#: GetArtifactFile: ``switch archiveDiscriminator { case "workflows": ... case
+#: "archived-workflows": ... default: 400 }``), not the gateway: the proto enum in
+#: swagger.json (``workflow``) is refused with 400 by the server, and the UI sends ``workflows``.
+ARTIFACT_ID_DISCRIMINATORS = ["workflows", "archived-workflows"]
+
+
 @functools.cache
 def _swagger() -> dict[str, Any]:
     swagger: dict[str, Any] = json.loads((shared_argo() / "swagger.json").read_text())
+    for item in swagger.get("paths", {}).values():
+        op = item.get("get") or {}
+        if op.get("operationId") == "ArtifactService_GetArtifactFile":
+            for param in op.get("parameters", []):
+                if param.get("name") == "idDiscriminator":
+                    param["enum"] = list(ARTIFACT_ID_DISCRIMINATORS)
     return swagger
 
 

@@ -489,7 +489,7 @@ def test_settings_or_config_not_both() -> None:
 
 
 def test_artifacts_download_and_read(argo: ArgoFake, tmp_path: Path) -> None:
-    path = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}/outputs/out"
+    path = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}/outputs/out"
     argo.add("GET", path, Reply(body=b"x" * 100_000))
     dest = tmp_path / "out.bin"
     buffer = io.BytesIO()
@@ -664,7 +664,7 @@ NODES = {
 
 
 def test_logs_of_a_finished_workflow_read_main_logs_or_say_why_none(argo: ArgoFake) -> None:
-    artifact = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}-1/outputs/main-logs"
+    artifact = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}-1/outputs/main-logs"
     argo.add("GET", LOG, logs(KEEPALIVE))
     argo.add(
         "GET",
@@ -766,7 +766,7 @@ def test_a_refused_connection_is_retried_for_a_get_only() -> None:
 
 
 def test_a_cut_download_leaves_no_partial_file(argo: ArgoFake, tmp_path: Path) -> None:
-    path = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}/outputs/out"
+    path = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}/outputs/out"
     argo.add("GET", path, Reply(stream=[b"x" * 1000, Cut()]))
     dest = tmp_path / "out.bin"
     with pytest.raises(ServerUnavailable):

@@ -215,7 +215,7 @@ def test_wait_follows_a_reconnect_to_success_and_reads_outputs() -> None:
     }
     final = workflow(phase="Succeeded", finishedAt="2026-11-29T10:00:09Z", nodes=nodes)
     final["metadata"]["resourceVersion"] = "103"
-    artifact = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}/outputs/report"
+    artifact = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}/outputs/report"
 
     def script(fake: ArgoFake) -> None:
         fake.add("GET", ONE, ok("GET", ONE, workflow()))

@@ -718,7 +718,7 @@ ART_NODES = {
 
 
 def art(node_id: str, name: str) -> str:
-    return f"/artifact-files/{NAMESPACE}/workflow/{NAME}/{node_id}/outputs/{name}"
+    return f"/artifact-files/{NAMESPACE}/workflows/{NAME}/{node_id}/outputs/{name}"
 
 
 def test_cp_downloads_the_artifacts_that_match(argo: ArgoFake, tmp_path: Path) -> None:

@@ -122,10 +122,11 @@ def test_watch_of_an_archived_workflow_stops_at_the_get(argo: ArgoFake, client: 
 
 # --- artifacts ------------------------------------------------------------------------------
 # /artifact-files/{namespace}/{idDiscriminator}/{id}/{nodeId}/{artifactDiscriminator}/{name}
-# is in swagger.json (ArtifactService_GetArtifactFile, idDiscriminator "workflow"), so these
+# is in swagger.json (ArtifactService_GetArtifactFile; idDiscriminator "workflows", as the
+# server's handler takes it: see swagger_oracle.ARTIFACT_ID_DISCRIMINATORS), so these
 # requests are checked against it like the others.
 
-ART = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}-1/outputs/report"
+ART = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}-1/outputs/report"
 DATA = bytes(range(256)) * 1000
 
 

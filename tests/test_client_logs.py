@@ -249,7 +249,7 @@ NODES = {
 
 
 def artifact(node: str) -> str:
-    return f"/artifact-files/{NS}/workflow/{NAME}/{node}/outputs/main-logs"
+    return f"/artifact-files/{NS}/workflows/{NAME}/{node}/outputs/main-logs"
 
 
 def test_pod_name_follows_the_controller_format() -> None:

@@ -203,7 +203,7 @@ def test_logs_are_the_clients_log_stream(argo: ArgoFake, client: Client) -> None
 # /artifact-files/{namespace}/{idDiscriminator}/{id}/{nodeId}/{artifactDiscriminator}/{name} is
 # served by the Argo Server outside the gRPC gateway, so swagger.json does not describe it:
 # the path is compared whole instead of checked with conforms().
-ART = f"/artifact-files/{NS}/workflow/{NAME}/{NAME}/outputs/report"
+ART = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}/outputs/report"
 
 
 def test_output_artifacts_download_through_the_server(

@@ -434,12 +434,17 @@ def logs_query(
 
 
 def artifact_path(ns: str, workflow: str, node_id: str, artifact: str, io: str) -> str:
-    """``/artifact-files/{ns}/workflow/{name}/{nodeId}/{io}/{artifact}`` (outputs only)."""
+    """``/artifact-files/{ns}/workflows/{name}/{nodeId}/{io}/{artifact}`` (outputs only).
+
+    ``workflows`` (plural) is what the server's handler accepts (``artifact_server.go``
+    GetArtifactFile); swagger.json's proto enum ``workflow`` is refused with 400."""
     if io != "outputs":
         raise TiphysError(
             f"the Argo Server serves output artifacts only (io='outputs'), not {io!r}."
         )
-    return f"/artifact-files/{seg(ns)}/workflow/{seg(workflow)}/{seg(node_id)}/{io}/{seg(artifact)}"
+    return (
+        f"/artifact-files/{seg(ns)}/workflows/{seg(workflow)}/{seg(node_id)}/{io}/{seg(artifact)}"
+    )
 
 
 def too_large(artifact: str, node_id: str, max_bytes: int) -> TiphysError:

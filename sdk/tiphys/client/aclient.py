@@ -668,7 +668,7 @@ class AsyncClient:
     ) -> int:
         """Download an output artifact, streamed; see :meth:`Client.download_artifact`.
 
-        ``GET /artifact-files/{ns}/workflow/{name}/{nodeId}/{io}/{artifact}``. The file is
+        ``GET /artifact-files/{ns}/workflows/{name}/{nodeId}/{io}/{artifact}``. The file is
         written with blocking writes (small pieces of at most 64 KiB).
 
         Args:

@@ -720,7 +720,7 @@ class Client:
     ) -> int:
         """Download an output artifact, streamed (never whole in memory).
 
-        ``GET /artifact-files/{ns}/workflow/{name}/{nodeId}/{io}/{artifact}``; the server
+        ``GET /artifact-files/{ns}/workflows/{name}/{nodeId}/{io}/{artifact}``; the server
         reads it from the artifact repository (a workflow already archived is found too).
         A file artifact comes as its content; a directory as the server sends it.
 
