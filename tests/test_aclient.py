@@ -693,6 +693,23 @@ def test_logs_of_a_finished_workflow_read_main_logs_or_say_why_none(argo: ArgoFa
     conforms(argo.requests)
 
 
+def test_logs_of_a_workflow_only_in_the_archive_read_main_logs_by_uid(argo: ArgoFake) -> None:
+    by_name = f"/artifact-files/{NS}/workflows/{NAME}/{NAME}-1/outputs/main-logs"
+    by_uid = f"/artifact-files/{NS}/archived-workflows/u-1/{NAME}-1/outputs/main-logs"
+    argo.add("GET", LOG, err("GET", LOG, 404, f'workflows.argoproj.io "{NAME}" not found'))
+    argo.add("GET", GET_PATH, ok("GET", GET_PATH, wf("1", "Succeeded", nodes=NODES)))
+    argo.add("GET", by_name, Reply(status=500, body=b"Internal Server Error\n"))
+    argo.add("GET", by_uid, Reply(body=b"first\n"))
+
+    async def body(client: AsyncClient) -> list[LogLine]:
+        return [x async for x in client.logs(NAME)]
+
+    who = pod_name(wf(), NODES[f"{NAME}-1"])
+    assert with_client(argo, body) == [LogLine(who, "first", None)]
+    assert [r.path for r in argo.requests] == [LOG, GET_PATH, by_name, by_uid]
+    conforms(argo.requests)
+
+
 def test_closing_a_log_stream_early_stops_it(argo: ArgoFake) -> None:
     argo.add("GET", LOG, logs(line(f"{T0} one"), Pause(3), line(f"{T1} two")))
 

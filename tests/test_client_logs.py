@@ -302,6 +302,26 @@ def test_finished_without_lines_reads_the_archived_main_logs(
     conforms(argo.requests)
 
 
+def test_a_workflow_only_in_the_archive_reads_its_main_logs_by_uid(
+    argo: ArgoFake, client: Client
+) -> None:
+    # After the workflow is deleted (TTL) but archived: the log API GETs the live workflow
+    # only (404), GET falls back to the archive, and the artifact server finds the workflow
+    # by name among live ones only (500), so the archived copy is read by uid.
+    argo.add("GET", LOG, err("GET", LOG, 404, 'workflows.argoproj.io "hello-x7k2p" not found'))
+    argo.add("GET", GET_PATH, ok("GET", GET_PATH, wf("Succeeded", NODES)))
+    by_name = artifact(f"{NAME}-1")
+    by_uid = f"/artifact-files/{NS}/archived-workflows/u-1/{NAME}-1/outputs/main-logs"
+    argo.add("GET", by_name, Reply(status=500, body=b"Internal Server Error\n"))
+    argo.add("GET", by_uid, Reply(body=b"first\n"))
+    pod = pod_name(wf("Succeeded"), NODES[f"{NAME}-1"])
+    logs = client.logs(NAME)
+    assert list(logs) == [LogLine(pod, "first", None)]
+    assert logs.notice is None
+    assert [r.path for r in argo.requests] == [LOG, GET_PATH, by_name, by_uid]
+    conforms(argo.requests)
+
+
 def test_finished_without_lines_nor_archive_sets_the_notice(argo: ArgoFake, client: Client) -> None:
     nodes = {k: v for k, v in NODES.items() if k != f"{NAME}-1"}
     argo.add("GET", LOG, stream())

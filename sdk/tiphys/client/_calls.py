@@ -433,18 +433,21 @@ def logs_query(
     )
 
 
-def artifact_path(ns: str, workflow: str, node_id: str, artifact: str, io: str) -> str:
+def artifact_path(
+    ns: str, workflow: str, node_id: str, artifact: str, io: str, uid: str | None = None
+) -> str:
     """``/artifact-files/{ns}/workflows/{name}/{nodeId}/{io}/{artifact}`` (outputs only).
 
     ``workflows`` (plural) is what the server's handler accepts (``artifact_server.go``
-    GetArtifactFile); swagger.json's proto enum ``workflow`` is refused with 400."""
+    GetArtifactFile); swagger.json's proto enum ``workflow`` is refused with 400. With ``uid``:
+    ``/artifact-files/{ns}/archived-workflows/{uid}/...``, the archived copy (the handler finds
+    a workflow by name among live workflows only)."""
     if io != "outputs":
         raise TiphysError(
             f"the Argo Server serves output artifacts only (io='outputs'), not {io!r}."
         )
-    return (
-        f"/artifact-files/{seg(ns)}/workflows/{seg(workflow)}/{seg(node_id)}/{io}/{seg(artifact)}"
-    )
+    where = f"archived-workflows/{seg(uid)}" if uid else f"workflows/{seg(workflow)}"
+    return f"/artifact-files/{seg(ns)}/{where}/{seg(node_id)}/{io}/{seg(artifact)}"
 
 
 def too_large(artifact: str, node_id: str, max_bytes: int) -> TiphysError:

@@ -717,6 +717,7 @@ class AsyncClient:
         *,
         io: str = "outputs",
         max_bytes: int = 64 * 1024 * 1024,
+        uid: str | None = None,
     ) -> bytes:
         """Read a small output artifact into memory; see :meth:`Client.read_artifact`.
 
@@ -727,6 +728,8 @@ class AsyncClient:
             namespace: The workflow's namespace; default the client's.
             io: ``"outputs"``.
             max_bytes: Refuse artifacts larger than this many bytes (default 64 MiB).
+            uid: Read from the archived copy of the workflow with this ``metadata.uid``
+                (``archived-workflows/{uid}``), for a workflow deleted but archived.
 
         Returns:
             The artifact's bytes.
@@ -736,7 +739,7 @@ class AsyncClient:
             NotFound: No such workflow, node or artifact.
             ArgoServerError: Another failure.
         """
-        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io)
+        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io, uid)
         data = bytearray()
         async with self._transport.stream(path, accept="*/*") as stream:
             async for piece in stream.chunks():

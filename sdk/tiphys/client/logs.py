@@ -9,7 +9,9 @@ server, each line once to the caller.
 
 Logs come from live pods only. When the workflow is finished and no line came, the
 ``main-logs`` output artifact of each pod node is read instead (``archiveLogs: true``); when
-there is none, :attr:`LogStream.notice` says why there are no logs.
+there is none, :attr:`LogStream.notice` says why there are no logs. A workflow deleted but
+archived (the log API answers 404, the GET falls back to the archive) has its artifacts read
+from ``/artifact-files/{ns}/archived-workflows/{uid}/...`` when the live route fails.
 
 The reconnect logic is :class:`LogMachine`, without I/O (an async client reuses it).
 """
@@ -345,6 +347,10 @@ def _archived_text(
     return [LogLine(who, line, None) for line in lines]
 
 
+def _uid(workflow: Mapping[str, Any]) -> str:
+    return str((workflow.get("metadata") or {}).get("uid") or "")
+
+
 def _where(workflow: Mapping[str, Any]) -> tuple[str, str | None]:
     meta = workflow.get("metadata") or {}
     return str(meta.get("name") or ""), str(meta.get("namespace") or "") or None
@@ -360,12 +366,17 @@ def _archived_lines(
 ) -> tuple[list[LogLine], int]:
     """Lines of the ``main-logs`` artifacts of the pod nodes, and how many artifacts."""
     name, ns = _where(workflow)
+    uid = _uid(workflow)
     targets = _archived_targets(workflow, pod)
     out: list[LogLine] = []
     for node_id, who in targets:
-        out += _archived_text(
-            client.read_artifact(name, node_id, MAIN_LOGS, ns), who, grep, tail_lines
-        )
+        try:
+            data = client.read_artifact(name, node_id, MAIN_LOGS, ns)
+        except ArgoServerError:
+            if not uid:
+                raise
+            data = client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
+        out += _archived_text(data, who, grep, tail_lines)
     return out, len(targets)
 
 
@@ -379,10 +390,16 @@ async def _archived_lines_async(
 ) -> tuple[list[LogLine], int]:
     """:func:`_archived_lines` over the async client."""
     name, ns = _where(workflow)
+    uid = _uid(workflow)
     targets = _archived_targets(workflow, pod)
     out: list[LogLine] = []
     for node_id, who in targets:
-        data = await client.read_artifact(name, node_id, MAIN_LOGS, ns)
+        try:
+            data = await client.read_artifact(name, node_id, MAIN_LOGS, ns)
+        except ArgoServerError:
+            if not uid:
+                raise
+            data = await client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
         out += _archived_text(data, who, grep, tail_lines)
     return out, len(targets)
 
@@ -452,6 +469,7 @@ def stream_logs(
 
     def source(stream: LogStream) -> Iterator[LogLine]:
         workflow: dict[str, Any] | None = None
+        missing: NotFound | None = None
         while True:
             failure: Exception | None = None
             try:
@@ -463,6 +481,11 @@ def stream_logs(
                         line = machine.on_result(message.unwrap())
                         if line is not None:
                             yield line
+            except NotFound as exc:
+                if machine.lines:
+                    raise
+                missing = exc  # not a live workflow: it may be archived
+                break
             except ArgoServerError as exc:
                 if not exc.retryable:
                     raise
@@ -482,6 +505,8 @@ def stream_logs(
         try:
             workflow = client.get(name, ns)
         except NotFound:
+            if missing is not None:
+                raise missing from None
             stream.notice = _gone_notice(name)
             return
         stream.notice = _unfinished_notice(name, workflow)
@@ -524,6 +549,7 @@ def stream_logs_async(
     transport = client._transport
 
     async def source(stream: AsyncLogStream) -> AsyncIterator[LogLine]:
+        missing: NotFound | None = None
         while True:
             failure: Exception | None = None
             try:
@@ -535,6 +561,11 @@ def stream_logs_async(
                         line = machine.on_result(message.unwrap())
                         if line is not None:
                             yield line
+            except NotFound as exc:
+                if machine.lines:
+                    raise
+                missing = exc  # not a live workflow: it may be archived
+                break
             except ArgoServerError as exc:
                 if not exc.retryable:
                     raise
@@ -553,6 +584,8 @@ def stream_logs_async(
         try:
             workflow = await client.get(name, ns)
         except NotFound:
+            if missing is not None:
+                raise missing from None
             stream.notice = _gone_notice(name)
             return
         stream.notice = _unfinished_notice(name, workflow)
