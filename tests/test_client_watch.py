@@ -27,7 +27,7 @@ from tiphys.client import (
     resolve_config,
 )
 from tiphys.client.streams import StreamError
-from tiphys.client.watch import WatchMachine
+from tiphys.client.watch import WatchMachine, watch_workflow
 from tiphys.errors import TiphysError
 
 TOKEN = "s3cr3t-token-value"
@@ -285,6 +285,27 @@ def test_the_watch_gives_up_after_five_ends_without_progress(
     assert (info.value.retryable, info.value.path) == (False, EVENTS)
     assert len(argo.requests_to("GET", EVENTS)) == 5
     assert sleeps.delays == [0.25, 0.5, 1.0, 2.0]
+
+
+def test_long_lived_streams_ending_in_eof_never_make_the_watch_give_up(
+    argo: ArgoFake, client: Client, sleeps: Sleeps
+) -> None:
+    # The Kubernetes watch behind the stream closes every 30-60 min (EOF): a suspended
+    # workflow can go hours without a change, and `argo wait` just reconnects. Only streams
+    # that end quickly count towards giving up.
+    argo.add("GET", GET_PATH, get_ok(wf("1")))
+    idle = stream(KEEPALIVE, error_chunk())
+    argo.add("GET", EVENTS, *([idle] * 7), stream(ev("MODIFIED", wf("2", "Succeeded"))))
+    ticks = iter(range(0, 100_000, 600))  # each clock read is 10 minutes later
+
+    def clock() -> float:
+        return float(next(ticks))
+
+    events = list(watch_workflow(client, NAME, clock=clock))
+    assert summary(events) == [("ADDED", "1", "Running"), ("MODIFIED", "2", "Succeeded")]
+    assert watch_rvs(argo) == ["1"] * 8
+    assert sleeps.delays == [0.25] * 7
+    conforms(argo.requests)
 
 
 def test_pre_stream_errors_are_typed(argo: ArgoFake, client: Client) -> None:

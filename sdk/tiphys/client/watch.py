@@ -14,7 +14,8 @@ Protocol (FACTS §1.4, §6.8):
    workflow or a ``DELETED`` event.
 3. An error chunk, an EOF or a dropped connection reconnects from the last resourceVersion
    seen, after a jittered backoff; after ``max_failures`` consecutive ends without a new event
-   the last error is raised. ``"too old resource version"`` restarts from a fresh GET and a
+   (not counting ends of streams that were open :data:`HEALTHY_STREAM_SECONDS` or more) the
+   last error is raised. ``"too old resource version"`` restarts from a fresh GET and a
    watch from ``"0"``.
 """
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FINISHED_PHASES",
+    "HEALTHY_STREAM_SECONDS",
     "WaitTimeout",
     "WatchMachine",
     "WorkflowEvent",
@@ -45,6 +47,10 @@ __all__ = [
     "watch_workflow",
     "watch_workflow_async",
 ]
+
+#: Seconds a stream must have been open for its end to be an ordinary cut (the Kubernetes
+#: watch behind it closes every 30-60 min; keepalives come every 15 s), not a failure.
+HEALTHY_STREAM_SECONDS = 30.0
 
 #: Workflow phases after which nothing more happens.
 FINISHED_PHASES = frozenset({"Succeeded", "Failed", "Error"})
@@ -210,13 +216,16 @@ class WatchMachine:
             return event
         return self._deliver(kind or "MODIFIED", obj)
 
-    def on_end(self, error: Exception | None) -> None:
+    def on_end(self, error: Exception | None, *, lasted: float | None = None) -> None:
         """Record the end of a stream and decide how to go on.
 
         Args:
             error: The :class:`~tiphys.client.streams.StreamError` of an error chunk, the
                 :class:`~tiphys.client.errors.ArgoServerError` of a dropped connection or a
                 read timeout, or ``None`` for an EOF.
+            lasted: Seconds the stream was open, when known. A stream open at least
+                :data:`HEALTHY_STREAM_SECONDS` ended normally: the count of ends without a
+                new event starts again (an idle workflow may wait for hours).
 
         Raises:
             ServerUnavailable: ``max_failures`` consecutive ends without a new event (not
@@ -225,6 +234,8 @@ class WatchMachine:
         """
         if isinstance(error, ArgoServerError) and not error.retryable:
             raise error
+        if lasted is not None and lasted >= HEALTHY_STREAM_SECONDS:
+            self.failures = 0
         self.failures += 1
         if isinstance(error, StreamError) and error.too_old_resource_version:
             self.needs_get = True
@@ -354,6 +365,7 @@ def watch_workflow(
                 return
             continue
         failure: Exception | None = None
+        opened = clock()
         try:
             with transport.stream(path, query=machine.query(), read_timeout=clock_.read()) as s:
                 for message in messages(timed(s.lines())):
@@ -368,7 +380,7 @@ def watch_workflow(
         except ArgoServerError as exc:
             clock_.left()
             failure = exc
-        machine.on_end(failure)
+        machine.on_end(failure, lasted=clock() - opened)
         clock_.left()
         transport.pause(machine.failures)
 
@@ -423,6 +435,7 @@ async def watch_workflow_async(
                 return
             continue
         failure: Exception | None = None
+        opened = clock()
         try:
             async with transport.stream(
                 path, query=machine.query(), read_timeout=clock_.read()
@@ -439,6 +452,6 @@ async def watch_workflow_async(
         except ArgoServerError as exc:
             clock_.left()
             failure = exc
-        machine.on_end(failure)
+        machine.on_end(failure, lasted=clock() - opened)
         clock_.left()
         await transport.pause(machine.failures)
