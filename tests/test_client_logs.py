@@ -21,7 +21,7 @@ from tiphys.client import (
     ServerUnavailable,
     resolve_config,
 )
-from tiphys.client.logs import parse_time, pod_name
+from tiphys.client.logs import parse_time, pod_name, stream_logs
 from tiphys.client.streams import StreamError
 
 TOKEN = "s3cr3t-token-value"
@@ -358,6 +358,37 @@ def test_follow_gives_up_after_five_ends_without_a_line(
     )
     assert len(argo.requests_to("GET", LOG)) == 5
     assert sleeps.delays == [0.25, 0.5, 1.0, 2.0]
+
+
+def test_follow_keeps_reconnecting_after_long_silent_streams(
+    argo: ArgoFake, client: Client, sleeps: Sleeps
+) -> None:
+    # A quiet pod's log stream cut after a long time (a proxy's maximum connection age) is
+    # not a failure: only streams that end quickly count towards giving up.
+    argo.add("GET", LOG, *([stream(KEEPALIVE, error_chunk())] * 6), stream(line(f"{T0} done")))
+    argo.add("GET", GET_PATH, *([ok("GET", GET_PATH, wf("Running"))] * 6))
+    argo.add("GET", GET_PATH, ok("GET", GET_PATH, wf("Succeeded")))
+    ticks = iter(range(0, 100_000, 600))  # each clock read is 10 minutes later
+
+    def clock() -> float:
+        return float(next(ticks))
+
+    lines = stream_logs(
+        client,
+        NAME,
+        None,
+        {"logOptions.follow": "true"},
+        follow=True,
+        container="main",
+        pod=None,
+        grep=None,
+        tail_lines=None,
+        timeout=None,
+        clock=clock,
+    )
+    assert [x.content for x in lines] == ["done"]
+    assert len(argo.requests_to("GET", LOG)) == 7
+    assert sleeps.delays == [0.25] * 6
 
 
 def test_the_token_is_not_in_log_errors(argo: ArgoFake, client: Client) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,7 +29,7 @@ from urllib.parse import quote
 
 from tiphys.client.errors import ArgoServerError, NotFound
 from tiphys.client.streams import LogDeduper, messages, split_timestamp
-from tiphys.client.watch import gave_up, is_finished
+from tiphys.client.watch import HEALTHY_STREAM_SECONDS, gave_up, is_finished
 from tiphys.errors import TiphysError
 
 if TYPE_CHECKING:
@@ -282,12 +283,17 @@ class LogMachine:
         self.lines += 1
         return LogLine(pod, line, parse_time(stamp) if stamp else None)
 
-    def on_end(self, error: Exception | None, finished: bool) -> bool:
+    def on_end(
+        self, error: Exception | None, finished: bool, *, lasted: float | None = None
+    ) -> bool:
         """Record the end of a stream and say whether to reconnect.
 
         Args:
             error: The stream error chunk or the server error that ended it, or ``None``.
             finished: Whether the workflow is finished (only read when following).
+            lasted: Seconds the stream was open, when known; a stream open at least
+                :data:`~tiphys.client.watch.HEALTHY_STREAM_SECONDS` ended normally (a quiet
+                pod's stream cut by a proxy) and restarts the count of ends without a line.
 
         Returns:
             True to reconnect (following an unfinished workflow), False when done.
@@ -305,6 +311,8 @@ class LogMachine:
             return False
         if finished:
             return False
+        if lasted is not None and lasted >= HEALTHY_STREAM_SECONDS:
+            self.failures = 0
         self.failures += 1
         if self.failures >= self.max_failures:
             raise gave_up("the log stream", self.failures, error, self.path)
@@ -460,8 +468,10 @@ def stream_logs(
     tail_lines: int | None,
     timeout: float | None,
     max_failures: int = 5,
+    clock: Callable[[], float] = time.monotonic,
 ) -> LogStream:
-    """Build the :class:`LogStream` of :meth:`tiphys.client.Client.logs` (see the module)."""
+    """Build the :class:`LogStream` of :meth:`tiphys.client.Client.logs` (see the module);
+    ``clock`` (monotonic seconds) times each stream for :meth:`LogMachine.on_end`."""
     ns = namespace or client.namespace
     path = _log_path(ns, name)
     machine = LogMachine(query, follow=follow, max_failures=max_failures, path=path, grep=grep)
@@ -472,6 +482,7 @@ def stream_logs(
         missing: NotFound | None = None
         while True:
             failure: Exception | None = None
+            opened = clock()
             try:
                 with transport.stream(path, query=machine.query(), read_timeout=timeout) as s:
                     for message in messages(s.lines()):
@@ -497,7 +508,7 @@ def stream_logs(
                     finished = is_finished(workflow)
                 except NotFound:
                     finished = True
-            if not machine.on_end(failure, finished):
+            if not machine.on_end(failure, finished, lasted=clock() - opened):
                 break
             transport.pause(machine.failures)
         if machine.lines:
@@ -538,6 +549,7 @@ def stream_logs_async(
     tail_lines: int | None,
     timeout: float | None,
     max_failures: int = 5,
+    clock: Callable[[], float] = time.monotonic,
 ) -> AsyncLogStream:
     """Build the :class:`AsyncLogStream` of :meth:`tiphys.client.AsyncClient.logs`: the
     driver of :func:`stream_logs` over the async client, with the same :class:`LogMachine`."""
@@ -552,6 +564,7 @@ def stream_logs_async(
         missing: NotFound | None = None
         while True:
             failure: Exception | None = None
+            opened = clock()
             try:
                 async with transport.stream(path, query=machine.query(), read_timeout=timeout) as s:
                     async for message in amessages(s.lines()):
@@ -576,7 +589,7 @@ def stream_logs_async(
                     finished = is_finished(await client.get(name, ns))
                 except NotFound:
                     finished = True
-            if not machine.on_end(failure, finished):
+            if not machine.on_end(failure, finished, lasted=clock() - opened):
                 break
             await transport.pause(machine.failures)
         if machine.lines:
