@@ -242,6 +242,10 @@ def test_delete_and_lint(argo: ArgoFake, make: Callable[..., Client]) -> None:
         ("ClusterWorkflowTemplate", "ClusterWorkflowTemplate"),
         ("cronwf", "CronWorkflow"),
         ("CronWorkflow", "CronWorkflow"),
+        # The server also takes the plural names (workflow_server.go SubmitWorkflow).
+        ("workflowtemplates", "WorkflowTemplate"),
+        ("clusterworkflowtemplates", "ClusterWorkflowTemplate"),
+        ("cronworkflows", "CronWorkflow"),
     ],
 )
 def test_submit_from_a_template(

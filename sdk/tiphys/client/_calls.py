@@ -39,12 +39,17 @@ _GONE = frozenset({404})
 ARCHIVE_PATH = "/api/v1/archived-workflows"
 
 #: ``resourceKind`` of the submit endpoint, by the names the ``argo`` CLI accepts in ``--from``.
+#: The server takes the kind, singular, plural and short names (workflow_server.go
+#: SubmitWorkflow); these are matched lowercased.
 SUBMIT_KINDS: dict[str, str] = {
     "workflowtemplate": "WorkflowTemplate",
+    "workflowtemplates": "WorkflowTemplate",
     "wftmpl": "WorkflowTemplate",
     "clusterworkflowtemplate": "ClusterWorkflowTemplate",
+    "clusterworkflowtemplates": "ClusterWorkflowTemplate",
     "cwftmpl": "ClusterWorkflowTemplate",
     "cronworkflow": "CronWorkflow",
+    "cronworkflows": "CronWorkflow",
     "cronwf": "CronWorkflow",
     "cwf": "CronWorkflow",
 }
