@@ -225,6 +225,11 @@ def _check_token(value: str, source: str) -> Secret:
             f"{source} contains a line break or another control character; remove it (the "
             "value is not shown)."
         )
+    if not value.isascii():
+        raise ConfigError(
+            f"{source} contains a character that is not ASCII, which an HTTP header cannot "
+            "carry; copy the token again (the value is not shown)."
+        )
     if _SCHEME_WORD.fullmatch(value) and value.lower() in ("bearer", "basic"):
         raise ConfigError(
             f"{source} holds only the word {value!r} and no credentials; write the whole "
