@@ -99,14 +99,6 @@ def test_a_non_ascii_token_is_a_config_error_not_a_crash() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "k8s stores resource quantities in canonical form (cpu 1 -> '1', 0.5 -> '500m', "
-        "memory 1024Mi -> '1Gi'); apply compares them raw, so such a template is 'updated' "
-        "on every apply and --diff never comes out empty"
-    ),
-)
 def test_apply_of_resource_quantities_the_server_canonicalised_is_unchanged(
     argo: ArgoFake, client: Client
 ) -> None:
@@ -124,6 +116,17 @@ def test_apply_of_resource_quantities_the_server_canonicalised_is_unchanged(
     argo.add("GET", one, ok("GET", one, held))
     argo.add("PUT", one, ok("PUT", one, held))
     assert apply(manifest, client=client).action == "unchanged"
+
+
+def test_apply_sends_a_quantity_that_really_changed(argo: ArgoFake, client: Client) -> None:
+    one = f"{WFT}/release"
+    manifest = local()
+    manifest["spec"]["templates"][0]["container"]["resources"] = {"limits": {"memory": "1.5Gi"}}
+    held = stored(manifest)
+    held["spec"]["templates"][0]["container"]["resources"] = {"limits": {"memory": "1Gi"}}
+    argo.add("GET", one, ok("GET", one, held))
+    argo.add("PUT", one, ok("PUT", one, stored(manifest, rv="4712")))
+    assert apply(manifest, client=client).action == "updated"
 
 
 @pytest.mark.xfail(

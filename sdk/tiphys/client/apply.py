@@ -13,15 +13,19 @@ What the manifest owns (and what is compared) is ``spec``, ``metadata.labels`` a
 ``status``, and labels/annotations under the system prefixes (:data:`SYSTEM_PREFIXES`, e.g.
 ``workflows.argoproj.io/creator``) unless the manifest sets them. Both sides are compared in a
 canonical form that absorbs how the server re-encodes objects (Go ``omitempty``): ``null``,
-``""``, ``false``, ``0``, ``{}`` and ``[]`` are the same as an absent field, and parameter
-``value``/``default``/``enum`` are strings (``1`` is ``"1"``, ``true`` is ``"true"``).
+``""``, ``false``, ``0``, ``{}`` and ``[]`` are the same as an absent field, parameter
+``value``/``default``/``enum`` are strings (``1`` is ``"1"``, ``true`` is ``"true"``), and
+resource quantities (``resources.limits/requests``, ``sizeLimit``) are in the form Kubernetes
+stores (``1024Mi`` is ``1Gi``, ``0.5`` is ``500m``).
 """
 
 from __future__ import annotations
 
 import copy
+import decimal
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -114,7 +118,51 @@ def _is_zero(value: Any) -> bool:
     return isinstance(value, str | dict | list) and not value
 
 
-def _canonical(value: Any, *, in_parameters: bool = False) -> Any:
+_QUANTITY = re.compile(
+    r"([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?"
+)
+_BINARY = ("", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+_DECIMAL = {-9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T", 15: "P", 18: "E"}
+
+
+def _quantity(value: Any) -> Any:
+    """A resource quantity in the canonical form Kubernetes stores (``Quantity.String``):
+    ``1024Mi`` -> ``1Gi``, ``0.5`` -> ``500m``, ``1000`` -> ``1k``; other values unchanged."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return value
+    match = _QUANTITY.fullmatch(str(value).strip())
+    if match is None:
+        return value
+    try:
+        number = decimal.Decimal(match.group(1))
+    except decimal.InvalidOperation:
+        return value
+    suffix = match.group(2) or ""
+    binary = suffix in _BINARY[1:]
+    if binary:
+        amount = number * (1024 ** _BINARY.index(suffix))
+    elif suffix[:1] in ("e", "E"):
+        amount = number.scaleb(int(suffix[1:]))
+    else:
+        amount = number.scaleb({v: k for k, v in _DECIMAL.items()}[suffix])
+    if amount == 0:
+        return "0"
+    sign, amount = ("-" if amount < 0 else ""), abs(amount)
+    if binary and amount >= 1024 and amount == amount.to_integral_value():
+        mantissa, power = int(amount), 0
+        while mantissa % 1024 == 0 and power < len(_BINARY) - 1:
+            mantissa, power = mantissa // 1024, power + 1
+        return f"{sign}{mantissa}{_BINARY[power]}"
+    nanos = int(amount.scaleb(9).to_integral_value(rounding=decimal.ROUND_CEILING))
+    exponent = -9
+    while nanos % 1000 == 0 and exponent < 18:
+        nanos, exponent = nanos // 1000, exponent + 3
+    if suffix[:1] in ("e", "E"):
+        return f"{sign}{nanos}" + (f"e{exponent}" if exponent else "")
+    return f"{sign}{nanos}{_DECIMAL[exponent]}"
+
+
+def _canonical(value: Any, *, in_parameters: bool = False, in_resources: bool = False) -> Any:
     if isinstance(value, Mapping):
         out: Json = {}
         for key, item in value.items():
@@ -122,7 +170,13 @@ def _canonical(value: Any, *, in_parameters: bool = False) -> Any:
                 item = _scalar_text(item)
             elif in_parameters and key == "enum" and isinstance(item, list):
                 item = [_scalar_text(x) for x in item]
-            item = _canonical(item, in_parameters=key == "parameters")
+            elif in_resources and key in ("limits", "requests") and isinstance(item, Mapping):
+                item = {k: _quantity(v) for k, v in item.items()}
+            elif key == "sizeLimit":
+                item = _quantity(item)
+            item = _canonical(
+                item, in_parameters=key == "parameters", in_resources=key == "resources"
+            )
             if _is_zero(item):
                 continue
             out[str(key)] = item
