@@ -51,15 +51,6 @@ def _dag(fail_fast: bool | None) -> dict[str, object]:
     return manifest
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "apply's canonical form drops false/0 as if omitted, but pointer fields (*bool, *int: "
-        "dag.failFast, automountServiceAccountToken, archiveLogs, successfulJobsHistoryLimit, "
-        "retryStrategy.limit...) keep an explicit false/0 on the server and it differs from "
-        "the default: adding failFast: false is reported unchanged and never sent"
-    ),
-)
 def test_apply_sends_an_explicit_false_that_differs_from_the_default(
     argo: ArgoFake, client: Client
 ) -> None:
@@ -70,16 +61,20 @@ def test_apply_sends_an_explicit_false_that_differs_from_the_default(
     assert apply(_dag(False), client=client).action == "updated"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the reverse: removing failFast: false (back to the default true) is 'unchanged'",
-)
 def test_apply_removing_an_explicit_false_is_an_update(argo: ArgoFake, client: Client) -> None:
     one = f"{WFT}/release"
     held = stored(_dag(False))  # the server keeps failFast: false (a *bool)
     argo.add("GET", one, ok("GET", one, held))
     argo.add("PUT", one, ok("PUT", one, stored(_dag(None), rv="4712")))
     assert apply(copy.deepcopy(_dag(None)), client=client).action == "updated"
+
+
+def test_apply_of_an_explicit_false_the_server_keeps_is_unchanged(
+    argo: ArgoFake, client: Client
+) -> None:
+    one = f"{WFT}/release"
+    argo.add("GET", one, ok("GET", one, stored(_dag(False))))
+    assert apply(_dag(False), client=client).action == "unchanged"
 
 
 def test_a_non_ascii_token_is_a_config_error_not_a_crash() -> None:

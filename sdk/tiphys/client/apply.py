@@ -13,7 +13,8 @@ What the manifest owns (and what is compared) is ``spec``, ``metadata.labels`` a
 ``status``, and labels/annotations under the system prefixes (:data:`SYSTEM_PREFIXES`, e.g.
 ``workflows.argoproj.io/creator``) unless the manifest sets them. Both sides are compared in a
 canonical form that absorbs how the server re-encodes objects (Go ``omitempty``): ``null``,
-``""``, ``false``, ``0``, ``{}`` and ``[]`` are the same as an absent field, parameter
+``""``, ``false``, ``0``, ``{}`` and ``[]`` are the same as an absent field (but an explicit
+``false``/``0`` of a pointer field such as ``failFast`` or ``runAsUser`` counts), parameter
 ``value``/``default``/``enum`` are strings (``1`` is ``"1"``, ``true`` is ``"true"``), and
 resource quantities (``resources.limits/requests``, ``sizeLimit``) are in the form Kubernetes
 stores (``1024Mi`` is ``1Gi``, ``0.5`` is ``500m``).
@@ -67,6 +68,41 @@ SYSTEM_PREFIXES: tuple[str, ...] = (
 )
 
 _PARAMETER_SCALARS = ("value", "default")
+
+#: Fields that are Go pointers (``*bool``, ``*int``, ``*IntOrString``) in the Workflow,
+#: template, CronWorkflow and security-context types: the server keeps an explicit ``false`` or
+#: ``0`` there, and it differs from unset (``failFast: false`` vs the default true,
+#: ``runAsUser: 0``, ``retryStrategy.limit: 0``, ``ttlStrategy.secondsAfterCompletion: 0``).
+#: Names that are a plain ``omitempty`` bool or int anywhere in those types (``suspend``,
+#: ``optional``, ``timeoutSeconds``) are left out: their zero is the same as unset.
+_POINTER_FIELDS = frozenset(
+    {
+        "activeDeadlineSeconds",
+        "allowPrivilegeEscalation",
+        "archiveLogs",
+        "automountServiceAccountToken",
+        "daemon",
+        "failFast",
+        "failedJobsHistoryLimit",
+        "fsGroup",
+        "hostNetwork",
+        "limit",
+        "parallelism",
+        "podPriority",
+        "priority",
+        "privileged",
+        "readOnlyRootFilesystem",
+        "runAsGroup",
+        "runAsNonRoot",
+        "runAsUser",
+        "secondsAfterCompletion",
+        "secondsAfterFailure",
+        "secondsAfterSuccess",
+        "startingDeadlineSeconds",
+        "successfulJobsHistoryLimit",
+        "terminationGracePeriodSeconds",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -177,7 +213,7 @@ def _canonical(value: Any, *, in_parameters: bool = False, in_resources: bool = 
             item = _canonical(
                 item, in_parameters=key == "parameters", in_resources=key == "resources"
             )
-            if _is_zero(item):
+            if _is_zero(item) and not (key in _POINTER_FIELDS and item is not None):
                 continue
             out[str(key)] = item
         return out
