@@ -322,6 +322,21 @@ def test_a_workflow_only_in_the_archive_reads_its_main_logs_by_uid(
     conforms(argo.requests)
 
 
+def test_a_main_logs_artifact_missing_everywhere_reports_the_live_route(
+    argo: ArgoFake, client: Client
+) -> None:
+    argo.add("GET", LOG, stream())
+    argo.add("GET", GET_PATH, ok("GET", GET_PATH, wf("Succeeded", NODES)))
+    by_name = artifact(f"{NAME}-1")
+    by_uid = f"/artifact-files/{NS}/archived-workflows/u-1/{NAME}-1/outputs/main-logs"
+    argo.add("GET", by_name, Reply(status=500, body=b"Internal Server Error\n"))
+    argo.add("GET", by_uid, Reply(status=500, body=b"Internal Server Error\n"))
+    with pytest.raises(ServerUnavailable) as info:
+        list(client.logs(NAME))
+    assert info.value.path == by_name
+    assert [r.path for r in argo.requests] == [LOG, GET_PATH, by_name, by_uid]
+
+
 def test_finished_without_lines_nor_archive_sets_the_notice(argo: ArgoFake, client: Client) -> None:
     nodes = {k: v for k, v in NODES.items() if k != f"{NAME}-1"}
     argo.add("GET", LOG, stream())

@@ -380,10 +380,13 @@ def _archived_lines(
     for node_id, who in targets:
         try:
             data = client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        except ArgoServerError:
+        except ArgoServerError as first:
             if not uid:
                 raise
-            data = client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
+            try:  # a workflow deleted but archived: read its archived copy
+                data = client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
+            except ArgoServerError:
+                raise first from None
         out += _archived_text(data, who, grep, tail_lines)
     return out, len(targets)
 
@@ -404,10 +407,13 @@ async def _archived_lines_async(
     for node_id, who in targets:
         try:
             data = await client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        except ArgoServerError:
+        except ArgoServerError as first:
             if not uid:
                 raise
-            data = await client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
+            try:  # a workflow deleted but archived: read its archived copy
+                data = await client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
+            except ArgoServerError:
+                raise first from None
         out += _archived_text(data, who, grep, tail_lines)
     return out, len(targets)
 
