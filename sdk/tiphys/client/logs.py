@@ -105,11 +105,23 @@ def pod_name(workflow: Mapping[str, Any], node: Mapping[str, Any]) -> str:
     else:
         template = str(node.get("templateName") or "")
     prefix = f"{wf_name}-{template}" if template else wf_name
-    prefix = prefix[:_MAX_PREFIX]
+    return f"{prefix[:_MAX_PREFIX]}-{fnv32a(node_name)}"
+
+
+def fnv32a(text: str) -> int:
+    """The 32-bit FNV-1a hash of ``text``'s UTF-8 bytes, as Argo hashes node names into node
+    ids (``WF-<hash>``) and v2 pod names.
+
+    Args:
+        text: A node name.
+
+    Returns:
+        The hash, an unsigned 32-bit integer.
+    """
     digest = 0x811C9DC5
-    for byte in node_name.encode():
+    for byte in text.encode():
         digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return f"{prefix}-{digest}"
+    return digest
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from tiphys.cli.render._humanize import duration_long, duration_short, relative_duration, timestamp
+from tiphys.client.logs import fnv32a, pod_name
 
 __all__ = [
     "ICONS",
@@ -51,7 +52,6 @@ _COLORS = {
     "MetricsError": 31,
     "SpecWarning": 33,
 }
-_POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
 _BOUNDARY = frozenset({"DAG", "Steps"})
 _GROUP = frozenset({"StepGroup", "Retry"})
 _EXECUTION = frozenset({"Pod", "Skipped", "Suspend", "HTTP", "Plugin"})
@@ -358,26 +358,6 @@ def node_matcher(selector: str) -> Callable[[Json], bool]:
     return matches
 
 
-def _fnv32a(text: str) -> int:
-    h = 0x811C9DC5
-    for byte in text.encode():
-        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return h
-
-
-def _pod_name(wf_name: str, node: Json, v2: bool) -> str:
-    """``util.GeneratePodName``: the node id (v1) or ``WF-TEMPLATE-fnv32a(node name)`` (v2)."""
-    if not v2:
-        return str(node.get("id", ""))
-    name = str(node.get("name", ""))
-    if name == wf_name:
-        return wf_name
-    ref = node.get("templateRef") or {}
-    template = ref.get("template") or node.get("templateName") or ""
-    prefix = f"{wf_name}-{template}" if template else wf_name
-    return f"{prefix[:242]}-{_fnv32a(name)}"
-
-
 def node_tree(
     wf: Mapping[str, Any],
     *,
@@ -420,8 +400,6 @@ def node_tree(
     wf_name = str((wf.get("metadata") or {}).get("name", ""))
     if wf_name not in nodes:
         return []
-    annotations = (wf.get("metadata") or {}).get("annotations") or {}
-    v2 = annotations.get(_POD_NAME_FORMAT) != "v1"  # GetWorkflowPodNameVersion: default v2
     children, roots = _trees(nodes)
     icons = ICONS if utf8 else WORDS
     suspend_icon = _SUSPEND[utf8]
@@ -450,7 +428,7 @@ def node_tree(
         cells = [
             f"{prefix}{icon} {node.get('displayName', '')}",
             template,
-            _pod_name(wf_name, node, v2) if pod else "",
+            pod_name(wf, node) if pod else "",
             duration_short(node.get("startedAt"), node.get("finishedAt"), now) if pod else "",
         ]
         message = str(node.get("message") or "")
@@ -533,7 +511,7 @@ def _node_id(wf: Mapping[str, Any], node_name: str, nodes: Mapping[str, Json]) -
     """The id of the node named ``node_name`` (``wf.NodeID``: ``WF-fnv32a(name)``; scanned
     when the ids are of another form)."""
     wf_name = str((wf.get("metadata") or {}).get("name", ""))
-    guess = f"{wf_name}-{_fnv32a(node_name)}"
+    guess = f"{wf_name}-{fnv32a(node_name)}"
     if guess in nodes:
         return guess
     for node_id, node in nodes.items():
