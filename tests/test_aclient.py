@@ -433,7 +433,7 @@ def test_errors_are_typed_with_the_sync_messages(argo: ArgoFake) -> None:
     assert str(missing.value) == (
         f'GET {GET_PATH}: 404 Not Found: workflows.argoproj.io "{NAME}" not found\n'
         f"Nothing was found at GET {GET_PATH} in namespace 'argo': check the name and the "
-        "namespace (ARGO_NAMESPACE or namespace=)."
+        "namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python)."
     )
 
 

@@ -334,7 +334,7 @@ def test_forbidden_is_raised_whole_and_nothing_is_sent(argo: ArgoFake, client: C
         f"GET {one}: 403 Forbidden: {message}\n"
         "The token may not read workflow-templates in namespace 'argo'. Ask for an RBAC role "
         "that allows it for the token's service account, or use a namespace you may use "
-        "(ARGO_NAMESPACE or namespace=)."
+        "(-n/--namespace or ARGO_NAMESPACE; namespace= in Python)."
     )
     assert TOKEN not in str(info.value)
     assert trace(argo) == [("GET", one, None)]

@@ -45,7 +45,7 @@ def not_found(method: str, path: str, name: str) -> tuple[Any, str]:
     return err(method, path, 404, message), (
         f"tiphys: error: {method} {path}: 404 Not Found: {message}\n"
         f"Nothing was found at {method} {path} in namespace '{NAMESPACE}': check the name and "
-        "the namespace (ARGO_NAMESPACE or namespace=).\n"
+        "the namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python).\n"
     )
 
 
@@ -176,7 +176,7 @@ def test_the_server_refusing_stops_at_once_with_exit_3(argo: ArgoFake) -> None:
         f"tiphys: error: PUT {path}: 403 Forbidden: forbidden\n"
         f"The token may not stop workflows in namespace '{NAMESPACE}'. Ask for an RBAC role "
         "that allows it for the token's service account, or use a namespace you may use "
-        "(ARGO_NAMESPACE or namespace=).\n"
+        "(-n/--namespace or ARGO_NAMESPACE; namespace= in Python).\n"
     )
     assert calls(argo) == [("PUT", path)]
 

@@ -249,7 +249,7 @@ def test_forbidden_exits_3(argo: ArgoFake, files: Path) -> None:
         f"tiphys: error: GET {WFT}/build: 403 Forbidden: forbidden\n"
         "The token may not read workflow-templates in namespace 'argo'. Ask for an RBAC role "
         "that allows it for the token's service account, or use a namespace you may use "
-        "(ARGO_NAMESPACE or namespace=).\n"
+        "(-n/--namespace or ARGO_NAMESPACE; namespace= in Python).\n"
     )
 
 

@@ -479,7 +479,7 @@ def test_wait_for_a_missing_workflow_is_a_server_error(argo: ArgoFake) -> None:
         f"tiphys: error: GET {WFS}/missing: 404 Not Found: "
         'workflows.argoproj.io "missing" not found\n'
         f"Nothing was found at GET {WFS}/missing in namespace 'argo': check the name and the "
-        "namespace (ARGO_NAMESPACE or namespace=).\n"
+        "namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python).\n"
     )
 
 

@@ -447,7 +447,7 @@ ERRORS = [
         "cannot create resource\n"
         "The token may not create workflows in namespace 'argo'. Ask for an RBAC role that "
         "allows it for the token's service account, or use a namespace you may use "
-        "(ARGO_NAMESPACE or namespace=).",
+        "(-n/--namespace or ARGO_NAMESPACE; namespace= in Python).",
     ),
 ]
 
@@ -490,7 +490,8 @@ def test_get_401_404_and_503_messages(
         f"GET {path}: 401 Unauthorized: token not valid\n"
         "The server did not accept the token (or none was sent). Set ARGO_TOKEN to the whole "
         'Authorization value, e.g. `export ARGO_TOKEN="Bearer $(kubectl -n argo create token '
-        '<service-account>)"`, or pass token=. A token without a scheme gets `Bearer ` added; '
+        '<service-account>)"` (or --token on the command line, token= in Python). A token without '
+        "a scheme gets `Bearer ` added; "
         "SSO tokens look like `Bearer v2:...`."
     )
     with pytest.raises(NotFound) as not_found:
@@ -498,7 +499,7 @@ def test_get_401_404_and_503_messages(
     assert str(not_found.value) == (
         f'GET {path}: 404 Not Found: workflows.argoproj.io "gone" not found\n'
         f"Nothing was found at GET {path} in namespace 'argo': check the name and the "
-        "namespace (ARGO_NAMESPACE or namespace=)."
+        "namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python)."
     )
     with pytest.raises(ServerUnavailable) as unavailable:
         client.get("gone")

@@ -32,7 +32,8 @@ VALIDATION = (
 TOKEN_ADVICE = (
     "The server did not accept the token (or none was sent). Set ARGO_TOKEN to the whole "
     'Authorization value, e.g. `export ARGO_TOKEN="Bearer $(kubectl -n argo create token '
-    '<service-account>)"`, or pass token=. A token without a scheme gets `Bearer ` added; SSO '
+    '<service-account>)"` (or --token on the command line, token= in Python). A token without a '
+    "scheme gets `Bearer ` added; SSO "
     "tokens look like `Bearer v2:...`."
 )
 PROXY = (
@@ -107,7 +108,7 @@ CASES: list[
         "POST /api/v1/workflows/team-a: 403 Forbidden: workflows.argoproj.io is forbidden: User "
         '"system:sa:x" cannot create\nThe token may not create workflows in namespace '
         "'team-a'. Ask for an RBAC role that allows it for the token's service account, or use "
-        "a namespace you may use (ARGO_NAMESPACE or namespace=).",
+        "a namespace you may use (-n/--namespace or ARGO_NAMESPACE; namespace= in Python).",
     ),
     (
         403,
@@ -119,7 +120,8 @@ CASES: list[
         False,
         "PUT /api/v1/workflows/argo/wf-1/stop: 403 Forbidden: forbidden\nThe token may not stop "
         "workflows in namespace 'argo'. Ask for an RBAC role that allows it for the token's "
-        "service account, or use a namespace you may use (ARGO_NAMESPACE or namespace=).",
+        "service account, or use a namespace you may use (-n/--namespace or ARGO_NAMESPACE; "
+        "namespace= in Python).",
     ),
     (
         403,
@@ -131,8 +133,8 @@ CASES: list[
         False,
         "GET /api/v1/cluster-workflow-templates: 403 Forbidden: forbidden\nThe token may not "
         "list cluster-workflow-templates cluster-wide. Ask for an RBAC role that allows it for "
-        "the token's service account, or use a namespace you may use (ARGO_NAMESPACE or "
-        "namespace=).",
+        "the token's service account, or use a namespace you may use (-n/--namespace or "
+        "ARGO_NAMESPACE; namespace= in Python).",
     ),
     (
         403,
@@ -144,7 +146,8 @@ CASES: list[
         False,
         "GET /api/v1/workflow-events/argo: 403 Forbidden: forbidden\nThe token may not watch "
         "workflows in namespace 'argo'. Ask for an RBAC role that allows it for the token's "
-        "service account, or use a namespace you may use (ARGO_NAMESPACE or namespace=).",
+        "service account, or use a namespace you may use (-n/--namespace or ARGO_NAMESPACE; "
+        "namespace= in Python).",
     ),
     (
         404,
@@ -156,7 +159,7 @@ CASES: list[
         False,
         'GET /api/v1/workflows/argo/wf-1: 404 Not Found: workflows.argoproj.io "wf-1" not '
         "found\nNothing was found at GET /api/v1/workflows/argo/wf-1 in namespace 'argo': check "
-        "the name and the namespace (ARGO_NAMESPACE or namespace=).",
+        "the name and the namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python).",
     ),
     (
         404,
@@ -168,7 +171,8 @@ CASES: list[
         False,
         f"GET /api/v1/version: 404 Not Found{PROXY}'<html><head><title>404 Not Found</title>"
         "</head><body>nginx</body></html>'\nNothing was found at GET /api/v1/version "
-        "cluster-wide: check the name and the namespace (ARGO_NAMESPACE or namespace=).",
+        "cluster-wide: check the name and the namespace (-n/--namespace or ARGO_NAMESPACE; "
+        "namespace= in Python).",
     ),
     (
         409,
@@ -388,8 +392,8 @@ def test_explicit_namespace_wins_over_path() -> None:
     assert str(error) == (
         "GET /api/v1/archived-workflows: 403 Forbidden: no\nThe token may not list "
         "archived-workflows in namespace 'team-b'. Ask for an RBAC role that allows it for the "
-        "token's service account, or use a namespace you may use (ARGO_NAMESPACE or "
-        "namespace=)."
+        "token's service account, or use a namespace you may use (-n/--namespace or "
+        "ARGO_NAMESPACE; namespace= in Python)."
     )
 
 

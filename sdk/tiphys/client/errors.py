@@ -271,6 +271,10 @@ def _where(namespace: str | None) -> str:
     return f"in namespace {namespace!r}" if namespace else "cluster-wide"
 
 
+# Where the namespace comes from, for the command line and for Python.
+_NAMESPACE_HOW = "-n/--namespace or ARGO_NAMESPACE; namespace= in Python"
+
+
 def _advice(
     cls: type[ArgoServerError], status: int, method: str, path: str, namespace: str | None
 ) -> str:
@@ -284,19 +288,20 @@ def _advice(
         return (
             "The server did not accept the token (or none was sent). Set ARGO_TOKEN to the "
             'whole Authorization value, e.g. `export ARGO_TOKEN="Bearer $(kubectl -n argo '
-            'create token <service-account>)"`, or pass token=. A token without a scheme gets '
+            'create token <service-account>)"` (or --token on the command line, token= in '
+            "Python). A token without a scheme gets "
             "`Bearer ` added; SSO tokens look like `Bearer v2:...`."
         )
     if cls is Forbidden:
         return (
             f"The token may not {action} {_where(namespace)}. Ask for an RBAC role that allows "
             "it for the token's service account, or use a namespace you may use "
-            "(ARGO_NAMESPACE or namespace=)."
+            f"({_NAMESPACE_HOW})."
         )
     if cls is NotFound:
         return (
             f"Nothing was found at {method} {_path_only(path)} {_where(namespace)}: check the "
-            "name and the namespace (ARGO_NAMESPACE or namespace=)."
+            f"name and the namespace ({_NAMESPACE_HOW})."
         )
     if cls is AlreadyExists:
         return (
