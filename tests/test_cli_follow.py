@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +20,7 @@ import pytest
 
 from argo_contract import conforms, err, ok
 from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
-from cli_server import NAMESPACE, invoke
+from cli_server import NAMESPACE, cli_env, invoke
 from swagger_oracle import response_problems
 from tiphys.cli import _follow, get_cmd
 from tiphys.cli.render import LiveView
@@ -917,3 +923,153 @@ def test_logs_follow_asks_the_server_to_follow(argo: ArgoFake) -> None:
     argo.add("GET", GET, ok("GET", GET, wf("3", "Succeeded")))
     assert run(argo, "logs", NAME, "-f") == (0, f"{POD}: a\n", "")
     assert argo.requests[0].query["logOptions.follow"] == ["true"]
+
+
+# --- what users do: Ctrl-C, closed pipes, odd files ------------------------------------------
+
+
+def interrupt_once_streaming(argo: ArgoFake, path: str) -> threading.Thread:
+    """Send SIGINT to the main thread (as Ctrl-C does) once ``path`` was requested.
+
+    The signal interrupts the blocking read of the stream, so this checks that nothing on the
+    way (client, stream, CLI) swallows the ``KeyboardInterrupt``. It is sent only when the
+    request came (bounded: 5 s), so a run that never streams fails instead of killing pytest.
+    """
+    assert threading.current_thread() is threading.main_thread()
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def fire() -> None:
+        deadline = time.monotonic() + 5
+        while not argo.requests_to("GET", path):
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.01)
+        time.sleep(0.2)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    thread = threading.Thread(target=fire, daemon=True)
+    thread.start()
+    return thread
+
+
+KEEPS_RUNNING = (
+    f"tiphys: interrupted; workflow {NAME} keeps running on the server: `tiphys watch {NAME}` "
+    f"follows it again, `tiphys stop {NAME}` stops it.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["wait", NAME],
+        ["watch", NAME],
+        ["submit", "--from", "wftmpl/release", "-p", "tag=v1", "--wait"],
+        ["submit", "--from", "wftmpl/release", "-p", "tag=v1", "--watch"],
+    ],
+)
+def test_ctrl_c_while_following_says_the_workflow_keeps_running(
+    argo: ArgoFake, args: list[str]
+) -> None:
+    argo.add("GET", TMPL, ok("GET", TMPL, TEMPLATE))
+    argo.add("POST", f"{WFS}/submit", ok("POST", f"{WFS}/submit", created()))
+    argo.add("GET", GET, ok("GET", GET, wf("2")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, Pause(10)))
+    thread = interrupt_once_streaming(argo, EVENTS)
+    code, out, error = run(argo, *args)
+    thread.join(timeout=5)
+    assert (code, error) == (130, KEEPS_RUNNING)
+    assert out == ("" if args[0] != "submit" else f"Workflow: {NAME}\nLink: {LINK}\n")
+
+
+def test_ctrl_c_during_logs_follow_says_the_workflow_keeps_running(argo: ArgoFake) -> None:
+    line = result({"podName": POD, "content": "2026-11-29T10:00:02Z a"})
+    argo.add("GET", LOG, stream(LOG, line, KEEPALIVE, Pause(10)))
+    thread = interrupt_once_streaming(argo, LOG)
+    code, out, error = run(argo, "logs", NAME, "-f")
+    thread.join(timeout=5)
+    assert (code, out) == (130, f"{POD}: a\n")
+    assert error == (
+        f"tiphys: interrupted; workflow {NAME} keeps running on the server: `tiphys logs -f "
+        f"{NAME}` follows its logs again, `tiphys stop {NAME}` stops it.\n"
+    )
+
+
+def test_ctrl_c_names_every_submitted_workflow_not_followed_yet(
+    argo: ArgoFake, tmp_path: Path
+) -> None:
+    two = tmp_path / "two.yaml"
+    two.write_text(CI_YAML + "---\n" + CI_YAML)
+    second = created()
+    second["metadata"]["name"] = "ci-b"
+    argo.add("POST", WFS, ok("POST", WFS, created()), ok("POST", WFS, second))
+    argo.add("GET", GET, ok("GET", GET, wf("2")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, Pause(10)))
+    thread = interrupt_once_streaming(argo, EVENTS)
+    code, _out, error = run(argo, "submit", str(two), "--wait")
+    thread.join(timeout=5)
+    assert (code, error) == (
+        130,
+        f"tiphys: interrupted; workflows {NAME}, ci-b keep running on the server: `tiphys "
+        "watch NAME` follows one again, `tiphys stop NAME` stops it.\n",
+    )
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(argo: ArgoFake) -> None:
+    lines = [result({"podName": POD, "content": f"line {i}"}) for i in range(3000)]
+    argo.add("GET", LOG, sse_reply(lines))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARGO_")}
+    env.update({k: v for k, v in cli_env(argo).items() if v is not None})
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tiphys", "logs", NAME],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `| head -1` does
+    try:
+        error = proc.stderr.read()
+        code = proc.wait(timeout=20)
+    finally:
+        proc.kill()
+    assert (first, error, code) == (f"{POD}: line 0\n".encode(), b"", 141)
+
+
+def test_parameter_file_that_is_not_utf8_is_an_input_error(ci: str, tmp_path: Path) -> None:
+    bad = tmp_path / "params.yaml"
+    bad.write_bytes(b"branch: \xff\xfe\n")
+    code, out, error = run(None, "submit", ci, "-f", str(bad), "--dry-run")
+    assert (code, out) == (2, "")
+    assert error == (
+        f"tiphys: error: cannot read parameter file {bad}: it is not UTF-8 text (byte 0xff at "
+        "offset 8)\n"
+    )
+
+
+def test_cp_onto_a_directory_is_an_input_error_and_downloads_nothing(
+    argo: ArgoFake, tmp_path: Path
+) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=ART_NODES)))
+    (tmp_path / "report").mkdir()
+    code, out, error = run(argo, "cp", NAME, str(tmp_path), "--path", "{artifactName}")
+    assert (code, out) == (2, "")
+    assert error == (
+        f"tiphys: error: cannot write artifact {NAME}/report to {tmp_path / 'report'}: it is "
+        "a directory; remove it or choose another --path\n"
+    )
+    assert [r.path for r in argo.requests] == [GET]
+
+
+def test_cp_that_cannot_write_a_file_is_an_input_error(argo: ArgoFake, tmp_path: Path) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=ART_NODES)))
+    argo.add("GET", art(NAME, "report"), Reply(body=b"r", headers={}))
+    long = "x" * 300  # longer than a file name may be (ENAMETOOLONG)
+    code, out, error = run(argo, "cp", NAME, str(tmp_path), "--node-id", NAME, "--path", long)
+    assert (code, out) == (2, "")
+    assert error == (
+        f"tiphys: error: cannot write artifact {NAME}/report to {tmp_path / long}: File name "
+        "too long\n"
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_PIPE",
     "EXIT_OK",
     "EXIT_SERVER",
     "EXIT_TIMEOUT",
@@ -50,6 +53,10 @@ EXIT_SERVER = 3
 """Reserved for the server commands: the Argo Server could not be reached or said no."""
 EXIT_TIMEOUT = 4
 """Reserved for the server commands: a wait timed out."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C (``128 + SIGINT``); a followed workflow keeps running on the server."""
+EXIT_PIPE = 141
+"""stdout was closed early (``| head``): ``128 + SIGPIPE``, as shell tools end; no message."""
 EXIT_INTERNAL = 70
 """A bug in tiphys (``EX_SOFTWARE``); the traceback is shown with ``TIPHYS_DEBUG=1``."""
 
@@ -287,6 +294,7 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
     * :class:`~tiphys.errors.CompileError`: its diagnostics, one ``file:line: message`` line
       each, exit code 2;
     * any other :class:`~tiphys.errors.TiphysError`: ``tiphys: error: ...``, exit code 2;
+    * stdout closed by its reader (``tiphys logs NAME | head -1``): no message, exit code 141;
     * anything else is a bug in tiphys: a one-line message asking for a report, exit code 70;
       with ``TIPHYS_DEBUG=1`` the exception propagates with its traceback.
 
@@ -306,6 +314,8 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_USAGE) from None
         except TiphysError as exc:
             fail(str(exc))
+        except BrokenPipeError:
+            stdout_closed()
         except Exception as exc:
             if _is_cli_control(exc) or os.environ.get(DEBUG_ENV) == "1":
                 raise
@@ -313,6 +323,23 @@ def cli_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper
+
+
+def stdout_closed() -> NoReturn:
+    """End quietly because the reader of stdout went away (``| head -1``).
+
+    stdout is pointed at ``/dev/null`` so that flushing it at exit raises nothing more.
+
+    Raises:
+        typer.Exit: Always, with exit code 141 (``128 + SIGPIPE``).
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or closed
+        pass
+    raise typer.Exit(EXIT_PIPE) from None
 
 
 def _is_cli_control(exc: BaseException) -> bool:

@@ -13,15 +13,16 @@ Line mode (no terminal, e.g. CI logs) prints one line per node change
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from tiphys.cli._common import EXIT_FAILED, EXIT_OK, echo_err, fail
+from tiphys.cli._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, echo_err, fail
 
 if TYPE_CHECKING:
     from tiphys.cli.render import LiveView
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TimeoutOption",
     "follow_logs",
+    "keeps_running",
     "parse_duration",
     "print_log_lines",
     "stdout_is_terminal",
@@ -109,6 +111,43 @@ def _finish(run: Run) -> int:
 
     echo_err(failure_message(run.workflow))
     return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def keeps_running(names: Sequence[str], *, logs: bool = False) -> Iterator[None]:
+    """Turn Ctrl-C while following workflows into a message saying they keep running.
+
+    Stopping ``tiphys`` does not stop the workflows on the server: the message names them and
+    the commands that follow (``tiphys watch NAME``, or ``tiphys logs -f NAME`` with ``logs``)
+    or stop them again.
+
+    Args:
+        names: The workflows being followed (in order).
+        logs: The command was following logs (``logs -f``).
+
+    Raises:
+        typer.Exit: Exit code 130 (``128 + SIGINT``) on ``KeyboardInterrupt``.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        if len(names) == 1:
+            name = names[0]
+            again = (
+                f"`tiphys logs -f {name}` follows its logs again"
+                if logs
+                else f"`tiphys watch {name}` follows it again"
+            )
+            echo_err(
+                f"tiphys: interrupted; workflow {name} keeps running on the server: {again}, "
+                f"`tiphys stop {name}` stops it."
+            )
+        elif names:
+            echo_err(
+                f"tiphys: interrupted; workflows {', '.join(names)} keep running on the server: "
+                "`tiphys watch NAME` follows one again, `tiphys stop NAME` stops it."
+            )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def remaining(timeout: float | None, start: float, clock: Callable[[], float]) -> float | None:
@@ -319,21 +358,24 @@ def follow_runs(runs: Iterable[Run], flags: list[str], timeout: float | None) ->
         timeout: Seconds at most for each run, or ``None``.
 
     Raises:
-        typer.Exit: Exit code 1 when a run ended Failed or Error.
+        typer.Exit: Exit code 1 when a run ended Failed or Error; 130 on Ctrl-C (the runs not
+            finished yet are named, as they keep running).
         WaitTimeout: ``timeout`` passed first (exit 4).
     """
     if not flags:
         return
     code = EXIT_OK
-    for run in runs:
-        if "--watch" in flags:
-            result = watch_run(run, timeout)
-        elif "--wait" in flags:
-            result = wait_run(run, timeout)
-        else:
-            from tiphys.cli.get_cmd import use_color
+    runs = list(runs)
+    for index, run in enumerate(runs):
+        with keeps_running([r.name for r in runs[index:]]):
+            if "--watch" in flags:
+                result = watch_run(run, timeout)
+            elif "--wait" in flags:
+                result = wait_run(run, timeout)
+            else:
+                from tiphys.cli.get_cmd import use_color
 
-            result = follow_logs(run, timeout, color=use_color(False), clock=monotonic)
+                result = follow_logs(run, timeout, color=use_color(False), clock=monotonic)
         code = max(code, result)
     if code != EXIT_OK:
         raise typer.Exit(code)

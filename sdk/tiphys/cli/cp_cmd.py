@@ -106,10 +106,19 @@ def cp_command(
     if not planned:
         echo_err(f"workflow {real} has no output artifacts matching the filters")
         return
+    for nid, aname, target in planned:  # every target checked before the first download
+        if target.is_dir():
+            fail(
+                f"cannot write artifact {nid}/{aname} to {target}: it is a directory; remove it "
+                "or choose another --path"
+            )
     for nid, aname, target in planned:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             fail(f"cannot create {target.parent}: {exc.strerror or exc}")
-        size = server.client.download_artifact(real, nid, aname, target, run.namespace)
+        try:
+            size = server.client.download_artifact(real, nid, aname, target, run.namespace)
+        except OSError as exc:
+            fail(f"cannot write artifact {nid}/{aname} to {target}: {exc.strerror or exc}")
         typer.echo(f"{nid}/{aname} -> {target} ({size} bytes)")

@@ -69,12 +69,13 @@ def watch_command(
             fail(str(exc))
     seconds = _follow.timeout_seconds(timeout)
     run = _run(server, name)
-    code = _follow.watch_run(
-        run,
-        seconds,
-        status=status,
-        node_field_selector=node_field_selector,
-    )
+    with _follow.keeps_running([run.name]):
+        code = _follow.watch_run(
+            run,
+            seconds,
+            status=status,
+            node_field_selector=node_field_selector,
+        )
     if code != EXIT_OK:
         raise typer.Exit(code)
 
@@ -109,7 +110,8 @@ def wait_command(
         try:
             run = _run(server, name)
             left = _follow.remaining(seconds, start, _follow.monotonic)
-            result = _follow.wait_run(run, seconds, left=left)
+            with _follow.keeps_running([run.name]):
+                result = _follow.wait_run(run, seconds, left=left)
         except NotFound:
             if not ignore_not_found:
                 raise
@@ -198,7 +200,7 @@ def logs_command(
         tail_lines=tail,
         grep=grep,
     )
-    with stream:
+    with _follow.keeps_running([real] if follow else [], logs=True), stream:
         printed = _follow.print_log_lines(stream, timestamps=timestamps, color=use_color(no_color))
     if not printed and stream.notice:
         echo_err(stream.notice)

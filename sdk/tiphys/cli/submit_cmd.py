@@ -63,7 +63,7 @@ def read_parameter_file(path: Path) -> dict[str, str]:
     parameters are strings.
 
     Raises:
-        typer.Exit: Exit code 2 when the file cannot be read or is not a map.
+        typer.Exit: Exit code 2 when the file cannot be read, is not UTF-8 or is not a map.
     """
     import json
 
@@ -73,6 +73,11 @@ def read_parameter_file(path: Path) -> dict[str, str]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         fail(f"cannot read parameter file {path}: {exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        fail(
+            f"cannot read parameter file {path}: it is not UTF-8 text (byte "
+            f"0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        )
     except yaml.YAMLError as exc:
         fail(f"parameter file {path} is not YAML or JSON: {exc}")
     if data is None:
