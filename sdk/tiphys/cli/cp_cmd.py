@@ -107,7 +107,11 @@ def cp_command(
         echo_err(f"workflow {real} has no output artifacts matching the filters")
         return
     for nid, aname, target in planned:  # every target checked before the first download
-        if target.is_dir():
+        try:
+            is_dir = target.is_dir()
+        except OSError as exc:  # e.g. a name too long
+            fail(f"cannot write artifact {nid}/{aname} to {target}: {exc.strerror or exc}")
+        if is_dir:
             fail(
                 f"cannot write artifact {nid}/{aname} to {target}: it is a directory; remove it "
                 "or choose another --path"
