@@ -1073,3 +1073,16 @@ def test_cp_that_cannot_write_a_file_is_an_input_error(argo: ArgoFake, tmp_path:
         f"tiphys: error: cannot write artifact {NAME}/report to {tmp_path / long}: File name "
         "too long\n"
     )
+
+
+def test_cp_refuses_two_artifacts_onto_one_file(argo: ArgoFake, tmp_path: Path) -> None:
+    nodes = json.loads(json.dumps(ART_NODES))
+    nodes[NAME]["outputs"]["artifacts"].append({"name": "main-logs", "s3": {"key": "l"}})
+    argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=nodes)))
+    code, out, error = run(argo, "cp", NAME, str(tmp_path), "--path", "{artifactName}")
+    assert (code, out) == (2, "")
+    assert error == (
+        f"tiphys: error: --path '{{artifactName}}' puts artifacts {NAME}/main-logs and "
+        f"{NAME}-1/main-logs in the same file {tmp_path / 'main-logs'}: add {{nodeId}} to it\n"
+    )
+    assert [r.path for r in argo.requests] == [GET]

@@ -106,7 +106,14 @@ def cp_command(
     if not planned:
         echo_err(f"workflow {real} has no output artifacts matching the filters")
         return
+    seen: dict[Path, str] = {}
     for nid, aname, target in planned:  # every target checked before the first download
+        if target in seen:
+            fail(
+                f"--path {path!r} puts artifacts {seen[target]} and {nid}/{aname} in the same "
+                f"file {target}: add {{nodeId}} to it"
+            )
+        seen[target] = f"{nid}/{aname}"
         try:
             is_dir = target.is_dir()
         except OSError as exc:  # e.g. a name too long
