@@ -1123,3 +1123,8 @@ def test_cp_missing_artifact_names_the_namespace(argo: ArgoFake, tmp_path: Path)
     code, _out, error = run(argo, "cp", NAME, str(tmp_path), "--node-id", NAME)
     assert code == 3
     assert "cluster-wide" not in error and "namespace 'argo'" in error
+
+
+def test_submit_usage_line_shows_files_once() -> None:
+    code, out, _error = run(None, "submit", "--help")
+    assert (code, out.splitlines()[0]) == (0, "Usage: tiphys submit [OPTIONS] [FILE]...")

@@ -2,7 +2,7 @@
 
 Exit codes: 0 Succeeded; 1 a workflow ended Failed or Error (its failed nodes and their
 messages on stderr); 2 usage error; 3 server error (a workflow that does not exist is a 404,
-exit 3); 4 ``--timeout`` passed first.
+exit 3); 4 ``--timeout`` passed first; 130 Ctrl-C (the workflow keeps running on the server).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def watch_command(
     one line per node change: TIME NAME PHASE MESSAGE.
 
     Exit codes: 0 Succeeded; 1 Failed or Error (the failed nodes on stderr); 2 usage error;
-    3 server error; 4 --timeout passed first.
+    3 server error; 4 --timeout passed first; 130 Ctrl-C (the workflow keeps running).
     """
     from tiphys.cli.render import node_matcher
 
@@ -99,7 +99,7 @@ def wait_command(
 
     Exit codes: 0 all Succeeded; 1 one ended Failed or Error (the failed nodes on stderr);
     2 usage error; 3 server error (a missing workflow, unless --ignore-not-found); 4 --timeout
-    passed first.
+    passed first; 130 Ctrl-C (the workflow keeps running).
     """
     from tiphys.client import NotFound
 
@@ -175,7 +175,8 @@ def logs_command(
     When there are no lines, stderr says why (e.g. the pods were deleted and the logs were not
     archived).
 
-    Exit codes: 0 printed; 2 usage error; 3 server error (404: no such workflow).
+    Exit codes: 0 printed; 2 usage error; 3 server error (404: no such workflow); 130 Ctrl-C
+    (with -f: the workflow keeps running).
     """
     from tiphys.cli.get_cmd import use_color
 

@@ -145,7 +145,7 @@ def submit_command(
     files: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[FILE]...",
+            metavar="FILE",
             show_default=False,
             help=(
                 "Workflow sources as compile takes them: .py (FILE.py:NAME for one), YAML, "
@@ -227,7 +227,8 @@ def submit_command(
 
     Exit codes: 0 submitted (with --wait/--watch/--log: it Succeeded); 1 it ended Failed or
     Error (the failed nodes and their messages on stderr); 2 usage or input error (nothing
-    sent); 3 the server refused or could not be reached; 4 --timeout passed first.
+    sent); 3 the server refused or could not be reached; 4 --timeout passed first; 130 Ctrl-C
+    while following (the workflows keep running).
 
     \b
     Examples:
