@@ -1128,3 +1128,12 @@ def test_cp_missing_artifact_names_the_namespace(argo: ArgoFake, tmp_path: Path)
 def test_submit_usage_line_shows_files_once() -> None:
     code, out, _error = run(None, "submit", "--help")
     assert (code, out.splitlines()[0]) == (0, "Usage: tiphys submit [OPTIONS] [FILE]...")
+
+
+def test_logs_since_0_means_all_lines_as_with_argo(argo: ArgoFake) -> None:
+    argo.add("GET", LOG, stream(LOG, result({"podName": POD, "content": "2026-11-29T10:00:02Z a"})))
+    assert run(argo, "logs", NAME, "--since", "0") == (0, f"{POD}: a\n", "")
+    assert argo.requests[0].query == {
+        "logOptions.container": ["main"],
+        "logOptions.timestamps": ["true"],
+    }

@@ -151,7 +151,7 @@ def logs_command(
     ] = False,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="DURATION", help="Only lines of the last 5m, 1h..."),
+        typer.Option("--since", metavar="DURATION", help="Only lines of the last 5m, 1h... (0: all)."),
     ] = None,
     since_time: Annotated[
         str | None,
@@ -184,7 +184,9 @@ def logs_command(
         fail("use either --since or --since-time, not both")
     since_seconds = None
     if since is not None:
-        since_seconds = max(int(_follow.parse_duration(since, "--since")), 1)
+        seconds = _follow.parse_duration(since, "--since")
+        if seconds > 0:  # 0 is all lines, as argo's default
+            since_seconds = max(int(seconds), 1)
     moment = _since_time(since_time)
     if tail is not None and tail < 0:
         tail = None  # argo's default -1: all lines
