@@ -151,7 +151,9 @@ def logs_command(
     ] = False,
     since: Annotated[
         str | None,
-        typer.Option("--since", metavar="DURATION", help="Only lines of the last 5m, 1h... (0: all)."),
+        typer.Option(
+            "--since", metavar="DURATION", help="Only lines of the last 5m, 1h... (0: all)."
+        ),
     ] = None,
     since_time: Annotated[
         str | None,
