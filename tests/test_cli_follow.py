@@ -1137,3 +1137,16 @@ def test_logs_since_0_means_all_lines_as_with_argo(argo: ArgoFake) -> None:
         "logOptions.container": ["main"],
         "logOptions.timestamps": ["true"],
     }
+
+
+def test_entrypoint_that_is_not_a_template_is_an_input_error_and_nothing_is_sent(
+    argo: ArgoFake, ci: str
+) -> None:
+    for extra in ([], ["--dry-run"]):
+        code, out, error = run(argo, "submit", ci, "--entrypoint", "mian", *extra)
+        assert (code, out) == (2, "")
+        assert error == (
+            "tiphys: error: --entrypoint 'mian' is not a template of Workflow 'ci-' (its "
+            "templates: main)\n"
+        )
+    assert argo.requests == []

@@ -131,6 +131,25 @@ def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
     return docs
 
 
+def _check_entrypoint(docs: list[Json], entrypoint: str) -> None:
+    """``--entrypoint`` must name a template of each Workflow (exit 2, nothing sent).
+
+    A Workflow with a ``workflowTemplateRef`` is not checked: its templates are on the server.
+    """
+    for doc in docs:
+        spec = doc.get("spec") or {}
+        if spec.get("workflowTemplateRef"):
+            continue
+        names = [str(t.get("name")) for t in spec.get("templates") or [] if t.get("name")]
+        if entrypoint not in names:
+            meta = doc.get("metadata") or {}
+            label = meta.get("name") or meta.get("generateName") or "?"
+            fail(
+                f"--entrypoint {entrypoint!r} is not a template of Workflow {label!r} (its "
+                f"templates: {', '.join(names) or 'none'})"
+            )
+
+
 def _render(objects: list[Json], output: str) -> str:
     from tiphys.compile.yaml_out import to_json, to_yaml
 
@@ -273,6 +292,8 @@ def submit_command(
         runs = [_submit(server, from_, values, options, server_dry_run, fmt)]
     else:
         docs = _workflows(list(files or []), values)
+        if entrypoint:
+            _check_entrypoint(docs, entrypoint)
         if dry_run:
             from tiphys.client.run import prepare_manifest
 
