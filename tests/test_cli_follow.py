@@ -1150,3 +1150,14 @@ def test_entrypoint_that_is_not_a_template_is_an_input_error_and_nothing_is_sent
             "templates: main)\n"
         )
     assert argo.requests == []
+
+
+def test_wait_for_a_workflow_deleted_while_running_prints_deleted(argo: ArgoFake) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("2")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, ev("DELETED", wf("3"))))
+    code, out, error = run(argo, "wait", NAME)
+    assert (code, out) == (1, f"{NAME} Deleted\n")
+    assert error == (
+        f"workflow '{NAME}' in namespace 'argo' was deleted before it finished (last phase "
+        f"Running)\nSee `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+    )

@@ -156,7 +156,8 @@ def remaining(timeout: float | None, start: float, clock: Callable[[], float]) -
 
 
 def wait_run(run: Run, timeout: float | None, *, left: float | None = None) -> int:
-    """Wait for a run to end and print ``NAME PHASE`` (as ``argo wait``).
+    """Wait for a run to end and print ``NAME PHASE`` (as ``argo wait``; ``NAME Deleted`` when
+    it was deleted before it ended).
 
     Args:
         run: The run.
@@ -178,7 +179,10 @@ def wait_run(run: Run, timeout: float | None, *, left: float | None = None) -> i
         if timeout is None or exc.timeout == timeout:
             raise
         raise WaitTimeout(exc.name, timeout, exc.phase) from None
-    typer.echo(f"{run.name} {run.phase or 'Pending'}")
+    from tiphys.client.run import TERMINAL_PHASES
+
+    ended = run.phase in TERMINAL_PHASES
+    typer.echo(f"{run.name} {run.phase if ended else 'Deleted'}")  # not ended: it was deleted
     return _finish(run)
 
 
