@@ -928,7 +928,7 @@ def test_logs_follow_asks_the_server_to_follow(argo: ArgoFake) -> None:
 # --- what users do: Ctrl-C, closed pipes, odd files ------------------------------------------
 
 
-def interrupt_once_streaming(argo: ArgoFake, path: str) -> threading.Thread:
+def interrupt_once_streaming(argo: ArgoFake, path: str, method: str = "GET") -> threading.Thread:
     """Send SIGINT to the main thread (as Ctrl-C does) once ``path`` was requested.
 
     The signal interrupts the blocking read of the stream, so this checks that nothing on the
@@ -941,7 +941,7 @@ def interrupt_once_streaming(argo: ArgoFake, path: str) -> threading.Thread:
 
     def fire() -> None:
         deadline = time.monotonic() + 5
-        while not argo.requests_to("GET", path):
+        while not argo.requests_to(method, path):
             if time.monotonic() > deadline:
                 return
             time.sleep(0.01)
@@ -1160,4 +1160,16 @@ def test_wait_for_a_workflow_deleted_while_running_prints_deleted(argo: ArgoFake
     assert error == (
         f"workflow '{NAME}' in namespace 'argo' was deleted before it finished (last phase "
         f"Running)\nSee `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+    )
+
+
+def test_ctrl_c_while_creating_says_the_workflow_may_exist(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created(), delay=10))
+    thread = interrupt_once_streaming(argo, WFS, "POST")
+    code, out, error = run(argo, "submit", ci)
+    thread.join(timeout=5)
+    assert (code, out) == (130, "")
+    assert error == (
+        "tiphys: interrupted before the server answered; the workflow may have been created: "
+        "look with `tiphys list` before submitting again.\n"
     )

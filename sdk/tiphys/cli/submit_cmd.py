@@ -19,6 +19,7 @@ import typer
 
 from tiphys.cli import _follow
 from tiphys.cli._common import (
+    EXIT_INTERRUPTED,
     ParameterOption,
     echo_err,
     fail,
@@ -333,14 +334,23 @@ def _submit(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        run = submit(
-            source,
-            values,
-            client=server.client,
-            namespace=server.settings.get("namespace"),
-            server_dry_run=server_dry_run,
-            **options,
-        )
+        try:
+            run = submit(
+                source,
+                values,
+                client=server.client,
+                namespace=server.settings.get("namespace"),
+                server_dry_run=server_dry_run,
+                **options,
+            )
+        except KeyboardInterrupt:
+            if server_dry_run:
+                raise
+            echo_err(
+                "tiphys: interrupted before the server answered; the workflow may have been "
+                "created: look with `tiphys list` before submitting again."
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
     for warning in caught:
         echo_err(f"tiphys: warning: {warning.message}")
     if server_dry_run:
