@@ -1173,3 +1173,26 @@ def test_ctrl_c_while_creating_says_the_workflow_may_exist(argo: ArgoFake, ci: s
         "tiphys: interrupted before the server answered; the workflow may have been created: "
         "look with `tiphys list` before submitting again.\n"
     )
+
+
+def test_parameter_file_dates_stay_as_written(ci: str, tmp_path: Path) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("branch: 2026-11-29T10:00:00Z\n")
+    code, out, error = run(None, "submit", ci, "-f", str(params), "--dry-run", "-o", "json")
+    assert (code, error) == (0, "")
+    assert json.loads(out)["spec"]["arguments"]["parameters"] == [
+        {"name": "branch", "value": "2026-11-29T10:00:00Z"}
+    ]
+
+
+def test_parameter_file_with_a_value_json_cannot_hold_is_an_input_error(
+    ci: str, tmp_path: Path
+) -> None:
+    params = tmp_path / "params.yaml"
+    params.write_text("branch: !!binary aGk=\n")
+    code, out, error = run(None, "submit", ci, "-f", str(params), "--dry-run")
+    assert (code, out) == (2, "")
+    assert error == (
+        f"tiphys: error: parameter file {params}: the value of 'branch' is a bytes; write a "
+        "string, number, boolean, list or map\n"
+    )

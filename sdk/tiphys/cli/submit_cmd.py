@@ -61,7 +61,7 @@ def read_parameter_file(path: Path) -> dict[str, str]:
     """``-f/--parameter-file``: a YAML or JSON map of parameter names to values.
 
     Values that are not strings are written as JSON (``true``, ``3``, ``[1, 2]``), as Argo
-    parameters are strings.
+    parameters are strings; dates and times stay as written.
 
     Raises:
         typer.Exit: Exit code 2 when the file cannot be read, is not UTF-8 or is not a map.
@@ -70,8 +70,15 @@ def read_parameter_file(path: Path) -> dict[str, str]:
 
     import yaml
 
+    class Loader(yaml.SafeLoader):
+        """Dates and times stay as written (as with argo), not ``datetime`` objects."""
+
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # a SafeLoader
     except OSError as exc:
         fail(f"cannot read parameter file {path}: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
@@ -92,7 +99,13 @@ def read_parameter_file(path: Path) -> dict[str, str]:
         elif isinstance(value, bool):
             values[str(key)] = "true" if value else "false"
         else:
-            values[str(key)] = json.dumps(value)
+            try:
+                values[str(key)] = json.dumps(value)
+            except (TypeError, ValueError):
+                fail(
+                    f"parameter file {path}: the value of {str(key)!r} is a "
+                    f"{type(value).__name__}; write a string, number, boolean, list or map"
+                )
     return values
 
 
