@@ -266,8 +266,8 @@ def test_a_template_file_is_refused(argo: ArgoFake, tmp_path: Path) -> None:
     code, out, error = run(argo, "submit", str(path))
     assert (code, out) == (2, "")
     assert error == (
-        f"{path}:1: WorkflowTemplate 'ci' is a WorkflowTemplate, which does not run by itself: "
-        "create it with `tiphys apply`, then submit it with --from (e.g. --from wftmpl/NAME)\n"
+        f"{path}:1: WorkflowTemplate 'ci' does not run by itself: create it with `tiphys "
+        "apply`, then submit it with --from wftmpl/ci\n"
     )
     assert argo.requests == []
 

@@ -109,6 +109,14 @@ def read_parameter_file(path: Path) -> dict[str, str]:
     return values
 
 
+#: The ``--from`` KIND of each kind that can be submitted from the server.
+_FROM_ALIAS = {
+    "WorkflowTemplate": "wftmpl",
+    "ClusterWorkflowTemplate": "cwftmpl",
+    "CronWorkflow": "cronwf",
+}
+
+
 def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
     """The Workflow manifests of ``paths``, validated, with the parameters applied.
 
@@ -123,10 +131,11 @@ def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
     failed = False
     for source in collection:
         if source.kind != "Workflow":
+            alias = _FROM_ALIAS.get(source.kind)
+            how = f" --from {alias}/{source.name or 'NAME'}" if alias else ""
             echo_err(
-                f"{source.location()}: {source.label} is a {source.kind}, which does "
-                f"not run by itself: create it with `tiphys apply`, then submit it with "
-                f"--from (e.g. --from wftmpl/NAME)"
+                f"{source.location()}: {source.label} does not run by itself: create it with "
+                f"`tiphys apply`{f', then submit it with{how}' if how else ''}"
             )
             failed = True
             continue
