@@ -1196,3 +1196,27 @@ def test_parameter_file_with_a_value_json_cannot_hold_is_an_input_error(
         f"tiphys: error: parameter file {params}: the value of 'branch' is a bytes; write a "
         "string, number, boolean, list or map\n"
     )
+
+
+def test_watch_in_line_mode_shows_the_last_view_when_it_times_out(argo: ArgoFake) -> None:
+    argo.add("GET", GET, ok("GET", GET, wf("2", "Pending")))
+    argo.add("GET", EVENTS, stream(EVENTS, KEEPALIVE, Pause(5)))
+    code, out, error = run(argo, "watch", NAME, "--timeout", "0.3")
+    assert (code, error) == (
+        4,
+        f"tiphys: error: workflow {NAME} did not finish within 0.3 s; it was last seen Pending. "
+        f"Wait longer (a larger --timeout) or look at it with `tiphys get {NAME}`.\n",
+    )
+    assert out == (
+        "\n"
+        f"Name:                {NAME}\n"
+        "Namespace:           argo\n"
+        "ServiceAccount:      unset (will run with the default ServiceAccount)\n"
+        "Status:              Pending\n"
+        "Created:             Sun Nov 29 10:00:00 +0000 (10 seconds ago)\n"
+        "Started:             Sun Nov 29 10:00:01 +0000 (9 seconds ago)\n"
+        "Duration:            9 seconds\n"
+        "Progress:\n"
+        "Parameters:\n"
+        "  branch:            dev\n"
+    )

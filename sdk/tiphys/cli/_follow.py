@@ -210,7 +210,8 @@ def watch_run(
     """Follow a run until it ends, showing its nodes, then print the final ``get`` view.
 
     On a terminal the ``get`` view is redrawn in place (:func:`make_live_view`); otherwise
-    one line per node change (``HH:MM:SS NAME  PHASE  MESSAGE``).
+    one line per node change (``HH:MM:SS NAME  PHASE  MESSAGE``), and the last ``get`` view
+    also when the timeout passes.
 
     Args:
         run: The run.
@@ -240,10 +241,18 @@ def watch_run(
         return _finish(run)
     from tiphys.cli.render import NodeChanges
 
+    from tiphys.client import WaitTimeout
+
     changes = NodeChanges(tz=get_cmd.TIME_ZONE)
-    for wf in run.watch(timeout):
-        for line in changes.feed(wf, get_cmd.now()):
-            typer.echo(line)
+    try:
+        for wf in run.watch(timeout):
+            for line in changes.feed(wf, get_cmd.now()):
+                typer.echo(line)
+    except WaitTimeout:  # show where it got to, then exit 4
+        if run.workflow.get("status") is not None:
+            typer.echo("")
+            typer.echo("".join(f"{line}\n" for line in view(run.workflow, False)), nl=False)
+        raise
     typer.echo("")
     typer.echo("".join(f"{line}\n" for line in view(run.workflow, False)), nl=False)
     return _finish(run)
