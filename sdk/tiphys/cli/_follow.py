@@ -240,7 +240,6 @@ def watch_run(
             live.close()
         return _finish(run)
     from tiphys.cli.render import NodeChanges
-
     from tiphys.client import WaitTimeout
 
     changes = NodeChanges(tz=get_cmd.TIME_ZONE)
