@@ -1088,41 +1088,45 @@ def test_cp_refuses_two_artifacts_onto_one_file(argo: ArgoFake, tmp_path: Path) 
     assert [r.path for r in argo.requests] == [GET]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tiphys.client.run._check_parameters gives the Python hint 'pass parameters={...}' "
-    "to CLI users too; the CLI should say -p NAME=VALUE (client/ is another helper's)",
-)
 def test_submit_from_with_a_missing_parameter_says_to_pass_it_with_p(argo: ArgoFake) -> None:
     argo.add("GET", TMPL, ok("GET", TMPL, TEMPLATE))
     code, out, error = run(argo, "submit", "--from", "wftmpl/release")
     assert (code, out) == (2, "")
-    assert "parameters=" not in error and "-p tag=" in error
+    assert error == (
+        "tiphys: error: WorkflowTemplate 'release' needs a value for parameter 'tag': pass "
+        "-p tag=... on the command line (parameters={'tag': ...} in Python).\n"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tiphys.client.errors hints name Python keywords ('or pass token=', 'or "
-    "namespace=') in CLI messages; the CLI should name --token / -n",
-)
-def test_server_error_hints_name_cli_flags_not_python_keywords(argo: ArgoFake) -> None:
+def test_server_error_hints_name_the_cli_flags_first(argo: ArgoFake) -> None:
     argo.add("GET", GET, err("GET", GET, 401, "token not valid"))
     _code, _out, unauthorized = run(argo, "wait", NAME)
     missing(argo)
     _code, _out, not_found = run(argo, "wait", "missing")
-    assert "token=" not in unauthorized and "namespace=" not in not_found
+    assert unauthorized == (
+        f"tiphys: error: GET {GET}: 401 Unauthorized: token not valid\nThe server did not "
+        "accept the token (or none was sent). Set ARGO_TOKEN to the whole Authorization value, "
+        'e.g. `export ARGO_TOKEN="Bearer $(kubectl -n argo create token <service-account>)"` '
+        "(or --token on the command line, token= in Python). A token without a scheme gets "
+        "`Bearer ` added; SSO tokens look like `Bearer v2:...`.\n"
+    )
+    missing_path = GET.replace(NAME, "missing")
+    assert not_found.endswith(
+        f"\nNothing was found at GET {missing_path} in namespace 'argo': check the name and "
+        "the namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python).\n"
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 404 of GET /artifact-files/NS/... is explained as 'cluster-wide' (the error map "
-    "does not see the namespace in that path)",
-)
 def test_cp_missing_artifact_names_the_namespace(argo: ArgoFake, tmp_path: Path) -> None:
     argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=ART_NODES)))
     code, _out, error = run(argo, "cp", NAME, str(tmp_path), "--node-id", NAME)
     assert code == 3
-    assert "cluster-wide" not in error and "namespace 'argo'" in error
+    route = f"/artifact-files/argo/workflows/{NAME}/{NAME}/outputs/report"
+    assert error == (
+        f"tiphys: error: GET {route}: 404 Not Found: no scripted reply for GET {route}\n"
+        f"Nothing was found at GET {route} in namespace 'argo': check the name and the "
+        "namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in Python).\n"
+    )
 
 
 def test_submit_usage_line_shows_files_once() -> None:

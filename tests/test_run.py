@@ -257,7 +257,8 @@ def test_enum_and_missing_values_are_checked(argo: ArgoFake, client: Client) -> 
     with pytest.raises(TiphysError) as info:
         submit({**MANIFEST, "spec": spec}, client=client)
     assert str(info.value) == (
-        "workflow 'release-' needs a value for parameter 'tag': pass parameters={'tag': ...}."
+        "workflow 'release-' needs a value for parameter 'tag': pass -p tag=... on the command "
+        "line (parameters={'tag': ...} in Python)."
     )
     assert argo.requests == []
 

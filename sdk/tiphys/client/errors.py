@@ -194,6 +194,8 @@ _ACTION_SEGMENTS = frozenset(
 )
 _VERBS = {"GET": "read", "POST": "create", "PUT": "update", "DELETE": "delete", "PATCH": "update"}
 _CLUSTER_RESOURCES = frozenset({"cluster-workflow-templates", "archived-workflows"})
+# Artifact routes outside /api/v1 whose first segment is the namespace.
+_ARTIFACT_ROUTES = frozenset({"artifact-files", "artifacts", "input-artifacts"})
 
 
 def _path_only(path: str) -> str:
@@ -204,6 +206,8 @@ def _namespace_of(path: str) -> str | None:
     parts = _path_only(path).strip("/").split("/")
     if len(parts) >= 4 and parts[:2] == ["api", "v1"] and parts[2] not in _CLUSTER_RESOURCES:
         return parts[3] or None
+    if len(parts) >= 2 and parts[0] in _ARTIFACT_ROUTES:  # /artifact-files/{ns}/...
+        return parts[1] or None
     return None
 
 

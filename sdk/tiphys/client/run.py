@@ -995,9 +995,11 @@ def _check_parameters(values: Mapping[str, str], declared: _Declared, what: str)
     missing = [n for n in declared.needs_value if n not in values]
     if missing:
         pairs = ", ".join(f"{n!r}: ..." for n in missing)
+        flags = " ".join(f"-p {n}=..." for n in missing)
         raise TiphysError(
             f"{what} needs a value for parameter{'s' if len(missing) > 1 else ''} "
-            f"{', '.join(repr(n) for n in missing)}: pass parameters={{{pairs}}}."
+            f"{', '.join(repr(n) for n in missing)}: pass {flags} on the command line "
+            f"(parameters={{{pairs}}} in Python)."
         )
 
 
