@@ -1224,3 +1224,23 @@ def test_watch_in_line_mode_shows_the_last_view_when_it_times_out(argo: ArgoFake
         "Parameters:\n"
         "  branch:            dev\n"
     )
+
+
+def test_dry_run_output_name_prints_the_name_or_generate_name(ci: str) -> None:
+    assert run(None, "submit", ci, "--dry-run", "-o", "name") == (0, "ci-\n", "")
+    named = run(None, "submit", ci, "--dry-run", "-o", "name", "--name", "ci-manual")
+    assert named == (0, "ci-manual\n", "")
+
+
+@pytest.mark.parametrize("flag", ["--dry-run", "--server-dry-run"])
+def test_dry_runs_refuse_output_wide(flag: str, ci: str) -> None:
+    assert run(None, "submit", ci, flag, "-o", "wide") == (
+        2,
+        "",
+        f"tiphys: error: {flag} prints the manifest: use -o yaml, json or name with it\n",
+    )
+
+
+def test_server_dry_run_output_name(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    assert run(argo, "submit", ci, "--server-dry-run", "-o", "name") == (0, f"{NAME}\n", "")

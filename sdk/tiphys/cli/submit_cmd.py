@@ -174,10 +174,15 @@ def _check_entrypoint(docs: list[Json], entrypoint: str) -> None:
 
 
 def _render(objects: list[Json], output: str) -> str:
+    """The manifests as ``json`` (one document each), ``name`` (``metadata.name``, else
+    ``generateName``, one per line) or YAML (``---`` between documents)."""
     from tiphys.compile.yaml_out import to_json, to_yaml
 
     if output == "json":
         return "".join(to_json(obj) for obj in objects)
+    if output == "name":
+        metas = [obj.get("metadata") or {} for obj in objects]
+        return "".join(f"{m.get('name') or m.get('generateName') or ''}\n" for m in metas)
     return to_yaml(objects)
 
 
@@ -287,9 +292,11 @@ def submit_command(
     follow = _follow.check_follow_flags(wait, watch, log)
     if dry_run and server_dry_run:
         fail("use either --dry-run or --server-dry-run, not both")
+    dry = "--dry-run" if dry_run else "--server-dry-run"
     if (dry_run or server_dry_run) and follow:
-        dry = "--dry-run" if dry_run else "--server-dry-run"
         fail(f"{dry} creates no workflow, so {follow[0]} has nothing to follow")
+    if (dry_run or server_dry_run) and fmt is SubmitOutput.wide:
+        fail(f"{dry} prints the manifest: use -o yaml, json or name with it")
     if bool(files) == bool(from_):
         fail("give workflow files or --from KIND/NAME (one of the two)")
     if name and generate_name:
@@ -333,7 +340,7 @@ def submit_command(
                         **options,
                     )
                 )
-            typer.echo(_render(prepared, "json" if fmt is SubmitOutput.json else "yaml"), nl=False)
+            typer.echo(_render(prepared, fmt.value if fmt else "yaml"), nl=False)
             return
         runs = []
         for doc in docs:
@@ -376,8 +383,7 @@ def _submit(
     for warning in caught:
         echo_err(f"tiphys: warning: {warning.message}")
     if server_dry_run:
-        kind = "json" if fmt is SubmitOutput.json else "yaml"
-        typer.echo(_render([run.workflow], kind), nl=False)
+        typer.echo(_render([run.workflow], fmt.value if fmt else "yaml"), nl=False)
         return run
     link = server.ui_url(run.namespace, run.name)
     if fmt is None:
