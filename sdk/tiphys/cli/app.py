@@ -73,7 +73,11 @@ def create_app() -> typer.Typer:
         help=(
             "Write Argo Workflows as Python; compile them to Argo manifests (compile) and "
             "check Python or YAML workflows (lint); turn Argo YAML into tiphys Python "
-            "(convert).\n\n"
+            "(convert). Submit and follow them on the Argo Server (submit, get, list, watch, "
+            "wait, logs, cp), act on runs (delete, retry, resubmit, stop, terminate, suspend, "
+            "resume, node set) and install templates (apply, template, cluster-template, "
+            "cron); the server comes from ARGO_SERVER, ARGO_TOKEN and ARGO_NAMESPACE as for "
+            "the argo CLI.\n\n"
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
             "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
@@ -89,9 +93,17 @@ def create_app() -> typer.Typer:
     )
 
     app.callback()(root_callback)
+    # Listed in --help in this order: author, run and follow, act on runs, manage templates.
     app.command("compile", no_args_is_help=True)(compile_cmd.compile_command)
     app.command("lint", no_args_is_help=True)(lint_cmd.lint_command)
     app.command("convert", no_args_is_help=True)(convert_cmd.convert_command)
+    app.command("submit")(submit_cmd.submit_command)
+    app.command("get", no_args_is_help=True)(get_cmd.get_command)
+    app.command("list")(list_cmd.list_command)
+    app.command("watch", no_args_is_help=True)(follow_cmd.watch_command)
+    app.command("wait", no_args_is_help=True)(follow_cmd.wait_command)
+    app.command("logs", no_args_is_help=True)(follow_cmd.logs_command)
+    app.command("cp", no_args_is_help=True)(cp_cmd.cp_command)
     app.command("delete")(actions_cmd.delete_command)
     app.command("retry")(actions_cmd.retry_command)
     app.command("resubmit")(actions_cmd.resubmit_command)
@@ -100,17 +112,10 @@ def create_app() -> typer.Typer:
     app.command("suspend")(actions_cmd.suspend_command)
     app.command("resume")(actions_cmd.resume_command)
     app.add_typer(actions_cmd.node_app, name="node")
-    app.command("get", no_args_is_help=True)(get_cmd.get_command)
-    app.command("list")(list_cmd.list_command)
     app.command("apply", no_args_is_help=True)(apply_cmd.apply_command)
     app.add_typer(template_cmd.template_app, name="template")
     app.add_typer(template_cmd.cluster_template_app, name="cluster-template")
     app.add_typer(template_cmd.cron_app, name="cron")
-    app.command("submit")(submit_cmd.submit_command)
-    app.command("watch", no_args_is_help=True)(follow_cmd.watch_command)
-    app.command("wait", no_args_is_help=True)(follow_cmd.wait_command)
-    app.command("logs", no_args_is_help=True)(follow_cmd.logs_command)
-    app.command("cp", no_args_is_help=True)(cp_cmd.cp_command)
     return app
 
 
