@@ -84,7 +84,8 @@ def create_app() -> typer.Typer:
             "watch, wait), or lint found errors; 2 usage or input error (compile: any error; "
             "no ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
             "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
-            "the traceback)."
+            "the traceback); 130 interrupted (Ctrl-C; a workflow being followed keeps "
+            "running); 141 stdout was closed (| head)."
         ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
@@ -129,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code (DESIGN §6): 0 success; 1 the workflow ended Failed or Error, or lint
         found errors; 2 usage or input error (including no ``ARGO_SERVER`` configured); 3 the
         Argo Server refused the request or could not be reached; 4 a wait timed out; 70 a bug
-        in tiphys outside any one workflow (set ``TIPHYS_DEBUG=1`` to get the traceback).
+        in tiphys outside any one workflow (set ``TIPHYS_DEBUG=1`` to get the traceback);
+        130 interrupted (Ctrl-C); 141 stdout was closed.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in _VERSION_FLAGS:
