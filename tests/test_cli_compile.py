@@ -425,7 +425,8 @@ def test_help_texts_show_defaults() -> None:
             "watch, wait), or lint found errors; 2 usage or input error (compile: any error; no "
             "ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
             "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
-            "the traceback)."
+            "the traceback); 130 interrupted (Ctrl-C; a workflow being followed keeps running); "
+            "141 stdout was closed (| head)."
         )
         == 1
     )
