@@ -20,6 +20,7 @@ from argo_fake import ArgoFake, Reply
 from tiphys.client import (
     AlreadyExists,
     ArgoServerError,
+    AsyncClient,
     Client,
     Forbidden,
     InvalidRequest,
@@ -752,6 +753,24 @@ def test_client_resolves_settings_and_refuses_both_forms() -> None:
         Client(config, namespace="x")
     assert str(info.value) == (
         "Client() takes a config or resolve_config() settings, not both (got config and namespace)."
+    )
+
+
+def test_client_given_an_address_instead_of_a_config_says_server() -> None:
+    # Hera and the argo CLI take the host first: Client("localhost:2746") must not end in an
+    # AttributeError deep inside the transport.
+    for args, settings in [(("localhost:2746",), {}), (("localhost:2746",), {"token": "t"})]:
+        with pytest.raises(TiphysError) as info:
+            Client(*args, **settings)  # type: ignore[arg-type]
+        assert str(info.value) == (
+            "Client() takes the server address as server=: Client(server='localhost:2746', "
+            "...). Its first argument is a ServerConfig (or nothing: ARGO_SERVER)."
+        )
+    with pytest.raises(TiphysError) as info:
+        AsyncClient("localhost:2746")  # type: ignore[arg-type]
+    assert str(info.value) == (
+        "AsyncClient() takes the server address as server=: AsyncClient(server='localhost:2746', "
+        "...). Its first argument is a ServerConfig (or nothing: ARGO_SERVER)."
     )
 
 

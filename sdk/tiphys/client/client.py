@@ -57,8 +57,14 @@ def new_config(config: ServerConfig | None, settings: Mapping[str, Any], who: st
     """The configuration of a client: ``config``, or :func:`resolve_config` of ``settings``.
 
     Raises:
-        TiphysError: Both were given.
+        TiphysError: Both were given, or ``config`` is a string (the address belongs in
+            ``server=``).
     """
+    if isinstance(config, str):
+        raise TiphysError(
+            f"{who}() takes the server address as server=: {who}(server={config!r}, ...). Its "
+            "first argument is a ServerConfig (or nothing: ARGO_SERVER)."
+        )
     if config is not None and settings:
         raise TiphysError(
             f"{who}() takes a config or resolve_config() settings, not both (got config "
