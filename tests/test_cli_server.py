@@ -141,3 +141,40 @@ def test_a_watch_that_times_out_exits_4_and_a_broken_stream_exits_3(argo: ArgoFa
         "tiphys: error: the Argo Server ended the stream: EOF (gRPC code 8, HTTP 429). "
         "Reconnect to go on.\n",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["list", "--status", "Succeeded,Faild"],
+            "tiphys: error: --status: 'Faild' is not a workflow phase (did you mean Failed?); "
+            "choose from Pending, Running, Succeeded, Failed, Error\n",
+        ),
+        (
+            ["delete", "--status", "failed", "--dry-run"],
+            "tiphys: error: --status: 'failed' is not a workflow phase (did you mean Failed?); "
+            "choose from Pending, Running, Succeeded, Failed, Error\n",
+        ),
+        (
+            ["get", "wf", "--status", "Skiped"],
+            "tiphys: error: --status: 'Skiped' is not a node phase (did you mean Skipped?); "
+            "choose from Pending, Running, Succeeded, Skipped, Failed, Error, Omitted\n",
+        ),
+        (
+            ["watch", "wf", "--status", "Bogus"],
+            "tiphys: error: --status: 'Bogus' is not a node phase; "
+            "choose from Pending, Running, Succeeded, Skipped, Failed, Error, Omitted\n",
+        ),
+    ],
+)
+def test_a_mistyped_status_is_refused_before_any_request(
+    argo: ArgoFake, args: list[str], expected: str
+) -> None:
+    # A typo in --status used to select nothing ('No workflows found', an empty node tree)
+    # or, in delete, was compared client-side and silently matched nothing.
+    from cli_server import invoke
+
+    ran = invoke(argo, *args)
+    assert (ran.code, ran.out, ran.err) == (2, "", expected)
+    assert argo.requests == []

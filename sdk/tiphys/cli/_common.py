@@ -29,8 +29,11 @@ __all__ = [
     "EXIT_SERVER",
     "EXIT_TIMEOUT",
     "EXIT_USAGE",
+    "NODE_PHASES",
+    "WORKFLOW_PHASES",
     "ParameterOption",
     "PathsArgument",
+    "check_phases",
     "check_source",
     "cli_errors",
     "echo_err",
@@ -386,3 +389,42 @@ def root_callback(
     ] = False,
 ) -> None:
     """Write Argo Workflows as Python; compile and check them."""
+
+
+#: ``workflows.argoproj.io/phase`` label values (``status.phase`` of a Workflow).
+WORKFLOW_PHASES = ("Pending", "Running", "Succeeded", "Failed", "Error")
+#: ``status.nodes[*].phase`` values.
+NODE_PHASES = ("Pending", "Running", "Succeeded", "Skipped", "Failed", "Error", "Omitted")
+
+
+def check_phases(values: str | list[str] | None, *, nodes: bool = False) -> list[str]:
+    """The phases of ``--status`` values (comma-separated or repeated), each one checked.
+
+    Phases are case-sensitive, as Argo's label and field match them: a typo would select
+    nothing at all, so it is refused instead.
+
+    Args:
+        values: The ``--status`` value(s).
+        nodes: Check node phases (``get``/``watch``) instead of workflow phases.
+
+    Returns:
+        The phases in order, blanks dropped.
+
+    Raises:
+        typer.Exit: Exit 2 on a phase Argo does not have (with the closest one).
+    """
+    import difflib
+
+    known = NODE_PHASES if nodes else WORKFLOW_PHASES
+    given = [values] if isinstance(values, str) else list(values or [])
+    phases = [p.strip() for text in given for p in text.split(",") if p.strip()]
+    for phase in phases:
+        if phase in known:
+            continue
+        close = [k for k in known if k.lower() == phase.lower()] or difflib.get_close_matches(
+            phase, known, n=1
+        )
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        kind = "node" if nodes else "workflow"
+        fail(f"--status: {phase!r} is not a {kind} phase{hint}; choose from {', '.join(known)}")
+    return phases

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tiphys.cli import _follow
-from tiphys.cli._common import EXIT_SERVER, echo_err, fail, parse_parameters
+from tiphys.cli._common import EXIT_SERVER, check_phases, echo_err, fail, parse_parameters
 from tiphys.cli._names import resolve_name
 from tiphys.cli._server import ServerContext, server_command
 
@@ -338,7 +338,7 @@ def delete_command(
             cutoff = datetime.now(UTC) - timedelta(seconds=parse_duration(older))
         except DurationError as exc:
             raise typer.BadParameter(str(exc), param_hint="'--older'") from None
-    phases = {p.strip() for text in status or [] for p in text.split(",") if p.strip()}
+    phases = set(check_phases(status))
     if all_ and not yes and not dry_run and not _stdin_is_terminal():
         fail(
             f"--all deletes every workflow in namespace {server.namespace!r} and stdin is not "

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tiphys.cli import _follow
-from tiphys.cli._common import EXIT_OK, echo_err, fail
+from tiphys.cli._common import EXIT_OK, NODE_PHASES, check_phases, echo_err, fail
 from tiphys.cli._server import ServerContext, server_command
 
 if TYPE_CHECKING:
@@ -62,6 +62,8 @@ def watch_command(
 
     if status and node_field_selector:
         fail("use either --status or --node-field-selector, not both")
+    if status and status not in NODE_PHASES:
+        check_phases(status, nodes=True)
     if node_field_selector:
         try:
             node_matcher(node_field_selector)

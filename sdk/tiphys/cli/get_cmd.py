@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tiphys.cli._common import fail
+from tiphys.cli._common import NODE_PHASES, check_phases, fail
 from tiphys.cli._server import ServerContext, server_command
 
 __all__ = ["GetFormat", "get_command", "use_color"]
@@ -118,6 +118,8 @@ def get_command(
 
     if status and node_field_selector:
         fail("use either --status or --node-field-selector, not both")
+    if status and status not in NODE_PHASES:
+        check_phases(status, nodes=True)
     if node_field_selector:
         try:
             node_matcher(node_field_selector)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tiphys.cli._common import fail
+from tiphys.cli._common import check_phases, fail
 from tiphys.cli._server import ServerContext, server_command
 
 __all__ = ["ListFormat", "list_command", "select_label", "sort_workflows"]
@@ -150,6 +150,7 @@ def list_command(
         fail(f"unknown output format {output!r} (choose name, json, yaml or wide)")
     if running and completed:
         fail("use either --running or --completed, not both")
+    check_phases(status)
     from tiphys.cli.get_cmd import now
     from tiphys.cli.render import list_table
 
