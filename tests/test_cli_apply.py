@@ -6,6 +6,8 @@ every scripted response against its response schema (api_checks).
 
 from __future__ import annotations
 
+import re
+
 import copy
 import json
 from collections.abc import Iterator
@@ -221,6 +223,41 @@ def test_diff_and_dry_run_only_read(argo: ArgoFake, files: Path) -> None:
     assert (dry.code, dry.out) == (0, "workflowtemplate/build updated (dry run)\n")
     assert [r.method for r in argo.requests] == ["GET", "GET"]
     conforms(argo.requests)
+
+
+def test_diff_is_coloured_on_a_terminal_unless_no_color(
+    argo: ArgoFake, files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Like git diff: red removals, green additions, cyan hunks, bold headers; --no-color (as on
+    # get/watch) and NO_COLOR turn it off. CliRunner is not a terminal: pretend it is one.
+    import tiphys.cli.get_cmd
+
+    monkeypatch.setattr(tiphys.cli.get_cmd, "stdout_is_terminal", lambda: True)
+    Path("one.yaml").write_text(yaml.safe_dump(manifest("WorkflowTemplate", "build")))
+    server = held(manifest("WorkflowTemplate", "build"), entrypoint="old")
+    argo.add("GET", f"{WFT}/build", ok("GET", f"{WFT}/build", server))
+    ran = invoke(argo, "apply", "--diff", "one.yaml", env={"NO_COLOR": "", "TERM": "xterm"})
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == (
+        "\x1b[1m--- server/workflowtemplate/build\x1b[0m\n"
+        "\x1b[1m+++ local/workflowtemplate/build\x1b[0m\n"
+        "\x1b[36m@@ -4,7 +4,7 @@\x1b[0m\n"
+        "   labels:\n"
+        "     team: a\n"
+        " spec:\n"
+        "\x1b[31m-  entrypoint: old\x1b[0m\n"
+        "\x1b[32m+  entrypoint: main\x1b[0m\n"
+        "   templates:\n"
+        "   - container:\n"
+        "       image: alpine:3.20\n"
+    )
+    plain = invoke(
+        argo, "apply", "--diff", "--no-color", "one.yaml", env={"NO_COLOR": "", "TERM": "xterm"}
+    )
+    assert (plain.code, plain.out) == (0, re.sub("\x1b\\[[0-9;]*m", "", ran.out))
+    assert "\x1b" not in plain.out
+    off = invoke(argo, "apply", "--diff", "one.yaml")  # NO_COLOR=1
+    assert off.out == plain.out
 
 
 def test_stale_update_exits_3_saying_to_run_again(argo: ArgoFake, files: Path) -> None:

@@ -24,7 +24,14 @@ from tiphys.errors import Diagnostic, errors_only
 if TYPE_CHECKING:
     from tiphys.compile.sources import Source
 
-__all__ = ["SERVER_LINT", "apply_command", "apply_order", "checked_manifests", "server_lint"]
+__all__ = [
+    "SERVER_LINT",
+    "apply_command",
+    "apply_order",
+    "checked_manifests",
+    "color_diff",
+    "server_lint",
+]
 
 #: Diagnostic code of a problem found by the Argo Server's lint endpoint (``lint --server``).
 SERVER_LINT = "S201"
@@ -174,6 +181,20 @@ def server_lint(server: ServerContext, source: Source, doc: dict[str, Any]) -> D
     return None
 
 
+_DIFF_COLORS = (("---", "1"), ("+++", "1"), ("@@", "36"), ("-", "31"), ("+", "32"))
+
+
+def color_diff(text: str) -> str:
+    """A unified diff with git's ANSI colours: bold file headers, cyan hunk headers, red
+    removed and green added lines; context lines as they are."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\n")
+        code = next((c for start, c in _DIFF_COLORS if body.startswith(start)), None)
+        lines.append(f"\x1b[{code}m{body}\x1b[0m{line[len(body) :]}" if code else line)
+    return "".join(lines)
+
+
 @server_command
 def apply_command(
     server: ServerContext,
@@ -196,6 +217,9 @@ def apply_command(
             help="Change nothing on the server: only read it and say what would be done.",
         ),
     ] = False,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No ANSI colours in the --diff output.")
+    ] = False,
 ) -> None:
     """Create or update WorkflowTemplates, ClusterWorkflowTemplates and CronWorkflows.
 
@@ -217,13 +241,16 @@ def apply_command(
       tiphys apply --diff templates/
       tiphys apply --dry-run templates/release.py
     """
+    from tiphys.cli.get_cmd import use_color
     from tiphys.client.apply import apply, diff
 
     found = apply_order(checked_manifests(paths))
     namespace = server.settings.get("namespace")
+    color = show_diff and use_color(no_color)
     for _source, doc in found:
         if show_diff:
-            typer.echo(diff(doc, client=server.client, namespace=namespace), nl=False)
+            text = diff(doc, client=server.client, namespace=namespace)
+            typer.echo(color_diff(text) if color else text, nl=False, color=color or None)
             continue
         result = apply(doc, client=server.client, namespace=namespace, dry_run=dry_run)
         typer.echo(str(result))

@@ -40,11 +40,16 @@ class GetFormat(enum.StrEnum):
     wide = "wide"
 
 
+def stdout_is_terminal() -> bool:
+    """Whether stdout is a terminal (tests replace it)."""
+    return sys.stdout.isatty()
+
+
 def use_color(no_color: bool) -> bool:
-    """Colour icons only on a terminal, without ``--no-color``, ``NO_COLOR`` or ``TERM=dumb``."""
+    """Colour only on a terminal, without ``--no-color``, ``NO_COLOR`` or ``TERM=dumb``."""
     if no_color or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return sys.stdout.isatty()
+    return stdout_is_terminal()
 
 
 def dump(objects: list[dict[str, Any]], output: str) -> str:
