@@ -6,10 +6,9 @@ every scripted response against its response schema (api_checks).
 
 from __future__ import annotations
 
-import re
-
 import copy
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
