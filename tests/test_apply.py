@@ -459,3 +459,12 @@ def test_apply_without_client_uses_the_environment(
     argo.add("GET", one, ok("GET", one, stored(local())))
     assert apply(local()).action == "unchanged"
     assert argo.requests[0].headers["authorization"] == f"Bearer {TOKEN}"
+
+
+def test_result_repr_names_the_object_without_its_body() -> None:
+    body = {"metadata": {"name": "t"}, "spec": {"templates": [{"name": "x" * 10_000}]}}
+    result = ApplyResult("created", "WorkflowTemplate", "t", "argo", body)
+    assert repr(result) == (
+        "ApplyResult(action='created', kind='WorkflowTemplate', name='t', namespace='argo', "
+        "dry_run=False)"
+    )

@@ -396,3 +396,19 @@ def test_watching_latest_follows_the_workflow_the_server_names(
         "listOptions.resourceVersion": ["1"],
     }
     conforms(argo.requests)
+
+
+def test_event_repr_is_one_short_line_without_the_nodes() -> None:
+    # A notebook prints events (list(client.watch(...))): a 5,000-node workflow must not print
+    # a megabyte of status.
+    nodes = {f"n{i}": {"id": f"n{i}", "phase": "Running"} for i in range(5000)}
+    wf = {
+        "metadata": {"name": "big", "namespace": "argo"},
+        "status": {"phase": "Running", "nodes": nodes},
+    }
+    assert repr(WorkflowEvent("MODIFIED", wf)) == (
+        "WorkflowEvent(type='MODIFIED', workflow=argo/big, phase='Running')"
+    )
+    assert repr(WorkflowEvent("ADDED", {"metadata": {"name": "new"}})) == (
+        "WorkflowEvent(type='ADDED', workflow=new, phase='')"
+    )

@@ -28,7 +28,7 @@ import difflib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tiphys.errors import CompileError, TiphysError
@@ -124,7 +124,7 @@ class ApplyResult:
     kind: str
     name: str
     namespace: str | None
-    object: dict[str, Any]
+    object: dict[str, Any] = field(repr=False)
     dry_run: bool = False
 
     def __str__(self) -> str:

@@ -96,6 +96,13 @@ class WorkflowEvent:
     type: str
     workflow: dict[str, Any]
 
+    def __repr__(self) -> str:
+        """``WorkflowEvent(type='MODIFIED', workflow=argo/name, phase='Running')``: one line,
+        never the (possibly huge) workflow itself."""
+        meta = self.workflow.get("metadata") or {}
+        name = "/".join(str(p) for p in (meta.get("namespace"), meta.get("name")) if p)
+        return f"WorkflowEvent(type={self.type!r}, workflow={name}, phase={self.phase!r})"
+
     @property
     def phase(self) -> str:
         """``status.phase``, or ``""`` when not set yet."""
