@@ -241,3 +241,20 @@ def test_retry_after_on_a_stream_open(argo: ArgoFake, client: Client, sleeps: Sl
 def test_retry_after_header_forms(value: str | None, seconds: float | None) -> None:
     now = 1795946400.0  # 2026-11-29T10:00:00Z
     assert retry_after_seconds(value, now) == seconds
+
+
+def test_archive_repr_names_its_client_without_the_token() -> None:
+    from tiphys.client import AsyncClient
+
+    settings: dict[str, Any] = {"server": "argo:2746", "token": "s3cr3t-archive", "env": {}}
+    sync = Client(kubeconfig="", **settings)
+    asynchronous = AsyncClient(kubeconfig="", **settings)
+    config = (
+        "ServerConfig(base_url='https://argo:2746', namespace='default', token=<hidden>, "
+        "verify=True, cert=None, connect_timeout=10.0, read_timeout=30.0)"
+    )
+    assert repr(sync.archived_workflows) == f"<archived workflows of Client({config})>"
+    assert repr(asynchronous.archived_workflows) == (
+        f"<async archived workflows of AsyncClient({config})>"
+    )
+    sync.close()

@@ -29,6 +29,9 @@ class ArchivedWorkflows:
     def __init__(self, client: Client) -> None:
         self._client = client
 
+    def __repr__(self) -> str:
+        return f"<archived workflows of {self._client!r}>"
+
     def list(
         self,
         namespace: str | None = None,
@@ -103,6 +106,9 @@ class AsyncArchivedWorkflows:
 
     def __init__(self, client: AsyncClient) -> None:
         self._client = client
+
+    def __repr__(self) -> str:
+        return f"<async archived workflows of {self._client!r}>"
 
     async def list(
         self,
