@@ -386,3 +386,22 @@ def test_pod_names_are_v2_unless_the_workflow_says_v1() -> None:
         wf["metadata"]["annotations"] = marks
         hello1 = text(node_tree(wf, now=f.NOW)).splitlines()[2]
         assert hello1.split()[3] == "steps-z2zdn-print-message-27420706"
+
+
+def test_columns_align_on_the_screen_with_wide_and_zero_width_characters() -> None:
+    # Go's tabwriter (and so argo) counts runes, which shifts every column after a CJK name;
+    # tiphys pads to the display width: wide characters take two cells, combining marks none.
+    from tiphys.cli.render.get_view import tabulate
+
+    rows = [
+        ["NAME", "STATUS", "AGE"],
+        ["データ処理", "Failed", "1m"],
+        ["cafe\u0301-x", "Running", "2m"],
+        ["plain", "Succeeded", "3m"],
+    ]
+    assert tabulate(rows, 3) == [
+        "NAME         STATUS      AGE",
+        "データ処理   Failed      1m",
+        "cafe\u0301-x       Running     2m",
+        "plain        Succeeded   3m",
+    ]

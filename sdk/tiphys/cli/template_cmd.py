@@ -102,10 +102,13 @@ def relative(then: datetime, now: datetime) -> str:
 
 def _table(rows: list[list[str]]) -> list[str]:
     """Columns padded as Go's tabwriter with padding 3 (the ``argo`` CLI's lists)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    from tiphys.cli.render.get_view import cell_width
+
+    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "".join(
-            cell if i == len(row) - 1 else cell.ljust(widths[i] + 3) for i, cell in enumerate(row)
+            cell if i == len(row) - 1 else cell + " " * (widths[i] + 3 - cell_width(cell))
+            for i, cell in enumerate(row)
         )
         for row in rows
     ]

@@ -16,6 +16,7 @@ from tiphys.client.logs import fnv32a, pod_name
 __all__ = [
     "ICONS",
     "WORDS",
+    "cell_width",
     "header",
     "node_tree",
     "nodes_of",
@@ -218,10 +219,26 @@ def header(
     return out
 
 
+def cell_width(text: str) -> int:
+    """Terminal cells ``text`` takes: East Asian wide and fullwidth characters take two,
+    combining marks and zero-width characters none, the rest one."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Cf", "Mn", "Me"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
 def tabulate(rows: Sequence[Sequence[str]], padding: int) -> list[str]:
     """Go's ``tabwriter`` (minwidth 0, padding, blanks): every cell but a row's last is padded.
 
-    Widths count characters, as tabwriter counts runes. Trailing blanks are stripped.
+    Widths are terminal cells (:func:`cell_width`), where tabwriter counts runes: the same for
+    ASCII, but columns stay aligned after a CJK or accented name. Trailing blanks are stripped.
 
     Args:
         rows: Cells per row; a row's last cell is not aligned.
@@ -235,10 +252,18 @@ def tabulate(rows: Sequence[Sequence[str]], padding: int) -> list[str]:
     ncols = max(len(row) for row in rows) - 1
     widths = [0] * ncols
     for j in range(ncols):
-        widths[j] = max((len(row[j]) for row in rows if len(row) - 1 > j), default=0) + padding
+        widths[j] = (
+            max((cell_width(row[j]) for row in rows if len(row) - 1 > j), default=0) + padding
+        )
     return [
         (
-            "".join([cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=False)]) + row[-1]
+            "".join(
+                [
+                    cell + " " * (w - cell_width(cell))
+                    for cell, w in zip(row[:-1], widths, strict=False)
+                ]
+            )
+            + row[-1]
         ).rstrip()
         if row
         else ""
