@@ -140,6 +140,35 @@ def test_a_source_with_errors_sends_nothing(argo: ArgoFake, files: Path) -> None
     assert argo.requests == []
 
 
+def test_problems_are_reported_in_line_order_as_lint_does(argo: ArgoFake, files: Path) -> None:
+    Path("cron.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\n"
+        "kind: CronWorkflow\n"
+        "metadata: {name: cron-a}\n"
+        "spec:\n"
+        "  schedule: '* * * * *'\n"
+        "  timezone: Mars/Olympus\n"
+        "  workflowSpec:\n"
+        "    entrypoint: main\n"
+        "    templates: [{name: main, container: {image: alpine}}]\n"
+    )
+    expected = (
+        "cron.yaml:4: missing required field 'schedules'; add it (at spec.schedules) [V001]\n"
+        "cron.yaml:5: 'schedule' was removed in Argo v4; use schedules: [...] (a list) "
+        "(at spec.schedule) [V002]\n"
+        "cron.yaml:6: invalid timezone: 'Mars/Olympus' is not a time zone name Argo knows: use "
+        "an IANA name such as 'Europe/Paris', 'America/New_York' or 'UTC' (names are "
+        "case-sensitive). (at spec.timezone) [V171]\n"
+    )
+    for verb in (["apply"], ["cron", "create"]):
+        ran = invoke(argo, *verb, "cron.yaml")
+        assert (ran.code, ran.out) == (2, "")
+        assert ran.err == expected + (
+            f"tiphys: nothing was sent: fix the errors above and run {' '.join(verb)} again\n"
+        )
+    assert argo.requests == []
+
+
 def test_a_python_source_is_compiled_and_applied(argo: ArgoFake, tmp_path: Path) -> None:
     source = tmp_path / "lib.py"
     source.write_text(

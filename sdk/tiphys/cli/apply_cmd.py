@@ -17,6 +17,7 @@ from tiphys.cli._common import (
     fail,
     load_sources,
     report,
+    sorted_diagnostics,
 )
 from tiphys.cli._server import ServerContext, server_command
 from tiphys.errors import Diagnostic, errors_only
@@ -79,7 +80,7 @@ def checked_manifests(
             echo_err(_skip_note(source, kinds, verb))
             continue
         doc, _line_of, diagnostics = check_source(source)
-        report(diagnostics)
+        report(sorted_diagnostics(diagnostics))
         if doc is None or errors_only(diagnostics):
             failed = True
             continue
