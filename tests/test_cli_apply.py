@@ -519,6 +519,14 @@ def test_template_lint_uses_the_server(argo: ArgoFake, files: Path) -> None:
     conforms(argo.requests)
 
 
+def test_template_lint_of_a_missing_path_is_exit_2_as_lint(argo: ArgoFake, files: Path) -> None:
+    # `lint` exits 2 when a PATH does not exist; `template lint` said "1 linting errors" and 1.
+    ran = invoke(argo, "template", "lint", "nope.yaml")
+    assert (ran.code, ran.err) == (2, "")
+    assert ran.out == ("nope.yaml: no such file or directory [S101]\n✖ 1 linting errors found!\n")
+    assert argo.requests == []
+
+
 # --- lint --server ----------------------------------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tiphys.cli._common import EXIT_FAILED, PathsArgument, echo_err, output_format
+from tiphys.cli._common import EXIT_FAILED, EXIT_USAGE, PathsArgument, echo_err, output_format
 from tiphys.cli._server import ServerContext, server_command
 
 if TYPE_CHECKING:
@@ -352,17 +352,22 @@ def _build(kind: _Kind) -> typer.Typer:
                 problem = server_lint(server, source, doc)
                 if problem is not None:
                     problems.append(problem)
+        from tiphys.cli._common import sorted_diagnostics
+        from tiphys.compile.sources import USAGE_CODES
+
+        problems = sorted_diagnostics(problems)
         for problem in problems:
             typer.echo(problem.format())
         errors = errors_only(problems)
         if errors:
             typer.echo(f"✖ {len(errors)} linting errors found!")
-            raise typer.Exit(EXIT_FAILED)
+            usage = any(p.code in USAGE_CODES for p in problems)
+            raise typer.Exit(EXIT_USAGE if usage else EXIT_FAILED)
         typer.echo("✔ no linting errors found!")
 
     lint.__doc__ = (
         f"Lint {noun}s: tiphys's own checks, then the Argo Server's lint endpoint. Exit 1 "
-        "when there is an error."
+        "when there is an error, 2 when a PATH does not exist (or cannot be used as given)."
     )
 
     @server_command
