@@ -94,7 +94,7 @@ def _seconds(value: str, flag: str) -> float:
     try:
         return parse_duration(value)
     except DurationError as exc:
-        fail(f"{flag} {value!r}: {exc} (e.g. 30m, 2h, 1d)")
+        fail(f"{flag}: {exc}")
 
 
 @server_command
