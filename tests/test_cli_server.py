@@ -178,4 +178,3 @@ def test_a_mistyped_status_is_refused_before_any_request(
     ran = invoke(argo, *args)
     assert (ran.code, ran.out, ran.err) == (2, "", expected)
     assert argo.requests == []
-
