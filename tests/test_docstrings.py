@@ -23,3 +23,18 @@ def test_public_names_are_documented(name: str) -> None:
         target = value.fget if isinstance(value, property) else value
         if callable(target):
             assert (target.__doc__ or "").strip(), f"{name}.{member}"
+
+
+def test_run_logs_timeout_is_documented_as_client_logs_does() -> None:
+    # Run.logs passes timeout to Client.logs, where it bounds each read, not the whole read.
+    import inspect
+
+    from tiphys.client import AsyncClient, AsyncRun, Client, Run
+
+    def timeout_doc(function: object) -> str:
+        lines = (inspect.getdoc(function) or "").splitlines()
+        return next(line.strip() for line in lines if line.strip().startswith("timeout:"))
+
+    expected = "timeout: Seconds one read may wait (default the configuration's read timeout)."
+    for function in (Client.logs, AsyncClient.logs, Run.logs, AsyncRun.logs):
+        assert timeout_doc(function) == expected

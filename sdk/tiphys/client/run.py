@@ -450,7 +450,7 @@ class Run(_RunView):
             tail_lines: Only the last lines of each pod.
             grep: Only lines whose text matches this regex (see :meth:`Client.logs`).
             selector: Extra pod label selector.
-            timeout: Seconds for the whole read, or ``None``.
+            timeout: Seconds one read may wait (default the configuration's read timeout).
 
         Returns:
             A :class:`LogStream` of :class:`LogLine`.
@@ -728,7 +728,7 @@ class AsyncRun(_RunView):
             tail_lines: Only the last lines of each pod.
             grep: Only lines whose text matches this regex (see :meth:`Client.logs`).
             selector: Extra pod label selector.
-            timeout: Seconds one read may wait, or ``None``.
+            timeout: Seconds one read may wait (default the configuration's read timeout).
 
         Returns:
             An :class:`~tiphys.client.logs.AsyncLogStream` of :class:`LogLine`.
