@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import typer
 
 from argo_contract import conforms, err, ok
 from argo_fake import ArgoFake
@@ -554,6 +555,31 @@ def test_delete_all_asks_on_a_terminal(
         assert (ran.code, ran.out) == (2, echo)
         assert ran.err == f"{question}tiphys: error: nothing deleted\n"
         assert calls(argo) == [("GET", WFS)]
+
+
+def test_delete_all_prompt_on_eof_is_no_and_on_ctrl_c_is_exit_130(
+    argo: ArgoFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # click turns both into Abort ("Aborted!", exit 1, which tiphys uses for a failed
+    # workflow): Ctrl-D answers no (exit 2), Ctrl-C is an interruption (130).
+    monkeypatch.setattr(actions_cmd, "_stdin_is_terminal", lambda: True)
+    argo.add("GET", WFS, ok("GET", WFS, listing(wf("a"), wf("b"))))
+    question = f"Delete 2 workflows in namespace '{NAMESPACE}'? [y/N]:"
+    eof = invoke(argo, "delete", "--all", stdin="")
+    assert (eof.code, eof.out) == (2, " ")
+    assert eof.err == f"{question}\ntiphys: error: nothing deleted\n"
+
+    def ctrl_c(*args: object, **kwargs: object) -> bool:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise typer.Abort() from None
+
+    monkeypatch.setattr(typer, "confirm", ctrl_c)
+    interrupted = invoke(argo, "delete", "--all")
+    assert (interrupted.code, interrupted.out) == (130, "")
+    assert interrupted.err == "\ntiphys: interrupted: nothing deleted\n"
+    assert calls(argo) == [("GET", WFS), ("GET", WFS)]
 
 
 def test_delete_all_dry_run_asks_nothing_and_deletes_nothing(argo: ArgoFake) -> None:

@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tiphys.cli import _follow
-from tiphys.cli._common import EXIT_SERVER, check_phases, echo_err, fail, parse_parameters
+from tiphys.cli._common import (
+    EXIT_INTERRUPTED,
+    EXIT_SERVER,
+    check_phases,
+    echo_err,
+    fail,
+    parse_parameters,
+)
 from tiphys.cli._names import resolve_name
 from tiphys.cli._server import ServerContext, server_command
 
@@ -219,6 +226,23 @@ def _report(exc: ArgoServerError) -> None:
 # --- delete ---------------------------------------------------------------------------------
 
 
+def _confirm(question: str) -> bool:
+    """Ask ``question [y/N]`` on stderr. End of input (Ctrl-D) is no; Ctrl-C exits 130 (click
+    makes both an ``Abort``: "Aborted!", exit 1).
+
+    Raises:
+        typer.Exit: 130 on Ctrl-C.
+    """
+    try:
+        return typer.confirm(question, default=False, err=True)
+    except (KeyboardInterrupt, typer.Abort) as exc:
+        echo_err("")
+        if isinstance(exc, KeyboardInterrupt) or isinstance(exc.__context__, KeyboardInterrupt):
+            echo_err("tiphys: interrupted: nothing deleted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        return False
+
+
 def _stdin_is_terminal() -> bool:
     """Whether the user can be asked a question (stdin is a terminal)."""
     return sys.stdin.isatty()
@@ -371,7 +395,7 @@ def delete_command(
             f"Delete {len(targets)} workflow{'s' if len(targets) != 1 else ''} in namespace "
             f"{server.namespace!r}?"
         )
-        if not typer.confirm(question, default=False, err=True):
+        if not _confirm(question):
             fail("nothing deleted")
 
     from tiphys.client import Conflict, InvalidRequest, NotFound
