@@ -657,3 +657,31 @@ def test_node_set_needs_the_node_field_selector(argo: ArgoFake) -> None:
         "Error: Missing option '--node-field-selector'.\n"
     )
     assert argo.requests == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["resume", "wf", "--node-field-selector", "dispalyName=approve"],
+        ["stop", "wf", "--node-field-selector", "dispalyName=approve"],
+        ["retry", "wf", "--node-field-selector", "dispalyName=approve"],
+        ["node", "set", "wf", "--node-field-selector", "dispalyName=approve", "--phase", "Failed"],
+    ],
+)
+def test_a_mistyped_node_field_selector_is_refused_before_sending(
+    argo: ArgoFake, args: list[str]
+) -> None:
+    # The server matches an unknown field against "" and so selects no node: the resume,
+    # stop or set silently did nothing. get already refuses it; these verbs now do too.
+    ran = invoke(argo, *args)
+    assert (ran.code, ran.out) == (2, "")
+    command = " ".join(args[: args.index("wf")])
+    assert ran.err == (
+        f"Usage: tiphys {command} [OPTIONS] "
+        + ("{WORKFLOW}" if command == "node set" else "[WORKFLOW...]...")
+        + f"\nTry 'tiphys {command} -h' for help.\n\n"
+        "Error: Invalid value for '--node-field-selector': node field selector field "
+        "'dispalyName' is unknown; use one of displayName, name, id, phase, type, templateName, "
+        "boundaryID, templateRef.name, templateRef.template, inputs.parameters.NAME.value\n"
+    )
+    assert argo.requests == []

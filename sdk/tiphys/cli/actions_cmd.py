@@ -97,12 +97,33 @@ FieldSelectorOption = Annotated[
         ),
     ),
 ]
+
+
+def _checked_node_selector(value: str | None) -> str | None:
+    """Refuse a node field selector the server would match against nothing (a typo'd field
+    selects no node, so the action silently does nothing).
+
+    Raises:
+        typer.BadParameter: A term is malformed or names an unknown field.
+    """
+    if value is None:
+        return None
+    from tiphys.cli.render import node_matcher
+
+    try:
+        node_matcher(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
 NodeFieldSelectorOption = Annotated[
     str | None,
     typer.Option(
         "--node-field-selector",
         metavar="SELECTOR",
         show_default=False,
+        callback=_checked_node_selector,
         help="Only the nodes this selects, e.g. 'displayName=approve' or 'templateName=main'.",
     ),
 ]
@@ -732,6 +753,7 @@ def node_set_command(
         typer.Option(
             "--node-field-selector",
             metavar="SELECTOR",
+            callback=_checked_node_selector,
             help="The nodes to set, e.g. 'displayName=approve'.",
         ),
     ],
