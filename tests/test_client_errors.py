@@ -487,3 +487,16 @@ def test_lazy_exports_resolve() -> None:
     for name, module in tiphys.client.EXPORTS.items():
         assert getattr(tiphys.client, name) is getattr(importlib.import_module(module), name)
     assert sorted(tiphys.client.__all__) == sorted(tiphys.client.EXPORTS)
+
+
+def test_the_message_shows_the_path_decoded_but_path_keeps_what_was_sent() -> None:
+    # A name with non-ASCII characters (or @latest) was shown percent-encoded in the message.
+    sent = "/api/v1/workflows/argo/%E6%97%A5%E6%9C%AC-wf/retry"
+    error = error_from_response(404, _body(5, "not found"), method="PUT", path=sent)
+    assert error.path == sent
+    assert str(error) == (
+        "PUT /api/v1/workflows/argo/日本-wf/retry: 404 Not Found: not found\n"
+        "Nothing was found at PUT /api/v1/workflows/argo/日本-wf/retry in namespace 'argo': "
+        "check the name and the namespace (-n/--namespace or ARGO_NAMESPACE; namespace= in "
+        "Python)."
+    )

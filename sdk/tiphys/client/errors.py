@@ -202,6 +202,13 @@ def _path_only(path: str) -> str:
     return path.split("?", 1)[0]
 
 
+def _shown(path: str) -> str:
+    """The path for messages: no query, percent-escapes decoded (``@latest``, non-ASCII)."""
+    from urllib.parse import unquote
+
+    return unquote(_path_only(path))
+
+
 def _namespace_of(path: str) -> str | None:
     parts = _path_only(path).strip("/").split("/")
     if len(parts) >= 4 and parts[:2] == ["api", "v1"] and parts[2] not in _CLUSTER_RESOURCES:
@@ -304,7 +311,7 @@ def _advice(
         )
     if cls is NotFound:
         return (
-            f"Nothing was found at {method} {_path_only(path)} {_where(namespace)}: check the "
+            f"Nothing was found at {method} {_shown(path)} {_where(namespace)}: check the "
             f"name and the namespace ({_NAMESPACE_HOW})."
         )
     if cls is AlreadyExists:
@@ -396,7 +403,7 @@ def error_from_response(
     if namespace is None:
         namespace = _namespace_of(path)
     cls = _class_for(status, code, method)
-    head = f"{method.upper()} {_path_only(path)}: {status} {_reason(status)}"
+    head = f"{method.upper()} {_shown(path)}: {status} {_reason(status)}"
     if server_message is not None:
         head += f": {server_message}"
     elif excerpt is not None:
@@ -437,7 +444,7 @@ def connection_error(
         A retryable :class:`ServerUnavailable` (not raised here).
     """
     return ServerUnavailable(
-        f"{method.upper()} {_path_only(path)}: cannot reach the Argo Server at {base_url}: "
+        f"{method.upper()} {_shown(path)}: cannot reach the Argo Server at {base_url}: "
         f"{reason}\nCheck ARGO_SERVER (host:port), ARGO_SECURE (http or https) and that the "
         "server (or your port-forward) is running.",
         method=method.upper(),
@@ -468,7 +475,7 @@ def timeout_error(
         else ""
     )
     return RequestTimeout(
-        f"{method.upper()} {_path_only(path)}: no answer from the Argo Server within the "
+        f"{method.upper()} {_shown(path)}: no answer from the Argo Server within the "
         f"{phase} timeout of {seconds:g} s\nTry again later, or raise the timeout.{extra}",
         method=method.upper(),
         path=_path_only(path),
