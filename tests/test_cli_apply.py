@@ -453,6 +453,40 @@ def test_cron_list_columns(argo: ArgoFake, now: datetime) -> None:
     conforms(argo.requests)
 
 
+def test_template_and_cron_list_of_all_namespaces(argo: ArgoFake, now: datetime) -> None:
+    # As `argo template list -A` / `argo cron list -A`: GET with an empty namespace (swagger's
+    # path template cannot express an empty segment, so these requests are not checked), and a
+    # NAMESPACE column first.
+    build = held(manifest("WorkflowTemplate", "build"))
+    other = held(manifest("WorkflowTemplate", "deploy"))
+    other["metadata"]["namespace"] = "team-b"
+    argo.add(
+        "GET",
+        "/api/v1/workflow-templates/",
+        ok("GET", WFT, {"metadata": {}, "items": [build, other]}),
+    )
+    ran = invoke(argo, "template", "list", "-A", "-l", "team=a")
+    assert (ran.code, ran.err) == (0, "")
+    assert ran.out == "NAMESPACE   NAME\nargo        build\nteam-b      deploy\n"
+    assert argo.requests[0].query == {"listOptions.labelSelector": ["team=a"]}
+    hourly = held(manifest("CronWorkflow", "hourly"))
+    argo.add("GET", "/api/v1/cron-workflows/", ok("GET", CRON, {"metadata": {}, "items": [hourly]}))
+    crons = invoke(argo, "cron", "list", "--all-namespaces")
+    assert (crons.code, crons.err) == (0, "")
+    assert crons.out == (
+        "NAMESPACE   NAME     AGE   LAST RUN   NEXT RUN   SCHEDULES   TIMEZONE   SUSPENDED\n"
+        "argo        hourly   2d    N/A        40m        0 * * * *   UTC        false\n"
+    )
+    assert invoke(argo, "template", "list", "-A", "-o", "name").out == "build\ndeploy\n"
+    usage = invoke(argo, "cluster-template", "list", "-A")
+    assert (usage.code, usage.out, usage.err) == (
+        2,
+        "",
+        "tiphys: error: ClusterWorkflowTemplates have no namespace: list them without "
+        "-A/--all-namespaces\n",
+    )
+
+
 def test_cron_get_suspend_resume(argo: ArgoFake, now: datetime) -> None:
     cron = held(manifest("CronWorkflow", "hourly"))
     cron["status"] = {"lastScheduledTime": "2026-11-29T14:00:00Z"}

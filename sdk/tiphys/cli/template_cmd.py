@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tiphys.cli._common import EXIT_FAILED, EXIT_USAGE, PathsArgument, echo_err, output_format
+from tiphys.cli._common import EXIT_FAILED, EXIT_USAGE, PathsArgument, echo_err, fail, output_format
 from tiphys.cli._server import ServerContext, server_command
 
 if TYPE_CHECKING:
@@ -127,12 +127,13 @@ def _next_run(cron: Json, now: datetime) -> datetime | None:
     return min(times) if times else None
 
 
-def cron_table(crons: list[Json], now: datetime) -> list[str]:
+def cron_table(crons: list[Json], now: datetime, *, namespaces: bool = False) -> list[str]:
     """``cron list``: ``NAME AGE LAST RUN NEXT RUN SCHEDULES TIMEZONE SUSPENDED``.
 
     Args:
         crons: CronWorkflow objects.
         now: The current time (aware).
+        namespaces: Start with a NAMESPACE column (``-A``).
 
     Returns:
         The header and one line per CronWorkflow. AGE is since ``creationTimestamp``; LAST
@@ -157,6 +158,14 @@ def cron_table(crons: list[Json], now: datetime) -> list[str]:
                 "true" if spec.get("suspend") else "false",
             ]
         )
+    if namespaces:
+        rows = [
+            ["NAMESPACE", *rows[0]],
+            *(
+                [str((cron.get("metadata") or {}).get("namespace", "")), *row]
+                for cron, row in zip(crons, rows[1:], strict=True)
+            ),
+        ]
     return _table(rows)
 
 
@@ -312,11 +321,27 @@ def _build(kind: _Kind) -> typer.Typer:
         output_name: Annotated[
             str, typer.Option("--output", "-o", help="table, name, json or yaml.")
         ] = "table",
+        all_namespaces: Annotated[
+            bool,
+            typer.Option(
+                "--all-namespaces", "-A", help="Every namespace (a NAMESPACE column first)."
+            ),
+        ] = False,
     ) -> None:
         from tiphys.compile.yaml_out import to_yaml
 
         output = output_format(output_name, ListOutput)
-        items = _api(server, kind).list(_namespace(server, kind), label_selector=selector)
+        if all_namespaces and not kind.namespaced:
+            fail(f"{noun}s have no namespace: list them without -A/--all-namespaces")
+        if all_namespaces:
+            from tiphys.client._resources import path_of
+            from tiphys.client.streams import items_of
+
+            query = {"listOptions.labelSelector": selector} if selector is not None else None
+            path = path_of(_api(server, kind).kind, "")
+            items = items_of(server.client.request("GET", path, query=query))
+        else:
+            items = _api(server, kind).list(_namespace(server, kind), label_selector=selector)
         if output is ListOutput.json:
             typer.echo(json.dumps(items, indent=2, ensure_ascii=False))
         elif output is ListOutput.yaml:
@@ -325,11 +350,15 @@ def _build(kind: _Kind) -> typer.Typer:
             for item in items:
                 typer.echo((item.get("metadata") or {}).get("name", ""))
         elif kind.kind == "CronWorkflow":
-            for line in cron_table(items, _now()):
+            for line in cron_table(items, _now(), namespaces=all_namespaces):
                 typer.echo(line)
         else:
-            names = [str((i.get("metadata") or {}).get("name", "")) for i in items]
-            for line in _table([["NAME"], *([n] for n in names)]):
+            metas = [i.get("metadata") or {} for i in items]
+            rows = [[str(m.get("namespace", "")), str(m.get("name", ""))] for m in metas]
+            header = ["NAMESPACE", "NAME"]
+            if not all_namespaces:
+                rows, header = [row[1:] for row in rows], header[1:]
+            for line in _table([header, *rows]):
                 typer.echo(line)
 
     list_.__doc__ = f"List {noun}s."
@@ -399,7 +428,6 @@ def _build(kind: _Kind) -> typer.Typer:
             bool, typer.Option("--all", help="Delete every one of them.")
         ] = False,
     ) -> None:
-        from tiphys.cli._common import fail
 
         api = _api(server, kind)
         namespace = _namespace(server, kind)
