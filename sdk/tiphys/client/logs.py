@@ -18,6 +18,7 @@ The reconnect logic is :class:`LogMachine`, without I/O (an async client reuses 
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 import time
@@ -38,10 +39,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAIN_LOGS",
+    "POD_NAME_FORMAT",
     "AsyncLogStream",
     "LogLine",
     "LogMachine",
     "LogStream",
+    "fnv32a",
+    "node_pod_name",
     "parse_time",
     "pod_name",
     "stream_logs",
@@ -52,6 +56,9 @@ __all__ = [
 MAIN_LOGS = "main-logs"
 
 _MAX_PREFIX = 253 - 10 - 1  # ensurePodNamePrefixLength: maxPrefixLength - 1 characters kept
+
+#: Workflow annotation choosing the pod name format (``v1``: the node id; else v2).
+POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
 
 
 def parse_time(stamp: str) -> datetime | None:
@@ -91,23 +98,37 @@ def pod_name(workflow: Mapping[str, Any], node: Mapping[str, Any]) -> str:
         The pod name.
     """
     meta = workflow.get("metadata") or {}
-    annotations = meta.get("annotations") or {}
-    node_id = str(node.get("id") or "")
-    if annotations.get("workflows.argoproj.io/pod-name-format") == "v1":
-        return node_id
-    wf_name = str(meta.get("name") or "")
+    v1 = (meta.get("annotations") or {}).get(POD_NAME_FORMAT) == "v1"
+    return node_pod_name(str(meta.get("name") or ""), node, v1=v1)
+
+
+def node_pod_name(workflow_name: str, node: Mapping[str, Any], *, v1: bool) -> str:
+    """:func:`pod_name` with the workflow's name and pod name format already read (for
+    callers that name many nodes of one workflow).
+
+    Args:
+        workflow_name: ``metadata.name`` of the workflow.
+        node: One of its ``status.nodes`` values.
+        v1: The workflow's pod name format is v1 (its annotation says so).
+
+    Returns:
+        The pod name.
+    """
+    if v1:
+        return str(node.get("id") or "")
     node_name = str(node.get("name") or "")
-    if wf_name == node_name:
-        return wf_name
+    if workflow_name == node_name:
+        return workflow_name
     template_ref = node.get("templateRef")
     if isinstance(template_ref, Mapping):  # util.GetTemplateFromNode: the ref wins
         template = str(template_ref.get("template") or "")
     else:
         template = str(node.get("templateName") or "")
-    prefix = f"{wf_name}-{template}" if template else wf_name
+    prefix = f"{workflow_name}-{template}" if template else workflow_name
     return f"{prefix[:_MAX_PREFIX]}-{fnv32a(node_name)}"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fnv32a(text: str) -> int:
     """The 32-bit FNV-1a hash of ``text``'s UTF-8 bytes, as Argo hashes node names into node
     ids (``WF-<hash>``) and v2 pod names.
@@ -116,7 +137,8 @@ def fnv32a(text: str) -> int:
         text: A node name.
 
     Returns:
-        The hash, an unsigned 32-bit integer.
+        The hash, an unsigned 32-bit integer. Results are memoised (a watch re-renders the same
+        nodes on every update).
     """
     digest = 0x811C9DC5
     for byte in text.encode():
