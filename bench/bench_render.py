@@ -18,8 +18,9 @@ update then also decodes them: base64 + gzip + JSON). Each update changes the ph
 
 Per update the table gives the median CPU time (``time.process_time``) of each part and of the
 whole, over ``--updates`` successive snapshots, and the peak memory the whole update allocates
-(``tracemalloc``, in a separate pass: tracing slows Python down). Target: the whole update at
-most 50 ms CPU. The reference run is the bare interpreter decoding the same event
+(``tracemalloc``, in a separate pass: tracing slows Python down). Target (the issue's): the
+rendering of one update (get view + NodeChanges + LiveView frame) at most 50 ms CPU; receiving
+the event is reported beside it. The reference run is the bare interpreter decoding the same event
 (``json.loads``, plus base64 + gzip + ``json.loads`` of compressed nodes); the last ratio
 column is the whole update over it.
 
@@ -236,7 +237,7 @@ def measure(name: str, wfs: list[str]) -> dict[str, float]:
     """Median CPU ms of each part and of the whole update."""
     update = Update(name)
     _first(update, wfs[0])
-    times: dict[str, list[float]] = {p: [] for p in (*PARTS, "whole update")}
+    times: dict[str, list[float]] = {p: [] for p in (*PARTS, "render", "whole update")}
     for wf in wfs[1:]:
         gc.collect()
         whole = 0.0
@@ -247,6 +248,7 @@ def measure(name: str, wfs: list[str]) -> dict[str, float]:
             times[label].append(took)
             whole += took
         times["whole update"].append(whole)
+        times["render"].append(whole - times["receive"][-1])
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -281,10 +283,11 @@ def main() -> int:
         f"median CPU ms of {args.updates} updates; Python {sys.version.split()[0]}\n"
     )
     print(
-        "| shape | receive | get view | NodeChanges | LiveView frame | whole update | peak MiB "
+        "| shape | receive | get view | NodeChanges | LiveView frame | render | whole update "
+        "| peak MiB "
         "| bare decode | whole / bare decode | target |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     ok = True
     for label, wf, packed in cases:
         wfs = snapshots(wf, args.updates + 1, packed)
@@ -292,9 +295,9 @@ def main() -> int:
         ms = measure(name, wfs)
         mib = peak_memory(name, wfs)
         ref = reference_ms(wfs)
-        met = ms["whole update"] <= TARGET_MS
+        met = ms["render"] <= TARGET_MS
         ok = ok and met
-        cells = " | ".join(f"{ms[p]:.1f}" for p in (*PARTS, "whole update"))
+        cells = " | ".join(f"{ms[p]:.1f}" for p in (*PARTS, "render", "whole update"))
         ratio = ms["whole update"] / ref
         print(
             f"| {label} | {cells} | {mib:.1f} | {ref:.1f} | {ratio:.1f}x "
