@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import UTC, timedelta
 
 import pytest
@@ -361,6 +362,30 @@ def test_live_view_redraws_in_place_at_most_four_times_a_second() -> None:
     now[0] += 0.3
     assert view.update(["z"]) is True
     assert out.getvalue().endswith("\x1b[3Fz\x1b[K\n\x1b[J")
+
+
+def test_live_view_builds_only_the_frames_it_draws() -> None:
+    """A throttled update keeps a recipe, not a frame: a busy 5,000-node watch builds the
+    get view at most 4 times a second, not once per event."""
+    now = [100.0]
+    out = io.StringIO()
+    view = LiveView(out, size=lambda: (80, 10), clock=lambda: now[0])
+    built: list[str] = []
+
+    def frame(text: str) -> Callable[[], list[str]]:
+        def build() -> list[str]:
+            built.append(text)
+            return [text]
+
+        return build
+
+    assert view.update(frame("a")) is True
+    for text in "bcd":
+        now[0] += 0.05
+        assert view.update(frame(text)) is False
+    view.close()
+    assert built == ["a", "d"]
+    assert out.getvalue() == "a\x1b[K\n\x1b[J\x1b[1Fd\x1b[K\n\x1b[J"
 
 
 def test_resources_duration_denominators_are_argos() -> None:

@@ -14,6 +14,7 @@ Line mode (no terminal, e.g. CI logs) prints one line per node change
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 import time
@@ -235,7 +236,7 @@ def watch_run(
         live = make_live_view(sys.stdout)
         try:
             for wf in run.watch(timeout):
-                live.update(view(wf, False))
+                live.update(functools.partial(view, wf, False))  # built only when drawn
         finally:
             live.close()
         return _finish(run)

@@ -124,7 +124,7 @@ class LiveView:
         self._clock = clock
         self._drawn = 0
         self._last: float | None = None
-        self._pending: Sequence[str] | None = None
+        self._pending: Sequence[str] | Callable[[], Sequence[str]] | None = None
         self.frames = 0
 
     def frame(self, lines: Sequence[str]) -> str:
@@ -136,8 +136,12 @@ class LiveView:
         self._drawn = len(shown)
         return f"{up}{body}\x1b[J"
 
-    def update(self, lines: Sequence[str]) -> bool:
+    def update(self, lines: Sequence[str] | Callable[[], Sequence[str]]) -> bool:
         """Show ``lines``, now or at the next update or :meth:`close` (rate limit).
+
+        Args:
+            lines: The view, or a function that builds it: it is called only when the frame
+                is drawn, so views held back by the rate limit cost nothing.
 
         Returns:
             Whether a frame was written.
@@ -154,8 +158,8 @@ class LiveView:
         if self._pending is not None:
             self._draw(self._pending, self._clock())
 
-    def _draw(self, lines: Sequence[str], now: float) -> None:
-        self._out.write(self.frame(lines))
+    def _draw(self, lines: Sequence[str] | Callable[[], Sequence[str]], now: float) -> None:
+        self._out.write(self.frame(lines() if callable(lines) else lines))
         self._out.flush()
         self._last = now
         self._pending = None
