@@ -153,7 +153,7 @@ FAILED = (
     f"workflow '{NAME}' in namespace 'argo' ended Failed: Error (exit code 1)\n"
     "failed nodes:\n"
     f"  {NAME} (Failed): Error (exit code 1)\n"
-    f"See `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+    f"See `tiphys get -n argo {NAME}` and `tiphys logs -n argo {NAME}`.\n"
 )
 
 
@@ -427,7 +427,7 @@ def test_submit_watch_prints_node_changes_then_the_view_and_exits_1_on_error(
         f"workflow '{NAME}' in namespace 'argo' ended Error: pod deleted\n"
         "failed nodes:\n"
         f"  {NAME} (Error): pod deleted\n"
-        f"See `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+        f"See `tiphys get -n argo {NAME}` and `tiphys logs -n argo {NAME}`.\n"
     )
 
 
@@ -1163,7 +1163,7 @@ def test_wait_for_a_workflow_deleted_while_running_prints_deleted(argo: ArgoFake
     assert (code, out) == (1, f"{NAME} Deleted\n")
     assert error == (
         f"workflow '{NAME}' in namespace 'argo' was deleted before it finished (last phase "
-        f"Running)\nSee `tiphys get {NAME}` and `tiphys logs {NAME}`.\n"
+        f"Running)\nSee `tiphys get -n argo {NAME}` and `tiphys logs -n argo {NAME}`.\n"
     )
 
 

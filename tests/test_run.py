@@ -633,11 +633,11 @@ def test_failure_message_names_the_failed_leaf_nodes_in_start_order() -> None:
         "failed nodes:\n"
         "  build (Failed): Error (exit code 1)\n"
         "  test (Error): pod deleted\n"
-        "See `tiphys get ci-x` and `tiphys logs ci-x`."
+        "See `tiphys get -n argo ci-x` and `tiphys logs -n argo ci-x`."
     )
     assert failure_message(workflow("ci-x", "Running")) == (
         "workflow 'ci-x' in namespace 'argo' was deleted before it finished (last phase "
-        "Running)\nSee `tiphys get ci-x` and `tiphys logs ci-x`."
+        "Running)\nSee `tiphys get -n argo ci-x` and `tiphys logs -n argo ci-x`."
     )
 
 
@@ -646,7 +646,10 @@ def test_failure_message_caps_the_list() -> None:
     lines = failure_message(workflow("big", "Failed", nodes=nodes)).splitlines()
     assert lines[0] == "workflow 'big' in namespace 'argo' ended Failed"
     assert lines[2:4] == ["  step-00 (Failed)", "  step-01 (Failed)"]
-    assert lines[-2:] == ["  and 3 more", "See `tiphys get big` and `tiphys logs big`."]
+    assert lines[-2:] == [
+        "  and 3 more",
+        "See `tiphys get -n argo big` and `tiphys logs -n argo big`.",
+    ]
     assert len(lines) == 1 + 1 + 10 + 2
 
 

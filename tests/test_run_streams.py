@@ -119,7 +119,7 @@ def test_pending_is_not_the_end_and_failure_raises(argo: ArgoFake, client: Clien
         f"workflow '{NAME}' in namespace 'argo' ended Failed: child 'build' failed\n"
         "failed nodes:\n"
         "  build (Failed): Error (exit code 2)\n"
-        f"See `tiphys get {NAME}` and `tiphys logs {NAME}`."
+        f"See `tiphys get -n argo {NAME}` and `tiphys logs -n argo {NAME}`."
     )
     assert info.value.phase == "Failed" and info.value.run is run
     assert run.workflow == final == info.value.run.workflow

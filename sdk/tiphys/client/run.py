@@ -140,7 +140,8 @@ def failure_message(workflow: Mapping[str, Any]) -> str:
         if len(failed) > MAX_FAILED_NODES:
             lines.append(f"  and {len(failed) - MAX_FAILED_NODES} more")
     if name:
-        lines.append(f"See `tiphys get {name}` and `tiphys logs {name}`.")
+        target = f"-n {namespace} {name}" if namespace else name
+        lines.append(f"See `tiphys get {target}` and `tiphys logs {target}`.")
     return "\n".join(lines)
 
 
