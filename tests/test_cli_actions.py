@@ -681,7 +681,8 @@ def test_a_mistyped_node_field_selector_is_refused_before_sending(
         + ("{WORKFLOW}" if command == "node set" else "[WORKFLOW...]...")
         + f"\nTry 'tiphys {command} -h' for help.\n\n"
         "Error: Invalid value for '--node-field-selector': node field selector field "
-        "'dispalyName' is unknown; use one of displayName, name, id, phase, type, templateName, "
-        "boundaryID, templateRef.name, templateRef.template, inputs.parameters.NAME.value\n"
+        "'dispalyName' is not one the Argo Server matches, so no node would be selected; use "
+        "one of displayName, templateName, phase, name, id, templateRef.name, "
+        "templateRef.template, inputs.parameters.NAME.value\n"
     )
     assert argo.requests == []

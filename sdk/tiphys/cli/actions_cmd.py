@@ -106,14 +106,13 @@ def _checked_node_selector(value: str | None) -> str | None:
     Raises:
         typer.BadParameter: A term is malformed or names an unknown field.
     """
-    if value is None:
-        return None
-    from tiphys.cli.render import node_matcher
+    if value is None or not value.strip():  # blank: refused later with its own message
+        return value
+    from tiphys.client.selectors import node_field_selector_problem
 
-    try:
-        node_matcher(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    problem = node_field_selector_problem(value)
+    if problem is not None:
+        raise typer.BadParameter(problem)
     return value
 
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from tiphys.client.errors import ArgoServerError, NotFound
+from tiphys.client.selectors import node_field_selector_problem
 from tiphys.client.streams import items_of
 from tiphys.errors import TiphysError
 
@@ -295,7 +296,17 @@ def submit(
 def action(
     action: str, ns: str, name: str, fields: Mapping[str, Any], *, idempotent: bool = True
 ) -> Plan[Json]:
-    """``PUT /api/v1/workflows/{ns}/{name}/{action}`` with ``fields`` (``None`` dropped)."""
+    """``PUT /api/v1/workflows/{ns}/{name}/{action}`` with ``fields`` (``None`` dropped).
+
+    Raises:
+        TiphysError: ``fields["nodeFieldSelector"]`` names a field the server does not match
+            (the action would silently select no node); nothing is sent.
+    """
+    selector = fields.get("nodeFieldSelector")
+    if selector:
+        problem = node_field_selector_problem(selector)
+        if problem is not None:
+            raise TiphysError(problem)
     body = {"name": name, "namespace": ns, **drop_none(fields)}
     return (
         yield from obj(Call("PUT", wf_path(ns, name, action), body=body, idempotent=idempotent))
