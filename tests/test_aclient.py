@@ -583,8 +583,9 @@ def test_watch_times_out_and_gives_up(argo: ArgoFake) -> None:
     with pytest.raises(WaitTimeout) as info:
         with_client(argo, lambda c: collect_watch(c, timeout=0.4))
     assert str(info.value) == (
-        f"workflow {NAME} did not finish within 0.4 s; it was last seen Running. Wait longer "
-        f"(a larger --timeout) or look at it with `tiphys get {NAME}`."
+        f"workflow {NAME} did not finish within 0.4 s; it was last seen Running. It keeps "
+        "running on the server: wait longer (a larger --timeout), look at it with "
+        f"`tiphys get {NAME}`, or end it with `tiphys stop {NAME}`."
     )
     with ArgoFake(socket_timeout=5) as fake:
         fake.add("GET", GET_PATH, ok("GET", GET_PATH, wf("1")))

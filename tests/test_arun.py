@@ -112,8 +112,8 @@ def test_async_submit_checks_parameters_before_sending() -> None:
         == s
         == (
             TiphysError,
-            "workflow 'release-' has no parameter 'nope' (its parameters: tag, env, retries); "
-            "check the name.",
+            "the workflow (generateName 'release-') has no parameter 'nope' (its parameters: "
+            "tag, env, retries). Check the name.",
         )
     )
     assert a_req == s_req == []

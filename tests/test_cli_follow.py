@@ -250,7 +250,7 @@ def test_unknown_parameter_is_a_usage_error_and_nothing_is_sent(argo: ArgoFake, 
     code, out, error = run(argo, "submit", ci, "-p", "nope=1")
     assert (code, out) == (2, "")
     assert error == (
-        f"{ci}:8: Workflow 'ci-' has no parameter 'nope' (parameters: branch) "
+        f"{ci}:8: Workflow (generateName 'ci-') has no parameter 'nope' (parameters: branch) "
         "(at spec.arguments.parameters) [P101]\n"
     )
     assert argo.requests == []
@@ -300,7 +300,7 @@ def test_submit_needs_files_or_from() -> None:
     assert run(None, "submit") == (
         2,
         "",
-        "tiphys: error: give workflow files or --from KIND/NAME (one of the two)\n",
+        "tiphys: error: give workflow files or --from KIND/NAME (e.g. --from wftmpl/release)\n",
     )
     assert run(None, "submit", "--from", "wftmpl/x", "--dry-run") == (
         2,
@@ -347,7 +347,7 @@ def test_submit_from_checks_parameters_against_the_server_template(argo: ArgoFak
     assert (code, out) == (2, "")
     assert error == (
         "tiphys: error: WorkflowTemplate 'release' has no parameter 'tga' (its parameters: "
-        "tag); check the name.\n"
+        "tag). Did you mean 'tag'?\n"
     )
     assert [r.method for r in argo.requests] == ["GET"]
 
@@ -381,7 +381,8 @@ def test_submit_wait_times_out_with_exit_4(argo: ArgoFake, ci: str) -> None:
     assert (code, out) == (4, f"Workflow: {NAME}\nLink: {LINK}\n")
     assert error == (
         f"tiphys: error: workflow {NAME} did not finish within 0.3 s; it was last seen Running. "
-        f"Wait longer (a larger --timeout) or look at it with `tiphys get {NAME}`.\n"
+        "It keeps running on the server: wait longer (a larger --timeout), look at it with "
+        f"`tiphys get {NAME}`, or end it with `tiphys stop {NAME}`.\n"
     )
 
 
@@ -510,7 +511,8 @@ def test_wait_timeout_is_exit_4(argo: ArgoFake) -> None:
     assert (code, out) == (4, "")
     assert error == (
         f"tiphys: error: workflow {NAME} did not finish within 0.3 s; it was last seen Running. "
-        f"Wait longer (a larger --timeout) or look at it with `tiphys get {NAME}`.\n"
+        "It keeps running on the server: wait longer (a larger --timeout), look at it with "
+        f"`tiphys get {NAME}`, or end it with `tiphys stop {NAME}`.\n"
     )
 
 
@@ -900,8 +902,9 @@ def test_submit_log_gives_up_at_the_timeout_with_exit_4(
     code, out, error = run(argo, "submit", ci, "--log", "--timeout", "2s")
     assert (code, out) == (4, f"Workflow: {NAME}\nLink: {LINK}\n{POD}: one\n{POD}: two\n")
     assert error == (
-        f"tiphys: error: workflow {NAME} did not finish within 2 s. Wait longer (a larger "
-        f"--timeout) or look at it with `tiphys get {NAME}`.\n"
+        f"tiphys: error: workflow {NAME} did not finish within 2 s. It keeps running on "
+        "the server: wait longer (a larger --timeout), look at it with "
+        f"`tiphys get {NAME}`, or end it with `tiphys stop {NAME}`.\n"
     )
 
 
@@ -1209,7 +1212,8 @@ def test_watch_in_line_mode_shows_the_last_view_when_it_times_out(argo: ArgoFake
     assert (code, error) == (
         4,
         f"tiphys: error: workflow {NAME} did not finish within 0.3 s; it was last seen Pending. "
-        f"Wait longer (a larger --timeout) or look at it with `tiphys get {NAME}`.\n",
+        "It keeps running on the server: wait longer (a larger --timeout), look at it with "
+        f"`tiphys get {NAME}`, or end it with `tiphys stop {NAME}`.\n",
     )
     assert out == (
         "\n"
@@ -1244,3 +1248,35 @@ def test_dry_runs_refuse_output_wide(flag: str, ci: str) -> None:
 def test_server_dry_run_output_name(argo: ArgoFake, ci: str) -> None:
     argo.add("POST", WFS, ok("POST", WFS, created()))
     assert run(argo, "submit", ci, "--server-dry-run", "-o", "name") == (0, f"{NAME}\n", "")
+
+
+def test_submit_wait_with_log_prints_the_logs_then_the_end(argo: ArgoFake, ci: str) -> None:
+    argo.add("POST", WFS, ok("POST", WFS, created()))
+    argo.add(
+        "GET",
+        LOG,
+        stream(LOG, result({"podName": POD, "content": "2026-11-29T10:00:02Z dev"})),
+    )
+    argo.add("GET", GET, ok("GET", GET, wf("3", "Succeeded")))
+    assert run(argo, "submit", ci, "--wait", "--log") == (
+        0,
+        f"Workflow: {NAME}\nLink: {LINK}\n{POD}: dev\n{NAME} Succeeded\n",
+        "",
+    )
+
+
+def test_submit_watch_with_log_is_refused(ci: str) -> None:
+    assert run(None, "submit", ci, "--watch", "--log") == (
+        2,
+        "",
+        "tiphys: error: use either --watch or --log, not both (--log with --wait prints the "
+        "logs, then the end)\n",
+    )
+
+
+def test_submit_with_files_and_from_says_not_both(ci: str) -> None:
+    assert run(None, "submit", ci, "--from", "wftmpl/release") == (
+        2,
+        "",
+        "tiphys: error: give workflow files or --from KIND/NAME, not both\n",
+    )

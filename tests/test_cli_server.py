@@ -133,7 +133,8 @@ def test_a_watch_that_times_out_exits_4_and_a_broken_stream_exits_3(argo: ArgoFa
         4,
         "Running\n",
         "tiphys: error: workflow hello did not finish within 0.5 s; it was last seen Running. "
-        "Wait longer (a larger --timeout) or look at it with `tiphys get hello`.\n",
+        "It keeps running on the server: wait longer (a larger --timeout), look at it with "
+        "`tiphys get hello`, or end it with `tiphys stop hello`.\n",
     )
     assert run(argo, "waiter", "hello", "--broken") == (
         3,

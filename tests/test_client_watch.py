@@ -256,8 +256,9 @@ def test_a_stream_that_stalls_past_the_timeout_raises_wait_timeout(
     assert seen == ["1", "2"]
     assert info.value.timeout == 0.6
     assert str(info.value) == (
-        f"workflow {NAME} did not finish within 0.6 s; it was last seen Running. Wait longer "
-        f"(a larger --timeout) or look at it with `tiphys get {NAME}`."
+        f"workflow {NAME} did not finish within 0.6 s; it was last seen Running. It keeps "
+        "running on the server: wait longer (a larger --timeout), look at it with "
+        f"`tiphys get {NAME}`, or end it with `tiphys stop {NAME}`."
     )
 
 

@@ -237,8 +237,8 @@ def test_unknown_parameter_names_the_known_ones_and_sends_nothing(
     with pytest.raises(TiphysError) as info:
         submit(MANIFEST, {"tga": "v1"}, client=client)
     assert str(info.value) == (
-        "workflow 'release-' has no parameter 'tga' (its parameters: tag, env, retries); "
-        "check the name."
+        "the workflow (generateName 'release-') has no parameter 'tga' (its parameters: tag, "
+        "env, retries). Did you mean 'tag'?"
     )
     assert argo.requests == []
 
@@ -247,7 +247,8 @@ def test_enum_and_missing_values_are_checked(argo: ArgoFake, client: Client) -> 
     with pytest.raises(TiphysError) as info:
         submit(MANIFEST, {"env": "prd"}, client=client)
     assert str(info.value) == (
-        "parameter 'env' of workflow 'release-' is 'prd', which is not one of its enum values: "
+        "parameter 'env' of the workflow (generateName 'release-') is 'prd', which is not one "
+        "of its enum values: "
         "dev, prod."
     )
     spec = {
@@ -257,7 +258,8 @@ def test_enum_and_missing_values_are_checked(argo: ArgoFake, client: Client) -> 
     with pytest.raises(TiphysError) as info:
         submit({**MANIFEST, "spec": spec}, client=client)
     assert str(info.value) == (
-        "workflow 'release-' needs a value for parameter 'tag': pass -p tag=... on the command "
+        "the workflow (generateName 'release-') needs a value for parameter 'tag': pass "
+        "-p tag=... on the command "
         "line (parameters={'tag': ...} in Python)."
     )
     assert argo.requests == []
@@ -359,8 +361,8 @@ def test_submit_from_a_server_object_checks_its_parameters(
     with pytest.raises(TiphysError) as info:
         submit(source, {"tga": "v2"}, client=client)
     assert str(info.value) == (
-        f"{kind} 'release' has no parameter 'tga' (its parameters: tag, env, retries); "
-        "check the name."
+        f"{kind} 'release' has no parameter 'tga' (its parameters: tag, env, retries). "
+        "Did you mean 'tag'?"
     )
     assert len(argo.requests_to("POST", f"{WF}/submit")) == 1
     conforms(argo.requests)
@@ -414,8 +416,8 @@ def test_a_manifest_with_a_template_ref_is_checked_against_the_server_template(
     with pytest.raises(TiphysError) as info:
         submit(manifest, {"nope": "1"}, client=client)
     assert str(info.value) == (
-        "workflow 'rel-' has no parameter 'nope' (its parameters: extra, tag, env, retries); "
-        "check the name."
+        "the workflow (generateName 'rel-') has no parameter 'nope' (its parameters: extra, "
+        "tag, env, retries). Check the name."
     )
     submit(manifest, {"tag": "v3"}, client=client)
     assert created_body(argo)["workflow"]["spec"] == {

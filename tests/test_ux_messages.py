@@ -288,10 +288,10 @@ def test_parameters_of_a_workflow_run_from_a_template_object_are_checked(
     assert (result.exit_code, result.stdout, result.stderr) == (
         2,
         "",
-        "u.py:9: Workflow 'ci-lib-' has no parameter 'rep' (parameters: repo, tag). Did you "
-        "mean 'repo'? (at spec.arguments.parameters) [P101]\n"
-        "u.py:9: Workflow 'ci-lib-' needs a value for parameter 'repo' (it has no value or "
-        "default): pass -p repo=VALUE (at spec.arguments.parameters) [P102]\n",
+        "u.py:9: Workflow (generateName 'ci-lib-') has no parameter 'rep' (parameters: repo, "
+        "tag). Did you mean 'repo'? (at spec.arguments.parameters) [P101]\n"
+        "u.py:9: Workflow (generateName 'ci-lib-') needs a value for parameter 'repo' (it has "
+        "no value or default): pass -p repo=VALUE (at spec.arguments.parameters) [P102]\n",
     )
     given = CliRunner().invoke(create_app(), ["compile", "u.py:run", "-p", "repo=x"])
     assert (given.exit_code, given.stderr) == (0, "")

@@ -355,15 +355,21 @@ def check_follow_flags(wait: bool, watch: bool, log: bool) -> list[str]:
     """The follow flags given (``--wait``, ``--watch``, ``--log``), in that order.
 
     Raises:
-        typer.Exit: Exit code 2 for ``--wait`` with ``--watch``.
+        typer.Exit: Exit code 2 for ``--wait`` with ``--watch``, or ``--watch`` with ``--log``.
     """
     if wait and watch:
         fail("use either --wait or --watch, not both")
+    if watch and log:
+        fail(
+            "use either --watch or --log, not both (--log with --wait prints the logs, then "
+            "the end)"
+        )
     return [flag for flag, on in (("--wait", wait), ("--watch", watch), ("--log", log)) if on]
 
 
 def follow_runs(runs: Iterable[Run], flags: list[str], timeout: float | None) -> None:
-    """Follow each run as the flags say (``--watch``, else ``--wait``, else ``--log``).
+    """Follow each run as the flags say (``--watch``; else ``--log``, alone or with ``--wait``:
+    the logs, then the end; else ``--wait``).
 
     Args:
         runs: The runs, followed one after the other.
@@ -383,12 +389,12 @@ def follow_runs(runs: Iterable[Run], flags: list[str], timeout: float | None) ->
         with keeps_running([r.name for r in runs[index:]]):
             if "--watch" in flags:
                 result = watch_run(run, timeout)
-            elif "--wait" in flags:
-                result = wait_run(run, timeout)
-            else:
+            elif "--log" in flags:  # alone or with --wait: the logs, then the end as --wait
                 from tiphys.cli.get_cmd import use_color
 
                 result = follow_logs(run, timeout, color=use_color(False), clock=monotonic)
+            else:
+                result = wait_run(run, timeout)
         code = max(code, result)
     if code != EXIT_OK:
         raise typer.Exit(code)

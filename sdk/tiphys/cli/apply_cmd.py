@@ -240,7 +240,7 @@ def apply_command(
     Examples:
       tiphys apply templates/
       tiphys apply --diff templates/
-      tiphys apply --dry-run templates/release.py
+      tiphys apply --dry-run workflows/release.py
     """
     from tiphys.cli.get_cmd import use_color
     from tiphys.client.apply import apply, diff

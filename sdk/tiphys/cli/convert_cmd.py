@@ -33,13 +33,14 @@ def convert_command(
         typer.Option("--report/--no-report", help="List on stderr the fields written as patch=."),
     ] = True,
 ) -> None:
-    """Convert Argo YAML (Workflow, WorkflowTemplate, ClusterWorkflowTemplate) to tiphys Python.
+    """Convert Argo YAML (Workflow, WorkflowTemplate, ClusterWorkflowTemplate, CronWorkflow) to
+    tiphys Python.
 
     Each template becomes a decorated function (@container, @dag, @steps; script templates the
-    raw script(source=...) form), each workflow a Workflow/WorkflowTemplate object; documents of
-    other kinds (ConfigMap...) become RawDocument({...}). Fields without a typed form go to
-    patch={...}; stderr lists them. Compiling the result gives the input back: the converter
-    checks this before writing.
+    raw script(source=...) form), each workflow a Workflow, WorkflowTemplate or CronWorkflow
+    object; documents of other kinds (ConfigMap...) become RawDocument({...}). Fields without a
+    typed form go to patch={...}; stderr lists them. Compiling the result gives the input back:
+    the converter checks this before writing.
 
     Each document is validated first; an invalid one is refused with FILE:LINE: MESSAGE lines.
     The output is formatted with ruff when ruff is installed (pip install 'tiphys[convert]'),

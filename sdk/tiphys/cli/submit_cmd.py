@@ -279,9 +279,9 @@ def submit_command(
 
     \b
     Examples:
-      tiphys submit flows/ci.py -p branch=main --watch
+      tiphys submit workflows/ci.py -p branch=main --watch
       tiphys submit --from wftmpl/release -p tag=v1.2.0 --wait --timeout 1h
-      tiphys submit flows/ci.py:nightly --dry-run
+      tiphys submit workflows/ci.py:workflow --dry-run
     """
     fmt = None
     if output is not None:
@@ -298,7 +298,11 @@ def submit_command(
     if (dry_run or server_dry_run) and fmt is SubmitOutput.wide:
         fail(f"{dry} prints the manifest: use -o yaml, json or name with it")
     if bool(files) == bool(from_):
-        fail("give workflow files or --from KIND/NAME (one of the two)")
+        fail(
+            "give workflow files or --from KIND/NAME, not both"
+            if files
+            else "give workflow files or --from KIND/NAME (e.g. --from wftmpl/release)"
+        )
     if name and generate_name:
         fail("use either --name or --generate-name, not both")
     if dry_run and from_:

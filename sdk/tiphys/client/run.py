@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import warnings
@@ -984,9 +985,9 @@ def _check_parameters(values: Mapping[str, str], declared: _Declared, what: str)
     known = ", ".join(declared.names) if declared.names else "none"
     for name in values:
         if name not in declared.names:
-            raise TiphysError(
-                f"{what} has no parameter {name!r} (its parameters: {known}); check the name."
-            )
+            close = difflib.get_close_matches(name, declared.names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else " Check the name."
+            raise TiphysError(f"{what} has no parameter {name!r} (its parameters: {known}).{hint}")
     for name, allowed in declared.enums.items():
         if name in values and values[name] not in allowed:
             raise TiphysError(
@@ -1164,8 +1165,12 @@ def prepare_manifest(
     metadata = dict(manifest.get("metadata") or {})
     spec: Json = dict(manifest.get("spec") or {})
     ns = namespace or metadata.get("namespace") or default_namespace
-    label = metadata.get("name") or metadata.get("generateName") or "the workflow"
-    what = f"workflow {label!r}"
+    if metadata.get("name"):
+        what = f"workflow {metadata['name']!r}"
+    elif metadata.get("generateName"):
+        what = f"the workflow (generateName {metadata['generateName']!r})"
+    else:
+        what = "the workflow"
     if checked_spec is not None:
         _check_parameters(values, _declared(checked_spec, entrypoint), what)
     _apply_parameters(spec, values)

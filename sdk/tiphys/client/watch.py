@@ -129,8 +129,9 @@ class WaitTimeout(TiphysError):
         self.phase = phase
         last = f"; it was last seen {phase}" if phase else ""
         super().__init__(
-            f"workflow {name} did not finish within {timeout:g} s{last}. Wait longer "
-            f"(a larger --timeout) or look at it with `tiphys get {name}`."
+            f"workflow {name} did not finish within {timeout:g} s{last}. It keeps running on "
+            f"the server: wait longer (a larger --timeout), look at it with `tiphys get {name}`, "
+            f"or end it with `tiphys stop {name}`."
         )
 
 

@@ -246,8 +246,12 @@ def set_workflow_parameters(
         base = "spec"
         spec = result.setdefault("spec", {})
     metadata = _mapping(result.get("metadata"))
-    name = metadata.get("name") or metadata.get("generateName") or ""
-    what = f"{kind} '{name}'" if name else str(kind)
+    if metadata.get("name"):
+        what = f"{kind} '{metadata['name']}'"
+    elif metadata.get("generateName"):
+        what = f"{kind} (generateName '{metadata['generateName']}')"
+    else:
+        what = str(kind)
     open_ended = "workflowTemplateRef" in spec and not spec.get("templates")
     checked: Mapping[str, Any] = spec
     if open_ended and template_spec is not None:
