@@ -1280,3 +1280,17 @@ def test_submit_with_files_and_from_says_not_both(ci: str) -> None:
         "",
         "tiphys: error: give workflow files or --from KIND/NAME, not both\n",
     )
+
+
+def test_cp_of_a_deleted_but_archived_workflow_reads_the_archived_copy(
+    argo: ArgoFake, tmp_path: Path
+) -> None:
+    # the GET falls back to the archive, but the artifact handler finds live workflows only
+    argo.add("GET", GET, ok("GET", GET, wf("5", "Succeeded", nodes=ART_NODES)))
+    archived = f"/artifact-files/{NAMESPACE}/archived-workflows/u-1/{NAME}/outputs/report"
+    argo.add("GET", archived, Reply(body=b"old", headers={}))
+    code, out, error = run(argo, "cp", NAME, str(tmp_path), "--node-id", NAME)
+    target = tmp_path / NAMESPACE / NAME / NAME / "outputs" / "report"
+    assert (code, out, error) == (0, f"{NAME}/report -> {target} (3 bytes)\n", "")
+    assert target.read_bytes() == b"old"
+    assert [r.path for r in argo.requests] == [GET, art(NAME, "report"), archived]

@@ -179,3 +179,12 @@ def test_a_mistyped_status_is_refused_before_any_request(
     ran = invoke(argo, *args)
     assert (ran.code, ran.out, ran.err) == (2, "", expected)
     assert argo.requests == []
+
+
+def test_token_flag_reaches_the_server_and_is_kept_hidden(argo: ArgoFake) -> None:
+    argo.add("GET", f"/api/v1/workflows/{NAMESPACE}/hello", json_reply(WF))
+    code, _out, err = run(argo, "hello", "--token", "flag-s3cret")
+    assert (code, err) == (0, "")
+    assert argo.requests[0].headers["authorization"] == "Bearer flag-s3cret"
+    context = ServerContext({"token": "flag-s3cret", "server": "h:1"})
+    assert "flag-s3cret" not in repr(context) and "flag-s3cret" not in repr(vars(context))

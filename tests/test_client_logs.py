@@ -15,6 +15,7 @@ from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, resul
 from swagger_oracle import response_problems
 from tiphys.client import (
     Client,
+    Forbidden,
     LogLine,
     NotFound,
     RetryPolicy,
@@ -408,7 +409,7 @@ def test_follow_keeps_reconnecting_after_long_silent_streams(
 
 def test_the_token_is_not_in_log_errors(argo: ArgoFake, client: Client) -> None:
     argo.add("GET", LOG, err("GET", LOG, 403, "permission denied"))
-    with pytest.raises(Exception) as info:
+    with pytest.raises(Forbidden) as info:
         list(client.logs(NAME))
     assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
 

@@ -7,13 +7,19 @@ import inspect
 import pytest
 
 import tiphys
+import tiphys.client
 
-PUBLIC = [n for n in tiphys.__all__ if not n.startswith("__")]
+PUBLIC = [
+    (module, name)
+    for module in (tiphys, tiphys.client)
+    for name in module.__all__
+    if not name.startswith("__")
+]
 
 
-@pytest.mark.parametrize("name", PUBLIC)
-def test_public_names_are_documented(name: str) -> None:
-    obj = getattr(tiphys, name)
+@pytest.mark.parametrize(("module", "name"), PUBLIC, ids=[f"{m.__name__}.{n}" for m, n in PUBLIC])
+def test_public_names_are_documented(module: object, name: str) -> None:
+    obj = getattr(module, name)
     assert (obj.__doc__ or "").strip(), name
     if not inspect.isclass(obj):
         return

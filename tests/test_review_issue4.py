@@ -1,8 +1,6 @@
-"""Bugs found by review of issue 4's client pieces, pinned by failing tests.
-
-Each test is ``xfail(strict=True)``: it fails today and the fix flips it (then remove the mark).
-The CLI bugs found by the same review were fixed with their tests in the CLI test modules.
-"""
+"""Regression tests of bugs that reviews found in the client, apply and convert: explicit
+``false``/``0`` and canonical quantities in apply, non-ASCII tokens, CLI-first error advice,
+and empty parameter lists in the convert round trip (each failed before its fix)."""
 
 from __future__ import annotations
 

@@ -491,6 +491,7 @@ def test_outputs_of_the_entrypoint_node(client: Client) -> None:
                 NS,
                 {"name": "report", "s3": {"key": "r.tgz"}},
                 client,
+                "u-1",
             )
         },
     )

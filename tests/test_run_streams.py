@@ -234,3 +234,27 @@ def test_output_artifacts_download_through_the_server(
     assert report.read() == b"report body"
     assert [r.path for r in argo.requests] == [GET_PATH, ART, ART, ART]
     conforms(argo.requests[:1])
+
+
+def test_output_artifacts_of_a_deleted_but_archived_run_come_from_the_archive(
+    argo: ArgoFake, client: Client, tmp_path: Path
+) -> None:
+    nodes = {
+        NAME: {
+            "id": NAME,
+            "name": NAME,
+            "type": "DAG",
+            "phase": "Succeeded",
+            "outputs": {"artifacts": [{"name": "report", "s3": {"key": "r.txt"}}]},
+        }
+    }
+    archived = f"/artifact-files/{NS}/archived-workflows/u-1/{NAME}/outputs/report"
+    argo.add("GET", GET_PATH, ok("GET", GET_PATH, wf("5", "Succeeded", nodes=nodes)))
+    argo.add("GET", archived, Reply(body=b"old", headers={}))
+    run = Run(client, wf("1"))
+    run.refresh()
+    report = run.outputs.artifacts["report"]
+    assert report.uid == "u-1"
+    assert report.download(tmp_path / "r.txt") == 3
+    assert report.read() == b"old"
+    assert [r.path for r in argo.requests] == [GET_PATH, ART, archived, ART, archived]

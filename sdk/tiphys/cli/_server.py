@@ -53,11 +53,19 @@ class ServerContext:
     """
 
     def __init__(self, settings: dict[str, Any]) -> None:
-        self.settings = settings
+        from tiphys.client.config import Secret
+
+        given = dict(settings)
+        token = given.pop("token", None)
+        #: The settings the user gave, without the token (kept hidden in :attr:`_token`).
+        self.settings = given
+        self._token = Secret(token) if token is not None else None
         self._client: Client | None = None
 
     def __repr__(self) -> str:
-        shown = {k: ("<hidden>" if k == "token" else v) for k, v in self.settings.items()}
+        shown = dict(self.settings)
+        if self._token is not None:
+            shown = {"token": "<hidden>", **shown}
         return f"ServerContext({shown!r})"
 
     @property
@@ -71,7 +79,10 @@ class ServerContext:
         if self._client is None:
             from tiphys.client import Client
 
-            self._client = Client(**self.settings)
+            settings: dict[str, Any] = dict(self.settings)
+            if self._token is not None:
+                settings["token"] = self._token.reveal()
+            self._client = Client(**settings)
         return self._client
 
     @property

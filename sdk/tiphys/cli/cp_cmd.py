@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from tiphys.cli._common import fail
 from tiphys.cli._server import ServerContext, server_command
+
+if TYPE_CHECKING:
+    from tiphys.client import Run
 
 __all__ = ["DEFAULT_PATH", "artifact_path", "cp_command"]
 
@@ -129,7 +132,23 @@ def cp_command(
         except OSError as exc:
             fail(f"cannot create {target.parent}: {exc.strerror or exc}")
         try:
-            size = server.client.download_artifact(real, nid, aname, target, run.namespace)
+            size = _download(server, run, real, nid, aname, target)
         except OSError as exc:
             fail(f"cannot write artifact {nid}/{aname} to {target}: {exc.strerror or exc}")
         typer.echo(f"{nid}/{aname} -> {target} ({size} bytes)")
+
+
+def _download(server: ServerContext, run: Run, name: str, node: str, art: str, to: Path) -> int:
+    """Download one artifact; when the live route fails (the workflow deleted), its archived
+    copy by uid."""
+    from tiphys.client import ArgoServerError
+
+    try:
+        return server.client.download_artifact(name, node, art, to, run.namespace)
+    except ArgoServerError as first:  # the live route answers 500 for a deleted workflow
+        if not run.uid:
+            raise
+        try:  # deleted but archived: the handler finds live workflows only
+            return server.client.download_artifact(name, node, art, to, run.namespace, uid=run.uid)
+        except ArgoServerError:
+            raise first from None

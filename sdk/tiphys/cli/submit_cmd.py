@@ -28,7 +28,7 @@ from tiphys.cli._common import (
     report,
 )
 from tiphys.cli._server import ServerContext, server_command
-from tiphys.errors import errors_only
+from tiphys.errors import CompileError, errors_only
 
 __all__ = ["SubmitOutput", "parse_labels", "read_parameter_file", "submit_command"]
 
@@ -141,7 +141,7 @@ def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
             continue
         try:
             ref = bool((source.manifest()[0].get("spec") or {}).get("workflowTemplateRef"))
-        except Exception:  # reported by _compile_one below
+        except CompileError:  # reported by _compile_one below
             ref = False
         diagnostics, doc = _compile_one(source, {} if ref else parameters)
         report(diagnostics)

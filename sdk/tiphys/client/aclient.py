@@ -397,6 +397,8 @@ class AsyncClient:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return await self._run(
@@ -449,6 +451,8 @@ class AsyncClient:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return await self._run(calls.stop(self._ns(namespace), name, message, node_field_selector))
@@ -497,6 +501,8 @@ class AsyncClient:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return await self._run(calls.resume(self._ns(namespace), name, node_field_selector))
@@ -525,6 +531,8 @@ class AsyncClient:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return await self._run(
@@ -665,6 +673,7 @@ class AsyncClient:
         namespace: str | None = None,
         *,
         io: str = "outputs",
+        uid: str | None = None,
     ) -> int:
         """Download an output artifact, streamed; see :meth:`Client.download_artifact`.
 
@@ -678,6 +687,7 @@ class AsyncClient:
             dest: A path (replaced; removed again on failure) or a binary file object.
             namespace: The workflow's namespace; default the client's.
             io: ``"outputs"``.
+            uid: Read from the archived copy of the workflow with this ``metadata.uid``.
 
         Returns:
             Bytes written.
@@ -687,7 +697,7 @@ class AsyncClient:
             ArgoServerError: Another failure, or the connection dropped mid-download.
             OSError: ``dest`` cannot be written.
         """
-        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io)
+        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io, uid)
         async with self._transport.stream(path, accept="*/*") as stream:
             if not isinstance(dest, Path):
                 written = 0

@@ -433,6 +433,8 @@ class Client:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             InvalidRequest: 400, e.g. the workflow is not Failed or Error.
             ArgoServerError: Another failure.
         """
@@ -486,6 +488,8 @@ class Client:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return self._run(calls.stop(self._ns(namespace), name, message, node_field_selector))
@@ -534,6 +538,8 @@ class Client:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return self._run(calls.resume(self._ns(namespace), name, node_field_selector))
@@ -564,6 +570,8 @@ class Client:
             The Workflow.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The request failed.
         """
         return self._run(
@@ -723,11 +731,13 @@ class Client:
         namespace: str | None = None,
         *,
         io: str = "outputs",
+        uid: str | None = None,
     ) -> int:
         """Download an output artifact, streamed (never whole in memory).
 
         ``GET /artifact-files/{ns}/workflows/{name}/{nodeId}/{io}/{artifact}``; the server
-        reads it from the artifact repository (a workflow already archived is found too).
+        reads it from the artifact repository. The handler finds live workflows only: for one
+        deleted but archived, pass its ``uid`` (``archived-workflows/{uid}``).
         A file artifact comes as its content; a directory as the server sends it.
 
         Args:
@@ -738,6 +748,8 @@ class Client:
                 file object open for writing.
             namespace: The workflow's namespace; default the client's.
             io: ``"outputs"`` (the only kind the endpoint serves).
+            uid: Read from the archived copy of the workflow with this ``metadata.uid``, for a
+                workflow deleted but archived.
 
         Returns:
             Bytes written.
@@ -747,7 +759,7 @@ class Client:
             ArgoServerError: Another failure, or the connection dropped mid-download.
             OSError: ``dest`` cannot be written.
         """
-        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io)
+        path = calls.artifact_path(self._ns(namespace), workflow, node_id, artifact, io, uid)
         with self._transport.stream(path, accept="*/*") as stream:
             if not isinstance(dest, Path):
                 written = 0

@@ -414,7 +414,7 @@ def _archived_lines(
     for node_id, who in targets:
         try:
             data = client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        except ArgoServerError as first:
+        except ArgoServerError as first:  # the live route answers 500 for a deleted workflow
             if not uid:
                 raise
             try:  # a workflow deleted but archived: read its archived copy
@@ -441,7 +441,7 @@ async def _archived_lines_async(
     for node_id, who in targets:
         try:
             data = await client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        except ArgoServerError as first:
+        except ArgoServerError as first:  # the live route answers 500 for a deleted workflow
             if not uid:
                 raise
             try:  # a workflow deleted but archived: read its archived copy

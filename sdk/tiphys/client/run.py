@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast
 
 from tiphys.client import _calls as calls
 from tiphys.client._calls import Plan
-from tiphys.client.errors import Forbidden
+from tiphys.client.errors import ArgoServerError, Forbidden
 from tiphys.client.streams import decode_compressed_nodes
 from tiphys.errors import TiphysError
 
@@ -159,6 +159,8 @@ class ArtifactOutput:
         workflow: The workflow's name.
         namespace: The workflow's namespace.
         spec: The artifact as the status records it (location: ``s3``, ``gcs``...).
+        uid: The workflow's ``metadata.uid``: when the live route fails (a deleted workflow), the
+            archived copy is read (``archived-workflows/{uid}``).
     """
 
     name: str
@@ -167,6 +169,7 @@ class ArtifactOutput:
     namespace: str
     spec: Mapping[str, Any] = field(repr=False)
     _client: Client = field(repr=False, compare=False)
+    uid: str = ""
 
     def download(self, dest: Path | str | BinaryIO) -> int:
         """Download the artifact to a file or a binary stream, streamed (never whole in memory).
@@ -183,9 +186,16 @@ class ArtifactOutput:
             ArgoServerError: The server refused or could not serve it (404: not archived).
         """
         target = Path(dest) if isinstance(dest, str) else dest
-        return self._client.download_artifact(
-            self.workflow, self.node_id, self.name, target, self.namespace
-        )
+        args = (self.workflow, self.node_id, self.name, target, self.namespace)
+        try:
+            return self._client.download_artifact(*args)
+        except ArgoServerError as first:  # 500 from the live route when deleted
+            if not self.uid:
+                raise
+            try:  # deleted but archived: the archived copy
+                return self._client.download_artifact(*args, uid=self.uid)
+            except ArgoServerError:
+                raise first from None
 
     def read(self) -> bytes:
         """The artifact's bytes, for small artifacts (the whole content is held in memory).
@@ -193,7 +203,16 @@ class ArtifactOutput:
         Raises:
             ArgoServerError: As :meth:`download`.
         """
-        return self._client.read_artifact(self.workflow, self.node_id, self.name, self.namespace)
+        args = (self.workflow, self.node_id, self.name, self.namespace)
+        try:
+            return self._client.read_artifact(*args)
+        except ArgoServerError as first:  # 500 from the live route when deleted
+            if not self.uid:
+                raise
+            try:  # deleted but archived: the archived copy
+                return self._client.read_artifact(*args, uid=self.uid)
+            except ArgoServerError:
+                raise first from None
 
 
 @dataclass(frozen=True)
@@ -206,6 +225,7 @@ class AsyncArtifactOutput:
         workflow: The workflow's name.
         namespace: The workflow's namespace.
         spec: The artifact as the status records it.
+        uid: The workflow's ``metadata.uid`` (see :class:`ArtifactOutput`).
     """
 
     name: str
@@ -214,6 +234,7 @@ class AsyncArtifactOutput:
     namespace: str
     spec: Mapping[str, Any] = field(repr=False)
     _client: AsyncClient = field(repr=False, compare=False)
+    uid: str = ""
 
     async def download(self, dest: Path | str | BinaryIO) -> int:
         """Download the artifact, streamed; see :meth:`ArtifactOutput.download`.
@@ -228,9 +249,16 @@ class AsyncArtifactOutput:
             ArgoServerError: The server refused or could not serve it (404: not archived).
         """
         target = Path(dest) if isinstance(dest, str) else dest
-        return await self._client.download_artifact(
-            self.workflow, self.node_id, self.name, target, self.namespace
-        )
+        args = (self.workflow, self.node_id, self.name, target, self.namespace)
+        try:
+            return await self._client.download_artifact(*args)
+        except ArgoServerError as first:  # 500 from the live route when deleted
+            if not self.uid:
+                raise
+            try:  # deleted but archived: the archived copy
+                return await self._client.download_artifact(*args, uid=self.uid)
+            except ArgoServerError:
+                raise first from None
 
     async def read(self) -> bytes:
         """The artifact's bytes, for small artifacts (held in memory).
@@ -238,9 +266,16 @@ class AsyncArtifactOutput:
         Raises:
             ArgoServerError: As :meth:`download`.
         """
-        return await self._client.read_artifact(
-            self.workflow, self.node_id, self.name, self.namespace
-        )
+        args = (self.workflow, self.node_id, self.name, self.namespace)
+        try:
+            return await self._client.read_artifact(*args)
+        except ArgoServerError as first:  # 500 from the live route when deleted
+            if not self.uid:
+                raise
+            try:  # deleted but archived: the archived copy
+                return await self._client.read_artifact(*args, uid=self.uid)
+            except ArgoServerError:
+                raise first from None
 
 
 _A = TypeVar("_A", ArtifactOutput, AsyncArtifactOutput)
@@ -481,7 +516,7 @@ class Run(_RunView):
         parameters, result, exit_code, specs = self._outputs()
         artifacts = {
             str(a["name"]): ArtifactOutput(
-                str(a["name"]), self.name, self.name, self.namespace, a, self.client
+                str(a["name"]), self.name, self.name, self.namespace, a, self.client, self.uid
             )
             for a in specs
         }
@@ -511,6 +546,8 @@ class Run(_RunView):
             This run, with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The server refused it.
         """
         self._seen(
@@ -536,6 +573,8 @@ class Run(_RunView):
             This run, with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The server refused it.
         """
         self._seen(
@@ -579,6 +618,8 @@ class Run(_RunView):
             This run, with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The server refused it.
         """
         self._seen(
@@ -604,6 +645,8 @@ class Run(_RunView):
             This run (same name), with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             InvalidRequest: 400, the workflow is not Failed or Error.
             ArgoServerError: Another failure.
         """
@@ -758,7 +801,7 @@ class AsyncRun(_RunView):
         parameters, result, exit_code, specs = self._outputs()
         artifacts = {
             str(a["name"]): AsyncArtifactOutput(
-                str(a["name"]), self.name, self.name, self.namespace, a, self.client
+                str(a["name"]), self.name, self.name, self.namespace, a, self.client, self.uid
             )
             for a in specs
         }
@@ -785,6 +828,8 @@ class AsyncRun(_RunView):
             This run, with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The server refused it.
         """
         self._seen(
@@ -812,6 +857,8 @@ class AsyncRun(_RunView):
             This run, with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The server refused it.
         """
         self._seen(
@@ -855,6 +902,8 @@ class AsyncRun(_RunView):
             This run, with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             ArgoServerError: The server refused it.
         """
         self._seen(
@@ -882,6 +931,8 @@ class AsyncRun(_RunView):
             This run (same name), with the workflow the server returned.
 
         Raises:
+            TiphysError: ``node_field_selector`` names a field the server does not match
+                (it would select no node); nothing is sent.
             InvalidRequest: 400, the workflow is not Failed or Error.
             ArgoServerError: Another failure.
         """
