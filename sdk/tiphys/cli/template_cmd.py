@@ -72,16 +72,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _time(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def relative(then: datetime, now: datetime) -> str:
     """A short distance between two times, as the ``argo`` CLI's ages: ``45s``, ``12m``,
     ``5h``, ``3d`` (the largest whole unit; the past and the future read alike).
@@ -102,16 +92,9 @@ def relative(then: datetime, now: datetime) -> str:
 
 def _table(rows: list[list[str]]) -> list[str]:
     """Columns padded as Go's tabwriter with padding 3 (the ``argo`` CLI's lists)."""
-    from tiphys.cli.render.get_view import cell_width
+    from tiphys.cli.render.get_view import tabulate
 
-    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "".join(
-            cell if i == len(row) - 1 else cell + " " * (widths[i] + 3 - cell_width(cell))
-            for i, cell in enumerate(row)
-        )
-        for row in rows
-    ]
+    return tabulate(rows, 3)
 
 
 def _next_run(cron: Json, now: datetime) -> datetime | None:
@@ -141,11 +124,13 @@ def cron_table(crons: list[Json], now: datetime, *, namespaces: bool = False) ->
         time of its ``spec.schedules`` in ``spec.timezone`` (UTC when unset, the controller's
         usual zone; ``N/A`` when no schedule can be read); SUSPENDED is ``spec.suspend``.
     """
+    from tiphys.cli.render._humanize import parse_time
+
     rows = [["NAME", "AGE", "LAST RUN", "NEXT RUN", "SCHEDULES", "TIMEZONE", "SUSPENDED"]]
     for cron in crons:
         meta, spec = cron.get("metadata") or {}, cron.get("spec") or {}
-        created = _time(meta.get("creationTimestamp"))
-        last = _time((cron.get("status") or {}).get("lastScheduledTime"))
+        created = parse_time(meta.get("creationTimestamp"))
+        last = parse_time((cron.get("status") or {}).get("lastScheduledTime"))
         upcoming = _next_run(cron, now)
         rows.append(
             [
