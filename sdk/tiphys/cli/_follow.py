@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,8 +42,6 @@ __all__ = [
 
 Json = dict[str, Any]
 
-_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 
 TimeoutOption = Annotated[
     str | None,
@@ -58,7 +55,8 @@ TimeoutOption = Annotated[
 
 
 def parse_duration(text: str, flag: str = "--timeout") -> float:
-    """Read a Go duration (``30s``, ``5m``, ``1h30m``, ``1.5h``) or plain seconds (``90``).
+    """Read a duration (``30s``, ``5m``, ``1h30m``, ``1.5h``, ``2d``) or plain seconds (``90``)
+    with :func:`tiphys.argo.durations.parse_duration`.
 
     Args:
         text: What the user gave.
@@ -70,19 +68,14 @@ def parse_duration(text: str, flag: str = "--timeout") -> float:
     Raises:
         typer.Exit: Exit code 2 when the text is not a duration.
     """
-    value = text.strip()
+    from tiphys.argo.durations import DurationError
+    from tiphys.argo.durations import parse_duration as seconds_of
+
     try:
-        seconds = float(value)
-    except ValueError:
-        pos, seconds = 0, 0.0
-        for match in _PART.finditer(value):
-            if match.start() != pos:
-                break
-            seconds += float(match.group(1)) * _UNITS[match.group(2)]
-            pos = match.end()
-        if pos != len(value) or not value:
-            fail(f"{flag} {text!r} is not a duration: write e.g. 30s, 5m, 2h, 1h30m or seconds")
-    if seconds < 0 or seconds != seconds or seconds == float("inf"):
+        seconds = seconds_of(text)
+    except DurationError:
+        seconds = float("nan")
+    if seconds != seconds or seconds == float("inf"):
         fail(f"{flag} {text!r} is not a duration: write e.g. 30s, 5m, 2h, 1h30m or seconds")
     return seconds
 
