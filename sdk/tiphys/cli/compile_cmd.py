@@ -30,7 +30,7 @@ from tiphys.errors import CompileError, Diagnostic, errors_only
 if TYPE_CHECKING:
     from tiphys.compile.sources import Source
 
-__all__ = ["OutputFormat", "compile_command"]
+__all__ = ["OutputFormat", "compile_command", "compile_one"]
 
 
 _WORKFLOW_KINDS = ("Workflow", "CronWorkflow")
@@ -91,7 +91,7 @@ def compile_command(
     manifests: list[dict[str, Any]] = []
     failed = False
     for source in sources:
-        diagnostics, doc = _compile_one(source, parameters)
+        diagnostics, doc = compile_one(source, parameters)
         report(diagnostics)
         if doc is None or errors_only(diagnostics):
             failed = True
@@ -106,7 +106,7 @@ def compile_command(
         _write_files(manifests, output, out)
 
 
-def _compile_one(
+def compile_one(
     source: Source, parameters: dict[str, str]
 ) -> tuple[list[Diagnostic], dict[str, Any] | None]:
     """The problems of one source, and the manifest to print (``None`` when there are errors).
@@ -114,7 +114,15 @@ def _compile_one(
     ``-p`` values are applied first to a Workflow or CronWorkflow, so that what is validated is
     what is printed (a value given with ``-p`` satisfies Argo's rules on arguments); when they
     cannot be applied, the source's own problems are reported with why. A (Cluster)
-    WorkflowTemplate is validated itself, then turned into the Workflow to submit.
+    WorkflowTemplate is validated itself, then turned into the Workflow to submit. Shared by
+    ``compile`` and ``submit``.
+
+    Args:
+        source: One collected workflow source.
+        parameters: ``-p`` values, name to value.
+
+    Returns:
+        The diagnostics, and the manifest (``None`` when there are errors).
     """
     from tiphys.compile.from_template import apply_parameters
 

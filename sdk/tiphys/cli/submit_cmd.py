@@ -124,7 +124,7 @@ def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
     checks them against the server's template. Nothing is returned when any source has an
     error (exit 2, the errors on stderr).
     """
-    from tiphys.cli.compile_cmd import _compile_one
+    from tiphys.cli.compile_cmd import compile_one
 
     collection = load_sources(paths)
     docs: list[Json] = []
@@ -141,9 +141,9 @@ def _workflows(paths: list[str], parameters: dict[str, str]) -> list[Json]:
             continue
         try:
             ref = bool((source.manifest()[0].get("spec") or {}).get("workflowTemplateRef"))
-        except CompileError:  # reported by _compile_one below
+        except CompileError:  # reported by compile_one below
             ref = False
-        diagnostics, doc = _compile_one(source, {} if ref else parameters)
+        diagnostics, doc = compile_one(source, {} if ref else parameters)
         report(diagnostics)
         if doc is None or errors_only(diagnostics):
             failed = True
