@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tiphys.argo.govaluate import WhenError, evaluate, evaluate_when, go_value
 from tiphys.errors import TiphysError
@@ -274,6 +276,7 @@ def test_regex_rejected_like_re2(pattern: str, reason: str) -> None:
     ("text", "reason"),
     [
         ("0x == 1", "Unable to parse hex value '' to uint64\n"),  # spaces are skipped first
+        ("0x\\z", "Unable to parse hex value 'z' to uint64\n"),  # a backslash escapes
         ("1 == 0x", "Cannot transition token types from NUMERIC [0] to VARIABLE [x]"),
         ("0x1ffffffffffffffff", "Unable to parse hex value '1ffffffffffffffff' to uint64\n"),
         ("٣ == 3", "Unable to parse numeric value '٣' to float64\n"),
@@ -296,3 +299,31 @@ def test_accessor_call_and_shortcircuit() -> None:
 
 def test_empty_parentheses_are_nil() -> None:
     assert evaluate("() == ()") is True
+
+
+_ALPHABET = "ab01.,'\"\\\\[]() !=<>~&|^+-*/%?:_xin\n"
+
+
+@given(st.text(alphabet=_ALPHABET, max_size=24))
+def test_any_text_gives_a_value_or_a_when_error(text: str) -> None:
+    try:
+        value = evaluate(text)
+    except WhenError as error:
+        assert error.expression == text
+        assert 0 <= error.column <= len(text) + 1
+    else:
+        assert value is None or isinstance(value, (bool, float, str, list))
+
+
+def test_parentheses_are_only_counted_and_the_planner_stops_at_a_stray_close() -> None:
+    # checkBalance counts "(" and ")" only; planStages stops at the ")" and drops the rest.
+    assert evaluate_when("true) && (false") is True
+
+
+def test_a_separator_where_a_value_belongs_cannot_be_planned() -> None:
+    with pytest.raises(WhenError) as caught:
+        evaluate("true ? , 1")
+    assert str(caught.value) == (
+        "Invalid 'when' expression 'true ? , 1': Unable to plan token kind: 'SEPARATOR',"
+        " value: ',' (column 8)\n    true ? , 1\n           ^"
+    )

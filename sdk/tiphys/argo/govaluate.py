@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -225,7 +226,9 @@ class _Lexer:
         self.text = text
         self.i = 0
 
-    def read_until(self, cond: Any, include_ws: bool, break_ws: bool) -> tuple[str, bool]:
+    def read_until(
+        self, cond: Callable[[str], bool], include_ws: bool, break_ws: bool
+    ) -> tuple[str, bool]:
         """govaluate's readUntilFalse with escaping: (text, stopped before the end)."""
         out: list[str] = []
         text = self.text
@@ -278,7 +281,8 @@ class _Lexer:
             if c == "0" and text[start + 1 : start + 2] == "x" and start + 2 < len(text):
                 self.i = start + 2
                 digits, _ = self.read_until(lambda ch: ch in "0123456789abcdefABCDEF", False, True)
-                if not digits or len(digits.lstrip("0")) > 16:
+                hexadecimal = re.fullmatch(r"[0-9a-fA-F]+", digits)
+                if not hexadecimal or len(digits.lstrip("0")) > 16:
                     raise _Fail(f"Unable to parse hex value '{digits}' to uint64\n", start)
                 return _Token(NUMERIC, float(int(digits, 16)), start)
             word, _ = self.read_until(lambda ch: ch.isdecimal() or ch == ".", False, True)
@@ -414,6 +418,9 @@ class _Parser:
             if self.i < len(self.tokens) and self.tokens[self.i].kind == CLAUSE:
                 self.unary()  # method arguments: never evaluated, the receiver is missing
             return _Node("accessor", token.pos, value=token.value)
+        if token.kind not in (NUMERIC, STRING, PATTERN, BOOLEAN, TIME, VARIABLE):
+            kind, value = token.kind, _token_text(token)
+            raise _Fail(f"Unable to plan token kind: '{kind}', value: '{value}'", token.pos)
         return _Node("lit", token.pos, value=token.value)
 
 
