@@ -327,3 +327,43 @@ def test_a_separator_where_a_value_belongs_cannot_be_planned() -> None:
         "Invalid 'when' expression 'true ? , 1': Unable to plan token kind: 'SEPARATOR',"
         " value: ',' (column 8)\n    true ? , 1\n           ^"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7 > 5", True),  # a numeric output compares as a number
+        ("10 > 9", True),
+        ("'10' > '9'", False),  # quoted, it compares as text
+        ("Failed != Succeeded", True),  # exit handler: {{workflow.status}} != Succeeded
+        ("'my-value' == 'my-value'", True),  # quoting keeps dashes out of arithmetic
+    ],
+)
+def test_substituted_outputs(text: str, expected: bool) -> None:
+    assert evaluate_when(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (  # argo-workflows#3611: a dash in an unquoted value is a minus
+            "my-value == my-value",
+            "Failed to evaluate 'when' expresion 'my-value == my-value': Value 'my' cannot be used"
+            " with the modifier '-', it is not a number (column 3)",
+        ),
+        (  # argo-workflows#1801: JSON output pasted unquoted
+            '{"a": 1} == x',
+            "Invalid 'when' expression '{\"a\": 1} == x': Invalid token: '{' (hint: try wrapping"
+            ' the affected expression in quotes (")) (column 1)',
+        ),
+        (
+            "hello world == hello world",
+            "Invalid 'when' expression 'hello world == hello world': Cannot transition token types"
+            " from VARIABLE [hello] to VARIABLE [world] (column 7)",
+        ),
+    ],
+)
+def test_known_unquoted_pitfalls(text: str, message: str) -> None:
+    with pytest.raises(WhenError) as caught:
+        evaluate_when(text)
+    assert str(caught.value).split("\n")[0] == message
