@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("httpx", "yaml", "hera", "typer", "rich", "pydantic", "click")
+HEAVY = ("lark", "httpx", "yaml", "hera", "typer", "rich", "pydantic", "click")
 
 
 def _heavy(modules: list[str]) -> list[str]:

@@ -1,0 +1,1086 @@
+"""Argo's expression language: the evaluator of ``{{= ... }}`` tags (expr-lang/expr as Argo runs it).
+
+Argo evaluates ``{{=expr}}`` with ``expr.Compile(expr, expr.Env(env))`` and ``expr.Run``
+(``util/template/expression_template.go``), where ``env`` is the template's variables expanded
+into nested maps plus the functions of ``util/expr/env``: ``asInt`` and ``asFloat`` (expr-lang's
+``int`` and ``float``), ``toJson`` (Go's ``json.Marshal``), ``jsonpath(jsonText, path)`` and
+``sprig`` (the sprig function map without ``env``/``expandenv``). :func:`evaluate` does the same
+for a Python ``env`` of dicts, lists, strings, numbers, booleans and ``None``.
+
+Semantics followed (expr-lang v1.17):
+
+* Literals: ``'..'`` and ``".."`` strings with Go escapes, backquoted raw strings, ints
+  (``1_000``, ``0x1f``), floats, ``true``/``false``/``nil``, arrays ``[1, 2]``, maps
+  ``{a: 1, 'b-c': 2}``.
+* Precedence (loosest first): ``?:`` ternary; ``or``/``||``; ``and``/``&&``; comparison,
+  ``in``, ``matches``, ``contains``, ``startsWith``, ``endsWith`` (each also with ``not``);
+  ``..``; ``+``/``-``; ``*``/``/``/``%``; unary ``not``/``!``/``-``/``+``; ``**``/``^``
+  (right-associative); ``??``; member, index, slice and call.
+* Numbers: ``int op int`` is an int for ``+ - * %``; ``/`` and ``**`` always give a float; an int
+  and a float give a float; ``%`` takes ints only. ``+`` joins two strings.
+* Member access on a map gives ``nil`` for a missing key; on ``nil`` it is an error unless written
+  ``?.``. Negative indexes count from the end; slices clamp like expr-lang's.
+* A name that is neither in ``env`` nor a function is the compile error ``unknown name x``
+  (``expr.Env`` makes the checker strict; Argo v4 leaves such a tag unresolved only in its
+  "allow unresolved" global pass, which is the caller's business).
+* Closures ``filter``/``map``/``all``/``any``/``none``/``one``/``count`` take a predicate written
+  ``{...}`` or bare, where ``#`` is the element, ``#index`` its index and ``.field`` means
+  ``#.field``.
+* ``string(x)`` and the text Argo substitutes are Go's ``fmt.Sprintf("%v", x)`` (see
+  :func:`go_string`); ``toJson`` is Go's ``json.Marshal`` (see :func:`go_json`).
+* ``jsonpath`` supports the subset ``$``, ``.name``, ``['name']``, ``[n]`` (negative too), ``[*]``
+  and ``.*``; a path with a wildcard gives a list, like Argo's evilmonkeyinc/jsonpath.
+
+Every error is an :class:`ExprError` whose message names the line and column and shows the
+expression with a caret under the place, like expr-lang's ``file.Error``.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from tiphys.errors import TiphysError
+
+if TYPE_CHECKING:
+    from lark import Lark, Token, Tree
+
+__all__ = ["ExprError", "evaluate", "go_json", "go_string", "parse"]
+
+
+class ExprError(TiphysError, ValueError):
+    """An expression could not be parsed or evaluated.
+
+    Attributes:
+        expression: The whole expression text.
+        reason: What is wrong, without the position (``unknown name x``).
+        line: 1-based line of the place in ``expression``.
+        column: 1-based column of the place in that line.
+    """
+
+    def __init__(self, reason: str, expression: str, line: int = 1, column: int = 1) -> None:
+        self.expression = expression
+        self.reason = reason
+        self.line = line
+        self.column = column
+        lines = expression.split("\n")
+        text = lines[line - 1] if 0 < line <= len(lines) else expression
+        caret = " " * max(column - 1, 0) + "^"
+        super().__init__(f"{reason} ({line}:{column})\n | {text}\n | {caret}")
+
+
+_GRAMMAR = r"""
+?start: expr
+?expr: or_ "?" expr ":" expr -> ternary
+     | or_
+?or_: or_ OR and_ -> binop
+    | and_
+?and_: and_ AND cmp -> binop
+     | cmp
+?cmp: cmp CMPOP range_ -> binop
+    | cmp NOT WORDOP range_ -> notop
+    | range_
+?range_: sum RANGE sum -> binop
+       | sum
+?sum: sum ADDOP product -> binop
+    | product
+?product: product MULOP unary -> binop
+        | unary
+?unary: NOT unary -> unop
+      | BANG unary -> unop
+      | ADDOP unary -> unop
+      | power
+?power: coalesce POW unary -> binop
+      | coalesce
+?coalesce: coalesce COALESCE postfix -> coalesce
+         | postfix
+?postfix: postfix "." member_name -> member
+        | postfix "?." member_name -> safe_member
+        | postfix "[" expr "]" -> index
+        | postfix "?.[" expr "]" -> safe_index
+        | postfix "[" [expr] ":" [expr] "]" -> slice
+        | postfix "(" [args] ")" -> call
+        | primary
+args: expr ("," expr)* [","]
+member_name: NAME | WORDOP | NOT | AND | OR
+?primary: NUMBER -> number
+        | STRING -> string
+        | NAME -> name
+        | "#" -> pointer
+        | "#" NAME -> pointer_name
+        | "." member_name -> pointer_member
+        | "(" expr ")"
+        | "[" [args] "]" -> array
+        | "{" [pair ("," pair)* [","]] "}" -> map
+        | "{" expr "}" -> closure
+pair: (NAME | STRING | NUMBER) ":" expr
+
+OR.2: "||" | /\bor\b/
+AND.2: "&&" | /\band\b/
+NOT.2: /\bnot\b/
+BANG: "!"
+CMPOP: "==" | "!=" | "<=" | ">=" | "<" | ">" | /\b(in|matches|contains|startsWith|endsWith)\b/
+WORDOP: /\b(in|matches|contains|startsWith|endsWith)\b/
+RANGE: ".."
+ADDOP: "+" | "-"
+MULOP: "*" | "/" | "%"
+POW: "**" | "^"
+COALESCE: "??"
+NUMBER: /0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.\d[\d_]*([eE][-+]?\d+)?|\d[\d_]*(\.(?!\.)\d*)?([eE][-+]?\d+)?/
+STRING: /"(\\.|[^"\\\n])*"|'(\\.|[^'\\\n])*'|`[^`]*`/
+NAME: /(?!(or|and|not|in|matches|contains|startsWith|endsWith)\b)[A-Za-z_$][A-Za-z0-9_$]*/
+%ignore /\s+/
+"""
+
+
+@functools.cache
+def _parser() -> Lark:
+    from lark import Lark
+
+    return Lark(_GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
+class _Pos:
+    def __init__(self, line: int, column: int) -> None:
+        self.line = line
+        self.column = column
+
+
+@functools.lru_cache(maxsize=512)
+def parse(expression: str) -> Tree[Token]:
+    """Parse an expression into its syntax tree (cached).
+
+    Args:
+        expression: The text between ``{{=`` and ``}}``.
+
+    Returns:
+        The lark tree that :func:`evaluate` walks.
+
+    Raises:
+        ExprError: The text is not an expression; the message points at the first wrong token.
+    """
+    from lark import Token
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    try:
+        tree = _parser().parse(expression)
+    except UnexpectedEOF as error:
+        raise _eof(expression) from error
+    except UnexpectedToken as error:
+        token = error.token
+        if token.type == "$END":
+            raise _eof(expression) from error
+        raise ExprError(
+            f"unexpected token {str(token)!r}", expression, error.line, error.column
+        ) from error
+    except UnexpectedCharacters as error:
+        char = expression[error.pos_in_stream] if error.pos_in_stream < len(expression) else ""
+        raise ExprError(
+            f"unexpected character {char!r}", expression, error.line, error.column
+        ) from error
+    if isinstance(tree, Token):  # a lone literal is returned as its token by ?start
+        from lark import Tree as LarkTree
+
+        return LarkTree("_token", [tree])
+    return tree
+
+
+def _eof(expression: str) -> ExprError:
+    lines = expression.split("\n")
+    return ExprError("unexpected end of expression", expression, len(lines), len(lines[-1]) + 1)
+
+
+def evaluate(expression: str, env: Mapping[str, Any]) -> Any:
+    """Evaluate an expr-lang expression the way Argo evaluates ``{{=expression}}``.
+
+    Args:
+        expression: The expression text (what is between ``{{=`` and ``}}``).
+        env: Variables, e.g. ``{"inputs": {"parameters": {"x": "1"}}}``; nested dicts and lists
+            of JSON-like values. Argo's functions (``asInt``, ``asFloat``, ``toJson``,
+            ``jsonpath``, ``sprig``) and expr-lang's builtins are added unless ``env`` has the
+            same name.
+
+    Returns:
+        The value: ``None``, ``bool``, ``int``, ``float``, ``str``, ``list`` or ``dict``.
+
+    Raises:
+        ExprError: The expression does not parse, names an unknown variable, or fails while
+            running (wrong types, a bad conversion, fetching from ``nil``...).
+    """
+    tree = parse(expression)
+    return _Evaluator(expression, env).eval(tree, None)
+
+
+# --- Go formatting -------------------------------------------------------------------------
+
+
+def _shortest(value: float) -> tuple[str, int]:
+    """The shortest round-trip digits of a finite non-negative float and its decimal exponent."""
+    text = repr(value)
+    mantissa, _, exp = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    point = len(whole) + (int(exp) if exp else 0)
+    if not digits:
+        return "0", 1
+    point -= len(whole + frac) - len((whole + frac).lstrip("0"))
+    digits = digits.rstrip("0") or "0"
+    return digits, point  # value = 0.digits * 10**point
+
+
+def _go_float(value: float, json_style: bool) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    sign = "-" if math.copysign(1.0, value) < 0 else ""
+    if value == 0:
+        return sign + "0"
+    digits, point = _shortest(abs(value))
+    exp = point - 1
+    if json_style:
+        use_exp = abs(value) < 1e-6 or abs(value) >= 1e21
+    else:
+        use_exp = exp < -4 or exp >= 6  # %v is strconv's shortest 'g': precision 6 here
+    if use_exp:
+        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        if json_style:
+            return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp)}"
+        return f"{sign}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def go_string(value: Any) -> str:
+    """Go's ``fmt.Sprintf("%v", value)`` for JSON-like values (what ``string()`` gives).
+
+    Args:
+        value: ``None``, a bool, number, string, list or dict.
+
+    Returns:
+        ``<nil>``, ``true``, ``1``, ``1.5``, ``1e+21``, ``[1 2]``, ``map[a:1 b:2]`` (keys sorted).
+    """
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _go_float(value, json_style=False)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list | tuple):
+        return "[" + " ".join(go_string(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        items = sorted(value.items(), key=lambda kv: go_string(kv[0]))
+        return "map[" + " ".join(f"{go_string(k)}:{go_string(v)}" for k, v in items) + "]"
+    return str(value)
+
+
+_HTML = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+
+
+def _json_string(text: str) -> str:
+    out = json.dumps(text, ensure_ascii=False)
+    for char, escape in _HTML:
+        out = out.replace(char, escape)
+    return out
+
+
+def go_json(value: Any, indent: str = "") -> str:
+    """Go's ``json.Marshal`` (or ``json.MarshalIndent(v, "", indent)``) of a JSON-like value.
+
+    Map keys are sorted, floats are written as Go writes them (``1`` for ``1.0``, ``1e+21``),
+    and ``<``, ``>``, ``&``, U+2028 and U+2029 are escaped.
+
+    Args:
+        value: ``None``, a bool, number, string, list or dict with string keys.
+        indent: ``""`` for compact output, else the indent of each level.
+
+    Returns:
+        The JSON text.
+
+    Raises:
+        ValueError: A float is NaN or infinite (Go's ``json: unsupported value``).
+    """
+    return _go_json(value, indent, "")
+
+
+def _go_json(value: Any, indent: str, prefix: str) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise ValueError(f"json: unsupported value: {_go_float(value, False)}")
+        return _go_float(value, json_style=True)
+    if isinstance(value, str):
+        return _json_string(value)
+    inner = prefix + indent
+    sep, open_nl = ("," + "\n" + inner, "\n" + inner) if indent else (",", "")
+    close = ("\n" + prefix) if indent else ""
+    colon = ": " if indent else ":"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return "[" + open_nl + sep.join(_go_json(v, indent, inner) for v in value) + close + "]"
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        parts = [
+            _json_string(str(k)) + colon + _go_json(v, indent, inner)
+            for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        ]
+        return "{" + open_nl + sep.join(parts) + close + "}"
+    raise ValueError(f"json: unsupported type: {type(value).__name__}")
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+class _Fail(Exception):
+    """A runtime failure; the evaluator adds where it happened."""
+
+
+class _Unknown(Exception):
+    """An unknown name (expr-lang's compile error)."""
+
+
+_ESCAPES = {
+    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+    "\\": "\\", "'": "'", '"': '"',
+}
+
+
+def _unquote(literal: str) -> str:
+    if literal[0] == "`":
+        return literal[1:-1]
+    body = literal[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        code = body[i + 1]
+        if code in _ESCAPES:
+            out.append(_ESCAPES[code])
+            i += 2
+        elif code in "xuU":
+            width = {"x": 2, "u": 4, "U": 8}[code]
+            hexa = body[i + 2 : i + 2 + width]
+            if len(hexa) != width or not all(c in "0123456789abcdefABCDEF" for c in hexa):
+                raise _Fail("invalid char escape")
+            out.append(chr(int(hexa, 16)))
+            i += 2 + width
+        elif code in "01234567":
+            octal = body[i + 1 : i + 4]
+            if len(octal) != 3 or not all(c in "01234567" for c in octal):
+                raise _Fail("invalid char escape")
+            out.append(chr(int(octal, 8)))
+            i += 4
+        else:
+            raise _Fail("invalid char escape")
+    return "".join(out)
+
+
+def _number(text: str) -> int | float:
+    clean = text.replace("_", "")
+    if clean[:2].lower() in ("0x", "0o", "0b"):
+        return int(clean, 0)
+    if any(c in clean for c in ".eE"):
+        return float(clean)
+    return int(clean)
+
+
+def _type(value: Any) -> str:
+    """expr-lang's (Go's) name of a value's type, for messages."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float64"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "[]interface {}"
+    if isinstance(value, Mapping):
+        return "map[string]interface {}"
+    if callable(value):
+        return "func"
+    return type(value).__name__
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if _is_num(a) and _is_num(b):
+        return bool(a == b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if _is_num(a) or _is_num(b):
+        return False
+    return bool(a == b)
+
+
+def _mismatch(op: str, a: Any, b: Any) -> _Fail:
+    return _Fail(f"invalid operation: {op} (mismatched types {_type(a)} and {_type(b)})")
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if op == "+" and isinstance(a, str) and isinstance(b, str):
+        return a + b
+    if not (_is_num(a) and _is_num(b)):
+        raise _mismatch(op, a, b)
+    both_int = isinstance(a, int) and isinstance(b, int)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if op == "/":
+        if b == 0 and both_int:
+            raise _Fail("integer divide by zero")
+        if b == 0:
+            return math.copysign(math.inf, a) if a else math.nan
+        return float(a) / float(b)
+    if op == "%":
+        if not both_int:
+            raise _mismatch(op, a, b)
+        if b == 0:
+            raise _Fail("integer divide by zero")
+        return int(math.fmod(a, b))  # Go's % truncates toward zero
+    try:
+        return float(a) ** float(b)  # "**" and "^": math.Pow
+    except (OverflowError, ZeroDivisionError):
+        return math.inf
+    except ValueError:
+        return math.nan
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    if not ((_is_num(a) and _is_num(b)) or (isinstance(a, str) and isinstance(b, str))):
+        raise _mismatch(op, a, b)
+    if op == "<":
+        return bool(a < b)
+    if op == ">":
+        return bool(a > b)
+    if op == "<=":
+        return bool(a <= b)
+    return bool(a >= b)
+
+
+def _in(a: Any, b: Any) -> bool:
+    if isinstance(b, Mapping):
+        return a in b
+    if isinstance(b, list | tuple):
+        return any(_equal(a, x) for x in b)
+    if b is None:
+        return False
+    raise _Fail(f"operator in not defined on {_type(b)}")
+
+
+def _string_op(op: str, a: Any, b: Any) -> bool:
+    if not (isinstance(a, str) and isinstance(b, str)):
+        raise _mismatch(op, a, b)
+    if op == "contains":
+        return b in a
+    if op == "startsWith":
+        return a.startswith(b)
+    if op == "endsWith":
+        return a.endswith(b)
+    try:
+        return re.search(b, a) is not None
+    except re.error as error:
+        raise _Fail(f"error parsing regexp: {error}") from error
+
+
+def _fetch(base: Any, key: Any, safe: bool) -> Any:
+    if base is None:
+        if safe:
+            return None
+        raise _Fail(f"cannot fetch {go_string(key)} from <nil>")
+    if isinstance(base, Mapping):
+        return base.get(key)
+    if isinstance(base, list | tuple | str):
+        if not _is_num(key) or (isinstance(key, float) and key != int(key)):
+            raise _Fail(f"cannot fetch {go_string(key)} from {_type(base)}")
+        i = int(key)
+        n = len(base)
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise _Fail(f"index out of range: {i} (array length is {n})")
+        return base[j]
+    raise _Fail(f"cannot fetch {go_string(key)} from {_type(base)}")
+
+
+def _slice(base: Any, low: Any, high: Any) -> Any:
+    if not isinstance(base, list | tuple | str):
+        raise _Fail(f"cannot slice {_type(base)}")
+    n = len(base)
+    for bound in (low, high):
+        if bound is not None and not isinstance(bound, int) or isinstance(bound, bool):
+            raise _Fail(f"invalid operation: cannot slice with {_type(bound)}")
+    lo = 0 if low is None else (low + n if low < 0 else low)
+    hi = n if high is None else (high + n if high < 0 else high)
+    hi = min(max(hi, 0), n)
+    lo = min(max(lo, 0), hi)
+    return base[lo:hi]
+
+
+def _bool(op: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Fail(f"invalid operation: {op} (mismatched type {_type(value)})")
+    return value
+
+
+# --- functions -----------------------------------------------------------------------------
+
+
+def _go_atoi(text: str) -> int | None:
+    if re.fullmatch(r"[-+]?\d+", text) is None:
+        return None
+    return int(text)
+
+
+def _to_int(value: Any) -> int:
+    """expr-lang's ``int()`` (Argo's ``asInt``)."""
+    if isinstance(value, bool):
+        raise _Fail(f"invalid operation: int({go_string(value)})")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            raise _Fail(f"invalid operation: int({go_string(value)})")
+        return int(value)
+    if isinstance(value, str):
+        number = _go_atoi(value)
+        if number is None:
+            raise _Fail(f"invalid operation: int({value})")
+        return number
+    raise _Fail(f"invalid operation: int({go_string(value)})")
+
+
+_GO_FLOAT = re.compile(
+    r"[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|infinity|nan)", re.IGNORECASE
+)
+
+
+def _to_float(value: Any) -> float:
+    """expr-lang's ``float()`` (Argo's ``asFloat``)."""
+    if isinstance(value, bool):
+        raise _Fail(f"invalid operation: float({go_string(value)})")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        if _GO_FLOAT.fullmatch(value) is None:
+            raise _Fail(f"invalid operation: float({value})")
+        return float(value)
+    raise _Fail(f"invalid operation: float({go_string(value)})")
+
+
+def _len(value: Any) -> int:
+    if isinstance(value, str):
+        return len(value.encode())  # Go's len of a string counts bytes
+    if isinstance(value, list | tuple | Mapping):
+        return len(value)
+    raise _Fail(f"invalid argument for len (type {_type(value)})")
+
+
+def _from_json(text: Any) -> Any:
+    if not isinstance(text, str):
+        raise _Fail(f"fromJSON: expected a string, got {_type(text)}")
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise _Fail(f"fromJSON: {error}") from error
+
+
+def _go_json_call(value: Any, indent: str = "") -> str:
+    try:
+        return go_json(value, indent)
+    except ValueError as error:
+        raise _Fail(str(error)) from error
+
+
+def _need_str(name: str, *values: Any) -> None:
+    for value in values:
+        if not isinstance(value, str):
+            raise _Fail(f"{name}: expected a string, got {_type(value)}")
+
+
+def _upper(s: Any) -> str:
+    _need_str("upper", s)
+    return str(s).upper()
+
+
+def _lower(s: Any) -> str:
+    _need_str("lower", s)
+    return str(s).lower()
+
+
+def _go_trim_space(s: str) -> str:
+    return s.strip(" \t\n\r\v\f\x85\xa0")
+
+
+def _trim(s: Any, cutset: Any = None) -> str:
+    _need_str("trim", s)
+    if cutset is None:
+        return _go_trim_space(s)
+    _need_str("trim", cutset)
+    return str(s).strip(cutset)
+
+
+def _split(s: Any, sep: Any) -> list[str]:
+    _need_str("split", s, sep)
+    if sep == "":
+        return list(s)
+    return str(s).split(sep)
+
+
+def _join(items: Any, sep: Any = "") -> str:
+    _need_str("join", sep)
+    if not isinstance(items, list | tuple):
+        raise _Fail(f"join: expected an array, got {_type(items)}")
+    return str(sep).join(go_string(i) for i in items)
+
+
+def _jsonpath(text: Any, path: Any) -> Any:
+    """Argo's ``jsonpath(jsonText, path)``, for the subset described in the module docstring."""
+    _need_str("jsonpath", text, path)
+    try:
+        document = json.loads(text, parse_int=float)  # Go decodes JSON numbers as float64
+    except ValueError as error:
+        raise _Fail(f"jsonpath: invalid JSON: {error}") from error
+    steps = re.findall(r"\.\*|\[\*\]|\.([A-Za-z_$][\w$-]*)|\[(-?\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]", path[1:])
+    rebuilt = re.sub(r"\.\*|\[\*\]|\.[A-Za-z_$][\w$-]*|\[-?\d+\]|\['[^']*'\]|\[\"[^\"]*\"\]", "", path[1:])
+    if not path.startswith("$") or rebuilt:
+        raise _Fail(f"jsonpath: unsupported path {path!r}")
+    values: list[Any] = [document]
+    many = False
+    for match in re.finditer(r"\.\*|\[\*\]|\.([A-Za-z_$][\w$-]*)|\[(-?\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]", path[1:]):
+        token = match.group(0)
+        nxt: list[Any] = []
+        for value in values:
+            if token in (".*", "[*]"):
+                many = True
+                if isinstance(value, list):
+                    nxt.extend(value)
+                elif isinstance(value, dict):
+                    nxt.extend(value[k] for k in sorted(value))
+                continue
+            if match.group(2) is not None:
+                if not isinstance(value, list):
+                    if many:
+                        continue
+                    raise _Fail(f"jsonpath: {token}: not an array")
+                i = int(match.group(2))
+                if not -len(value) <= i < len(value):
+                    if many:
+                        continue
+                    raise _Fail(f"jsonpath: {token}: index out of range")
+                nxt.append(value[i])
+                continue
+            key = next(g for g in (match.group(1), match.group(3), match.group(4)) if g is not None)
+            if not isinstance(value, dict) or key not in value:
+                if many:
+                    continue
+                raise _Fail(f"jsonpath: {token}: key not found")
+            nxt.append(value[key])
+        values = nxt
+    del steps
+    return values if many else values[0]
+
+
+def _closure_names() -> frozenset[str]:
+    return frozenset({"filter", "map", "all", "any", "none", "one", "count"})
+
+
+_CLOSURES = _closure_names()
+
+
+# sprig (Masterminds/sprig v3 GenericFuncMap) -----------------------------------------------
+
+
+def _strval(value: Any) -> str:
+    return value if isinstance(value, str) else go_string(value)
+
+
+def _sprig_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float | str | list | tuple | Mapping):
+        return not value
+    return False
+
+
+def _sprig_int(value: Any) -> int:
+    """sprig's ``int``/``toInt`` (spf13/cast ``ToInt``; a failed conversion gives 0)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return 0 if math.isnan(value) or math.isinf(value) else int(value)
+    if isinstance(value, str):
+        text = re.sub(r"\.0*$", "", value) if re.fullmatch(r"[-+]?\d+\.0*", value) else value
+        try:
+            return int(text, 0) if not re.fullmatch(r"[-+]?0\d+", text) else int(text, 8)
+        except ValueError:
+            return 0
+    return 0
+
+
+def _sprig_atoi(value: Any) -> int:
+    number = _go_atoi(_strval(value))
+    return 0 if number is None else number
+
+
+def _go_quote(text: str) -> str:
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\":
+            out.append("\\\\")
+        elif char in "\a\b\f\n\r\t\v":
+            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+                        "\t": "\\t", "\v": "\\v"}[char])
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\x{code:02x}")
+        elif not char.isprintable() and code > 0x7F:
+            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)
+
+
+def _sprig_b64dec(value: Any) -> str:
+    try:
+        return base64.b64decode(_strval(value), validate=True).decode("utf-8", "replace")
+    except ValueError as error:
+        return f"illegal base64 data: {error}"
+
+
+def _sprig_split(sep: Any, text: Any) -> dict[str, str]:
+    parts = _strval(text).split(_strval(sep)) if _strval(sep) else list(_strval(text))
+    return {f"_{i}": part for i, part in enumerate(parts)}
+
+
+def _sprig_join(sep: Any, items: Any) -> str:
+    if items is None:
+        return ""
+    if isinstance(items, list | tuple):
+        return _strval(sep).join(_strval(i) for i in items if i is not None)
+    return _strval(items)
+
+
+SPRIG: dict[str, Callable[..., Any]] = {
+    "trim": lambda s: _go_trim_space(_strval(s)),
+    "upper": lambda s: _strval(s).upper(),
+    "lower": lambda s: _strval(s).lower(),
+    "replace": lambda old, new, s: _strval(s).replace(_strval(old), _strval(new)),
+    "default": lambda d, *given: d if not given or _sprig_empty(given[0]) else given[0],
+    "empty": _sprig_empty,
+    "int": _sprig_int,
+    "toInt": _sprig_int,
+    "int64": _sprig_int,
+    "atoi": _sprig_atoi,
+    "add": lambda *xs: sum(_sprig_int(x) for x in xs),
+    "add1": lambda x: _sprig_int(x) + 1,
+    "sub": lambda a, b: _sprig_int(a) - _sprig_int(b),
+    "mul": lambda *xs: math.prod(_sprig_int(x) for x in xs),
+    "contains": lambda sub, s: _strval(sub) in _strval(s),
+    "hasPrefix": lambda prefix, s: _strval(s).startswith(_strval(prefix)),
+    "hasSuffix": lambda suffix, s: _strval(s).endswith(_strval(suffix)),
+    "trimPrefix": lambda prefix, s: _strval(s).removeprefix(_strval(prefix)),
+    "trimSuffix": lambda suffix, s: _strval(s).removesuffix(_strval(suffix)),
+    "split": _sprig_split,
+    "splitList": lambda sep, s: _strval(s).split(_strval(sep)) if _strval(sep) else list(_strval(s)),
+    "join": _sprig_join,
+    "b64enc": lambda s: base64.b64encode(_strval(s).encode()).decode(),
+    "b64dec": _sprig_b64dec,
+    "toString": _strval,
+    "quote": lambda *xs: " ".join(_go_quote(_strval(x)) for x in xs if x is not None),
+    "squote": lambda *xs: " ".join(f"'{_strval(x)}'" for x in xs if x is not None),
+    "repeat": lambda n, s: _strval(s) * max(_sprig_int(n), 0),
+    "list": lambda *xs: list(xs),
+}
+
+
+BUILTINS: dict[str, Callable[..., Any]] = {
+    "len": _len,
+    "string": go_string,
+    "int": _to_int,
+    "float": _to_float,
+    "abs": lambda x: abs(x) if _is_num(x) else (_ for _ in ()).throw(_Fail(f"invalid argument for abs (type {_type(x)})")),
+    "upper": _upper,
+    "lower": _lower,
+    "trim": _trim,
+    "trimPrefix": lambda s, p: (_need_str("trimPrefix", s, p), str(s).removeprefix(p))[1],
+    "trimSuffix": lambda s, p: (_need_str("trimSuffix", s, p), str(s).removesuffix(p))[1],
+    "hasPrefix": lambda s, p: (_need_str("hasPrefix", s, p), str(s).startswith(p))[1],
+    "hasSuffix": lambda s, p: (_need_str("hasSuffix", s, p), str(s).endswith(p))[1],
+    "split": _split,
+    "join": _join,
+    "keys": lambda m: list(m) if isinstance(m, Mapping) else (_ for _ in ()).throw(_Fail("keys: expected a map")),
+    "values": lambda m: list(m.values()) if isinstance(m, Mapping) else (_ for _ in ()).throw(_Fail("values: expected a map")),
+    "first": lambda a: a[0] if isinstance(a, list | tuple) and a else None,
+    "last": lambda a: a[-1] if isinstance(a, list | tuple) and a else None,
+    "toJSON": lambda v: _go_json_call(v, "  "),
+    "fromJSON": _from_json,
+    "toBase64": lambda s: (_need_str("toBase64", s), base64.b64encode(str(s).encode()).decode())[1],
+    # Argo's util/expr/env:
+    "asInt": _to_int,
+    "asFloat": _to_float,
+    "toJson": _go_json_call,
+    "jsonpath": _jsonpath,
+}
+
+_GLOBALS: dict[str, Any] = {**BUILTINS, "sprig": SPRIG}
+
+
+class _Evaluator:
+    def __init__(self, expression: str, env: Mapping[str, Any]) -> None:
+        self.expression = expression
+        self.env = env
+
+    def error(self, reason: str, node: Any) -> ExprError:
+        from lark import Token
+
+        if isinstance(node, Token):
+            line, column = node.line or 1, node.column or 1
+        else:
+            meta = node.meta
+            line = getattr(meta, "line", 1)
+            column = getattr(meta, "column", 1)
+        return ExprError(reason, self.expression, line, column)
+
+    def eval(self, node: Any, scope: tuple[Any, int] | None) -> Any:
+        from lark import Token
+
+        if isinstance(node, Token):
+            return self.token(node, scope)
+        try:
+            return self.tree(node, scope)
+        except _Fail as fail:
+            raise self.error(str(fail), self.where(node)) from None
+
+    def where(self, node: Any) -> Any:
+        """The operator token of a binary node (its caret goes there), else the node."""
+        if node.data in ("binop", "notop", "coalesce") and len(node.children) >= 3:
+            return node.children[1]
+        if node.data in ("member", "safe_member", "index", "safe_index") and node.children[1]:
+            return node.children[1]
+        if node.data == "call":
+            return node.children[0]
+        return node
+
+    def token(self, token: Token, scope: tuple[Any, int] | None) -> Any:
+        try:
+            if token.type == "NUMBER":
+                return _number(token)
+            if token.type == "STRING":
+                return _unquote(token)
+        except _Fail as fail:
+            raise self.error(str(fail), token) from None
+        raise self.error(f"unexpected token {str(token)!r}", token)
+
+    def name(self, token: Token) -> Any:
+        text = str(token)
+        if text == "true":
+            return True
+        if text == "false":
+            return False
+        if text == "nil":
+            return None
+        if text in self.env:
+            return self.env[text]
+        if text in _GLOBALS:
+            return _GLOBALS[text]
+        raise self.error(f"unknown name {text}", token)
+
+    def tree(self, node: Tree[Token], scope: tuple[Any, int] | None) -> Any:
+        kind = node.data
+        kids = node.children
+        if kind == "_token":
+            return self.eval(kids[0], scope)
+        if kind == "number":
+            return self.token(kids[0], scope)  # type: ignore[arg-type]
+        if kind == "string":
+            return self.token(kids[0], scope)  # type: ignore[arg-type]
+        if kind == "name":
+            return self.name(kids[0])  # type: ignore[arg-type]
+        if kind in ("pointer", "pointer_name", "pointer_member"):
+            if scope is None:
+                raise _Fail("cannot use pointer accessor outside predicate")
+            if kind == "pointer":
+                return scope[0]
+            if kind == "pointer_name":
+                if str(kids[0]) == "index":
+                    return scope[1]
+                raise _Fail(f"unknown pointer #{kids[0]}")
+            return _fetch(scope[0], self.member_name(kids[0]), False)
+        if kind == "array":
+            return [] if kids[0] is None else [self.eval(k, scope) for k in kids[0].children]  # type: ignore[union-attr]
+        if kind == "map":
+            result: dict[Any, Any] = {}
+            for pair in kids:
+                if pair is None:
+                    continue
+                key_token, value = pair.children  # type: ignore[union-attr]
+                key: Any = str(key_token)
+                if key_token.type == "STRING":  # type: ignore[union-attr]
+                    key = _unquote(key)
+                elif key_token.type == "NUMBER":  # type: ignore[union-attr]
+                    key = _number(key)
+                result[key] = self.eval(value, scope)
+            return result
+        if kind == "closure":
+            raise _Fail("closure is allowed only as a predicate argument")
+        if kind == "ternary":
+            cond = self.eval(kids[0], scope)
+            if not isinstance(cond, bool):
+                raise _Fail(f"non-bool expression (type {_type(cond)}) used as condition")
+            return self.eval(kids[1] if cond else kids[2], scope)
+        if kind == "unop":
+            op = str(kids[0])
+            value = self.eval(kids[1], scope)
+            if op in ("not", "!"):
+                return not _bool(op, value)
+            if not _is_num(value):
+                raise _Fail(f"invalid operation: {op} (mismatched type {_type(value)})")
+            return -value if op == "-" else value
+        if kind == "coalesce":
+            left = self.eval(kids[0], scope)
+            return self.eval(kids[2], scope) if left is None else left
+        if kind == "binop":
+            return self.binop(str(kids[1]), kids[0], kids[2], scope)
+        if kind == "notop":
+            return not self.binop(str(kids[2]), kids[0], kids[3], scope)
+        if kind in ("member", "safe_member"):
+            base = self.eval(kids[0], scope)
+            return _fetch(base, self.member_name(kids[1]), kind == "safe_member")
+        if kind in ("index", "safe_index"):
+            base = self.eval(kids[0], scope)
+            return _fetch(base, self.eval(kids[1], scope), kind == "safe_index")
+        if kind == "slice":
+            base = self.eval(kids[0], scope)
+            low = None if kids[1] is None else self.eval(kids[1], scope)
+            high = None if kids[2] is None else self.eval(kids[2], scope)
+            return _slice(base, low, high)
+        if kind == "call":
+            return self.call(node, scope)
+        raise _Fail(f"unsupported syntax {kind}")
+
+    def member_name(self, node: Any) -> str:
+        return str(node.children[0])
+
+    def binop(self, op: str, left_node: Any, right_node: Any, scope: tuple[Any, int] | None) -> Any:
+        left = self.eval(left_node, scope)
+        if op in ("or", "||"):
+            return _bool(op, left) or _bool(op, self.eval(right_node, scope))
+        if op in ("and", "&&"):
+            return _bool(op, left) and _bool(op, self.eval(right_node, scope))
+        right = self.eval(right_node, scope)
+        if op == "==":
+            return _equal(left, right)
+        if op == "!=":
+            return not _equal(left, right)
+        if op in ("<", ">", "<=", ">="):
+            return _compare(op, left, right)
+        if op == "in":
+            return _in(left, right)
+        if op in ("matches", "contains", "startsWith", "endsWith"):
+            return _string_op(op, left, right)
+        if op == "..":
+            if not (isinstance(left, int) and isinstance(right, int)) or isinstance(left, bool) or isinstance(right, bool):
+                raise _mismatch(op, left, right)
+            return list(range(left, right + 1))
+        return _arith(op, left, right)
+
+    def call(self, node: Tree[Token], scope: tuple[Any, int] | None) -> Any:
+        from lark import Tree as LarkTree
+
+        callee, args_node = node.children
+        arg_nodes: list[Any] = [] if args_node is None else list(args_node.children)  # type: ignore[union-attr]
+        if (
+            isinstance(callee, LarkTree)
+            and callee.data == "name"
+            and str(callee.children[0]) in _CLOSURES
+            and str(callee.children[0]) not in self.env
+        ):
+            return self.closure_call(str(callee.children[0]), arg_nodes, scope)
+        function = self.eval(callee, scope)
+        args = [self.eval(a, scope) for a in arg_nodes]
+        if not callable(function):
+            raise _Fail(f"{_type(function)} is not callable")
+        try:
+            return function(*args)
+        except _Fail:
+            raise
+        except TypeError as error:
+            raise _Fail(f"wrong number or type of arguments: {error}") from error
+        except (ValueError, ArithmeticError, AttributeError) as error:
+            raise _Fail(str(error)) from error
+
+    def closure_call(self, name: str, arg_nodes: list[Any], scope: tuple[Any, int] | None) -> Any:
+        if len(arg_nodes) != 2:
+            raise _Fail(f"invalid number of arguments (expected 2, got {len(arg_nodes)})")
+        items = self.eval(arg_nodes[0], scope)
+        if items is None:
+            items = []
+        if isinstance(items, Mapping):
+            items = list(items.values())
+        if not isinstance(items, list | tuple):
+            raise _Fail(f"cannot iterate over {_type(items)}")
+        body = arg_nodes[1]
+        if getattr(body, "data", None) == "closure":
+            body = body.children[0]
+        results = [self.eval(body, (item, i)) for i, item in enumerate(items)]
+        if name == "map":
+            return results
+        for value in results:
+            if not isinstance(value, bool):
+                raise _Fail(f"predicate should return boolean (got {_type(value)})")
+        if name == "filter":
+            return [item for item, keep in zip(items, results, strict=True) if keep]
+        if name == "all":
+            return all(results)
+        if name == "any":
+            return any(results)
+        if name == "none":
+            return not any(results)
+        if name == "one":
+            return sum(results) == 1
+        return sum(results)
