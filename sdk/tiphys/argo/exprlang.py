@@ -1038,7 +1038,7 @@ class _Evaluator:
             isinstance(callee, LarkTree)
             and callee.data == "name"
             and str(callee.children[0]) in _CLOSURES
-            and str(callee.children[0]) not in self.env
+            and not callable(self.env.get(str(callee.children[0])))
         ):
             return self.closure_call(str(callee.children[0]), arg_nodes, scope)
         function = self.eval(callee, scope)
