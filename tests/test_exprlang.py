@@ -1,8 +1,9 @@
 """tiphys.argo.exprlang: Argo's expr-lang evaluator, as table tests of expression -> value/error.
 
 The expected values follow expr-lang v1.17's semantics (its parser precedence table, checker and
-runtime helpers) and Argo v4's ``util/expr/env`` (``asInt``/``asFloat`` are expr's ``int``/``float``,
-``toJson`` is ``json.Marshal``, ``jsonpath`` decodes numbers as float64, ``sprig`` is sprig's map).
+runtime helpers) and Argo v4's ``util/expr/env`` (``asInt``/``asFloat`` are expr's ``int`` and
+``float``, ``toJson`` is ``json.Marshal``, ``jsonpath`` decodes numbers as float64, ``sprig`` is
+sprig's function map).
 """
 
 from __future__ import annotations
@@ -159,8 +160,9 @@ VALUES: list[tuple[str, Any]] = [
     ("jsonpath(inputs.parameters.json, '$.a[1]')", 2.0),
     ("jsonpath(inputs.parameters.json, '$.a')", [1.0, 2.0]),
     ("jsonpath(inputs.parameters.json, '$.a[*]')", [1.0, 2.0]),
-    ("jsonpath('{\"a\": {\"b-c\": \"x\"}}', \"$.a['b-c']\")", "x"),
+    ('jsonpath(\'{"a": {"b-c": "x"}}\', "$.a[\'b-c\']")', "x"),
     ("jsonpath('[{\"n\": 1}, {\"n\": 2}]', '$[*].n')", [1.0, 2.0]),
+    ('jsonpath(\'{"a": {"x": 1, "y": 2}}\', \'$.a.*\')', [1.0, 2.0]),
     ("upper('ab') + lower('CD')", "ABcd"),
     ("trim('  a ')", "a"),
     ("split('a,b', ',')", ["a", "b"]),
@@ -208,26 +210,37 @@ def test_evaluate(expression: str, expected: Any) -> None:
 
 ERRORS: list[tuple[str, str]] = [
     ("y + 1", "unknown name y (1:1)\n | y + 1\n | ^"),
-    ("inputs.parameters.x + 1", "invalid operation: + (mismatched types string and int) (1:21)\n"
-     " | inputs.parameters.x + 1\n |                     ^"),
+    (
+        "inputs.parameters.x + 1",
+        "invalid operation: + (mismatched types string and int) (1:21)\n"
+        " | inputs.parameters.x + 1\n |                     ^",
+    ),
     ("1 +", "unexpected end of expression (1:4)\n | 1 +\n |    ^"),
     ("1 + * 2", "unexpected token '*' (1:5)\n | 1 + * 2\n |     ^"),
     ("1 @ 2", "unexpected character '@' (1:3)\n | 1 @ 2\n |   ^"),
     ("nothing.a", "cannot fetch a from <nil> (1:9)\n | nothing.a\n |         ^"),
     ("nums[9]", "index out of range: 9 (array length is 4) (1:6)\n | nums[9]\n |      ^"),
-    ("7 % 2.0", "invalid operation: % (mismatched types int and float64) (1:3)\n | 7 % 2.0\n |   ^"),
+    (
+        "7 % 2.0",
+        "invalid operation: % (mismatched types int and float64) (1:3)\n | 7 % 2.0\n |   ^",
+    ),
     ("1 / 0 + 1", "integer divide by zero (1:3)\n | 1 / 0 + 1\n |   ^"),
     ("1 and true", "invalid operation: and (mismatched type int) (1:3)\n | 1 and true\n |   ^"),
     ("1 ? 2 : 3", "non-bool expression (type int) used as condition (1:1)\n | 1 ? 2 : 3\n | ^"),
     ("asInt('x')", "invalid operation: int(x) (1:1)\n | asInt('x')\n | ^"),
     ("float('1 ')", "invalid operation: float(1 ) (1:1)\n | float('1 ')\n | ^"),
-    ("filter(nums, # + 1)", "predicate should return boolean (got int) (1:1)\n"
-     " | filter(nums, # + 1)\n | ^"),
+    (
+        "filter(nums, # + 1)",
+        "predicate should return boolean (got int) (1:1)\n | filter(nums, # + 1)\n | ^",
+    ),
     ("# > 1", "cannot use pointer accessor outside predicate (1:1)\n | # > 1\n | ^"),
     ("'a\\q'", "invalid char escape (1:1)\n | 'a\\q'\n | ^"),
     ("toJson(1.0 / 0.0)", "json: unsupported value: +Inf (1:1)\n | toJson(1.0 / 0.0)\n | ^"),
-    ("'a' matches '('", "error parsing regexp: missing ), unterminated subpattern at position 0"
-     " (1:5)\n | 'a' matches '('\n |     ^"),
+    (
+        "'a' matches '('",
+        "error parsing regexp: missing ), unterminated subpattern at position 0"
+        " (1:5)\n | 'a' matches '('\n |     ^",
+    ),
     ("x == 1 &&\n  zz", "unknown name zz (2:3)\n |   zz\n |   ^"),
 ]
 
@@ -245,7 +258,12 @@ def test_error_attributes_and_base_class() -> None:
         evaluate("a + nope", {"a": 1})
     error = caught.value
     assert isinstance(error, ExprError)
-    assert (error.expression, error.reason, error.line, error.column) == ("a + nope", "unknown name nope", 1, 5)
+    assert (error.expression, error.reason, error.line, error.column) == (
+        "a + nope",
+        "unknown name nope",
+        1,
+        5,
+    )
 
 
 def test_env_names_shadow_builtins() -> None:
@@ -288,7 +306,7 @@ def test_go_string(value: Any, text: str) -> None:
     assert go_string(value) == text
 
 
-@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6))
+@given(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6))
 def test_int_arithmetic_matches_go(a: int, b: int) -> None:
     env = {"a": a, "b": b}
     assert evaluate("a + b * 2 - 1", env) == a + b * 2 - 1
@@ -301,3 +319,18 @@ def test_int_arithmetic_matches_go(a: int, b: int) -> None:
 def test_go_json_float_reads_back(value: float) -> None:
     assert float(go_json(value)) == value
     assert float(go_string(value)) == value
+
+
+JSONPATH_ERRORS: list[tuple[str, str]] = [
+    ("$.b", "jsonpath: .b: key not found"),
+    ("$.a[5]", "jsonpath: [5]: index out of range"),
+    ("$..a", "jsonpath: unsupported path '$..a'"),
+    ("a", "jsonpath: unsupported path 'a'"),
+]
+
+
+@pytest.mark.parametrize(("path", "reason"), JSONPATH_ERRORS, ids=[p for p, _ in JSONPATH_ERRORS])
+def test_jsonpath_errors(path: str, reason: str) -> None:
+    with pytest.raises(ExprError) as caught:
+        evaluate("jsonpath(j, p)", {"j": '{"a": [1]}', "p": path})
+    assert caught.value.reason == reason

@@ -1,4 +1,4 @@
-"""Argo's expression language: the evaluator of ``{{= ... }}`` tags (expr-lang/expr as Argo runs it).
+"""Argo's expression language: evaluating ``{{= ... }}`` tags (expr-lang/expr as Argo runs it).
 
 Argo evaluates ``{{=expr}}`` with ``expr.Compile(expr, expr.Env(env))`` and ``expr.Run``
 (``util/template/expression_template.go``), where ``env`` is the template's variables expanded
@@ -131,7 +131,8 @@ ADDOP: "+" | "-"
 MULOP: "*" | "/" | "%"
 POW: "**" | "^"
 COALESCE: "??"
-NUMBER: /0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(\d[\d_]*)?\.\d[\d_]*([eE][-+]?\d+)?|\d[\d_]*(\.(?!\.)\d*)?([eE][-+]?\d+)?/
+NUMBER: /0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+/
+      | /(\d[\d_]*)?\.\d[\d_]*([eE][-+]?\d+)?|\d[\d_]*(\.(?!\.)\d*)?([eE][-+]?\d+)?/
 STRING: /"(\\.|[^"\\\n])*"|'(\\.|[^'\\\n])*'|`[^`]*`/
 NAME: /(?!(or|and|not|in|matches|contains|startsWith|endsWith)\b)[A-Za-z_$][A-Za-z0-9_$]*/
 %ignore /\s+/
@@ -243,10 +244,9 @@ def _go_float(value: float, json_style: bool) -> str:
         return sign + "0"
     digits, point = _shortest(abs(value))
     exp = point - 1
-    if json_style:
-        use_exp = abs(value) < 1e-6 or abs(value) >= 1e21
-    else:
-        use_exp = exp < -4 or exp >= 6  # %v is strconv's shortest 'g': precision 6 here
+    # json.Marshal switches to exponents outside [1e-6, 1e21); %v is strconv's shortest 'g',
+    # which uses precision 6 for that decision.
+    use_exp = (abs(value) < 1e-6 or abs(value) >= 1e21) if json_style else (exp < -4 or exp >= 6)
     if use_exp:
         mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         if json_style:
@@ -286,7 +286,13 @@ def go_string(value: Any) -> str:
     return str(value)
 
 
-_HTML = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_HTML = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _json_string(text: str) -> str:
@@ -359,8 +365,16 @@ class _Unknown(Exception):
 
 
 _ESCAPES = {
-    "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
-    "\\": "\\", "'": "'", '"': '"',
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+    "\\": "\\",
+    "'": "'",
+    '"': '"',
 }
 
 
@@ -543,7 +557,7 @@ def _slice(base: Any, low: Any, high: Any) -> Any:
         raise _Fail(f"cannot slice {_type(base)}")
     n = len(base)
     for bound in (low, high):
-        if bound is not None and not isinstance(bound, int) or isinstance(bound, bool):
+        if (bound is not None and not isinstance(bound, int)) or isinstance(bound, bool):
             raise _Fail(f"invalid operation: cannot slice with {_type(bound)}")
     lo = 0 if low is None else (low + n if low < 0 else low)
     hi = n if high is None else (high + n if high < 0 else high)
@@ -633,6 +647,18 @@ def _need_str(name: str, *values: Any) -> None:
             raise _Fail(f"{name}: expected a string, got {_type(value)}")
 
 
+def _need_map(name: str, value: Any) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        raise _Fail(f"{name}: expected a map, got {_type(value)}")
+    return value
+
+
+def _abs(value: Any) -> Any:
+    if not _is_num(value):
+        raise _Fail(f"invalid argument for abs (type {_type(value)})")
+    return abs(value)
+
+
 def _upper(s: Any) -> str:
     _need_str("upper", s)
     return str(s).upper()
@@ -669,6 +695,26 @@ def _join(items: Any, sep: Any = "") -> str:
     return str(sep).join(go_string(i) for i in items)
 
 
+_JSONPATH_STEP = re.compile(
+    r"(?P<wild>\.\*|\[\*\])|\.(?P<name>[A-Za-z_$][\w$-]*)|\[(?P<index>-?\d+)\]"
+    r"|\['(?P<squoted>[^']*)'\]|\[\"(?P<dquoted>[^\"]*)\"\]"
+)
+
+
+def _jsonpath_steps(path: str) -> list[re.Match[str]]:
+    if not path.startswith("$"):
+        raise _Fail(f"jsonpath: unsupported path {path!r}")
+    steps: list[re.Match[str]] = []
+    pos = 1
+    while pos < len(path):
+        match = _JSONPATH_STEP.match(path, pos)
+        if match is None:
+            raise _Fail(f"jsonpath: unsupported path {path!r}")
+        steps.append(match)
+        pos = match.end()
+    return steps
+
+
 def _jsonpath(text: Any, path: Any) -> Any:
     """Argo's ``jsonpath(jsonText, path)``, for the subset described in the module docstring."""
     _need_str("jsonpath", text, path)
@@ -676,51 +722,34 @@ def _jsonpath(text: Any, path: Any) -> Any:
         document = json.loads(text, parse_int=float)  # Go decodes JSON numbers as float64
     except ValueError as error:
         raise _Fail(f"jsonpath: invalid JSON: {error}") from error
-    steps = re.findall(r"\.\*|\[\*\]|\.([A-Za-z_$][\w$-]*)|\[(-?\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]", path[1:])
-    rebuilt = re.sub(r"\.\*|\[\*\]|\.[A-Za-z_$][\w$-]*|\[-?\d+\]|\['[^']*'\]|\[\"[^\"]*\"\]", "", path[1:])
-    if not path.startswith("$") or rebuilt:
-        raise _Fail(f"jsonpath: unsupported path {path!r}")
     values: list[Any] = [document]
     many = False
-    for match in re.finditer(r"\.\*|\[\*\]|\.([A-Za-z_$][\w$-]*)|\[(-?\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]", path[1:]):
-        token = match.group(0)
-        nxt: list[Any] = []
+    for step in _jsonpath_steps(path):
+        found: list[Any] = []
         for value in values:
-            if token in (".*", "[*]"):
+            if step.group("wild"):
                 many = True
                 if isinstance(value, list):
-                    nxt.extend(value)
+                    found.extend(value)
                 elif isinstance(value, dict):
-                    nxt.extend(value[k] for k in sorted(value))
-                continue
-            if match.group(2) is not None:
-                if not isinstance(value, list):
-                    if many:
-                        continue
-                    raise _Fail(f"jsonpath: {token}: not an array")
-                i = int(match.group(2))
-                if not -len(value) <= i < len(value):
-                    if many:
-                        continue
-                    raise _Fail(f"jsonpath: {token}: index out of range")
-                nxt.append(value[i])
-                continue
-            key = next(g for g in (match.group(1), match.group(3), match.group(4)) if g is not None)
-            if not isinstance(value, dict) or key not in value:
-                if many:
-                    continue
-                raise _Fail(f"jsonpath: {token}: key not found")
-            nxt.append(value[key])
-        values = nxt
-    del steps
+                    found.extend(value[k] for k in sorted(value))
+            elif step.group("index") is not None:
+                i = int(step.group("index"))
+                if isinstance(value, list) and -len(value) <= i < len(value):
+                    found.append(value[i])
+                elif not many:
+                    raise _Fail(f"jsonpath: {step.group(0)}: index out of range")
+            else:
+                key = step.group("name") or step.group("squoted") or step.group("dquoted") or ""
+                if isinstance(value, dict) and key in value:
+                    found.append(value[key])
+                elif not many:
+                    raise _Fail(f"jsonpath: {step.group(0)}: key not found")
+        values = found
     return values if many else values[0]
 
 
-def _closure_names() -> frozenset[str]:
-    return frozenset({"filter", "map", "all", "any", "none", "one", "count"})
-
-
-_CLOSURES = _closure_names()
+_CLOSURES = frozenset({"filter", "map", "all", "any", "none", "one", "count"})
 
 
 # sprig (Masterminds/sprig v3 GenericFuncMap) -----------------------------------------------
@@ -773,8 +802,17 @@ def _go_quote(text: str) -> str:
         elif char == "\\":
             out.append("\\\\")
         elif char in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
-                        "\t": "\\t", "\v": "\\v"}[char])
+            out.append(
+                {
+                    "\a": "\\a",
+                    "\b": "\\b",
+                    "\f": "\\f",
+                    "\n": "\\n",
+                    "\r": "\\r",
+                    "\t": "\\t",
+                    "\v": "\\v",
+                }[char]
+            )
         elif code < 0x20 or code == 0x7F:
             out.append(f"\\x{code:02x}")
         elif not char.isprintable() and code > 0x7F:
@@ -826,7 +864,9 @@ SPRIG: dict[str, Callable[..., Any]] = {
     "trimPrefix": lambda prefix, s: _strval(s).removeprefix(_strval(prefix)),
     "trimSuffix": lambda suffix, s: _strval(s).removesuffix(_strval(suffix)),
     "split": _sprig_split,
-    "splitList": lambda sep, s: _strval(s).split(_strval(sep)) if _strval(sep) else list(_strval(s)),
+    "splitList": lambda sep, s: (
+        _strval(s).split(_strval(sep)) if _strval(sep) else list(_strval(s))
+    ),
     "join": _sprig_join,
     "b64enc": lambda s: base64.b64encode(_strval(s).encode()).decode(),
     "b64dec": _sprig_b64dec,
@@ -843,7 +883,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "string": go_string,
     "int": _to_int,
     "float": _to_float,
-    "abs": lambda x: abs(x) if _is_num(x) else (_ for _ in ()).throw(_Fail(f"invalid argument for abs (type {_type(x)})")),
+    "abs": _abs,
     "upper": _upper,
     "lower": _lower,
     "trim": _trim,
@@ -853,8 +893,8 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "hasSuffix": lambda s, p: (_need_str("hasSuffix", s, p), str(s).endswith(p))[1],
     "split": _split,
     "join": _join,
-    "keys": lambda m: list(m) if isinstance(m, Mapping) else (_ for _ in ()).throw(_Fail("keys: expected a map")),
-    "values": lambda m: list(m.values()) if isinstance(m, Mapping) else (_ for _ in ()).throw(_Fail("values: expected a map")),
+    "keys": lambda m: list(_need_map("keys", m)),
+    "values": lambda m: list(_need_map("values", m).values()),
     "first": lambda a: a[0] if isinstance(a, list | tuple) and a else None,
     "last": lambda a: a[-1] if isinstance(a, list | tuple) and a else None,
     "toJSON": lambda v: _go_json_call(v, "  "),
@@ -1024,7 +1064,11 @@ class _Evaluator:
         if op in ("matches", "contains", "startsWith", "endsWith"):
             return _string_op(op, left, right)
         if op == "..":
-            if not (isinstance(left, int) and isinstance(right, int)) or isinstance(left, bool) or isinstance(right, bool):
+            if (
+                not (isinstance(left, int) and isinstance(right, int))
+                or isinstance(left, bool)
+                or isinstance(right, bool)
+            ):
                 raise _mismatch(op, left, right)
             return list(range(left, right + 1))
         return _arith(op, left, right)
