@@ -168,6 +168,10 @@ VALUES: list[tuple[str, Any]] = [
     ("split('a,b', ',')", ["a", "b"]),
     ("join(['a', 'b'], '-')", "a-b"),
     ("keys({a: 1})", ["a"]),
+    ("trimPrefix('v1.2', 'v') + trimSuffix('a.txt', '.txt')", "1.2a"),
+    ("hasPrefix('abc', 'ab') && hasSuffix('abc', 'bc')", True),
+    ("abs(-2.5)", 2.5),
+    ("first(nums) + last(nums)", 5),
     # sprig
     ("sprig.trim('  a \\n')", "a"),
     ("sprig.upper('a')", "A"),

@@ -180,7 +180,8 @@ def parse(expression: str) -> Tree[Token]:
             f"unexpected token {str(token)!r}", expression, error.line, error.column
         ) from error
     except UnexpectedCharacters as error:
-        char = expression[error.pos_in_stream] if error.pos_in_stream < len(expression) else ""
+        at = error.pos_in_stream or 0
+        char = expression[at] if at < len(expression) else ""
         raise ExprError(
             f"unexpected character {char!r}", expression, error.line, error.column
         ) from error
@@ -659,6 +660,11 @@ def _abs(value: Any) -> Any:
     return abs(value)
 
 
+def _str(name: str, value: Any) -> str:
+    _need_str(name, value)
+    return str(value)
+
+
 def _upper(s: Any) -> str:
     _need_str("upper", s)
     return str(s).upper()
@@ -887,10 +893,10 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "upper": _upper,
     "lower": _lower,
     "trim": _trim,
-    "trimPrefix": lambda s, p: (_need_str("trimPrefix", s, p), str(s).removeprefix(p))[1],
-    "trimSuffix": lambda s, p: (_need_str("trimSuffix", s, p), str(s).removesuffix(p))[1],
-    "hasPrefix": lambda s, p: (_need_str("hasPrefix", s, p), str(s).startswith(p))[1],
-    "hasSuffix": lambda s, p: (_need_str("hasSuffix", s, p), str(s).endswith(p))[1],
+    "trimPrefix": lambda s, p: _str("trimPrefix", s).removeprefix(_str("trimPrefix", p)),
+    "trimSuffix": lambda s, p: _str("trimSuffix", s).removesuffix(_str("trimSuffix", p)),
+    "hasPrefix": lambda s, p: _str("hasPrefix", s).startswith(_str("hasPrefix", p)),
+    "hasSuffix": lambda s, p: _str("hasSuffix", s).endswith(_str("hasSuffix", p)),
     "split": _split,
     "join": _join,
     "keys": lambda m: list(_need_map("keys", m)),
@@ -899,7 +905,7 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "last": lambda a: a[-1] if isinstance(a, list | tuple) and a else None,
     "toJSON": lambda v: _go_json_call(v, "  "),
     "fromJSON": _from_json,
-    "toBase64": lambda s: (_need_str("toBase64", s), base64.b64encode(str(s).encode()).decode())[1],
+    "toBase64": lambda s: base64.b64encode(_str("toBase64", s).encode()).decode(),
     # Argo's util/expr/env:
     "asInt": _to_int,
     "asFloat": _to_float,
