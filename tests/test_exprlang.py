@@ -60,6 +60,7 @@ VALUES: list[tuple[str, Any]] = [
     ("nums[-2:]", [3, 4]),
     ("nums[3:10]", [4]),
     ("'hello'[1:3]", "el"),
+    ("'hé'[1]", 0xC3),
     ("items[1].name", "b"),
     # arithmetic
     ("1 + 2", 3),
@@ -232,6 +233,10 @@ ERRORS: list[tuple[str, str]] = [
     ("1 and true", "invalid operation: and (mismatched type int) (1:3)\n | 1 and true\n |   ^"),
     ("1 ? 2 : 3", "non-bool expression (type int) used as condition (1:1)\n | 1 ? 2 : 3\n | ^"),
     ("asInt('x')", "invalid operation: int(x) (1:1)\n | asInt('x')\n | ^"),
+    ("int(true)", "invalid operation: int(bool) (1:1)\n | int(true)\n | ^"),
+    ("float([])", "invalid operation: float([]interface {}) (1:1)\n | float([])\n | ^"),
+    ("nums['a']", "invalid operation: int(string) (1:6)\n | nums['a']\n |      ^"),
+    ("nums[-9]", "index out of range: -5 (array length is 4) (1:6)\n | nums[-9]\n |      ^"),
     ("float('1 ')", "invalid operation: float(1 ) (1:1)\n | float('1 ')\n | ^"),
     (
         "filter(nums, # + 1)",

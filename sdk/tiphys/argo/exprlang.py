@@ -542,14 +542,15 @@ def _fetch(base: Any, key: Any, safe: bool) -> Any:
     if isinstance(base, Mapping):
         return base.get(key)
     if isinstance(base, list | tuple | str):
-        if not _is_num(key) or (isinstance(key, float) and key != int(key)):
-            raise _Fail(f"cannot fetch {go_string(key)} from {_type(base)}")
+        if not _is_num(key):  # runtime.ToInt
+            raise _Fail(f"invalid operation: int({_type(key)})")
         i = int(key)
-        n = len(base)
+        items: Any = base.encode() if isinstance(base, str) else base  # a Go string holds bytes
+        n = len(items)
         j = i + n if i < 0 else i
         if not 0 <= j < n:
-            raise _Fail(f"index out of range: {i} (array length is {n})")
-        return base[j]
+            raise _Fail(f"index out of range: {j} (array length is {n})")
+        return items[j]
     raise _Fail(f"cannot fetch {go_string(key)} from {_type(base)}")
 
 
@@ -585,19 +586,19 @@ def _go_atoi(text: str) -> int | None:
 def _to_int(value: Any) -> int:
     """expr-lang's ``int()`` (Argo's ``asInt``)."""
     if isinstance(value, bool):
-        raise _Fail(f"invalid operation: int({go_string(value)})")
+        raise _Fail(f"invalid operation: int({_type(value)})")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            raise _Fail(f"invalid operation: int({go_string(value)})")
+            return -(2**63)  # what Go's int() of NaN or an infinity gives on amd64
         return int(value)
     if isinstance(value, str):
         number = _go_atoi(value)
         if number is None:
             raise _Fail(f"invalid operation: int({value})")
         return number
-    raise _Fail(f"invalid operation: int({go_string(value)})")
+    raise _Fail(f"invalid operation: int({_type(value)})")
 
 
 _GO_FLOAT = re.compile(
@@ -608,14 +609,14 @@ _GO_FLOAT = re.compile(
 def _to_float(value: Any) -> float:
     """expr-lang's ``float()`` (Argo's ``asFloat``)."""
     if isinstance(value, bool):
-        raise _Fail(f"invalid operation: float({go_string(value)})")
+        raise _Fail(f"invalid operation: float({_type(value)})")
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
         if _GO_FLOAT.fullmatch(value) is None:
             raise _Fail(f"invalid operation: float({value})")
         return float(value)
-    raise _Fail(f"invalid operation: float({go_string(value)})")
+    raise _Fail(f"invalid operation: float({_type(value)})")
 
 
 def _len(value: Any) -> int:
