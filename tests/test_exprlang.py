@@ -45,6 +45,7 @@ VALUES: list[tuple[str, Any]] = [
     ("[]", []),
     ("{a: 1, 'b-c': 2, \"d\": 3}", {"a": 1, "b-c": 2, "d": 3}),
     ("{}", {}),
+    ("{1: 'a'}", {"1": "a"}),
     # member access, index, slices
     ("inputs.parameters.x", "3"),
     ("inputs.parameters['my-p']", "hello"),
@@ -98,13 +99,18 @@ VALUES: list[tuple[str, Any]] = [
     ("false and nil.x", False),
     ("true or nil.x", True),
     ("1 < 2 && 2 < 3", True),
+    ("1 < 2 < 3", True),
+    ("3 > 2 > 2", False),
+    ("1 == 1 == 1", True),
+    ("(1 == 1) == true", True),
     # ternary and ??
     ("1 > 2 ? 'a' : 'b'", "b"),
     ("true ? false ? 1 : 2 : 3", 2),
     ("nothing ?? 'd'", "d"),
     ("m.missing ?? m.k", "v"),
     ("0 ?? 1", 0),
-    ("nothing ?? 1 + 1", 2),
+    ("(nothing ?? 1) + 1", 2),
+    ("nothing ?? m.missing ?? 3", 3),
     # in, string operators
     ("2 in nums", True),
     ("5 not in nums", True),
@@ -214,6 +220,15 @@ def test_evaluate(expression: str, expected: Any) -> None:
 
 
 ERRORS: list[tuple[str, str]] = [
+    (
+        "x ?? 1 + 1",
+        "Operator (+) and coalesce expressions (??) cannot be mixed. Wrap either by parentheses."
+        " (1:8)\n | x ?? 1 + 1\n |        ^",
+    ),
+    (
+        "1 < 'a' < 3",
+        "invalid operation: < (mismatched types int and string) (1:3)\n | 1 < 'a' < 3\n |   ^",
+    ),
     ("y + 1", "unknown name y (1:1)\n | y + 1\n | ^"),
     (
         "inputs.parameters.x + 1",
@@ -275,9 +290,14 @@ def test_error_attributes_and_base_class() -> None:
     )
 
 
-def test_env_names_shadow_builtins() -> None:
-    assert evaluate("len", {"len": 3}) == 3
-    assert evaluate("filter + 1", {"filter": 1}) == 2
+def test_env_names_and_builtins() -> None:
+    """Bare names come from env; a call of a builtin's name is the builtin (expr-lang's
+    parser), and Argo's functions are set over the variables (util/expr/env.GetFuncMap)."""
+    assert evaluate("len + 1", {"len": 3}) == 4
+    assert evaluate("len([1])", {"len": lambda _: 99}) == 1
+    assert evaluate("filter(nums, # > 1)", {"filter": 1, "nums": [1, 2]}) == [2]
+    assert evaluate("asInt('2')", {"asInt": lambda _: 99}) == 2
+    assert evaluate("f(2)", {"f": lambda x: x * 10}) == 20
 
 
 def test_parse_is_cached() -> None:

@@ -114,7 +114,7 @@ member_name: NAME | WORDOP | NOT | AND | OR
         | "#" -> pointer
         | "#" NAME -> pointer_name
         | "." member_name -> pointer_member
-        | "(" expr ")"
+        | "(" expr ")" -> paren
         | "[" [args] "]" -> array
         | "{" [pair ("," pair)* [","]] "}" -> map
         | "{" expr "}" -> closure
@@ -189,7 +189,50 @@ def parse(expression: str) -> Tree[Token]:
         from lark import Tree as LarkTree
 
         return LarkTree("_token", [tree])
+    _check(tree, expression, 0)
     return tree
+
+
+_OPERATOR_NODES = frozenset({"binop", "notop"})
+
+
+def _check(tree: Tree[Token], expression: str, depth: int) -> None:
+    """expr-lang's parse errors that the grammar does not make: ``#`` outside a predicate, and
+    ``??`` followed by another binary operator without parentheses."""
+    from lark import Tree as LarkTree
+
+    def fail(reason: str, token: Token) -> ExprError:
+        return ExprError(reason, expression, token.line or 1, token.column or 1)
+
+    kind = tree.data
+    if kind in ("pointer", "pointer_name", "pointer_member") and depth == 0:
+        raise ExprError(
+            "cannot use pointer accessor outside predicate",
+            expression,
+            getattr(tree.meta, "line", 1),
+            getattr(tree.meta, "column", 1),
+        )
+    if kind in _OPERATOR_NODES:
+        left = tree.children[0]
+        if isinstance(left, LarkTree) and left.data == "coalesce":
+            op: Any = tree.children[1] if kind == "binop" else tree.children[2]
+            raise fail(
+                f"Operator ({op}) and coalesce expressions (??) cannot be mixed. "
+                "Wrap either by parentheses.",
+                op,
+            )
+    inner = depth
+    if kind == "call":
+        callee = tree.children[0]
+        if (
+            isinstance(callee, LarkTree)
+            and callee.data == "name"
+            and str(callee.children[0]) in _CLOSURES
+        ):
+            inner = depth + 1
+    for child in tree.children:
+        if isinstance(child, LarkTree):
+            _check(child, expression, inner)
 
 
 def _eof(expression: str) -> ExprError:
@@ -907,14 +950,16 @@ BUILTINS: dict[str, Callable[..., Any]] = {
     "toJSON": lambda v: _go_json_call(v, "  "),
     "fromJSON": _from_json,
     "toBase64": lambda s: base64.b64encode(_str("toBase64", s).encode()).decode(),
-    # Argo's util/expr/env:
+}
+
+# Argo's util/expr/env.GetFuncMap: set over the template's variables, so they win over them.
+ARGO_FUNCTIONS: dict[str, Any] = {
     "asInt": _to_int,
     "asFloat": _to_float,
     "toJson": _go_json_call,
     "jsonpath": _jsonpath,
+    "sprig": SPRIG,
 }
-
-_GLOBALS: dict[str, Any] = {**BUILTINS, "sprig": SPRIG}
 
 
 class _Evaluator:
@@ -971,16 +1016,16 @@ class _Evaluator:
             return False
         if text == "nil":
             return None
+        if text in ARGO_FUNCTIONS:
+            return ARGO_FUNCTIONS[text]
         if text in self.env:
             return self.env[text]
-        if text in _GLOBALS:
-            return _GLOBALS[text]
         raise self.error(f"unknown name {text}", token)
 
     def tree(self, node: Tree[Token], scope: tuple[Any, int] | None) -> Any:
         kind = node.data
         kids = node.children
-        if kind == "_token":
+        if kind in ("_token", "paren"):
             return self.eval(kids[0], scope)
         if kind == "number":
             return self.token(kids[0], scope)  # type: ignore[arg-type]
@@ -1009,8 +1054,6 @@ class _Evaluator:
                 key: Any = str(key_token)
                 if key_token.type == "STRING":  # type: ignore[union-attr]
                     key = _unquote(key)
-                elif key_token.type == "NUMBER":  # type: ignore[union-attr]
-                    key = _number(key)
                 result[key] = self.eval(value, scope)
             return result
         if kind == "closure":
@@ -1031,10 +1074,12 @@ class _Evaluator:
         if kind == "coalesce":
             left = self.eval(kids[0], scope)
             return self.eval(kids[2], scope) if left is None else left
+        if kind == "binop" and kids[1].type == "CMPOP":  # type: ignore[union-attr]
+            return self.comparison(node, scope)[0]
         if kind == "binop":
-            return self.binop(str(kids[1]), kids[0], kids[2], scope)
+            return self.binop(str(kids[1]), self.eval(kids[0], scope), kids[2], scope)
         if kind == "notop":
-            return not self.binop(str(kids[2]), kids[0], kids[3], scope)
+            return not self.binop(str(kids[2]), self.eval(kids[0], scope), kids[3], scope)
         if kind in ("member", "safe_member"):
             base = self.eval(kids[0], scope)
             return _fetch(base, self.member_name(kids[1]), kind == "safe_member")
@@ -1053,13 +1098,33 @@ class _Evaluator:
     def member_name(self, node: Any) -> str:
         return str(node.children[0])
 
-    def binop(self, op: str, left_node: Any, right_node: Any, scope: tuple[Any, int] | None) -> Any:
-        left = self.eval(left_node, scope)
+    def comparison(self, node: Tree[Token], scope: tuple[Any, int] | None) -> tuple[bool, Any]:
+        """A comparison, chained like expr-lang's: ``a < b < c`` is ``a < b && b < c``.
+
+        Returns:
+            The result and the value of the right operand (the next link's left one).
+        """
+        left_node, op, right_node = node.children
+        if getattr(left_node, "data", None) == "binop" and left_node.children[1].type == "CMPOP":  # type: ignore[union-attr]
+            result, left = self.comparison(left_node, scope)  # type: ignore[arg-type]
+            if not result:
+                return False, None
+        else:
+            left = self.eval(left_node, scope)
+        right = self.eval(right_node, scope)
+        try:
+            return self.binop(str(op), left, None, scope, right), right
+        except _Fail as fail:
+            raise self.error(str(fail), op) from None
+
+    def binop(
+        self, op: str, left: Any, right_node: Any, scope: tuple[Any, int] | None, *given: Any
+    ) -> Any:
         if op in ("or", "||"):
             return _bool(op, left) or _bool(op, self.eval(right_node, scope))
         if op in ("and", "&&"):
             return _bool(op, left) and _bool(op, self.eval(right_node, scope))
-        right = self.eval(right_node, scope)
+        right = given[0] if given else self.eval(right_node, scope)
         if op == "==":
             return _equal(left, right)
         if op == "!=":
@@ -1085,14 +1150,15 @@ class _Evaluator:
 
         callee, args_node = node.children
         arg_nodes: list[Any] = [] if args_node is None else list(args_node.children)  # type: ignore[union-attr]
-        if (
-            isinstance(callee, LarkTree)
-            and callee.data == "name"
-            and str(callee.children[0]) in _CLOSURES
-            and not callable(self.env.get(str(callee.children[0])))
-        ):
-            return self.closure_call(str(callee.children[0]), arg_nodes, scope)
-        function = self.eval(callee, scope)
+        # expr-lang's parser makes a call of a builtin's name a builtin call, whatever the env.
+        called = (
+            str(callee.children[0])
+            if isinstance(callee, LarkTree) and callee.data == "name"
+            else ""
+        )
+        if called in _CLOSURES:
+            return self.closure_call(called, arg_nodes, scope)
+        function = BUILTINS[called] if called in BUILTINS else self.eval(callee, scope)
         args = [self.eval(a, scope) for a in arg_nodes]
         if not callable(function):
             raise _Fail(f"{_type(function)} is not callable")
