@@ -53,6 +53,9 @@ VALUES: list[tuple[str, Any]] = [
     ("m.missing", None),
     ("nothing?.a", None),
     ("m.missing?.a?.b", None),
+    ("nothing?.a.b[0]", None),
+    ("nothing?.['a'].b", None),
+    ("(nothing?.a) ?? 'x'", "x"),
     ("nums[0]", 1),
     ("nums[-1]", 4),
     ("nums[1:3]", [2, 3]),
@@ -251,6 +254,8 @@ ERRORS: list[tuple[str, str]] = [
     ("int(true)", "invalid operation: int(bool) (1:1)\n | int(true)\n | ^"),
     ("float([])", "invalid operation: float([]interface {}) (1:1)\n | float([])\n | ^"),
     ("nums['a']", "invalid operation: int(string) (1:6)\n | nums['a']\n |      ^"),
+    ("m?.missing.a", "cannot fetch a from <nil> (1:12)\n | m?.missing.a\n |            ^"),
+    ("(nothing?.a).b", "cannot fetch b from <nil> (1:14)\n | (nothing?.a).b\n |              ^"),
     ("nums[-9]", "index out of range: -5 (array length is 4) (1:6)\n | nums[-9]\n |      ^"),
     ("float('1 ')", "invalid operation: float(1 ) (1:1)\n | float('1 ')\n | ^"),
     (

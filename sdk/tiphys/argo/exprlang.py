@@ -404,8 +404,11 @@ class _Fail(Exception):
     """A runtime failure; the evaluator adds where it happened."""
 
 
-class _Unknown(Exception):
-    """An unknown name (expr-lang's compile error)."""
+class _ChainNil(Exception):
+    """``?.`` met ``nil``: the whole member chain is ``nil`` (expr-lang's ChainNode)."""
+
+
+_POSTFIX = frozenset({"member", "safe_member", "index", "safe_index", "slice", "call"})
 
 
 _ESCAPES = {
@@ -978,7 +981,9 @@ class _Evaluator:
             column = getattr(meta, "column", 1)
         return ExprError(reason, self.expression, line, column)
 
-    def eval(self, node: Any, scope: tuple[Any, int] | None) -> Any:
+    def eval(self, node: Any, scope: tuple[Any, int] | None, chained: bool = False) -> Any:
+        """Evaluate a node; ``chained`` when it is the base of a member, index or call, so that
+        a ``?.`` on ``nil`` further down ends the whole chain, not just its own step."""
         from lark import Token
 
         if isinstance(node, Token):
@@ -987,6 +992,10 @@ class _Evaluator:
             return self.tree(node, scope)
         except _Fail as fail:
             raise self.error(str(fail), self.where(node)) from None
+        except _ChainNil:
+            if chained or node.data not in _POSTFIX:
+                raise
+            return None
 
     def where(self, node: Any) -> Any:
         """The operator token of a binary node (its caret goes there), else the node."""
@@ -1080,14 +1089,16 @@ class _Evaluator:
             return self.binop(str(kids[1]), self.eval(kids[0], scope), kids[2], scope)
         if kind == "notop":
             return not self.binop(str(kids[2]), self.eval(kids[0], scope), kids[3], scope)
-        if kind in ("member", "safe_member"):
-            base = self.eval(kids[0], scope)
-            return _fetch(base, self.member_name(kids[1]), kind == "safe_member")
-        if kind in ("index", "safe_index"):
-            base = self.eval(kids[0], scope)
-            return _fetch(base, self.eval(kids[1], scope), kind == "safe_index")
+        if kind in ("member", "safe_member", "index", "safe_index"):
+            base = self.eval(kids[0], scope, chained=True)
+            if base is None and kind.startswith("safe_"):
+                raise _ChainNil
+            key = (
+                self.member_name(kids[1]) if kind.endswith("member") else self.eval(kids[1], scope)
+            )
+            return _fetch(base, key, False)
         if kind == "slice":
-            base = self.eval(kids[0], scope)
+            base = self.eval(kids[0], scope, chained=True)
             low = None if kids[1] is None else self.eval(kids[1], scope)
             high = None if kids[2] is None else self.eval(kids[2], scope)
             return _slice(base, low, high)
@@ -1158,7 +1169,7 @@ class _Evaluator:
         )
         if called in _CLOSURES:
             return self.closure_call(called, arg_nodes, scope)
-        function = BUILTINS[called] if called in BUILTINS else self.eval(callee, scope)
+        function = BUILTINS[called] if called in BUILTINS else self.eval(callee, scope, True)
         args = [self.eval(a, scope) for a in arg_nodes]
         if not callable(function):
             raise _Fail(f"{_type(function)} is not callable")
