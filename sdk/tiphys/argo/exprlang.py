@@ -7,29 +7,47 @@ into nested maps plus the functions of ``util/expr/env``: ``asInt`` and ``asFloa
 ``sprig`` (the sprig function map without ``env``/``expandenv``). :func:`evaluate` does the same
 for a Python ``env`` of dicts, lists, strings, numbers, booleans and ``None``.
 
-Semantics followed (expr-lang v1.17):
+Semantics followed (expr-lang v1.17's parser, checker and runtime, read in its source):
 
 * Literals: ``'..'`` and ``".."`` strings with Go escapes, backquoted raw strings, ints
   (``1_000``, ``0x1f``), floats, ``true``/``false``/``nil``, arrays ``[1, 2]``, maps
-  ``{a: 1, 'b-c': 2}``.
+  ``{a: 1, 'b-c': 2, 3: 'x'}`` (keys are strings, a number key too).
 * Precedence (loosest first): ``?:`` ternary; ``or``/``||``; ``and``/``&&``; comparison,
-  ``in``, ``matches``, ``contains``, ``startsWith``, ``endsWith`` (each also with ``not``);
-  ``..``; ``+``/``-``; ``*``/``/``/``%``; unary ``not``/``!``/``-``/``+``; ``**``/``^``
-  (right-associative); ``??``; member, index, slice and call.
+  ``in``, ``matches``, ``contains``, ``startsWith``, ``endsWith`` (each also with ``not``),
+  chained (``a < b < c`` is ``a < b && b < c``); ``..``; ``+``/``-``; ``*``/``/``/``%``; unary
+  ``not``/``!``/``-``/``+``; ``**``/``^`` (right-associative); ``??``; member, index, slice and
+  call. ``a ?? b + 1`` is expr-lang's parse error (``??`` mixed with another operator).
+  ``not`` binds like ``-`` here (expr-lang gives it 50, between ``+`` and ``*``), which changes
+  nothing that type-checks.
 * Numbers: ``int op int`` is an int for ``+ - * %``; ``/`` and ``**`` always give a float; an int
-  and a float give a float; ``%`` takes ints only. ``+`` joins two strings.
+  and a float give a float; ``%`` takes ints only. ``+`` joins two strings. ``==`` compares
+  numbers by value and other values deeply (``true != 1``).
 * Member access on a map gives ``nil`` for a missing key; on ``nil`` it is an error unless written
-  ``?.``. Negative indexes count from the end; slices clamp like expr-lang's.
-* A name that is neither in ``env`` nor a function is the compile error ``unknown name x``
-  (``expr.Env`` makes the checker strict; Argo v4 leaves such a tag unresolved only in its
-  "allow unresolved" global pass, which is the caller's business).
+  ``?.``, which makes the rest of that chain ``nil``. Indexes go through ``runtime.ToInt``
+  (negative ones count from the end; a string's index is one of its UTF-8 bytes, as an int);
+  slices clamp like expr-lang's.
+* A bare name is looked up in Argo's functions, then ``env``; otherwise it is the compile error
+  ``unknown name x`` (``expr.Env`` makes the checker strict; Argo v4 leaves such a tag
+  unresolved only in its "allow unresolved" global pass, which is the caller's business). A call
+  of an expr-lang builtin's name is that builtin whatever ``env`` holds, as expr-lang's parser
+  does.
 * Closures ``filter``/``map``/``all``/``any``/``none``/``one``/``count`` take a predicate written
   ``{...}`` or bare, where ``#`` is the element, ``#index`` its index and ``.field`` means
-  ``#.field``.
+  ``#.field``; ``#`` outside a predicate is a parse error.
 * ``string(x)`` and the text Argo substitutes are Go's ``fmt.Sprintf("%v", x)`` (see
-  :func:`go_string`); ``toJson`` is Go's ``json.Marshal`` (see :func:`go_json`).
+  :func:`go_string`); ``toJson`` is Go's ``json.Marshal`` and ``toJSON`` its indented form (see
+  :func:`go_json`); ``int``/``asInt`` and ``float``/``asFloat`` are expr-lang's (``strconv.Atoi``
+  and ``ParseFloat`` for strings, ``invalid operation: int(x)`` otherwise).
 * ``jsonpath`` supports the subset ``$``, ``.name``, ``['name']``, ``[n]`` (negative too), ``[*]``
-  and ``.*``; a path with a wildcard gives a list, like Argo's evilmonkeyinc/jsonpath.
+  and ``.*``; JSON numbers come back as floats (Go's ``float64``) and a path with a wildcard
+  gives a list, like Argo's evilmonkeyinc/jsonpath. Other paths are an error.
+* ``sprig.*``: ``trim upper lower replace default empty int toInt int64 atoi add add1 sub mul
+  contains hasPrefix hasSuffix trimPrefix trimSuffix split splitList join b64enc b64dec toString
+  quote squote repeat list``, with sprig's argument order (``sprig.contains(sub, s)``).
+
+Not covered: expr-lang's type checker (a type error in a branch that is not taken is no error
+here), the ``?:`` short form, pipes ``|``, ``let``, ``(expr)`` map keys, and the builtins not
+listed in :data:`BUILTINS` (``find``, ``reduce``, ``groupBy``, ``sortBy``, dates, ...).
 
 Every error is an :class:`ExprError` whose message names the line and column and shows the
 expression with a caret under the place, like expr-lang's ``file.Error``.
