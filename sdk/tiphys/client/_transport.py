@@ -619,12 +619,9 @@ def _retry_after_of(response: httpx.Response) -> float | None:
     return retry_after_seconds(response.headers.get("Retry-After"))
 
 
-class Stream:
-    """An open streamed response (made by :meth:`Transport.stream`).
-
-    Read failures are mapped as the transport's: a read that waits longer than the read
-    timeout raises :class:`~tiphys.client.errors.RequestTimeout`, a dropped connection
-    :class:`~tiphys.client.errors.ServerUnavailable` (both ``retryable``), raised ``from None``.
+class _OpenStream:
+    """What :class:`Stream` and :class:`AsyncStream` share: the response and the mapping of
+    read failures to the transport's errors.
 
     Args:
         response: The open httpx response (status 2xx).
@@ -645,6 +642,34 @@ class Stream:
     def headers(self) -> Mapping[str, str]:
         """The response headers."""
         return self._response.headers
+
+    def _read_error(self, exc: Exception) -> ArgoServerError:
+        """The error of an httpx failure while reading (a timeout or a dropped connection)."""
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            return timeout_error("read", self._read_timeout, method="GET", path=self._path)
+        return connection_error(
+            str(exc) or type(exc).__name__,
+            method="GET",
+            path=self._path,
+            base_url=self._base_url,
+        )
+
+
+class Stream(_OpenStream):
+    """An open streamed response (made by :meth:`Transport.stream`).
+
+    Read failures are mapped as the transport's: a read that waits longer than the read
+    timeout raises :class:`~tiphys.client.errors.RequestTimeout`, a dropped connection
+    :class:`~tiphys.client.errors.ServerUnavailable` (both ``retryable``), raised ``from None``.
+
+    Args:
+        response: The open httpx response (status 2xx).
+        path: The request path, for messages.
+        read_timeout: Seconds one read may wait, for messages.
+        base_url: The server's base URL, for messages.
+    """
 
     def lines(self) -> Iterator[str]:
         """The body's lines, split at ``\r\n``, ``\r`` and ``\n`` only (SSE rules).
@@ -681,20 +706,13 @@ class Stream:
         failure: ArgoServerError | None = None
         try:
             yield from pieces
-        except httpx.TimeoutException:
-            failure = timeout_error("read", self._read_timeout, method="GET", path=self._path)
-        except httpx.TransportError as exc:
-            failure = connection_error(
-                str(exc) or type(exc).__name__,
-                method="GET",
-                path=self._path,
-                base_url=self._base_url,
-            )
+        except httpx.TransportError as exc:  # timeouts included
+            failure = self._read_error(exc)
         if failure is not None:
             raise failure from None
 
 
-class AsyncStream:
+class AsyncStream(_OpenStream):
     """An open streamed response of :meth:`AsyncTransport.stream` (errors as :class:`Stream`).
 
     Args:
@@ -703,19 +721,6 @@ class AsyncStream:
         read_timeout: Seconds one read may wait, for messages.
         base_url: The server's base URL, for messages.
     """
-
-    def __init__(
-        self, response: httpx.Response, *, path: str, read_timeout: float, base_url: str
-    ) -> None:
-        self._response = response
-        self._path = path
-        self._read_timeout = read_timeout
-        self._base_url = base_url
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """The response headers."""
-        return self._response.headers
 
     async def lines(self) -> AsyncIterator[str]:
         """The body's lines, split at ``\r\n``, ``\r`` and ``\n`` only (SSE rules).
@@ -759,14 +764,7 @@ class AsyncStream:
         try:
             async for piece in pieces:
                 yield piece
-        except httpx.TimeoutException:
-            failure = timeout_error("read", self._read_timeout, method="GET", path=self._path)
-        except httpx.TransportError as exc:
-            failure = connection_error(
-                str(exc) or type(exc).__name__,
-                method="GET",
-                path=self._path,
-                base_url=self._base_url,
-            )
+        except httpx.TransportError as exc:  # timeouts included
+            failure = self._read_error(exc)
         if failure is not None:
             raise failure from None
