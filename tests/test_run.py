@@ -756,9 +756,9 @@ def test_logs_and_artifacts_delegate_to_the_client(tmp_path: Path) -> None:
         (
             "download_artifact",
             ("release-x7k2p", "release-x7k2p", "report", tmp_path / "r.tgz", NS),
-            {},
+            {"uid": None},  # the live route first (live_then_archived)
         ),
-        ("read_artifact", ("release-x7k2p", "release-x7k2p", "report", NS), {}),
+        ("read_artifact", ("release-x7k2p", "release-x7k2p", "report", NS), {"uid": None}),
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -141,14 +142,9 @@ def cp_command(
 def _download(server: ServerContext, run: Run, name: str, node: str, art: str, to: Path) -> int:
     """Download one artifact; when the live route fails (the workflow deleted), its archived
     copy by uid."""
-    from tiphys.client import ArgoServerError
+    from tiphys.client._calls import live_then_archived
 
-    try:
-        return server.client.download_artifact(name, node, art, to, run.namespace)
-    except ArgoServerError as first:  # the live route answers 500 for a deleted workflow
-        if not run.uid:
-            raise
-        try:  # deleted but archived: the handler finds live workflows only
-            return server.client.download_artifact(name, node, art, to, run.namespace, uid=run.uid)
-        except ArgoServerError:
-            raise first from None
+    download = functools.partial(
+        server.client.download_artifact, name, node, art, to, run.namespace
+    )
+    return live_then_archived(download, run.uid)

@@ -466,6 +466,46 @@ def artifact_path(
     return f"/artifact-files/{seg(ns)}/{where}/{seg(node_id)}/{io}/{seg(artifact)}"
 
 
+def live_then_archived(fetch: Callable[..., _R], uid: str | None) -> _R:
+    """``fetch(uid=None)`` (the live workflow's artifact route); when it fails and ``uid`` is
+    known, ``fetch(uid=uid)`` (``archived-workflows/{uid}``): the server's artifact handler finds
+    a workflow by name among live ones only, and answers 500 for one deleted but archived.
+
+    Args:
+        fetch: Reads or downloads with the ``uid`` keyword it is given (``None``: the live
+            route), e.g. ``functools.partial(client.read_artifact, name, node, artifact)``.
+        uid: The workflow's ``metadata.uid``, or ``None``/``""`` for no fallback.
+
+    Returns:
+        What ``fetch`` returned.
+
+    Raises:
+        ArgoServerError: The live route's error, when the archived copy fails too.
+    """
+    try:
+        return fetch(uid=None)
+    except ArgoServerError as first:
+        if not uid:
+            raise
+        try:
+            return fetch(uid=uid)
+        except ArgoServerError:
+            raise first from None
+
+
+async def live_then_archived_async(fetch: Callable[..., Awaitable[_R]], uid: str | None) -> _R:
+    """:func:`live_then_archived` with an awaitable ``fetch``."""
+    try:
+        return await fetch(uid=None)
+    except ArgoServerError as first:
+        if not uid:
+            raise
+        try:
+            return await fetch(uid=uid)
+        except ArgoServerError:
+            raise first from None
+
+
 def too_large(artifact: str, node_id: str, max_bytes: int) -> TiphysError:
     """The error of ``read_artifact`` past ``max_bytes``."""
     return TiphysError(

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from tiphys.client._calls import live_then_archived, live_then_archived_async
 from tiphys.client.errors import ArgoServerError, NotFound
 from tiphys.client.streams import LogDeduper, messages, split_timestamp
 from tiphys.client.watch import HEALTHY_STREAM_SECONDS, gave_up, is_finished
@@ -412,15 +413,8 @@ def _archived_lines(
     targets = _archived_targets(workflow, pod)
     out: list[LogLine] = []
     for node_id, who in targets:
-        try:
-            data = client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        except ArgoServerError as first:  # the live route answers 500 for a deleted workflow
-            if not uid:
-                raise
-            try:  # a workflow deleted but archived: read its archived copy
-                data = client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
-            except ArgoServerError:
-                raise first from None
+        read = functools.partial(client.read_artifact, name, node_id, MAIN_LOGS, ns)
+        data = live_then_archived(read, uid)
         out += _archived_text(data, who, grep, tail_lines)
     return out, len(targets)
 
@@ -439,15 +433,8 @@ async def _archived_lines_async(
     targets = _archived_targets(workflow, pod)
     out: list[LogLine] = []
     for node_id, who in targets:
-        try:
-            data = await client.read_artifact(name, node_id, MAIN_LOGS, ns)
-        except ArgoServerError as first:  # the live route answers 500 for a deleted workflow
-            if not uid:
-                raise
-            try:  # a workflow deleted but archived: read its archived copy
-                data = await client.read_artifact(name, node_id, MAIN_LOGS, ns, uid=uid)
-            except ArgoServerError:
-                raise first from None
+        read_async = functools.partial(client.read_artifact, name, node_id, MAIN_LOGS, ns)
+        data = await live_then_archived_async(read_async, uid)
         out += _archived_text(data, who, grep, tail_lines)
     return out, len(targets)
 

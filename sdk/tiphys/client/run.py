@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import sys
 import warnings
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast
 
 from tiphys.client import _calls as calls
 from tiphys.client._calls import Plan
-from tiphys.client.errors import ArgoServerError, Forbidden
+from tiphys.client.errors import Forbidden
 from tiphys.client.streams import decode_compressed_nodes
 from tiphys.errors import TiphysError
 
@@ -186,16 +187,15 @@ class ArtifactOutput:
             ArgoServerError: The server refused or could not serve it (404: not archived).
         """
         target = Path(dest) if isinstance(dest, str) else dest
-        args = (self.workflow, self.node_id, self.name, target, self.namespace)
-        try:
-            return self._client.download_artifact(*args)
-        except ArgoServerError as first:  # 500 from the live route when deleted
-            if not self.uid:
-                raise
-            try:  # deleted but archived: the archived copy
-                return self._client.download_artifact(*args, uid=self.uid)
-            except ArgoServerError:
-                raise first from None
+        download = functools.partial(
+            self._client.download_artifact,
+            self.workflow,
+            self.node_id,
+            self.name,
+            target,
+            self.namespace,
+        )
+        return calls.live_then_archived(download, self.uid)
 
     def read(self) -> bytes:
         """The artifact's bytes, for small artifacts (the whole content is held in memory).
@@ -203,16 +203,10 @@ class ArtifactOutput:
         Raises:
             ArgoServerError: As :meth:`download`.
         """
-        args = (self.workflow, self.node_id, self.name, self.namespace)
-        try:
-            return self._client.read_artifact(*args)
-        except ArgoServerError as first:  # 500 from the live route when deleted
-            if not self.uid:
-                raise
-            try:  # deleted but archived: the archived copy
-                return self._client.read_artifact(*args, uid=self.uid)
-            except ArgoServerError:
-                raise first from None
+        read = functools.partial(
+            self._client.read_artifact, self.workflow, self.node_id, self.name, self.namespace
+        )
+        return calls.live_then_archived(read, self.uid)
 
 
 @dataclass(frozen=True)
@@ -249,16 +243,15 @@ class AsyncArtifactOutput:
             ArgoServerError: The server refused or could not serve it (404: not archived).
         """
         target = Path(dest) if isinstance(dest, str) else dest
-        args = (self.workflow, self.node_id, self.name, target, self.namespace)
-        try:
-            return await self._client.download_artifact(*args)
-        except ArgoServerError as first:  # 500 from the live route when deleted
-            if not self.uid:
-                raise
-            try:  # deleted but archived: the archived copy
-                return await self._client.download_artifact(*args, uid=self.uid)
-            except ArgoServerError:
-                raise first from None
+        download = functools.partial(
+            self._client.download_artifact,
+            self.workflow,
+            self.node_id,
+            self.name,
+            target,
+            self.namespace,
+        )
+        return await calls.live_then_archived_async(download, self.uid)
 
     async def read(self) -> bytes:
         """The artifact's bytes, for small artifacts (held in memory).
@@ -266,16 +259,10 @@ class AsyncArtifactOutput:
         Raises:
             ArgoServerError: As :meth:`download`.
         """
-        args = (self.workflow, self.node_id, self.name, self.namespace)
-        try:
-            return await self._client.read_artifact(*args)
-        except ArgoServerError as first:  # 500 from the live route when deleted
-            if not self.uid:
-                raise
-            try:  # deleted but archived: the archived copy
-                return await self._client.read_artifact(*args, uid=self.uid)
-            except ArgoServerError:
-                raise first from None
+        read = functools.partial(
+            self._client.read_artifact, self.workflow, self.node_id, self.name, self.namespace
+        )
+        return await calls.live_then_archived_async(read, self.uid)
 
 
 _A = TypeVar("_A", ArtifactOutput, AsyncArtifactOutput)
