@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from argo_fake import Recorded, Reply, error_reply, json_reply
+from argo_fake import ArgoFake, Recorded, Reply, error_reply, json_reply
 from swagger_oracle import request_problems, response_problems
+from tiphys.client import ServerConfig, resolve_config
 
 
 class Sleeps:
@@ -40,3 +42,16 @@ def conforms(requests: list[Recorded]) -> None:
         }
         body = r.json() if r.body else None
         assert request_problems(r.method, r.path, query, body) == [], r
+
+
+def fake_config(argo: ArgoFake, *, token: str, namespace: str) -> ServerConfig:
+    """The configuration of a client of ``argo`` (plain http), blind to the environment and
+    to any kubeconfig on this machine."""
+    return resolve_config(
+        server=argo.url.removeprefix("http://"),
+        secure=False,
+        token=token,
+        namespace=namespace,
+        env={},
+        kubeconfig=Path("/nonexistent"),
+    )

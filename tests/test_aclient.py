@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from argo_contract import Sleeps, conforms, err, ok
+from argo_contract import Sleeps, conforms, err, fake_config, ok
 from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
 from swagger_oracle import response_problems
 from tiphys.client import (
@@ -110,14 +110,7 @@ def argo() -> Iterator[ArgoFake]:
 
 
 def config_of(argo: ArgoFake, timeouts: tuple[float, float] | None = None) -> ServerConfig:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     if timeouts is None:
         return config
     return ServerConfig(

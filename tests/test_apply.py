@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from argo_contract import conforms, err, ok
+from argo_contract import conforms, err, fake_config, ok
 from argo_fake import ArgoFake
 from tiphys import ClusterWorkflowTemplate, CronWorkflow, WorkflowTemplate, container
 from tiphys.client import (
@@ -26,7 +25,6 @@ from tiphys.client import (
     Forbidden,
     apply,
     diff,
-    resolve_config,
 )
 from tiphys.errors import CompileError, TiphysError
 
@@ -123,14 +121,7 @@ def argo() -> Iterator[ArgoFake]:
 
 @pytest.fixture
 def client(argo: ArgoFake) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     with Client(config, sleep=lambda _s: None) as made:
         yield made
 

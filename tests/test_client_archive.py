@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from argo_contract import Sleeps, conforms, err, ok
+from argo_contract import Sleeps, conforms, err, fake_config, ok
 from argo_fake import ArgoFake, Cut, Reply, error_reply
 from swagger_oracle import response_problems
 from tiphys.client import (
@@ -18,7 +18,6 @@ from tiphys.client import (
     RetryPolicy,
     ServerUnavailable,
     WorkflowEvent,
-    resolve_config,
 )
 from tiphys.client._transport import retry_after_seconds
 from tiphys.errors import TiphysError
@@ -51,14 +50,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def client(argo: ArgoFake, sleeps: Sleeps) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     with Client(config, retry=RetryPolicy(), sleep=sleeps, random=lambda: 0.5) as c:
         yield c
 

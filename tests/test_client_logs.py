@@ -5,12 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from argo_contract import Sleeps, conforms, err, ok
+from argo_contract import Sleeps, conforms, err, fake_config, ok
 from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
 from swagger_oracle import response_problems
 from tiphys.client import (
@@ -20,7 +19,6 @@ from tiphys.client import (
     NotFound,
     RetryPolicy,
     ServerUnavailable,
-    resolve_config,
 )
 from tiphys.client.logs import parse_time, pod_name, stream_logs
 from tiphys.client.streams import StreamError
@@ -77,14 +75,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def client(argo: ArgoFake, sleeps: Sleeps) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     with Client(config, retry=RetryPolicy(), sleep=sleeps, random=lambda: 0.5) as c:
         yield c
 

@@ -7,12 +7,11 @@ import gzip
 import json
 import time
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from argo_contract import Sleeps, conforms, err, ok
+from argo_contract import Sleeps, conforms, err, fake_config, ok
 from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
 from swagger_oracle import response_problems
 from tiphys.client import (
@@ -24,7 +23,6 @@ from tiphys.client import (
     ServerUnavailable,
     WaitTimeout,
     WorkflowEvent,
-    resolve_config,
 )
 from tiphys.client.streams import StreamError
 from tiphys.client.watch import WatchMachine, watch_workflow
@@ -77,14 +75,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def client(argo: ArgoFake, sleeps: Sleeps) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     with Client(config, retry=RetryPolicy(), sleep=sleeps, random=lambda: 0.5) as c:
         yield c
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from argo_contract import ok
+from argo_contract import fake_config, ok
 from argo_fake import ArgoFake
 from test_apply import NS, WFT, local, stored
 from tiphys.client import Client, apply, resolve_config
@@ -24,14 +24,7 @@ def argo() -> Iterator[ArgoFake]:
 
 @pytest.fixture
 def client(argo: ArgoFake) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token="s3cr3t-review-token",
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token="s3cr3t-review-token", namespace=NS)
     with Client(config, sleep=lambda _s: None) as made:
         yield made
 

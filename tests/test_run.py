@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import tiphys
-from argo_contract import Sleeps, conforms, err, ok
+from argo_contract import Sleeps, conforms, err, fake_config, ok
 from argo_fake import ArgoFake
 from tiphys.client import (
     Client,
@@ -26,7 +26,6 @@ from tiphys.client import (
     Run,
     RunOutputs,
     WorkflowFailed,
-    resolve_config,
     submit,
 )
 from tiphys.client.run import ArtifactOutput, failure_message
@@ -107,14 +106,7 @@ def argo() -> Iterator[ArgoFake]:
 
 @pytest.fixture
 def client(argo: ArgoFake) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     with Client(config, sleep=Sleeps(), random=lambda: 0.5) as c:
         yield c
 

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from argo_contract import Sleeps, conforms, ok
+from argo_contract import Sleeps, conforms, fake_config, ok
 from argo_fake import KEEPALIVE, ArgoFake, Cut, Pause, Reply, error_chunk, result, sse_reply
 from swagger_oracle import response_problems
-from tiphys.client import Client, LogLine, Run, WaitTimeout, WorkflowFailed, resolve_config
+from tiphys.client import Client, LogLine, Run, WaitTimeout, WorkflowFailed
 from tiphys.client.run import failure_message
 
 TOKEN = "s3cr3t-run-token"
@@ -73,14 +73,7 @@ def argo() -> Iterator[ArgoFake]:
 
 @pytest.fixture
 def client(argo: ArgoFake) -> Iterator[Client]:
-    config = resolve_config(
-        server=argo.url.removeprefix("http://"),
-        secure=False,
-        token=TOKEN,
-        namespace=NS,
-        env={},
-        kubeconfig=Path("/nonexistent"),
-    )
+    config = fake_config(argo, token=TOKEN, namespace=NS)
     with Client(config, sleep=Sleeps(), random=lambda: 0.5) as c:
         yield c
 
