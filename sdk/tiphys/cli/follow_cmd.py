@@ -15,6 +15,7 @@ import typer
 from tiphys.cli import _follow
 from tiphys.cli._common import EXIT_OK, NODE_PHASES, check_phases, echo_err, fail
 from tiphys.cli._server import ServerContext, server_command
+from tiphys.cli.get_cmd import NodeSelectorOption, NodeStatusOption
 
 if TYPE_CHECKING:
     from tiphys.client import Run
@@ -36,18 +37,8 @@ def watch_command(
     name: Annotated[
         str, typer.Argument(metavar="NAME", help="Workflow name; @latest is the newest one.")
     ],
-    status: Annotated[
-        str | None,
-        typer.Option("--status", metavar="PHASE", help="Show only nodes of this phase."),
-    ] = None,
-    node_field_selector: Annotated[
-        str | None,
-        typer.Option(
-            "--node-field-selector",
-            metavar="SELECTOR",
-            help="Show only matching nodes: phase=Failed,templateName=build (= == !=).",
-        ),
-    ] = None,
+    status: NodeStatusOption = None,
+    node_field_selector: NodeSelectorOption = None,
     timeout: _follow.TimeoutOption = None,
 ) -> None:
     """Follow a workflow until it ends, then show it as tiphys get.

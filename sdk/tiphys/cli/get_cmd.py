@@ -74,6 +74,23 @@ def _get(server: ServerContext, name: str) -> dict[str, Any]:
         raise latest_not_found(exc, server.namespace) from None
 
 
+NodeStatusOption = Annotated[
+    str | None,
+    typer.Option("--status", metavar="PHASE", help="Show only nodes of this phase (e.g. Failed)."),
+]
+"""``--status`` of the node views (``get``, ``watch``)."""
+
+NodeSelectorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--node-field-selector",
+        metavar="SELECTOR",
+        help="Show only matching nodes: phase=Failed,templateName=build (= == !=).",
+    ),
+]
+"""``--node-field-selector`` of the node views (``get``, ``watch``)."""
+
+
 @server_command
 def get_command(
     server: ServerContext,
@@ -91,20 +108,8 @@ def get_command(
             help="name, json, yaml, short (the node tree only) or wide (more columns).",
         ),
     ] = "",
-    status: Annotated[
-        str | None,
-        typer.Option(
-            "--status", metavar="PHASE", help="Show only nodes of this phase (e.g. Failed)."
-        ),
-    ] = None,
-    node_field_selector: Annotated[
-        str | None,
-        typer.Option(
-            "--node-field-selector",
-            metavar="SELECTOR",
-            help="Show only matching nodes: phase=Failed,templateName=build (= == !=).",
-        ),
-    ] = None,
+    status: NodeStatusOption = None,
+    node_field_selector: NodeSelectorOption = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No ANSI colours.")] = False,
     no_utf8: Annotated[
         bool, typer.Option("--no-utf8", help="Words and ASCII instead of icons and box lines.")
