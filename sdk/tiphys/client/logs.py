@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from tiphys.argo.nodes import POD_NAME_FORMAT, fnv32a, node_pod_name, pod_name
 from tiphys.client._calls import live_then_archived, live_then_archived_async
 from tiphys.client.errors import ArgoServerError, NotFound
 from tiphys.client.streams import LogDeduper, messages, split_timestamp
@@ -56,11 +57,6 @@ __all__ = [
 #: Name of the output artifact holding a pod's archived main-container log.
 MAIN_LOGS = "main-logs"
 
-_MAX_PREFIX = 253 - 10 - 1  # ensurePodNamePrefixLength: maxPrefixLength - 1 characters kept
-
-#: Workflow annotation choosing the pod name format (``v1``: the node id; else v2).
-POD_NAME_FORMAT = "workflows.argoproj.io/pod-name-format"
-
 
 def parse_time(stamp: str) -> datetime | None:
     """Parse an RFC3339Nano timestamp (``2026-11-29T10:00:01.123456789Z``) to UTC.
@@ -80,71 +76,6 @@ def parse_time(stamp: str) -> datetime | None:
         return datetime.fromisoformat(f"{match.group(1)}.{frac}{zone}").astimezone(UTC)
     except ValueError:
         return None
-
-
-def pod_name(workflow: Mapping[str, Any], node: Mapping[str, Any]) -> str:
-    """The pod name of a pod node, as the controller makes it (``util.GeneratePodName``).
-
-    Pod name format v2 (the default): the workflow name for the node named like the workflow,
-    else ``<workflow>-<template>-<fnv32a(node name)>`` with the prefix cut to 242 characters,
-    where the template is ``templateRef.template`` when set, else ``templateName``
-    (``<workflow>-<fnv32a>`` when both are empty, as for inline templates); format v1
-    (annotation ``workflows.argoproj.io/pod-name-format: v1``): the node id.
-
-    Args:
-        workflow: The Workflow.
-        node: One of its ``status.nodes`` values.
-
-    Returns:
-        The pod name.
-    """
-    meta = workflow.get("metadata") or {}
-    v1 = (meta.get("annotations") or {}).get(POD_NAME_FORMAT) == "v1"
-    return node_pod_name(str(meta.get("name") or ""), node, v1=v1)
-
-
-def node_pod_name(workflow_name: str, node: Mapping[str, Any], *, v1: bool) -> str:
-    """:func:`pod_name` with the workflow's name and pod name format already read (for
-    callers that name many nodes of one workflow).
-
-    Args:
-        workflow_name: ``metadata.name`` of the workflow.
-        node: One of its ``status.nodes`` values.
-        v1: The workflow's pod name format is v1 (its annotation says so).
-
-    Returns:
-        The pod name.
-    """
-    if v1:
-        return str(node.get("id") or "")
-    node_name = str(node.get("name") or "")
-    if workflow_name == node_name:
-        return workflow_name
-    template_ref = node.get("templateRef")
-    if isinstance(template_ref, Mapping):  # util.GetTemplateFromNode: the ref wins
-        template = str(template_ref.get("template") or "")
-    else:
-        template = str(node.get("templateName") or "")
-    prefix = f"{workflow_name}-{template}" if template else workflow_name
-    return f"{prefix[:_MAX_PREFIX]}-{fnv32a(node_name)}"
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def fnv32a(text: str) -> int:
-    """The 32-bit FNV-1a hash of ``text``'s UTF-8 bytes, as Argo hashes node names into node
-    ids (``WF-<hash>``) and v2 pod names.
-
-    Args:
-        text: A node name.
-
-    Returns:
-        The hash, an unsigned 32-bit integer. Results are memoised (a watch re-renders the same
-        nodes on every update).
-    """
-    digest = 0x811C9DC5
-    for byte in text.encode():
-        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return digest
 
 
 @dataclass(frozen=True)

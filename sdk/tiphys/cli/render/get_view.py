@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
+from tiphys.argo.nodes import POD_NAME_FORMAT, fnv32a, node_pod_name
 from tiphys.cli.render._humanize import duration_long, duration_short, relative_duration, timestamp
-from tiphys.client.logs import POD_NAME_FORMAT, fnv32a, node_pod_name
 
 __all__ = [
     "ICONS",
