@@ -1,0 +1,318 @@
+"""A stand-in for the ``argoproj/argosay`` image, so its templates run on the host backend.
+
+Argo's own examples and tests use ``argoproj/argosay:v2``, a small Go program
+(``test/e2e/images/argosay/v2/main/argosay.go`` in argoproj/argo-workflows). This module does
+what it does, verb for verb::
+
+    argosay                              # same as "echo"
+    argosay echo [STRING [FILE]]         # no STRING: "hello argo"; FILE: write STRING there
+    argosay cat [FILE...]                # copy the files to stdout
+    argosay assert_contains FILE STRING  # fail unless FILE contains STRING
+    argosay sleep DURATION               # Go duration: 1s, 500ms, 1m30s
+    argosay exit [CODE]                  # exit with CODE (default 0)
+    argosay http get URL                 # print the body of a 200 response
+    argosay server                       # serve "hello" on port 8080
+
+As in Go, ``echo`` prints with the builtin ``println``, which writes to **stderr**; an error
+ends the program as a Go ``panic`` does (``panic: <error>`` on stderr, exit code 2), except
+``exit`` which exits with its code.
+
+With ``TIPHYS_ARGOSAY_VERSION=v1`` (or ``main(argv, version="v1")``), the shell-script argosay
+(``test/e2e/images/argosay/v2/argosay``) is followed instead: output on stdout, a trailing
+newline in written files, ``assert_contains`` prints the matching lines (``grep -F``), ``sh
+FILE`` runs a script, and an unknown verb exits 1.
+
+Run it as ``python -m tiphys.local.argosay ARGS...``. It imports the standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+__all__ = ["main", "parse_go_duration"]
+
+USAGE = (
+    "usage: argosay [assert_contains file string|cat [file...]|echo [string] [file]"
+    "|sleep duration|exit [code]]"
+)
+
+_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,  # U+00B5
+    "μs": 1_000,  # U+03BC
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
+
+
+class _GoError(Exception):
+    """An error value of the Go program: it panics with this text."""
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def parse_go_duration(text: str) -> int:
+    """Parse a Go duration (Go's ``time.ParseDuration``) into nanoseconds.
+
+    Args:
+        text: E.g. ``"1.5s"``, ``"1m30s"``, ``"-2h"``, ``"0"``.
+
+    Returns:
+        Nanoseconds (may be negative).
+
+    Raises:
+        ValueError: With Go's message, e.g. ``time: invalid duration "x"`` or
+            ``time: missing unit in duration "1"``.
+    """
+    quoted = '"' + text + '"'
+    rest = text
+    sign = 1
+    if rest[:1] in ("-", "+"):
+        sign = -1 if rest[0] == "-" else 1
+        rest = rest[1:]
+    if rest == "0":
+        return 0
+    if not rest:
+        raise ValueError(f"time: invalid duration {quoted}")
+    total = 0.0
+    pos = 0
+    while pos < len(rest):
+        number = re.match(r"[0-9]*(?:\.[0-9]*)?", rest[pos:])
+        digits = number.group(0) if number else ""
+        if digits in ("", "."):
+            raise ValueError(f"time: invalid duration {quoted}")
+        pos += len(digits)
+        unit_match = re.match(r"[^0-9.]*", rest[pos:])
+        unit = unit_match.group(0) if unit_match else ""
+        if not unit:
+            raise ValueError(f"time: missing unit in duration {quoted}")
+        if unit not in _UNITS_NS:
+            raise ValueError(f'time: unknown unit "{unit}" in duration {quoted}')
+        pos += len(unit)
+        total += float(digits) * _UNITS_NS[unit]
+    return sign * int(total)
+
+
+def _go_open_error(path: str, exc: OSError) -> _GoError:
+    reason = (exc.strerror or str(exc)).lower()
+    return _GoError(f"open {path}: {reason}")
+
+
+def _println(text: str) -> None:
+    # Go's builtin println writes to stderr.
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _cat(args: Sequence[str]) -> None:
+    out = sys.stdout.buffer
+    for name in args:
+        try:
+            with open(name, "rb") as handle:
+                while chunk := handle.read(1 << 16):
+                    out.write(chunk)
+        except OSError as exc:
+            raise _go_open_error(name, exc) from None
+    out.flush()
+
+
+def _echo(args: Sequence[str]) -> None:
+    if len(args) == 0:
+        _println("hello argo")
+    elif len(args) == 1:
+        _println(args[0])
+    elif len(args) == 2:
+        text, name = args
+        directory = os.path.dirname(name)
+        if directory and not os.path.exists(directory):
+            try:
+                os.makedirs(directory, 0o777, exist_ok=True)
+            except OSError as exc:
+                raise _GoError(f"mkdir {directory}: {(exc.strerror or str(exc)).lower()}") from None
+        try:
+            with open(name, "wb") as handle:
+                handle.write(text.encode())
+        except OSError as exc:
+            raise _go_open_error(name, exc) from None
+    else:
+        raise _GoError("usage: argosay echo [string] [file]")
+
+
+def _assert_contains(args: Sequence[str]) -> None:
+    if len(args) != 2:
+        raise _GoError("usage: assert_contains data string")
+    name, substr = args
+    try:
+        with open(name, "rb") as handle:
+            data = handle.read().decode(errors="replace")
+    except OSError as exc:
+        raise _go_open_error(name, exc) from None
+    if substr not in data:
+        raise _GoError(f'expected "{name}" to contain "{substr}", but was "{data}"')
+
+
+def _exit(args: Sequence[str]) -> None:
+    if len(args) != 1:
+        return
+    try:
+        code = int(args[0], 10)
+    except ValueError:
+        raise _GoError(f'strconv.Atoi: parsing "{args[0]}": invalid syntax') from None
+    if code != 0:
+        raise _Exit(code)
+
+
+def _sleep(args: Sequence[str]) -> None:
+    if len(args) != 1:
+        raise _GoError("usage: argosay sleep duration")
+    try:
+        ns = parse_go_duration(args[0])
+    except ValueError as exc:
+        raise _GoError(str(exc)) from None
+    if ns > 0:
+        time.sleep(ns / 1e9)
+
+
+def _http(args: Sequence[str]) -> None:
+    if len(args) != 2:
+        raise _GoError("usage: argosay http get url")
+    import urllib.error
+    import urllib.request
+
+    url = args[1]
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            body = response.read()
+            status = f"{response.status} {response.reason}"
+            code = response.status
+    except urllib.error.HTTPError as exc:
+        code, status, body = exc.code, f"{exc.code} {exc.reason}", b""
+    except (urllib.error.URLError, OSError) as exc:
+        raise _GoError(f'Get "{url}": {getattr(exc, "reason", exc)}') from None
+    if code != 200:
+        raise _GoError(f"not 200 OK: {status}")
+    _println(body.decode(errors="replace"))
+
+
+def _server() -> None:
+    import http.server
+
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"hello"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    # Go listens on ":8080"; the local runner's pods share the host, so loopback only.
+    port = int(os.environ.get("TIPHYS_ARGOSAY_PORT", "8080"))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), Hello) as httpd:
+        httpd.serve_forever()
+
+
+def _v2(args: Sequence[str]) -> None:
+    if not args:
+        args = ["echo"]
+    verb, rest = args[0], args[1:]
+    if verb == "assert_contains":
+        _assert_contains(rest)
+    elif verb == "cat":
+        _cat(rest)
+    elif verb == "echo":
+        _echo(rest)
+    elif verb == "exit":
+        _exit(rest)
+    elif verb == "sleep":
+        _sleep(rest)
+    elif verb == "http":
+        _http(rest)
+    elif verb == "server":
+        _server()
+    else:
+        raise _GoError(USAGE)
+
+
+def _v1(args: Sequence[str]) -> int:
+    # The shell script (set -eu): each verb's exit status is the script's.
+    verb = args[0] if args else ""
+    if verb == "":
+        print("hello argo", flush=True)
+        return 0
+    if verb == "assert_contains" and len(args) >= 3:
+        return subprocess.run(["grep", "-F", args[2], args[1]], check=False).returncode
+    if verb == "cat" and len(args) >= 2:
+        return subprocess.run(["cat", args[1]], check=False).returncode
+    if verb == "echo":
+        if len(args) == 1:
+            print("hello argo", flush=True)
+        elif len(args) == 2:
+            print(args[1], flush=True)
+        elif len(args) == 3:
+            os.makedirs(os.path.dirname(args[2]) or ".", exist_ok=True)
+            with open(args[2], "w", encoding="utf-8") as handle:
+                handle.write(args[1] + "\n")
+        else:
+            return 1
+        return 0
+    if verb == "exit":
+        try:
+            return int(args[1]) & 0xFF if len(args) >= 2 else 0
+        except ValueError:
+            sys.stderr.write(f"sh: exit: Illegal number: {args[1]}\n")
+            return 2
+    if verb == "sleep" and len(args) >= 2:
+        return subprocess.run(["sleep", args[1]], check=False).returncode
+    if verb == "sh":
+        return subprocess.run(["sh", args[1] if len(args) >= 2 else "0"], check=False).returncode
+    if verb in ("assert_contains", "cat", "sleep"):
+        sys.stderr.write("argosay: parameter not set\n")
+        return 2
+    return 1
+
+
+def main(argv: Sequence[str], *, version: str | None = None) -> int:
+    """Run argosay with ``argv`` (the arguments after the program name).
+
+    Args:
+        argv: E.g. ``["echo", "hello", "/tmp/out"]``.
+        version: ``"v2"`` (the Go program, the default) or ``"v1"`` (the shell script);
+            default ``$TIPHYS_ARGOSAY_VERSION`` or ``"v2"``.
+
+    Returns:
+        The exit code: 0; the code given to ``exit``; 2 after a Go panic (the error on stderr).
+    """
+    chosen = version or os.environ.get("TIPHYS_ARGOSAY_VERSION") or "v2"
+    if chosen == "v1":
+        return _v1(list(argv))
+    try:
+        _v2(list(argv))
+    except _Exit as done:
+        return done.code & 0xFF
+    except _GoError as exc:
+        sys.stdout.flush()
+        sys.stderr.write(f"panic: {exc}\n\ngoroutine 1 [running]:\nmain.main()\n")
+        sys.stderr.flush()
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
