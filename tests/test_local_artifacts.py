@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import socket
 import tarfile
 import threading
 import zipfile
@@ -100,7 +101,7 @@ def test_missing_source_key_and_bad_keys(tmp_path: Path) -> None:
     with pytest.raises(ArtifactError) as info:
         store.save("k.tgz", tmp_path / "nope", archive=None, display="/tmp/nope")
     assert str(info.value) == "/tmp/nope no such file or directory"
-    assert not (tmp_path / "repo").exists() or not store.exists("k.tgz")
+    assert not (tmp_path / "repo").exists()
     with pytest.raises(ArtifactError) as info:
         store.path("wf/missing.tgz")
     assert str(info.value) == "key 'wf/missing.tgz' does not exist in the local artifact repository"
@@ -276,3 +277,30 @@ def test_missing_header_secret_names_no_value(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as info:
         ArtifactStore(tmp_path).fetch_input(art, tmp_path / "h", LocalStore())
     assert str(info.value) == "secret 'tok' not found: give it with --secret tok.k=VALUE"
+
+
+def test_unreachable_http_with_a_secret_header_hides_the_secret(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/x"
+    ref = {"secretKeyRef": {"name": "tok", "key": "v"}}
+    art = {"name": "h", "http": {"url": url, "headers": [{"name": "A", "valueFrom": ref}]}}
+    with pytest.raises(ArtifactError) as info:
+        ArtifactStore(tmp_path).fetch_input(
+            art, tmp_path / "h", LocalStore(secrets={"tok": {"v": SECRET}})
+        )
+    assert str(info.value) == (
+        f'artifact h failed to load: Get "{url}": [Errno 111] Connection refused'
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_empty_archive_strategy_is_an_uncompressed_tar(tmp_path: Path) -> None:
+    src = tmp_path / "f.txt"
+    src.write_text("x" * 1000)
+    store = ArtifactStore(tmp_path / "repo")
+    store.save("k.tgz", src, archive={})
+    with tarfile.open(store.path("k.tgz"), "r:gz") as tar:
+        assert tar.getnames() == ["f.txt"]
+    assert store.path("k.tgz").stat().st_size > 1000

@@ -93,7 +93,7 @@ def _untar(archive: Path, dest: Path) -> None:
         members = tar.getmembers()
         for member in members:
             _check_member(member.name)
-        tar.extractall(tmp, members=members, filter="tar")
+        tar.extractall(tmp, members=members, filter="data")
     entries = list(tmp.iterdir())
     _remove(dest)
     if len(entries) == 1:
@@ -156,7 +156,8 @@ class ArtifactStore:
             source: The file or directory to store.
             archive: The output artifact's ``archive``: ``None`` or ``{"tar": {...}}`` -> a gzip
                 tar holding the source under its basename (``tar.compressionLevel``, 0-9, default
-                gzip's default); ``{"none": {}}`` -> the file or directory tree as is;
+                gzip's default; ``{}`` is a tar without compression, as in Argo);
+                ``{"none": {}}`` -> the file or directory tree as is;
                 ``{"zip": {}}`` -> a zip holding the source under its basename.
             display: The path to name in the "no such file" error (the artifact's ``path`` in
                 the container); default ``source``.
@@ -171,6 +172,9 @@ class ArtifactStore:
         target = self._file(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         strategy = dict(archive) if archive is not None else {"tar": {}}
+        if not strategy:
+            # executor.go stageArchiveFile: an empty strategy is a tar without compression.
+            strategy = {"tar": {"compressionLevel": 0}}
         tmp = target.parent / f".{target.name}.partial"
         _remove(tmp)
         try:
@@ -387,9 +391,10 @@ class ArtifactStore:
                     for chunk in response.iter_bytes(_CHUNK):
                         out.write(chunk)
             except httpx.HTTPError as exc:
-                reason = str(exc) or type(exc).__name__
+                # httpx may quote a header value (a secret) when it refuses one.
+                reason = store.redact(str(exc) or type(exc).__name__)
                 raise ArtifactError(
-                    f"artifact {name} failed to load: Get {url!r}: {reason}"
+                    f'artifact {name} failed to load: Get "{url}": {reason}'
                 ) from None
             self._unarchive(tmp, dest, archive)
         finally:
