@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import io
 import socket
@@ -304,3 +305,22 @@ def test_empty_archive_strategy_is_an_uncompressed_tar(tmp_path: Path) -> None:
     with tarfile.open(store.path("k.tgz"), "r:gz") as tar:
         assert tar.getnames() == ["f.txt"]
     assert store.path("k.tgz").stat().st_size > 1000
+
+
+def test_fetch_http_basic_auth_from_secrets(tmp_path: Path, server: str) -> None:
+    secrets = LocalStore(secrets={"creds": {"user": "me", "pass": SECRET}})
+    basic = {
+        "usernameSecret": {"name": "creds", "key": "user"},
+        "passwordSecret": {"name": "creds", "key": "pass"},
+    }
+    art = {"name": "b", "http": {"url": f"{server}/file.txt", "auth": {"basicAuth": basic}}}
+    assert ArtifactStore(tmp_path / "repo").fetch_input(art, tmp_path / "b", secrets) is True
+    token = base64.b64encode(f"me:{SECRET}".encode()).decode()
+    assert _Handler.seen[-1]["authorization"] == f"Basic {token}"
+    oauth = {"name": "o", "http": {"url": f"{server}/file.txt", "auth": {"oauth2": {"x": 1}}}}
+    with pytest.raises(ArtifactError) as info:
+        ArtifactStore(tmp_path / "repo").fetch_input(oauth, tmp_path / "o", secrets)
+    assert str(info.value) == (
+        "artifact 'o' uses http auth oauth2, which tiphys does not run locally: "
+        "give the token as a header from a secret"
+    )

@@ -305,12 +305,26 @@ class LocalStore:
         return self._get("configmap", name, key, optional)
 
     def secret_keys(self, name: str) -> dict[str, str] | None:
-        """A whole secret (for secret volumes), as a new dict; ``None`` if there is none."""
+        """A whole secret, for a ``secret`` volume.
+
+        Args:
+            name: Secret name.
+
+        Returns:
+            A new ``{key: value}`` dict, or ``None`` when there is no such secret.
+        """
         keys = self._data["secret"].get(name)
         return dict(keys) if keys is not None else None
 
     def configmap_keys(self, name: str) -> dict[str, str] | None:
-        """A whole ConfigMap (for configMap volumes), as a new dict; ``None`` if there is none."""
+        """A whole ConfigMap, for a ``configMap`` volume.
+
+        Args:
+            name: ConfigMap name.
+
+        Returns:
+            A new ``{key: value}`` dict, or ``None`` when there is no such ConfigMap.
+        """
         keys = self._data["configmap"].get(name)
         return dict(keys) if keys is not None else None
 
