@@ -218,14 +218,20 @@ def _zone(name: str, default: tzinfo) -> tzinfo:
     return zoneinfo.ZoneInfo(name)
 
 
-def _go_text(value: Any) -> str:
-    """Go's ``%s``/``%v`` of a JSON-like value, for messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "<nil>"
+def _go_s(value: Any) -> str:
+    """Go's ``fmt`` ``%s`` of an expr-lang result (``%!s(int64=0)`` for a number)."""
     if isinstance(value, str):
         return value
+    if value is None:
+        return "%!s(<nil>)"
+    if isinstance(value, bool):
+        return f"%!s(bool={'true' if value else 'false'})"
+    if isinstance(value, int):
+        return f"%!s(int64={value})"
+    if isinstance(value, float):
+        from tiphys.argo.exprlang import go_string
+
+        return f"%!s(float64={go_string(value)})"
     return json.dumps(value, separators=(",", ":"))
 
 
@@ -269,7 +275,8 @@ class _Run:
         expression = str(strategy.get("expression") or strategy.get("condition") or "")
         from tiphys.argo.exprlang import ExprError, evaluate
 
-        # util/expr/argoexpr EvalBool
+        # util/expr/argoexpr EvalBool (compile errors come unprefixed there; tiphys's expr-lang
+        # does not tell them apart, so every error gets the runtime prefix)
         try:
             value = evaluate(expression, {"cronworkflow": self.env()})
         except ExprError as error:
@@ -280,7 +287,7 @@ class _Run:
         if not isinstance(value, bool):
             raise ValueError(
                 f"failed to evaluate stop expression: unable to cast expression result "
-                f"'{_go_text(value)}' to bool"
+                f"'{_go_s(value)}' to bool"
             )
         return value
 
