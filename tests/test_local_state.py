@@ -290,3 +290,36 @@ def test_rfc3339() -> None:
 
     paris = datetime(2026, 7, 1, 12, 0, 0, tzinfo=ZoneInfo("Europe/Paris"))
     assert rfc3339(paris) == "2026-07-01T10:00:00Z"
+
+
+def test_subscribe_sees_every_change() -> None:
+    store = _store()
+    events: list[tuple[str, str, str, str]] = []
+
+    def listener(event: str, kind: str, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        events.append((event, kind, meta["name"], meta["resourceVersion"]))
+        obj["metadata"]["name"] = "changed by the listener"
+
+    def broken(event: str, kind: str, obj: dict[str, Any]) -> None:
+        raise RuntimeError("listener bug")
+
+    store.subscribe(broken)
+    unsubscribe = store.subscribe(listener)
+    store.create("Workflow", {"metadata": {"name": "a"}})
+    store.put("Workflow", {"metadata": {"name": "a"}, "status": {"phase": "Running"}})
+    store.put("CronWorkflow", {"metadata": {"name": "c"}})
+    store.mark_interrupted(T0)
+    assert store.delete("CronWorkflow", "default", "c") is True
+    assert store.delete("CronWorkflow", "default", "c") is False
+    unsubscribe()
+    unsubscribe()
+    store.delete("Workflow", "default", "a")
+    assert events == [
+        ("ADDED", "Workflow", "a", "1"),
+        ("MODIFIED", "Workflow", "a", "2"),
+        ("ADDED", "CronWorkflow", "c", "3"),
+        ("MODIFIED", "Workflow", "a", "4"),
+        ("DELETED", "CronWorkflow", "c", "3"),
+    ]
+    assert store.list("Workflow") == []

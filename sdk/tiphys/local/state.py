@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 import sqlite3
 import threading
 import uuid
@@ -27,11 +28,18 @@ from typing import Any
 
 from tiphys.errors import TiphysError
 
+Listener = Callable[[str, str, dict[str, Any]], None]
+"""``listener(event, kind, obj)``: see :meth:`StateStore.subscribe`."""
+
+_log = logging.getLogger(__name__)
+
 __all__ = [
     "CLUSTER_KINDS",
+    "INTERRUPTED_MESSAGE",
     "KINDS",
     "AlreadyExists",
     "Conflict",
+    "Listener",
     "NotFound",
     "StateError",
     "StateStore",
@@ -136,12 +144,14 @@ class StateStore:
         now: The clock used for ``creationTimestamp`` (default: the current UTC time).
 
     Every method may be called from any thread. Objects given are never modified; objects
-    returned are fresh copies the caller may change.
+    returned are fresh copies the caller may change. :meth:`subscribe` tells listeners of every
+    change, as a Kubernetes watch does.
     """
 
     def __init__(self, path: Path | None, *, now: Callable[[], datetime] = _utcnow) -> None:
         self._now = now
         self._lock = threading.Lock()
+        self._listeners: builtins.list[Listener] = []
         if path is None:
             target = ":memory:"
         else:
@@ -162,6 +172,37 @@ class StateStore:
             )
             with self._db:
                 self._db.execute("INSERT OR IGNORE INTO counter (id, value) VALUES (0, 0)")
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(event, kind, obj)`` after every change, on the writer's thread.
+
+        ``event`` is ``"ADDED"``, ``"MODIFIED"`` or ``"DELETED"`` (Kubernetes watch event
+        types); ``obj`` is a copy of the object as stored (as it was, for ``DELETED``). Events
+        come after the change is committed, in commit order for one writer; a listener that
+        raises is logged and skipped. A listener may call the store.
+
+        Returns:
+            A function that removes the listener.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _notify(self, events: builtins.list[tuple[str, str, dict[str, Any]]]) -> None:
+        with self._lock:
+            listeners = builtins.list(self._listeners)
+        for event, kind, obj in events:
+            for listener in listeners:
+                try:
+                    listener(event, kind, json.loads(json.dumps(obj)))
+                except Exception:  # one listener must not break a write
+                    _log.exception("state listener failed")
 
     def close(self) -> None:
         """Close the database; the store cannot be used afterwards."""
@@ -259,7 +300,9 @@ class StateStore:
                         )
                     if old.get("metadata", {}).get("resourceVersion") != expect_version:
                         raise _conflict(kind, name)
-                return self._write(kind, namespace, body, old)
+                stored = self._write(kind, namespace, body, old)
+        self._notify([("ADDED" if old is None else "MODIFIED", kind, stored)])
+        return stored
 
     def create(self, kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Store a new object (a Kubernetes ``Create``).
@@ -283,7 +326,9 @@ class StateStore:
                     raise AlreadyExists(
                         f'{_resource(kind)} "{name}" already exists', kind=kind, name=name
                     )
-                return self._write(kind, namespace, body, None)
+                stored = self._write(kind, namespace, body, None)
+        self._notify([("ADDED", kind, stored)])
+        return stored
 
     def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         """One object, or ``None`` when absent. ``namespace`` is ignored for cluster kinds."""
@@ -314,11 +359,15 @@ class StateStore:
         if kind in CLUSTER_KINDS:
             namespace = ""
         with self._lock, self._db:
-            cursor = self._db.execute(
+            old = self._read(kind, namespace, name)
+            if old is None:
+                return False
+            self._db.execute(
                 "DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?",
                 (kind, namespace, name),
             )
-            return cursor.rowcount > 0
+        self._notify([("DELETED", kind, old)])
+        return True
 
     def mark_interrupted(self, now: datetime) -> builtins.list[str]:
         """End the Workflows a previous server left unfinished (call once at start-up).
@@ -337,6 +386,7 @@ class StateStore:
         """
         stamp = rfc3339(now)
         changed: builtins.list[str] = []
+        events: builtins.list[tuple[str, str, dict[str, Any]]] = []
         with self._lock, self._db:
             rows = self._db.execute(
                 "SELECT namespace, body FROM objects WHERE kind = 'Workflow'"
@@ -358,6 +408,8 @@ class StateStore:
                 labels = workflow["metadata"].setdefault("labels", {})
                 labels["workflows.argoproj.io/phase"] = "Error"
                 labels["workflows.argoproj.io/completed"] = "true"
-                self._write("Workflow", namespace, workflow, workflow)
+                stored = self._write("Workflow", namespace, workflow, workflow)
+                events.append(("MODIFIED", "Workflow", stored))
                 changed.append(workflow["metadata"]["name"])
+        self._notify(events)
         return changed
