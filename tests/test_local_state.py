@@ -323,3 +323,23 @@ def test_subscribe_sees_every_change() -> None:
         ("DELETED", "CronWorkflow", "c", "3"),
     ]
     assert store.list("Workflow") == []
+
+
+def test_list_by_labels() -> None:
+    store = _store()
+    label = "workflows.argoproj.io/cron-workflow"
+    store.create("Workflow", {"metadata": {"name": "a", "labels": {label: "c", "x": "1"}}})
+    store.create("Workflow", {"metadata": {"name": "b", "labels": {label: "d", "x": "1"}}})
+    store.create("Workflow", {"metadata": {"name": "c"}})
+    store.create("Workflow", {"metadata": {"name": "d", "namespace": "o", "labels": {label: "c"}}})
+
+    def names(**kw: Any) -> list[str]:
+        return [o["metadata"]["name"] for o in store.list("Workflow", **kw)]
+
+    assert names(labels={label: "c"}) == ["a", "d"]
+    assert names(namespace="default", labels={label: "c"}) == ["a"]
+    assert names(labels={label: "c", "x": "1"}) == ["a"]
+    assert names(labels={"x": "1"}) == ["a", "b"]
+    assert names(labels={"x": "2"}) == []
+    assert names(labels={}) == ["a", "b", "c", "d"]
+    assert names(labels={'we"ird': "1"}) == []

@@ -440,11 +440,7 @@ class CronScheduler:
         self, cron: dict[str, Any], key: tuple[str, str, str], now: datetime
     ) -> list[str]:
         run = _Run(cron)
-        workflows = [
-            wf
-            for wf in self._state.list("Workflow", run.namespace)
-            if ((wf.get("metadata") or {}).get("labels") or {}).get(CRON_LABEL) == run.name
-        ]
+        workflows = self._state.list("Workflow", run.namespace, labels={CRON_LABEL: run.name})
         self._reconcile(run, workflows)
         self._history(run, workflows)
         submitted: list[str] = []

@@ -337,18 +337,26 @@ class StateStore:
         with self._lock:
             return self._read(kind, namespace, name)
 
-    def list(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, kind: str, namespace: str | None = None, *, labels: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         """The objects of one kind, ordered by namespace then name (as the API server lists them).
 
         Args:
             kind: As for :meth:`put`.
             namespace: One namespace, or ``None`` for all (ignored for cluster kinds).
+            labels: Only objects with all these labels at these values (an equality label
+                selector, evaluated in SQLite so that other objects are not decoded); default
+                none.
         """
         query = "SELECT body FROM objects WHERE kind = ?"
         args: tuple[str, ...] = (kind,)
         if namespace is not None and kind not in CLUSTER_KINDS:
             query += " AND namespace = ?"
             args += (namespace,)
+        for key, value in (labels or {}).items():
+            query += " AND json_extract(body, ?) = ?"
+            args += ("$.metadata.labels." + json.dumps(key), value)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY namespace, name", args).fetchall()
         return [dict(json.loads(row[0])) for row in rows]
