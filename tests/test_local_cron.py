@@ -588,3 +588,15 @@ def test_thread_ticks_and_stops() -> None:
     threading.Event().wait(0.05)  # five intervals: a live thread would tick again
     assert len(ticks) == count
     assert [wf["metadata"]["name"] for wf in state.list("Workflow")] == [f"c-{M1}"]
+
+
+def test_a_broken_cron_does_not_stop_the_others() -> None:
+    state, server, clock, scheduler = _setup()
+    state.create(
+        "CronWorkflow",
+        {"metadata": {"name": "broken", "namespace": "argo"}, "spec": {"schedules": 5}},
+    )
+    scheduler.tick()
+    clock.now = T0 + timedelta(minutes=1)
+    assert scheduler.tick() == [f"c-{M1}"]
+    assert [wf["metadata"]["name"] for wf in server.submitted] == [f"c-{M1}"]

@@ -431,7 +431,10 @@ class CronScheduler:
                 meta = cron.get("metadata") or {}
                 key = (meta.get("namespace", ""), meta.get("name", ""), meta.get("uid", ""))
                 seen.add(key)
-                submitted += self._tick_one(cron, key, now)
+                try:
+                    submitted += self._tick_one(cron, key, now)
+                except Exception:  # one broken CronWorkflow must not stop the others
+                    _log.exception("CronWorkflow %s/%s: tick failed", key[0], key[1])
             for key in set(self._cursors) - seen:
                 del self._cursors[key]
             return submitted
