@@ -35,7 +35,7 @@ def test_with_param_items_names_and_scopes() -> None:
         ),
         ("wf[0].s(2:[1 a])", {"item": '[1,"a"]'}),
         ("wf[0].s(3:true)", {"item": "true"}),
-        ("wf[0].s(4:null)", {"item": "null"}),
+        ("wf[0].s(4:[])", {"item": "null"}),
         ("wf[0].s(5:s p)", {"item": "s p"}),
     ]
 
@@ -120,7 +120,14 @@ def test_expand_loop_table(step: dict[str, Any], expected: list[Any] | None) -> 
             {"withParam": "{{steps.none.outputs.result}}"},
             "failed to resolve {{steps.none.outputs.result}}",
         ),
-        ({"withSequence": {"count": "three"}}, 'strconv.Atoi: parsing "three": invalid syntax'),
+        (
+            {"withSequence": {"count": "three"}},
+            'failed to parse sequence count: strconv.ParseInt: parsing "three": invalid syntax',
+        ),
+        (
+            {"withSequence": {"start": "1", "end": "x"}},
+            'failed to parse sequence end: strconv.ParseInt: parsing "x": invalid syntax',
+        ),
         ({"withSequence": {"start": "1"}}, "neither end nor count was specified in withSequence"),
     ],
 )
@@ -157,7 +164,7 @@ def test_aggregate_scope_whole() -> None:
     assert loops.aggregate_scope("tasks.t", children) == {
         "tasks.t.outputs.result": '[7,{"b":1,"a":2.50}]',
         "tasks.t.outputs.parameters": '[{"p":"1.0","q":"x"},{"p":"3"}]',
-        "tasks.t.outputs.parameters.p": "[1,3]",
+        "tasks.t.outputs.parameters.p": '["1.0","3"]',
         "tasks.t.outputs.parameters.q": '["x"]',
     }
     assert loops.aggregate_scope("tasks.t", []) == {}
@@ -175,14 +182,78 @@ def test_aggregate_param_values_not_all_json_are_strings() -> None:
     assert loops.aggregate_scope("steps.s", children)["steps.s.outputs.parameters.p"] == (
         '["{\\"k\\": [1]}","plain text"]'
     )
-    big = _child(1, "b", {"parameters": [{"name": "p", "value": "12345678901234567890"}]})
+    big = _child(1, "b", {"parameters": [{"name": "p", "value": "[12345678901234567890]"}]})
     children = [children[0], big]
     assert loops.aggregate_scope("steps.s", children)["steps.s.outputs.parameters.p"] == (
-        '[{"k":[1]},12345678901234567000]'
+        '[{"k":[1]},[12345678901234567000]]'
     )
+
+
+# Argo's own table (workflow/controller TestAggregatedJsonValueList).
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["1"], '["1"]'),
+        (["1", "2"], '["1","2"]'),
+        (["foo"], '["foo"]'),
+        (["foo", "bar"], '["foo","bar"]'),
+        (['["1"]', "2"], '["[\\"1\\"]","2"]'),
+        (['{"foo":"1"}', "2"], '["{\\"foo\\":\\"1\\"}","2"]'),
+        (['["1"]', '["2"]'], '[["1"],["2"]]'),
+        ([' ["1"]', '["2"] '], '[["1"],["2"]]'),
+        (['\n["1"]  \n', '\t["2"]\t'], '[["1"],["2"]]'),
+        (['{"number":"1"}', '{"number":"2"}'], '[{"number":"1"},{"number":"2"}]'),
+        (['[{"foo":"apple", "bar":"pear"}]'], '[[{"bar":"pear","foo":"apple"}]]'),
+    ],
+)
+def test_aggregated_value_list_argo_table(values: list[str], expected: str) -> None:
+    children = [
+        _child(i, str(i), {"parameters": [{"name": "p", "value": v}]}) for i, v in enumerate(values)
+    ]
+    assert loops.aggregate_scope("tasks.t", children)["tasks.t.outputs.parameters.p"] == expected
 
 
 def test_aggregate_non_json_result_fails() -> None:
     with pytest.raises(ScopeError) as err:
         loops.aggregate_scope("tasks.t", [_child(0, "a", {"result": "hello world"})])
     assert str(err.value) == "invalid character 'h' looking for beginning of value"
+
+
+@pytest.mark.parametrize(
+    ("item", "name", "scope"),
+    [
+        ("f(x) y", "t(0:fx y)", {"item": "f(x) y"}),
+        ('a"b<', 't(0:a\\"b<)', {"item": 'a"b<'}),
+        (
+            {"q": 'a"b<&', "n": None, "l": ["x", 1]},
+            't(0:l:["x",1],n:null,q:a\\"b<&)',
+            {
+                "item": '{"l":["x",1],"n":null,"q":"a\\"b\\u003c\\u0026"}',
+                "item.q": 'a\\"b<&',
+                "item.n": "null",
+                "item.l": '["x",1]',
+            },
+        ),
+        ([{"k": "v"}, "s"], 't(0:[{"k":"v"} s])', {"item": '[{"k":"v"},"s"]'}),
+        (False, "t(0:false)", {"item": "false"}),
+        (-3, "t(0:-3)", {"item": "-3"}),
+    ],
+)
+def test_item_names_and_scopes_quirks(item: Any, name: str, scope: dict[str, str]) -> None:
+    assert (loops.loop_node_name("t", 0, item), loops.item_scope(item)) == (name, scope)
+
+
+@pytest.mark.parametrize(
+    ("seq", "expected"),
+    [
+        ({"start": "1", "end": "10", "count": "3"}, ["1", "2", "3"]),
+        ({"count": "-1"}, []),
+        ({"start": "-1", "end": "-3", "format": "%+d"}, ["-1", "-2", "-3"]),
+        (
+            {"end": "2", "format": "%5d|%-3d|%%"},
+            ["    0|%!d(MISSING)|%", "    1|%!d(MISSING)|%", "    2|%!d(MISSING)|%"],
+        ),
+    ],
+)
+def test_sequences(seq: dict[str, str], expected: list[str]) -> None:
+    assert loops.expand_loop({"withSequence": seq}, {}) == expected

@@ -8,14 +8,16 @@ Follows Argo's controller (``workflow/controller/steps.go`` ``expandStep``, ``da
   their text (``1.50`` stays ``1.50`` when it came through ``withParam``) and maps their key
   order, except that ``{{item}}`` of a map is re-marshalled with its keys sorted;
 * ``{{item}}`` of a string is the string, of anything else its compact JSON;
-  ``{{item.KEY}}`` the same for each value of a map item;
-* node names: ``base(i:label)`` where the label is the string, the JSON of a number/bool/null,
-  ``k1:v1,k2:v2`` (sorted) for a map, and ``[a b]`` (Go ``%v``) for a list;
+  ``{{item.KEY}}`` is ``wfv1.Item.String()`` of each value of a map item (a string value stays
+  JSON-escaped inside: Argo's quirk);
+* node names: ``base(i:label)`` where the label is the string, the JSON of a number/bool,
+  ``k1:v1,k2:v2`` (sorted) for a map, and ``[a b]`` (Go ``%v``) for a list or ``null``, with
+  ``(`` and ``)`` dropped (``dag/expansion.go`` ``expandedTaskName``);
 * ``withParam`` that is not a JSON list is ``withParam value could not be parsed as a JSON list:
   <text>: <Go json error>`` (unless ``when`` is false); ``null`` is an empty loop;
-* ``withSequence``: ``start`` (default 0), then ``end`` or ``count`` (``count: 0`` is empty),
-  descending when start > end, each number written with ``format`` (Go ``fmt``, default
-  ``%d``).
+* ``withSequence`` (``dag/expansion.go`` ``expandSequence``): ``start`` (default 0), then
+  ``end`` or ``count`` (``count`` also limits the items when ``end`` is given), descending when
+  start > end, each number written with ``format`` (Go ``fmt``, default ``%d``).
 """
 
 from __future__ import annotations
@@ -64,18 +66,27 @@ def _raw_json(value: Any, *, sort_top: bool = False) -> str:
     return exprlang.go_json(value)
 
 
+def _fix(text: str) -> str:
+    """``jsonutil.Fix``: Go's HTML escapes back to ``<``, ``>``, ``&``."""
+    return text.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+
+
 def item_string(item: Any) -> str:
-    """Go's ``%v`` of an item (``wfv1.Item.String``): a string as is, else its compact JSON.
+    """``wfv1.Item.String()``: the item's compact JSON, a string's without its quotes (but
+    still JSON-escaped: ``a"b`` gives ``a\\"b``), ``<>&`` unescaped.
+
+    Argo writes ``{{item.KEY}}`` and the labels of node names this way.
 
     Args:
         item: A loop item (or a value inside a map item).
 
     Returns:
-        The text Argo pastes for ``{{item}}`` / ``{{item.KEY}}``.
+        The text.
     """
+    text = _raw_json(item)
     if isinstance(item, str):
-        return item
-    return _raw_json(item)
+        text = text[1:-1]
+    return _fix(text)
 
 
 def _quote_char(char: str) -> str:
@@ -221,10 +232,20 @@ def _go_sprintf_int(fmt: str, number: int) -> str:
     return "".join(out)
 
 
-def _atoi(text: str) -> int:
+def _parse_int(field: str, text: str) -> int:
+    """``strconv.ParseInt(text, 10, 64)`` with dag/expansion.go's wrapping."""
     if not re.fullmatch(r"[+-]?\d+", text):
-        raise ScopeError(f"strconv.Atoi: parsing {substitute.go_quote(text)}: invalid syntax")
-    return int(text)
+        raise ScopeError(
+            f"failed to parse sequence {field}: strconv.ParseInt: parsing "
+            f"{substitute.go_quote(text)}: invalid syntax"
+        )
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise ScopeError(
+            f"failed to parse sequence {field}: strconv.ParseInt: parsing "
+            f"{substitute.go_quote(text)}: value out of range"
+        )
+    return value
 
 
 def _sequence(seq: Mapping[str, Any], values: Mapping[str, str]) -> list[Any]:
@@ -235,19 +256,20 @@ def _sequence(seq: Mapping[str, Any], values: Mapping[str, str]) -> list[Any]:
         return _subst(str(raw), values)
 
     start_text, end_text, count_text = field("start"), field("end"), field("count")
-    start = _atoi(start_text) if start_text else 0
-    if end_text:
-        end = _atoi(end_text)
-    elif count_text:
-        count = _atoi(count_text)
-        if count == 0:
-            return []
+    start = _parse_int("start", start_text) if seq.get("start") is not None else 0
+    count = _parse_int("count", count_text) if seq.get("count") is not None else None
+    if seq.get("end") is not None:
+        end = _parse_int("end", end_text)
+    elif count is not None:
         end = start + count - 1
     else:
         raise ScopeError("neither end nor count was specified in withSequence")
-    fmt = field("format") or "%d"
     step = 1 if start <= end else -1
-    return [_go_sprintf_int(fmt, i) for i in range(start, end + step, step)]
+    length = abs(end - start) + 1
+    if count is not None:  # count limits the items when end is given too
+        length = min(length, count)
+    fmt = field("format") or "%d"
+    return [_go_sprintf_int(fmt, start + i * step) for i in range(max(length, 0))]
 
 
 def _subst(text: str, values: Mapping[str, str]) -> str:
@@ -309,14 +331,18 @@ def expand_loop(step: Mapping[str, Any], scope: Mapping[str, Any]) -> list[Any] 
 
 def _label(item: Any) -> str:
     if isinstance(item, Mapping):
-        return ",".join(sorted(f"{k}:{item_string(v)}" for k, v in item.items()))
-    if isinstance(item, list | tuple):
-        return "[" + " ".join(item_string(v) for v in item) + "]"
-    return item_string(item)
+        text = ",".join(sorted(f"{k}:{item_string(v)}" for k, v in item.items()))
+    elif isinstance(item, list | tuple) or item is None:  # null is a List item in Go
+        text = "[" + " ".join(item_string(v) for v in item or []) + "]"
+    else:
+        text = item_string(item)
+    # dag/expansion.go expandedTaskName: parentheses are dropped so that the index can be
+    # recovered from the name (util.RecoverIndexFromNodeName).
+    return text.replace("(", "").replace(")", "")
 
 
 def loop_node_name(base: str, index: int, item: Any) -> str:
-    """The name of one iteration's node (``processItem`` / ``generateNodeName``).
+    """The name of one iteration's node (``processItem`` / ``expandedTaskName``).
 
     Args:
         base: The step or task node name (``wf[0].hello`` or ``wf.task``).
@@ -325,25 +351,31 @@ def loop_node_name(base: str, index: int, item: Any) -> str:
 
     Returns:
         ``base(index:label)``: ``hello(0:a)``, ``hello(1:2)``, ``hello(0:a:1,b:x)`` for
-        ``{"b": "x", "a": 1}``, ``hello(0:[1 2])`` for ``[1, 2]``.
+        ``{"b": "x", "a": 1}``, ``hello(0:[1 2])`` for ``[1, 2]``, ``hello(0:[])`` for
+        ``null``; ``(`` and ``)`` in the label are dropped.
     """
     return f"{base}({index}:{_label(item)})"
 
 
 def item_scope(item: Any) -> dict[str, Any]:
-    """The ``item`` variables of one iteration (``processItem``'s replace map).
+    """The ``item`` variables of one iteration (``processItem``'s substitution scope).
 
     Args:
         item: The item.
 
     Returns:
-        ``{"item": text}``; for a map also ``item.KEY`` for each key, and ``item`` is the map's
-        JSON with its keys sorted.
+        ``{"item": text}``: a string as is; a number or bool as its JSON; a list (or
+        ``null``) as its compact JSON. For a map, ``item`` is its JSON with the keys sorted
+        and each ``item.KEY`` is :func:`item_string` of the value.
     """
     if isinstance(item, Mapping):
         scope = {f"item.{k}": item_string(v) for k, v in item.items()}
         scope["item"] = _raw_json(item, sort_top=True)
         return scope
+    if isinstance(item, str):
+        return {"item": item}
+    if isinstance(item, list | tuple) or item is None:
+        return {"item": _raw_json(item)}
     return {"item": item_string(item)}
 
 
@@ -369,7 +401,7 @@ def aggregate_scope(prefix: str, children: Sequence[Mapping[str, Any]]) -> dict[
         ``{}`` for no children; else ``PREFIX.outputs.result`` (the JSON list of each result
         decoded as JSON), ``PREFIX.outputs.parameters`` (JSON list of ``{name: value}`` maps,
         one per child with parameters) and ``PREFIX.outputs.parameters.NAME`` (JSON list of
-        the values, decoded when every one is JSON, else the strings).
+        the values: decoded when every one is a JSON object or array, else the strings).
 
     Raises:
         ScopeError: A result is not JSON (Go's error, e.g. ``invalid character 'h' looking for
@@ -421,11 +453,15 @@ def _value_error(text: str) -> str | None:
 
 
 def _aggregated_values(texts: Sequence[str]) -> str:
-    """``aggregatedJsonValueList``: decoded values when all are JSON, else the strings."""
+    """``aggregatedJSONValueList``: when every value is a JSON object or array, the list of
+    them decoded (Go ``interface{}``: keys sorted, numbers float64); else the list of strings
+    (``tryJSONUnmarshal`` refuses scalars: ``["1","2"]`` stays strings)."""
     decoded = []
     for text in texts:
         if _value_error(text) is not None:
             return exprlang.go_json(list(texts))
-        # Go decodes into interface{}: every number becomes a float64.
-        decoded.append(json.loads(text, parse_int=float))
+        value = json.loads(text, parse_int=float)
+        if not isinstance(value, list | dict):
+            return exprlang.go_json(list(texts))
+        decoded.append(value)
     return exprlang.go_json(decoded)
