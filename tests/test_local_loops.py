@@ -160,6 +160,13 @@ def test_aggregate_scope_whole() -> None:
         _child(3, "d", None),
         _child(4, "e", {"result": '"s"'}, nodeFlag={"hooked": True}),
         _child(5, "f", {"exitCode": "1"}),
+        _child(
+            6,
+            "g",
+            {"result": "not json", "parameters": [{"name": "p", "value": "9"}]},
+            phase="Failed",
+        ),
+        _child(7, "h", {"result": "not json"}, nodeFlag={"retried": True}),
     ]
     assert loops.aggregate_scope("tasks.t", children) == {
         "tasks.t.outputs.result": '[7,{"b":1,"a":2.50}]',

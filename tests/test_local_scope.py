@@ -23,6 +23,10 @@ class _Store:
         self.calls.append((name, key, optional))
         return self.configmaps.get(name, {}).get(key)
 
+    def configmap_keys(self, name: str) -> dict[str, str] | None:
+        found = self.configmaps.get(name)
+        return dict(found) if found is not None else None
+
 
 NOW = datetime(2026, 11, 30, 1, 2, 33, tzinfo=UTC)
 
@@ -83,6 +87,7 @@ def test_workflow_scope_whole() -> None:
         "workflow.labels": '{"team":"a\\u003cb"}',
         "workflow.labels.json": '{"team":"a\\u003cb"}',
         "workflow.labels.team": "a<b",
+        "workflow.status": "",
         "workflow.duration": "20.000000",
     }
     assert {k: stamps[k] for k in sorted(stamps) if k[-1] in "YmdHMSsjFTe"} == {
@@ -114,7 +119,15 @@ def test_workflow_scope_whole() -> None:
             {"name": "p", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "k"}}},
             {},
             "failed to set global parameter p from configmap with name cfg and key k: "
-            "ConfigMap 'cfg' does not exist or has no key 'k'",
+            "ConfigMap 'cfg' does not exist. Please make sure it has the label "
+            "workflows.argoproj.io/configmap-type: Parameter to be detectable by the "
+            "controller; give it with --configmap cfg.k=VALUE",
+        ),
+        (
+            {"name": "p", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "k"}}},
+            {"cfg": {"other": "x"}},
+            "failed to set global parameter p from configmap with name cfg and key k: "
+            "ConfigMap 'cfg' does not have the key 'k'; give it with --configmap cfg.k=VALUE",
         ),
     ],
 )
@@ -144,7 +157,51 @@ def test_workflow_scope_configmap_default() -> None:
             }
         },
     }
-    assert sc.workflow_scope(wf, now=NOW, store=_Store({}))["workflow.parameters.p"] == "dflt"
+    got = sc.workflow_scope(wf, now=NOW, store=_Store({}))
+    assert (got["workflow.parameters.p"], got["workflow.duration"], got["workflow.labels"]) == (
+        "dflt",
+        "0.000000",
+        "null",
+    )
+
+
+def test_workflow_scope_finished_value_wins_empty_labels() -> None:
+    wf = {
+        "metadata": {"name": "w", "labels": {}},
+        "spec": {
+            "arguments": {
+                "parameters": [
+                    {
+                        "name": "p",
+                        "value": "given",
+                        "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "k"}},
+                    }
+                ]
+            }
+        },
+        "status": {
+            "phase": "Failed",
+            "startedAt": "2026-11-30T01:00:00Z",
+            "finishedAt": "2026-11-30T01:00:01Z",
+        },
+    }
+    got = sc.workflow_scope(wf, now=NOW, store=_Store({}))
+    assert {
+        k: got[k]
+        for k in (
+            "workflow.parameters.p",
+            "workflow.status",
+            "workflow.duration",
+            "workflow.labels",
+            "workflow.annotations",
+        )
+    } == {
+        "workflow.parameters.p": "given",
+        "workflow.status": "Failed",
+        "workflow.duration": "1.000000",
+        "workflow.labels": "{}",
+        "workflow.annotations": "null",
+    }
 
 
 TEMPLATE: dict[str, Any] = {
@@ -261,7 +318,8 @@ def test_resolve_inputs_configmap() -> None:
             },
             {},
             "unable to retrieve inputs.parameters.p from ConfigMap: ConfigMap 'c' does not "
-            "exist or has no key 'k': give it with --configmap c.k=VALUE",
+            "exist. Please make sure it has the label workflows.argoproj.io/configmap-type: "
+            "Parameter to be detectable by the controller; give it with --configmap c.k=VALUE",
         ),
     ],
 )

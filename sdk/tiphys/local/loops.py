@@ -380,18 +380,18 @@ def item_scope(item: Any) -> dict[str, Any]:
 
 
 def _loop_index(node: Mapping[str, Any]) -> int:
-    """``parseLoopIndex``: the number after the first ``(`` of the display name."""
-    name = str(node.get("displayName") or node.get("name") or "")
-    _, _, rest = name.partition("(")
-    digits = rest.split(":", 1)[0]
-    return int(digits) if re.fullmatch(r"-?\d+", digits) else 0
+    """``parseLoopIndex``: the number after the last ``(`` of the node name."""
+    name = str(node.get("name") or node.get("displayName") or "")
+    digits = name.rsplit("(", 1)[-1].split(":", 1)[0]
+    return int(digits) if re.fullmatch(r"[+-]?\d+", digits) else 0
 
 
 def aggregate_scope(prefix: str, children: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The aggregated outputs of a loop (FACTS §7.2, ``processAggregateNodeOutputs``).
 
-    Children are ordered by their loop index; hook nodes are left out; children without
-    outputs add nothing.
+    Children are ordered by their loop index (the number after the last ``(`` of their
+    name); hook and retried-attempt nodes are left out; only Succeeded children with outputs
+    contribute (``operator.go`` ``processAggregateNodeOutputs``).
 
     Args:
         prefix: ``"steps.NAME"`` or ``"tasks.NAME"``.
@@ -407,7 +407,11 @@ def aggregate_scope(prefix: str, children: Sequence[Mapping[str, Any]]) -> dict[
         ScopeError: A result is not JSON (Go's error, e.g. ``invalid character 'h' looking for
             beginning of value``).
     """
-    kept = [c for c in children if not (c.get("nodeFlag") or {}).get("hooked")]
+    kept = [
+        c
+        for c in children
+        if not ((c.get("nodeFlag") or {}).get("hooked") or (c.get("nodeFlag") or {}).get("retried"))
+    ]
     if not kept:
         return {}
     kept.sort(key=_loop_index)
@@ -416,7 +420,7 @@ def aggregate_scope(prefix: str, children: Sequence[Mapping[str, Any]]) -> dict[
     results: list[str] = []
     for node in kept:
         outputs = node.get("outputs")
-        if not outputs:
+        if not outputs or node.get("phase") != "Succeeded":
             continue
         if outputs.get("parameters"):
             one: dict[str, str] = {}

@@ -167,8 +167,7 @@ def workflow_scope(
 
     Args:
         workflow: The Workflow (``metadata``, ``spec``, optional ``status``).
-        now: The current time, for ``workflow.duration`` (from ``status.startedAt``, else the
-            creation time).
+        now: The current time, for ``workflow.duration`` (from ``status.startedAt``).
         store: ConfigMaps for ``spec.arguments.parameters[].valueFrom.configMapKeyRef``.
             Defaults to none (such a parameter is then an error).
 
@@ -178,8 +177,9 @@ def workflow_scope(
         ``.creationTimestamp.<strftime letter>`` / ``.s`` / ``.RFC3339``, ``.scheduledTime``
         (cron workflows), ``.parameters`` / ``.parameters.json`` (the JSON list),
         ``.parameters.X``, ``.labels`` / ``.labels.json`` / ``.labels.X``, the same for
-        ``annotations``, ``.outputs.parameters.X`` (from ``status.outputs``) and ``.duration``
-        (seconds, ``%f``).
+        ``annotations``, ``.outputs.parameters.X`` (from ``status.outputs``), ``.status``
+        (``status.phase``, ``""`` before it has one) and ``.duration`` (seconds, ``%f``; 0
+        before ``status.startedAt``).
 
     Raises:
         ScopeError: A parameter has neither value nor valueFrom, or its ConfigMap lookup fails.
@@ -215,19 +215,18 @@ def workflow_scope(
         key = f"workflow.parameters.{name}"
         value_from = param.get("valueFrom") or {}
         cm_ref = value_from.get("configMapKeyRef")
-        if cm_ref:
-            value = _configmap_value(store, cm_ref, scope)
+        if param.get("value") is not None:
+            scope[key] = _any_string(param["value"])
+        elif cm_ref:
+            value, problem = _configmap_value(store, cm_ref, scope)
             if value is None:
                 if value_from.get("default") is None:
                     raise ScopeError(
                         f"failed to set global parameter {name} from configmap with name "
-                        f"{cm_ref.get('name')} and key {cm_ref.get('key')}: ConfigMap "
-                        f"'{cm_ref.get('name')}' does not exist or has no key '{cm_ref.get('key')}'"
+                        f"{cm_ref.get('name')} and key {cm_ref.get('key')}: {problem}"
                     )
                 value = _any_string(value_from["default"])
             scope[key] = value
-        elif param.get("value") is not None:
-            scope[key] = _any_string(param["value"])
         else:
             raise ScopeError(
                 "either value or valueFrom must be specified in order to set global "
@@ -238,28 +237,47 @@ def workflow_scope(
             scope[f"workflow.outputs.parameters.{out.get('name')}"] = _any_string(out["value"])
     for kind in ("annotations", "labels"):
         values = meta.get(kind)
-        text = exprlang.go_json(dict(values)) if values else "null"
+        text = exprlang.go_json(dict(values)) if values is not None else "null"
         scope[f"workflow.{kind}"] = text
         scope[f"workflow.{kind}.json"] = text
         for k, v in (values or {}).items():
             scope[f"workflow.{kind}.{k}"] = str(v)
-    started = _parse_time(status.get("startedAt")) or created
+    # setGlobalRuntimeParameters: workflow.status is the phase so far; workflow.duration is 0
+    # before the start, finishedAt - startedAt once finished, else now - startedAt.
+    scope["workflow.status"] = str(status.get("phase") or "")
+    started = _parse_time(status.get("startedAt"))
     finished = _parse_time(status.get("finishedAt"))
-    end = finished or now
-    scope["workflow.duration"] = f"{(end - started).total_seconds():f}"
+    seconds = ((finished or now) - started).total_seconds() if started else 0.0
+    scope["workflow.duration"] = f"{seconds:f}"
     return scope
+
+
+_CM_LABEL = "workflows.argoproj.io/configmap-type: Parameter"
 
 
 def _configmap_value(
     store: ConfigMapSource | None, ref: Mapping[str, Any], scope: Mapping[str, Any]
-) -> str | None:
-    """A configMapKeyRef's value (name and key substituted from ``scope``), None if missing."""
-    if store is None:
-        return None
+) -> tuple[str | None, str]:
+    """A configMapKeyRef's value (name and key substituted from ``scope``).
+
+    Returns:
+        ``(value, "")``, or ``(None, problem)`` with Argo's ``GetConfigMapValue`` message and
+        the flag that supplies the value locally.
+    """
     values = {k: v for k, v in scope.items() if isinstance(v, str)}
     name = substitute.substitute(str(ref.get("name") or ""), values, allow_unresolved=True)
     key = substitute.substitute(str(ref.get("key") or ""), values, allow_unresolved=True)
-    return store.configmap(name, key, optional=True)
+    hint = f"; give it with --configmap {name}.{key}=VALUE"
+    value = store.configmap(name, key, optional=True) if store is not None else None
+    if value is not None:
+        return value, ""
+    keys_of = getattr(store, "configmap_keys", None)
+    if store is None or (callable(keys_of) and keys_of(name) is None):
+        return None, (
+            f"ConfigMap '{name}' does not exist. Please make sure it has the label "
+            f"{_CM_LABEL} to be detectable by the controller{hint}"
+        )
+    return None, f"ConfigMap '{name}' does not have the key '{key}'{hint}"
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -333,14 +351,11 @@ def resolve_inputs(
         value_from = param.get("valueFrom") or {}
         cm_ref = value_from.get("configMapKeyRef") if isinstance(value_from, Mapping) else None
         if cm_ref:
-            cm_value = _configmap_value(store, cm_ref, scope)
+            cm_value, problem = _configmap_value(store, cm_ref, scope)
             if cm_value is None:
                 if value_from.get("default") is None:
                     raise ScopeError(
-                        f"unable to retrieve inputs.parameters.{name} from ConfigMap: "
-                        f"ConfigMap '{cm_ref.get('name')}' does not exist or has no key "
-                        f"'{cm_ref.get('key')}': give it with --configmap "
-                        f"{cm_ref.get('name')}.{cm_ref.get('key')}=VALUE"
+                        f"unable to retrieve inputs.parameters.{name} from ConfigMap: {problem}"
                     )
                 param["value"] = value_from["default"]
             else:
