@@ -306,7 +306,7 @@ def test_resolve_inputs_configmap() -> None:
                 "parameters": [{"name": "a", "value": "1"}],
                 "artifacts": [{"name": "art", "from": "{{steps.nope.outputs.artifacts.x}}"}],
             },
-            "Unable to resolve: steps.nope.outputs.artifacts.x",
+            "Unable to resolve: {{steps.nope.outputs.artifacts.x}}",
         ),
         (
             {
@@ -345,7 +345,12 @@ def test_resolve_inputs_optional_artifact_and_own_location() -> None:
     }
     assert sc.resolve_inputs(template, arguments, _Store({}), scope={}) == {
         "artifacts": [
-            {"name": "o", "path": "/o", "optional": True},
+            {
+                "name": "o",
+                "from": "{{tasks.x.outputs.artifacts.y}}",
+                "optional": True,
+                "path": "/o",
+            },
             {"name": "r", "path": "/r", "raw": {"data": "hello"}},
         ]
     }
@@ -432,11 +437,12 @@ def test_template_outputs_whole() -> None:
                     {"name": "p", "valueFrom": {"parameter": "{{steps.z.outputs.result}}"}}
                 ]
             },
-            "Unable to resolve: steps.z.outputs.result",
+            "Unable to resolve: {{steps.z.outputs.result}}",
         ),
         (
             {"artifacts": [{"name": "a", "from": "{{steps.z.outputs.artifacts.q}}"}]},
-            "unable to resolve outputs from scope: Unable to resolve: steps.z.outputs.artifacts.q",
+            "unable to resolve outputs from scope: Unable to resolve: "
+            "{{steps.z.outputs.artifacts.q}}",
         ),
         (
             {"artifacts": [{"name": "a", "from": "{{steps.a.outputs.parameters.p}}"}]},
@@ -522,3 +528,15 @@ def test_retry_scope() -> None:
 
 def test_rfc3339_naive_is_utc() -> None:
     assert sc.rfc3339(datetime(2026, 1, 2, 3, 4, 5, 999)) == "2026-01-02T03:04:05Z"
+
+
+def test_resolve_artifact_expression_and_subpath() -> None:
+    art = {"fromExpression": "steps.a.outputs.artifacts.art", "subPath": "sub/file.txt"}
+    assert sc.resolve_artifact(art, SCOPE) == {
+        "name": "art",
+        "path": "/a",
+        "s3": {"key": "k.tgz/sub/file.txt"},
+    }
+    with pytest.raises(ScopeError) as err:
+        sc.resolve_artifact({"fromExpression": "steps.a.outputs.result"}, SCOPE)
+    assert str(err.value) == "Variable {{steps.a.outputs.result}} is not an artifact"

@@ -291,7 +291,7 @@ def _by_name(items: Any, name: str) -> Mapping[str, Any] | None:
 
 
 def _has_location(art: Mapping[str, Any]) -> bool:
-    locations = ("s3", "git", "http", "artifactory", "hdfs", "raw", "oss", "gcs", "azure")
+    locations = ("s3", "git", "http", "artifactory", "hdfs", "raw", "oss", "gcs", "azure", "plugin")
     return any(art.get(k) for k in locations) or any(
         isinstance(v, Mapping) and v.get("key") for k, v in art.items() if k in locations
     )
@@ -384,9 +384,10 @@ def resolve_inputs(
             try:
                 arg = {**resolve_artifact(arg, scope), "name": name}
             except ScopeError as err:
+                # dag.go resolveDependencyReferences: an optional argument that cannot be
+                # resolved stays as written (its `from`, no location).
                 if not (arg.get("optional") and "Unable to resolve" in str(err)):
                     raise
-                arg = None
         if not art.get("optional") and not _has_location(art):
             if arg is None:
                 raise ScopeError(f"inputs.artifacts.{name} was not supplied")
@@ -496,13 +497,12 @@ def resolve_var(name: str, scope: Mapping[str, Any]) -> Any:
         The value (a string, or an artifact dict).
 
     Raises:
-        ScopeError: ``Unable to resolve: NAME``.
+        ScopeError: ``Unable to resolve: {{NAME}}``.
     """
-    key = name.strip()
-    key = key.removeprefix("{{").removesuffix("}}").strip()
+    key = name.removeprefix("{{").removesuffix("}}")
     if key.split(".")[0] in ("steps", "tasks", "workflow", "inputs") and key in scope:
         return scope[key]
-    raise ScopeError(f"Unable to resolve: {key}")
+    raise ScopeError(f"Unable to resolve: {{{{{key}}}}}")
 
 
 def _expr_env(scope: Mapping[str, Any]) -> dict[str, Any]:
@@ -536,7 +536,7 @@ def resolve_artifact(art: Mapping[str, Any], scope: Mapping[str, Any]) -> dict[s
     if expression:
         value = _evaluate(str(expression), scope)
         if not isinstance(value, Mapping):
-            raise ScopeError(f"Unable to resolve: {expression}: {type(value).__name__}")
+            raise ScopeError(f"Variable {{{{{expression}}}}} is not an artifact")
     else:
         source = str(art.get("from") or "")
         value = resolve_var(source, scope)
