@@ -66,7 +66,7 @@ def test_workflow_scope_whole() -> None:
     rest = {k: v for k, v in got.items() if k not in stamps}
     params = (
         '[{"name":"msg","value":"hi"},{"name":"n","value":"2"},'
-        '{"name":"cm","valueFrom":{"configMapKeyRef":{"key":"k","name":"cfg"}}}]'
+        '{"name":"cm","valueFrom":{"configMapKeyRef":{"name":"cfg","key":"k"}}}]'
     )
     assert rest == {
         "workflow.name": "hello-abcde",
@@ -540,3 +540,24 @@ def test_resolve_artifact_expression_and_subpath() -> None:
     with pytest.raises(ScopeError) as err:
         sc.resolve_artifact({"fromExpression": "steps.a.outputs.result"}, SCOPE)
     assert str(err.value) == "Variable {{steps.a.outputs.result}} is not an artifact"
+
+
+def test_param_list_json_struct_order() -> None:
+    params = [
+        {
+            "name": "p",
+            "description": "d",
+            "enum": [1, "b"],
+            "globalName": "",
+            "value": "",
+            "default": True,
+            "valueFrom": {"expression": "x", "default": 2, "supplied": {}, "path": "/p"},
+        },
+        {"name": "q", "enum": []},
+    ]
+    assert sc.param_list_json(params) == (
+        '[{"name":"p","default":"true","value":"",'
+        '"valueFrom":{"path":"/p","supplied":{},"default":"2","expression":"x"},'
+        '"enum":["1","b"],"description":"d"},{"name":"q"}]'
+    )
+    assert sc.param_list_json([]) == "null"

@@ -93,8 +93,56 @@ def _any_string(value: Any) -> str:
     return exprlang.go_json(value)
 
 
-# Go struct field order of wfv1.Parameter, each omitempty except name.
-_PARAM_FIELDS = ("name", "default", "value", "valueFrom", "globalName", "enum", "description")
+# Go struct field order of wfv1.Parameter and wfv1.ValueFrom: (name, kind) where kind is
+# "req" (always written), "ptr" (omitted only when absent: `value: ""` is written), "str"
+# (omitted when empty) or a nested order.
+_CM_REF_FIELDS = (("name", "str"), ("key", "req"), ("optional", "ptr"))
+_VALUE_FROM_FIELDS = (
+    ("path", "str"),
+    ("jsonPath", "str"),
+    ("jqFilter", "str"),
+    ("event", "str"),
+    ("parameter", "str"),
+    ("supplied", "ptr"),
+    ("configMapKeyRef", _CM_REF_FIELDS),
+    ("default", "any"),
+    ("expression", "str"),
+)
+_PARAM_FIELDS = (
+    ("name", "req"),
+    ("default", "any"),
+    ("value", "any"),
+    ("valueFrom", _VALUE_FROM_FIELDS),
+    ("globalName", "str"),
+    ("enum", "enum"),
+    ("description", "any"),
+)
+
+
+def _struct_json(obj: Mapping[str, Any], fields: Sequence[tuple[str, Any]]) -> str:
+    parts = []
+    for name, kind in fields:
+        value = obj.get(name)
+        if kind == "req":
+            text = exprlang.go_json("" if value is None else value)
+        elif value is None:
+            continue
+        elif kind == "any":  # *AnyString: a number or bool is written as its text
+            text = exprlang.go_json(_any_string(value))
+        elif kind == "str":
+            if value == "":
+                continue
+            text = exprlang.go_json(value)
+        elif kind == "enum":
+            if not value:
+                continue
+            text = exprlang.go_json([_any_string(v) for v in value])
+        elif kind == "ptr":
+            text = exprlang.go_json(value)
+        else:
+            text = _struct_json(value, kind)
+        parts.append(exprlang.go_json(name) + ":" + text)
+    return "{" + ",".join(parts) + "}"
 
 
 def param_list_json(params: Sequence[Mapping[str, Any]]) -> str:
@@ -109,20 +157,7 @@ def param_list_json(params: Sequence[Mapping[str, Any]]) -> str:
     """
     if not params:
         return "null"
-    parts = []
-    for param in params:
-        fields = []
-        for name in _PARAM_FIELDS:
-            value = param.get(name)
-            if name != "name" and (value is None or value == "" or value == [] or value == {}):
-                continue
-            if name in ("default", "value", "description", "name", "globalName"):
-                value = _any_string(value if value is not None else "")
-            elif name == "enum":
-                value = [_any_string(v) for v in value or []]
-            fields.append(exprlang.go_json(name) + ":" + exprlang.go_json(value))
-        parts.append("{" + ",".join(fields) + "}")
-    return "[" + ",".join(parts) + "]"
+    return "[" + ",".join(_struct_json(p, _PARAM_FIELDS) for p in params) + "]"
 
 
 # --- workflow.* -------------------------------------------------------------------------------
