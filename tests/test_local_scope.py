@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,23 +9,7 @@ import pytest
 
 from tiphys.local import scope as sc
 from tiphys.local.scope import ScopeError
-
-
-class _Store:
-    """A stand-in for tiphys.local.store.LocalStore (configmaps only) until it lands."""
-
-    def __init__(self, configmaps: Mapping[str, Mapping[str, str]]) -> None:
-        self.configmaps = configmaps
-        self.calls: list[tuple[str, str, bool]] = []
-
-    def configmap(self, name: str, key: str, *, optional: bool = False) -> str | None:
-        self.calls.append((name, key, optional))
-        return self.configmaps.get(name, {}).get(key)
-
-    def configmap_keys(self, name: str) -> dict[str, str] | None:
-        found = self.configmaps.get(name)
-        return dict(found) if found is not None else None
-
+from tiphys.local.store import LocalStore
 
 NOW = datetime(2026, 11, 30, 1, 2, 33, tzinfo=UTC)
 
@@ -61,7 +44,7 @@ WF: dict[str, Any] = {
 
 
 def test_workflow_scope_whole() -> None:
-    got = sc.workflow_scope(WF, now=NOW, store=_Store({"cfg": {"k": "from-cm"}}))
+    got = sc.workflow_scope(WF, now=NOW, store=LocalStore(configmaps={"cfg": {"k": "from-cm"}}))
     stamps = {k: v for k, v in got.items() if k.startswith("workflow.creationTimestamp.")}
     rest = {k: v for k, v in got.items() if k not in stamps}
     params = (
@@ -136,7 +119,7 @@ def test_workflow_scope_errors(
 ) -> None:
     wf = {"metadata": {"name": "w"}, "spec": {"arguments": {"parameters": [param]}}}
     with pytest.raises(ScopeError) as err:
-        sc.workflow_scope(wf, now=NOW, store=_Store(store))
+        sc.workflow_scope(wf, now=NOW, store=LocalStore(configmaps=store))
     assert str(err.value) == message
 
 
@@ -157,7 +140,7 @@ def test_workflow_scope_configmap_default() -> None:
             }
         },
     }
-    got = sc.workflow_scope(wf, now=NOW, store=_Store({}))
+    got = sc.workflow_scope(wf, now=NOW, store=LocalStore(configmaps={}))
     assert (got["workflow.parameters.p"], got["workflow.duration"], got["workflow.labels"]) == (
         "dflt",
         "0.000000",
@@ -185,7 +168,7 @@ def test_workflow_scope_finished_value_wins_empty_labels() -> None:
             "finishedAt": "2026-11-30T01:00:01Z",
         },
     }
-    got = sc.workflow_scope(wf, now=NOW, store=_Store({}))
+    got = sc.workflow_scope(wf, now=NOW, store=LocalStore(configmaps={}))
     assert {
         k: got[k]
         for k in (
@@ -231,7 +214,7 @@ def test_resolve_inputs_whole() -> None:
             "s3": {"key": "wf/pod/out.tgz"},
         },
     }
-    got = sc.resolve_inputs(TEMPLATE, arguments, _Store({}), scope=scope)
+    got = sc.resolve_inputs(TEMPLATE, arguments, LocalStore(configmaps={}), scope=scope)
     assert got == {
         "parameters": [
             {"name": "a", "value": "va"},
@@ -275,10 +258,9 @@ def test_resolve_inputs_configmap() -> None:
             ]
         }
     }
-    store = _Store({"cfg": {"k": "v"}})
+    store = LocalStore(configmaps={"cfg": {"k": "v"}})
     got = sc.resolve_inputs(template, {}, store, scope={"workflow.parameters.cm": "cfg"})
     assert got == {"parameters": [{"name": "p", "value": "v"}, {"name": "q", "value": "dq"}]}
-    assert store.calls == [("cfg", "k", True), ("none", "k", True)]
 
 
 @pytest.mark.parametrize(
@@ -327,7 +309,7 @@ def test_resolve_inputs_errors(
     template: dict[str, Any], arguments: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ScopeError) as err:
-        sc.resolve_inputs(template, arguments, _Store({}), scope={})
+        sc.resolve_inputs(template, arguments, LocalStore(configmaps={}), scope={})
     assert str(err.value) == message
 
 
@@ -343,7 +325,7 @@ def test_resolve_inputs_optional_artifact_and_own_location() -> None:
     arguments = {
         "artifacts": [{"name": "o", "from": "{{tasks.x.outputs.artifacts.y}}", "optional": True}]
     }
-    assert sc.resolve_inputs(template, arguments, _Store({}), scope={}) == {
+    assert sc.resolve_inputs(template, arguments, LocalStore(configmaps={}), scope={}) == {
         "artifacts": [
             {
                 "name": "o",
