@@ -491,21 +491,38 @@ def test_retry_scope() -> None:
             "finishedAt": "2026-11-30T01:02:06Z",
         },
     ]
-    assert sc.retry_scope({}, []) == {"retries": "0"}
-    assert sc.retry_scope({}, attempts[:1]) == {
+    first = {
+        "retries": "0",
+        "lastRetry.exitCode": "0",
+        "lastRetry.status": "",
+        "lastRetry.duration": "0",
+        "lastRetry.message": "",
+    }
+    assert sc.retry_scope({}, [], next_attempt=True) == first
+    assert sc.retry_scope({}, attempts[:1], next_attempt=True) == {
         "retries": "1",
         "lastRetry.exitCode": "3",
         "lastRetry.status": "Failed",
         "lastRetry.duration": "2",
         "lastRetry.message": "Error (exit code 3)",
     }
-    assert sc.retry_scope({}, attempts) == {
+    assert sc.retry_scope({}, attempts, next_attempt=True) == {
         "retries": "2",
+        "lastRetry.exitCode": "0",
+        "lastRetry.status": "Error",
+        "lastRetry.duration": "0",
+        "lastRetry.message": "boom",
+    }
+    # retryStrategy.expression: the last attempt's index, and -1 for a missing exit code
+    assert sc.retry_scope({}, attempts) == {
+        "retries": "1",
         "lastRetry.exitCode": "-1",
         "lastRetry.status": "Error",
         "lastRetry.duration": "0",
         "lastRetry.message": "boom",
     }
+    half = {**attempts[0], "finishedAt": "2026-11-30T01:02:04.5Z"}
+    assert sc.retry_scope({}, [half])["lastRetry.duration"] == "1.5"
 
 
 def test_rfc3339_naive_is_utc() -> None:

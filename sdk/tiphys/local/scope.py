@@ -686,25 +686,50 @@ def failures_value(
     return substitute.go_quote(text)
 
 
-def retry_scope(node: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """``retries`` and ``lastRetry.*`` for the next attempt of a retried node (FACTS §7.10).
+def retry_scope(
+    node: Mapping[str, Any],
+    attempts: Sequence[Mapping[str, Any]],
+    *,
+    next_attempt: bool = False,
+) -> dict[str, Any]:
+    """``retries`` and ``lastRetry.*`` of a retried node (FACTS §7.10).
+
+    Argo builds them in two places with different defaults (``operator.go``):
+
+    * ``retryStrategy.expression`` (``buildRetryStrategyLocalScope``, the default here):
+      ``retries`` is the index of the last attempt (``len(attempts) - 1``) and
+      ``lastRetry.exitCode`` is ``"-1"`` when the last attempt has none;
+    * the template of the next attempt (``executeTemplate``, ``next_attempt=True``):
+      ``retries`` is that attempt's index (``len(attempts)``); before any attempt the
+      ``lastRetry.*`` values are ``"0"``, ``""``, ``"0"``, ``""`` and a missing exit code is
+      ``"0"``.
 
     Args:
         node: The Retry node.
-        attempts: Its attempts so far (child nodes, in order).
+        attempts: Its attempts so far (child nodes, in order, hooks left out).
+        next_attempt: Build the scope of the next attempt's template. Defaults to ``False``.
 
     Returns:
-        ``retries`` (the number of attempts so far, i.e. the index of the next one) and, when
-        there was an attempt, ``lastRetry.exitCode`` (``"-1"`` when absent),
-        ``lastRetry.status``, ``lastRetry.duration`` (seconds, Go ``%v``) and
-        ``lastRetry.message``.
+        ``retries``, ``lastRetry.exitCode``, ``lastRetry.status``, ``lastRetry.duration``
+        (seconds of the last attempt, Go ``%v``: ``"2"``, ``"1.5"``) and ``lastRetry.message``.
     """
     del node  # the attempts carry everything; kept for the contract's signature
-    scope: dict[str, Any] = {"retries": str(len(attempts))}
-    if attempts:
-        last = attempts[-1]
-        exit_code = (last.get("outputs") or {}).get("exitCode")
-        scope["lastRetry.exitCode"] = str(exit_code) if exit_code is not None else "-1"
+    last = attempts[-1] if attempts else None
+    if next_attempt:
+        retries, exit_code = len(attempts), "0"
+    else:
+        retries, exit_code = max(len(attempts) - 1, 0), "-1"
+    scope: dict[str, Any] = {
+        "retries": str(retries),
+        "lastRetry.exitCode": exit_code,
+        "lastRetry.status": "",
+        "lastRetry.duration": "0",
+        "lastRetry.message": "",
+    }
+    if last is not None:
+        code = (last.get("outputs") or {}).get("exitCode")
+        if code is not None:
+            scope["lastRetry.exitCode"] = str(code)
         scope["lastRetry.status"] = str(last.get("phase") or "")
         started = _parse_time(last.get("startedAt"))
         finished = _parse_time(last.get("finishedAt"))
