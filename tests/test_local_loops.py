@@ -58,6 +58,7 @@ def test_with_items_substituted() -> None:
     [
         ({"name": "plain"}, None),
         ({"withItems": []}, None),
+        ({"withParam": "{{workflow.parameters.empty}}"}, None),
         ({"withParam": "null"}, []),
         ({"withParam": "[]"}, []),
         ({"withSequence": {"count": "3"}}, ["0", "1", "2"]),
@@ -75,7 +76,8 @@ def test_with_items_substituted() -> None:
     ],
 )
 def test_expand_loop_table(step: dict[str, Any], expected: list[Any] | None) -> None:
-    assert loops.expand_loop(step, {"workflow.parameters.n": "2"}) == expected
+    scope = {"workflow.parameters.n": "2", "workflow.parameters.empty": ""}
+    assert loops.expand_loop(step, scope) == expected
 
 
 @pytest.mark.parametrize(

@@ -301,7 +301,8 @@ def expand_loop(step: Mapping[str, Any], scope: Mapping[str, Any]) -> list[Any] 
 
     Returns:
         The items (strings, numbers, bools, ``None``, lists, dicts), ``[]`` for an empty loop,
-        or ``None`` when the step has no loop (an empty ``withItems`` is no loop, as in Argo).
+        or ``None`` when the step has no loop (an empty ``withItems``, or a ``withParam`` that
+        resolves to ``""``, is no loop, as in Argo).
         When the loop cannot be expanded but ``when`` is false, ``[]``.
 
     Raises:
@@ -319,7 +320,10 @@ def expand_loop(step: Mapping[str, Any], scope: Mapping[str, Any]) -> list[Any] 
                 raise ScopeError(str(err)) from None
             return list(items)
         if step.get("withParam"):
-            return parse_items(_subst(str(step["withParam"]), values))
+            text = _subst(str(step["withParam"]), values)
+            # Argo tests the resolved step: a withParam that resolves to "" is no loop at all
+            # (steps.go expandStepGroup, dag/expansion.go ExpandTask).
+            return parse_items(text) if text else None
         if step.get("withSequence") is not None:
             return _sequence(step["withSequence"], values)
     except ScopeError:
