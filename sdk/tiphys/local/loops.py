@@ -10,14 +10,17 @@ Follows Argo's controller (``workflow/controller/steps.go`` ``expandStep``, ``da
 * ``{{item}}`` of a string is the string, of anything else its compact JSON;
   ``{{item.KEY}}`` is ``wfv1.Item.String()`` of each value of a map item (a string value stays
   JSON-escaped inside: Argo's quirk);
-* node names: ``base(i:label)`` where the label is the string, the JSON of a number/bool,
+* node names: ``base(i:label)`` where the label is the string (JSON-escaped inside, as
+  ``Item.String()`` writes it), the JSON of a number/bool,
   ``k1:v1,k2:v2`` (sorted) for a map, and ``[a b]`` (Go ``%v``) for a list or ``null``, with
   ``(`` and ``)`` dropped (``dag/expansion.go`` ``expandedTaskName``);
 * ``withParam`` that is not a JSON list is ``withParam value could not be parsed as a JSON list:
   <text>: <Go json error>`` (unless ``when`` is false); ``null`` is an empty loop;
 * ``withSequence`` (``dag/expansion.go`` ``expandSequence``): ``start`` (default 0), then
   ``end`` or ``count`` (``count`` also limits the items when ``end`` is given), descending when
-  start > end, each number written with ``format`` (Go ``fmt``, default ``%d``).
+  start > end, each number written with ``format`` (Go ``fmt``, default ``%d``);
+* aggregates: only Succeeded iterations (not hooks, not retried attempts) in index order; each
+  result must be JSON; a parameter's values are decoded only when all are objects or arrays.
 """
 
 from __future__ import annotations
