@@ -1,0 +1,214 @@
+"""Kubernetes label and field selectors, and Argo's ``fields`` filter, over plain dicts.
+
+Used by the local Argo Server for ``listOptions.labelSelector`` / ``listOptions.fieldSelector``
+and the ``fields`` query (``util/fields`` Cleaner: ``a.b,c`` keeps only those paths,
+``-a.b,c`` removes them; lists apply the rest of the path to each element).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tiphys.errors import TiphysError
+
+__all__ = ["SelectorError", "clean_fields", "field_selector", "label_selector", "name_match"]
+
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+
+class SelectorError(TiphysError):
+    """A label or field selector that cannot be parsed (the server answers 400)."""
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside parentheses."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+_SET = re.compile(r"^(\S+)\s+(in|notin)\s*\((.*)\)$")
+_CMP = re.compile(r"^([^!=\s]+)\s*(==|!=|=)\s*(.*)$")
+
+
+def label_selector(selector: str | None) -> Predicate:
+    """A predicate over objects for a k8s label selector.
+
+    Args:
+        selector: ``a=b,c!=d,e in (x,y),f notin (z),g,!h`` (``==`` also means equal);
+            ``None`` or ``""`` matches everything.
+
+    Returns:
+        A function of an object (its ``metadata.labels``) to bool.
+
+    Raises:
+        SelectorError: A requirement cannot be parsed.
+    """
+    checks: list[Callable[[Mapping[str, str]], bool]] = []
+    for part in _split_top(selector or ""):
+        found = _SET.match(part)
+        if found:
+            key, op, values = found.group(1), found.group(2), found.group(3)
+            allowed = {v.strip() for v in values.split(",") if v.strip()}
+            if op == "in":
+                checks.append(lambda labels, k=key, a=allowed: labels.get(k) in a)
+            else:
+                checks.append(lambda labels, k=key, a=allowed: labels.get(k) not in a)
+            continue
+        found = _CMP.match(part)
+        if found:
+            key, op, value = found.group(1), found.group(2), found.group(3).strip()
+            if op == "!=":
+                checks.append(lambda labels, k=key, v=value: labels.get(k) != v)
+            else:
+                checks.append(lambda labels, k=key, v=value: labels.get(k) == v)
+            continue
+        if part.startswith("!") and re.fullmatch(r"![^\s!=(),]+", part):
+            checks.append(lambda labels, k=part[1:]: k not in labels)
+            continue
+        if re.fullmatch(r"[^\s!=(),]+", part):
+            checks.append(lambda labels, k=part: k in labels)
+            continue
+        raise SelectorError(f"unable to parse requirement: {part!r}")
+
+    def matches(obj: Mapping[str, Any]) -> bool:
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        return all(check(labels) for check in checks)
+
+    return matches
+
+
+#: Fields a custom resource's field selector may use (k8s serves only these for CRDs).
+FIELD_PATHS = ("metadata.name", "metadata.namespace")
+
+
+def field_selector(selector: str | None) -> Predicate:
+    """A predicate for a k8s field selector over ``metadata.name`` / ``metadata.namespace``.
+
+    Args:
+        selector: ``metadata.name=x,metadata.namespace!=y`` (``==`` also means equal).
+
+    Returns:
+        A function of an object to bool.
+
+    Raises:
+        SelectorError: ``field label not supported: <field>`` for any other field, or a
+            requirement without an operator.
+    """
+    checks: list[Predicate] = []
+    for part in _split_top(selector or ""):
+        found = _CMP.match(part)
+        if not found:
+            raise SelectorError(f"invalid selector: '{part}'; can't understand '{part}'")
+        key, op, value = found.group(1), found.group(2), found.group(3).strip()
+        if key not in FIELD_PATHS:
+            raise SelectorError(f"field label not supported: {key}")
+        attr = key.split(".", 1)[1]
+        if op == "!=":
+            checks.append(lambda o, a=attr, v=value: (o.get("metadata") or {}).get(a, "") != v)
+        else:
+            checks.append(lambda o, a=attr, v=value: (o.get("metadata") or {}).get(a, "") == v)
+    return lambda obj: all(check(obj) for check in checks)
+
+
+def name_match(name: str, wanted: str, name_filter: str | None) -> bool:
+    """Argo's ``nameFilter`` against the name of the field selector (default ``Exact``).
+
+    Args:
+        name: The object's name.
+        wanted: The ``metadata.name`` value of the field selector.
+        name_filter: ``Exact`` | ``Prefix`` | ``Contains`` (``None``: ``Exact``).
+
+    Returns:
+        Whether ``name`` matches.
+    """
+    if name_filter == "Prefix":
+        return name.startswith(wanted)
+    if name_filter == "Contains":
+        return wanted in name
+    return name == wanted
+
+
+def _tree(paths: list[str]) -> dict[str, Any]:
+    root: dict[str, Any] = {}
+    for path in paths:
+        node = root
+        parts = path.split(".")
+        for i, part in enumerate(parts):
+            if node.get(part) is True:
+                break
+            if i == len(parts) - 1:
+                node[part] = True
+            else:
+                node = node.setdefault(part, {})
+    return root
+
+
+def _keep(value: Any, tree: dict[str, Any]) -> Any:
+    if isinstance(value, list):
+        return [_keep(item, tree) for item in value]
+    if not isinstance(value, dict):
+        return value
+    kept: dict[str, Any] = {}
+    for key, sub in tree.items():
+        if key in value:
+            kept[key] = value[key] if sub is True else _keep(value[key], sub)
+    return kept
+
+
+def _drop(value: Any, tree: dict[str, Any]) -> None:
+    if isinstance(value, list):
+        for item in value:
+            _drop(item, tree)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, sub in tree.items():
+        if key not in value:
+            continue
+        if sub is True:
+            del value[key]
+        else:
+            _drop(value[key], sub)
+
+
+def clean_fields(obj: Mapping[str, Any], fields: str | None, *, prefix: str = "") -> Any:
+    """Argo's ``fields`` filter applied to a response object (a copy; ``obj`` is untouched).
+
+    Args:
+        obj: The response (a Workflow, a list, a watch event's object).
+        fields: ``"a.b,c"`` keeps only those paths, ``"-a.b,c"`` removes them; ``None`` or
+            ``""`` keeps everything.
+        prefix: Stripped from each path first (``"result.object."`` for the watch, whose
+            ``fields`` name paths of the stream message).
+
+    Returns:
+        The filtered object.
+    """
+    if not fields:
+        return copy.deepcopy(dict(obj))
+    exclude = fields.startswith("-")
+    paths = [p.strip() for p in fields.lstrip("-").split(",") if p.strip()]
+    if prefix:
+        paths = [p[len(prefix) :] if p.startswith(prefix) else p for p in paths]
+    tree = _tree(paths)
+    if exclude:
+        result = copy.deepcopy(dict(obj))
+        _drop(result, tree)
+        return result
+    return copy.deepcopy(_keep(dict(obj), tree))
