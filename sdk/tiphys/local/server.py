@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import copy
@@ -128,6 +129,8 @@ NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 MAX_BODY_BYTES = 32 * 1024 * 1024
 #: Seconds between polls of log files while following.
 LOG_POLL_SECONDS = 0.2
+#: Watch events kept for watches that resume from a resourceVersion.
+HISTORY_EVENTS = 2000
 #: Seconds the server waits for runs to stop when shutting down.
 SHUTDOWN_SECONDS = 5.0
 
@@ -485,6 +488,11 @@ class _Core:
         self.lock = threading.RLock()
         self.runs: dict[tuple[str, str], _Run] = {}
         self.subscribers: set[queue.Queue[tuple[str, dict[str, Any]] | None]] = set()
+        self.history: collections.deque[tuple[int, str, dict[str, Any]]] = collections.deque(
+            maxlen=HISTORY_EVENTS
+        )
+        self.last_version = 0  # the highest resourceVersion of a workflow event so far
+        self.first_version = 0  # watches from before this are "too old"
         self.loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self.state: Any = None
@@ -521,6 +529,8 @@ class _Core:
         path = self.state_dir / "state.sqlite" if self.persist else None
         self.state = self.state_module.StateStore(path)
         self.state.mark_interrupted(datetime.now(UTC))
+        versions = [int(_meta(w).get("resourceVersion") or 0) for w in self.state.list(WORKFLOW)]
+        self.first_version = self.last_version = max(versions, default=0)
         self.loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(
             target=self.loop.run_forever, daemon=True, name="tiphys-server-runs"
@@ -636,8 +646,13 @@ class _Core:
     # -- events ----------------------------------------------------------------------------------
 
     def _publish(self, kind: str, obj: Mapping[str, Any]) -> None:
+        """Send a watch event to every subscriber and keep it for watches that resume from a
+        resourceVersion (each event's resourceVersion is new: deletes store first)."""
         event = (kind, copy.deepcopy(dict(obj)))
+        version = int(_meta(obj).get("resourceVersion") or 0)
         with self.lock:
+            self.history.append((version, kind, event[1]))
+            self.last_version = max(self.last_version, version)
             for sub in self.subscribers:
                 sub.put(event)
 
@@ -720,7 +735,7 @@ class _Core:
                 ) from None
             entry.last = json.dumps(snapshot, sort_keys=True, default=str)
             self.runs[entry.key] = entry
-        self._publish("ADDED", stored)
+            self._publish("ADDED", stored)
         self._launch(entry)
         return stored
 
@@ -912,10 +927,14 @@ class _Core:
         name = _meta(wf)["name"]
         with self.lock:
             entry = self.runs.pop((namespace, name), None)
+            if entry is not None:
+                wf = entry.run.workflow
+                wf.get("metadata", {}).pop("resourceVersion", None)
+            last = self.state.put(WORKFLOW, wf)  # a new resourceVersion for the DELETED event
             self.state.delete(WORKFLOW, namespace, name)
+            self._publish("DELETED", last)
         if entry is not None and entry.future is not None:
             entry.future.cancel()
-        self._publish("DELETED", wf)
         return Reply({})
 
     def _finished_or_active(self, namespace: str, name: str) -> tuple[dict[str, Any], bool]:
@@ -1184,20 +1203,43 @@ class _Core:
             cleaned = clean_fields(obj, fields, prefix="result.object.")
             return {"result": {"type": kind, "object": cleaned}}
 
+        try:
+            resume_from = int(since)
+        except ValueError:
+            raise ApiError(400, f"invalid resource version {since!r}") from None
+
         def run(writer: StreamWriter) -> None:
             sub: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
             with self.lock:
                 self.subscribers.add(sub)
                 for key in list(self.runs):
                     self._flush(key)
-                current = [o for o in self.state.list(WORKFLOW, namespace) if wanted(o)]
-            seen = {_meta(o).get("name"): int(_meta(o).get("resourceVersion") or 0) for o in current}
+                floor = self.last_version
+                if resume_from == 0:
+                    first = [("ADDED", o) for o in self.state.list(WORKFLOW, namespace)]
+                else:
+                    oldest = self.history[0][0] if self.history else floor + 1
+                    truncated = len(self.history) == self.history.maxlen
+                    if resume_from < self.first_version or (truncated and resume_from < oldest - 1):
+                        first = []
+                        floor = -1
+                    else:
+                        first = [(k, o) for v, k, o in self.history if v > resume_from]
             try:
-                if since == "0":
-                    for obj in current:
-                        writer.send(message("ADDED", obj))
+                if floor < 0:  # k8s 410 Gone, as the watch's error chunk
+                    writer.send(
+                        error_chunk(
+                            f"too old resource version: {resume_from} ({self.last_version})",
+                            grpc_code=3,
+                            http_code=400,
+                        )
+                    )
+                    return
+                for kind, obj in first:
+                    if wanted(obj):
+                        writer.send(message(kind, obj))
                 ends = None if timeout is None else time.monotonic() + timeout
-                self._pump(writer, sub, ends, wanted, seen, message)
+                self._pump(writer, sub, ends, wanted, floor, message)
             finally:
                 with self.lock:
                     self.subscribers.discard(sub)
@@ -1210,7 +1252,7 @@ class _Core:
         sub: queue.Queue[tuple[str, dict[str, Any]] | None],
         ends: float | None,
         wanted: Callable[[Mapping[str, Any]], bool],
-        seen: dict[Any, int],
+        floor: int,
         message: Callable[[str, Mapping[str, Any]], dict[str, Any]],
     ) -> None:
         last_sent = time.monotonic()
@@ -1233,9 +1275,8 @@ class _Core:
             kind, obj = event
             if not wanted(obj):
                 continue
-            version = int(_meta(obj).get("resourceVersion") or 0)
-            if kind != "DELETED" and version and version <= seen.get(_meta(obj).get("name"), -1):
-                continue
+            if int(_meta(obj).get("resourceVersion") or 0) <= floor:
+                continue  # already in what was sent first
             writer.send(message(kind, obj))
             last_sent = time.monotonic()
         writer.send(error_chunk("EOF"))
