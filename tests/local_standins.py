@@ -74,7 +74,11 @@ class FakeRun:
         spec = self._wf.setdefault("spec", {})
         ref = spec.get("workflowTemplateRef")
         if ref:
-            found = options.templates(ref["name"], bool(ref.get("clusterScope"))) if options.templates else None
+            found = (
+                options.templates(ref["name"], bool(ref.get("clusterScope")))
+                if options.templates
+                else None
+            )
             if found is None:
                 raise FakeLocalError(f'workflow template "{ref["name"]}" not found')
             merged = copy.deepcopy(dict(found.get("spec") or {}))
@@ -119,9 +123,7 @@ class FakeRun:
     async def execute(self) -> dict[str, Any]:
         self._wake = asyncio.Event()
         name = self._wf["metadata"]["name"]
-        template = next(
-            t for t in self._spec["templates"] if t["name"] == self._spec["entrypoint"]
-        )
+        template = next(t for t in self._spec["templates"] if t["name"] == self._spec["entrypoint"])
         kind = "Suspend" if "suspend" in template else "Pod"
 
         def running(wf: dict[str, Any]) -> None:
@@ -281,9 +283,8 @@ class FakeAlreadyExists(FakeStateError):
 class MemoryState:
     """StateStore's interface in memory."""
 
-    interrupted_calls: list[datetime] = []
-
     def __init__(self, path: Path | None) -> None:
+        self.interrupted: list[datetime] = []
         self._lock = threading.Lock()
         self._objects: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._version = 0
@@ -331,7 +332,7 @@ class MemoryState:
             return self._objects.pop((kind, namespace, name), None) is not None
 
     def mark_interrupted(self, now: datetime) -> list[str]:
-        MemoryState.interrupted_calls.append(now)
+        self.interrupted.append(now)
         return []
 
 

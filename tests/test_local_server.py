@@ -29,8 +29,12 @@ NS = "argo"
 UNAUTHENTICATED = "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/"
 
 
-def workflow(*args: str, name: str | None = None, command: list[str] | None = None,
-             labels: dict[str, str] | None = None) -> dict[str, Any]:
+def workflow(
+    *args: str,
+    name: str | None = None,
+    command: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
     container: dict[str, Any] = {"image": "busybox", "args": list(args)}
     if command is not None:
         container["command"] = command
@@ -67,7 +71,11 @@ class CheckingTransport(httpx.HTTPTransport):
         kind = response.headers.get("content-type", "")
         # ``fields`` trims objects below what swagger requires (the real server's do too)
         trimmed = "fields" in request.url.params
-        if kind == "application/json" and "transfer-encoding" not in response.headers and not trimmed:
+        if (
+            kind == "application/json"
+            and "transfer-encoding" not in response.headers
+            and not trimmed
+        ):
             response.read()
             problems = response_problems(
                 request.method, request.url.path, response.status_code, response.json()
@@ -156,13 +164,17 @@ def sse_messages(response: httpx.Response, count: int) -> tuple[list[dict[str, A
 def test_token_is_generated_private_and_reused(tmp_path: Path) -> None:
     state_dir = tmp_path / "st"
     assert read_token(state_dir) is None
-    first = LocalServer(state_dir=state_dir, port=0, persist=False, engine=ENGINE, state=STATE, cron=False)
+    first = LocalServer(
+        state_dir=state_dir, port=0, persist=False, engine=ENGINE, state=STATE, cron=False
+    )
     mode = stat.S_IMODE(os.stat(state_dir / "token").st_mode)
     dir_mode = stat.S_IMODE(os.stat(state_dir).st_mode)
     assert (mode, dir_mode) == (0o600, 0o700)
     assert len(first.token) == 43
     assert read_token(state_dir) == first.token
-    second = LocalServer(state_dir=state_dir, port=0, persist=False, engine=ENGINE, state=STATE, cron=False)
+    second = LocalServer(
+        state_dir=state_dir, port=0, persist=False, engine=ENGINE, state=STATE, cron=False
+    )
     assert second.token == first.token
 
 
@@ -175,7 +187,9 @@ def test_default_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_server_json_written_while_serving(tmp_path: Path) -> None:
-    srv = LocalServer(state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE, state=STATE, cron=False)
+    srv = LocalServer(
+        state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE, state=STATE, cron=False
+    )
     srv.start()
     try:
         info = json.loads((tmp_path / "st" / "server.json").read_text())
@@ -195,10 +209,18 @@ def test_requests_without_the_token_get_401(server: LocalServer, authorization: 
 
 
 def test_the_real_client_with_a_wrong_token_is_refused(server: LocalServer) -> None:
-    with Client(server=server.url.removeprefix("http://"), secure=False, token="nope",
-                namespace=NS, env={}, kubeconfig=Path("/nonexistent")) as bad:
-        with pytest.raises(ArgoServerError) as caught:
-            bad.version()
+    with (
+        Client(
+            server=server.url.removeprefix("http://"),
+            secure=False,
+            token="nope",
+            namespace=NS,
+            env={},
+            kubeconfig=Path("/nonexistent"),
+        ) as bad,
+        pytest.raises(ArgoServerError) as caught,
+    ):
+        bad.version()
     assert caught.value.status == 401
 
 
@@ -214,7 +236,9 @@ def test_the_real_client_with_a_wrong_token_is_refused(server: LocalServer) -> N
         ({"Host": "[::1]:2746", "Origin": "http://127.0.0.1"}, 200),
     ],
 )
-def test_host_and_origin_must_be_loopback(http: httpx.Client, headers: dict[str, str], status: int) -> None:
+def test_host_and_origin_must_be_loopback(
+    http: httpx.Client, headers: dict[str, str], status: int
+) -> None:
     response = http.get("/api/v1/version", headers=headers)
     assert response.status_code == status
     body = checked(response)
@@ -236,7 +260,11 @@ def test_bodies_must_be_json(http: httpx.Client, content_type: str | None) -> No
     shown = content_type or "(none)"
     assert error_of(response) == (
         415,
-        {"code": 3, "message": f"unsupported Content-Type '{shown}': request bodies must be application/json"},
+        {
+            "code": 3,
+            "message": f"unsupported Content-Type '{shown}': "
+            "request bodies must be application/json",
+        },
     )
     assert checked(http.get(f"/api/v1/workflows/{NS}"))["items"] is None
 
@@ -261,7 +289,16 @@ def test_version_userinfo_info(client: Client) -> None:
     version = client.version()
     assert version["version"] == "v4.1.2"
     assert sorted(version) == sorted(
-        ["version", "buildDate", "gitCommit", "gitTag", "gitTreeState", "goVersion", "compiler", "platform"]
+        [
+            "version",
+            "buildDate",
+            "gitCommit",
+            "gitTag",
+            "gitTreeState",
+            "goVersion",
+            "compiler",
+            "platform",
+        ]
     )
     assert client.userinfo()["subject"]
     assert client.info() == {"links": [], "columns": [], "navColor": "", "modals": {}}
@@ -270,7 +307,10 @@ def test_version_userinfo_info(client: Client) -> None:
 def test_unknown_route_and_method(http: httpx.Client) -> None:
     assert http.get("/api/v1/nothing").json() == {"code": 5, "message": "Not Found"}
     response = http.patch(f"/api/v1/workflows/{NS}", json={})
-    assert (response.status_code, response.json()) == (501, {"code": 12, "message": "Method Not Allowed"})
+    assert (response.status_code, response.json()) == (
+        501,
+        {"code": 12, "message": "Method Not Allowed"},
+    )
 
 
 # --- workflows ------------------------------------------------------------------------------
@@ -314,23 +354,44 @@ def test_list_selectors_and_fields(client: Client, http: httpx.Client) -> None:
         return sorted(w["metadata"]["name"] for w in body["items"] or [])
 
     assert names(**{"listOptions.labelSelector": "team=a"}) == ["alpha-1", "beta-1"]
-    assert names(**{"listOptions.labelSelector": "team in (b),workflows.argoproj.io/completed=true"}) == ["alpha-2"]
+    assert names(
+        **{"listOptions.labelSelector": "team in (b),workflows.argoproj.io/completed=true"}
+    ) == ["alpha-2"]
     assert names(**{"listOptions.labelSelector": "!team"}) == []
     assert names(**{"listOptions.fieldSelector": "metadata.name=beta-1"}) == ["beta-1"]
-    assert names(**{"listOptions.fieldSelector": "metadata.name=alpha", "nameFilter": "Prefix"}) == ["alpha-1", "alpha-2"]
-    assert names(**{"listOptions.fieldSelector": "metadata.name=-1", "nameFilter": "Contains"}) == ["alpha-1", "beta-1"]
+    assert names(
+        **{"listOptions.fieldSelector": "metadata.name=alpha", "nameFilter": "Prefix"}
+    ) == ["alpha-1", "alpha-2"]
+    assert names(**{"listOptions.fieldSelector": "metadata.name=-1", "nameFilter": "Contains"}) == [
+        "alpha-1",
+        "beta-1",
+    ]
     assert names(**{"listOptions.fieldSelector": "metadata.name!=beta-1"}) == ["alpha-1", "alpha-2"]
-    trimmed = checked(http.get(f"/api/v1/workflows/{NS}", params={
-        "fields": "items.metadata.name,items.status.phase",
-        "listOptions.labelSelector": "team=b",
-    }))
-    assert trimmed == {"items": [{"metadata": {"name": "alpha-2"}, "status": {"phase": "Succeeded"}}]}
-    response = http.get(f"/api/v1/workflows/{NS}", params={"listOptions.fieldSelector": "status.phase=Running"})
-    assert error_of(response) == (400, {"code": 3, "message": "field label not supported: status.phase"})
+    trimmed = checked(
+        http.get(
+            f"/api/v1/workflows/{NS}",
+            params={
+                "fields": "items.metadata.name,items.status.phase",
+                "listOptions.labelSelector": "team=b",
+            },
+        )
+    )
+    assert trimmed == {
+        "items": [{"metadata": {"name": "alpha-2"}, "status": {"phase": "Succeeded"}}]
+    }
+    response = http.get(
+        f"/api/v1/workflows/{NS}", params={"listOptions.fieldSelector": "status.phase=Running"}
+    )
+    assert error_of(response) == (
+        400,
+        {"code": 3, "message": "field label not supported: status.phase"},
+    )
     assert client.list(label_selector="team=a", fields="items.metadata.name") == [
-        {"metadata": {"name": "alpha-1"}}, {"metadata": {"name": "beta-1"}}
+        {"metadata": {"name": "alpha-1"}},
+        {"metadata": {"name": "beta-1"}},
     ] or client.list(label_selector="team=a", fields="items.metadata.name") == [
-        {"metadata": {"name": "beta-1"}}, {"metadata": {"name": "alpha-1"}}
+        {"metadata": {"name": "beta-1"}},
+        {"metadata": {"name": "alpha-1"}},
     ]
 
 
@@ -339,8 +400,12 @@ def test_list_pages_with_limit_and_continue(client: Client, http: httpx.Client) 
         client.create(workflow("x", name=f"page-{i}"))
     first = checked(http.get(f"/api/v1/workflows/{NS}", params={"listOptions.limit": "2"}))
     assert len(first["items"]) == 2 and first["metadata"]["continue"] == "2"
-    rest = checked(http.get(f"/api/v1/workflows/{NS}", params={
-        "listOptions.limit": "2", "listOptions.continue": "2"}))
+    rest = checked(
+        http.get(
+            f"/api/v1/workflows/{NS}",
+            params={"listOptions.limit": "2", "listOptions.continue": "2"},
+        )
+    )
     assert len(rest["items"]) == 1 and "continue" not in rest["metadata"]
     got = {w["metadata"]["name"] for w in first["items"] + rest["items"]}
     assert got == {"page-0", "page-1", "page-2"}
@@ -350,20 +415,31 @@ def test_get_fields_and_uid(client: Client, http: httpx.Client) -> None:
     created = client.create(workflow("a", name="fielded"))
     wait_finished(client, "fielded")
     assert client.get("fielded", fields="metadata.name,status.phase") == {
-        "metadata": {"name": "fielded"}, "status": {"phase": "Succeeded"}
+        "metadata": {"name": "fielded"},
+        "status": {"phase": "Succeeded"},
     }
     without = client.get("fielded", fields="-status.nodes")
     assert "nodes" not in without["status"] and without["status"]["phase"] == "Succeeded"
     response = http.get(f"/api/v1/workflows/{NS}/fielded", params={"uid": "other"})
-    assert error_of(response) == (404, {"code": 5, "message": 'workflows.argoproj.io "fielded" not found'})
-    same = checked(http.get(f"/api/v1/workflows/{NS}/fielded", params={"uid": created["metadata"]["uid"]}))
+    assert error_of(response) == (
+        404,
+        {"code": 5, "message": 'workflows.argoproj.io "fielded" not found'},
+    )
+    same = checked(
+        http.get(f"/api/v1/workflows/{NS}/fielded", params={"uid": created["metadata"]["uid"]})
+    )
     assert same["metadata"]["name"] == "fielded"
 
 
-def test_create_refuses_duplicates_and_invalid_workflows(client: Client, http: httpx.Client) -> None:
+def test_create_refuses_duplicates_and_invalid_workflows(
+    client: Client, http: httpx.Client
+) -> None:
     client.create(workflow("a", name="twice"))
     response = http.post(f"/api/v1/workflows/{NS}", json={"workflow": workflow("a", name="twice")})
-    assert error_of(response) == (409, {"code": 6, "message": 'workflows.argoproj.io "twice" already exists'})
+    assert error_of(response) == (
+        409,
+        {"code": 6, "message": 'workflows.argoproj.io "twice" already exists'},
+    )
     bad = workflow("a", name="bad")
     bad["spec"]["entrypoint"] = "nope"
     response = http.post(f"/api/v1/workflows/{NS}", json={"workflow": bad})
@@ -383,8 +459,10 @@ def test_create_refuses_duplicates_and_invalid_workflows(client: Client, http: h
 def test_dry_runs_create_nothing(client: Client, http: httpx.Client) -> None:
     dry = client.create(workflow("a"), server_dry_run=True)
     assert dry["metadata"]["name"].startswith("hello-") and dry["metadata"]["uid"]
-    response = http.post(f"/api/v1/workflows/{NS}", json={
-        "workflow": workflow("a", name="x"), "createOptions": {"dryRun": ["All"]}})
+    response = http.post(
+        f"/api/v1/workflows/{NS}",
+        json={"workflow": workflow("a", name="x"), "createOptions": {"dryRun": ["All"]}},
+    )
     assert checked(response)["metadata"] == {"name": "x", "namespace": NS}
     assert client.list() == []
 
@@ -392,11 +470,20 @@ def test_dry_runs_create_nothing(client: Client, http: httpx.Client) -> None:
 # --- the watch stream -------------------------------------------------------------------------
 
 
-def test_watch_sse_added_modified_keepalive_deleted(server: LocalServer, client: Client, http: httpx.Client) -> None:
+def test_watch_sse_added_modified_keepalive_deleted(
+    server: LocalServer, client: Client, http: httpx.Client
+) -> None:
     client.create(suspending("paused"))
-    query = {"listOptions.fieldSelector": "metadata.name=paused", "listOptions.resourceVersion": "0"}
-    with http.stream("GET", f"/api/v1/workflow-events/{NS}", params=query,
-                     headers={"Accept": "text/event-stream"}) as response:
+    query = {
+        "listOptions.fieldSelector": "metadata.name=paused",
+        "listOptions.resourceVersion": "0",
+    }
+    with http.stream(
+        "GET",
+        f"/api/v1/workflow-events/{NS}",
+        params=query,
+        headers={"Accept": "text/event-stream"},
+    ) as response:
         assert response.headers["content-type"] == "text/event-stream"
         lines = response.iter_lines()
         messages: list[dict[str, Any]] = []
@@ -408,13 +495,16 @@ def test_watch_sse_added_modified_keepalive_deleted(server: LocalServer, client:
                 if not resumed:
                     client.resume("paused")
                     resumed = True
-                elif not deleted and messages[-1]["result"]["object"]["status"]["phase"] == "Succeeded":
+                elif (
+                    not deleted
+                    and messages[-1]["result"]["object"]["status"]["phase"] == "Succeeded"
+                ):
                     client.delete("paused")
                     deleted = True
                 continue
             if not line.startswith("data: "):
                 continue
-            message = json.loads(line[len("data: "):])
+            message = json.loads(line[len("data: ") :])
             assert response_problems("GET", f"/api/v1/workflow-events/{NS}", 200, message) == []
             messages.append(message)
             if message["result"]["type"] == "DELETED":
@@ -441,10 +531,24 @@ def test_watch_ndjson_without_accept_and_fields(client: Client, http: httpx.Clie
         assert response.headers["content-type"] == "application/json"
         lines = [line for line in response.iter_lines() if line]
     assert [json.loads(line) for line in lines] == [
-        {"result": {"type": "ADDED", "object": {"metadata": {"name": "nd"}, "status": {"phase": "Succeeded"}}}},
-        {"error": {"grpc_code": 8, "http_code": 429, "message": "EOF", "http_status": "Too Many Requests"}},
+        {
+            "result": {
+                "type": "ADDED",
+                "object": {"metadata": {"name": "nd"}, "status": {"phase": "Succeeded"}},
+            }
+        },
+        {
+            "error": {
+                "grpc_code": 8,
+                "http_code": 429,
+                "message": "EOF",
+                "http_status": "Too Many Requests",
+            }
+        },
     ]
-    assert response_problems("GET", f"/api/v1/workflow-events/{NS}", 200, json.loads(lines[1])) == []
+    assert (
+        response_problems("GET", f"/api/v1/workflow-events/{NS}", 200, json.loads(lines[1])) == []
+    )
 
 
 def test_watch_label_selector_filters_events(client: Client, http: httpx.Client) -> None:
@@ -485,7 +589,10 @@ def test_logs_with_the_client(client: Client) -> None:
     wait_finished(client, "talk")
     lines = list(client.logs("talk"))
     assert [(line.pod_name, line.content) for line in lines] == [
-        ("talk", "first"), ("talk", "second"), ("talk", ""), ("talk", "third")
+        ("talk", "first"),
+        ("talk", "second"),
+        ("talk", ""),
+        ("talk", "third"),
     ]
     assert [line.content for line in client.logs("talk", tail_lines=2)] == ["", "third"]
     assert [line.content for line in client.logs("talk", grep="ir")] == ["first", "third"]
@@ -496,8 +603,12 @@ def test_log_stream_shape(client: Client, http: httpx.Client) -> None:
     client.create(workflow("hello", "", name="shape"))
     wait_finished(client, "shape")
     path = f"/api/v1/workflows/{NS}/shape/log"
-    with http.stream("GET", path, params={"logOptions.container": "main"},
-                     headers={"Accept": "text/event-stream"}) as response:
+    with http.stream(
+        "GET",
+        path,
+        params={"logOptions.container": "main"},
+        headers={"Accept": "text/event-stream"},
+    ) as response:
         messages, _ = sse_messages(response, 2)
     assert messages == [
         {"result": {"content": "hello", "podName": "shape"}},
@@ -505,15 +616,24 @@ def test_log_stream_shape(client: Client, http: httpx.Client) -> None:
     ]
     for message in messages:
         assert response_problems("GET", path, 200, message) == []
-    with http.stream("GET", path, params={"logOptions.timestamps": "true", "podName": "shape"}) as response:
+    with http.stream(
+        "GET", path, params={"logOptions.timestamps": "true", "podName": "shape"}
+    ) as response:
         first = json.loads(next(response.iter_lines()))
     stamp, _, text = first["result"]["content"].partition(" ")
-    assert text == "hello" and stamp.endswith("Z") and len(stamp) == len("2026-11-30T01:02:03.123456789Z")
+    assert (
+        text == "hello"
+        and stamp.endswith("Z")
+        and len(stamp) == len("2026-11-30T01:02:03.123456789Z")
+    )
     future = str(int(time.time()) + 3600)
     with http.stream("GET", path, params={"logOptions.sinceTime.seconds": future}) as response:
         assert [line for line in response.iter_lines() if line] == []
     response = http.get(f"/api/v1/workflows/{NS}/missing/log")
-    assert error_of(response) == (404, {"code": 5, "message": 'workflows.argoproj.io "missing" not found'})
+    assert error_of(response) == (
+        404,
+        {"code": 5, "message": 'workflows.argoproj.io "missing" not found'},
+    )
 
 
 def test_follow_ends_when_the_workflow_finishes(client: Client) -> None:
@@ -546,12 +666,16 @@ def test_stop_and_terminate(client: Client) -> None:
     assert final["status"]["message"] == "Stopped with strategy 'Stop'"
     client.create(workflow("x", name="termme", command=["sleep"]))
     assert client.terminate("termme")["spec"]["shutdown"] == "Terminate"
-    assert wait_finished(client, "termme")["status"]["message"] == "Stopped with strategy 'Terminate'"
+    assert (
+        wait_finished(client, "termme")["status"]["message"] == "Stopped with strategy 'Terminate'"
+    )
     for action in (client.stop, client.terminate):
         with pytest.raises(ArgoServerError) as caught:
             action("termme")
         assert (caught.value.status, caught.value.server_message) == (
-            500, 'cannot shutdown a completed workflow: workflow: "termme", namespace: "argo"')
+            500,
+            'cannot shutdown a completed workflow: workflow: "termme", namespace: "argo"',
+        )
 
 
 def test_suspend_resume_and_set(client: Client, http: httpx.Client) -> None:
@@ -562,7 +686,10 @@ def test_suspend_resume_and_set(client: Client, http: httpx.Client) -> None:
     wait_finished(client, "sus")
     with pytest.raises(ArgoServerError) as caught:
         client.suspend("sus")
-    assert (caught.value.status, caught.value.server_message) == (400, "cannot suspend completed workflows")
+    assert (caught.value.status, caught.value.server_message) == (
+        400,
+        "cannot suspend completed workflows",
+    )
 
     client.create(suspending("approval"))
     with pytest.raises(ArgoServerError) as caught:
@@ -573,10 +700,14 @@ def test_suspend_resume_and_set(client: Client, http: httpx.Client) -> None:
         "nodeFieldSelector: displayName=other",
     )
     response = http.put(f"/api/v1/workflows/{NS}/approval/set", json={"phase": "Succeeded"})
-    assert error_of(response) == (500, {
-        "code": 13,
-        "message": "'set' currently only targets suspend nodes, use a node field selector to target them",
-    })
+    assert error_of(response) == (
+        500,
+        {
+            "code": 13,
+            "message": "'set' currently only targets suspend nodes, "
+            "use a node field selector to target them",
+        },
+    )
     client.set("approval", node_field_selector="displayName=approval", phase="Failed", message="no")
     final = wait_finished(client, "approval")
     assert (final["status"]["phase"], final["status"]["message"]) == ("Failed", "no")
@@ -593,7 +724,10 @@ def test_retry_and_resubmit(client: Client, http: httpx.Client) -> None:
     wait_finished(client, "fine")
     with pytest.raises(ArgoServerError) as caught:
         client.retry("fine")
-    assert (caught.value.status, caught.value.server_message) == (400, "Cannot retry a workflow in phase Succeeded")
+    assert (caught.value.status, caught.value.server_message) == (
+        400,
+        "Cannot retry a workflow in phase Succeeded",
+    )
 
     again = client.resubmit("flaky", parameters={"p": "1"})
     meta = again["metadata"]
@@ -602,7 +736,10 @@ def test_retry_and_resubmit(client: Client, http: httpx.Client) -> None:
     assert meta["labels"]["workflows.argoproj.io/resubmitted-from-workflow"] == "flaky"
     assert again["spec"]["arguments"]["parameters"] == [{"name": "p", "value": "1"}]
     response = http.put(f"/api/v1/workflows/{NS}/fine/resubmit", json={"memoized": True})
-    assert error_of(response) == (400, {"code": 3, "message": "workflow must be Failed/Error to resubmit in memoized mode"})
+    assert error_of(response) == (
+        400,
+        {"code": 3, "message": "workflow must be Failed/Error to resubmit in memoized mode"},
+    )
 
 
 # --- templates, submit, crons ------------------------------------------------------------------
@@ -615,7 +752,9 @@ def template(name: str, kind: str = "WorkflowTemplate") -> dict[str, Any]:
         "metadata": {"name": name},
         "spec": {
             "entrypoint": "main",
-            "templates": [{"name": "main", "container": {"image": "busybox", "args": ["from-template"]}}],
+            "templates": [
+                {"name": "main", "container": {"image": "busybox", "args": ["from-template"]}}
+            ],
         },
     }
 
@@ -626,27 +765,37 @@ def test_workflow_template_crud(http: httpx.Client) -> None:
     created = checked(http.post(base, json={"template": template("tmpl")}))
     assert created["metadata"]["namespace"] == NS and created["metadata"]["resourceVersion"]
     response = http.post(base, json={"template": template("tmpl")})
-    assert error_of(response) == (409, {"code": 6, "message": 'workflowtemplates.argoproj.io "tmpl" already exists'})
+    assert error_of(response) == (
+        409,
+        {"code": 6, "message": 'workflowtemplates.argoproj.io "tmpl" already exists'},
+    )
     assert checked(http.get(f"{base}/tmpl")) == created
     assert [t["metadata"]["name"] for t in checked(http.get(base))["items"]] == ["tmpl"]
 
     update = template("tmpl")
     response = http.put(f"{base}/tmpl", json={"template": update})
-    assert error_of(response) == (400, {
-        "code": 3,
-        "message": 'WorkflowTemplate.argoproj.io "tmpl" is invalid: metadata.resourceVersion: '
-        "Invalid value: 0x0: must be specified for an update",
-    })
+    assert error_of(response) == (
+        400,
+        {
+            "code": 3,
+            "message": 'WorkflowTemplate.argoproj.io "tmpl" is invalid: metadata.resourceVersion: '
+            "Invalid value: 0x0: must be specified for an update",
+        },
+    )
     update["metadata"]["resourceVersion"] = created["metadata"]["resourceVersion"]
     updated = checked(http.put(f"{base}/tmpl", json={"template": update}))
     assert int(updated["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
     assert updated["metadata"]["uid"] == created["metadata"]["uid"]
     response = http.put(f"{base}/tmpl", json={"template": update})
-    assert error_of(response) == (409, {
-        "code": 6,
-        "message": 'Operation cannot be fulfilled on workflowtemplates.argoproj.io "tmpl": the object '
-        "has been modified; please apply your changes to the latest version and try again",
-    })
+    assert error_of(response) == (
+        409,
+        {
+            "code": 6,
+            "message": "Operation cannot be fulfilled on workflowtemplates.argoproj.io "
+            '"tmpl": the object has been modified; please apply your changes to the latest '
+            "version and try again",
+        },
+    )
     lint = checked(http.post(f"{base}/lint", json={"template": template("other")}))
     assert lint["metadata"] == {"name": "other", "namespace": NS}
     bad = template("bad")
@@ -654,16 +803,24 @@ def test_workflow_template_crud(http: httpx.Client) -> None:
     status, body = error_of(http.post(f"{base}/lint", json={"template": bad}))
     assert (status, body["code"]) == (400, 3)
     assert checked(http.delete(f"{base}/tmpl")) == {}
-    assert error_of(http.get(f"{base}/tmpl")) == (404, {"code": 5, "message": 'workflowtemplates.argoproj.io "tmpl" not found'})
+    assert error_of(http.get(f"{base}/tmpl")) == (
+        404,
+        {"code": 5, "message": 'workflowtemplates.argoproj.io "tmpl" not found'},
+    )
     assert error_of(http.delete(f"{base}/tmpl"))[0] == 404
 
 
-def test_cluster_templates_and_submit_from_every_kind_spelling(client: Client, http: httpx.Client) -> None:
+def test_cluster_templates_and_submit_from_every_kind_spelling(
+    client: Client, http: httpx.Client
+) -> None:
     checked(http.post(f"/api/v1/workflow-templates/{NS}", json={"template": template("wt")}))
     ctmpl = template("cwt", "ClusterWorkflowTemplate")
     created = checked(http.post("/api/v1/cluster-workflow-templates", json={"template": ctmpl}))
     assert "namespace" not in created["metadata"]
-    assert [t["metadata"]["name"] for t in checked(http.get("/api/v1/cluster-workflow-templates"))["items"]] == ["cwt"]
+    assert [
+        t["metadata"]["name"]
+        for t in checked(http.get("/api/v1/cluster-workflow-templates"))["items"]
+    ] == ["cwt"]
     assert checked(http.get("/api/v1/cluster-workflow-templates/cwt"))["metadata"]["name"] == "cwt"
     checked(http.post("/api/v1/cluster-workflow-templates/lint", json={"template": ctmpl}))
 
@@ -673,14 +830,25 @@ def test_cluster_templates_and_submit_from_every_kind_spelling(client: Client, h
         assert wf["metadata"]["generateName"] == "wt-"
         assert wf["metadata"]["labels"]["workflows.argoproj.io/workflow-template"] == "wt"
         assert wf["spec"]["workflowTemplateRef"] == {"name": "wt"}
-    for kind in ("ClusterWorkflowTemplate", "clusterworkflowtemplate", "clusterworkflowtemplates", "cwftmpl"):
+    for kind in (
+        "ClusterWorkflowTemplate",
+        "clusterworkflowtemplate",
+        "clusterworkflowtemplates",
+        "cwftmpl",
+    ):
         body = {"namespace": NS, "resourceKind": kind, "resourceName": "cwt"}
         wf = checked(http.post(f"/api/v1/workflows/{NS}/submit", json=body))
         assert wf["spec"]["workflowTemplateRef"] == {"name": "cwt", "clusterScope": True}
         assert wf["metadata"]["labels"]["workflows.argoproj.io/cluster-workflow-template"] == "cwt"
 
-    run = client.submit("wftmpl", "wt", parameters={"a": "1"}, labels={"x": "y"},
-                        workflow_name="named", entrypoint="main")
+    run = client.submit(
+        "wftmpl",
+        "wt",
+        parameters={"a": "1"},
+        labels={"x": "y"},
+        workflow_name="named",
+        entrypoint="main",
+    )
     assert run["metadata"]["name"] == "named"
     assert run["metadata"]["labels"]["x"] == "y"
     assert run["spec"]["arguments"] == {"parameters": [{"name": "a", "value": "1"}]}
@@ -689,12 +857,22 @@ def test_cluster_templates_and_submit_from_every_kind_spelling(client: Client, h
     assert final["status"]["phase"] == "Succeeded"
     assert [line.content for line in client.logs("named")] == ["from-template"]
 
-    response = http.post(f"/api/v1/workflows/{NS}/submit",
-                         json={"namespace": NS, "resourceKind": "Pod", "resourceName": "wt"})
-    assert error_of(response) == (400, {"code": 3, "message": "Resource kind 'Pod' is not supported for submitting"})
-    response = http.post(f"/api/v1/workflows/{NS}/submit",
-                         json={"namespace": NS, "resourceKind": "wftmpl", "resourceName": "missing"})
-    assert error_of(response) == (404, {"code": 5, "message": 'workflowtemplates.argoproj.io "missing" not found'})
+    response = http.post(
+        f"/api/v1/workflows/{NS}/submit",
+        json={"namespace": NS, "resourceKind": "Pod", "resourceName": "wt"},
+    )
+    assert error_of(response) == (
+        400,
+        {"code": 3, "message": "Resource kind 'Pod' is not supported for submitting"},
+    )
+    response = http.post(
+        f"/api/v1/workflows/{NS}/submit",
+        json={"namespace": NS, "resourceKind": "wftmpl", "resourceName": "missing"},
+    )
+    assert error_of(response) == (
+        404,
+        {"code": 5, "message": 'workflowtemplates.argoproj.io "missing" not found'},
+    )
     dry = client.submit("cwftmpl", "cwt", server_dry_run=True)
     assert dry["metadata"]["name"].startswith("cwt-")
     with pytest.raises(NotFound):
@@ -729,17 +907,26 @@ def test_cron_workflow_crud_suspend_resume(http: httpx.Client) -> None:
     update = cron("nightly")
     update["metadata"]["resourceVersion"] = resumed["metadata"]["resourceVersion"]
     update["spec"]["schedules"] = ["0 1 * * *"]
-    assert checked(http.put(f"{base}/nightly", json={"cronWorkflow": update}))["spec"]["schedules"] == ["0 1 * * *"]
-    assert checked(http.post(f"{base}/lint", json={"cronWorkflow": cron("x")}))["metadata"]["name"] == "x"
+    assert checked(http.put(f"{base}/nightly", json={"cronWorkflow": update}))["spec"][
+        "schedules"
+    ] == ["0 1 * * *"]
+    assert (
+        checked(http.post(f"{base}/lint", json={"cronWorkflow": cron("x")}))["metadata"]["name"]
+        == "x"
+    )
     assert checked(http.delete(f"{base}/nightly")) == {}
     assert error_of(http.put(f"{base}/nightly/suspend", json={})) == (
-        404, {"code": 5, "message": 'cronworkflows.argoproj.io "nightly" not found'})
+        404,
+        {"code": 5, "message": 'cronworkflows.argoproj.io "nightly" not found'},
+    )
 
 
 # --- artifacts ------------------------------------------------------------------------------
 
 
-def test_artifact_download(server: LocalServer, client: Client, http: httpx.Client, tmp_path: Path) -> None:
+def test_artifact_download(
+    server: LocalServer, client: Client, http: httpx.Client, tmp_path: Path
+) -> None:
     client.create(workflow("a", name="arty"))
     final = wait_finished(client, "arty")
     key = "arty/arty/result.txt"
@@ -771,17 +958,31 @@ def test_selector_helpers() -> None:
         label_selector("x in (")
     assert field_selector("metadata.namespace=n,metadata.name!=b")(obj)
     assert clean_fields({"a": {"b": 1, "c": 2}, "d": [{"e": 1, "f": 2}]}, "a.b,d.f") == {
-        "a": {"b": 1}, "d": [{"f": 2}]
+        "a": {"b": 1},
+        "d": [{"f": 2}],
     }
     assert clean_fields({"a": {"b": 1, "c": 2}, "d": 3}, "-a.c,d") == {"a": {"b": 1}}
 
 
 def test_shutdown_cancels_running_workflows(tmp_path: Path) -> None:
-    srv = LocalServer(state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE, state=STATE,
-                      cron=False, artifacts=FakeArtifacts(tmp_path))
+    srv = LocalServer(
+        state_dir=tmp_path / "st",
+        port=0,
+        persist=False,
+        engine=ENGINE,
+        state=STATE,
+        cron=False,
+        artifacts=FakeArtifacts(tmp_path),
+    )
     srv.start()
-    with Client(server=srv.url.removeprefix("http://"), secure=False, token=srv.token,
-                namespace=NS, env={}, kubeconfig=Path("/nonexistent")) as c:
+    with Client(
+        server=srv.url.removeprefix("http://"),
+        secure=False,
+        token=srv.token,
+        namespace=NS,
+        env={},
+        kubeconfig=Path("/nonexistent"),
+    ) as c:
         c.create(workflow("x", name="forever", command=["sleep"]))
     started = time.monotonic()
     srv.shutdown()

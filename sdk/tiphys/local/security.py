@@ -30,7 +30,9 @@ TOKEN_FILE = "token"
 #: Host names that are this machine's loopback interface.
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 #: The Argo Server's message for a missing or bad token (server/auth/gatekeeper.go), code 16.
-UNAUTHENTICATED_MESSAGE = "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/"
+UNAUTHENTICATED_MESSAGE = (
+    "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/"
+)
 
 
 def read_token(state_dir: Path) -> str | None:

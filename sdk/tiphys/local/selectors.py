@@ -46,6 +46,22 @@ _SET = re.compile(r"^(\S+)\s+(in|notin)\s*\((.*)\)$")
 _CMP = re.compile(r"^([^!=\s]+)\s*(==|!=|=)\s*(.*)$")
 
 
+def _in_set(key: str, allowed: frozenset[str], inside: bool) -> Callable[[Mapping[str, str]], bool]:
+    return lambda labels: (labels.get(key) in allowed) == inside
+
+
+def _equals(key: str, value: str, equal: bool) -> Callable[[Mapping[str, str]], bool]:
+    return lambda labels: (labels.get(key) == value) == equal
+
+
+def _exists(key: str, present: bool) -> Callable[[Mapping[str, str]], bool]:
+    return lambda labels: (key in labels) == present
+
+
+def _field_equals(attr: str, value: str, equal: bool) -> Predicate:
+    return lambda obj: ((obj.get("metadata") or {}).get(attr, "") == value) == equal
+
+
 def label_selector(selector: str | None) -> Predicate:
     """A predicate over objects for a k8s label selector.
 
@@ -63,26 +79,15 @@ def label_selector(selector: str | None) -> Predicate:
     for part in _split_top(selector or ""):
         found = _SET.match(part)
         if found:
-            key, op, values = found.group(1), found.group(2), found.group(3)
-            allowed = {v.strip() for v in values.split(",") if v.strip()}
-            if op == "in":
-                checks.append(lambda labels, k=key, a=allowed: labels.get(k) in a)
-            else:
-                checks.append(lambda labels, k=key, a=allowed: labels.get(k) not in a)
+            allowed = frozenset(v.strip() for v in found.group(3).split(",") if v.strip())
+            checks.append(_in_set(found.group(1), allowed, found.group(2) == "in"))
             continue
         found = _CMP.match(part)
         if found:
-            key, op, value = found.group(1), found.group(2), found.group(3).strip()
-            if op == "!=":
-                checks.append(lambda labels, k=key, v=value: labels.get(k) != v)
-            else:
-                checks.append(lambda labels, k=key, v=value: labels.get(k) == v)
+            checks.append(_equals(found.group(1), found.group(3).strip(), found.group(2) != "!="))
             continue
-        if part.startswith("!") and re.fullmatch(r"![^\s!=(),]+", part):
-            checks.append(lambda labels, k=part[1:]: k not in labels)
-            continue
-        if re.fullmatch(r"[^\s!=(),]+", part):
-            checks.append(lambda labels, k=part: k in labels)
+        if re.fullmatch(r"!?[^\s!=(),]+", part):
+            checks.append(_exists(part.lstrip("!"), not part.startswith("!")))
             continue
         raise SelectorError(f"unable to parse requirement: {part!r}")
 
@@ -118,11 +123,7 @@ def field_selector(selector: str | None) -> Predicate:
         key, op, value = found.group(1), found.group(2), found.group(3).strip()
         if key not in FIELD_PATHS:
             raise SelectorError(f"field label not supported: {key}")
-        attr = key.split(".", 1)[1]
-        if op == "!=":
-            checks.append(lambda o, a=attr, v=value: (o.get("metadata") or {}).get(a, "") != v)
-        else:
-            checks.append(lambda o, a=attr, v=value: (o.get("metadata") or {}).get(a, "") == v)
+        checks.append(_field_equals(key.split(".", 1)[1], value, op != "!="))
     return lambda obj: all(check(obj) for check in checks)
 
 

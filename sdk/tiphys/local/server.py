@@ -294,7 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(piece)
 
     def _send_stream(self, reply: StreamReply, sse: bool) -> None:
-        writer = StreamWriter(self.wfile, sse=sse)
+        writer = StreamWriter(self.wfile, sse=sse)  # type: ignore[arg-type]  # a BufferedIOBase
         self.send_response(200)
         self.send_header("Content-Type", writer.content_type)
         self.send_header("Transfer-Encoding", "chunked")
@@ -412,7 +412,9 @@ class LocalServer:
         self.url = f"http://{shown}:{port}"
         self.port = port
         self._thread = threading.Thread(
-            target=http.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+            target=http.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            daemon=True,
             name="tiphys-server-http",
         )
         self._thread.start()
@@ -855,11 +857,15 @@ class _Core:
         return Reply(wf)
 
     def _latest(self, namespace: str) -> dict[str, Any]:
-        items = self.state.list(WORKFLOW, namespace)
+        items: list[dict[str, Any]] = self.state.list(WORKFLOW, namespace)
         if not items:
             raise ApiError(404, "no workflows found")
-        return dict(max(items, key=lambda w: (_meta(w).get("creationTimestamp", ""),
-                                              int(_meta(w).get("resourceVersion") or 0))))
+
+        def age(wf: dict[str, Any]) -> tuple[str, int]:
+            meta = _meta(wf)
+            return meta.get("creationTimestamp", ""), int(meta.get("resourceVersion") or 0)
+
+        return max(items, key=age)
 
     def _current(self, namespace: str, name: str) -> dict[str, Any]:
         if name == "@latest":
@@ -901,8 +907,10 @@ class _Core:
         items = self._select(req, namespace, WORKFLOW)
         if wanted is not None:
             items = [w for w in items if name_match(_meta(w).get("name", ""), wanted, name_filter)]
-        items.sort(key=lambda w: (_meta(w).get("creationTimestamp", ""), _meta(w).get("name", "")),
-                   reverse=True)
+        items.sort(
+            key=lambda w: (_meta(w).get("creationTimestamp", ""), _meta(w).get("name", "")),
+            reverse=True,
+        )
         offset = req.int_q("listOptions.continue") or 0
         limit = req.int_q("listOptions.limit")
         page = items[offset:]
@@ -1039,7 +1047,9 @@ class _Core:
             try:
                 decoded = json.loads(body["outputParameters"])
             except (TypeError, ValueError) as exc:
-                raise ApiError(500, f"unable to parse output parameter set request: {exc}") from None
+                raise ApiError(
+                    500, f"unable to parse output parameter set request: {exc}"
+                ) from None
             if not isinstance(decoded, dict):
                 raise ApiError(500, "unable to parse output parameter set request: not an object")
             outputs = {str(k): str(v) for k, v in decoded.items()}
@@ -1400,7 +1410,7 @@ class _Core:
             raise ApiError(404, f"artifact {artifact!r}: no such file {key!r}")
         return FileReply(path, filename=Path(key).name)
 
-    # -- archived workflows (no archive: always empty) ----------------------------------------------
+    # -- archived workflows (no archive: always empty) ------------------------------------------
 
     def list_archived(self, req: Request) -> Reply:
         """``GET /api/v1/archived-workflows``: the local server keeps no archive."""
@@ -1410,7 +1420,7 @@ class _Core:
         """``GET /api/v1/archived-workflows/{uid}``: always 404 (no archive)."""
         raise ApiError(404, "not found")
 
-    # -- templates and crons -------------------------------------------------------------------------
+    # -- templates and crons --------------------------------------------------------------------
 
     def _list(self, req: Request, kind: str, namespace: str | None) -> Reply:
         items = self._select(req, namespace, kind)
@@ -1418,8 +1428,9 @@ class _Core:
         if pattern:
             items = [o for o in items if pattern in _meta(o).get("name", "")]
         items.sort(key=lambda o: _meta(o).get("name", ""))
-        return Reply({"metadata": {"resourceVersion": self._resource_version()},
-                      "items": items or None})
+        return Reply(
+            {"metadata": {"resourceVersion": self._resource_version()}, "items": items or None}
+        )
 
     def _body_object(self, req: Request, kind: str) -> dict[str, Any]:
         obj = req.json_body().get(BODY_FIELD[kind])
@@ -1473,7 +1484,7 @@ class _Core:
             )
         self._validate(kind, obj)
         conflict = (
-            f"Operation cannot be fulfilled on {RESOURCE[kind]} \"{name}\": the object has been "
+            f'Operation cannot be fulfilled on {RESOURCE[kind]} "{name}": the object has been '
             "modified; please apply your changes to the latest version and try again"
         )
         if str(version) != str(_meta(current).get("resourceVersion")):

@@ -17,7 +17,12 @@ SSE_CONTENT_TYPE = "text/event-stream"
 #: The keepalive comment Argo's forwarder writes in SSE mode.
 KEEPALIVE = b":\n"
 
-_HTTP_STATUS = {429: "Too Many Requests", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+_HTTP_STATUS = {
+    429: "Too Many Requests",
+    400: "Bad Request",
+    404: "Not Found",
+    500: "Internal Server Error",
+}
 
 
 def wants_sse(accept: str | None) -> bool:
