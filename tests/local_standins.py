@@ -1,16 +1,14 @@
 """Private stand-ins of the local runner's parts that the server tests need before they land.
 
-Contract §6 (``tiphys.local.engine``: LocalRun, RunOptions, LocalError) and §7
-(``tiphys.local.state``: StateStore, Conflict, AlreadyExists) are built by other helpers; until
-they are on main, :class:`LocalServer` is driven with these through its ``engine=`` and
-``state=`` arguments. They follow the contract's signatures and do the least a test needs:
+Contract §6 (``tiphys.local.engine``: LocalRun, RunOptions, LocalError) is built by another
+helper; until it is on main, :class:`LocalServer` is driven with this one through its
+``engine=`` argument. It follows the contract's signatures and does the least a test needs:
 
 - :class:`FakeRun` runs the entrypoint template of a workflow: ``container`` writes its
   ``args`` as log lines of pod ``<workflow name>`` (container ``main``) and ends Succeeded, or
   Failed with ``Error (exit code 1)`` when an argument is ``fail``; a container whose command is
   ``["sleep"]`` waits until stopped or terminated (at most 20 s); ``suspend: {}`` makes a
   Suspend node that ``resume``/``set_node`` end. The node of the workflow is its root node.
-- :class:`MemoryState` keeps objects in a dict with a global resourceVersion counter.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import asyncio
 import copy
 import threading
 import types
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -263,92 +260,3 @@ class FakeRun:
 
 
 ENGINE = types.SimpleNamespace(LocalRun=FakeRun, RunOptions=FakeOptions, LocalError=FakeLocalError)
-
-
-# --- state (contract §7) ----------------------------------------------------------------------
-
-
-class FakeStateError(TiphysError):
-    pass
-
-
-class FakeConflict(FakeStateError):
-    pass
-
-
-class FakeAlreadyExists(FakeStateError):
-    pass
-
-
-class MemoryState:
-    """StateStore's interface in memory."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.interrupted: list[datetime] = []
-        self._lock = threading.Lock()
-        self._objects: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self._version = 0
-
-    def put(
-        self, kind: str, obj: Mapping[str, Any], *, expect_version: str | None = None
-    ) -> dict[str, Any]:
-        with self._lock:
-            new = copy.deepcopy(dict(obj))
-            meta = new.setdefault("metadata", {})
-            key = (kind, meta.get("namespace", ""), meta["name"])
-            old = self._objects.get(key)
-            if expect_version is not None:
-                have = old["metadata"]["resourceVersion"] if old else None
-                if have != expect_version:
-                    raise FakeConflict(f"{meta['name']}: version {expect_version} is stale")
-            self._version += 1
-            meta["resourceVersion"] = str(self._version)
-            meta.setdefault("uid", str(uuid.uuid4()))
-            meta.setdefault("creationTimestamp", stamp())
-            self._objects[key] = new
-            return copy.deepcopy(new)
-
-    def create(self, kind: str, obj: Mapping[str, Any]) -> dict[str, Any]:
-        meta = obj.get("metadata") or {}
-        if self.get(kind, meta.get("namespace", ""), meta["name"]) is not None:
-            raise FakeAlreadyExists(meta["name"])
-        return self.put(kind, obj)
-
-    def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
-        with self._lock:
-            found = self._objects.get((kind, namespace, name))
-            return copy.deepcopy(found) if found is not None else None
-
-    def list(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            return [
-                copy.deepcopy(o)
-                for (k, ns, _), o in self._objects.items()
-                if k == kind and (namespace is None or ns == namespace)
-            ]
-
-    def delete(self, kind: str, namespace: str, name: str) -> bool:
-        with self._lock:
-            return self._objects.pop((kind, namespace, name), None) is not None
-
-    def mark_interrupted(self, now: datetime) -> list[str]:
-        self.interrupted.append(now)
-        return []
-
-
-STATE = types.SimpleNamespace(
-    StateStore=MemoryState, Conflict=FakeConflict, AlreadyExists=FakeAlreadyExists
-)
-
-
-class FakeArtifacts:
-    """ArtifactStore.path over a directory."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def path(self, key: str) -> Path:
-        found = self.root / key
-        if not found.is_file():
-            raise FileNotFoundError(f"artifact {key!r} not found")
-        return found

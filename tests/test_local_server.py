@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from local_standins import ENGINE, STATE, FakeArtifacts
+from local_standins import ENGINE
 from swagger_oracle import request_problems, response_problems
 from tiphys.client import ArgoServerError, Client, NotFound
 from tiphys.local import security
@@ -92,9 +92,6 @@ def server(tmp_path: Path) -> Iterator[LocalServer]:
         persist=False,
         keepalive=0.2,
         engine=ENGINE,
-        state=STATE,
-        cron=False,
-        artifacts=FakeArtifacts(tmp_path / "artifacts"),
     )
     srv.start()
     yield srv
@@ -164,17 +161,13 @@ def sse_messages(response: httpx.Response, count: int) -> tuple[list[dict[str, A
 def test_token_is_generated_private_and_reused(tmp_path: Path) -> None:
     state_dir = tmp_path / "st"
     assert read_token(state_dir) is None
-    first = LocalServer(
-        state_dir=state_dir, port=0, persist=False, engine=ENGINE, state=STATE, cron=False
-    )
+    first = LocalServer(state_dir=state_dir, port=0, persist=False, engine=ENGINE)
     mode = stat.S_IMODE(os.stat(state_dir / "token").st_mode)
     dir_mode = stat.S_IMODE(os.stat(state_dir).st_mode)
     assert (mode, dir_mode) == (0o600, 0o700)
     assert len(first.token) == 43
     assert read_token(state_dir) == first.token
-    second = LocalServer(
-        state_dir=state_dir, port=0, persist=False, engine=ENGINE, state=STATE, cron=False
-    )
+    second = LocalServer(state_dir=state_dir, port=0, persist=False, engine=ENGINE)
     assert second.token == first.token
 
 
@@ -187,9 +180,7 @@ def test_default_state_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path
 
 
 def test_server_json_written_while_serving(tmp_path: Path) -> None:
-    srv = LocalServer(
-        state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE, state=STATE, cron=False
-    )
+    srv = LocalServer(state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE)
     srv.start()
     try:
         info = json.loads((tmp_path / "st" / "server.json").read_text())
@@ -927,11 +918,14 @@ def test_cron_workflow_crud_suspend_resume(http: httpx.Client) -> None:
 def test_artifact_download(
     server: LocalServer, client: Client, http: httpx.Client, tmp_path: Path
 ) -> None:
+    from tiphys.local.artifacts import ArtifactStore
+
     client.create(workflow("a", name="arty"))
     final = wait_finished(client, "arty")
     key = "arty/arty/result.txt"
-    (tmp_path / "artifacts" / "arty" / "arty").mkdir(parents=True)
-    (tmp_path / "artifacts" / key).write_bytes(b"payload")
+    source = tmp_path / "result.txt"
+    source.write_bytes(b"payload")
+    ArtifactStore(server.state_dir / "artifacts").save(key, source, archive={"none": {}})
     final["status"]["nodes"]["arty"]["outputs"] = {
         "artifacts": [{"name": "result", "path": "/tmp/r.txt", "s3": {"key": key}}]
     }
@@ -942,6 +936,73 @@ def test_artifact_download(
     assert dest.read_bytes() == b"payload"
     response = http.get(f"/artifact-files/{NS}/workflows/arty/arty/outputs/nope")
     assert error_of(response) == (404, {"code": 5, "message": "artifact not found: nope"})
+    response = http.get(f"/artifact-files/{NS}/workflows/arty/no-node/outputs/result")
+    assert error_of(response) == (
+        404,
+        {"code": 5, "message": "node 'no-node' not found in workflow 'arty'"},
+    )
+
+
+def test_submit_from_a_cron_workflow(client: Client, http: httpx.Client) -> None:
+    checked(http.post(f"/api/v1/cron-workflows/{NS}", json={"cronWorkflow": cron("nightly")}))
+    for kind in ("CronWorkflow", "cronworkflow", "cronworkflows", "cronwf"):
+        body = {"namespace": NS, "resourceKind": kind, "resourceName": "nightly"}
+        wf = checked(
+            http.post(
+                f"/api/v1/workflows/{NS}/submit",
+                json={**body, "submitOptions": {"serverDryRun": True}},
+            )
+        )
+        meta = wf["metadata"]
+        assert meta["name"].startswith("nightly-")
+        assert meta["labels"] == {"workflows.argoproj.io/cron-workflow": "nightly"}
+        assert meta["ownerReferences"][0]["kind"] == "CronWorkflow"
+        assert wf["spec"]["entrypoint"] == "main"
+    run = client.submit("cronwf", "nightly")
+    assert wait_finished(client, run["metadata"]["name"])["status"]["phase"] == "Succeeded"
+
+
+def test_persisted_state_marks_interrupted_workflows(tmp_path: Path) -> None:
+    state_dir = tmp_path / "st"
+    first = LocalServer(state_dir=state_dir, port=0, engine=ENGINE)
+    first.start()
+    try:
+        with Client(
+            server=first.url.removeprefix("http://"),
+            secure=False,
+            token=first.token,
+            namespace=NS,
+            env={},
+            kubeconfig=Path("/nonexistent"),
+        ) as c:
+            c.create(workflow("x", name="cut", command=["sleep"]))
+            c.create(workflow("x", name="done"))
+            wait_finished(c, "done")
+            assert c.get("cut")["status"]["phase"] == "Running"
+    finally:
+        first.shutdown()
+    assert (state_dir / "state.sqlite").is_file()
+    second = LocalServer(state_dir=state_dir, port=0, engine=ENGINE)
+    second.start()
+    try:
+        assert second.token == first.token
+        with Client(
+            server=second.url.removeprefix("http://"),
+            secure=False,
+            token=second.token,
+            namespace=NS,
+            env={},
+            kubeconfig=Path("/nonexistent"),
+        ) as c:
+            cut = c.get("cut")
+            assert (cut["status"]["phase"], cut["status"]["message"]) == (
+                "Error",
+                "the local server stopped while this workflow was running",
+            )
+            assert c.get("done")["status"]["phase"] == "Succeeded"
+            assert [e.type for e in c.watch("cut", timeout=5)] == ["ADDED"]
+    finally:
+        second.shutdown()
 
 
 # --- selectors ------------------------------------------------------------------------------
@@ -970,9 +1031,6 @@ def test_shutdown_cancels_running_workflows(tmp_path: Path) -> None:
         port=0,
         persist=False,
         engine=ENGINE,
-        state=STATE,
-        cron=False,
-        artifacts=FakeArtifacts(tmp_path),
     )
     srv.start()
     with Client(

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from tiphys.local import security
@@ -70,6 +70,10 @@ from tiphys.local.selectors import (
     name_match,
 )
 from tiphys.local.sse import StreamWriter, error_chunk, wants_sse
+
+if TYPE_CHECKING:
+    from tiphys.local.artifacts import ArtifactStore
+    from tiphys.local.store import LocalStore
 
 __all__ = ["LocalServer", "default_state_dir", "read_token"]
 
@@ -358,13 +362,13 @@ class LocalServer:
         port: int = 2746,
         host: str = "127.0.0.1",
         backend: str = "auto",
-        store: Any | None = None,
+        store: LocalStore | None = None,
         persist: bool = True,
         keepalive: float = 15.0,
         engine: Any | None = None,
         state: Any | None = None,
         cron: Any | None = None,
-        artifacts: Any | None = None,
+        artifacts: ArtifactStore | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.port = port
@@ -542,7 +546,10 @@ class _Core:
             scheduler_class = getattr(self.cron_module, "CronScheduler", None)
             if scheduler_class is not None:
                 self._scheduler = scheduler_class(
-                    state=self.state, submit=self._submit_scheduled, stop=self._stop_scheduled
+                    state=self.state,
+                    submit=self._submit_scheduled,
+                    stop=self._stop_scheduled,
+                    delete=self._delete_scheduled,
                 )
                 self._scheduler.start()
 
@@ -781,16 +788,27 @@ class _Core:
         return self._get(WORKFLOW, *key)
 
     def _submit_scheduled(self, wf: dict[str, Any]) -> None:
-        """CronScheduler's submit: start a workflow it made (errors are the cron's to report)."""
+        """CronScheduler's submit: start a workflow it made. A taken name raises the state's
+        AlreadyExists (the scheduler drops that run); other errors are the cron's to report."""
         namespace = _meta(wf).get("namespace") or "default"
-        self._start_workflow(self._prepare_new(copy.deepcopy(wf), namespace))
+        try:
+            self._start_workflow(self._prepare_new(copy.deepcopy(wf), namespace))
+        except ApiError as exc:
+            if exc.status == 409:
+                raise self.state_module.AlreadyExists(exc.message) from None
+            raise
 
     def _stop_scheduled(self, namespace: str, name: str) -> None:
-        """CronScheduler's stop (concurrencyPolicy Replace)."""
+        """CronScheduler's stop (concurrencyPolicy Replace: Argo terminates the running one)."""
         with self.lock:
             entry = self.runs.get((namespace, name))
         if entry is not None and self.loop is not None:
-            self.loop.call_soon_threadsafe(entry.run.stop, None)
+            self.loop.call_soon_threadsafe(entry.run.terminate)
+
+    def _delete_scheduled(self, namespace: str, name: str) -> None:
+        """CronScheduler's delete (history limits): as DELETE of the workflow."""
+        with contextlib.suppress(ApiError):
+            self._remove_workflow(namespace, name)
 
     # -- info routes -----------------------------------------------------------------------------
 
@@ -930,9 +948,15 @@ class _Core:
     def delete_workflow(self, req: Request) -> Reply:
         """``DELETE /api/v1/workflows/{ns}/{name}``: terminates a running workflow, returns
         ``{}``."""
-        namespace, name = req.params["namespace"], req.params["name"]
+        namespace = req.params["namespace"]
+        self._remove_workflow(
+            namespace, _meta(self._current(namespace, req.params["name"]))["name"]
+        )
+        return Reply({})
+
+    def _remove_workflow(self, namespace: str, name: str) -> None:
+        """Delete a workflow (cancelling its run) and publish DELETED."""
         wf = self._current(namespace, name)
-        name = _meta(wf)["name"]
         with self.lock:
             entry = self.runs.pop((namespace, name), None)
             if entry is not None:
@@ -943,7 +967,6 @@ class _Core:
             self._publish("DELETED", last)
         if entry is not None and entry.future is not None:
             entry.future.cancel()
-        return Reply({})
 
     def _finished_or_active(self, namespace: str, name: str) -> tuple[dict[str, Any], bool]:
         wf = self._current(namespace, name)
@@ -1136,11 +1159,11 @@ class _Core:
         name = str(body.get("resourceName") or "")
         if kind == CRON_WORKFLOW:
             cron = self._get(CRON_WORKFLOW, namespace, name)
+            # ConvertCronWorkflowToWorkflow: named "<cron>-<unix seconds>" as the controller
+            # names its children (workflow/common/convert.go)
             wf: dict[str, Any] = copy.deepcopy(
                 self.cron_module.cron_to_workflow(cron, datetime.now(UTC))
             )
-            wf.setdefault("metadata", {}).pop("name", None)
-            wf["metadata"].setdefault("generateName", name + "-")
         else:
             cluster = kind == CLUSTER_WORKFLOW_TEMPLATE
             self._get(kind, "" if cluster else namespace, name)
