@@ -134,9 +134,9 @@ def error_of(response: httpx.Response) -> tuple[int, dict[str, Any]]:
     return response.status_code, checked(response)
 
 
-def wait_finished(client: Client, name: str) -> dict[str, Any]:
+def wait_finished(client: Client, name: str, namespace: str | None = None) -> dict[str, Any]:
     last: dict[str, Any] = {}
-    for event in client.watch(name, timeout=10):
+    for event in client.watch(name, namespace, timeout=10):
         last = event.workflow
     return last
 
@@ -1047,3 +1047,39 @@ def test_shutdown_cancels_running_workflows(tmp_path: Path) -> None:
     assert time.monotonic() - started < 6
     with pytest.raises(httpx.ConnectError):
         httpx.get(srv.url + "/api/v1/version", timeout=2)
+
+
+def test_list_and_watch_every_namespace(client: Client, http: httpx.Client) -> None:
+    client.create(workflow("a", name="here"))
+    client.create(workflow("a", name="there"), namespace="other")
+    wait_finished(client, "here")
+    wait_finished(client, "there", "other")
+    body = http.get("/api/v1/workflows/").json()
+    assert response_problems("GET", f"/api/v1/workflows/{NS}", 200, body) == []
+    assert sorted((w["metadata"]["namespace"], w["metadata"]["name"]) for w in body["items"]) == [
+        ("argo", "here"),
+        ("other", "there"),
+    ]
+    assert [w["metadata"]["name"] for w in client.list(namespace="other")] == ["there"]
+    query = {"listOptions.timeoutSeconds": "1"}
+    with http.stream("GET", "/api/v1/workflow-events/", params=query) as response:
+        messages = [json.loads(line) for line in response.iter_lines() if line]
+    assert sorted(m["result"]["object"]["metadata"]["name"] for m in messages[:-1]) == [
+        "here",
+        "there",
+    ]
+    assert http.post("/api/v1/workflows/", json={}).status_code == 404
+
+
+def test_serve_forever_returns_after_shutdown(tmp_path: Path) -> None:
+    srv = LocalServer(state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE)
+    thread = threading.Thread(target=srv.serve_forever)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not srv.url and time.monotonic() < deadline:
+        time.sleep(0.02)
+    headers = {"Authorization": f"Bearer {srv.token}"}
+    assert httpx.get(srv.url + "/api/v1/version", headers=headers, timeout=5).status_code == 200
+    srv.shutdown()
+    thread.join(timeout=5)
+    assert not thread.is_alive()

@@ -220,21 +220,24 @@ def match(method: str, path: str) -> tuple[str, dict[str, str]]:
         path: The request path without the query.
 
     Returns:
-        ``(handler name, params)``.
+        ``(handler name, params)``; a list route ending in an empty namespace
+        (``GET /api/v1/workflows/``) matches with ``namespace`` ``""``: every namespace.
 
     Raises:
         ApiError: 404 ``Not Found`` when no route has the path; 501 ``Method Not Allowed``
             when routes have it with other methods (grpc-gateway v1's answers).
     """
-    segments = path.strip("/").split("/")
+    segments = path[1:].split("/") if path.startswith("/") else path.split("/")
     allowed = False
     for route_method, pattern, handler in _COMPILED:
         if len(pattern) != len(segments):
             continue
         params: dict[str, str] = {}
-        for want, got in zip(pattern, segments, strict=True):
+        last = len(pattern) - 1
+        for i, (want, got) in enumerate(zip(pattern, segments, strict=True)):
             if want.startswith("{"):
-                if not got:
+                # ``/api/v1/workflows/`` (a trailing empty namespace) lists all namespaces
+                if not got and not (want == "{namespace}" and i == last and method == "GET"):
                     break
                 params[want[1:-1]] = unquote(got)
             elif want != got:

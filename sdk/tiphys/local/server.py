@@ -307,7 +307,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.flush()
-        reply.run(writer)
+        try:
+            reply.run(writer)
+        except OSError:
+            raise
+        except Exception as exc:  # a bug or a store closed by shutdown: end the stream cleanly
+            writer.send(error_chunk(f"internal error: {type(exc).__name__}: {exc}", 13, 500))
         writer.end()
 
 
@@ -562,15 +567,13 @@ class _Core:
         with self.lock:
             for sub in list(self.subscribers):
                 sub.put(None)
-            futures = [r.future for r in self.runs.values() if r.future is not None]
-        for future in futures:
-            future.cancel()
-        deadline = time.monotonic() + SHUTDOWN_SECONDS
-        for future in futures:
-            with contextlib.suppress(BaseException):
-                future.exception(timeout=max(0.0, deadline - time.monotonic()))
         loop, self.loop = self.loop, None
         if loop is not None:
+            # cancel every run (the executor kills its processes) and wait for them, bounded
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(_cancel_all(), loop).result(
+                    timeout=SHUTDOWN_SECONDS + 1
+                )
             loop.call_soon_threadsafe(loop.stop)
             if self._loop_thread is not None:
                 self._loop_thread.join(timeout=SHUTDOWN_SECONDS)
@@ -1614,6 +1617,16 @@ class _Core:
     def resume_cron(self, req: Request) -> Reply:
         """``PUT /api/v1/cron-workflows/{ns}/{name}/resume``: ``spec.suspend: false``."""
         return self._cron_suspend(req, False)
+
+
+async def _cancel_all() -> None:
+    """Cancel the other tasks of the running loop and wait for them (at most
+    :data:`SHUTDOWN_SECONDS`)."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
 
 
 def _epoch(stamp: str) -> float:
