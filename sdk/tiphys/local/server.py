@@ -676,27 +676,31 @@ class _Core:
     # -- runs ------------------------------------------------------------------------------------
 
     def _flush(self, key: tuple[str, str]) -> dict[str, Any] | None:
-        """Store the run's current snapshot (and publish MODIFIED) when it changed."""
+        """Store the run's current snapshot (and publish MODIFIED) when it changed.
+
+        Never call it holding :attr:`lock`: ``LocalRun.workflow`` hops onto the run loop from
+        other threads, and the loop's change callbacks must not wait for that lock."""
         with self.lock:
             entry = self.runs.get(key)
-            if entry is None:
-                return None
-            entry.flush_pending = False
-            snapshot = entry.run.workflow
-            snapshot.get("metadata", {}).pop("resourceVersion", None)
-            text = json.dumps(snapshot, sort_keys=True, default=str)
-            if text == entry.last:
+        if entry is None:
+            return None
+        entry.flush_pending = False
+        snapshot = entry.run.workflow
+        snapshot.get("metadata", {}).pop("resourceVersion", None)
+        text = json.dumps(snapshot, sort_keys=True, default=str)
+        with self.lock:
+            if self.runs.get(key) is not entry or text == entry.last:
                 return None
             entry.last = text
             return self._store_workflow(snapshot)
 
     def _on_change(self, key: tuple[str, str]) -> Callable[[Any], None]:
         def changed(_run: Any) -> None:
-            with self.lock:
-                entry = self.runs.get(key)
-                if entry is None or entry.flush_pending:
-                    return
-                entry.flush_pending = True
+            # on the run loop: no core lock here (see _flush); a lost race only flushes twice
+            entry = self.runs.get(key)
+            if entry is None or entry.flush_pending:
+                return
+            entry.flush_pending = True
             loop = self.loop
             if loop is not None:
                 loop.call_soon_threadsafe(loop.call_later, 0.05, self._flush, key)
@@ -962,9 +966,10 @@ class _Core:
         wf = self._current(namespace, name)
         with self.lock:
             entry = self.runs.pop((namespace, name), None)
-            if entry is not None:
-                wf = entry.run.workflow
-                wf.get("metadata", {}).pop("resourceVersion", None)
+        if entry is not None:
+            wf = entry.run.workflow
+            wf.get("metadata", {}).pop("resourceVersion", None)
+        with self.lock:
             last = self.state.put(WORKFLOW, wf)  # a new resourceVersion for the DELETED event
             self.state.delete(WORKFLOW, namespace, name)
             self._publish("DELETED", last)
@@ -1247,9 +1252,11 @@ class _Core:
         def run(writer: StreamWriter) -> None:
             sub: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
             with self.lock:
+                keys = list(self.runs)
+            for key in keys:
+                self._flush(key)
+            with self.lock:
                 self.subscribers.add(sub)
-                for key in list(self.runs):
-                    self._flush(key)
                 floor = self.last_version
                 if resume_from == 0:
                     first = [("ADDED", o) for o in self.state.list(WORKFLOW, namespace)]
