@@ -54,9 +54,10 @@ def read_token(state_dir: Path) -> str | None:
 def ensure_token(state_dir: Path) -> str:
     """The token of ``state_dir``, generated on first use.
 
-    Creates ``state_dir`` (mode 0700, also tightened when it exists) and, when there is no
-    token yet, writes 43 URL-safe random characters (256 bits) to ``<state_dir>/token`` with
-    mode 0600 (created exclusively, so two servers starting at once agree on one token).
+    Creates ``state_dir`` when missing (mode 0700; an existing one is left as it is) and, when
+    there is no token yet, writes 43 URL-safe random characters (256 bits) to
+    ``<state_dir>/token`` with mode 0600 (created exclusively, so two servers starting at once
+    agree on one token).
 
     Args:
         state_dir: The server's state directory.
@@ -67,8 +68,9 @@ def ensure_token(state_dir: Path) -> str:
     Raises:
         OSError: The directory or file cannot be created or read.
     """
-    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(state_dir, 0o700)
+    if not state_dir.is_dir():
+        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(state_dir, 0o700)  # whatever the umask
     existing = read_token(state_dir)
     if existing is not None:
         os.chmod(state_dir / TOKEN_FILE, 0o600)
