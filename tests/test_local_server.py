@@ -787,6 +787,24 @@ def test_workflow_template_crud(http: httpx.Client) -> None:
             "version and try again",
         },
     )
+    assert error_of(http.post(base, json={})) == (
+        400,
+        {"code": 3, "message": "workflow template was not found in the request body"},
+    )
+    assert error_of(http.put(f"{base}/tmpl", json={})) == (
+        400,
+        {"code": 3, "message": "WorkflowTemplate is not found in Request body"},
+    )
+    elsewhere = template("elsewhere")
+    elsewhere["metadata"]["namespace"] = "other"
+    assert error_of(http.post(base, json={"template": elsewhere})) == (
+        400,
+        {
+            "code": 3,
+            "message": "the namespace of the provided object does not match the namespace "
+            "sent on the request",
+        },
+    )
     lint = checked(http.post(f"{base}/lint", json={"template": template("other")}))
     assert lint["metadata"] == {"name": "other", "namespace": NS}
     bad = template("bad")
@@ -904,6 +922,16 @@ def test_cron_workflow_crud_suspend_resume(http: httpx.Client) -> None:
     assert (
         checked(http.post(f"{base}/lint", json={"cronWorkflow": cron("x")}))["metadata"]["name"]
         == "x"
+    )
+    assert error_of(http.post(base, json={})) == (
+        404,
+        {"code": 5, "message": "cron workflow was not found in the request body"},
+    )
+    missing = cron("missing")
+    missing["metadata"]["resourceVersion"] = "1"
+    assert error_of(http.put(f"{base}/missing", json={"cronWorkflow": missing})) == (
+        404,
+        {"code": 5, "message": 'cronworkflows.argoproj.io "missing" not found'},
     )
     assert checked(http.delete(f"{base}/nightly")) == {}
     assert error_of(http.put(f"{base}/nightly/suspend", json={})) == (

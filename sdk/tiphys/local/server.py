@@ -112,6 +112,14 @@ SUBMIT_KINDS = {
         CLUSTER_WORKFLOW_TEMPLATE,
     ),
 }
+#: Status and message when a create/lint body lacks its object (Argo's servers; the cron
+#: server answers NotFound).
+MISSING_BODY = {
+    WORKFLOW: (400, "workflow body not specified"),
+    WORKFLOW_TEMPLATE: (400, "workflow template was not found in the request body"),
+    CLUSTER_WORKFLOW_TEMPLATE: (400, "cluster workflow template was not found in the request body"),
+    CRON_WORKFLOW: (404, "cron workflow was not found in the request body"),
+}
 DONE_PHASES = ("Succeeded", "Failed", "Error")
 LABEL_PHASE = "workflows.argoproj.io/phase"
 LABEL_COMPLETED = "workflows.argoproj.io/completed"
@@ -858,9 +866,7 @@ class _Core:
             raise ApiError(400, "workflow body not specified")
         namespace = req.params["namespace"]
         wf = copy.deepcopy(manifest)
-        wf.setdefault("metadata", {}).setdefault("namespace", namespace)
-        if not wf["metadata"]["namespace"]:
-            wf["metadata"]["namespace"] = namespace
+        self._namespace(wf.setdefault("metadata", {}), namespace)
         self._validate(WORKFLOW, wf)
         dry_run = (body.get("createOptions") or {}).get("dryRun") or []
         if dry_run:
@@ -876,8 +882,7 @@ class _Core:
         if not isinstance(manifest, dict):
             raise ApiError(400, "workflow body not specified")
         wf = copy.deepcopy(manifest)
-        meta = wf.setdefault("metadata", {})
-        meta["namespace"] = meta.get("namespace") or req.params["namespace"]
+        self._namespace(wf.setdefault("metadata", {}), req.params["namespace"])
         self._validate(WORKFLOW, wf)
         return Reply(wf)
 
@@ -1465,19 +1470,36 @@ class _Core:
             {"metadata": {"resourceVersion": self._resource_version()}, "items": items or None}
         )
 
-    def _body_object(self, req: Request, kind: str) -> dict[str, Any]:
+    def _body_object(self, req: Request, kind: str, update: bool = False) -> dict[str, Any]:
+        """The object of a create/update/lint body; its absence answers as Argo's servers do
+        (server/workflowtemplate, clusterworkflowtemplate, cronworkflow)."""
         obj = req.json_body().get(BODY_FIELD[kind])
         if not isinstance(obj, dict):
-            raise ApiError(400, f"{BODY_FIELD[kind]} body not specified")
+            if update:
+                raise ApiError(400, f"{kind} is not found in Request body")
+            status, message = MISSING_BODY[kind]
+            raise ApiError(status, message)
         return copy.deepcopy(obj)
+
+    @staticmethod
+    def _namespace(meta: dict[str, Any], namespace: str) -> None:
+        """The object's namespace is the path's (k8s refuses a different one); cluster kinds
+        have none."""
+        if not namespace:
+            meta.pop("namespace", None)
+            return
+        if meta.get("namespace") and meta["namespace"] != namespace:
+            raise ApiError(
+                400,
+                "the namespace of the provided object does not match the namespace sent on "
+                "the request",
+            )
+        meta["namespace"] = namespace
 
     def _create(self, req: Request, kind: str, namespace: str) -> Reply:
         obj = self._body_object(req, kind)
         meta = obj.setdefault("metadata", {})
-        if namespace:
-            meta["namespace"] = meta.get("namespace") or namespace
-        else:
-            meta.pop("namespace", None)
+        self._namespace(meta, namespace)
         if not meta.get("name"):
             if not meta.get("generateName"):
                 raise ApiError(400, "name or generateName is required")
@@ -1494,19 +1516,21 @@ class _Core:
 
     def _lint(self, req: Request, kind: str, namespace: str) -> Reply:
         obj = self._body_object(req, kind)
-        if namespace:
-            meta = obj.setdefault("metadata", {})
-            meta["namespace"] = meta.get("namespace") or namespace
+        self._namespace(obj.setdefault("metadata", {}), namespace)
         self._validate(kind, obj)
         return Reply(obj)
 
     def _update(self, req: Request, kind: str, namespace: str) -> Reply:
-        obj = self._body_object(req, kind)
+        """A k8s Update of the body's object (Argo validates first; a CronWorkflow is read
+        first, so a missing one is 404 before validation)."""
+        obj = self._body_object(req, kind, update=True)
         meta = obj.setdefault("metadata", {})
         name = meta.get("name") or req.params["name"]
         meta["name"] = name
-        if namespace:
-            meta["namespace"] = namespace
+        self._namespace(meta, namespace)
+        if kind == CRON_WORKFLOW:
+            self._get(kind, namespace, name)
+        self._validate(kind, obj)
         current = self._get(kind, namespace, name)
         version = meta.get("resourceVersion")
         if not version:
@@ -1515,7 +1539,6 @@ class _Core:
                 f'{kind}.argoproj.io "{name}" is invalid: metadata.resourceVersion: Invalid '
                 "value: 0x0: must be specified for an update",
             )
-        self._validate(kind, obj)
         conflict = (
             f'Operation cannot be fulfilled on {RESOURCE[kind]} "{name}": the object has been '
             "modified; please apply your changes to the latest version and try again"
@@ -1531,6 +1554,8 @@ class _Core:
             stored = self.state.put(kind, obj, expect_version=str(version))
         except self.state_module.Conflict:
             raise ApiError(409, conflict) from None
+        except getattr(self.state_module, "NotFound", ()):  # deleted meanwhile
+            raise _not_found(kind, name) from None
         return Reply(stored)
 
     def _delete(self, kind: str, namespace: str, name: str) -> Reply:
