@@ -267,6 +267,9 @@ def test_security_helpers() -> None:
     assert not security.host_allowed(None)
     assert not security.host_allowed("10.0.0.1:2746")
     assert security.host_allowed("10.0.0.1:2746", frozenset({"10.0.0.1"}))
+    assert security.host_allowed("192.168.1.5:2746", frozenset({"0.0.0.0", "*"}))
+    assert not security.host_allowed("evil.example.com", frozenset({"0.0.0.0", "*"}))
+    assert security.origin_allowed("http://10.1.2.3:8080", frozenset({"*"}))
     assert security.origin_allowed(None)
     assert not security.origin_allowed("http://example.com")
     assert security.token_matches("bearer abc", "abc")
@@ -1111,3 +1114,20 @@ def test_serve_forever_returns_after_shutdown(tmp_path: Path) -> None:
     srv.shutdown()
     thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_binds_ipv6_loopback_when_asked(tmp_path: Path) -> None:
+    try:
+        srv = LocalServer(
+            state_dir=tmp_path / "st", port=0, host="::1", persist=False, engine=ENGINE
+        )
+        srv.start()
+    except OSError as exc:  # no IPv6 on this machine
+        pytest.skip(f"no IPv6 loopback: {exc}")
+    try:
+        assert srv.url.startswith("http://[::1]:")
+        headers = {"Authorization": f"Bearer {srv.token}"}
+        response = httpx.get(srv.url + "/api/v1/version", headers=headers, timeout=5)
+        assert response.status_code == 200
+    finally:
+        srv.shutdown()

@@ -9,6 +9,7 @@ visits must not be able to drive it (DNS rebinding, cross-site requests).
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -115,21 +116,37 @@ def _hostname(netloc: str) -> str:
         return ""
 
 
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def _name_allowed(name: str, extra: frozenset[str]) -> bool:
+    if name in LOOPBACK_NAMES or name in extra:
+        return True
+    # "*" (a server bound to a non-loopback address on purpose) admits IP literals: a DNS
+    # rebinding attack needs a domain name, so an address typed as such is no such attack.
+    return "*" in extra and _is_ip(name)
+
+
 def host_allowed(host: str | None, extra: frozenset[str] = frozenset()) -> bool:
     """Whether a ``Host`` header names a loopback address (any port).
 
     Args:
         host: The header's value (``"127.0.0.1:2746"``, ``"localhost"``, ``"[::1]:2746"``).
-        extra: More host names to accept (the address the server was explicitly bound to).
+        extra: More host names to accept (the address the server was explicitly bound to);
+            ``"*"`` in it also accepts every IP literal.
 
     Returns:
-        True for ``127.0.0.1``, ``localhost``, ``[::1]`` or a name in ``extra``; False when
+        True for ``127.0.0.1``, ``localhost``, ``[::1]`` or a name ``extra`` admits; False when
         the header is absent or names anything else.
     """
     if not host:
         return False
-    name = _hostname(host.strip())
-    return name in LOOPBACK_NAMES or name in extra
+    return _name_allowed(_hostname(host.strip()), extra)
 
 
 def origin_allowed(origin: str | None, extra: frozenset[str] = frozenset()) -> bool:
@@ -140,8 +157,8 @@ def origin_allowed(origin: str | None, extra: frozenset[str] = frozenset()) -> b
         extra: More host names to accept, as for :func:`host_allowed`.
 
     Returns:
-        True when there is no ``Origin`` header, or its host is loopback (or in ``extra``);
-        False otherwise (``"null"`` included).
+        True when there is no ``Origin`` header, or its host is loopback (or admitted by
+        ``extra``); False otherwise (``"null"`` included).
     """
     if origin is None:
         return True
@@ -149,4 +166,4 @@ def origin_allowed(origin: str | None, extra: frozenset[str] = frozenset()) -> b
         name = (urlsplit(origin.strip()).hostname or "").lower()
     except ValueError:
         return False
-    return name in LOOPBACK_NAMES or name in extra
+    return _name_allowed(name, extra)

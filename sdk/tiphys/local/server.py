@@ -40,6 +40,7 @@ import queue
 import re
 import secrets
 import signal
+import socket
 import sys
 import threading
 import time
@@ -159,6 +160,14 @@ def read_token(state_dir: Path) -> str | None:
     """The bearer token of the server whose state is in ``state_dir`` (without ``"Bearer "``),
     or ``None`` when it was never started there."""
     return security.read_token(state_dir)
+
+
+def _extra_hosts(host: str) -> frozenset[str]:
+    """Host names accepted besides loopback for a server bound to ``host``: none for a
+    loopback bind; the bound name and every IP literal (``"*"``) for an explicit other one."""
+    if host in security.LOOPBACK_NAMES:
+        return frozenset()
+    return frozenset({host.lower(), "*"})
 
 
 def now_rfc3339() -> str:
@@ -335,6 +344,10 @@ class _HTTPServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
+
+
 class LocalServer:
     """The embedded Argo Server (see the module docstring).
 
@@ -345,7 +358,8 @@ class LocalServer:
             mode 0700.
         port: TCP port (default 2746, Argo's); 0 picks a free one.
         host: Address to bind; 127.0.0.1 by default. A non-loopback address is used only when
-            given here explicitly; its name is then also accepted in ``Host``/``Origin``.
+            given here explicitly; ``Host``/``Origin`` may then also name it or any IP address
+            (never another domain name: DNS rebinding needs one).
         backend: Container backend of the runs (``auto`` | ``host`` | ``docker`` | ``podman``).
         store: Secrets and ConfigMaps the workflows read (a ``tiphys.local.store.LocalStore``);
             default an empty one.
@@ -399,7 +413,7 @@ class LocalServer:
             cron=cron,
             artifacts=artifacts,
             token=self.token,
-            extra_hosts=frozenset() if host in security.LOOPBACK_NAMES else frozenset({host}),
+            extra_hosts=_extra_hosts(host),
         )
         self._http: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -417,8 +431,9 @@ class LocalServer:
         if self._http is not None:
             return
         self._core.start()
+        server_class = _HTTPServer6 if ":" in self.host else _HTTPServer
         try:
-            http = _HTTPServer((self.host, self.port), _Handler)
+            http = server_class((self.host, self.port), _Handler)
         except OSError:
             self._core.close()
             raise
