@@ -6,6 +6,7 @@ The engine and the state store are the stand-ins of local_standins.py until they
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -24,6 +25,7 @@ from tiphys.client import ArgoServerError, Client, NotFound
 from tiphys.local import security
 from tiphys.local.selectors import SelectorError, clean_fields, field_selector, label_selector
 from tiphys.local.server import LocalServer, default_state_dir, read_token
+from tiphys.local.sse import StreamWriter, error_chunk
 
 NS = "argo"
 UNAUTHENTICATED = "token not valid. see https://argo-workflows.readthedocs.io/en/latest/faq/"
@@ -1032,6 +1034,15 @@ def test_persisted_state_marks_interrupted_workflows(tmp_path: Path) -> None:
             )
             assert c.get("done")["status"]["phase"] == "Succeeded"
             assert [e.type for e in c.watch("cut", timeout=5)] == ["ADDED"]
+        headers = {"Authorization": f"Bearer {second.token}"}
+        query = {"listOptions.resourceVersion": "1", "listOptions.timeoutSeconds": "1"}
+        with httpx.stream(
+            "GET", f"{second.url}/api/v1/workflow-events/{NS}", params=query, headers=headers
+        ) as response:
+            lines = [json.loads(line) for line in response.iter_lines() if line]
+        assert len(lines) == 1
+        message = lines[0]["error"]["message"]
+        assert message.startswith("too old resource version: 1 (")
     finally:
         second.shutdown()
 
@@ -1131,3 +1142,62 @@ def test_binds_ipv6_loopback_when_asked(tmp_path: Path) -> None:
         assert response.status_code == 200
     finally:
         srv.shutdown()
+
+
+def test_watch_resumes_after_a_resource_version(client: Client, http: httpx.Client) -> None:
+    created = client.create(workflow("a", "b", name="resumed"))
+    wait_finished(client, "resumed")
+    since = created["metadata"]["resourceVersion"]
+    query = {
+        "listOptions.fieldSelector": "metadata.name=resumed",
+        "listOptions.resourceVersion": since,
+        "listOptions.timeoutSeconds": "1",
+    }
+    with http.stream("GET", f"/api/v1/workflow-events/{NS}", params=query) as response:
+        messages = [json.loads(line) for line in response.iter_lines() if line]
+    events = [m["result"] for m in messages[:-1]]
+    assert {e["type"] for e in events} == {"MODIFIED"}
+    versions = [int(e["object"]["metadata"]["resourceVersion"]) for e in events]
+    assert versions == sorted(versions) and versions[0] > int(since)
+    assert events[-1]["object"]["status"]["phase"] == "Succeeded"
+    assert messages[-1]["error"]["message"] == "EOF"
+
+
+def test_log_follow_sends_keepalives(client: Client, http: httpx.Client) -> None:
+    client.create(workflow("line", name="quiet", command=["sleep"]))
+    query = {"logOptions.follow": "true"}
+    headers = {"Accept": "text/event-stream"}
+    seen: list[str] = []
+    with http.stream(
+        "GET", f"/api/v1/workflows/{NS}/quiet/log", params=query, headers=headers
+    ) as response:
+        for line in response.iter_lines():
+            if line:
+                seen.append(line)
+            if line == ":":
+                client.terminate("quiet")
+                break
+    assert seen[0].rstrip() == 'data: {"result":{"content":"line","podName":"quiet"}}'
+    assert seen[-1] == ":"
+
+
+def test_stream_framing() -> None:
+    sse_out, nd_out = io.BytesIO(), io.BytesIO()
+    for out, sse in ((sse_out, True), (nd_out, False)):
+        writer = StreamWriter(out, sse=sse)
+        writer.send({"result": {"a": 1}})
+        writer.keepalive()
+        writer.send(error_chunk("EOF"))
+        writer.end()
+    eof = (
+        b'{"error":{"grpc_code":8,"http_code":429,"message":"EOF",'
+        b'"http_status":"Too Many Requests"}}'
+    )
+    sse_body = [b'data: {"result":{"a":1}} \n\n', b":\n", b"data: " + eof + b" \n\n"]
+    nd_body = [b'{"result":{"a":1}}\n', eof + b"\n"]
+
+    def chunked(pieces: list[bytes]) -> bytes:
+        return b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces) + b"0\r\n\r\n"
+
+    assert sse_out.getvalue() == chunked(sse_body)
+    assert nd_out.getvalue() == chunked(nd_body)

@@ -1379,9 +1379,9 @@ class _Core:
             content = line if stamps else text
             if pattern is not None and not pattern.search(content):
                 return None
-            result: dict[str, Any] = {"podName": pod_name}
-            if content:
-                result["content"] = content
+            # LogEntry's fields in proto order (content, podName), both omitempty
+            result: dict[str, Any] = {"content": content} if content else {}
+            result["podName"] = pod_name
             return {"result": result}
 
         def run(writer: StreamWriter) -> None:
