@@ -312,7 +312,7 @@ def test_unknown_route_and_method(http: httpx.Client) -> None:
 # --- workflows ------------------------------------------------------------------------------
 
 
-def test_create_get_list_delete_with_the_client(client: Client) -> None:
+def test_create_get_list_delete_with_the_client(server: LocalServer, client: Client) -> None:
     assert client.list() == []
     created = client.create(workflow("a", "b", labels={"team": "x"}))
     meta = created["metadata"]
@@ -329,7 +329,10 @@ def test_create_get_list_delete_with_the_client(client: Client) -> None:
     assert client.get(name) == final
     assert [w["metadata"]["name"] for w in client.list()] == [name]
     assert client.get("@latest")["metadata"]["name"] == name
+    run_dir = server.state_dir / "runs" / meta["uid"]
+    assert (run_dir / "logs" / name / "main.log").is_file()
     client.delete(name)
+    assert not run_dir.exists()
     with pytest.raises(NotFound) as caught:
         client.get(name)
     assert caught.value.server_message == f'workflows.argoproj.io "{name}" not found'
@@ -1201,3 +1204,19 @@ def test_stream_framing() -> None:
 
     assert sse_out.getvalue() == chunked(sse_body)
     assert nd_out.getvalue() == chunked(nd_body)
+
+
+def test_delete_a_running_workflow(server: LocalServer, client: Client) -> None:
+    created = client.create(workflow("x", name="doomed", command=["sleep"]))
+    run_dir = server.state_dir / "runs" / created["metadata"]["uid"]
+    for event in client.watch("doomed", timeout=10):
+        if event.workflow["status"].get("phase") == "Running":
+            break
+    client.delete("doomed")
+    deadline = time.monotonic() + 5
+    while run_dir.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not run_dir.exists()
+    assert client.list() == []
+    with pytest.raises(NotFound):
+        client.get("doomed")

@@ -39,6 +39,7 @@ import platform
 import queue
 import re
 import secrets
+import shutil
 import signal
 import socket
 import sys
@@ -565,6 +566,8 @@ class _Core:
         self.state.mark_interrupted(datetime.now(UTC))
         versions = [int(_meta(w).get("resourceVersion") or 0) for w in self.state.list(WORKFLOW)]
         self.first_version = self.last_version = max(versions, default=0)
+        # the first validation imports Hera (about a second): do it before the first request
+        threading.Thread(target=_prewarm_validation, daemon=True, name="tiphys-prewarm").start()
         self.loop = asyncio.new_event_loop()
         self._loop_thread = threading.Thread(
             target=self.loop.run_forever, daemon=True, name="tiphys-server-runs"
@@ -658,7 +661,6 @@ class _Core:
 
     def _options(self, wf: Mapping[str, Any]) -> Any:
         namespace = _meta(wf).get("namespace", "default")
-        uid = _meta(wf).get("uid") or _meta(wf).get("name")
         state = self.state
 
         def templates(name: str, cluster_scope: bool) -> dict[str, Any] | None:
@@ -669,7 +671,7 @@ class _Core:
             return found
 
         kwargs: dict[str, Any] = {
-            "run_dir": self.state_dir / "runs" / str(uid),
+            "run_dir": self._run_dir(wf),
             "backend": self.backend,
             "templates": templates,
             "artifacts": self.artifacts,
@@ -993,8 +995,17 @@ class _Core:
             last = self.state.put(WORKFLOW, wf)  # a new resourceVersion for the DELETED event
             self.state.delete(WORKFLOW, namespace, name)
             self._publish("DELETED", last)
+        run_dir = self._run_dir(wf)
         if entry is not None and entry.future is not None:
+            # the run's processes die on cancellation; its directory goes once it has ended
+            entry.future.add_done_callback(lambda _: shutil.rmtree(run_dir, ignore_errors=True))
             entry.future.cancel()
+        else:
+            shutil.rmtree(run_dir, ignore_errors=True)
+
+    def _run_dir(self, wf: Mapping[str, Any]) -> Path:
+        """``<state_dir>/runs/<uid>``: the run's sandboxes and logs."""
+        return self.state_dir / "runs" / str(_meta(wf).get("uid") or _meta(wf).get("name"))
 
     def _finished_or_active(self, namespace: str, name: str) -> tuple[dict[str, Any], bool]:
         wf = self._current(namespace, name)
@@ -1353,7 +1364,7 @@ class _Core:
         namespace = req.params["namespace"]
         wf = self._current(namespace, req.params["name"])
         name = _meta(wf)["name"]
-        logs_dir = self.state_dir / "runs" / str(_meta(wf).get("uid") or name) / "logs"
+        logs_dir = self._run_dir(wf) / "logs"
         pod = req.q("podName") or None
         container = req.q("logOptions.container") or "main"
         follow = req.flag("logOptions.follow")
@@ -1664,6 +1675,24 @@ class _Core:
     def resume_cron(self, req: Request) -> Reply:
         """``PUT /api/v1/cron-workflows/{ns}/{name}/resume``: ``spec.suspend: false``."""
         return self._cron_suspend(req, False)
+
+
+def _prewarm_validation() -> None:
+    """Validate a tiny Workflow once, so that the first create does not pay Hera's import."""
+    from tiphys.validate import validate_document
+
+    with contextlib.suppress(Exception):
+        validate_document(
+            {
+                "apiVersion": API_VERSION,
+                "kind": WORKFLOW,
+                "metadata": {"name": "prewarm"},
+                "spec": {
+                    "entrypoint": "main",
+                    "templates": [{"name": "main", "container": {"image": "busybox"}}],
+                },
+            }
+        )
 
 
 async def _cancel_all() -> None:
