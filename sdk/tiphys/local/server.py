@@ -1149,9 +1149,9 @@ class _Core:
             raise ApiError(400, str(exc)) from None
         with self.lock:
             previous = self.runs.get(key)
-            if previous is not None and previous.future is not None and not previous.future.done():
-                if previous.run.phase not in DONE_PHASES:  # a concurrent retry won the race
-                    raise ApiError(400, "Cannot retry a workflow in phase Running")
+            running = previous is not None and previous.run.phase not in DONE_PHASES
+            if running:  # another retry won the race
+                raise ApiError(400, "Cannot retry a workflow in phase Running")
             self.runs[key] = entry
         stored = self._flush(key) or self._get(WORKFLOW, namespace, name)
         self._launch(entry)
