@@ -23,7 +23,13 @@ from local_standins import ENGINE
 from swagger_oracle import request_problems, response_problems
 from tiphys.client import ArgoServerError, Client, NotFound
 from tiphys.local import security
-from tiphys.local.selectors import SelectorError, clean_fields, field_selector, label_selector
+from tiphys.local.selectors import (
+    SelectorError,
+    clean_fields,
+    field_selector,
+    label_selector,
+    node_selector,
+)
 from tiphys.local.server import LocalServer, default_state_dir, read_token
 from tiphys.local.sse import StreamWriter, error_chunk
 
@@ -707,6 +713,13 @@ def test_suspend_resume_and_set(client: Client, http: httpx.Client) -> None:
             "use a node field selector to target them",
         },
     )
+    with pytest.raises(ArgoServerError) as caught:
+        client.resume("approval", node_field_selector="displayName=other")
+    assert (caught.value.status, caught.value.server_message) == (
+        500,
+        "currently, set only targets suspend nodes: no suspend nodes matching "
+        "nodeFieldSelector: displayName=other",
+    )
     client.set("approval", node_field_selector="displayName=approval", phase="Failed", message="no")
     final = wait_finished(client, "approval")
     assert (final["status"]["phase"], final["status"]["message"]) == ("Failed", "no")
@@ -1063,6 +1076,19 @@ def test_selector_helpers() -> None:
     with pytest.raises(SelectorError, match=r"unable to parse requirement: 'x in \('"):
         label_selector("x in (")
     assert field_selector("metadata.namespace=n,metadata.name!=b")(obj)
+    node = {
+        "id": "wf-1",
+        "name": "wf[0].approve",
+        "displayName": "approve",
+        "phase": "Running",
+        "templateRef": {"name": "lib", "template": "gate"},
+        "inputs": {"parameters": [{"name": "who", "value": "me"}]},
+    }
+    assert node_selector("displayName=approve,templateName=gate")(node)
+    assert node_selector("templateRef.name=lib,inputs.parameters.who.value=me")(node)
+    assert not node_selector("phase!=Running")(node)
+    with pytest.raises(SelectorError):
+        node_selector("displayName")
     assert clean_fields({"a": {"b": 1, "c": 2}, "d": [{"e": 1, "f": 2}]}, "a.b,d.f") == {
         "a": {"b": 1},
         "d": [{"f": 2}],

@@ -14,7 +14,15 @@ from typing import Any
 
 from tiphys.errors import TiphysError
 
-__all__ = ["SelectorError", "clean_fields", "field_selector", "label_selector", "name_match"]
+__all__ = [
+    "SelectorError",
+    "clean_fields",
+    "field_selector",
+    "label_selector",
+    "name_match",
+    "node_fields",
+    "node_selector",
+]
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 
@@ -125,6 +133,47 @@ def field_selector(selector: str | None) -> Predicate:
             raise SelectorError(f"field label not supported: {key}")
         checks.append(_field_equals(key.split(".", 1)[1], value, op != "!="))
     return lambda obj: all(check(obj) for check in checks)
+
+
+def node_fields(node: Mapping[str, Any]) -> dict[str, str]:
+    """The fields a node field selector matches, as ``SelectorMatchesNode`` builds them
+    (workflow/util/util.go): ``displayName``, ``templateName`` (the templateRef's template when
+    there is a templateRef, as GetTemplateFromNode), ``phase``, ``name``, ``id``, ``templateRef.name``,
+    ``templateRef.template``, ``inputs.parameters.<name>.value``."""
+    ref = node.get("templateRef") or {}
+    fields = {
+        "displayName": str(node.get("displayName", "")),
+        "templateName": str((ref.get("template") if ref else node.get("templateName")) or ""),
+        "phase": str(node.get("phase", "")),
+        "name": str(node.get("name", "")),
+        "id": str(node.get("id", "")),
+    }
+    if ref:
+        fields["templateRef.name"] = str(ref.get("name", ""))
+        fields["templateRef.template"] = str(ref.get("template", ""))
+    for param in (node.get("inputs") or {}).get("parameters") or []:
+        fields[f"inputs.parameters.{param.get('name')}.value"] = str(param.get("value", ""))
+    return fields
+
+
+def node_selector(selector: str) -> Callable[[Mapping[str, Any]], bool]:
+    """A predicate over status nodes for a node field selector (``displayName=approve``).
+
+    Raises:
+        SelectorError: A requirement without ``=``, ``==`` or ``!=``.
+    """
+    checks: list[tuple[str, str, bool]] = []
+    for part in _split_top(selector):
+        found = _CMP.match(part)
+        if not found:
+            raise SelectorError(f"invalid selector: '{part}'; can't understand '{part}'")
+        checks.append((found.group(1), found.group(3).strip(), found.group(2) != "!="))
+
+    def matches(node: Mapping[str, Any]) -> bool:
+        fields = node_fields(node)
+        return all((fields.get(key, "") == value) == equal for key, value, equal in checks)
+
+    return matches
 
 
 def name_match(name: str, wanted: str, name_filter: str | None) -> bool:

@@ -70,6 +70,7 @@ from tiphys.local.selectors import (
     field_selector,
     label_selector,
     name_match,
+    node_selector,
 )
 from tiphys.local.sse import StreamWriter, error_chunk, wants_sse
 
@@ -1065,7 +1066,24 @@ class _Core:
             if selector:
                 raise ApiError(500, self._no_suspend_nodes(selector))
             return Reply(wf)
+        if selector:
+            self._check_suspend_nodes(namespace, name, selector)
         return Reply(self._run_control((namespace, name), lambda run: run.resume(selector)))
+
+    def _check_suspend_nodes(self, namespace: str, name: str, selector: str) -> None:
+        """500 with Argo's message when no running suspend node matches ``selector``
+        (updateSuspendedNode in workflow/util/util.go)."""
+        try:
+            matches = node_selector(selector)
+        except SelectorError as exc:
+            raise ApiError(500, str(exc)) from None
+        wf = self._current(namespace, name)
+        nodes = (wf.get("status") or {}).get("nodes") or {}
+        if not any(
+            n.get("type") == "Suspend" and n.get("phase") == "Running" and matches(n)
+            for n in nodes.values()
+        ):
+            raise ApiError(500, self._no_suspend_nodes(selector))
 
     @staticmethod
     def _no_suspend_nodes(selector: str) -> str:
@@ -1086,6 +1104,7 @@ class _Core:
     ) -> Reply:
         if not active:
             raise ApiError(500, self._no_suspend_nodes(selector))
+        self._check_suspend_nodes(namespace, name, selector)
 
         def act(run: Any) -> None:
             run.set_node(selector, phase=phase, message=message, output_parameters=outputs)
