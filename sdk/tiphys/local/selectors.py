@@ -137,9 +137,9 @@ def field_selector(selector: str | None) -> Predicate:
 
 def node_fields(node: Mapping[str, Any]) -> dict[str, str]:
     """The fields a node field selector matches, as ``SelectorMatchesNode`` builds them
-    (workflow/util/util.go): ``displayName``, ``templateName`` (the templateRef's template when
-    there is a templateRef, as GetTemplateFromNode), ``phase``, ``name``, ``id``, ``templateRef.name``,
-    ``templateRef.template``, ``inputs.parameters.<name>.value``."""
+    (workflow/util/util.go): ``displayName``, ``templateName`` (the templateRef's template
+    when there is a templateRef, as GetTemplateFromNode), ``phase``, ``name``, ``id``,
+    ``templateRef.name``, ``templateRef.template``, ``inputs.parameters.<name>.value``."""
     ref = node.get("templateRef") or {}
     fields = {
         "displayName": str(node.get("displayName", "")),
