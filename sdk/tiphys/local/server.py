@@ -847,8 +847,12 @@ class _Core:
 
     def version(self, req: Request) -> Reply:
         """``GET /api/v1/version``: the Argo version this server speaks."""
-        from tiphys import __version__
+        from importlib.metadata import PackageNotFoundError, version
 
+        try:
+            tiphys_version = version("tiphys")
+        except PackageNotFoundError:  # a source tree on PYTHONPATH, not installed
+            tiphys_version = "unknown"
         return Reply(
             {
                 "version": "v4.1.2",
@@ -857,7 +861,7 @@ class _Core:
                 "gitTag": "v4.1.2",
                 "gitTreeState": "",
                 "goVersion": f"python{platform.python_version()}",
-                "compiler": f"tiphys-local {__version__}",
+                "compiler": f"tiphys-local {tiphys_version}",
                 "platform": f"{sys.platform}/{platform.machine()}",
             }
         )
