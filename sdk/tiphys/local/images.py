@@ -1,0 +1,112 @@
+"""Which images the host backend can stand in for, and how their commands map to this machine.
+
+Rules (issue 5, contract §4): ``busybox``, ``alpine``, ``debian`` and ``ubuntu`` (any tag, any
+registry) run their commands with this machine's shell and tools; ``python:*`` runs
+``python``/``python3`` commands with this interpreter; ``argoproj/argosay:*`` runs
+``python -m tiphys.local.argosay``. Any other image cannot run on the host.
+
+When a template gives no ``command``, the image's own ENTRYPOINT/CMD apply as Docker applies
+them: ``args`` replace CMD (these images have no ENTRYPOINT, except argosay whose ENTRYPOINT is
+``/argosay``); with neither, CMD runs (``sh`` for busybox, ``/bin/sh`` for alpine, ``bash`` for
+debian, ``/bin/bash`` for ubuntu, ``python3`` for python).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+SHELL_IMAGES = ("busybox", "alpine", "debian", "ubuntu")
+"""Images whose commands run with this machine's shell and tools."""
+
+_DEFAULT_CMD = {
+    "busybox": ["sh"],
+    "alpine": ["/bin/sh"],
+    "debian": ["bash"],
+    "ubuntu": ["/bin/bash"],
+    "python": ["python3"],
+}
+
+ARGOSAY_MODULE = "tiphys.local.argosay"
+
+
+def image_name(image: str) -> str:
+    """The repository name of an image reference, without registry, tag or digest.
+
+    Args:
+        image: e.g. ``"docker.io/library/alpine:3.7"``, ``"argoproj/argosay:v2"``.
+
+    Returns:
+        ``"alpine"``, ``"argoproj/argosay"``.
+    """
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        name = name[: len(name) - len(last[-1])] + last[-1].split(":", 1)[0]
+    parts = name.split("/")
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "library":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def image_kind(image: str) -> str | None:
+    """``"shell"``, ``"python"``, ``"argosay"``, or None for an image the host cannot run."""
+    name = image_name(image)
+    if name in SHELL_IMAGES:
+        return "shell"
+    if name == "python":
+        return "python"
+    if name == "argoproj/argosay":
+        return "argosay"
+    return None
+
+
+def unsupported_message(image: str) -> str:
+    """The node message for an image the host backend cannot run."""
+    return (
+        f"image '{image}' cannot run on this machine's host backend: run with --backend docker "
+        "(or podman), or mock the template with --mock TEMPLATE=outputs.json"
+    )
+
+
+def _is_python(program: str) -> bool:
+    base = os.path.basename(program)
+    return base in ("python", "python3") or (
+        base.startswith("python3.") and base[8:].isdigit()
+    )
+
+
+def host_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[str] | None:
+    """The argv that stands in for a container of ``image`` on this machine.
+
+    Args:
+        image: The container's image.
+        command: Its ``command`` (empty when not given).
+        args: Its ``args``.
+
+    Returns:
+        The argv to execute, or None when the image cannot run on the host backend.
+    """
+    kind = image_kind(image)
+    if kind is None:
+        return None
+    name = image_name(image)
+    if command:
+        argv = [*command, *args]
+    elif kind == "argosay":
+        argv = ["/argosay", *args]
+    elif args:
+        argv = list(args)
+    else:
+        argv = list(_DEFAULT_CMD[name])
+    program = argv[0]
+    if kind == "argosay" and os.path.basename(program) == "argosay":
+        return [sys.executable, "-m", ARGOSAY_MODULE, *argv[1:]]
+    if kind == "python" and _is_python(program):
+        return [sys.executable, *argv[1:]]
+    if kind == "shell" and os.path.basename(program) == "ash":
+        return ["sh", *argv[1:]]
+    return argv

@@ -1,0 +1,1033 @@
+"""Leaf execution: run ONE template as Argo's executor would, on this machine or in docker.
+
+:class:`Executor` runs ``container``, ``script``, ``containerSet``, ``data`` and ``http``
+templates and daemons, and returns a :class:`PodResult` shaped as Argo's node status. Semantics
+followed (checked in argoproj/argo-workflows v4.1.2):
+
+* ``outputs.result`` is all of the main container's stdout, one trailing newline trimmed, the
+  last 256 KiB kept (``workflow/executor/executor.go`` CaptureScriptResult); stdout is streamed
+  and only that tail is held in memory.
+* Output parameters ``valueFrom.path``: the file's content with one trailing newline trimmed;
+  a missing file takes ``valueFrom.default``, else the wait container fails (SaveParameters) and
+  the node is Error ``wait: Error (exit code 1): open /var/run/argo/outputs/parameters<path>:
+  no such file or directory`` (the emissary's staging path, as a cluster shows it).
+* A main container exiting non-zero: node Failed ``<container>: Error (exit code N)``
+  (``workflow/controller/operator.go`` inferFailedReason); the pod deadline
+  (``activeDeadlineSeconds``): Failed ``Pod was active on the node longer than the specified
+  deadline``.
+* Output artifacts are saved in the local :class:`~tiphys.local.artifacts.ArtifactStore` under
+  ``<workflow>/<pod>/<artifact>.tgz`` (tar, the default), ``.zip`` (zip) or with no suffix
+  (``archive: {none: {}}``); a missing optional artifact is skipped.
+* Script templates: the source is written to a file given as the last argument to ``command``
+  (Argo's ``/argo/staging/script``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from tiphys.errors import TiphysError
+
+RESULT_CAP = 256 * 1024
+"""Bytes of stdout kept in ``outputs.result`` (Argo keeps the last 256 kB)."""
+
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
+_KILL_GRACE = 2.0
+_PIPE_DRAIN = 2.0
+_CHUNK = 65536
+
+
+class PodError(TiphysError):
+    """The executor itself was misused (an unknown backend name)."""
+
+
+class LocalStoreLike(Protocol):
+    """What the executor needs of :class:`tiphys.local.store.LocalStore`."""
+
+    def secret(self, name: str, key: str, *, optional: bool = False) -> str | None: ...
+    def configmap(self, name: str, key: str, *, optional: bool = False) -> str | None: ...
+    def secret_keys(self, name: str) -> dict[str, str] | None: ...
+    def configmap_keys(self, name: str) -> dict[str, str] | None: ...
+    def redact(self, text: str) -> str: ...
+
+
+class ArtifactStoreLike(Protocol):
+    """What the executor needs of :class:`tiphys.local.artifacts.ArtifactStore`."""
+
+    def save(self, key: str, source: Path, *, archive: Mapping[str, Any] | None) -> None: ...
+    def path(self, key: str) -> Path: ...
+    def fetch_input(self, artifact: Mapping[str, Any], dest: Path, store: Any) -> bool: ...
+
+
+@dataclass
+class PodSpec:
+    """One leaf node to run (contract §4).
+
+    Attributes:
+        workflow_name: ``metadata.name`` of the workflow.
+        namespace: Its namespace.
+        node_id: The node's id.
+        pod_name: The pod name Argo would give the node.
+        template: The template, already substituted (kind container, script, containerSet,
+            data or http); ``inputs.artifacts`` are resolved to a location or optional+missing.
+        sandbox: ``<run_dir>/nodes/<node_id>[-<attempt>]/``, created here.
+        log_dir: ``<run_dir>/logs/<pod_name>/``; one ``<container>.log`` per container.
+        volumes: Workflow ``spec.volumes`` plus template ``volumes``.
+        deadline: ``time.monotonic()`` by which the pod must end, or None.
+        attempt: Retry attempt number (0 first).
+    """
+
+    workflow_name: str
+    namespace: str
+    node_id: str
+    pod_name: str
+    template: Mapping[str, Any]
+    sandbox: Path
+    log_dir: Path
+    volumes: Sequence[Mapping[str, Any]] = ()
+    deadline: float | None = None
+    attempt: int = 0
+
+
+@dataclass
+class PodResult:
+    """How a leaf node ended.
+
+    Attributes:
+        phase: ``"Succeeded"``, ``"Failed"`` or ``"Error"``.
+        message: Argo's node message (``""`` on success).
+        exit_code: The main container's exit code, or None when it did not run.
+        outputs: Argo ``NodeStatus.outputs``: ``result``, ``exitCode`` (text), ``parameters``,
+            ``artifacts``; keys absent when empty.
+    """
+
+    phase: str
+    message: str
+    exit_code: int | None
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def _timestamp() -> str:
+    ns = time.time_ns()
+    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc)
+    return f"{stamp:%Y-%m-%dT%H:%M:%S}.{ns % 1_000_000_000:09d}Z"
+
+
+class _Tail:
+    """The last ``RESULT_CAP + 1`` bytes of a stream."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def add(self, chunk: bytes) -> None:
+        self.data += chunk
+        if len(self.data) > 2 * (RESULT_CAP + 1):
+            del self.data[: len(self.data) - (RESULT_CAP + 1)]
+
+    def result(self) -> str:
+        out = bytes(self.data)
+        if out.endswith(b"\n"):
+            out = out[:-1]
+        if len(out) > RESULT_CAP:
+            out = out[-RESULT_CAP:]
+        return out.decode("utf-8", errors="replace")
+
+
+_VAR = re.compile(r"\$\$|\$\(([-._a-zA-Z0-9]+)\)")
+
+
+def _expand(text: str, env: Mapping[str, str]) -> str:
+    """Kubernetes ``$(VAR)`` expansion in env values, command and args (``$$`` escapes)."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1)
+        return env.get(name, match.group(0))
+
+    return _VAR.sub(one, text)
+
+
+def _failed_wait(message: str) -> PodResult:
+    return PodResult("Error", f"wait: Error (exit code 1): {message}", None)
+
+
+class _Running:
+    """One started container process with its output pumps."""
+
+    def __init__(
+        self,
+        proc: asyncio.subprocess.Process,
+        pumps: list[asyncio.Task[None]],
+        tail: _Tail,
+        log: Any,
+    ) -> None:
+        self.proc = proc
+        self.pumps = pumps
+        self.tail = tail
+        self.log = log
+
+    def signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    async def finish(self) -> int:
+        code = await self.proc.wait()
+        self.signal(signal.SIGKILL)  # the pod's other processes end with it
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*self.pumps), _PIPE_DRAIN)
+        for pump in self.pumps:
+            pump.cancel()
+        self.log.close()
+        return code if code >= 0 else 128 - code
+
+    async def kill(self) -> int:
+        self.signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(asyncio.shield(self.proc.wait()), _KILL_GRACE)
+        except asyncio.TimeoutError:
+            self.signal(signal.SIGKILL)
+        return await self.finish()
+
+
+@dataclass
+class _Container:
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    spec: Mapping[str, Any]
+    cwd: str | None
+
+
+class _Prepared:
+    """A node's sandbox, mounts, environment and container command lines."""
+
+    def __init__(self) -> None:
+        self.plan: Any = None
+        self.containers: list[_Container] = []
+        self.binds: list[tuple[str, str]] = []
+        self.keep_fds: list[int] = []
+        self.docker_mounts: list[tuple[str, str]] = []
+
+    def real(self, path: str) -> Path:
+        return Path(path) if self.plan is None else Path(self.plan.view(path))
+
+    def close(self) -> None:
+        for fd in self.keep_fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.keep_fds = []
+
+
+class _Problem(Exception):
+    def __init__(self, result: PodResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+class Executor:
+    """Runs leaf templates on this machine (host backend) or with docker/podman.
+
+    Args:
+        backend: ``"auto"`` (docker or podman when a daemon answers ``version`` within 2 s,
+            else ``"host"``), ``"host"``, ``"docker"`` or ``"podman"``.
+        store: Secrets and ConfigMaps for env, volumes and HTTP headers.
+        artifacts: The local artifact repository (input loading, output saving).
+        on_log: Called as ``on_log(pod_name, container, "<timestamp> <text>")`` for every log
+            line, on the event loop's thread.
+
+    Raises:
+        PodError: ``backend`` is not one of the names above.
+    """
+
+    def __init__(
+        self,
+        *,
+        backend: str = "auto",
+        store: LocalStoreLike,
+        artifacts: ArtifactStoreLike,
+        on_log: Callable[[str, str, str], None] | None = None,
+    ) -> None:
+        if backend not in ("auto", "host", "docker", "podman"):
+            raise PodError(
+                f"unknown backend '{backend}': use auto, host, docker or podman"
+            )
+        self._requested = backend
+        self._resolved: str | None = None if backend == "auto" else backend
+        self.store = store
+        self.artifacts = artifacts
+        self.on_log = on_log
+
+    @property
+    def backend(self) -> str:
+        """The backend in use: ``"host"``, ``"docker"`` or ``"podman"`` (auto resolved once)."""
+        if self._resolved is None:
+            from tiphys.local.docker import daemon_answers
+
+            self._resolved = next(
+                (p for p in ("docker", "podman") if daemon_answers(p)), "host"
+            )
+        return self._resolved
+
+    # --- public ------------------------------------------------------------------------
+
+    async def run(self, pod: PodSpec) -> PodResult:
+        """Run one leaf node to its end.
+
+        Args:
+            pod: The node to run.
+
+        Returns:
+            The node's phase, message, exit code and outputs. A workflow's fault (a failing
+            command, a missing file, an image the host cannot run) is a result, not an error.
+
+        Raises:
+            asyncio.CancelledError: The run was cancelled; its processes were killed first
+                (SIGTERM to the process group, SIGKILL after 2 s).
+        """
+        template = pod.template
+        if "http" in template:
+            return await self._run_http(pod)
+        if "data" in template:
+            return await self._run_data(pod)
+        if not any(k in template for k in ("container", "script", "containerSet")):
+            kind = next(
+                (k for k in ("resource", "plugin", "suspend", "steps", "dag") if k in template),
+                "unknown",
+            )
+            return PodResult(
+                "Error",
+                f"template '{template.get('name', '')}' is a {kind} template, which needs a "
+                "cluster; tiphys runs container, script, containerSet, data and http templates",
+                None,
+            )
+        prepared = _Prepared()
+        try:
+            self._prepare(pod, prepared)
+            return await self._run_pod(pod, prepared)
+        except _Problem as problem:
+            return problem.result
+        finally:
+            prepared.close()
+
+    async def start_daemon(self, pod: PodSpec) -> Daemon:
+        """Start a daemon template (``daemon: true``) and return its handle.
+
+        Args:
+            pod: The node to start; its template is a container or script template.
+
+        Returns:
+            The :class:`Daemon`; call :meth:`Daemon.wait_ready`, then :meth:`Daemon.stop`.
+        """
+        prepared = _Prepared()
+        try:
+            self._prepare(pod, prepared)
+            running = await self._start(pod, prepared, prepared.containers[0])
+        except _Problem as problem:
+            prepared.close()
+            return Daemon(self, pod, prepared, None, problem.result)
+        except OSError as err:
+            prepared.close()
+            return Daemon(self, pod, prepared, None, PodResult("Error", str(err), None))
+        return Daemon(self, pod, prepared, running, None)
+
+    # --- preparation -----------------------------------------------------------------------
+
+    def _declared_paths(self, template: Mapping[str, Any]) -> list[str]:
+        paths = []
+        for art in (template.get("inputs") or {}).get("artifacts") or []:
+            if art.get("path"):
+                paths.append(str(art["path"]))
+        outputs = template.get("outputs") or {}
+        for art in outputs.get("artifacts") or []:
+            if art.get("path"):
+                paths.append(str(art["path"]))
+        for param in outputs.get("parameters") or []:
+            path = (param.get("valueFrom") or {}).get("path")
+            if path:
+                paths.append(str(path))
+        for spec in self._specs(template):
+            for mount in spec.get("volumeMounts") or []:
+                paths.append(str(mount.get("mountPath")))
+            if spec.get("workingDir"):
+                paths.append(str(spec["workingDir"]))
+        return paths
+
+    @staticmethod
+    def _specs(template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        if "containerSet" in template:
+            return list((template.get("containerSet") or {}).get("containers") or [])
+        return [template.get("container") or template.get("script") or {}]
+
+    def _prepare(self, pod: PodSpec, prepared: _Prepared) -> None:
+        from tiphys.local import host, images
+
+        template = pod.template
+        pod.sandbox.mkdir(parents=True, exist_ok=True)
+        pod.log_dir.mkdir(parents=True, exist_ok=True)
+        backend = self.backend
+        specs = self._specs(template)
+        if backend == "host":
+            for spec in specs:
+                image = str(spec.get("image") or "")
+                if images.image_kind(image) is None:
+                    raise _Problem(PodResult("Error", images.unsupported_message(image), None))
+            paths = self._declared_paths(template)
+            if host.namespaces_available():
+                prepared.plan = host.MountPlan(pod.sandbox)
+            elif paths:
+                raise _Problem(
+                    PodResult(
+                        "Error",
+                        "this machine cannot give the node a private mount namespace, and the "
+                        f"template uses absolute paths ({', '.join(sorted(set(paths)))}): run "
+                        "with --backend docker (or podman)",
+                        None,
+                    )
+                )
+        try:
+            self._volumes(pod, prepared, specs)
+            self._input_artifacts(pod, prepared)
+            if prepared.plan is not None:
+                for path in self._declared_paths(template):
+                    prepared.real(path).parent.mkdir(parents=True, exist_ok=True)
+        except host.PathProblem as problem:
+            raise _Problem(
+                PodResult(
+                    "Error",
+                    f"path {problem} cannot be private to this node on the host backend (its "
+                    "parent directory exists and is not empty, or is /): run with --backend "
+                    "docker (or podman)",
+                    None,
+                )
+            ) from None
+        base_env = self._base_env(pod)
+        for index, spec in enumerate(specs):
+            name = str(spec.get("name") or "main") if "containerSet" in template else "main"
+            env = self._env(pod, spec, base_env, name)
+            command = [_expand(str(c), env) for c in spec.get("command") or []]
+            args = [_expand(str(a), env) for a in spec.get("args") or []]
+            if "script" in template:
+                script = pod.sandbox / "script"
+                script.write_text(str(spec.get("source") or ""))
+                if backend == "host":
+                    fd = os.open(script, os.O_RDONLY)
+                    prepared.keep_fds.append(fd)
+                    args = [*args, f"/proc/self/fd/{fd}"]
+                else:
+                    prepared.docker_mounts.append((str(script), "/argo/staging/script"))
+                    args = [*args, "/argo/staging/script"]
+            image = str(spec.get("image") or "")
+            if backend == "host":
+                argv = images.host_argv(image, command, args)
+                assert argv is not None  # checked above
+            else:
+                from tiphys.local.docker import run_argv
+
+                argv = run_argv(
+                    backend,
+                    name=f"{pod.pod_name}-{name}-{index}",
+                    image=image,
+                    command=command,
+                    args=args,
+                    env={k: v for k, v in env.items() if k not in os.environ},
+                    mounts=[*self._docker_binds(prepared), *prepared.docker_mounts],
+                    working_dir=spec.get("workingDir"),
+                )
+            cwd = spec.get("workingDir")
+            if cwd and prepared.plan is not None:
+                prepared.real(str(cwd)).mkdir(parents=True, exist_ok=True)
+            prepared.containers.append(_Container(name, argv, env, spec, cwd))
+        if prepared.plan is not None:
+            prepared.binds = prepared.plan.ordered()
+        (pod.sandbox / "work").mkdir(exist_ok=True)
+
+    @staticmethod
+    def _docker_binds(prepared: _Prepared) -> list[tuple[str, str]]:
+        if prepared.plan is None:
+            return []
+        return list(prepared.plan.ordered())
+
+    def _volumes(self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]) -> None:
+        by_name = {str(v.get("name")): v for v in pod.volumes}
+        by_name.update({str(v.get("name")): v for v in pod.template.get("volumes") or []})
+        run_dir = pod.sandbox.parent.parent
+        made: dict[str, Path] = {}
+        for spec in specs:
+            for mount in spec.get("volumeMounts") or []:
+                name = str(mount.get("name"))
+                if name not in made:
+                    made[name] = self._volume_dir(pod, run_dir, name, by_name.get(name))
+                source = made[name]
+                if mount.get("subPath"):
+                    source = source / str(mount["subPath"])
+                    source.mkdir(parents=True, exist_ok=True)
+                target = str(mount.get("mountPath"))
+                if prepared.plan is not None:
+                    prepared.plan.bind_dir(source, target)
+                else:
+                    prepared.docker_mounts.append((str(source), target))
+
+    def _volume_dir(
+        self, pod: PodSpec, run_dir: Path, name: str, volume: Mapping[str, Any] | None
+    ) -> Path:
+        if volume is not None and "hostPath" in volume:
+            return Path(str(volume["hostPath"].get("path")))
+        if volume is not None and ("configMap" in volume or "secret" in volume):
+            target = pod.sandbox / "volumes" / name
+            target.mkdir(parents=True, exist_ok=True)
+            if "configMap" in volume:
+                source = volume["configMap"]
+                keys = self.store.configmap_keys(str(source.get("name")))
+                what = f"configmap '{source.get('name')}'"
+            else:
+                source = volume["secret"]
+                keys = self.store.secret_keys(str(source.get("secretName")))
+                what = f"secret '{source.get('secretName')}'"
+            if keys is None:
+                if source.get("optional"):
+                    return target
+                flag = "--configmap" if "configMap" in volume else "--secret"
+                raise _Problem(
+                    PodResult(
+                        "Error",
+                        f"volume '{name}' needs {what}: give its keys with {flag} NAME.KEY=VALUE",
+                        None,
+                    )
+                )
+            items = source.get("items")
+            pairs = (
+                [(str(i.get("key")), str(i.get("path"))) for i in items]
+                if items
+                else [(k, k) for k in keys]
+            )
+            for key, rel in pairs:
+                if key in keys:
+                    path = target / rel
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(keys[key])
+            return target
+        if volume is None or "persistentVolumeClaim" in volume:
+            claim = name
+            if volume is not None:
+                claim = str(volume["persistentVolumeClaim"].get("claimName") or name)
+            target = run_dir / "volumes" / claim
+        else:  # emptyDir and any other kind: private to the pod
+            target = pod.sandbox / "volumes" / name
+        target.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def _input_artifacts(self, pod: PodSpec, prepared: _Prepared) -> None:
+        for art in (pod.template.get("inputs") or {}).get("artifacts") or []:
+            path = art.get("path")
+            if not path:
+                continue
+            if prepared.plan is None and self.backend == "host":
+                dest = Path(str(path))
+            elif prepared.plan is None:
+                dest = pod.sandbox / "inputs" / str(art.get("name"))
+                prepared.docker_mounts.append((str(dest), str(path)))
+            else:
+                dest = prepared.real(str(path))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                written = self.artifacts.fetch_input(art, dest, self.store)
+            except TiphysError as err:
+                raise _Problem(PodResult("Error", self.store.redact(str(err)), None)) from None
+            mode = art.get("mode")
+            if written and mode is not None and dest.exists():
+                dest.chmod(int(mode))
+                if dest.is_dir() and art.get("recurseMode"):
+                    for sub in dest.rglob("*"):
+                        sub.chmod(int(mode))
+
+    def _base_env(self, pod: PodSpec) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "ARGO_POD_NAME": pod.pod_name,
+                "ARGO_POD_UID": str(uuid.uuid4()),
+                "ARGO_WORKFLOW_NAME": pod.workflow_name,
+                "ARGO_NODE_ID": pod.node_id,
+                "ARGO_TEMPLATE": json.dumps(pod.template, separators=(",", ":")),
+            }
+        )
+        return env
+
+    def _env(
+        self, pod: PodSpec, spec: Mapping[str, Any], base: Mapping[str, str], name: str
+    ) -> dict[str, str]:
+        env = dict(base)
+        env["ARGO_CONTAINER_NAME"] = name
+        for var in spec.get("env") or []:
+            key = str(var.get("name"))
+            source = var.get("valueFrom") or {}
+            value: str | None
+            try:
+                if "secretKeyRef" in source:
+                    ref = source["secretKeyRef"]
+                    value = self.store.secret(
+                        str(ref.get("name")), str(ref.get("key")), optional=bool(ref.get("optional"))
+                    )
+                elif "configMapKeyRef" in source:
+                    ref = source["configMapKeyRef"]
+                    value = self.store.configmap(
+                        str(ref.get("name")), str(ref.get("key")), optional=bool(ref.get("optional"))
+                    )
+                elif "fieldRef" in source:
+                    field_path = str(source["fieldRef"].get("fieldPath"))
+                    value = {
+                        "metadata.name": pod.pod_name,
+                        "metadata.namespace": pod.namespace,
+                        "status.podIP": "127.0.0.1",
+                        "status.hostIP": "127.0.0.1",
+                        "spec.nodeName": "local",
+                    }.get(field_path, "")
+                else:
+                    value = _expand(str(var.get("value") or ""), env)
+            except TiphysError as err:
+                raise _Problem(PodResult("Error", str(err), None)) from None
+            if value is not None:
+                env[key] = value
+        return env
+
+    # --- running ---------------------------------------------------------------------------
+
+    async def _start(self, pod: PodSpec, prepared: _Prepared, container: _Container) -> _Running:
+        from tiphys.local import host
+
+        hook = None
+        if prepared.plan is not None:
+            cwd = container.cwd or f"fd:{pod.sandbox / 'work'}"
+            hook = host.preexec(prepared.binds, cwd)
+        elif container.cwd and self.backend == "host":
+            hook = None
+        log = open(pod.log_dir / f"{container.name}.log", "a", encoding="utf-8")  # noqa: SIM115
+        cwd_arg = None
+        if prepared.plan is None:
+            cwd_arg = container.cwd if (container.cwd and self.backend == "host") else str(
+                pod.sandbox / "work"
+            )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *container.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=container.env,
+                cwd=cwd_arg,
+                start_new_session=True,
+                preexec_fn=hook,
+                pass_fds=tuple(prepared.keep_fds),
+                limit=_CHUNK,
+            )
+        except FileNotFoundError:
+            log.close()
+            raise _Problem(
+                PodResult(
+                    "Failed",
+                    f"{container.name}: Error (exit code 127): failed to find name in PATH: "
+                    f'exec: "{container.argv[0]}": executable file not found in $PATH',
+                    127,
+                    {"exitCode": "127"},
+                )
+            ) from None
+        except Exception as err:  # preexec failures arrive as SubprocessError
+            log.close()
+            raise _Problem(
+                PodResult("Error", f"{container.name}: cannot start: {err}", None)
+            ) from None
+        tail = _Tail()
+        assert proc.stdout is not None and proc.stderr is not None
+        pumps = [
+            asyncio.ensure_future(self._pump(pod, container.name, proc.stdout, log, tail)),
+            asyncio.ensure_future(self._pump(pod, container.name, proc.stderr, log, None)),
+        ]
+        return _Running(proc, pumps, tail, log)
+
+    async def _pump(
+        self,
+        pod: PodSpec,
+        container: str,
+        stream: asyncio.StreamReader,
+        log: Any,
+        tail: _Tail | None,
+    ) -> None:
+        pending = b""
+        while True:
+            chunk = await stream.read(_CHUNK)
+            if not chunk:
+                break
+            if tail is not None:
+                tail.add(chunk)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                self._line(pod, container, line, log)
+            if len(pending) > _CHUNK * 16:  # a very long line: emit it in pieces
+                self._line(pod, container, pending, log)
+                pending = b""
+        if pending:
+            self._line(pod, container, pending, log)
+
+    def _line(self, pod: PodSpec, container: str, raw: bytes, log: Any) -> None:
+        text = f"{_timestamp()} {raw.decode('utf-8', errors='replace')}"
+        log.write(text + "\n")
+        if self.on_log is not None:
+            self.on_log(pod.pod_name, container, text)
+
+    async def _wait(self, pod: PodSpec, running: _Running) -> int | None:
+        """Wait for the process; None when the pod deadline passed (the process is killed)."""
+        remaining = None if pod.deadline is None else pod.deadline - time.monotonic()
+        try:
+            if remaining is not None and remaining <= 0:
+                raise asyncio.TimeoutError
+            await asyncio.wait_for(asyncio.shield(running.proc.wait()), remaining)
+        except asyncio.TimeoutError:
+            await running.kill()
+            return None
+        except asyncio.CancelledError:
+            await asyncio.shield(running.kill())
+            raise
+        return await running.finish()
+
+    async def _run_pod(self, pod: PodSpec, prepared: _Prepared) -> PodResult:
+        if pod.deadline is not None and pod.deadline <= time.monotonic():
+            return PodResult("Failed", DEADLINE_MESSAGE, None)
+        containers = prepared.containers
+        codes: dict[str, int | None] = {}
+        tails: dict[str, _Tail] = {}
+        started: dict[str, asyncio.Task[int | None]] = {}
+        runs: dict[str, _Running] = {}
+        failure: _Problem | None = None
+
+        async def one(container: _Container) -> int | None:
+            running = await self._start(pod, prepared, container)
+            runs[container.name] = running
+            tails[container.name] = running.tail
+            return await self._wait(pod, running)
+
+        deps = {
+            c.name: [str(d) for d in c.spec.get("dependencies") or []] for c in containers
+        }
+        try:
+            while len(codes) < len(containers) and failure is None:
+                for c in containers:
+                    if c.name in started or c.name in codes:
+                        continue
+                    if any(codes.get(d, -1) not in (0,) for d in deps[c.name] if d in codes):
+                        codes[c.name] = None  # a dependency failed: never starts
+                        continue
+                    if all(codes.get(d) == 0 for d in deps[c.name]):
+                        started[c.name] = asyncio.ensure_future(one(c))
+                pending = [t for n, t in started.items() if n not in codes]
+                if not pending:
+                    for c in containers:
+                        codes.setdefault(c.name, None)
+                    break
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for name, task in started.items():
+                    if task in done and name not in codes:
+                        try:
+                            codes[name] = task.result()
+                        except _Problem as problem:
+                            failure = problem
+                            codes[name] = None
+                        if codes[name] is None and failure is None and task.exception() is None:
+                            # deadline: stop the others too
+                            for other in runs.values():
+                                if other.proc.returncode is None:
+                                    await other.kill()
+        except asyncio.CancelledError:
+            for task in started.values():
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await asyncio.gather(*started.values(), return_exceptions=True)
+            raise
+        for task in started.values():
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*started.values(), return_exceptions=True)
+        if failure is not None:
+            return failure.result
+        main = "main" if any(c.name == "main" for c in containers) else containers[-1].name
+        main_code = codes.get(main)
+        outputs: dict[str, Any] = {}
+        if main in tails:
+            outputs["result"] = tails[main].result()
+        deadline_hit = any(
+            codes.get(c.name) is None and c.name in runs for c in containers
+        )
+        if main_code is not None:
+            outputs["exitCode"] = str(main_code)
+        saved = self._save_outputs(pod, prepared, outputs)
+        if deadline_hit:
+            return PodResult("Failed", DEADLINE_MESSAGE, main_code, outputs)
+        for c in containers:  # pod status order; every containerSet container is a main one
+            code = codes.get(c.name)
+            if code:
+                return PodResult("Failed", f"{c.name}: Error (exit code {code})", main_code, outputs)
+        if saved is not None:
+            return PodResult(saved.phase, saved.message, main_code, outputs)
+        return PodResult("Succeeded", "", main_code, outputs)
+
+    def _save_outputs(
+        self, pod: PodSpec, prepared: _Prepared, outputs: dict[str, Any]
+    ) -> PodResult | None:
+        """Fill output parameters and artifacts; a PodResult when the wait container would fail."""
+        from tiphys.local.host import PathProblem
+
+        declared = pod.template.get("outputs") or {}
+        problem: PodResult | None = None
+        params = []
+        for param in declared.get("parameters") or []:
+            param = dict(param)
+            source = param.get("valueFrom") or {}
+            path = source.get("path")
+            if path:
+                try:
+                    real = prepared.real(str(path)) if prepared.plan else self._plain(pod, str(path))
+                    value = real.read_bytes().decode("utf-8", errors="replace")
+                except (OSError, PathProblem) as err:
+                    if "default" not in source:
+                        staged = f"/var/run/argo/outputs/parameters{path}"
+                        why = (
+                            "is a directory"
+                            if isinstance(err, IsADirectoryError)
+                            else "no such file or directory"
+                        )
+                        verb = "read" if isinstance(err, IsADirectoryError) else "open"
+                        problem = problem or _failed_wait(f"{verb} {staged}: {why}")
+                        params.append(param)
+                        continue
+                    value = str(source["default"])
+                param["value"] = value[:-1] if value.endswith("\n") else value
+            params.append(param)
+        if params:
+            outputs["parameters"] = params
+        arts = []
+        for art in declared.get("artifacts") or []:
+            path = art.get("path")
+            if not path:
+                continue
+            try:
+                real = prepared.real(str(path)) if prepared.plan else self._plain(pod, str(path))
+            except PathProblem:
+                real = Path("/nonexistent") / str(path).lstrip("/")
+            if not real.exists():
+                if art.get("optional"):
+                    continue
+                problem = problem or _failed_wait(
+                    f"open /var/run/argo/outputs/artifacts{path}.tgz: no such file or directory"
+                )
+                continue
+            archive = art.get("archive")
+            suffix = ".tgz"
+            if isinstance(archive, Mapping) and "none" in archive:
+                suffix = ""
+            elif isinstance(archive, Mapping) and "zip" in archive:
+                suffix = ".zip"
+            key = f"{pod.workflow_name}/{pod.pod_name}/{art.get('name')}{suffix}"
+            own = art.get("s3") or {}
+            if own.get("key") and not own.get("bucket") and not own.get("endpoint"):
+                key = str(own["key"])
+            try:
+                self.artifacts.save(key, real, archive=archive)
+            except TiphysError as err:
+                problem = problem or _failed_wait(str(err))
+                continue
+            entry: dict[str, Any] = {"name": art.get("name"), "path": path, "s3": {"key": key}}
+            if archive is not None:
+                entry["archive"] = archive
+            if art.get("globalName"):
+                entry["globalName"] = art["globalName"]
+            arts.append(entry)
+        if arts:
+            outputs["artifacts"] = arts
+        return problem
+
+    def _plain(self, pod: PodSpec, path: str) -> Path:
+        if self.backend == "host":
+            return Path(path)
+        return pod.sandbox / "tmp" / os.path.relpath(path, "/tmp")
+
+    # --- http and data ---------------------------------------------------------------------
+
+    async def _run_http(self, pod: PodSpec) -> PodResult:
+        from tiphys.local.http_template import run_http
+
+        def secret(name: str, key: str) -> str | None:
+            return self.store.secret(name, key)
+
+        phase, message, result = await run_http(pod.template["http"] or {}, secret=secret)
+        outputs: dict[str, Any] = {}
+        if result is not None:
+            outputs["result"] = result
+        return PodResult(phase, self.store.redact(message), None, outputs)
+
+    async def _run_data(self, pod: PodSpec) -> PodResult:
+        from tiphys.argo.exprlang import ExprError, evaluate, go_json
+
+        data = pod.template.get("data") or {}
+        source = (data.get("source") or {}).get("artifactPaths")
+        prefix = "unable to process data template: "
+        if source is None:
+            return PodResult(
+                "Error", prefix + "unable to process data source: no valid source is used for "
+                "data template", None
+            )
+        key = str((source.get("s3") or {}).get("key") or "")
+        try:
+            if not key:
+                raise TiphysError(
+                    f"artifact '{source.get('name')}' has no key of the local artifact store"
+                )
+            root = self.artifacts.path(key)
+        except TiphysError as err:
+            return PodResult(
+                "Error",
+                f"{prefix}unable to process data source: unable to source artifact paths: {err}",
+                None,
+            )
+        if root.is_dir():
+            value: Any = sorted(
+                f"{key.rstrip('/')}/{p.relative_to(root).as_posix()}"
+                for p in root.rglob("*")
+                if p.is_file()
+            )
+        else:
+            value = [key]
+        for index, step in enumerate(data.get("transformation") or []):
+            expression = step.get("expression")
+            if not expression:
+                continue
+            try:
+                value = evaluate(str(expression), {"data": value})
+            except ExprError as err:
+                return PodResult(
+                    "Error",
+                    f"{prefix}unable to process data transformation: error processing data "
+                    f"step {index}: {err}",
+                    None,
+                )
+        return PodResult("Succeeded", "", None, {"result": go_json(value)})
+
+
+class Daemon:
+    """A started daemon node (``daemon: true``).
+
+    Attributes:
+        ip: The address other nodes reach it at: ``"127.0.0.1"``.
+    """
+
+    ip: str = "127.0.0.1"
+
+    def __init__(
+        self,
+        executor: Executor,
+        pod: PodSpec,
+        prepared: _Prepared,
+        running: _Running | None,
+        failed: PodResult | None,
+    ) -> None:
+        self._executor = executor
+        self._pod = pod
+        self._prepared = prepared
+        self._running = running
+        self._failed = failed
+        self._ended: PodResult | None = None
+
+    def _spec(self) -> Mapping[str, Any]:
+        template = self._pod.template
+        spec = template.get("container") or template.get("script") or {}
+        return spec if isinstance(spec, Mapping) else {}
+
+    async def _end(self, code: int | None) -> PodResult:
+        if self._ended is None:
+            outputs: dict[str, Any] = {}
+            if code is not None:
+                outputs["exitCode"] = str(code)
+            if code is None:
+                self._ended = PodResult("Failed", DEADLINE_MESSAGE, None, outputs)
+            elif code:
+                self._ended = PodResult("Failed", f"main: Error (exit code {code})", code, outputs)
+            else:
+                self._ended = PodResult("Succeeded", "", code, outputs)
+            self._prepared.close()
+        return self._ended
+
+    async def wait_ready(self) -> PodResult | None:
+        """Wait until the readiness probe passes.
+
+        Returns:
+            None when ready (no ``readinessProbe``: ready once started); a Failed/Error
+            :class:`PodResult` when the daemon exited first or the pod deadline passed.
+        """
+        from tiphys.local.probes import probe_once
+
+        if self._failed is not None:
+            return self._failed
+        running = self._running
+        assert running is not None
+        spec = self._spec()
+        probe = spec.get("readinessProbe")
+        if not probe:
+            return None
+        ports = {
+            str(p.get("name")): int(p.get("containerPort") or 0)
+            for p in spec.get("ports") or []
+            if p.get("name")
+        }
+        delay = float(probe.get("initialDelaySeconds") or 0)
+        period = max(float(probe.get("periodSeconds") or 10), 0.05)
+        env = self._prepared.containers[0].env
+        next_try = time.monotonic() + delay
+        while True:
+            deadline = self._pod.deadline
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                await running.kill()
+                return await self._end(None)
+            wake = next_try if deadline is None else min(next_try, deadline)
+            try:
+                await asyncio.wait_for(asyncio.shield(running.proc.wait()), max(wake - now, 0))
+                return await self._end(await running.finish())
+            except asyncio.TimeoutError:
+                pass
+            if time.monotonic() >= next_try:
+                if await probe_once(probe, env=env, ports=ports):
+                    return None
+                next_try = time.monotonic() + period
+
+    async def stop(self) -> PodResult:
+        """Stop the daemon (SIGTERM to its group, SIGKILL after 2 s).
+
+        Returns:
+            Succeeded (Argo marks daemons stopped at the end of their scope Succeeded), or the
+            result it had already ended with.
+        """
+        if self._failed is not None:
+            return self._failed
+        if self._ended is not None:
+            return self._ended
+        running = self._running
+        assert running is not None
+        if running.proc.returncode is None:
+            await running.kill()
+        else:
+            await running.finish()
+        self._ended = PodResult("Succeeded", "", None, {})
+        self._prepared.close()
+        return self._ended
