@@ -21,6 +21,15 @@ def canonical_header(name: str) -> str:
     return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
 
 
+def _refused(err: BaseException) -> bool:
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError) or "refused" in str(seen).lower():
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _go_op(method: str) -> str:
     return method[:1].upper() + method[1:].lower()
 
@@ -78,7 +87,7 @@ async def run_http(
     except httpx.ConnectError as err:
         host = httpx.URL(url).host
         port = httpx.URL(url).port or (443 if url.startswith("https") else 80)
-        reason = "connection refused" if "refused" in str(err).lower() else str(err)
+        reason = "connection refused" if _refused(err) else str(err)
         return "Failed", f'{_go_op(method)} "{url}": dial tcp {host}:{port}: connect: {reason}', None
     except (httpx.HTTPError, ValueError) as err:
         return "Failed", f'{_go_op(method)} "{url}": {err}', None

@@ -452,7 +452,8 @@ class Executor:
             prepared.containers.append(_Container(name, argv, env, spec, cwd))
         if prepared.plan is not None:
             prepared.binds = prepared.plan.ordered()
-        (pod.sandbox / "work").mkdir(exist_ok=True)
+        if prepared.plan is None:
+            (pod.sandbox / "work").mkdir(exist_ok=True)
 
     @staticmethod
     def _docker_binds(prepared: _Prepared) -> list[tuple[str, str]]:
@@ -610,7 +611,9 @@ class Executor:
 
         hook = None
         if prepared.plan is not None:
-            cwd = container.cwd or f"fd:{pod.sandbox / 'work'}"
+            # Docker's default is "/"; the node's private /tmp keeps relative writes in the
+            # sandbox, and getcwd() names a path that exists inside the namespace.
+            cwd = container.cwd or "/tmp"
             hook = host.preexec(prepared.binds, cwd)
         elif container.cwd and self.backend == "host":
             hook = None

@@ -1,0 +1,698 @@
+"""tiphys.local.pods: leaf templates run for real on this machine (host backend).
+
+The secret/configmap store and the artifact store are small private stand-ins with the
+contract's signatures (contract §1-2) until ``tiphys.local.store`` / ``artifacts`` land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import http.server
+import json
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tiphys.errors import TiphysError
+from tiphys.local import docker, host, images
+from tiphys.local.http_template import canonical_header
+from tiphys.local.pods import (
+    DEADLINE_MESSAGE,
+    RESULT_CAP,
+    Executor,
+    PodError,
+    PodResult,
+    PodSpec,
+)
+
+pytestmark = pytest.mark.skipif(not host.namespaces_available(), reason="needs unshare")
+
+
+class _StoreError(TiphysError):
+    pass
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.secrets = {"tok": {"auth": "Bearer s3cr3t"}}
+        self.configmaps = {"cfg": {"color": "blue", "size": "L"}}
+
+    def secret(self, name: str, key: str, *, optional: bool = False) -> str | None:
+        value = self.secrets.get(name, {}).get(key)
+        if value is None and not optional:
+            raise _StoreError(
+                f"secret '{name}' has no key '{key}': give it with --secret {name}.{key}=VALUE"
+            )
+        return value
+
+    def configmap(self, name: str, key: str, *, optional: bool = False) -> str | None:
+        value = self.configmaps.get(name, {}).get(key)
+        if value is None and not optional:
+            raise _StoreError(f"configmap '{name}' has no key '{key}'")
+        return value
+
+    def secret_keys(self, name: str) -> dict[str, str] | None:
+        return self.secrets.get(name)
+
+    def configmap_keys(self, name: str) -> dict[str, str] | None:
+        return self.configmaps.get(name)
+
+    def redact(self, text: str) -> str:
+        for keys in self.secrets.values():
+            for value in keys.values():
+                text = text.replace(value, "******")
+        return text
+
+
+class FakeArtifacts:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.saved: dict[str, tuple[str, Any]] = {}
+
+    def save(self, key: str, source: Path, *, archive: Mapping[str, Any] | None) -> None:
+        self.saved[key] = (source.read_text() if source.is_file() else "<dir>", archive)
+
+    def path(self, key: str) -> Path:
+        path = self.root / key
+        if not path.exists():
+            raise _StoreError(f"artifact {key} not found")
+        return path
+
+    def fetch_input(self, artifact: Mapping[str, Any], dest: Path, store: Any) -> bool:
+        if "raw" in artifact:
+            dest.write_text(artifact["raw"]["data"])
+            return True
+        return False
+
+
+def run(coro: Any, timeout: float = 20) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> tuple[Executor, FakeArtifacts, list[tuple[str, str, str]]]:
+    logs: list[tuple[str, str, str]] = []
+    arts = FakeArtifacts(tmp_path / "repo")
+    ex = Executor(
+        backend="host",
+        store=FakeStore(),
+        artifacts=arts,
+        on_log=lambda pod, ctr, line: logs.append((pod, ctr, line)),
+    )
+    return ex, arts, logs
+
+
+def spec(tmp_path: Path, template: Mapping[str, Any], name: str = "n1", **kw: Any) -> PodSpec:
+    return PodSpec(
+        workflow_name="wf",
+        namespace="default",
+        node_id=f"wf-{name}",
+        pod_name=f"wf-{name}-1",
+        template=template,
+        sandbox=tmp_path / "run" / "nodes" / name,
+        log_dir=tmp_path / "run" / "logs" / f"wf-{name}-1",
+        **kw,
+    )
+
+
+def strip_stamps(lines: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    out = []
+    for pod, ctr, line in lines:
+        stamp, _, text = line.partition(" ")
+        assert len(stamp) == 30 and stamp.endswith("Z") and stamp[19] == "."
+        out.append((pod, ctr, text))
+    return out
+
+
+# --- container and script -------------------------------------------------------------------
+
+
+def test_container_echo_result_logs_and_exit_code(tmp_path: Path, env: Any) -> None:
+    ex, _, logs = env
+    template = {
+        "name": "hello",
+        "container": {"image": "busybox", "command": ["sh", "-c"], "args": ["echo hi; echo err >&2"]},
+    }
+    result = run(ex.run(spec(tmp_path, template)))
+    assert result == PodResult("Succeeded", "", 0, {"result": "hi", "exitCode": "0"})
+    assert sorted(strip_stamps(logs)) == [("wf-n1-1", "main", "err"), ("wf-n1-1", "main", "hi")]
+    file_lines = (tmp_path / "run/logs/wf-n1-1/main.log").read_text().splitlines()
+    assert sorted(line.split(" ", 1)[1] for line in file_lines) == ["err", "hi"]
+
+
+def test_nonzero_exit_is_failed_with_argos_message(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {"name": "t", "container": {"image": "alpine:3.18", "command": ["sh", "-c", "echo x; exit 3"]}}
+    result = run(ex.run(spec(tmp_path, template)))
+    assert result == PodResult("Failed", "main: Error (exit code 3)", 3, {"result": "x", "exitCode": "3"})
+
+
+def test_default_entrypoint_of_shell_image_runs_args(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {"name": "t", "container": {"image": "debian", "args": ["echo", "a b"]}}
+    assert run(ex.run(spec(tmp_path, template))).outputs == {"result": "a b", "exitCode": "0"}
+
+
+def test_script_python_outputs_parameters_and_artifacts(tmp_path: Path, env: Any) -> None:
+    ex, arts, _ = env
+    source = (
+        "import os\n"
+        "open('/tmp/p.txt', 'w').write('v1\\n\\n')\n"
+        "os.makedirs('/tmp/dir', exist_ok=True)\n"
+        "open('/tmp/dir/f', 'w').write('f')\n"
+        "print(os.environ['ARGO_POD_NAME'], os.environ['ARGO_NODE_ID'], os.environ['ARGO_WORKFLOW_NAME'])\n"
+    )
+    template = {
+        "name": "s",
+        "script": {"image": "python:3.12", "command": ["python3"], "source": source},
+        "outputs": {
+            "parameters": [
+                {"name": "p", "valueFrom": {"path": "/tmp/p.txt"}},
+                {"name": "d", "valueFrom": {"path": "/tmp/missing", "default": "dflt"}},
+            ],
+            "artifacts": [
+                {"name": "a", "path": "/tmp/p.txt"},
+                {"name": "n", "path": "/tmp/dir", "archive": {"none": {}}},
+                {"name": "opt", "path": "/tmp/nothing", "optional": True},
+            ],
+        },
+    }
+    result = run(ex.run(spec(tmp_path, template)))
+    assert result == PodResult(
+        "Succeeded",
+        "",
+        0,
+        {
+            "result": "wf-n1-1 wf-n1 wf",
+            "exitCode": "0",
+            "parameters": [
+                {"name": "p", "valueFrom": {"path": "/tmp/p.txt"}, "value": "v1\n"},
+                {"name": "d", "valueFrom": {"path": "/tmp/missing", "default": "dflt"}, "value": "dflt"},
+            ],
+            "artifacts": [
+                {"name": "a", "path": "/tmp/p.txt", "s3": {"key": "wf/wf-n1-1/a.tgz"}},
+                {
+                    "name": "n",
+                    "path": "/tmp/dir",
+                    "s3": {"key": "wf/wf-n1-1/n"},
+                    "archive": {"none": {}},
+                },
+            ],
+        },
+    )
+    assert arts.saved == {
+        "wf/wf-n1-1/a.tgz": ("v1\n\n", None),
+        "wf/wf-n1-1/n": ("<dir>", {"none": {}}),
+    }
+
+
+def test_missing_output_parameter_and_artifact_are_wait_errors(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    base = {"name": "t", "container": {"image": "busybox", "command": ["true"]}}
+    param = {**base, "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/tmp/x"}}]}}
+    result = run(ex.run(spec(tmp_path, param, "a")))
+    assert (result.phase, result.message) == (
+        "Error",
+        "wait: Error (exit code 1): open /var/run/argo/outputs/parameters/tmp/x: no such file or directory",
+    )
+    art = {**base, "outputs": {"artifacts": [{"name": "a", "path": "/tmp/y"}]}}
+    result = run(ex.run(spec(tmp_path, art, "b")))
+    assert (result.phase, result.message) == (
+        "Error",
+        "wait: Error (exit code 1): open /var/run/argo/outputs/artifacts/tmp/y.tgz: no such file or directory",
+    )
+
+
+def test_parallel_nodes_writing_the_same_tmp_path_do_not_collide(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+
+    def template(i: int) -> dict[str, Any]:
+        return {
+            "name": "w",
+            "container": {
+                "image": "alpine",
+                "command": ["sh", "-c", f"echo {i} > /tmp/out.txt; sleep 0.3; cat /tmp/out.txt"],
+            },
+            "outputs": {"parameters": [{"name": "o", "valueFrom": {"path": "/tmp/out.txt"}}]},
+        }
+
+    async def all_of() -> list[PodResult]:
+        return list(
+            await asyncio.gather(*(ex.run(spec(tmp_path, template(i), f"i{i}")) for i in range(6)))
+        )
+
+    results = run(all_of())
+    assert [(r.outputs["result"], r.outputs["parameters"][0]["value"]) for r in results] == [
+        (str(i), str(i)) for i in range(6)
+    ]
+    assert not Path("/tmp/out.txt").exists() or Path("/tmp/out.txt").read_text() not in {
+        f"{i}\n" for i in range(6)
+    }
+
+
+def test_ten_megabytes_of_stdout_keep_the_last_256_kib(tmp_path: Path, env: Any) -> None:
+    ex, _, logs = env
+    ex.on_log = None
+    source = "import sys\nfor i in range(100000):\n    sys.stdout.write('%099d\\n' % i)\n"
+    template = {"name": "big", "script": {"image": "python:3", "command": ["python"], "source": source}}
+    tracemalloc.start()
+    result = run(ex.run(spec(tmp_path, template)), timeout=60)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    expected = "".join("%099d\n" % i for i in range(100000))[:-1][-RESULT_CAP:]
+    assert result.phase == "Succeeded"
+    assert result.outputs["result"] == expected
+    assert peak < 4 * 1024 * 1024
+    assert (tmp_path / "run/logs/wf-n1-1/main.log").stat().st_size == 100000 * (100 + 31)
+
+
+def test_deadline_kills_the_pod(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {"name": "t", "container": {"image": "busybox", "command": ["sleep", "30"]}}
+    started = time.monotonic()
+    result = run(ex.run(spec(tmp_path, template, deadline=time.monotonic() + 0.5)))
+    assert (result.phase, result.message) == ("Failed", DEADLINE_MESSAGE)
+    assert time.monotonic() - started < 5
+
+
+def test_cancellation_kills_the_process_group(tmp_path: Path, env: Any) -> None:
+    ex, _, logs = env
+    template = {
+        "name": "t",
+        "container": {"image": "busybox", "command": ["sh", "-c", "sleep 30 & echo $!; wait"]},
+    }
+
+    async def go() -> int:
+        task = asyncio.ensure_future(ex.run(spec(tmp_path, template)))
+        for _ in range(100):
+            if logs:
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return int(logs[0][2].split(" ")[1])
+
+    pid = run(go())
+    for _ in range(50):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:  # a zombie awaiting its reaper is gone too
+                if stat.read().split(") ")[1].startswith("Z"):
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the grandchild survived cancellation")
+
+
+def test_unknown_image_is_an_error_naming_backend(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {"name": "t", "container": {"image": "docker/whalesay", "command": ["cowsay"]}}
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Error",
+        "image 'docker/whalesay' cannot run on this machine's host backend: run with --backend "
+        "docker (or podman), or mock the template with --mock TEMPLATE=outputs.json",
+        None,
+    )
+
+
+def test_missing_program_fails_like_the_emissary(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {"name": "t", "container": {"image": "ubuntu", "command": ["no-such-prog-xyz"]}}
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Failed",
+        'main: Error (exit code 127): failed to find name in PATH: exec: "no-such-prog-xyz": '
+        "executable file not found in $PATH",
+        127,
+        {"exitCode": "127"},
+    )
+
+
+def test_env_from_store_fieldref_and_expansion(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", 'echo $A $B $C "$0" "$1"'],
+            "args": ["$(D)", "$$(D)"],
+            "env": [
+                {"name": "A", "valueFrom": {"secretKeyRef": {"name": "tok", "key": "auth"}}},
+                {"name": "B", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "color"}}},
+                {"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+                {"name": "D", "value": "d-$(C)"},
+            ],
+        },
+    }
+    assert run(ex.run(spec(tmp_path, template))).outputs["result"] == (
+        "Bearer s3cr3t blue wf-n1-1 d-wf-n1-1 $(D)"
+    )
+    missing = {
+        "name": "t",
+        "container": {
+            "image": "busybox",
+            "command": ["true"],
+            "env": [{"name": "A", "valueFrom": {"secretKeyRef": {"name": "tok", "key": "nope"}}}],
+        },
+    }
+    assert run(ex.run(spec(tmp_path, missing, "m"))) == PodResult(
+        "Error", "secret 'tok' has no key 'nope': give it with --secret tok.nope=VALUE", None
+    )
+
+
+def test_volumes_inputs_and_working_dir(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "inputs": {"artifacts": [{"name": "in", "path": "/tmp/in/msg", "raw": {"data": "hello"}}]},
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "pwd; cat /tmp/in/msg; cat /tmp/cfg/c; ls /tmp/cfg; echo v > /tmp/vol/f"],
+            "workingDir": "/tmp/wd",
+            "volumeMounts": [
+                {"name": "cfg", "mountPath": "/tmp/cfg"},
+                {"name": "work", "mountPath": "/tmp/vol"},
+            ],
+        },
+    }
+    volumes = [
+        {"name": "cfg", "configMap": {"name": "cfg", "items": [{"key": "color", "path": "c"}]}},
+        {"name": "work", "persistentVolumeClaim": {"claimName": "claim"}},
+    ]
+    result = run(ex.run(spec(tmp_path, template, volumes=volumes)))
+    assert result.outputs["result"] == "/tmp/wd\nhellobluec"
+    assert (tmp_path / "run/volumes/claim/f").read_text() == "v\n"
+
+
+def test_path_whose_parent_is_not_empty_cannot_be_private(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "container": {"image": "busybox", "command": ["true"]},
+        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/etc/tiphys-out.txt"}}]},
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Error",
+        "path /etc/tiphys-out.txt cannot be private to this node on the host backend (its parent "
+        "directory exists and is not empty, or is /): run with --backend docker (or podman)",
+        None,
+    )
+
+
+def test_container_set_runs_by_dependencies_and_reports_main(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "cs",
+        "containerSet": {
+            "volumeMounts": [],
+            "containers": [
+                {"name": "main", "image": "busybox", "command": ["sh", "-c", "cat /tmp/a; echo main"], "dependencies": ["a"]},
+                {"name": "a", "image": "busybox", "command": ["sh", "-c", "echo A > /tmp/a; echo a"]},
+            ],
+        },
+    }
+    result = run(ex.run(spec(tmp_path, template)))
+    assert result == PodResult("Succeeded", "", 0, {"result": "A\nmain", "exitCode": "0"})
+    failing = {
+        "name": "cs",
+        "containerSet": {
+            "containers": [
+                {"name": "a", "image": "busybox", "command": ["sh", "-c", "exit 2"]},
+                {"name": "main", "image": "busybox", "command": ["echo", "never"], "dependencies": ["a"]},
+            ],
+        },
+    }
+    assert run(ex.run(spec(tmp_path, failing, "f"))) == PodResult(
+        "Failed", "a: Error (exit code 2)", None, {}
+    )
+
+
+def test_data_template_lists_and_transforms(tmp_path: Path, env: Any) -> None:
+    ex, arts, _ = env
+    for name in ("a.csv", "b.txt", "sub/c.csv"):
+        (arts.root / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        (arts.root / "in" / name).write_text("x")
+    template = {
+        "name": "d",
+        "data": {
+            "source": {"artifactPaths": {"name": "in", "s3": {"key": "in"}}},
+            "transformation": [{"expression": "filter(data, {# endsWith '.csv'})"}],
+        },
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded", "", None, {"result": '["in/a.csv","in/sub/c.csv"]'}
+    )
+
+
+def test_other_template_kinds_need_a_cluster(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    result = run(ex.run(spec(tmp_path, {"name": "r", "resource": {"action": "create"}})))
+    assert result == PodResult(
+        "Error",
+        "template 'r' is a resource template, which needs a cluster; tiphys runs container, "
+        "script, containerSet, data and http templates",
+        None,
+    )
+
+
+# --- daemons --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_daemon_with_http_probe_becomes_ready_and_stops(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    port = free_port()
+    template = {
+        "name": "srv",
+        "daemon": True,
+        "container": {
+            "image": "python:3",
+            "command": ["python", "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+            "readinessProbe": {"httpGet": {"path": "/", "port": port}, "periodSeconds": 0.1},
+        },
+    }
+
+    async def go() -> tuple[Any, PodResult]:
+        daemon = await ex.start_daemon(spec(tmp_path, template))
+        ready = await daemon.wait_ready()
+        return ready, await daemon.stop()
+
+    ready, stopped = run(go())
+    assert (ready, stopped, ex.backend) == (None, PodResult("Succeeded", "", None, {}), "host")
+
+
+def test_daemon_that_never_becomes_ready_hits_the_deadline(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "srv",
+        "container": {
+            "image": "busybox",
+            "command": ["sleep", "30"],
+            "readinessProbe": {"tcpSocket": {"port": free_port()}, "periodSeconds": 0.1},
+        },
+    }
+
+    async def go() -> Any:
+        daemon = await ex.start_daemon(spec(tmp_path, template, deadline=time.monotonic() + 0.6))
+        return await daemon.wait_ready()
+
+    assert run(go()) == PodResult("Failed", DEADLINE_MESSAGE, None, {})
+
+
+def test_daemon_exiting_before_ready(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "srv",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "exit 4"],
+            "readinessProbe": {"exec": {"command": ["false"]}, "periodSeconds": 0.1},
+        },
+    }
+
+    async def go() -> Any:
+        return await (await ex.start_daemon(spec(tmp_path, template))).wait_ready()
+
+    assert run(go()) == PodResult("Failed", "main: Error (exit code 4)", 4, {"exitCode": "4"})
+
+
+# --- http -----------------------------------------------------------------------------------
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/missing":
+            self.send_response(404)
+            self.end_headers()
+            self.wfile.write(b"nope")
+            return
+        if self.path == "/slow":
+            time.sleep(2)
+        body = json.dumps({"auth": self.headers.get("Authorization")}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("x-multi", "1")
+        self.send_header("x-multi", "2")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(length)
+        self.send_response(201)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    srv.daemon_threads = True
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_http_success_secret_header_and_condition(tmp_path: Path, env: Any, server: str) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "h",
+        "http": {
+            "url": f"{server}/ok",
+            "headers": [{"name": "Authorization", "valueFrom": {"secretKeyRef": {"name": "tok", "key": "auth"}}}],
+            "successCondition": "response.statusCode == 200 && response.headers['X-Multi'] == ['1', '2'] "
+            "&& response.headers['Content-Type'][0] == 'application/json'",
+        },
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded", "", None, {"result": '{"auth": "Bearer s3cr3t"}'}
+    )
+
+
+def test_http_failures(tmp_path: Path, env: Any, server: str) -> None:
+    ex, _, _ = env
+    cases = {
+        "404": {"url": f"{server}/missing"},
+        "cond": {"url": f"{server}/ok", "successCondition": "response.statusCode == 201"},
+        "timeout": {"url": f"{server}/slow", "timeoutSeconds": 0.3},
+        "refused": {"url": f"http://127.0.0.1:{free_port()}/x"},
+    }
+    got = {name: run(ex.run(spec(tmp_path, {"name": "h", "http": h}, name))) for name, h in cases.items()}
+    port = cases["refused"]["url"].split(":")[2].split("/")[0]
+    assert got == {
+        "404": PodResult("Failed", "received non-2xx response code: 404", None, {"result": "nope"}),
+        "cond": PodResult(
+            "Failed",
+            "successCondition 'response.statusCode == 201' evaluated false",
+            None,
+            {"result": '{"auth": null}'},
+        ),
+        "timeout": PodResult("Failed", f'Get "{server}/slow": context deadline exceeded', None, {}),
+        "refused": PodResult(
+            "Failed",
+            f'Get "{cases["refused"]["url"]}": dial tcp 127.0.0.1:{port}: connect: connection refused',
+            None,
+            {},
+        ),
+    }
+
+
+def test_http_post_body_from_bytes(tmp_path: Path, env: Any, server: str) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "h",
+        "http": {
+            "method": "POST",
+            "url": f"{server}/p",
+            "bodyFrom": {"bytes": base64.b64encode(b"payload").decode()},
+        },
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded", "", None, {"result": "payload"}
+    )
+
+
+def test_canonical_header() -> None:
+    assert [canonical_header(h) for h in ("content-type", "X-MULTI", "etag")] == [
+        "Content-Type",
+        "X-Multi",
+        "Etag",
+    ]
+
+
+# --- images and backends ----------------------------------------------------------------------
+
+
+def test_image_names_and_host_argv() -> None:
+    assert [
+        images.image_name(i)
+        for i in ("docker.io/library/alpine:3.7", "argoproj/argosay:v2", "busybox@sha256:ab", "localhost:5000/ubuntu")
+    ] == ["alpine", "argoproj/argosay", "busybox", "ubuntu"]
+    assert images.host_argv("python:3.11-slim", ["python3", "-c", "x"], []) == [sys.executable, "-c", "x"]
+    assert images.host_argv("python:3", [], []) == [sys.executable]
+    assert images.host_argv("argoproj/argosay:v2", [], ["echo", "hi"]) == [
+        sys.executable, "-m", "tiphys.local.argosay", "echo", "hi",
+    ]
+    assert images.host_argv("argoproj/argosay:v1", ["/argosay"], ["sleep", "1"]) == [
+        sys.executable, "-m", "tiphys.local.argosay", "sleep", "1",
+    ]
+    assert images.host_argv("alpine", [], []) == ["/bin/sh"]
+    assert images.host_argv("alpine", ["ash", "-c"], ["echo"]) == ["sh", "-c", "echo"]
+    assert images.host_argv("nginx", ["nginx"], []) is None
+
+
+def test_docker_command_line_is_built_whole() -> None:
+    assert docker.run_argv(
+        "docker",
+        name="wf-a-1-main-0",
+        image="alpine:3",
+        command=["sh", "-c"],
+        args=["echo hi"],
+        env={"A": "1", "ARGO_POD_NAME": "wf-a-1"},
+        mounts=[("/run/n/tmp", "/tmp"), ("/run/n/volumes/v", "/mnt/v")],
+        working_dir="/work",
+    ) == [
+        "docker", "run", "--rm", "--name", "wf-a-1-main-0", "--network", "host",
+        "-v", "/run/n/tmp:/tmp", "-v", "/run/n/volumes/v:/mnt/v", "-w", "/work",
+        "-e", "A=1", "-e", "ARGO_POD_NAME=wf-a-1", "--entrypoint", "sh", "alpine:3", "-c", "echo hi",
+    ]
+    assert docker.run_argv(
+        "podman", name="p", image="x", command=[], args=["a"], env={}, mounts=[], working_dir=None
+    ) == ["podman", "run", "--rm", "--name", "p", "--network", "host", "x", "a"]
+
+
+def test_auto_backend_picks_host_without_a_daemon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    ex = Executor(store=FakeStore(), artifacts=FakeArtifacts(tmp_path))
+    assert (docker.daemon_answers("docker"), ex.backend) == (False, "host")
+    if shutil.which("docker", path=os.environ.get("PATH")) is None:
+        assert Executor(store=FakeStore(), artifacts=FakeArtifacts(tmp_path)).backend == "host"
+
+
+def test_unknown_backend_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PodError) as err:
+        Executor(backend="k8s", store=FakeStore(), artifacts=FakeArtifacts(tmp_path))
+    assert str(err.value) == "unknown backend 'k8s': use auto, host, docker or podman"
