@@ -141,7 +141,11 @@ def test_container_echo_result_logs_and_exit_code(tmp_path: Path, env: Any) -> N
     ex, _, logs = env
     template = {
         "name": "hello",
-        "container": {"image": "busybox", "command": ["sh", "-c"], "args": ["echo hi; echo err >&2"]},
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c"],
+            "args": ["echo hi; echo err >&2"],
+        },
     }
     result = run(ex.run(spec(tmp_path, template)))
     assert result == PodResult("Succeeded", "", 0, {"result": "hi", "exitCode": "0"})
@@ -152,9 +156,14 @@ def test_container_echo_result_logs_and_exit_code(tmp_path: Path, env: Any) -> N
 
 def test_nonzero_exit_is_failed_with_argos_message(tmp_path: Path, env: Any) -> None:
     ex, _, _ = env
-    template = {"name": "t", "container": {"image": "alpine:3.18", "command": ["sh", "-c", "echo x; exit 3"]}}
+    template = {
+        "name": "t",
+        "container": {"image": "alpine:3.18", "command": ["sh", "-c", "echo x; exit 3"]},
+    }
     result = run(ex.run(spec(tmp_path, template)))
-    assert result == PodResult("Failed", "main: Error (exit code 3)", 3, {"result": "x", "exitCode": "3"})
+    assert result == PodResult(
+        "Failed", "main: Error (exit code 3)", 3, {"result": "x", "exitCode": "3"}
+    )
 
 
 def test_default_entrypoint_of_shell_image_runs_args(tmp_path: Path, env: Any) -> None:
@@ -170,7 +179,8 @@ def test_script_python_outputs_parameters_and_artifacts(tmp_path: Path, env: Any
         "open('/tmp/p.txt', 'w').write('v1\\n\\n')\n"
         "os.makedirs('/tmp/dir', exist_ok=True)\n"
         "open('/tmp/dir/f', 'w').write('f')\n"
-        "print(os.environ['ARGO_POD_NAME'], os.environ['ARGO_NODE_ID'], os.environ['ARGO_WORKFLOW_NAME'])\n"
+        "e = os.environ\n"
+        "print(e['ARGO_POD_NAME'], e['ARGO_NODE_ID'], e['ARGO_WORKFLOW_NAME'])\n"
     )
     template = {
         "name": "s",
@@ -197,7 +207,11 @@ def test_script_python_outputs_parameters_and_artifacts(tmp_path: Path, env: Any
             "exitCode": "0",
             "parameters": [
                 {"name": "p", "valueFrom": {"path": "/tmp/p.txt"}, "value": "v1\n"},
-                {"name": "d", "valueFrom": {"path": "/tmp/missing", "default": "dflt"}, "value": "dflt"},
+                {
+                    "name": "d",
+                    "valueFrom": {"path": "/tmp/missing", "default": "dflt"},
+                    "value": "dflt",
+                },
             ],
             "artifacts": [
                 {"name": "a", "path": "/tmp/p.txt", "s3": {"key": "wf/wf-n1-1/a.tgz"}},
@@ -223,13 +237,15 @@ def test_missing_output_parameter_and_artifact_are_wait_errors(tmp_path: Path, e
     result = run(ex.run(spec(tmp_path, param, "a")))
     assert (result.phase, result.message) == (
         "Error",
-        "wait: Error (exit code 1): open /var/run/argo/outputs/parameters/tmp/x: no such file or directory",
+        "wait: Error (exit code 1): open /var/run/argo/outputs/parameters/tmp/x: "
+        "no such file or directory",
     )
     art = {**base, "outputs": {"artifacts": [{"name": "a", "path": "/tmp/y"}]}}
     result = run(ex.run(spec(tmp_path, art, "b")))
     assert (result.phase, result.message) == (
         "Error",
-        "wait: Error (exit code 1): open /var/run/argo/outputs/artifacts/tmp/y.tgz: no such file or directory",
+        "wait: Error (exit code 1): open /var/run/argo/outputs/artifacts/tmp/y.tgz: "
+        "no such file or directory",
     )
 
 
@@ -261,15 +277,18 @@ def test_parallel_nodes_writing_the_same_tmp_path_do_not_collide(tmp_path: Path,
 
 
 def test_ten_megabytes_of_stdout_keep_the_last_256_kib(tmp_path: Path, env: Any) -> None:
-    ex, _, logs = env
+    ex, _, _ = env
     ex.on_log = None
-    source = "import sys\nfor i in range(100000):\n    sys.stdout.write('%099d\\n' % i)\n"
-    template = {"name": "big", "script": {"image": "python:3", "command": ["python"], "source": source}}
+    source = "import sys\nfor i in range(100000):\n    sys.stdout.write(f'{i:099d}\\n')\n"
+    template = {
+        "name": "big",
+        "script": {"image": "python:3", "command": ["python"], "source": source},
+    }
     tracemalloc.start()
     result = run(ex.run(spec(tmp_path, template)), timeout=60)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    expected = "".join("%099d\n" % i for i in range(100000))[:-1][-RESULT_CAP:]
+    expected = "".join(f"{i:099d}\n" for i in range(100000))[:-1][-RESULT_CAP:]
     assert result.phase == "Succeeded"
     assert result.outputs["result"] == expected
     assert peak < 4 * 1024 * 1024
@@ -378,7 +397,11 @@ def test_volumes_inputs_and_working_dir(tmp_path: Path, env: Any) -> None:
         "inputs": {"artifacts": [{"name": "in", "path": "/tmp/in/msg", "raw": {"data": "hello"}}]},
         "container": {
             "image": "busybox",
-            "command": ["sh", "-c", "pwd; cat /tmp/in/msg; cat /tmp/cfg/c; ls /tmp/cfg; echo v > /tmp/vol/f"],
+            "command": [
+                "sh",
+                "-c",
+                "pwd; cat /tmp/in/msg; cat /tmp/cfg/c; ls /tmp/cfg; echo v > /tmp/vol/f",
+            ],
             "workingDir": "/tmp/wd",
             "volumeMounts": [
                 {"name": "cfg", "mountPath": "/tmp/cfg"},
@@ -417,8 +440,17 @@ def test_container_set_runs_by_dependencies_and_reports_main(tmp_path: Path, env
         "containerSet": {
             "volumeMounts": [],
             "containers": [
-                {"name": "main", "image": "busybox", "command": ["sh", "-c", "cat /tmp/a; echo main"], "dependencies": ["a"]},
-                {"name": "a", "image": "busybox", "command": ["sh", "-c", "echo A > /tmp/a; echo a"]},
+                {
+                    "name": "main",
+                    "image": "busybox",
+                    "command": ["sh", "-c", "cat /tmp/a; echo main"],
+                    "dependencies": ["a"],
+                },
+                {
+                    "name": "a",
+                    "image": "busybox",
+                    "command": ["sh", "-c", "echo A > /tmp/a; echo a"],
+                },
             ],
         },
     }
@@ -429,7 +461,12 @@ def test_container_set_runs_by_dependencies_and_reports_main(tmp_path: Path, env
         "containerSet": {
             "containers": [
                 {"name": "a", "image": "busybox", "command": ["sh", "-c", "exit 2"]},
-                {"name": "main", "image": "busybox", "command": ["echo", "never"], "dependencies": ["a"]},
+                {
+                    "name": "main",
+                    "image": "busybox",
+                    "command": ["echo", "never"],
+                    "dependencies": ["a"],
+                },
             ],
         },
     }
@@ -536,7 +573,7 @@ def test_daemon_exiting_before_ready(tmp_path: Path, env: Any) -> None:
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/missing":
             self.send_response(404)
             self.end_headers()
@@ -552,7 +589,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length)
         self.send_response(201)
@@ -580,8 +617,14 @@ def test_http_success_secret_header_and_condition(tmp_path: Path, env: Any, serv
         "name": "h",
         "http": {
             "url": f"{server}/ok",
-            "headers": [{"name": "Authorization", "valueFrom": {"secretKeyRef": {"name": "tok", "key": "auth"}}}],
-            "successCondition": "response.statusCode == 200 && response.headers['X-Multi'] == ['1', '2'] "
+            "headers": [
+                {
+                    "name": "Authorization",
+                    "valueFrom": {"secretKeyRef": {"name": "tok", "key": "auth"}},
+                }
+            ],
+            "successCondition": "response.statusCode == 200 "
+            "&& response.headers['X-Multi'] == ['1', '2'] "
             "&& response.headers['Content-Type'][0] == 'application/json'",
         },
     }
@@ -598,8 +641,12 @@ def test_http_failures(tmp_path: Path, env: Any, server: str) -> None:
         "timeout": {"url": f"{server}/slow", "timeoutSeconds": 0.3},
         "refused": {"url": f"http://127.0.0.1:{free_port()}/x"},
     }
-    got = {name: run(ex.run(spec(tmp_path, {"name": "h", "http": h}, name))) for name, h in cases.items()}
-    port = cases["refused"]["url"].split(":")[2].split("/")[0]
+    got = {
+        name: run(ex.run(spec(tmp_path, {"name": "h", "http": h}, name)))
+        for name, h in cases.items()
+    }
+    refused = cases["refused"]["url"]
+    port = refused.split(":")[2].split("/")[0]
     assert got == {
         "404": PodResult("Failed", "received non-2xx response code: 404", None, {"result": "nope"}),
         "cond": PodResult(
@@ -611,7 +658,7 @@ def test_http_failures(tmp_path: Path, env: Any, server: str) -> None:
         "timeout": PodResult("Failed", f'Get "{server}/slow": context deadline exceeded', None, {}),
         "refused": PodResult(
             "Failed",
-            f'Get "{cases["refused"]["url"]}": dial tcp 127.0.0.1:{port}: connect: connection refused',
+            f'Get "{refused}": dial tcp 127.0.0.1:{port}: connect: connection refused',
             None,
             {},
         ),
@@ -647,15 +694,32 @@ def test_canonical_header() -> None:
 def test_image_names_and_host_argv() -> None:
     assert [
         images.image_name(i)
-        for i in ("docker.io/library/alpine:3.7", "argoproj/argosay:v2", "busybox@sha256:ab", "localhost:5000/ubuntu")
+        for i in (
+            "docker.io/library/alpine:3.7",
+            "argoproj/argosay:v2",
+            "busybox@sha256:ab",
+            "localhost:5000/ubuntu",
+        )
     ] == ["alpine", "argoproj/argosay", "busybox", "ubuntu"]
-    assert images.host_argv("python:3.11-slim", ["python3", "-c", "x"], []) == [sys.executable, "-c", "x"]
+    assert images.host_argv("python:3.11-slim", ["python3", "-c", "x"], []) == [
+        sys.executable,
+        "-c",
+        "x",
+    ]
     assert images.host_argv("python:3", [], []) == [sys.executable]
     assert images.host_argv("argoproj/argosay:v2", [], ["echo", "hi"]) == [
-        sys.executable, "-m", "tiphys.local.argosay", "echo", "hi",
+        sys.executable,
+        "-m",
+        "tiphys.local.argosay",
+        "echo",
+        "hi",
     ]
     assert images.host_argv("argoproj/argosay:v1", ["/argosay"], ["sleep", "1"]) == [
-        sys.executable, "-m", "tiphys.local.argosay", "sleep", "1",
+        sys.executable,
+        "-m",
+        "tiphys.local.argosay",
+        "sleep",
+        "1",
     ]
     assert images.host_argv("alpine", [], []) == ["/bin/sh"]
     assert images.host_argv("alpine", ["ash", "-c"], ["echo"]) == ["sh", "-c", "echo"]
@@ -673,16 +737,37 @@ def test_docker_command_line_is_built_whole() -> None:
         mounts=[("/run/n/tmp", "/tmp"), ("/run/n/volumes/v", "/mnt/v")],
         working_dir="/work",
     ) == [
-        "docker", "run", "--rm", "--name", "wf-a-1-main-0", "--network", "host",
-        "-v", "/run/n/tmp:/tmp", "-v", "/run/n/volumes/v:/mnt/v", "-w", "/work",
-        "-e", "A=1", "-e", "ARGO_POD_NAME=wf-a-1", "--entrypoint", "sh", "alpine:3", "-c", "echo hi",
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        "wf-a-1-main-0",
+        "--network",
+        "host",
+        "-v",
+        "/run/n/tmp:/tmp",
+        "-v",
+        "/run/n/volumes/v:/mnt/v",
+        "-w",
+        "/work",
+        "-e",
+        "A=1",
+        "-e",
+        "ARGO_POD_NAME=wf-a-1",
+        "--entrypoint",
+        "sh",
+        "alpine:3",
+        "-c",
+        "echo hi",
     ]
     assert docker.run_argv(
         "podman", name="p", image="x", command=[], args=["a"], env={}, mounts=[], working_dir=None
     ) == ["podman", "run", "--rm", "--name", "p", "--network", "host", "x", "a"]
 
 
-def test_auto_backend_picks_host_without_a_daemon(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_backend_picks_host_without_a_daemon(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))

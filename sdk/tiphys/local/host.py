@@ -64,9 +64,9 @@ class MountPlan:
     def _covering(self, target: str) -> tuple[Path, str] | None:
         best: tuple[Path, str] | None = None
         for source, mounted in self.binds:
-            if target == mounted or target.startswith(mounted.rstrip("/") + "/"):
-                if best is None or len(mounted) > len(best[1]):
-                    best = (source, mounted)
+            inside = target == mounted or target.startswith(mounted.rstrip("/") + "/")
+            if inside and (best is None or len(mounted) > len(best[1])):
+                best = (source, mounted)
         return best
 
     def view(self, target: str) -> Path:
@@ -101,9 +101,7 @@ class MountPlan:
             PathProblem: as :meth:`view`.
         """
         target = os.path.normpath(target)
-        if self._covering(target) is not None:
-            self.view(target).mkdir(parents=True, exist_ok=True)
-        elif not os.path.isdir(target):
+        if self._covering(target) is not None or not os.path.isdir(target):
             self.view(target).mkdir(parents=True, exist_ok=True)
         self.binds.append((source, target))
 
@@ -143,7 +141,7 @@ def preexec(binds: Sequence[tuple[str, str]], cwd: str | None) -> Callable[[], N
         cwd_fd = None
         if cwd is not None and cwd.startswith("fd:"):
             cwd_fd = os.open(cwd[3:], os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        for fd, target in zip(fds, targets):
+        for fd, target in zip(fds, targets, strict=True):
             if libc.mount(f"/proc/self/fd/{fd}".encode(), target, None, _MS_BIND | _MS_REC, None):
                 _fail("mount --bind")
         if cwd_fd is not None:
@@ -159,9 +157,7 @@ def namespaces_available() -> bool:
     global _available
     if _available is None:
         try:
-            done = subprocess.run(
-                ["true"], preexec_fn=preexec([], None), timeout=10, check=False
-            )
+            done = subprocess.run(["true"], preexec_fn=preexec([], None), timeout=10, check=False)
             _available = done.returncode == 0
         except (OSError, subprocess.SubprocessError):
             _available = False

@@ -88,7 +88,11 @@ async def run_http(
         host = httpx.URL(url).host
         port = httpx.URL(url).port or (443 if url.startswith("https") else 80)
         reason = "connection refused" if _refused(err) else str(err)
-        return "Failed", f'{_go_op(method)} "{url}": dial tcp {host}:{port}: connect: {reason}', None
+        return (
+            "Failed",
+            f'{_go_op(method)} "{url}": dial tcp {host}:{port}: connect: {reason}',
+            None,
+        )
     except (httpx.HTTPError, ValueError) as err:
         return "Failed", f'{_go_op(method)} "{url}": {err}', None
     text = response.content.decode("utf-8", errors="replace")

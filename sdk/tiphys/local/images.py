@@ -74,9 +74,7 @@ def unsupported_message(image: str) -> str:
 
 def _is_python(program: str) -> bool:
     base = os.path.basename(program)
-    return base in ("python", "python3") or (
-        base.startswith("python3.") and base[8:].isdigit()
-    )
+    return base in ("python", "python3") or (base.startswith("python3.") and base[8:].isdigit())
 
 
 def host_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[str] | None:

@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -121,7 +121,7 @@ class PodResult:
 
 def _timestamp() -> str:
     ns = time.time_ns()
-    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
     return f"{stamp:%Y-%m-%dT%H:%M:%S}.{ns % 1_000_000_000:09d}Z"
 
 
@@ -197,7 +197,7 @@ class _Running:
         self.signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(asyncio.shield(self.proc.wait()), _KILL_GRACE)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.signal(signal.SIGKILL)
         return await self.finish()
 
@@ -261,9 +261,7 @@ class Executor:
         on_log: Callable[[str, str, str], None] | None = None,
     ) -> None:
         if backend not in ("auto", "host", "docker", "podman"):
-            raise PodError(
-                f"unknown backend '{backend}': use auto, host, docker or podman"
-            )
+            raise PodError(f"unknown backend '{backend}': use auto, host, docker or podman")
         self._requested = backend
         self._resolved: str | None = None if backend == "auto" else backend
         self.store = store
@@ -276,9 +274,7 @@ class Executor:
         if self._resolved is None:
             from tiphys.local.docker import daemon_answers
 
-            self._resolved = next(
-                (p for p in ("docker", "podman") if daemon_answers(p)), "host"
-            )
+            self._resolved = next((p for p in ("docker", "podman") if daemon_answers(p)), "host")
         return self._resolved
 
     # --- public ------------------------------------------------------------------------
@@ -461,7 +457,9 @@ class Executor:
             return []
         return list(prepared.plan.ordered())
 
-    def _volumes(self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]) -> None:
+    def _volumes(
+        self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]
+    ) -> None:
         by_name = {str(v.get("name")): v for v in pod.volumes}
         by_name.update({str(v.get("name")): v for v in pod.template.get("volumes") or []})
         run_dir = pod.sandbox.parent.parent
@@ -580,12 +578,16 @@ class Executor:
                 if "secretKeyRef" in source:
                     ref = source["secretKeyRef"]
                     value = self.store.secret(
-                        str(ref.get("name")), str(ref.get("key")), optional=bool(ref.get("optional"))
+                        str(ref.get("name")),
+                        str(ref.get("key")),
+                        optional=bool(ref.get("optional")),
                     )
                 elif "configMapKeyRef" in source:
                     ref = source["configMapKeyRef"]
                     value = self.store.configmap(
-                        str(ref.get("name")), str(ref.get("key")), optional=bool(ref.get("optional"))
+                        str(ref.get("name")),
+                        str(ref.get("key")),
+                        optional=bool(ref.get("optional")),
                     )
                 elif "fieldRef" in source:
                     field_path = str(source["fieldRef"].get("fieldPath"))
@@ -620,8 +622,10 @@ class Executor:
         log = open(pod.log_dir / f"{container.name}.log", "a", encoding="utf-8")  # noqa: SIM115
         cwd_arg = None
         if prepared.plan is None:
-            cwd_arg = container.cwd if (container.cwd and self.backend == "host") else str(
-                pod.sandbox / "work"
+            cwd_arg = (
+                container.cwd
+                if (container.cwd and self.backend == "host")
+                else str(pod.sandbox / "work")
             )
         try:
             proc = await asyncio.create_subprocess_exec(
@@ -696,9 +700,9 @@ class Executor:
         remaining = None if pod.deadline is None else pod.deadline - time.monotonic()
         try:
             if remaining is not None and remaining <= 0:
-                raise asyncio.TimeoutError
+                raise TimeoutError
             await asyncio.wait_for(asyncio.shield(running.proc.wait()), remaining)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await running.kill()
             return None
         except asyncio.CancelledError:
@@ -722,9 +726,7 @@ class Executor:
             tails[container.name] = running.tail
             return await self._wait(pod, running)
 
-        deps = {
-            c.name: [str(d) for d in c.spec.get("dependencies") or []] for c in containers
-        }
+        deps = {c.name: [str(d) for d in c.spec.get("dependencies") or []] for c in containers}
         try:
             while len(codes) < len(containers) and failure is None:
                 for c in containers:
@@ -770,9 +772,7 @@ class Executor:
         outputs: dict[str, Any] = {}
         if main in tails:
             outputs["result"] = tails[main].result()
-        deadline_hit = any(
-            codes.get(c.name) is None and c.name in runs for c in containers
-        )
+        deadline_hit = any(codes.get(c.name) is None and c.name in runs for c in containers)
         if main_code is not None:
             outputs["exitCode"] = str(main_code)
         saved = self._save_outputs(pod, prepared, outputs)
@@ -781,7 +781,9 @@ class Executor:
         for c in containers:  # pod status order; every containerSet container is a main one
             code = codes.get(c.name)
             if code:
-                return PodResult("Failed", f"{c.name}: Error (exit code {code})", main_code, outputs)
+                return PodResult(
+                    "Failed", f"{c.name}: Error (exit code {code})", main_code, outputs
+                )
         if saved is not None:
             return PodResult(saved.phase, saved.message, main_code, outputs)
         return PodResult("Succeeded", "", main_code, outputs)
@@ -801,7 +803,9 @@ class Executor:
             path = source.get("path")
             if path:
                 try:
-                    real = prepared.real(str(path)) if prepared.plan else self._plain(pod, str(path))
+                    real = (
+                        prepared.real(str(path)) if prepared.plan else self._plain(pod, str(path))
+                    )
                     value = real.read_bytes().decode("utf-8", errors="replace")
                 except (OSError, PathProblem) as err:
                     if "default" not in source:
@@ -888,8 +892,9 @@ class Executor:
         prefix = "unable to process data template: "
         if source is None:
             return PodResult(
-                "Error", prefix + "unable to process data source: no valid source is used for "
-                "data template", None
+                "Error",
+                prefix + "unable to process data source: no valid source is used for data template",
+                None,
             )
         key = str((source.get("s3") or {}).get("key") or "")
         try:
@@ -1007,7 +1012,7 @@ class Daemon:
             try:
                 await asyncio.wait_for(asyncio.shield(running.proc.wait()), max(wake - now, 0))
                 return await self._end(await running.finish())
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if time.monotonic() >= next_try:
                 if await probe_once(probe, env=env, ports=ports):

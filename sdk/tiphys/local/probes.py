@@ -45,22 +45,20 @@ async def probe_once(
             )
             try:
                 return await asyncio.wait_for(proc.wait(), timeout) == 0
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 proc.kill()
                 await proc.wait()
                 return False
         if "tcpSocket" in probe:
             port = _port(probe["tcpSocket"].get("port"), ports)
-            _, writer = await asyncio.wait_for(
-                asyncio.open_connection("127.0.0.1", port), timeout
-            )
+            _, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
             writer.close()
             with contextlib.suppress(OSError):
                 await writer.wait_closed()
             return True
         if "httpGet" in probe:
             return await asyncio.wait_for(_http_get(probe["httpGet"], ports), timeout)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return False
     return False
 
@@ -75,12 +73,8 @@ async def _http_get(spec: Mapping[str, Any], ports: Mapping[str, int]) -> bool:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the kubelet does not verify either
     reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
-    headers = "".join(
-        f"{h['name']}: {h['value']}\r\n" for h in spec.get("httpHeaders") or []
-    )
-    writer.write(
-        f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n".encode()
-    )
+    headers = "".join(f"{h['name']}: {h['value']}\r\n" for h in spec.get("httpHeaders") or [])
+    writer.write(f"GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{headers}\r\n".encode())
     await writer.drain()
     status = await reader.readline()
     writer.close()
