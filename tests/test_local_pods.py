@@ -781,3 +781,64 @@ def test_unknown_backend_is_refused(tmp_path: Path) -> None:
     with pytest.raises(PodError) as err:
         Executor(backend="k8s", store=FakeStore(), artifacts=FakeArtifacts(tmp_path))
     assert str(err.value) == "unknown backend 'k8s': use auto, host, docker or podman"
+
+
+def test_docker_backend_runs_docker_with_the_nodes_mounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "docker"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\nprintf "out" > "$OUT_FILE"\n')
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    arts = FakeArtifacts(tmp_path / "repo")
+    ex = Executor(backend="docker", store=FakeStore(), artifacts=arts)
+    pod = spec(
+        tmp_path,
+        {
+            "name": "s",
+            "inputs": {"artifacts": [{"name": "i", "path": "/data/in", "raw": {"data": "x"}}]},
+            "script": {
+                "image": "alpine:3",
+                "command": ["sh"],
+                "source": "echo hi",
+                "env": [{"name": "A", "value": "1"}],
+            },
+            "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/tmp/p"}}]},
+        },
+    )
+    monkeypatch.setenv("OUT_FILE", str(pod.sandbox / "tmp" / "p"))
+    result = run(ex.run(pod))
+    lines = result.outputs["result"].split("\n")
+    env_values = [lines[i + 1] for i, line in enumerate(lines) if line == "-e"]
+    assert [v.split("=", 1)[0] for v in env_values] == [
+        "ARGO_POD_NAME",
+        "ARGO_POD_UID",
+        "ARGO_WORKFLOW_NAME",
+        "ARGO_NODE_ID",
+        "ARGO_TEMPLATE",
+        "ARGO_CONTAINER_NAME",
+        "A",
+    ]
+    sandbox = pod.sandbox
+    assert [line for line in lines if line not in env_values and line != "-e"] == [
+        "run",
+        "--rm",
+        "--name",
+        "wf-n1-1-main-0",
+        "--network",
+        "host",
+        "-v",
+        f"{sandbox}/tmp:/tmp",
+        "-v",
+        f"{sandbox}/inputs/i:/data/in",
+        "-v",
+        f"{sandbox}/script:/argo/staging/script",
+        "--entrypoint",
+        "sh",
+        "alpine:3",
+        "/argo/staging/script",
+    ]
+    assert (sandbox / "inputs/i").read_text() == "x"
+    assert result.outputs["parameters"][0]["value"] == "out"

@@ -173,7 +173,9 @@ class _Running:
         pumps: list[asyncio.Task[None]],
         tail: _Tail,
         log: Any,
+        cleanup: list[str] | None = None,
     ) -> None:
+        self.cleanup = cleanup
         self.proc = proc
         self.pumps = pumps
         self.tail = tail
@@ -194,6 +196,15 @@ class _Running:
         return code if code >= 0 else 128 - code
 
     async def kill(self) -> int:
+        if self.cleanup:
+            with contextlib.suppress(OSError):
+                remover = await asyncio.create_subprocess_exec(
+                    *self.cleanup,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                )
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(remover.wait(), 10)
         self.signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(asyncio.shield(self.proc.wait()), _KILL_GRACE)
@@ -209,6 +220,7 @@ class _Container:
     env: dict[str, str]
     spec: Mapping[str, Any]
     cwd: str | None
+    cleanup: list[str] | None = None  # docker/podman: removes the container on kill
 
 
 class _Prepared:
@@ -222,7 +234,18 @@ class _Prepared:
         self.docker_mounts: list[tuple[str, str]] = []
 
     def real(self, path: str) -> Path:
-        return Path(path) if self.plan is None else Path(self.plan.view(path))
+        """Where the node's absolute ``path`` lives on this machine."""
+        if self.plan is not None:
+            return Path(self.plan.view(path))
+        best: tuple[str, str] | None = None
+        for source, target in self.docker_mounts:
+            inside = path == target or path.startswith(target.rstrip("/") + "/")
+            if inside and (best is None or len(target) > len(best[1])):
+                best = (source, target)
+        if best is None:
+            return Path(path)
+        rel = os.path.relpath(path, best[1])
+        return Path(best[0]) if rel == "." else Path(best[0]) / rel
 
     def close(self) -> None:
         for fd in self.keep_fds:
@@ -393,6 +416,11 @@ class Executor:
                         None,
                     )
                 )
+        else:
+            tmp = pod.sandbox / "tmp"
+            tmp.mkdir(parents=True, exist_ok=True)
+            tmp.chmod(0o1777)
+            prepared.docker_mounts.append((str(tmp), "/tmp"))
         try:
             self._volumes(pod, prepared, specs)
             self._input_artifacts(pod, prepared)
@@ -438,24 +466,21 @@ class Executor:
                     image=image,
                     command=command,
                     args=args,
-                    env={k: v for k, v in env.items() if k not in os.environ},
-                    mounts=[*self._docker_binds(prepared), *prepared.docker_mounts],
+                    env={k: v for k, v in env.items() if os.environ.get(k) != v},
+                    mounts=prepared.docker_mounts,
                     working_dir=spec.get("workingDir"),
                 )
             cwd = spec.get("workingDir")
             if cwd and prepared.plan is not None:
                 prepared.real(str(cwd)).mkdir(parents=True, exist_ok=True)
-            prepared.containers.append(_Container(name, argv, env, spec, cwd))
+            cleanup = None
+            if backend != "host":
+                cleanup = [backend, "rm", "-f", f"{pod.pod_name}-{name}-{index}"]
+            prepared.containers.append(_Container(name, argv, env, spec, cwd, cleanup))
         if prepared.plan is not None:
             prepared.binds = prepared.plan.ordered()
         if prepared.plan is None:
             (pod.sandbox / "work").mkdir(exist_ok=True)
-
-    @staticmethod
-    def _docker_binds(prepared: _Prepared) -> list[tuple[str, str]]:
-        if prepared.plan is None:
-            return []
-        return list(prepared.plan.ordered())
 
     def _volumes(
         self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]
@@ -533,13 +558,10 @@ class Executor:
             path = art.get("path")
             if not path:
                 continue
-            if prepared.plan is None and self.backend == "host":
-                dest = Path(str(path))
-            elif prepared.plan is None:
+            dest = prepared.real(str(path))
+            if self.backend != "host" and dest == Path(str(path)):
                 dest = pod.sandbox / "inputs" / str(art.get("name"))
                 prepared.docker_mounts.append((str(dest), str(path)))
-            else:
-                dest = prepared.real(str(path))
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 written = self.artifacts.fetch_input(art, dest, self.store)
@@ -662,7 +684,7 @@ class Executor:
             asyncio.ensure_future(self._pump(pod, container.name, proc.stdout, log, tail)),
             asyncio.ensure_future(self._pump(pod, container.name, proc.stderr, log, None)),
         ]
-        return _Running(proc, pumps, tail, log)
+        return _Running(proc, pumps, tail, log, container.cleanup)
 
     async def _pump(
         self,
@@ -803,9 +825,7 @@ class Executor:
             path = source.get("path")
             if path:
                 try:
-                    real = (
-                        prepared.real(str(path)) if prepared.plan else self._plain(pod, str(path))
-                    )
+                    real = prepared.real(str(path))
                     value = real.read_bytes().decode("utf-8", errors="replace")
                 except (OSError, PathProblem) as err:
                     if "default" not in source:
@@ -830,7 +850,7 @@ class Executor:
             if not path:
                 continue
             try:
-                real = prepared.real(str(path)) if prepared.plan else self._plain(pod, str(path))
+                real = prepared.real(str(path))
             except PathProblem:
                 real = Path("/nonexistent") / str(path).lstrip("/")
             if not real.exists():
@@ -864,11 +884,6 @@ class Executor:
         if arts:
             outputs["artifacts"] = arts
         return problem
-
-    def _plain(self, pod: PodSpec, path: str) -> Path:
-        if self.backend == "host":
-            return Path(path)
-        return pod.sandbox / "tmp" / os.path.relpath(path, "/tmp")
 
     # --- http and data ---------------------------------------------------------------------
 
