@@ -418,19 +418,48 @@ def test_volumes_inputs_and_working_dir(tmp_path: Path, env: Any) -> None:
     assert (tmp_path / "run/volumes/claim/f").read_text() == "v\n"
 
 
-def test_path_whose_parent_is_not_empty_cannot_be_private(tmp_path: Path, env: Any) -> None:
+def test_path_directly_under_root_cannot_be_private(tmp_path: Path, env: Any) -> None:
     ex, _, _ = env
     template = {
         "name": "t",
         "container": {"image": "busybox", "command": ["true"]},
-        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/etc/tiphys-out.txt"}}]},
+        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/tiphys-out.txt"}}]},
     }
     assert run(ex.run(spec(tmp_path, template))) == PodResult(
         "Error",
-        "path /etc/tiphys-out.txt cannot be private to this node on the host backend (its parent "
-        "directory exists and is not empty, or is /): run with --backend docker (or podman)",
+        "path /tiphys-out.txt cannot be made private to this node on the host backend (only "
+        "paths inside a directory other than / can): run with --backend docker (or podman)",
         None,
     )
+
+
+def test_new_path_in_a_host_directory_is_private_and_keeps_its_entries(
+    tmp_path: Path, env: Any
+) -> None:
+    ex, _, _ = env
+    before = sorted(os.listdir("/etc"))
+    template = {
+        "name": "t",
+        "container": {
+            "image": "busybox",
+            "command": [
+                "sh",
+                "-c",
+                "echo v > /etc/tiphys-t/out; ls -A /etc | wc -l; cat /etc/hostname",
+            ],
+            "volumeMounts": [{"name": "scratch", "mountPath": "/etc/tiphys-vol"}],
+        },
+        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/etc/tiphys-t/out"}}]},
+    }
+    volumes = [{"name": "scratch", "emptyDir": {}}]
+    result = run(ex.run(spec(tmp_path, template, volumes=volumes)))
+    hostname = Path("/etc/hostname").read_text().strip()
+    assert (result.phase, result.outputs["result"], result.outputs["parameters"][0]["value"]) == (
+        "Succeeded",
+        f"{len(before) + 2}\n{hostname}",
+        "v",
+    )
+    assert sorted(os.listdir("/etc")) == before
 
 
 def test_container_set_runs_by_dependencies_and_reports_main(tmp_path: Path, env: Any) -> None:

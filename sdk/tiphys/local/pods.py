@@ -431,8 +431,8 @@ class Executor:
             raise _Problem(
                 PodResult(
                     "Error",
-                    f"path {problem} cannot be private to this node on the host backend (its "
-                    "parent directory exists and is not empty, or is /): run with --backend "
+                    f"path {problem} cannot be made private to this node on the host backend "
+                    "(only paths inside a directory other than / can): run with --backend "
                     "docker (or podman)",
                     None,
                 )
