@@ -154,6 +154,16 @@ def test_container_echo_result_logs_and_exit_code(tmp_path: Path, env: Any) -> N
     assert sorted(line.split(" ", 1)[1] for line in file_lines) == ["err", "hi"]
 
 
+def test_a_failing_log_callback_does_not_stall_the_node(tmp_path: Path) -> None:
+    def boom(pod: str, ctr: str, line: str) -> None:
+        raise RuntimeError("viewer went away")
+
+    ex = Executor(backend="host", store=FakeStore(), artifacts=FakeArtifacts(tmp_path), on_log=boom)
+    template = {"name": "t", "container": {"image": "busybox", "command": ["seq", "1", "20000"]}}
+    result = run(ex.run(spec(tmp_path, template)))
+    assert (result.phase, result.outputs["result"].split("\n")[-1]) == ("Succeeded", "20000")
+
+
 def test_nonzero_exit_is_failed_with_argos_message(tmp_path: Path, env: Any) -> None:
     ex, _, _ = env
     template = {
@@ -556,8 +566,11 @@ def test_daemon_with_http_probe_becomes_ready_and_stops(tmp_path: Path, env: Any
 
     async def go() -> tuple[Any, PodResult]:
         daemon = await ex.start_daemon(spec(tmp_path, template))
-        ready = await daemon.wait_ready()
-        return ready, await daemon.stop()
+        try:
+            ready = await daemon.wait_ready()
+        finally:
+            stopped = await daemon.stop()
+        return ready, stopped
 
     ready, stopped = run(go())
     assert (ready, stopped, ex.backend) == (None, PodResult("Succeeded", "", None, {}), "host")

@@ -119,10 +119,18 @@ class PodResult:
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
+_second: tuple[int, str] = (-1, "")
+
+
 def _timestamp() -> str:
+    """Now as RFC3339 with nanoseconds in UTC: ``2026-11-30T01:02:03.123456789Z``."""
+    global _second
     ns = time.time_ns()
-    stamp = datetime.fromtimestamp(ns // 1_000_000_000, tz=UTC)
-    return f"{stamp:%Y-%m-%dT%H:%M:%S}.{ns % 1_000_000_000:09d}Z"
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    if _second[0] != seconds:
+        stamp = datetime.fromtimestamp(seconds, tz=UTC)
+        _second = (seconds, f"{stamp:%Y-%m-%dT%H:%M:%S}")
+    return f"{_second[1]}.{fraction:09d}Z"
 
 
 class _Tail:
@@ -712,10 +720,13 @@ class Executor:
             self._line(pod, container, pending, log)
 
     def _line(self, pod: PodSpec, container: str, raw: bytes, log: Any) -> None:
+        # Nothing here may stop the pump: a pipe nobody reads would block the process forever.
         text = f"{_timestamp()} {raw.decode('utf-8', errors='replace')}"
-        log.write(text + "\n")
+        with contextlib.suppress(OSError, ValueError):
+            log.write(text + "\n")
         if self.on_log is not None:
-            self.on_log(pod.pod_name, container, text)
+            with contextlib.suppress(Exception):
+                self.on_log(pod.pod_name, container, text)
 
     async def _wait(self, pod: PodSpec, running: _Running) -> int | None:
         """Wait for the process; None when the pod deadline passed (the process is killed)."""
