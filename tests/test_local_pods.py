@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import sys
+import tarfile
 import threading
 import time
 import tracemalloc
@@ -23,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from tiphys.errors import TiphysError
 from tiphys.local import docker, host, images
+from tiphys.local.artifacts import ArtifactStore
 from tiphys.local.http_template import canonical_header
 from tiphys.local.pods import (
     DEADLINE_MESSAGE,
@@ -34,65 +35,33 @@ from tiphys.local.pods import (
     PodResult,
     PodSpec,
 )
+from tiphys.local.store import LocalStore
 
 pytestmark = pytest.mark.skipif(not host.namespaces_available(), reason="needs unshare")
 
 
-class _StoreError(TiphysError):
-    pass
+def FakeStore() -> LocalStore:
+    return LocalStore(
+        secrets={"tok": {"auth": "Bearer s3cr3t"}},
+        configmaps={"cfg": {"color": "blue", "size": "L"}},
+    )
 
 
-class FakeStore:
-    def __init__(self) -> None:
-        self.secrets = {"tok": {"auth": "Bearer s3cr3t"}}
-        self.configmaps = {"cfg": {"color": "blue", "size": "L"}}
+def FakeArtifacts(root: Path) -> ArtifactStore:
+    return ArtifactStore(root)
 
-    def secret(self, name: str, key: str, *, optional: bool = False) -> str | None:
-        value = self.secrets.get(name, {}).get(key)
-        if value is None and not optional:
-            raise _StoreError(
-                f"secret '{name}' has no key '{key}': give it with --secret {name}.{key}=VALUE"
+
+def stored(arts: ArtifactStore, key: str) -> str:
+    path = arts.path(key)
+    if path.is_dir():
+        return "<dir>"
+    if key.endswith(".tgz"):
+        with tarfile.open(path) as tar:
+            return "|".join(
+                f"{m.name}={tar.extractfile(m).read().decode() if m.isfile() else ''}"  # type: ignore[union-attr]
+                for m in tar.getmembers()
             )
-        return value
-
-    def configmap(self, name: str, key: str, *, optional: bool = False) -> str | None:
-        value = self.configmaps.get(name, {}).get(key)
-        if value is None and not optional:
-            raise _StoreError(f"configmap '{name}' has no key '{key}'")
-        return value
-
-    def secret_keys(self, name: str) -> dict[str, str] | None:
-        return self.secrets.get(name)
-
-    def configmap_keys(self, name: str) -> dict[str, str] | None:
-        return self.configmaps.get(name)
-
-    def redact(self, text: str) -> str:
-        for keys in self.secrets.values():
-            for value in keys.values():
-                text = text.replace(value, "******")
-        return text
-
-
-class FakeArtifacts:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.saved: dict[str, tuple[str, Any]] = {}
-
-    def save(self, key: str, source: Path, *, archive: Mapping[str, Any] | None) -> None:
-        self.saved[key] = (source.read_text() if source.is_file() else "<dir>", archive)
-
-    def path(self, key: str) -> Path:
-        path = self.root / key
-        if not path.exists():
-            raise _StoreError(f"artifact {key} not found")
-        return path
-
-    def fetch_input(self, artifact: Mapping[str, Any], dest: Path, store: Any) -> bool:
-        if "raw" in artifact:
-            dest.write_text(artifact["raw"]["data"])
-            return True
-        return False
+    return path.read_text()
 
 
 def run(coro: Any, timeout: float = 20) -> Any:
@@ -228,16 +197,16 @@ def test_script_python_outputs_parameters_and_artifacts(tmp_path: Path, env: Any
                 {
                     "name": "n",
                     "path": "/tmp/dir",
-                    "s3": {"key": "wf/wf-n1-1/n"},
+                    "s3": {"key": "wf/wf-n1-1/dir"},
                     "archive": {"none": {}},
                 },
             ],
         },
     )
-    assert arts.saved == {
-        "wf/wf-n1-1/a.tgz": ("v1\n\n", None),
-        "wf/wf-n1-1/n": ("<dir>", {"none": {}}),
-    }
+    assert [stored(arts, "wf/wf-n1-1/a.tgz"), stored(arts, "wf/wf-n1-1/dir")] == [
+        "p.txt=v1\n\n",
+        "<dir>",
+    ]
 
 
 def test_missing_output_parameter_and_artifact_are_wait_errors(tmp_path: Path, env: Any) -> None:
@@ -517,8 +486,9 @@ def test_container_set_runs_by_dependencies_and_reports_main(tmp_path: Path, env
 def test_data_template_lists_and_transforms(tmp_path: Path, env: Any) -> None:
     ex, arts, _ = env
     for name in ("a.csv", "b.txt", "sub/c.csv"):
-        (arts.root / "in" / name).parent.mkdir(parents=True, exist_ok=True)
-        (arts.root / "in" / name).write_text("x")
+        (tmp_path / "in" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "in" / name).write_text("x")
+    arts.save("in", tmp_path / "in", archive={"none": {}})
     template = {
         "name": "d",
         "data": {
@@ -884,3 +854,37 @@ def test_docker_backend_runs_docker_with_the_nodes_mounts(
     ]
     assert (sandbox / "inputs/i").read_text() == "x"
     assert result.outputs["parameters"][0]["value"] == "out"
+
+
+def test_argosay_image_runs_the_builtin_argosay(tmp_path: Path, env: Any) -> None:
+    ex, _, logs = env
+    v2 = {"name": "a", "container": {"image": "argoproj/argosay:v2", "args": ["echo", "hi"]}}
+    v1 = {"name": "a", "container": {"image": "argoproj/argosay:v1", "args": ["echo", "hi"]}}
+    got = [run(ex.run(spec(tmp_path, t, n))) for n, t in (("v2", v2), ("v1", v1))]
+    assert got == [
+        PodResult("Succeeded", "", 0, {"result": "", "exitCode": "0"}),  # Go println: stderr
+        PodResult("Succeeded", "", 0, {"result": "hi", "exitCode": "0"}),
+    ]
+    assert [text for _, _, text in strip_stamps(logs)] == ["hi", "hi"]
+
+
+def test_input_artifact_from_the_local_store(tmp_path: Path, env: Any) -> None:
+    ex, arts, _ = env
+    (tmp_path / "msg.txt").write_text("stored")
+    arts.save("wf/p/msg.tgz", tmp_path / "msg.txt", archive=None)
+    template = {
+        "name": "t",
+        "inputs": {
+            "artifacts": [{"name": "m", "path": "/tmp/m.txt", "s3": {"key": "wf/p/msg.tgz"}}]
+        },
+        "container": {"image": "busybox", "command": ["cat", "/tmp/m.txt"]},
+    }
+    assert run(ex.run(spec(tmp_path, template))).outputs["result"] == "stored"
+    missing = {
+        "name": "t",
+        "inputs": {"artifacts": [{"name": "m", "path": "/tmp/m.txt"}]},
+        "container": {"image": "busybox", "command": ["true"]},
+    }
+    assert run(ex.run(spec(tmp_path, missing, "m"))) == PodResult(
+        "Error", "required artifact 'm' not supplied", None
+    )

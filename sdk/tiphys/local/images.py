@@ -108,3 +108,13 @@ def host_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[s
     if kind == "shell" and os.path.basename(program) == "ash":
         return ["sh", *argv[1:]]
     return argv
+
+
+def host_env(image: str) -> dict[str, str]:
+    """Extra environment for the stand-in of ``image``: ``argoproj/argosay:v1`` selects the
+    shell-script argosay (``TIPHYS_ARGOSAY_VERSION=v1``); others need none."""
+    if image_kind(image) == "argosay":
+        tag = image.split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
+        if tag == "v1":
+            return {"TIPHYS_ARGOSAY_VERSION": "v1"}
+    return {}

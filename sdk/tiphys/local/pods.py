@@ -36,9 +36,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tiphys.errors import TiphysError
+
+if TYPE_CHECKING:
+    from tiphys.local.artifacts import ArtifactStore
+    from tiphys.local.store import LocalStore
 
 RESULT_CAP = 256 * 1024
 """Bytes of stdout kept in ``outputs.result`` (Argo keeps the last 256 kB)."""
@@ -51,24 +55,6 @@ _CHUNK = 65536
 
 class PodError(TiphysError):
     """The executor itself was misused (an unknown backend name)."""
-
-
-class LocalStoreLike(Protocol):
-    """What the executor needs of :class:`tiphys.local.store.LocalStore`."""
-
-    def secret(self, name: str, key: str, *, optional: bool = False) -> str | None: ...
-    def configmap(self, name: str, key: str, *, optional: bool = False) -> str | None: ...
-    def secret_keys(self, name: str) -> dict[str, str] | None: ...
-    def configmap_keys(self, name: str) -> dict[str, str] | None: ...
-    def redact(self, text: str) -> str: ...
-
-
-class ArtifactStoreLike(Protocol):
-    """What the executor needs of :class:`tiphys.local.artifacts.ArtifactStore`."""
-
-    def save(self, key: str, source: Path, *, archive: Mapping[str, Any] | None) -> None: ...
-    def path(self, key: str) -> Path: ...
-    def fetch_input(self, artifact: Mapping[str, Any], dest: Path, store: Any) -> bool: ...
 
 
 @dataclass
@@ -287,8 +273,8 @@ class Executor:
         self,
         *,
         backend: str = "auto",
-        store: LocalStoreLike,
-        artifacts: ArtifactStoreLike,
+        store: LocalStore,
+        artifacts: ArtifactStore,
         on_log: Callable[[str, str, str], None] | None = None,
     ) -> None:
         if backend not in ("auto", "host", "docker", "podman"):
@@ -463,6 +449,7 @@ class Executor:
                     args = [*args, "/argo/staging/script"]
             image = str(spec.get("image") or "")
             if backend == "host":
+                env.update(images.host_env(image))
                 argv = images.host_argv(image, command, args)
                 assert argv is not None  # checked above
             else:
@@ -572,15 +559,9 @@ class Executor:
                 prepared.docker_mounts.append((str(dest), str(path)))
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
-                written = self.artifacts.fetch_input(art, dest, self.store)
+                self.artifacts.fetch_input(art, dest, self.store)
             except TiphysError as err:
                 raise _Problem(PodResult("Error", self.store.redact(str(err)), None)) from None
-            mode = art.get("mode")
-            if written and mode is not None and dest.exists():
-                dest.chmod(int(mode))
-                if dest.is_dir() and art.get("recurseMode"):
-                    for sub in dest.rglob("*"):
-                        sub.chmod(int(mode))
 
     def _base_env(self, pod: PodSpec) -> dict[str, str]:
         env = dict(os.environ)
@@ -872,17 +853,18 @@ class Executor:
                 )
                 continue
             archive = art.get("archive")
-            suffix = ".tgz"
+            # executor.go stageArchiveFile: <name>.tgz, <name>.zip, or the path's basename.
+            file_name = f"{art.get('name')}.tgz"
             if isinstance(archive, Mapping) and "none" in archive:
-                suffix = ""
+                file_name = os.path.basename(str(path).rstrip("/"))
             elif isinstance(archive, Mapping) and "zip" in archive:
-                suffix = ".zip"
-            key = f"{pod.workflow_name}/{pod.pod_name}/{art.get('name')}{suffix}"
+                file_name = f"{art.get('name')}.zip"
+            key = f"{pod.workflow_name}/{pod.pod_name}/{file_name}"
             own = art.get("s3") or {}
             if own.get("key") and not own.get("bucket") and not own.get("endpoint"):
                 key = str(own["key"])
             try:
-                self.artifacts.save(key, real, archive=archive)
+                self.artifacts.save(key, real, archive=archive, display=str(path))
             except TiphysError as err:
                 problem = problem or _failed_wait(str(err))
                 continue
