@@ -397,17 +397,40 @@ def test_volumes_inputs_and_working_dir(tmp_path: Path, env: Any) -> None:
     assert (tmp_path / "run/volumes/claim/f").read_text() == "v\n"
 
 
-def test_path_directly_under_root_cannot_be_private(tmp_path: Path, env: Any) -> None:
+def test_new_top_level_paths_are_private_through_a_shadow_root(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "echo o > /tiphys-out/x; ls /tiphys-vol; cat /etc/hostname"],
+            "volumeMounts": [{"name": "v", "mountPath": "/tiphys-vol"}],
+        },
+        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/tiphys-out/x"}}]},
+    }
+    volumes = [{"name": "v", "configMap": {"name": "cfg"}}]
+    result = run(ex.run(spec(tmp_path, template, volumes=volumes)))
+    hostname = Path("/etc/hostname").read_text().strip()
+    assert (result.phase, result.outputs["result"], result.outputs["parameters"][0]["value"]) == (
+        "Succeeded",
+        f"color\nsize\n{hostname}",
+        "o",
+    )
+    assert not Path("/tiphys-out").exists() and not Path("/tiphys-vol").exists()
+
+
+def test_path_inside_a_file_cannot_be_private(tmp_path: Path, env: Any) -> None:
     ex, _, _ = env
     template = {
         "name": "t",
         "container": {"image": "busybox", "command": ["true"]},
-        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/tiphys-out.txt"}}]},
+        "outputs": {"parameters": [{"name": "p", "valueFrom": {"path": "/etc/hostname/x"}}]},
     }
     assert run(ex.run(spec(tmp_path, template))) == PodResult(
         "Error",
-        "path /tiphys-out.txt cannot be made private to this node on the host backend (only "
-        "paths inside a directory other than / can): run with --backend docker (or podman)",
+        "path /etc/hostname/x cannot be made private to this node on the host backend (its "
+        "nearest existing directory holds more than 256 entries, or it is inside a file): run "
+        "with --backend docker (or podman)",
         None,
     )
 

@@ -57,6 +57,7 @@ class MountPlan:
     root: Path
     binds: list[tuple[Path, str]] = field(default_factory=list)
     shadows: list[tuple[str, str]] = field(default_factory=list)
+    rootfs: Path | None = None
 
     def __post_init__(self) -> None:
         tmp = self.root / "tmp"
@@ -87,24 +88,32 @@ class MountPlan:
             ancestor = str(PurePosixPath(target).parent)
             while not os.path.exists(ancestor):
                 ancestor = str(PurePosixPath(ancestor).parent)
-            if ancestor == "/" or not os.path.isdir(ancestor):
+            if not os.path.isdir(ancestor):
                 raise PathProblem(target)
-            source = self.root / "root" / ancestor.lstrip("/")
-            source.mkdir(parents=True, exist_ok=True)
-            self._shadow(ancestor, source)
+            if ancestor == "/":
+                # A new name at the top: the node runs chrooted in a shadow of "/".
+                source = self.root / "rootfs"
+                source.mkdir(parents=True, exist_ok=True)
+                self._shadow("/", source, skip=("tmp",))
+                (source / "tmp").mkdir(exist_ok=True)
+                self.rootfs = source
+            else:
+                source = self.root / "root" / ancestor.lstrip("/")
+                source.mkdir(parents=True, exist_ok=True)
+                self._shadow(ancestor, source)
             self.binds.append((source, ancestor))
             covered = (source, ancestor)
         source, mounted = covered
         rel = os.path.relpath(target, mounted)
         return source if rel == "." else source / rel
 
-    def _shadow(self, ancestor: str, source: Path) -> None:
+    def _shadow(self, ancestor: str, source: Path, skip: Sequence[str] = ()) -> None:
         """Keep the host's entries of ``ancestor`` visible in its private copy ``source``.
 
         Each entry gets a placeholder in ``source`` and a bind of the real entry onto it
         (symlinks are copied), so only new names are private to the node.
         """
-        entries = os.listdir(ancestor)
+        entries = [e for e in os.listdir(ancestor) if e not in skip]
         if len(entries) > 256:
             raise PathProblem(ancestor)
         for entry in entries:
@@ -131,8 +140,13 @@ class MountPlan:
         self.binds.append((source, target))
 
     def ordered(self) -> list[tuple[str, str]]:
-        """The binds as strings: the shadows' entries first, then parents before children."""
-        pairs = [(str(s), t) for s, t in self.binds]
+        """The binds as strings: the shadows' entries first, then parents before children.
+
+        With a shadow root (:attr:`rootfs`), targets are paths inside it (the node is then
+        chrooted there).
+        """
+        prefix = str(self.rootfs) if self.rootfs is not None else ""
+        pairs = [(str(s), prefix + t) for s, t in self.binds if t != "/"]
         return [*self.shadows, *sorted(pairs, key=lambda p: len(PurePosixPath(p[1]).parts))]
 
 
@@ -141,7 +155,9 @@ def _fail(what: str) -> None:
     raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
-def preexec(binds: Sequence[tuple[str, str]], cwd: str | None) -> Callable[[], None]:
+def preexec(
+    binds: Sequence[tuple[str, str]], cwd: str | None, chroot: str | None = None
+) -> Callable[[], None]:
     """A pre-exec hook entering a private mount namespace with ``binds`` then ``cwd``.
 
     Every source is opened (``O_PATH``) after ``unshare`` and before the first bind: a source
@@ -150,8 +166,9 @@ def preexec(binds: Sequence[tuple[str, str]], cwd: str | None) -> Callable[[], N
 
     Args:
         binds: ``(source path, target path)`` pairs, parents first.
-        cwd: The working directory (resolved inside the namespace; a sandbox path is opened
-            before the binds too), or None.
+        cwd: The working directory (resolved inside the namespace, after ``chroot``), or
+            ``"fd:<path>"`` for a directory opened before the binds, or None.
+        chroot: A shadow root to change root into after the binds, or None.
     """
     libc = _load_libc()
     targets = [t.encode() for _, t in binds]
@@ -168,7 +185,10 @@ def preexec(binds: Sequence[tuple[str, str]], cwd: str | None) -> Callable[[], N
             cwd_fd = os.open(cwd[3:], os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         for fd, target in zip(fds, targets, strict=True):
             if libc.mount(f"/proc/self/fd/{fd}".encode(), target, None, _MS_BIND | _MS_REC, None):
-                _fail("mount --bind")
+                _fail(f"mount --bind {target.decode()}")
+        if chroot is not None:
+            os.chroot(chroot)
+            os.chdir("/")
         if cwd_fd is not None:
             os.fchdir(cwd_fd)
         elif cwd is not None:

@@ -426,8 +426,8 @@ class Executor:
                 PodResult(
                     "Error",
                     f"path {problem} cannot be made private to this node on the host backend "
-                    "(only paths inside a directory other than / can): run with --backend "
-                    "docker (or podman)",
+                    "(its nearest existing directory holds more than 256 entries, or it is "
+                    "inside a file): run with --backend docker (or podman)",
                     None,
                 )
             ) from None
@@ -627,7 +627,8 @@ class Executor:
             # Docker's default is "/"; the node's private /tmp keeps relative writes in the
             # sandbox, and getcwd() names a path that exists inside the namespace.
             cwd = container.cwd or "/tmp"
-            hook = host.preexec(prepared.binds, cwd)
+            rootfs = prepared.plan.rootfs
+            hook = host.preexec(prepared.binds, cwd, str(rootfs) if rootfs else None)
         elif container.cwd and self.backend == "host":
             hook = None
         log = open(pod.log_dir / f"{container.name}.log", "a", encoding="utf-8")  # noqa: SIM115
