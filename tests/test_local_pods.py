@@ -911,3 +911,27 @@ def test_input_artifact_from_the_local_store(tmp_path: Path, env: Any) -> None:
     assert run(ex.run(spec(tmp_path, missing, "m"))) == PodResult(
         "Error", "required artifact 'm' not supplied", None
     )
+
+
+def test_init_containers_then_main_with_a_sidecar(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "initContainers": [
+            {"name": "hello", "image": "alpine", "command": ["sh", "-c", "echo init > /tmp/i"]}
+        ],
+        "sidecars": [{"name": "side", "image": "busybox", "command": ["sh", "-c", "sleep 30"]}],
+        "container": {"image": "busybox", "command": ["cat", "/tmp/i"]},
+    }
+    started = time.monotonic()
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded", "", 0, {"result": "init", "exitCode": "0"}
+    )
+    assert time.monotonic() - started < 5
+    failing = {
+        **template,
+        "initContainers": [{"name": "hello", "image": "alpine", "command": ["false"]}],
+    }
+    assert run(ex.run(spec(tmp_path, failing, "f"))) == PodResult(
+        "Failed", "hello: Error (exit code 1)", None, {}
+    )

@@ -6,8 +6,8 @@ sandbox directories are bind-mounted over ``/tmp``, volume ``mountPath``s and th
 paths the template declares. Parallel loop iterations writing the same absolute path therefore
 write their own sandbox. Nothing is written outside the sandbox: a declared path that does not
 exist on this machine is made inside a private copy of its nearest existing ancestor (``/mnt``),
-bound over it, where the ancestor's own entries are bound back so they stay visible; paths
-directly under ``/`` cannot be private (the node ends in Error naming ``--backend``).
+bound over it, where the ancestor's own entries are bound back so they stay visible; for a new
+name directly under ``/`` the node runs chrooted in such a copy of ``/``.
 
 Cost, measured on the development machine (root, 200 starts of ``sh -c true`` from Python):
 bare 1.6 ms; through this hook with a ``/tmp`` bind 5.9-7.4 ms, of which about 3 ms is ``fork``

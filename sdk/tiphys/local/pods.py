@@ -223,6 +223,8 @@ class _Prepared:
     def __init__(self) -> None:
         self.plan: Any = None
         self.containers: list[_Container] = []
+        self.inits: list[_Container] = []
+        self.sidecars: list[_Container] = []
         self.binds: list[tuple[str, str]] = []
         self.keep_fds: list[int] = []
         self.docker_mounts: list[tuple[str, str]] = []
@@ -379,10 +381,23 @@ class Executor:
         return paths
 
     @staticmethod
-    def _specs(template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    def _mains(template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         if "containerSet" in template:
             return list((template.get("containerSet") or {}).get("containers") or [])
         return [template.get("container") or template.get("script") or {}]
+
+    @classmethod
+    def _roles(cls, template: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+        """Every container of the pod with its role: ``init``, ``main`` or ``sidecar``."""
+        return [
+            *(("init", c) for c in template.get("initContainers") or []),
+            *(("main", c) for c in cls._mains(template)),
+            *(("sidecar", c) for c in template.get("sidecars") or []),
+        ]
+
+    @classmethod
+    def _specs(cls, template: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return [spec for _, spec in cls._roles(template)]
 
     def _prepare(self, pod: PodSpec, prepared: _Prepared) -> None:
         from tiphys.local import host, images
@@ -432,12 +447,14 @@ class Executor:
                 )
             ) from None
         base_env = self._base_env(pod)
-        for index, spec in enumerate(specs):
-            name = str(spec.get("name") or "main") if "containerSet" in template else "main"
+        for index, (role, spec) in enumerate(self._roles(template)):
+            name = str(spec.get("name") or "main")
+            if role == "main" and "containerSet" not in template:
+                name = "main"
             env = self._env(pod, spec, base_env, name)
             command = [_expand(str(c), env) for c in spec.get("command") or []]
             args = [_expand(str(a), env) for a in spec.get("args") or []]
-            if "script" in template:
+            if "script" in template and role == "main":
                 script = pod.sandbox / "script"
                 script.write_text(str(spec.get("source") or ""))
                 if backend == "host":
@@ -471,7 +488,10 @@ class Executor:
             cleanup = None
             if backend != "host":
                 cleanup = [backend, "rm", "-f", f"{pod.pod_name}-{name}-{index}"]
-            prepared.containers.append(_Container(name, argv, env, spec, cwd, cleanup))
+            container = _Container(name, argv, env, spec, cwd, cleanup)
+            {"init": prepared.inits, "main": prepared.containers, "sidecar": prepared.sidecars}[
+                role
+            ].append(container)
         if prepared.plan is not None:
             prepared.binds = prepared.plan.ordered()
         if prepared.plan is None:
@@ -728,6 +748,35 @@ class Executor:
     async def _run_pod(self, pod: PodSpec, prepared: _Prepared) -> PodResult:
         if pod.deadline is not None and pod.deadline <= time.monotonic():
             return PodResult("Failed", DEADLINE_MESSAGE, None)
+        for init in prepared.inits:  # one after the other, before anything else
+            code = await self._wait(pod, await self._start(pod, prepared, init))
+            if code is None:
+                return PodResult("Failed", DEADLINE_MESSAGE, None)
+            if code:
+                return PodResult("Failed", f"{init.name}: Error (exit code {code})", None)
+        sidecars = [await self._start(pod, prepared, side) for side in prepared.sidecars]
+        try:
+            result = await self._run_mains(pod, prepared)
+        finally:
+            codes = []
+            for running in sidecars:  # the executor kills sidecars once the mains are done
+                if running.proc.returncode is None:
+                    await asyncio.shield(running.kill())
+                    codes.append(0)
+                else:
+                    codes.append(await asyncio.shield(running.finish()))
+        for sidecar, code in zip(prepared.sidecars, codes, strict=True):
+            # operator.go inferFailedReason ignores 137/143 (killed by the executor)
+            if result.phase == "Succeeded" and code not in (0, 137, 143):
+                return PodResult(
+                    "Failed",
+                    f"{sidecar.name}: Error (exit code {code})",
+                    result.exit_code,
+                    result.outputs,
+                )
+        return result
+
+    async def _run_mains(self, pod: PodSpec, prepared: _Prepared) -> PodResult:
         containers = prepared.containers
         codes: dict[str, int | None] = {}
         tails: dict[str, _Tail] = {}
