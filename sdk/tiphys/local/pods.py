@@ -19,7 +19,17 @@ followed (checked in argoproj/argo-workflows v4.1.2):
   ``<workflow>/<pod>/<artifact>.tgz`` (tar, the default), ``.zip`` (zip) or with no suffix
   (``archive: {none: {}}``); a missing optional artifact is skipped.
 * Script templates: the source is written to a file given as the last argument to ``command``
-  (Argo's ``/argo/staging/script``).
+  (Argo's ``/argo/staging/script``; on the host backend a ``/proc/self/fd/N`` path to it).
+* ``initContainers`` run one after the other before the main containers (a failure is Failed
+  ``<name>: Error (exit code N)``); ``sidecars`` run beside them and are killed once the mains
+  end. ``containerSet`` containers start when their ``dependencies`` succeeded; every one of
+  them is a main container for the node message; ``outputs`` come from the one named ``main``.
+* Environment: this machine's, plus ``ARGO_POD_NAME``, ``ARGO_POD_UID``, ``ARGO_WORKFLOW_NAME``,
+  ``ARGO_NODE_ID``, ``ARGO_TEMPLATE``, ``ARGO_CONTAINER_NAME`` and the template's ``env``
+  (``value`` with ``$(VAR)`` expansion, ``secretKeyRef``, ``configMapKeyRef``, ``fieldRef``);
+  ``$(VAR)`` is expanded in ``command`` and ``args`` too, as the kubelet does.
+* Logs: every stdout and stderr line goes to ``<log_dir>/<container>.log`` as
+  ``<RFC3339 UTC, 9 fraction digits> <text>`` and to ``on_log``.
 """
 
 from __future__ import annotations
