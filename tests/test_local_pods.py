@@ -587,6 +587,29 @@ def test_daemon_that_never_becomes_ready_hits_the_deadline(tmp_path: Path, env: 
     assert run(go()) == PodResult("Failed", DEADLINE_MESSAGE, None, {})
 
 
+def test_daemon_exec_probe_sees_the_nodes_private_tmp(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    template = {
+        "name": "srv",
+        "container": {
+            "image": "busybox",
+            "command": ["sh", "-c", "sleep 0.3; touch /tmp/ready; sleep 30"],
+            "readinessProbe": {"exec": {"command": ["cat", "/tmp/ready"]}, "periodSeconds": 0.1},
+        },
+    }
+
+    async def go() -> tuple[Any, PodResult]:
+        daemon = await ex.start_daemon(spec(tmp_path, template, deadline=time.monotonic() + 10))
+        try:
+            ready = await daemon.wait_ready()
+        finally:
+            stopped = await daemon.stop()
+        return ready, stopped
+
+    assert run(go()) == (None, PodResult("Succeeded", "", None, {}))
+    assert not Path("/tmp/ready").exists()
+
+
 def test_daemon_exiting_before_ready(tmp_path: Path, env: Any) -> None:
     ex, _, _ = env
     template = {

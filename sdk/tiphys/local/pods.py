@@ -1068,7 +1068,16 @@ class Daemon:
         }
         delay = float(probe.get("initialDelaySeconds") or 0)
         period = max(float(probe.get("periodSeconds") or 10), 0.05)
-        env = self._prepared.containers[0].env
+        container = self._prepared.containers[0]
+        env = container.env
+        hook = None
+        if self._prepared.plan is not None:
+            from tiphys.local import host
+
+            rootfs = self._prepared.plan.rootfs
+            hook = host.preexec(
+                self._prepared.binds, container.cwd or "/tmp", str(rootfs) if rootfs else None
+            )
         next_try = time.monotonic() + delay
         while True:
             deadline = self._pod.deadline
@@ -1083,7 +1092,7 @@ class Daemon:
             except TimeoutError:
                 pass
             if time.monotonic() >= next_try:
-                if await probe_once(probe, env=env, ports=ports):
+                if await probe_once(probe, env=env, ports=ports, preexec=hook):
                     return None
                 next_try = time.monotonic() + period
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 
@@ -21,7 +21,11 @@ def _port(value: Any, ports: Mapping[str, int]) -> int:
 
 
 async def probe_once(
-    probe: Mapping[str, Any], *, env: Mapping[str, str], ports: Mapping[str, int]
+    probe: Mapping[str, Any],
+    *,
+    env: Mapping[str, str],
+    ports: Mapping[str, int],
+    preexec: Callable[[], None] | None = None,
 ) -> bool:
     """Run one try of a Kubernetes probe.
 
@@ -29,6 +33,8 @@ async def probe_once(
         probe: The ``readinessProbe`` object.
         env: The container's environment (for ``exec``).
         ports: Named container ports (``{"http": 8080}``).
+        preexec: For ``exec``: the node's pre-exec hook, so the command sees the node's
+            private paths (a namespace with the same binds), or None.
 
     Returns:
         True when the try succeeded.
@@ -40,6 +46,7 @@ async def probe_once(
             proc = await asyncio.create_subprocess_exec(
                 *command,
                 env=dict(env),
+                preexec_fn=preexec,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,
             )
