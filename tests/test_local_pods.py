@@ -958,3 +958,15 @@ def test_init_containers_then_main_with_a_sidecar(tmp_path: Path, env: Any) -> N
     assert run(ex.run(spec(tmp_path, failing, "f"))) == PodResult(
         "Failed", "hello: Error (exit code 1)", None, {}
     )
+
+
+def test_a_script_bigger_than_one_exec_string_runs(tmp_path: Path, env: Any) -> None:
+    ex, _, _ = env
+    source = "# " + "x" * 200_000 + "\nprint('big ok')\n"
+    template = {
+        "name": "t",
+        "script": {"image": "python:3", "command": ["python"], "source": source},
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded", "", 0, {"result": "big ok", "exitCode": "0"}
+    )

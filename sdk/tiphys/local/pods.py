@@ -477,8 +477,10 @@ class Executor:
             image = str(spec.get("image") or "")
             if backend == "host":
                 env.update(images.host_env(image))
-                argv = images.host_argv(image, command, args)
-                assert argv is not None  # checked above
+                host_argv = images.host_argv(image, command, args)
+                if host_argv is None:  # checked above; kept for -O runs
+                    raise _Problem(PodResult("Error", images.unsupported_message(image), None))
+                argv = host_argv
             else:
                 from tiphys.local.docker import run_argv
 
@@ -601,9 +603,11 @@ class Executor:
                 "ARGO_POD_UID": str(uuid.uuid4()),
                 "ARGO_WORKFLOW_NAME": pod.workflow_name,
                 "ARGO_NODE_ID": pod.node_id,
-                "ARGO_TEMPLATE": json.dumps(pod.template, separators=(",", ":")),
             }
         )
+        template = json.dumps(pod.template, separators=(",", ":"))
+        if len(template) < 100_000:  # exec refuses one string over 128 KiB (MAX_ARG_STRLEN)
+            env["ARGO_TEMPLATE"] = template
         return env
 
     def _env(
