@@ -21,6 +21,7 @@ import ctypes
 import ctypes.util
 import os
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -42,7 +43,26 @@ def _load_libc() -> ctypes.CDLL:
 
 
 class PathProblem(Exception):
-    """A declared path cannot be given to the node privately on this machine."""
+    """A declared path cannot be given to the node privately on this machine.
+
+    Attributes:
+        path: The path.
+        reason: Why, e.g. ``"it is inside a file"``.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def _own_paths() -> list[str]:
+    """Directories the host backend itself needs inside every node: this interpreter and
+    tiphys."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    return [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable, here)] + [
+        sys.executable
+    ]
 
 
 @dataclass
@@ -79,8 +99,8 @@ class MountPlan:
         Registers a bind of the nearest existing ancestor when no bind covers ``target`` yet.
 
         Raises:
-            PathProblem: ``target`` is not under a bind and its nearest existing ancestor is
-                ``/``, not a directory, or holds more than 256 entries.
+            PathProblem: ``target`` is inside a file, or its nearest existing directory holds
+                more than 256 entries.
         """
         target = os.path.normpath(target)
         covered = self._covering(target)
@@ -89,7 +109,7 @@ class MountPlan:
             while not os.path.exists(ancestor):
                 ancestor = str(PurePosixPath(ancestor).parent)
             if not os.path.isdir(ancestor):
-                raise PathProblem(target)
+                raise PathProblem(target, "it is inside a file")
             if ancestor == "/":
                 # A new name at the top: the node runs chrooted in a shadow of "/".
                 source = self.root / "rootfs"
@@ -115,7 +135,9 @@ class MountPlan:
         """
         entries = [e for e in os.listdir(ancestor) if e not in skip]
         if len(entries) > 256:
-            raise PathProblem(ancestor)
+            raise PathProblem(
+                ancestor, "its nearest existing directory holds more than 256 entries"
+            )
         for entry in entries:
             real = os.path.join(ancestor, entry)
             copy = source / entry
@@ -132,9 +154,14 @@ class MountPlan:
         """Bind directory ``source`` over ``target`` (a volume ``mountPath``).
 
         Raises:
-            PathProblem: as :meth:`view`.
+            PathProblem: as :meth:`view`; or ``target`` holds this interpreter or tiphys.
         """
         target = os.path.normpath(target)
+        for own in _own_paths():
+            if own == target or own.startswith(target.rstrip("/") + "/"):
+                raise PathProblem(
+                    target, "mounting over it would hide the Python that the host backend runs"
+                )
         if self._covering(target) is not None or not os.path.isdir(target):
             self.view(target).mkdir(parents=True, exist_ok=True)
         self.binds.append((source, target))

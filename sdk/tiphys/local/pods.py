@@ -450,9 +450,8 @@ class Executor:
             raise _Problem(
                 PodResult(
                     "Error",
-                    f"path {problem} cannot be made private to this node on the host backend "
-                    "(its nearest existing directory holds more than 256 entries, or it is "
-                    "inside a file): run with --backend docker (or podman)",
+                    f"path {problem.path} cannot be made private to this node on the host "
+                    f"backend ({problem.reason}): run with --backend docker (or podman)",
                     None,
                 )
             ) from None
