@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import http.server
 import json
 import os
@@ -660,6 +661,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.path == "/slow":
             time.sleep(2)
+            self.close_connection = True
+            with contextlib.suppress(OSError):  # the client gave up already
+                self.send_response(200)
+                self.end_headers()
+            return
         body = json.dumps({"auth": self.headers.get("Authorization")}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -990,4 +996,26 @@ def test_a_script_bigger_than_one_exec_string_runs(tmp_path: Path, env: Any) -> 
     }
     assert run(ex.run(spec(tmp_path, template))) == PodResult(
         "Succeeded", "", 0, {"result": "big ok", "exitCode": "0"}
+    )
+
+
+def test_without_namespaces_only_nodes_without_absolute_paths_run(
+    tmp_path: Path, env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ex, _, _ = env
+    monkeypatch.setattr(host, "_available", False)
+    plain = {"name": "t", "container": {"image": "busybox", "command": ["sh", "-c", "pwd"]}}
+    assert run(ex.run(spec(tmp_path, plain, "p"))).outputs["result"] == str(
+        tmp_path / "run/nodes/p/work"
+    )
+    with_paths = {
+        "name": "t",
+        "container": {"image": "busybox", "command": ["true"]},
+        "outputs": {"parameters": [{"name": "o", "valueFrom": {"path": "/tmp/o"}}]},
+    }
+    assert run(ex.run(spec(tmp_path, with_paths, "w"))) == PodResult(
+        "Error",
+        "this machine cannot give the node a private mount namespace, and the template uses "
+        "absolute paths (/tmp/o): run with --backend docker (or podman)",
+        None,
     )

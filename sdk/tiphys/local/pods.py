@@ -507,6 +507,10 @@ class Executor:
             prepared.binds = prepared.plan.ordered()
         if prepared.plan is None:
             (pod.sandbox / "work").mkdir(exist_ok=True)
+            if backend == "host":  # no namespace: temp files at least stay in the sandbox
+                (pod.sandbox / "tmp").mkdir(exist_ok=True)
+                for container in [*prepared.inits, *prepared.containers, *prepared.sidecars]:
+                    container.env["TMPDIR"] = str(pod.sandbox / "tmp")
 
     def _volumes(
         self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]
