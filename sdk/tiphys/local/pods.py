@@ -344,6 +344,8 @@ class Executor:
             return await self._run_pod(pod, prepared)
         except _Problem as problem:
             return problem.result
+        except OSError as err:  # the sandbox could not be made (disk full, permissions...)
+            return PodResult("Error", self.store.redact(str(err)), None)
         finally:
             prepared.close()
 
