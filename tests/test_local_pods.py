@@ -1019,3 +1019,41 @@ def test_without_namespaces_only_nodes_without_absolute_paths_run(
         "absolute paths (/tmp/o): run with --backend docker (or podman)",
         None,
     )
+
+
+def test_docker_daemon_probe_runs_docker_exec_and_stop_removes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "calls"
+    fake = bin_dir / "docker"
+    fake.write_text(
+        f'#!/bin/sh\necho "$1 $2 $3" >> {calls}\n'
+        'case "$1" in run) exec sleep 30;; exec) shift 2; exec "$@";; esac\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    ex = Executor(backend="docker", store=FakeStore(), artifacts=FakeArtifacts(tmp_path / "a"))
+    template = {
+        "name": "srv",
+        "container": {
+            "image": "nginx",
+            "readinessProbe": {"exec": {"command": ["true"]}, "periodSeconds": 0.1},
+        },
+    }
+
+    async def go() -> tuple[Any, PodResult]:
+        daemon = await ex.start_daemon(spec(tmp_path, template))
+        try:
+            ready = await daemon.wait_ready()
+        finally:
+            stopped = await daemon.stop()
+        return ready, stopped
+
+    assert run(go()) == (None, PodResult("Succeeded", "", None, {}))
+    assert sorted(calls.read_text().splitlines()) == [  # run and exec may log in either order
+        "exec wf-n1-1-main-0 true",
+        "rm -f wf-n1-1-main-0",
+        "run --rm --name",
+    ]

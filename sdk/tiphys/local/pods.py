@@ -1079,6 +1079,10 @@ class Daemon:
         period = max(float(probe.get("periodSeconds") or 10), 0.05)
         container = self._prepared.containers[0]
         env = container.env
+        if "exec" in probe and container.cleanup:  # docker/podman: run it in the container
+            command = [str(c) for c in probe["exec"].get("command") or []]
+            engine, _, _, name = container.cleanup
+            probe = {**probe, "exec": {"command": [engine, "exec", name, *command]}}
         hook = None
         if self._prepared.plan is not None:
             from tiphys.local import host
