@@ -1,0 +1,1171 @@
+"""The local engine end to end: real small manifests through LocalRun, whole status trees."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import local_engine_support as support  # noqa: E402
+
+support.install()
+
+from tiphys.argo.nodes import node_id  # noqa: E402
+from tiphys.local.engine import LocalError, LocalRun, RunOptions, run_local  # noqa: E402
+from tiphys.local.prepare import prepare_workflow  # noqa: E402
+
+Json = dict[str, Any]
+ALPINE = "alpine:3.20"
+
+
+def echo(name: str = "echo", *, param: str = "m") -> Json:
+    return {
+        "name": name,
+        "inputs": {"parameters": [{"name": param}]},
+        "container": {"image": ALPINE, "command": ["echo", "{{inputs.parameters.%s}}" % param]},
+    }
+
+
+def sh(name: str, script: str, **extra: Any) -> Json:
+    return {"name": name, "container": {"image": ALPINE, "command": ["sh", "-c", script]}, **extra}
+
+
+def wf(name: str, templates: list[Json], entry: str = "main", **spec: Any) -> Json:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name},
+        "spec": {"entrypoint": entry, "templates": templates, **spec},
+    }
+
+
+def p(name: str, value: str) -> Json:
+    return {"parameters": [{"name": name, "value": value}]}
+
+
+def make_run(manifest: Json, tmp_path: Path, **options: Any) -> tuple[LocalRun, support.ShExecutor]:
+    executor = support.ShExecutor()
+    opts = RunOptions(run_dir=tmp_path, store=options.pop("store", support.LocalStore()), **options)
+    return LocalRun(prepare_workflow(manifest), opts, executor=executor), executor
+
+
+def execute(manifest: Json, tmp_path: Path, **options: Any) -> Json:
+    run, _ = make_run(manifest, tmp_path, **options)
+    return asyncio.run(asyncio.wait_for(run.execute(), 20))
+
+
+def tree(workflow: Json) -> dict[str, Json]:
+    """Every node by name: type, phase, display name, template, boundary, children, outbound
+    nodes and message (ids turned back into names; each id checked against its name)."""
+    wf_name = workflow["metadata"]["name"]
+    nodes = workflow["status"]["nodes"]
+    names = {i: n["name"] for i, n in nodes.items()}
+    out: dict[str, Json] = {}
+    for nid, n in nodes.items():
+        assert nid == n["id"] == node_id(wf_name, n["name"])
+        entry: Json = {"type": n["type"], "phase": n["phase"], "display": n["displayName"]}
+        if "templateName" in n:
+            entry["template"] = n["templateName"]
+        if "boundaryID" in n:
+            entry["boundary"] = names[n["boundaryID"]]
+        if n.get("children"):
+            entry["children"] = [names[c] for c in n["children"]]
+        if n.get("outboundNodes"):
+            entry["outbound"] = [names[c] for c in n["outboundNodes"]]
+        if n.get("message"):
+            entry["message"] = n["message"]
+        if n.get("nodeFlag"):
+            entry["flag"] = n["nodeFlag"]
+        out[n["name"]] = entry
+    return out
+
+
+def status_line(workflow: Json) -> tuple[str, str]:
+    st = workflow["status"]
+    return st["phase"], st.get("message", "")
+
+
+def outputs(workflow: Json, name: str) -> Json:
+    for n in workflow["status"]["nodes"].values():
+        if n["name"] == name:
+            return dict(n.get("outputs") or {})
+    raise KeyError(name)
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def test_steps_sequential_and_parallel_with_when_and_outputs(tmp_path: Path) -> None:
+    manifest = wf(
+        "st",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "a", "template": "echo", "arguments": p("m", "hi")}],
+                    [
+                        {
+                            "name": "b",
+                            "template": "echo",
+                            "arguments": p("m", "{{steps.a.outputs.result}}!"),
+                        },
+                        {
+                            "name": "c",
+                            "template": "echo",
+                            "when": "{{steps.a.outputs.result}} == bye",
+                            "arguments": p("m", "x"),
+                        },
+                    ],
+                ],
+            },
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    assert out["status"]["progress"] == "2/2"
+    assert out["metadata"]["labels"] == {
+        "workflows.argoproj.io/phase": "Succeeded",
+        "workflows.argoproj.io/completed": "true",
+    }
+    assert tree(out) == {
+        "st": {
+            "type": "Steps",
+            "phase": "Succeeded",
+            "display": "st",
+            "template": "main",
+            "children": ["st[0]"],
+            "outbound": ["st[1].b", "st[1].c"],
+        },
+        "st[0]": {
+            "type": "StepGroup",
+            "phase": "Succeeded",
+            "display": "[0]",
+            "boundary": "st",
+            "children": ["st[0].a"],
+        },
+        "st[0].a": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "a",
+            "template": "echo",
+            "boundary": "st",
+            "children": ["st[1]"],
+        },
+        "st[1]": {
+            "type": "StepGroup",
+            "phase": "Succeeded",
+            "display": "[1]",
+            "boundary": "st",
+            "children": ["st[1].b", "st[1].c"],
+        },
+        "st[1].b": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "b",
+            "template": "echo",
+            "boundary": "st",
+        },
+        "st[1].c": {
+            "type": "Skipped",
+            "phase": "Skipped",
+            "display": "c",
+            "template": "echo",
+            "boundary": "st",
+            "message": "when 'hi == bye' evaluated false",
+        },
+    }
+    assert outputs(out, "st[1].b") == {"result": "hi!", "exitCode": "0"}
+    b = next(n for n in out["status"]["nodes"].values() if n["name"] == "st[1].b")
+    assert b["inputs"] == {"parameters": [{"name": "m", "value": "hi!"}]}
+    assert b["startedAt"].endswith("Z") and b["finishedAt"].endswith("Z")
+
+
+def test_a_failed_step_fails_the_group_and_the_workflow(tmp_path: Path) -> None:
+    manifest = wf(
+        "sf",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "bad", "template": "fail"}, {"name": "ok", "template": "ok"}],
+                    [{"name": "never", "template": "ok"}],
+                ],
+            },
+            sh("fail", "exit 3"),
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    bad_id = node_id("sf", "sf[0].bad")
+    assert status_line(out) == ("Failed", f"child '{bad_id}' failed")
+    assert tree(out) == {
+        "sf": {
+            "type": "Steps",
+            "phase": "Failed",
+            "display": "sf",
+            "template": "main",
+            "children": ["sf[0]"],
+            "outbound": ["sf[0].bad", "sf[0].ok"],
+            "message": f"child '{bad_id}' failed",
+        },
+        "sf[0]": {
+            "type": "StepGroup",
+            "phase": "Failed",
+            "display": "[0]",
+            "boundary": "sf",
+            "children": ["sf[0].bad", "sf[0].ok"],
+            "message": f"child '{bad_id}' failed",
+        },
+        "sf[0].bad": {
+            "type": "Pod",
+            "phase": "Failed",
+            "display": "bad",
+            "template": "fail",
+            "boundary": "sf",
+            "message": "Error (exit code 3)",
+        },
+        "sf[0].ok": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "ok",
+            "template": "ok",
+            "boundary": "sf",
+        },
+    }
+    assert out["status"]["progress"] == "1/2"
+
+
+def test_continue_on_failed_keeps_steps_going(tmp_path: Path) -> None:
+    manifest = wf(
+        "co",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "bad", "template": "fail", "continueOn": {"failed": True}}],
+                    [{"name": "after", "template": "ok"}],
+                ],
+            },
+            sh("fail", "exit 1"),
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    t = tree(out)
+    assert [t[n]["phase"] for n in ("co", "co[0]", "co[0].bad", "co[1]", "co[1].after")] == [
+        "Succeeded",
+        "Succeeded",
+        "Failed",
+        "Succeeded",
+        "Succeeded",
+    ]
+    assert t["co[0].bad"]["children"] == ["co[1]"]
+
+
+def test_malformed_when_ends_the_node_in_error(tmp_path: Path) -> None:
+    manifest = wf(
+        "mw",
+        [{"name": "main", "steps": [[{"name": "a", "template": "ok", "when": "1 =="}]]}, sh("ok", "true")],
+    )
+    out = execute(manifest, tmp_path)
+    message = "Invalid 'when' expression '1 ==': Unexpected end of expression"
+    assert status_line(out) == ("Failed", message)
+    assert tree(out) == {
+        "mw": {
+            "type": "Steps",
+            "phase": "Failed",
+            "display": "mw",
+            "template": "main",
+            "children": ["mw[0]"],
+            "outbound": ["mw[0].a"],
+            "message": message,
+        },
+        "mw[0]": {
+            "type": "StepGroup",
+            "phase": "Error",
+            "display": "[0]",
+            "boundary": "mw",
+            "children": ["mw[0].a"],
+            "message": message,
+        },
+        "mw[0].a": {
+            "type": "Skipped",
+            "phase": "Error",
+            "display": "a",
+            "template": "ok",
+            "boundary": "mw",
+            "message": message,
+        },
+    }
+
+
+def test_step_loop_and_aggregated_outputs(tmp_path: Path) -> None:
+    manifest = wf(
+        "lp",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [
+                        {
+                            "name": "gen",
+                            "template": "echo",
+                            "arguments": p("m", "{{item}}"),
+                            "withItems": [1, 2, 3],
+                        }
+                    ],
+                    [
+                        {
+                            "name": "sum",
+                            "template": "echo",
+                            "arguments": p("m", "{{steps.gen.outputs.result}}"),
+                        }
+                    ],
+                    [{"name": "none", "template": "echo", "withParam": "[]"}],
+                ],
+            },
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    t = tree(out)
+    assert t["lp[0]"]["children"] == ["lp[0].gen(0:1)", "lp[0].gen(1:2)", "lp[0].gen(2:3)"]
+    assert t["lp[0].gen(1:2)"] == {
+        "type": "Pod",
+        "phase": "Succeeded",
+        "display": "gen(1:2)",
+        "template": "echo",
+        "boundary": "lp",
+        "children": ["lp[1]"],
+    }
+    assert outputs(out, "lp[1].sum")["result"] == "[1,2,3]"
+    assert t["lp[2]"]["children"] == ["lp[2].none"]
+    assert t["lp[2].none"] == {
+        "type": "Skipped",
+        "phase": "Skipped",
+        "display": "none",
+        "template": "echo",
+        "boundary": "lp",
+        "message": "Skipped, empty params",
+    }
+
+
+# --- DAG -----------------------------------------------------------------------------------------
+
+
+def dag(name: str, tasks: list[Json], **extra: Any) -> Json:
+    return {"name": name, "dag": {"tasks": tasks, **extra}}
+
+
+def test_dag_depends_enhanced_logic_and_omitted(tmp_path: Path) -> None:
+    manifest = wf(
+        "dg",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "A", "template": "ok"},
+                    {"name": "B", "template": "fail", "depends": "A"},
+                    {"name": "C", "template": "ok", "depends": "B.Failed"},
+                    {"name": "D", "template": "ok", "depends": "B"},
+                    {"name": "E", "template": "ok", "depends": "C || D"},
+                ],
+            ),
+            sh("ok", "true"),
+            sh("fail", "exit 1"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Failed", "")
+    assert tree(out) == {
+        "dg": {
+            "type": "DAG",
+            "phase": "Failed",
+            "display": "dg",
+            "template": "main",
+            "children": ["dg.A"],
+            "outbound": ["dg.E"],
+        },
+        "dg.A": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "A",
+            "template": "ok",
+            "boundary": "dg",
+            "children": ["dg.B"],
+        },
+        "dg.B": {
+            "type": "Pod",
+            "phase": "Failed",
+            "display": "B",
+            "template": "fail",
+            "boundary": "dg",
+            "children": ["dg.C", "dg.D"],
+            "message": "Error (exit code 1)",
+        },
+        "dg.C": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "C",
+            "template": "ok",
+            "boundary": "dg",
+            "children": ["dg.E"],
+        },
+        "dg.D": {
+            "type": "Skipped",
+            "phase": "Omitted",
+            "display": "D",
+            "template": "ok",
+            "boundary": "dg",
+            "children": ["dg.E"],
+            "message": "omitted: depends condition not met",
+        },
+        "dg.E": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "E",
+            "template": "ok",
+            "boundary": "dg",
+        },
+    }
+
+
+def test_dag_fail_fast_false_and_dependencies_with_continue_on(tmp_path: Path) -> None:
+    manifest = wf(
+        "ff",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "bad", "template": "fail", "continueOn": {"failed": True}},
+                    {"name": "next", "template": "ok", "dependencies": ["bad"]},
+                    {"name": "slow", "template": "slow"},
+                ],
+                failFast=False,
+            ),
+            sh("ok", "true"),
+            sh("slow", "sleep 0.2"),
+            sh("fail", "exit 1"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    t = tree(out)
+    assert {n: t[n]["phase"] for n in t} == {
+        "ff": "Succeeded",
+        "ff.bad": "Failed",
+        "ff.next": "Succeeded",
+        "ff.slow": "Succeeded",
+    }
+    assert t["ff"]["children"] == ["ff.bad", "ff.slow"]
+    assert t["ff"]["outbound"] == ["ff.next", "ff.slow"]
+
+
+def test_dag_fail_fast_stops_scheduling(tmp_path: Path) -> None:
+    manifest = wf(
+        "fs",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "bad", "template": "fail"},
+                    {"name": "slow", "template": "slow"},
+                    {"name": "later", "template": "ok", "depends": "slow"},
+                ],
+            ),
+            sh("ok", "true"),
+            sh("slow", "sleep 0.3"),
+            sh("fail", "exit 1"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Failed", "")
+    assert {n: v["phase"] for n, v in tree(out).items()} == {
+        "fs": "Failed",
+        "fs.bad": "Failed",
+        "fs.slow": "Succeeded",
+    }
+
+
+def test_dag_target_loop_task_group_and_any_succeeded(tmp_path: Path) -> None:
+    manifest = wf(
+        "tg",
+        [
+            dag(
+                "main",
+                [
+                    {
+                        "name": "L",
+                        "template": "code",
+                        "arguments": p("c", "{{item}}"),
+                        "withItems": ["0", "1"],
+                    },
+                    {"name": "any", "template": "ok", "depends": "L.AnySucceeded"},
+                    {"name": "all", "template": "ok", "depends": "L.AllFailed"},
+                    {"name": "unused", "template": "ok"},
+                ],
+                target="any all",
+            ),
+            {
+                "name": "code",
+                "inputs": {"parameters": [{"name": "c"}]},
+                "container": {"image": ALPINE, "command": ["sh", "-c", "exit {{inputs.parameters.c}}"]},
+            },
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Failed", "")
+    assert tree(out) == {
+        "tg": {
+            "type": "DAG",
+            "phase": "Failed",
+            "display": "tg",
+            "template": "main",
+            "children": ["tg.L"],
+            "outbound": ["tg.any", "tg.all"],
+        },
+        "tg.L": {
+            "type": "TaskGroup",
+            "phase": "Failed",
+            "display": "L",
+            "template": "code",
+            "boundary": "tg",
+            "children": ["tg.L(0:0)", "tg.L(1:1)"],
+            "outbound": ["tg.L(0:0)", "tg.L(1:1)"],
+        },
+        "tg.L(0:0)": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "L(0:0)",
+            "template": "code",
+            "boundary": "tg",
+            "children": ["tg.any", "tg.all"],
+        },
+        "tg.L(1:1)": {
+            "type": "Pod",
+            "phase": "Failed",
+            "display": "L(1:1)",
+            "template": "code",
+            "boundary": "tg",
+            "children": ["tg.any", "tg.all"],
+            "message": "Error (exit code 1)",
+        },
+        "tg.any": {
+            "type": "Pod",
+            "phase": "Succeeded",
+            "display": "any",
+            "template": "ok",
+            "boundary": "tg",
+        },
+        "tg.all": {
+            "type": "Skipped",
+            "phase": "Omitted",
+            "display": "all",
+            "template": "ok",
+            "boundary": "tg",
+            "message": "omitted: depends condition not met",
+        },
+    }
+
+
+def test_nested_steps_in_dag_and_template_outputs(tmp_path: Path) -> None:
+    manifest = wf(
+        "ns",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "inner", "template": "inner"},
+                    {
+                        "name": "use",
+                        "template": "echo",
+                        "depends": "inner",
+                        "arguments": p("m", "{{tasks.inner.outputs.parameters.v}}"),
+                    },
+                ],
+            ),
+            {
+                "name": "inner",
+                "steps": [[{"name": "s", "template": "echo", "arguments": p("m", "deep")}]],
+                "outputs": {
+                    "parameters": [
+                        {
+                            "name": "v",
+                            "globalName": "gv",
+                            "valueFrom": {"parameter": "{{steps.s.outputs.result}}"},
+                        }
+                    ]
+                },
+            },
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    t = tree(out)
+    assert t["ns.inner"] == {
+        "type": "Steps",
+        "phase": "Succeeded",
+        "display": "inner",
+        "template": "inner",
+        "boundary": "ns",
+        "children": ["ns.inner[0]"],
+        "outbound": ["ns.inner[0].s"],
+    }
+    assert t["ns.inner[0].s"]["boundary"] == "ns.inner"
+    assert t["ns.inner[0].s"]["display"] == "s"
+    assert t["ns.inner[0].s"]["children"] == ["ns.use"]
+    assert outputs(out, "ns.use")["result"] == "deep"
+    assert out["status"]["outputs"] == {"parameters": [{"name": "gv", "value": "deep"}]}
+
+
+# --- retries ------------------------------------------------------------------------------------
+
+
+def test_retry_limit_means_limit_plus_one_attempts(tmp_path: Path) -> None:
+    manifest = wf(
+        "rt",
+        [
+            {"name": "main", "steps": [[{"name": "r", "template": "flaky"}]]},
+            sh("flaky", "exit 2", retryStrategy={"limit": "2"}),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    r_id = node_id("rt", "rt[0].r")
+    assert status_line(out) == ("Failed", f"child '{r_id}' failed")
+    t = tree(out)
+    assert t["rt[0].r"] == {
+        "type": "Retry",
+        "phase": "Failed",
+        "display": "r",
+        "template": "flaky",
+        "boundary": "rt",
+        "children": ["rt[0].r(0)", "rt[0].r(1)", "rt[0].r(2)"],
+        "message": "No more retries left",
+    }
+    assert t["rt[0].r(2)"] == {
+        "type": "Pod",
+        "phase": "Failed",
+        "display": "r(2)",
+        "template": "flaky",
+        "boundary": "rt",
+        "message": "Error (exit code 2)",
+        "flag": {"retried": True},
+    }
+    assert t["rt"]["outbound"] == ["rt[0].r(2)"]
+
+
+def test_retry_succeeds_on_a_later_attempt_and_expression(tmp_path: Path) -> None:
+    manifest = wf(
+        "rs",
+        [
+            {"name": "main", "steps": [[{"name": "r", "template": "flaky"}, {"name": "x", "template": "never"}]]},
+            sh(
+                "flaky",
+                'test "{{retries}}" = 1 && echo done || exit 1',
+                retryStrategy={"limit": 3, "retryPolicy": "Always"},
+            ),
+            sh(
+                "never",
+                "exit 7",
+                retryStrategy={"limit": 3, "expression": "asInt(lastRetry.exitCode) != 7"},
+            ),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert t["rs[0].r"]["children"] == ["rs[0].r(0)", "rs[0].r(1)"]
+    assert t["rs[0].r"]["phase"] == "Succeeded"
+    assert outputs(out, "rs[0].r") == {"result": "done", "exitCode": "0"}
+    assert t["rs[0].x"]["children"] == ["rs[0].x(0)"]
+    assert (t["rs[0].x"]["phase"], t["rs[0].x"]["message"]) == ("Failed", "Error (exit code 7)")
+
+
+def test_retry_backoff_max_duration(tmp_path: Path) -> None:
+    manifest = wf(
+        "bk",
+        [
+            {"name": "main", "steps": [[{"name": "r", "template": "flaky"}]]},
+            sh(
+                "flaky",
+                "exit 1",
+                retryStrategy={
+                    "limit": 10,
+                    "backoff": {"duration": "1", "factor": 2, "maxDuration": "1"},
+                },
+            ),
+        ],
+    )
+    started = time.monotonic()
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert t["bk[0].r"]["message"] == "Max duration limit exceeded"
+    assert t["bk[0].r"]["children"] == ["bk[0].r(0)"]
+    assert time.monotonic() - started < 5
+
+
+# --- timeouts -----------------------------------------------------------------------------------
+
+
+def test_template_timeout_and_active_deadline(tmp_path: Path) -> None:
+    manifest = wf(
+        "to",
+        [
+            {"name": "main", "steps": [[{"name": "hang", "template": "hang"}]]},
+            sh("hang", "sleep 30", activeDeadlineSeconds=1),
+        ],
+    )
+    started = time.monotonic()
+    out = execute(manifest, tmp_path)
+    assert time.monotonic() - started < 10
+    t = tree(out)
+    assert (t["to[0].hang"]["phase"], t["to[0].hang"]["message"]) == (
+        "Failed",
+        "Pod was active on the node longer than the specified deadline",
+    )
+    assert out["status"]["phase"] == "Failed"
+
+
+# --- exit handlers and hooks ----------------------------------------------------------------------
+
+
+def test_exit_handler_sees_status_and_failures(tmp_path: Path) -> None:
+    manifest = wf(
+        "ex",
+        [
+            {"name": "main", "steps": [[{"name": "bad", "template": "fail"}]]},
+            sh("fail", "exit 1"),
+            {
+                "name": "bye",
+                "container": {
+                    "image": ALPINE,
+                    "command": ["echo", "{{workflow.status}}"],
+                },
+            },
+        ],
+        onExit="bye",
+    )
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert t["ex.onExit"] == {
+        "type": "Pod",
+        "phase": "Succeeded",
+        "display": "ex.onExit",
+        "template": "bye",
+        "flag": {"hooked": True},
+    }
+    assert outputs(out, "ex.onExit")["result"] == "Failed"
+    assert out["status"]["phase"] == "Failed"
+
+
+def test_failed_exit_handler_fails_a_succeeded_workflow(tmp_path: Path) -> None:
+    manifest = wf(
+        "ef",
+        [{"name": "main", "steps": [[{"name": "a", "template": "ok"}]]}, sh("ok", "true"), sh("bye", "exit 4")],
+        onExit="bye",
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Failed", "Error (exit code 4)")
+
+
+def test_step_exit_hook_runs_after_the_step(tmp_path: Path) -> None:
+    manifest = wf(
+        "hk",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [
+                        {
+                            "name": "a",
+                            "template": "echo",
+                            "arguments": p("m", "x"),
+                            "hooks": {
+                                "exit": {
+                                    "template": "echo",
+                                    "arguments": p("m", "{{steps.a.status}}"),
+                                },
+                                "ran": {"template": "echo", "expression": "steps.a.status == 'Succeeded'", "arguments": p("m", "r")},
+                            },
+                        }
+                    ]
+                ],
+            },
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    t = tree(out)
+    assert t["hk[0].a"]["children"] == ["hk[0].a.hooks.ran", "hk[0].a.onExit"]
+    assert t["hk[0].a.onExit"] == {
+        "type": "Pod",
+        "phase": "Succeeded",
+        "display": "a.onExit",
+        "template": "echo",
+        "boundary": "hk",
+        "flag": {"hooked": True},
+    }
+    assert outputs(out, "hk[0].a.onExit")["result"] == "Succeeded"
+
+
+# --- suspend, stop, terminate, set ----------------------------------------------------------------
+
+
+async def _until(run: LocalRun, predicate: Any, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate(run.workflow):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        await asyncio.sleep(0.02)
+
+
+def _node_phase(workflow: Json, name: str) -> str | None:
+    for n in workflow["status"].get("nodes", {}).values():
+        if n["name"] == name:
+            return str(n["phase"])
+    return None
+
+
+def test_suspend_node_resumed(tmp_path: Path) -> None:
+    manifest = wf(
+        "sp",
+        [
+            {"name": "main", "steps": [[{"name": "wait", "template": "wait"}], [{"name": "a", "template": "ok"}]]},
+            {"name": "wait", "suspend": {}},
+            sh("ok", "true"),
+        ],
+    )
+    run, _ = make_run(manifest, tmp_path)
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        await _until(run, lambda w: _node_phase(w, "sp[0].wait") == "Running")
+        assert run.phase == "Running"
+        run.resume()
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    assert status_line(out) == ("Succeeded", "")
+    assert tree(out)["sp[0].wait"] == {
+        "type": "Suspend",
+        "phase": "Succeeded",
+        "display": "wait",
+        "template": "wait",
+        "boundary": "sp",
+        "children": ["sp[1]"],
+    }
+
+
+def test_suspend_duration_and_set_node_outputs(tmp_path: Path) -> None:
+    manifest = wf(
+        "sd",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "nap", "template": "nap"}, {"name": "ask", "template": "ask"}],
+                    [{"name": "use", "template": "echo", "arguments": p("m", "{{steps.ask.outputs.parameters.answer}}")}],
+                ],
+            },
+            {"name": "nap", "suspend": {"duration": "0.1s"}},
+            {
+                "name": "ask",
+                "suspend": {},
+                "outputs": {"parameters": [{"name": "answer", "valueFrom": {"supplied": {}}}]},
+            },
+            echo(),
+        ],
+    )
+    run, _ = make_run(manifest, tmp_path)
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        await _until(run, lambda w: _node_phase(w, "sd[0].ask") == "Running")
+        with pytest.raises(LocalError, match="no node matches the selector 'displayName=nope'"):
+            run.set_node("displayName=nope", phase="Succeeded")
+        run.set_node("displayName=ask", phase="Succeeded", output_parameters={"answer": "42"})
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    assert status_line(out) == ("Succeeded", "")
+    assert outputs(out, "sd[0].ask") == {
+        "parameters": [{"name": "answer", "valueFrom": {"supplied": {}}, "value": "42"}]
+    }
+    assert outputs(out, "sd[1].use")["result"] == "42"
+    assert _node_phase(out, "sd[0].nap") == "Succeeded"
+
+
+def _stop_manifest(name: str) -> Json:
+    return wf(
+        name,
+        [
+            {"name": "main", "steps": [[{"name": "hang", "template": "hang"}], [{"name": "next", "template": "ok"}]]},
+            sh("hang", "sleep 30"),
+            sh("ok", "true"),
+            sh("bye", "echo bye"),
+        ],
+        onExit="bye",
+    )
+
+
+@pytest.mark.parametrize("strategy", ["Stop", "Terminate"])
+def test_stop_runs_exit_handlers_terminate_does_not(tmp_path: Path, strategy: str) -> None:
+    name = strategy.lower()
+    run, _ = make_run(_stop_manifest(name), tmp_path)
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        await _until(run, lambda w: _node_phase(w, f"{name}[0].hang") == "Running")
+        if strategy == "Stop":
+            run.stop()
+        else:
+            run.terminate()
+        return await asyncio.wait_for(task, 10)
+
+    started = time.monotonic()
+    out = asyncio.run(main())
+    assert time.monotonic() - started < 10
+    message = f"Stopped with strategy '{strategy}'"
+    assert status_line(out) == ("Failed", message)
+    t = tree(out)
+    assert (t[f"{name}[0].hang"]["phase"], t[f"{name}[0].hang"]["message"]) == ("Failed", message)
+    assert f"{name}[1]" not in t
+    if strategy == "Stop":
+        assert t[f"{name}.onExit"]["phase"] == "Succeeded"
+    else:
+        assert f"{name}.onExit" not in t
+    assert out["spec"]["shutdown"] == strategy
+
+
+def test_workflow_suspend_and_resume(tmp_path: Path) -> None:
+    manifest = wf("ws", [{"name": "main", "steps": [[{"name": "a", "template": "ok"}]]}, sh("ok", "true")])
+    run, _ = make_run(manifest, tmp_path)
+    run.suspend()
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        await asyncio.sleep(0.2)
+        assert _node_phase(run.workflow, "ws[0].a") is None
+        assert run.workflow["spec"]["suspend"] is True
+        run.resume()
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    assert status_line(out) == ("Succeeded", "")
+    assert "suspend" not in out["spec"]
+
+
+# --- retry of a workflow -------------------------------------------------------------------------
+
+
+def test_retry_of_a_failed_workflow_reuses_succeeded_nodes(tmp_path: Path) -> None:
+    flag = tmp_path / "flag"
+    manifest = wf(
+        "rw",
+        [
+            {"name": "main", "steps": [[{"name": "a", "template": "ok"}], [{"name": "b", "template": "once"}]]},
+            sh("ok", "echo a"),
+            sh("once", f"test -e {flag} || {{ touch {flag}; exit 1; }}"),
+        ],
+    )
+    run, executor = make_run(manifest, tmp_path / "1")
+    first = asyncio.run(run.execute())
+    assert first["status"]["phase"] == "Failed"
+    with pytest.raises(LocalError, match="Cannot retry a workflow in phase Running"):
+        LocalRun.retry({**first, "status": {"phase": "Running"}}, RunOptions(run_dir=tmp_path))
+    executor2 = support.ShExecutor()
+    again = LocalRun.retry(first, RunOptions(run_dir=tmp_path / "2", store=support.LocalStore()), executor=executor2)
+    out = asyncio.run(again.execute())
+    assert status_line(out) == ("Succeeded", "")
+    assert [pod.pod_name for pod in executor2.pods] == [pod.pod_name for pod in executor.pods[1:]]
+    a_id = node_id("rw", "rw[0].a")
+    assert out["status"]["nodes"][a_id] == first["status"]["nodes"][a_id]
+    assert {n: v["phase"] for n, v in tree(out).items()} == {
+        "rw": "Succeeded",
+        "rw[0]": "Succeeded",
+        "rw[0].a": "Succeeded",
+        "rw[1]": "Succeeded",
+        "rw[1].b": "Succeeded",
+    }
+
+
+# --- mocks, cluster-only templates, templateRef ---------------------------------------------------
+
+
+def test_mocks_replace_templates_and_unused_mock_is_an_error(tmp_path: Path) -> None:
+    manifest = wf(
+        "mk",
+        [
+            {"name": "main", "steps": [[{"name": "k", "template": "apply"}], [{"name": "u", "template": "echo", "arguments": p("m", "{{steps.k.outputs.parameters.id}}")}]]},
+            {"name": "apply", "resource": {"action": "create", "manifest": "kind: ConfigMap"}},
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path, mocks={"apply": {"outputs": {"parameters": {"id": "abc"}}}})
+    assert status_line(out) == ("Succeeded", "")
+    assert outputs(out, "mk[0].k") == {"parameters": [{"name": "id", "value": "abc"}]}
+    assert outputs(out, "mk[1].u")["result"] == "abc"
+    with pytest.raises(LocalError) as info:
+        make_run(manifest, tmp_path, mocks={"nope": {}})
+    assert str(info.value) == "mock 'nope' names no template this workflow uses (it uses apply, echo, main)"
+
+
+def test_resource_template_needs_a_cluster(tmp_path: Path) -> None:
+    manifest = wf(
+        "rc",
+        [{"name": "main", "steps": [[{"name": "k", "template": "apply"}]]}, {"name": "apply", "resource": {"action": "create"}}],
+    )
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert (t["rc[0].k"]["type"], t["rc[0].k"]["phase"], t["rc[0].k"]["message"]) == (
+        "Pod",
+        "Error",
+        "resource template 'apply' needs a Kubernetes cluster: tiphys cannot run it here; "
+        "mock it (--mock apply=outputs.json)",
+    )
+
+
+def test_template_ref_and_workflow_template_ref(tmp_path: Path) -> None:
+    library = {
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "lib"},
+        "spec": {"templates": [echo("say")]},
+    }
+    runner = {
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "runner"},
+        "spec": {
+            "entrypoint": "main",
+            "arguments": {"parameters": [{"name": "who", "value": "default"}]},
+            "templates": [
+                {
+                    "name": "main",
+                    "steps": [
+                        [
+                            {
+                                "name": "s",
+                                "templateRef": {"name": "lib", "template": "say"},
+                                "arguments": p("m", "hi {{workflow.parameters.who}}"),
+                            }
+                        ]
+                    ],
+                }
+            ],
+        },
+    }
+    found = {"lib": library, "runner": runner}
+    manifest = {
+        "metadata": {"name": "tr"},
+        "spec": {"workflowTemplateRef": {"name": "runner"}, "arguments": p("who", "you")},
+    }
+    out = execute(manifest, tmp_path, templates=lambda name, cluster: found.get(name))
+    assert status_line(out) == ("Succeeded", "")
+    node = next(n for n in out["status"]["nodes"].values() if n["name"] == "tr[0].s")
+    assert node["templateRef"] == {"name": "lib", "template": "say"}
+    assert node["templateScope"] == "namespaced/lib"
+    assert node["outputs"]["result"] == "hi you"
+    with pytest.raises(LocalError, match='WorkflowTemplate.argoproj.io "runner" not found'):
+        make_run(manifest, tmp_path, templates=lambda name, cluster: None)
+
+
+# --- parallelism and synchronization -------------------------------------------------------------
+
+
+def _overlap(executor: support.ShExecutor) -> None:
+    return None
+
+
+def test_parallelism_and_mutex_serialise_pods(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    step = sh("w", f"echo start >> {log}; sleep 0.1; echo end >> {log}")
+    manifest = wf(
+        "pl",
+        [
+            {"name": "main", "parallelism": 1, "steps": [[{"name": f"s{i}", "template": "w"} for i in range(3)]]},
+            step,
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert out["status"]["phase"] == "Succeeded"
+    assert log.read_text().split() == ["start", "end"] * 3
+    log.unlink()
+    manifest = wf(
+        "mx",
+        [
+            {"name": "main", "steps": [[{"name": f"s{i}", "template": "w"} for i in range(3)]]},
+            {**step, "synchronization": {"mutex": {"name": "one"}}},
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert out["status"]["phase"] == "Succeeded"
+    assert log.read_text().split() == ["start", "end"] * 3
+    log.unlink()
+    manifest = wf(
+        "sm",
+        [
+            {"name": "main", "steps": [[{"name": f"s{i}", "template": "w"} for i in range(4)]]},
+            {**step, "synchronization": {"semaphore": {"configMapKeyRef": {"name": "lim", "key": "k"}}}},
+        ],
+    )
+    store = support.LocalStore(configmaps={"lim": {"k": "2"}})
+    out = execute(manifest, tmp_path, store=store)
+    assert out["status"]["phase"] == "Succeeded"
+    words = log.read_text().split()
+    depth = peak = 0
+    for word in words:
+        depth += 1 if word == "start" else -1
+        peak = max(peak, depth)
+    assert (len(words), peak) == (8, 2)
+
+
+def test_run_local_helper(tmp_path: Path) -> None:
+    manifest = {
+        "metadata": {"generateName": "rl-"},
+        "spec": {
+            "entrypoint": "echo",
+            "arguments": {"parameters": [{"name": "m", "value": "a"}]},
+            "templates": [
+                {**echo(), "inputs": {"parameters": [{"name": "m", "value": "{{workflow.parameters.m}}"}]}}
+            ],
+        },
+    }
+    out = run_local(manifest, parameters=["m=b"], run_dir=tmp_path, store=support.LocalStore(), executor=support.ShExecutor())
+    name = out["metadata"]["name"]
+    assert name.startswith("rl-") and len(name) == 8
+    assert tree(out) == {
+        name: {"type": "Pod", "phase": "Succeeded", "display": name, "template": "echo"}
+    }
+    assert outputs(out, name) == {"result": "b", "exitCode": "0"}
+
+
+# --- overhead ------------------------------------------------------------------------------------
+
+
+class _NullExecutor:
+    async def run(self, pod: Any) -> Any:
+        from tiphys.local.pods import PodResult
+
+        return PodResult(phase="Succeeded", message="", exit_code=0, outputs={})
+
+
+def test_a_thousand_node_dag_schedules_fast(tmp_path: Path) -> None:
+    tasks = [{"name": "t0", "template": "ok"}]
+    tasks += [{"name": f"t{i}", "template": "ok", "depends": f"t{(i - 1) // 2}"} for i in range(1, 1000)]
+    manifest = wf("big", [dag("main", tasks), sh("ok", "true")])
+    run = LocalRun(prepare_workflow(manifest), RunOptions(run_dir=tmp_path, store=support.LocalStore()), executor=_NullExecutor())
+    started = time.perf_counter()
+    out = asyncio.run(run.execute())
+    elapsed = time.perf_counter() - started
+    assert out["status"]["phase"] == "Succeeded"
+    assert out["status"]["progress"] == "1000/1000"
+    assert elapsed / 1000 < 0.005, elapsed
