@@ -394,8 +394,9 @@ class LocalRun:
         nodes: dict[str, Json] = copy.deepcopy(status.get("nodes") or {})
         parents: dict[str, str] = {}
         for nid, node in nodes.items():
-            for child in node.get("children") or ():
-                parents.setdefault(child, nid)
+            if node.get("type") in _GROUP_TYPES:
+                for child in node.get("children") or ():
+                    parents.setdefault(child, nid)
         drop: set[str] = set()
         for nid, node in nodes.items():
             keep = node.get("phase") in ("Succeeded", "Skipped") and not node["name"].endswith(
@@ -412,11 +413,14 @@ class LocalRun:
                 keep = False
             if not keep:
                 drop.add(nid)
-        for nid in list(drop):  # ancestors of a re-run node run again
-            cur = parents.get(nid)
-            while cur is not None and cur not in drop:
-                drop.add(cur)
-                cur = parents.get(cur)
+        stack = list(drop)  # the groups and boundaries holding a re-run node run again
+        while stack:
+            nid = stack.pop()
+            node = nodes.get(nid) or {}
+            for up in (parents.get(nid), node.get("boundaryID")):
+                if up and up in nodes and up not in drop:
+                    drop.add(up)
+                    stack.append(up)
         kept = {i: n for i, n in nodes.items() if i not in drop}
         for node in kept.values():
             if node.get("children"):
@@ -771,7 +775,7 @@ class LocalRun:
         phase: str = "Running",
         message: str = "",
         flag: Json | None = None,
-        parent: str | None = None,
+        parent: str | Callable[[str], None] | None = None,
     ) -> Json:
         nid = node_id(self.name, name)
         node: Json = {"id": nid, "name": name}
@@ -807,7 +811,9 @@ class LocalRun:
         if ntype == "Pod":
             self._pod_total += 1
             node["progress"] = "0/1"
-        if parent is not None:
+        if callable(parent):  # a DAG task connects itself to its dependencies
+            parent(nid)
+        elif parent is not None:
             self._add_child(parent, nid)
         self._changed()
         return node
@@ -836,8 +842,10 @@ class LocalRun:
         ntype = node["type"]
         if ntype in ("Pod", "Skipped", "Suspend", "HTTP", "Plugin", "Container"):
             return [nid]
-        if ntype == "TaskGroup" and not node.get("children"):
-            return [nid]
+        if ntype == "TaskGroup":
+            if not node.get("children"):
+                return [nid]
+            return [o for child in node["children"] for o in self._outbound(child)]
         if ntype == "Retry":
             children = node.get("children") or []
             return self._outbound(children[-1]) if children else [nid]
@@ -859,7 +867,7 @@ class LocalRun:
         ctx: _Ctx,
         arguments: Mapping[str, Any],
         *,
-        parent: str | None,
+        parent: str | Callable[[str], None] | None,
         flag: Json | None = None,
     ) -> Json:
         """``executeTemplate``: run the template a step/task/hook names, as node ``name``."""
@@ -867,7 +875,9 @@ class LocalRun:
         if existing is not None:
             node = self._nodes[existing]
             if node["phase"] in _DONE:  # kept by a retry of the workflow
-                if parent is not None:
+                if callable(parent):
+                    parent(existing)
+                elif parent is not None:
                     self._add_child(parent, existing)
                 return node
         try:
@@ -915,7 +925,7 @@ class LocalRun:
         tmpl: Json,
         ctx: _Ctx,
         arguments: Mapping[str, Any],
-        parent: str | None,
+        parent: str | Callable[[str], None] | None,
         flag: Json | None,
         mock: Mapping[str, Any] | None,
         kind: str,
@@ -1172,7 +1182,7 @@ class LocalRun:
         ctx: _Ctx,
         arguments: Mapping[str, Any],
         retry: Mapping[str, Any],
-        parent: str | None,
+        parent: str | Callable[[str], None] | None,
         flag: Json | None,
         mock: Any,
     ) -> Json:
@@ -1522,9 +1532,7 @@ class LocalRun:
                 if phases[cur] in ("", "Succeeded"):
                     phases[cur] = branch
                 continue
-            for nxt in child.get("children") or ():
-                if self._nodes.get(nxt, {}).get("boundaryID") == node["id"] or nxt in phases:
-                    queue.append((nxt, branch))
+            queue.extend((nxt, branch) for nxt in child.get("children") or ())
         result = "Succeeded"
         for tid, tname in target_ids.items():
             branch = phases[tid]
@@ -1565,8 +1573,6 @@ class LocalRun:
             if result is None:
                 return None
             dep_nodes[dep] = result
-        if state.stopped:
-            return None
         task_name = f"{dag_node['name']}.{tname}"
         results = {dep: _task_result(n, self._nodes) for dep, n in dep_nodes.items()}
 
@@ -1613,13 +1619,15 @@ class LocalRun:
             args = self._resolve_args(resolved, ctx)
 
             async def run_one() -> Json:
-                existing = self._by_name.get(task_name)
-                child = await self._exec(task_name, holder, ctx, args, parent=None)
-                if existing is None:
-                    connect(child["id"])
-                return child
+                return await self._exec(task_name, holder, ctx, args, parent=connect)
 
-            child = await self._limited(sem, run_one())
+            if sem is not None:
+                async with sem:
+                    if state.stopped:  # failFast: nothing new starts once a task failed
+                        return None
+                    child = await run_one()
+            else:
+                child = await run_one()
             child = await self._after_child(child, resolved, f"tasks.{tname}", ctx)
             ctx.values.update(_api("node_scope")(f"tasks.{tname}", child))
             return self._fail(state, task, child)
@@ -1652,14 +1660,10 @@ class LocalRun:
             coro = self._exec(cname, holder, ctx, args, parent=gnode["id"])
             runs.append(asyncio.ensure_future(self._limited(sem, coro)))
         children = [await r for r in runs]
-        outbound: list[str] = []
-        for child in children:
-            outbound.extend(self._outbound(child["id"]))
-        gnode["outboundNodes"] = outbound
         phase = "Succeeded"
         for child in children:
-            if child["phase"] in _BAD and not _continues_on(task, child["phase"]):
-                phase = "Failed"
+            if child["phase"] in _BAD:
+                phase = child["phase"]
         self._mark(gnode, phase)
         ctx.values.update(_api("aggregate_scope")(f"tasks.{tname}", children))
         ctx.values.update({k: v for k, v in _api("node_scope")(f"tasks.{tname}", gnode).items() if not k.startswith(f"tasks.{tname}.outputs")})
