@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-import local_engine_support as support  # noqa: E402
+import local_engine_support as support
 
 support.install()
 
@@ -27,7 +27,7 @@ def echo(name: str = "echo", *, param: str = "m") -> Json:
     return {
         "name": name,
         "inputs": {"parameters": [{"name": param}]},
-        "container": {"image": ALPINE, "command": ["echo", "{{inputs.parameters.%s}}" % param]},
+        "container": {"image": ALPINE, "command": ["echo", f"{{{{inputs.parameters.{param}}}}}"]},
     }
 
 
@@ -272,7 +272,10 @@ def test_continue_on_failed_keeps_steps_going(tmp_path: Path) -> None:
 def test_malformed_when_ends_the_node_in_error(tmp_path: Path) -> None:
     manifest = wf(
         "mw",
-        [{"name": "main", "steps": [[{"name": "a", "template": "ok", "when": "1 =="}]]}, sh("ok", "true")],
+        [
+            {"name": "main", "steps": [[{"name": "a", "template": "ok", "when": "1 =="}]]},
+            sh("ok", "true"),
+        ],
     )
     out = execute(manifest, tmp_path)
     message = "Invalid 'when' expression '1 ==': Unexpected end of expression"
@@ -525,7 +528,10 @@ def test_dag_target_loop_task_group_and_any_succeeded(tmp_path: Path) -> None:
             {
                 "name": "code",
                 "inputs": {"parameters": [{"name": "c"}]},
-                "container": {"image": ALPINE, "command": ["sh", "-c", "exit {{inputs.parameters.c}}"]},
+                "container": {
+                    "image": ALPINE,
+                    "command": ["sh", "-c", "exit {{inputs.parameters.c}}"],
+                },
             },
             sh("ok", "true"),
         ],
@@ -675,7 +681,10 @@ def test_retry_succeeds_on_a_later_attempt_and_expression(tmp_path: Path) -> Non
     manifest = wf(
         "rs",
         [
-            {"name": "main", "steps": [[{"name": "r", "template": "flaky"}, {"name": "x", "template": "never"}]]},
+            {
+                "name": "main",
+                "steps": [[{"name": "r", "template": "flaky"}, {"name": "x", "template": "never"}]],
+            },
             sh(
                 "flaky",
                 'test "{{retries}}" = 1 && echo done || exit 1',
@@ -777,7 +786,11 @@ def test_exit_handler_sees_status_and_failures(tmp_path: Path) -> None:
 def test_failed_exit_handler_fails_a_succeeded_workflow(tmp_path: Path) -> None:
     manifest = wf(
         "ef",
-        [{"name": "main", "steps": [[{"name": "a", "template": "ok"}]]}, sh("ok", "true"), sh("bye", "exit 4")],
+        [
+            {"name": "main", "steps": [[{"name": "a", "template": "ok"}]]},
+            sh("ok", "true"),
+            sh("bye", "exit 4"),
+        ],
         onExit="bye",
     )
     out = execute(manifest, tmp_path)
@@ -801,7 +814,11 @@ def test_step_exit_hook_runs_after_the_step(tmp_path: Path) -> None:
                                     "template": "echo",
                                     "arguments": p("m", "{{steps.a.status}}"),
                                 },
-                                "ran": {"template": "echo", "expression": "steps.a.status == 'Succeeded'", "arguments": p("m", "r")},
+                                "ran": {
+                                    "template": "echo",
+                                    "expression": "steps.a.status == 'Succeeded'",
+                                    "arguments": p("m", "r"),
+                                },
                             },
                         }
                     ]
@@ -847,7 +864,13 @@ def test_suspend_node_resumed(tmp_path: Path) -> None:
     manifest = wf(
         "sp",
         [
-            {"name": "main", "steps": [[{"name": "wait", "template": "wait"}], [{"name": "a", "template": "ok"}]]},
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "wait", "template": "wait"}],
+                    [{"name": "a", "template": "ok"}],
+                ],
+            },
             {"name": "wait", "suspend": {}},
             sh("ok", "true"),
         ],
@@ -881,7 +904,13 @@ def test_suspend_duration_and_set_node_outputs(tmp_path: Path) -> None:
                 "name": "main",
                 "steps": [
                     [{"name": "nap", "template": "nap"}, {"name": "ask", "template": "ask"}],
-                    [{"name": "use", "template": "echo", "arguments": p("m", "{{steps.ask.outputs.parameters.answer}}")}],
+                    [
+                        {
+                            "name": "use",
+                            "template": "echo",
+                            "arguments": p("m", "{{steps.ask.outputs.parameters.answer}}"),
+                        }
+                    ],
                 ],
             },
             {"name": "nap", "suspend": {"duration": "0.1s"}},
@@ -916,7 +945,13 @@ def _stop_manifest(name: str) -> Json:
     return wf(
         name,
         [
-            {"name": "main", "steps": [[{"name": "hang", "template": "hang"}], [{"name": "next", "template": "ok"}]]},
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "hang", "template": "hang"}],
+                    [{"name": "next", "template": "ok"}],
+                ],
+            },
             sh("hang", "sleep 30"),
             sh("ok", "true"),
             sh("bye", "echo bye"),
@@ -955,7 +990,9 @@ def test_stop_runs_exit_handlers_terminate_does_not(tmp_path: Path, strategy: st
 
 
 def test_workflow_suspend_and_resume(tmp_path: Path) -> None:
-    manifest = wf("ws", [{"name": "main", "steps": [[{"name": "a", "template": "ok"}]]}, sh("ok", "true")])
+    manifest = wf(
+        "ws", [{"name": "main", "steps": [[{"name": "a", "template": "ok"}]]}, sh("ok", "true")]
+    )
     run, _ = make_run(manifest, tmp_path)
     run.suspend()
 
@@ -980,7 +1017,10 @@ def test_retry_of_a_failed_workflow_reuses_succeeded_nodes(tmp_path: Path) -> No
     manifest = wf(
         "rw",
         [
-            {"name": "main", "steps": [[{"name": "a", "template": "ok"}], [{"name": "b", "template": "once"}]]},
+            {
+                "name": "main",
+                "steps": [[{"name": "a", "template": "ok"}], [{"name": "b", "template": "once"}]],
+            },
             sh("ok", "echo a"),
             sh("once", f"test -e {flag} || {{ touch {flag}; exit 1; }}"),
         ],
@@ -991,7 +1031,9 @@ def test_retry_of_a_failed_workflow_reuses_succeeded_nodes(tmp_path: Path) -> No
     with pytest.raises(LocalError, match="Cannot retry a workflow in phase Running"):
         LocalRun.retry({**first, "status": {"phase": "Running"}}, RunOptions(run_dir=tmp_path))
     executor2 = support.ShExecutor()
-    again = LocalRun.retry(first, RunOptions(run_dir=tmp_path / "2", store=support.LocalStore()), executor=executor2)
+    again = LocalRun.retry(
+        first, RunOptions(run_dir=tmp_path / "2", store=support.LocalStore()), executor=executor2
+    )
     out = asyncio.run(again.execute())
     assert status_line(out) == ("Succeeded", "")
     assert [pod.pod_name for pod in executor2.pods] == [pod.pod_name for pod in executor.pods[1:]]
@@ -1013,7 +1055,19 @@ def test_mocks_replace_templates_and_unused_mock_is_an_error(tmp_path: Path) -> 
     manifest = wf(
         "mk",
         [
-            {"name": "main", "steps": [[{"name": "k", "template": "apply"}], [{"name": "u", "template": "echo", "arguments": p("m", "{{steps.k.outputs.parameters.id}}")}]]},
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "k", "template": "apply"}],
+                    [
+                        {
+                            "name": "u",
+                            "template": "echo",
+                            "arguments": p("m", "{{steps.k.outputs.parameters.id}}"),
+                        }
+                    ],
+                ],
+            },
             {"name": "apply", "resource": {"action": "create", "manifest": "kind: ConfigMap"}},
             echo(),
         ],
@@ -1024,13 +1078,19 @@ def test_mocks_replace_templates_and_unused_mock_is_an_error(tmp_path: Path) -> 
     assert outputs(out, "mk[1].u")["result"] == "abc"
     with pytest.raises(LocalError) as info:
         make_run(manifest, tmp_path, mocks={"nope": {}})
-    assert str(info.value) == "mock 'nope' names no template this workflow uses (it uses apply, echo, main)"
+    assert (
+        str(info.value)
+        == "mock 'nope' names no template this workflow uses (it uses apply, echo, main)"
+    )
 
 
 def test_resource_template_needs_a_cluster(tmp_path: Path) -> None:
     manifest = wf(
         "rc",
-        [{"name": "main", "steps": [[{"name": "k", "template": "apply"}]]}, {"name": "apply", "resource": {"action": "create"}}],
+        [
+            {"name": "main", "steps": [[{"name": "k", "template": "apply"}]]},
+            {"name": "apply", "resource": {"action": "create"}},
+        ],
     )
     out = execute(manifest, tmp_path)
     t = tree(out)
@@ -1081,15 +1141,11 @@ def test_template_ref_and_workflow_template_ref(tmp_path: Path) -> None:
     assert node["templateRef"] == {"name": "lib", "template": "say"}
     assert node["templateScope"] == "namespaced/lib"
     assert node["outputs"]["result"] == "hi you"
-    with pytest.raises(LocalError, match='WorkflowTemplate.argoproj.io "runner" not found'):
+    with pytest.raises(LocalError, match=r'WorkflowTemplate\.argoproj\.io "runner" not found'):
         make_run(manifest, tmp_path, templates=lambda name, cluster: None)
 
 
 # --- parallelism and synchronization -------------------------------------------------------------
-
-
-def _overlap(executor: support.ShExecutor) -> None:
-    return None
 
 
 def test_parallelism_and_mutex_serialise_pods(tmp_path: Path) -> None:
@@ -1098,7 +1154,11 @@ def test_parallelism_and_mutex_serialise_pods(tmp_path: Path) -> None:
     manifest = wf(
         "pl",
         [
-            {"name": "main", "parallelism": 1, "steps": [[{"name": f"s{i}", "template": "w"} for i in range(3)]]},
+            {
+                "name": "main",
+                "parallelism": 1,
+                "steps": [[{"name": f"s{i}", "template": "w"} for i in range(3)]],
+            },
             step,
         ],
     )
@@ -1121,7 +1181,10 @@ def test_parallelism_and_mutex_serialise_pods(tmp_path: Path) -> None:
         "sm",
         [
             {"name": "main", "steps": [[{"name": f"s{i}", "template": "w"} for i in range(4)]]},
-            {**step, "synchronization": {"semaphore": {"configMapKeyRef": {"name": "lim", "key": "k"}}}},
+            {
+                **step,
+                "synchronization": {"semaphore": {"configMapKeyRef": {"name": "lim", "key": "k"}}},
+            },
         ],
     )
     store = support.LocalStore(configmaps={"lim": {"k": "2"}})
@@ -1142,11 +1205,20 @@ def test_run_local_helper(tmp_path: Path) -> None:
             "entrypoint": "echo",
             "arguments": {"parameters": [{"name": "m", "value": "a"}]},
             "templates": [
-                {**echo(), "inputs": {"parameters": [{"name": "m", "value": "{{workflow.parameters.m}}"}]}}
+                {
+                    **echo(),
+                    "inputs": {"parameters": [{"name": "m", "value": "{{workflow.parameters.m}}"}]},
+                }
             ],
         },
     }
-    out = run_local(manifest, parameters=["m=b"], run_dir=tmp_path, store=support.LocalStore(), executor=support.ShExecutor())
+    out = run_local(
+        manifest,
+        parameters=["m=b"],
+        run_dir=tmp_path,
+        store=support.LocalStore(),
+        executor=support.ShExecutor(),
+    )
     name = out["metadata"]["name"]
     assert name.startswith("rl-") and len(name) == 8
     assert tree(out) == {
@@ -1167,9 +1239,15 @@ class _NullExecutor:
 
 def test_a_thousand_node_dag_schedules_fast(tmp_path: Path) -> None:
     tasks = [{"name": "t0", "template": "ok"}]
-    tasks += [{"name": f"t{i}", "template": "ok", "depends": f"t{(i - 1) // 2}"} for i in range(1, 1000)]
+    tasks += [
+        {"name": f"t{i}", "template": "ok", "depends": f"t{(i - 1) // 2}"} for i in range(1, 1000)
+    ]
     manifest = wf("big", [dag("main", tasks), sh("ok", "true")])
-    run = LocalRun(prepare_workflow(manifest), RunOptions(run_dir=tmp_path, store=support.LocalStore()), executor=_NullExecutor())
+    run = LocalRun(
+        prepare_workflow(manifest),
+        RunOptions(run_dir=tmp_path, store=support.LocalStore()),
+        executor=_NullExecutor(),
+    )
     started = time.perf_counter()
     out = asyncio.run(run.execute())
     elapsed = time.perf_counter() - started

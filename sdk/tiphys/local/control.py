@@ -35,7 +35,9 @@ def parse_selector(selector: str) -> list[tuple[str, bool, str]]:
             continue
         match = _TERM.match(part)
         if match is None:
-            raise ValueError(f"invalid selector: {part.strip()!r}: expected key=value or key!=value")
+            raise ValueError(
+                f"invalid selector: {part.strip()!r}: expected key=value or key!=value"
+            )
         terms.append((match.group(1), match.group(2) != "!=", match.group(3)))
     return terms
 
@@ -66,4 +68,6 @@ def selector_matches(selector: str, node: Mapping[str, Any]) -> bool:
     Raises:
         ValueError: The selector does not parse.
     """
-    return all((_field(node, key) == value) == equal for key, equal, value in parse_selector(selector))
+    return all(
+        (_field(node, key) == value) == equal for key, equal, value in parse_selector(selector)
+    )

@@ -471,9 +471,8 @@ class LocalRun:
                 self._resume_event.set()
         for nid, waiter in list(self._suspend_waiters.items()):
             node = self._nodes[nid]
-            if selector is None or selector_matches(selector, node):
-                if not waiter.done():
-                    waiter.set_result(None)
+            if (selector is None or selector_matches(selector, node)) and not waiter.done():
+                waiter.set_result(None)
         self._changed()
 
     def _do_set(
@@ -583,7 +582,9 @@ class LocalRun:
     def _used_templates(self) -> set[str]:
         used: set[str] = set()
         root = _Ctx("", {}, self._templates, "", "")
-        stack: list[tuple[Mapping[str, Any], _Ctx]] = [({"template": self._spec["entrypoint"]}, root)]
+        stack: list[tuple[Mapping[str, Any], _Ctx]] = [
+            ({"template": self._spec["entrypoint"]}, root)
+        ]
         exit_tmpl = self._spec.get("onExit")
         if exit_tmpl:
             stack.append(({"template": exit_tmpl}, root))
@@ -684,9 +685,11 @@ class LocalRun:
                 parent=None,
             )
             phase = root["phase"] if root["phase"] in _DONE else "Error"
-            wf_phase = {"Succeeded": "Succeeded", "Skipped": "Succeeded", "Omitted": "Succeeded"}.get(
-                phase, phase
-            )
+            wf_phase = {
+                "Succeeded": "Succeeded",
+                "Skipped": "Succeeded",
+                "Omitted": "Succeeded",
+            }.get(phase, phase)
             exit_node = None
             exit_hook = self._spec.get("onExit")
             hooks = dict(self._spec.get("hooks") or {})
@@ -784,7 +787,11 @@ class LocalRun:
             display = name[len(boundary["name"]) :] if name.startswith(boundary["name"]) else name
             if display.startswith("."):
                 display = display[1:]
-            elif display.startswith("[") and "]." in display and display[1 : display.index("]")].isdigit():
+            elif (
+                display.startswith("[")
+                and "]." in display
+                and display[1 : display.index("]")].isdigit()
+            ):
                 display = display[display.index("].") + 2 :]
         else:
             display = name
@@ -830,10 +837,9 @@ class LocalRun:
             node["message"] = message
         if phase in _DONE:
             node["finishedAt"] = _now()
-            if node["type"] == "Pod":
-                if phase == "Succeeded":
-                    node["progress"] = "1/1"
-                    self._pod_done += 1
+            if node["type"] == "Pod" and phase == "Succeeded":
+                node["progress"] = "1/1"
+                self._pod_done += 1
         self._changed()
         return node
 
@@ -883,7 +889,9 @@ class LocalRun:
         try:
             tmpl, sub, mock_key = self._resolve(holder, ctx)
         except LocalError as exc:
-            return self._node(name, "Skipped", ctx, holder, phase="Error", message=str(exc), parent=parent)
+            return self._node(
+                name, "Skipped", ctx, holder, phase="Error", message=str(exc), parent=parent
+            )
         if self._shutdown and (self._shutdown == "Terminate" or not ctx.on_exit):
             return self._node(
                 name,
@@ -897,15 +905,27 @@ class LocalRun:
             )
         if ctx.deadline is not None and time.monotonic() >= ctx.deadline:
             return self._node(
-                name, "Skipped", ctx, holder, phase="Failed", message="Step exceeded its deadline", parent=parent
+                name,
+                "Skipped",
+                ctx,
+                holder,
+                phase="Failed",
+                message="Step exceeded its deadline",
+                parent=parent,
             )
         await self._wait_not_suspended()
-        kind = next((k for k in (*_LEAF_KINDS, "steps", "dag", "suspend", *_CLUSTER_KINDS) if k in tmpl), "")
+        kind = next(
+            (k for k in (*_LEAF_KINDS, "steps", "dag", "suspend", *_CLUSTER_KINDS) if k in tmpl), ""
+        )
         mock = self.options.mocks.get(mock_key) if mock_key else None
         retry = tmpl.get("retryStrategy")
         if mock is None and retry and kind not in ("suspend",):
-            return await self._exec_retry(name, holder, tmpl, sub, arguments, retry, parent, flag, mock)
-        return await self._exec_once(name, holder, tmpl, sub, arguments, parent, flag, mock, kind, 0, {})
+            return await self._exec_retry(
+                name, holder, tmpl, sub, arguments, retry, parent, flag, mock
+            )
+        return await self._exec_once(
+            name, holder, tmpl, sub, arguments, parent, flag, mock, kind, 0, {}
+        )
 
     def _node_type(self, kind: str, mock: Any) -> str:
         if mock is not None:
@@ -933,7 +953,15 @@ class LocalRun:
         extra: Mapping[str, Any],
     ) -> Json:
         ntype = self._node_type(kind, mock)
-        node = self._node(name, ntype, ctx, holder, phase="Pending" if ntype == "Pod" else "Running", parent=parent, flag=flag)
+        node = self._node(
+            name,
+            ntype,
+            ctx,
+            holder,
+            phase="Pending" if ntype == "Pod" else "Running",
+            parent=parent,
+            flag=flag,
+        )
         values = {**ctx.values, **extra}
         try:
             inputs = _api("resolve_inputs")(tmpl, arguments, self.options.store, scope=values)
@@ -965,11 +993,12 @@ class LocalRun:
                 self._mark(node, "Running")
                 return self._finish_mock(node, mock)
             if kind in _CLUSTER_KINDS:
+                tname = tmpl.get("name", "")
                 return self._mark(
                     node,
                     "Error",
-                    f"{kind} template '{tmpl.get('name', '')}' needs a Kubernetes cluster: "
-                    f"tiphys cannot run it here; mock it (--mock {tmpl.get('name', '')}=outputs.json)",
+                    f"{kind} template '{tname}' needs a Kubernetes cluster: "
+                    f"tiphys cannot run it here; mock it (--mock {tname}=outputs.json)",
                 )
             if kind in _LEAF_KINDS:
                 return await self._exec_leaf(node, body, tmpl, sub, attempt)
@@ -1007,7 +1036,9 @@ class LocalRun:
         outputs = _norm_outputs(mock.get("outputs") or {})
         if outputs:
             node["outputs"] = outputs
-        return self._mark(node, str(mock.get("phase") or "Succeeded"), str(mock.get("message") or ""))
+        return self._mark(
+            node, str(mock.get("phase") or "Succeeded"), str(mock.get("message") or "")
+        )
 
     async def _exec_leaf(self, node: Json, body: Json, tmpl: Json, ctx: _Ctx, attempt: int) -> Json:
         from tiphys.local.pods import PodSpec
@@ -1162,7 +1193,9 @@ class LocalRun:
                 if value is None:
                     value = (decl.get("valueFrom") or {}).get("default")
                 if value is None and phase == "Succeeded":
-                    return self._mark(node, "Error", f"Unable to resolve output parameter '{decl['name']}'")
+                    return self._mark(
+                        node, "Error", f"Unable to resolve output parameter '{decl['name']}'"
+                    )
                 entry = {k: v for k, v in decl.items() if k not in ("value",)}
                 if value is not None:
                     entry["value"] = str(value)
@@ -1193,9 +1226,15 @@ class LocalRun:
         limit = int(raw_limit) if raw_limit is not None and str(raw_limit).strip() != "" else None
         policy = retry.get("retryPolicy") or ("Always" if retry.get("expression") else "OnFailure")
         backoff = retry.get("backoff") or {}
-        kind = next((k for k in (*_LEAF_KINDS, "steps", "dag", "suspend", *_CLUSTER_KINDS) if k in tmpl), "")
+        kind = next(
+            (k for k in (*_LEAF_KINDS, "steps", "dag", "suspend", *_CLUSTER_KINDS) if k in tmpl), ""
+        )
         start = time.monotonic()
-        max_ns = argo_duration_ns(backoff.get("maxDuration"), bare_seconds=True) if backoff.get("maxDuration") else None
+        max_ns = (
+            argo_duration_ns(backoff.get("maxDuration"), bare_seconds=True)
+            if backoff.get("maxDuration")
+            else None
+        )
         attempts: list[Json] = []
         # the attempts see the Retry node as their boundary for display, but keep the step's
         sub = ctx
@@ -1204,8 +1243,17 @@ class LocalRun:
             extra = dict(_api("retry_scope")(node, attempts))
             extra.setdefault("retries", str(index))
             child = await self._exec_once(
-                f"{name}({index})", holder, tmpl, sub, arguments, node["id"],
-                {"retried": True} if index > 0 or True else None, mock, kind, index, extra,
+                f"{name}({index})",
+                holder,
+                tmpl,
+                sub,
+                arguments,
+                node["id"],
+                {"retried": True},
+                mock,
+                kind,
+                index,
+                extra,
             )
             attempts.append(child)
             if child["phase"] == "Succeeded" or child.get("daemoned"):
@@ -1350,13 +1398,25 @@ class LocalRun:
             if not items:
                 child_name = f"{sg['name']}.{step['name']}"
                 if child_name not in self._by_name:
-                    self._node(child_name, "Skipped", ctx, step, phase="Skipped",
-                               message="Skipped, empty params", parent=sg["id"], flag={})
+                    self._node(
+                        child_name,
+                        "Skipped",
+                        ctx,
+                        step,
+                        phase="Skipped",
+                        message="Skipped, empty params",
+                        parent=sg["id"],
+                        flag={},
+                    )
                 continue
             for index, item in enumerate(items):
                 lname = _api("loop_node_name")(step["name"], index, item)
                 values = {**ctx.values, **_api("item_scope")(item)}
-                loose = {k: v for k, v in step.items() if k not in ("withItems", "withParam", "withSequence")}
+                loose = {
+                    k: v
+                    for k, v in step.items()
+                    if k not in ("withItems", "withParam", "withSequence")
+                }
                 try:
                     subbed = _subst(loose, values)
                 except SubstitutionError as exc:
@@ -1368,23 +1428,38 @@ class LocalRun:
             try:
                 resolved = step if step is not orig else _subst(step, ctx.values)
             except SubstitutionError as exc:
-                self._mark(sg, "Error", f"step group deemed errored due to child {child_name} error: {exc}")
+                self._mark(
+                    sg, "Error", f"step group deemed errored due to child {child_name} error: {exc}"
+                )
                 return
             proceed, error = self._when(str(resolved.get("when") or ""), {})
             if error:
-                self._node(child_name, "Skipped", ctx, step, phase="Error", message=error, parent=sg["id"])
+                self._node(
+                    child_name, "Skipped", ctx, step, phase="Error", message=error, parent=sg["id"]
+                )
                 self._mark(sg, "Error", error)
                 return
             if not proceed:
                 if child_name not in self._by_name:
-                    self._node(child_name, "Skipped", ctx, step, phase="Skipped",
-                               message=f"when '{resolved.get('when')}' evaluated false", parent=sg["id"], flag={})
+                    self._node(
+                        child_name,
+                        "Skipped",
+                        ctx,
+                        step,
+                        phase="Skipped",
+                        message=f"when '{resolved.get('when')}' evaluated false",
+                        parent=sg["id"],
+                        flag={},
+                    )
                 continue
             args = self._resolve_args(resolved, ctx)
             coro = self._run_step(child_name, step, resolved, args, ctx, sg)
             runs.append((step, asyncio.ensure_future(self._limited(sem, coro))))
         await asyncio.sleep(0)  # let every step create its node, then order them as written
-        order = {node_id(self.name, f"{sg['name']}.{s['name']}"): i for i, (s, _o, _b) in enumerate(expanded)}
+        order = {
+            node_id(self.name, f"{sg['name']}.{s['name']}"): i
+            for i, (s, _o, _b) in enumerate(expanded)
+        }
         if sg.get("children"):
             sg["children"].sort(key=lambda c: order.get(c, len(order)))
         results = [(step, await fut) for step, fut in runs]
@@ -1438,7 +1513,9 @@ class LocalRun:
         child = await self._exec(child_name, holder, ctx, args, parent=sg["id"])
         return await self._after_child(child, resolved, f"steps.{step['name']}", ctx)
 
-    async def _after_child(self, child: Json, holder: Mapping[str, Any], prefix: str, ctx: _Ctx) -> Json:
+    async def _after_child(
+        self, child: Json, holder: Mapping[str, Any], prefix: str, ctx: _Ctx
+    ) -> Json:
         """Run a step's or task's hooks: expression hooks, then ``hooks.exit`` / ``onExit``."""
         hooks = dict(holder.get("hooks") or {})
         exit_hook = hooks.pop("exit", None)
@@ -1451,15 +1528,34 @@ class LocalRun:
             name = f"{child['name']}.hooks.{hname}"
             if name in self._by_name or not self._hook_true(hook, values):
                 continue
-            await self._exec(name, hook, ctx.child(values=values, on_exit=True), hook.get("arguments") or {},
-                             parent=child["id"], flag={"hooked": True})
+            await self._exec(
+                name,
+                hook,
+                ctx.child(values=values, on_exit=True),
+                hook.get("arguments") or {},
+                parent=child["id"],
+                flag={"hooked": True},
+            )
         if exit_hook is not None and child["phase"] in _COMPLETED and self._shutdown != "Terminate":
             expression = exit_hook.get("expression")
             if not expression or self._hook_true(exit_hook, values):
-                hook_values = {**values, **{k.removeprefix(prefix + "."): v for k, v in values.items() if k.startswith(prefix + ".outputs.")}}
+                hook_values = {
+                    **values,
+                    **{
+                        k.removeprefix(prefix + "."): v
+                        for k, v in values.items()
+                        if k.startswith(prefix + ".outputs.")
+                    },
+                }
                 args = _subst(exit_hook.get("arguments") or {}, hook_values)
-                await self._exec(f"{child['name']}.onExit", exit_hook, ctx.child(values=hook_values, on_exit=True),
-                                 args, parent=child["id"], flag={"hooked": True})
+                await self._exec(
+                    f"{child['name']}.onExit",
+                    exit_hook,
+                    ctx.child(values=hook_values, on_exit=True),
+                    args,
+                    parent=child["id"],
+                    flag={"hooked": True},
+                )
         return child
 
     # --- DAG -----------------------------------------------------------------------------------
@@ -1477,8 +1573,14 @@ class LocalRun:
             except (DependsSyntaxError, LocalError) as exc:
                 return self._mark(node, "Error", str(exc))
         dependents: set[str] = {d for ds in deps.values() for d in ds}
-        target_text = str(body.get("dag", {}).get("target") or _subst(dag.get("target") or "", ctx.values) or "")
-        targets = target_text.replace(",", " ").split() if target_text else [t for t in tasks if t not in dependents]
+        target_text = str(
+            body.get("dag", {}).get("target") or _subst(dag.get("target") or "", ctx.values) or ""
+        )
+        targets = (
+            target_text.replace(",", " ").split()
+            if target_text
+            else [t for t in tasks if t not in dependents]
+        )
         for target in targets:
             if target not in tasks:
                 return self._mark(node, "Error", f"target '{target}' is not a task of this DAG")
@@ -1497,7 +1599,17 @@ class LocalRun:
         for tname in tasks:  # in the order written, as Argo walks them
             if tname in wanted:
                 futures[tname] = asyncio.ensure_future(
-                    self._run_task(tname, tasks[tname], deps[tname], logic[tname], futures, node, dctx, sem, state)
+                    self._run_task(
+                        tname,
+                        tasks[tname],
+                        deps[tname],
+                        logic[tname],
+                        futures,
+                        node,
+                        dctx,
+                        sem,
+                        state,
+                    )
                 )
         for fut in list(futures.values()):
             await fut
@@ -1513,7 +1625,9 @@ class LocalRun:
             return self._mark(node, phase)
         return self._finish_outputs(node, tmpl, dctx)
 
-    def _assess_dag(self, node: Json, tasks: Mapping[str, Json], targets: list[str], fail_fast: bool) -> str:
+    def _assess_dag(
+        self, node: Json, tasks: Mapping[str, Json], targets: list[str], fail_fast: bool
+    ) -> str:
         """``assessDAGPhase``: walk from the DAG's children, carrying each branch's last
         completed phase down to the targets."""
         target_ids = {node_id(self.name, f"{node['name']}.{t}"): t for t in targets}
@@ -1547,7 +1661,11 @@ class LocalRun:
                 if fail_fast:
                     break
         if result == "Running":  # targets never scheduled (failFast): the DAG failed
-            bad = [self._nodes[i]["phase"] for i in self._by_boundary(node["id"]) if self._nodes[i]["phase"] in _BAD]
+            bad = [
+                self._nodes[i]["phase"]
+                for i in self._by_boundary(node["id"])
+                if self._nodes[i]["phase"] in _BAD
+            ]
             result = bad[0] if bad else "Failed"
         return result
 
@@ -1584,8 +1702,15 @@ class LocalRun:
                     self._add_child(out, nid)
 
         if logic and not _eval_logic(logic, results):
-            node = self._node(task_name, "Skipped", ctx, task, phase="Omitted",
-                              message="omitted: depends condition not met", flag={})
+            node = self._node(
+                task_name,
+                "Skipped",
+                ctx,
+                task,
+                phase="Omitted",
+                message="omitted: depends condition not met",
+                flag={},
+            )
             connect(node["id"])
             self._skipped_scope(ctx, tname, task, node)
             return node
@@ -1594,21 +1719,32 @@ class LocalRun:
         try:
             items = _api("expand_loop")(task, values)
         except TiphysError as exc:
-            node = self._node(task_name, "Skipped", ctx, task, phase="Error", message=str(exc), flag={})
+            node = self._node(
+                task_name, "Skipped", ctx, task, phase="Error", message=str(exc), flag={}
+            )
             connect(node["id"])
             return self._fail(state, task, node)
         if items is None:
             try:
-                resolved = _subst({k: v for k, v in task.items() if k not in ("depends", "dependencies")}, values)
+                resolved = _subst(
+                    {k: v for k, v in task.items() if k not in ("depends", "dependencies")}, values
+                )
             except SubstitutionError as exc:
-                node = self._node(task_name, "Skipped", ctx, task, phase="Error", message=str(exc), flag={})
+                node = self._node(
+                    task_name, "Skipped", ctx, task, phase="Error", message=str(exc), flag={}
+                )
                 connect(node["id"])
                 return self._fail(state, task, node)
             proceed, error = self._when(str(resolved.get("when") or ""), {})
             if error or not proceed:
                 node = self._node(
-                    task_name, "Skipped", ctx, task, phase="Error" if error else "Skipped",
-                    message=error or f"when '{resolved.get('when')}' evaluated false", flag={},
+                    task_name,
+                    "Skipped",
+                    ctx,
+                    task,
+                    phase="Error" if error else "Skipped",
+                    message=error or f"when '{resolved.get('when')}' evaluated false",
+                    flag={},
                 )
                 connect(node["id"])
                 if not error:
@@ -1633,7 +1769,9 @@ class LocalRun:
             return self._fail(state, task, child)
         # a loop: a TaskGroup node with one child per item
         group = self._by_name.get(task_name)
-        gnode = self._nodes[group] if group else self._node(task_name, "TaskGroup", ctx, task, flag={})
+        gnode = (
+            self._nodes[group] if group else self._node(task_name, "TaskGroup", ctx, task, flag={})
+        )
         if not group:
             connect(gnode["id"])
         if not items:
@@ -1643,17 +1781,43 @@ class LocalRun:
         for index, item in enumerate(items):
             lname = _api("loop_node_name")(tname, index, item)
             ivalues = {**values, **_api("item_scope")(item)}
-            loose = {k: v for k, v in task.items() if k not in ("withItems", "withParam", "withSequence", "depends", "dependencies")}
+            loose = {
+                k: v
+                for k, v in task.items()
+                if k not in ("withItems", "withParam", "withSequence", "depends", "dependencies")
+            }
             cname = f"{dag_node['name']}.{lname}"
             try:
                 resolved = _subst(loose, ivalues)
             except SubstitutionError as exc:
-                runs.append(asyncio.ensure_future(_done(self._node(cname, "Skipped", ctx, task, phase="Error", message=str(exc), parent=gnode["id"]))))
+                runs.append(
+                    asyncio.ensure_future(
+                        _done(
+                            self._node(
+                                cname,
+                                "Skipped",
+                                ctx,
+                                task,
+                                phase="Error",
+                                message=str(exc),
+                                parent=gnode["id"],
+                            )
+                        )
+                    )
+                )
                 continue
             proceed, error = self._when(str(resolved.get("when") or ""), {})
             if error or not proceed:
-                n = self._node(cname, "Skipped", ctx, task, phase="Error" if error else "Skipped",
-                               message=error or f"when '{resolved.get('when')}' evaluated false", parent=gnode["id"], flag={})
+                n = self._node(
+                    cname,
+                    "Skipped",
+                    ctx,
+                    task,
+                    phase="Error" if error else "Skipped",
+                    message=error or f"when '{resolved.get('when')}' evaluated false",
+                    parent=gnode["id"],
+                    flag={},
+                )
                 runs.append(asyncio.ensure_future(_done(n)))
                 continue
             args = self._resolve_args(resolved, ctx.child(values=ivalues))
@@ -1666,7 +1830,13 @@ class LocalRun:
                 phase = child["phase"]
         self._mark(gnode, phase)
         ctx.values.update(_api("aggregate_scope")(f"tasks.{tname}", children))
-        ctx.values.update({k: v for k, v in _api("node_scope")(f"tasks.{tname}", gnode).items() if not k.startswith(f"tasks.{tname}.outputs")})
+        ctx.values.update(
+            {
+                k: v
+                for k, v in _api("node_scope")(f"tasks.{tname}", gnode).items()
+                if not k.startswith(f"tasks.{tname}.outputs")
+            }
+        )
         return self._fail(state, task, gnode)
 
     def _dag_refs_skipped(self, resolved: Json, task: Json, ctx: _Ctx) -> bool:
@@ -1708,13 +1878,17 @@ def _task_logic(task: Mapping[str, Any], tasks: Mapping[str, Any]) -> tuple[list
         names = parse_depends(str(depends))
         for dep in names:
             if dep not in tasks:
-                raise LocalError(f"task '{task['name']}' depends on '{dep}', which is not a task of this DAG")
+                raise LocalError(
+                    f"task '{task['name']}' depends on '{dep}', which is not a task of this DAG"
+                )
         return names, str(depends)
     names = [str(d) for d in task.get("dependencies") or ()]
     parts = []
     for dep in names:
         if dep not in tasks:
-            raise LocalError(f"task '{task['name']}' depends on '{dep}', which is not a task of this DAG")
+            raise LocalError(
+                f"task '{task['name']}' depends on '{dep}', which is not a task of this DAG"
+            )
         cont = tasks[dep].get("continueOn") or {}
         alts = [f"{dep}.Succeeded", f"{dep}.Skipped", f"{dep}.Daemoned"]
         if cont.get("failed"):
@@ -1727,7 +1901,11 @@ def _task_logic(task: Mapping[str, Any], tasks: Mapping[str, Any]) -> tuple[list
 
 def _task_result(node: Mapping[str, Any], nodes: Mapping[str, Json]) -> dict[str, bool]:
     phase = node["phase"]
-    children = [nodes[c] for c in node.get("children") or () if c in nodes] if node["type"] == "TaskGroup" else []
+    children = (
+        [nodes[c] for c in node.get("children") or () if c in nodes]
+        if node["type"] == "TaskGroup"
+        else []
+    )
     return {
         "Succeeded": phase == "Succeeded",
         "Failed": phase == "Failed",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from tiphys.errors import TiphysError
 
@@ -31,7 +31,7 @@ class _Lock:
 class SyncManager:
     """Mutexes and semaphores of one event loop (use :meth:`for_loop`)."""
 
-    _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SyncManager] = (
+    _by_loop: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SyncManager]] = (
         weakref.WeakKeyDictionary()
     )
 
@@ -51,7 +51,8 @@ class SyncManager:
 
         Args:
             sync: ``{"mutex": {...}}``, ``{"mutexes": [...]}``, ``{"semaphore": {...}}`` or
-                ``{"semaphores": [...]}`` (``configMapKeyRef: {name, key}``; ``namespace`` optional).
+                ``{"semaphores": [...]}`` (``configMapKeyRef: {name, key}``; ``namespace``
+                optional).
             namespace: The workflow's namespace.
             store: The :class:`tiphys.local.store.LocalStore` holding the limits.
 
