@@ -1254,3 +1254,227 @@ def test_a_thousand_node_dag_schedules_fast(tmp_path: Path) -> None:
     assert out["status"]["phase"] == "Succeeded"
     assert out["status"]["progress"] == "1000/1000"
     assert elapsed / 1000 < 0.005, elapsed
+
+
+# --- skipped producers, daemons, DAG hooks, workflow hooks, watching ------------------------------
+
+
+def test_outputs_of_a_skipped_producer(tmp_path: Path) -> None:
+    """FACTS §7.9: the producer's valueFrom.default, else the consumer's input default, else the
+    consumer ends in Error."""
+    producer = {
+        **sh("produce", "echo x"),
+        "outputs": {
+            "parameters": [
+                {"name": "d", "valueFrom": {"path": "/tmp/d", "default": "from-producer"}},
+                {"name": "n", "valueFrom": {"path": "/tmp/n"}},
+            ]
+        },
+    }
+    consumer_default = {
+        "name": "with-default",
+        "inputs": {"parameters": [{"name": "m", "default": "from-consumer"}]},
+        "container": {"image": ALPINE, "command": ["echo", "{{inputs.parameters.m}}"]},
+    }
+    manifest = wf(
+        "sk",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "P", "template": "produce", "when": "false"},
+                    {
+                        "name": "A",
+                        "template": "echo",
+                        "depends": "P",
+                        "arguments": p("m", "{{tasks.P.outputs.parameters.d}}"),
+                    },
+                    {
+                        "name": "B",
+                        "template": "with-default",
+                        "depends": "P",
+                        "arguments": p("m", "{{tasks.P.outputs.parameters.n}}"),
+                    },
+                    {
+                        "name": "C",
+                        "template": "echo",
+                        "depends": "P",
+                        "arguments": p("m", "{{tasks.P.outputs.parameters.n}}"),
+                    },
+                ],
+            ),
+            producer,
+            consumer_default,
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert t["sk.P"]["message"] == "when 'false' evaluated false"
+    assert outputs(out, "sk.A")["result"] == "from-producer"
+    assert outputs(out, "sk.B")["result"] == "from-consumer"
+    assert (t["sk.C"]["phase"], t["sk.C"]["message"]) == (
+        "Error",
+        "inputs.parameters.m was not supplied",
+    )
+    assert out["status"]["phase"] == "Error"
+
+
+def test_daemon_runs_until_its_scope_ends(tmp_path: Path) -> None:
+    manifest = wf(
+        "dm",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "server", "template": "server"}],
+                    [
+                        {
+                            "name": "client",
+                            "template": "echo",
+                            "arguments": p("m", "{{steps.server.ip}}"),
+                        }
+                    ],
+                ],
+            },
+            {**sh("server", "sleep 30"), "daemon": True},
+            echo(),
+        ],
+    )
+    started = time.monotonic()
+    out = execute(manifest, tmp_path)
+    assert time.monotonic() - started < 10
+    assert status_line(out) == ("Succeeded", "")
+    server = next(n for n in out["status"]["nodes"].values() if n["name"] == "dm[0].server")
+    assert (server["phase"], server["podIP"], "daemoned" in server) == (
+        "Succeeded",
+        "127.0.0.1",
+        False,
+    )
+    assert outputs(out, "dm[1].client")["result"] == "127.0.0.1"
+
+
+def test_dag_task_exit_hook_and_workflow_expression_hook(tmp_path: Path) -> None:
+    manifest = wf(
+        "dh",
+        [
+            dag(
+                "main",
+                [
+                    {
+                        "name": "A",
+                        "template": "echo",
+                        "arguments": p("m", "a"),
+                        "hooks": {
+                            "exit": {
+                                "template": "echo",
+                                "arguments": p("m", "{{tasks.A.outputs.result}}-done"),
+                            }
+                        },
+                    },
+                    {"name": "B", "template": "echo", "depends": "A", "arguments": p("m", "b")},
+                ],
+            ),
+            echo(),
+        ],
+        hooks={
+            "started": {
+                "template": "echo",
+                "expression": "workflow.status == 'Running'",
+                "arguments": p("m", "running"),
+            }
+        },
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    t = tree(out)
+    assert t["dh.A"]["children"] == ["dh.A.onExit", "dh.B"]
+    assert t["dh.A.onExit"] == {
+        "type": "Pod",
+        "phase": "Succeeded",
+        "display": "A.onExit",
+        "template": "echo",
+        "boundary": "dh",
+        "flag": {"hooked": True},
+    }
+    assert outputs(out, "dh.A.onExit")["result"] == "a-done"
+    assert t["dh.hooks.started"] == {
+        "type": "Pod",
+        "phase": "Succeeded",
+        "display": "dh.hooks.started",
+        "template": "echo",
+        "flag": {"hooked": True},
+    }
+
+
+def test_exit_handler_reads_workflow_failures(tmp_path: Path) -> None:
+    manifest = wf(
+        "wfx",
+        [
+            {"name": "main", "steps": [[{"name": "bad", "template": "fail"}]]},
+            sh("fail", "exit 1"),
+            {
+                "name": "bye",
+                "container": {"image": ALPINE, "command": ["echo", "{{workflow.failures}}"]},
+            },
+        ],
+        onExit="bye",
+    )
+    out = execute(manifest, tmp_path)
+    result = outputs(out, "wfx.onExit")["result"]
+    import json
+
+    failures = json.loads(json.loads(result))
+    assert [(f["displayName"], f["phase"], f["message"]) for f in failures] == [
+        ("bad", "Failed", "Error (exit code 1)")
+    ]
+
+
+def test_on_change_and_workflow_snapshots_from_another_thread(tmp_path: Path) -> None:
+    import threading
+
+    phases: list[str] = []
+    seen: list[str] = []
+    manifest = wf(
+        "oc",
+        [{"name": "main", "steps": [[{"name": "a", "template": "slow"}]]}, sh("slow", "sleep 0.3")],
+    )
+    executor = support.ShExecutor()
+    run = LocalRun(
+        prepare_workflow(manifest),
+        RunOptions(run_dir=tmp_path, store=support.LocalStore()),
+        on_change=lambda r: phases.append(r.phase),
+        executor=executor,
+    )
+
+    def watch() -> None:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            snap = run.workflow
+            seen.append(snap.get("status", {}).get("phase", ""))
+            if seen[-1] == "Succeeded":
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    asyncio.run(run.execute())
+    thread.join(10)
+    assert phases[0] == "Running" and phases[-1] == "Succeeded"
+    assert "Running" in seen and seen[-1] == "Succeeded"
+
+
+def test_workflow_deadline_fails_running_pods(tmp_path: Path) -> None:
+    manifest = wf(
+        "dl",
+        [{"name": "main", "steps": [[{"name": "hang", "template": "hang"}]]}, sh("hang", "sleep 30")],
+        activeDeadlineSeconds=1,
+    )
+    started = time.monotonic()
+    out = execute(manifest, tmp_path)
+    assert time.monotonic() - started < 10
+    hang = tree(out)["dl[0].hang"]
+    assert (hang["phase"], hang["message"]) == (
+        "Failed",
+        "Pod was active on the node longer than the specified deadline",
+    )

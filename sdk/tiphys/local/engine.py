@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import re
 import tempfile
 import threading
 import time
@@ -47,6 +48,7 @@ _CLUSTER_KINDS = ("resource", "plugin")
 _DONE = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 _COMPLETED = frozenset({"Succeeded", "Failed", "Error", "Skipped"})
 _BAD = frozenset({"Failed", "Error"})
+_PRODUCER_REF = re.compile(r"\{\{\s*(tasks|steps)\.([-a-zA-Z0-9]+)\.")
 _GROUP_TYPES = frozenset({"Steps", "DAG", "StepGroup", "TaskGroup", "Retry"})
 
 
@@ -1475,7 +1477,10 @@ class LocalRun:
             if nid is None:
                 continue
             if step is orig:
-                ctx.values.update(_api("node_scope")(f"steps.{base}", self._nodes[nid]))
+                done = self._nodes[nid]
+                ctx.values.update(_api("node_scope")(f"steps.{base}", done))
+                if done["phase"] in ("Skipped", "Omitted"):
+                    self._producer_defaults(ctx, f"steps.{base}", step)
             else:
                 by_base.setdefault(base, []).append(self._nodes[nid])
         for base, children in by_base.items():
@@ -1484,6 +1489,13 @@ class LocalRun:
     def _resolve_args(self, resolved: Mapping[str, Any], ctx: _Ctx) -> Json:
         """Arguments with ``from`` / ``fromExpression`` artifacts looked up in the scope."""
         args = dict(resolved.get("arguments") or {})
+        if args.get("parameters"):
+            # FACTS §7.9 (v4.0.7+, argo-workflows#16223): an argument still naming an output of a
+            # Skipped/Omitted producer is dropped, so the input's default applies, or the input
+            # is "not supplied".
+            args["parameters"] = [
+                prm for prm in args["parameters"] if not self._names_skipped(prm.get("value"), ctx)
+            ]
         arts = []
         for art in args.get("artifacts") or ():
             art = dict(art)
@@ -1505,6 +1517,14 @@ class LocalRun:
         if arts:
             args["artifacts"] = arts
         return args
+
+    def _names_skipped(self, value: Any, ctx: _Ctx) -> bool:
+        if not isinstance(value, str) or "{{" not in value:
+            return False
+        for kind, producer in _PRODUCER_REF.findall(value):
+            if ctx.values.get(f"{kind}.{producer}.status") in ("Skipped", "Omitted"):
+                return True
+        return False
 
     async def _run_step(
         self, child_name: str, step: Json, resolved: Json, args: Json, ctx: _Ctx, sg: Json
@@ -1846,14 +1866,17 @@ class LocalRun:
         """FACTS §7.9: a Skipped/Omitted producer's outputs exist only through
         ``valueFrom.default``."""
         ctx.values.update(_api("node_scope")(f"tasks.{tname}", node))
+        self._producer_defaults(ctx, f"tasks.{tname}", task)
+
+    def _producer_defaults(self, ctx: _Ctx, prefix: str, holder: Mapping[str, Any]) -> None:
         try:
-            tmpl, _sub, _key = self._resolve(task, ctx)
+            tmpl, _sub, _key = self._resolve(holder, ctx)
         except LocalError:
             return
         for param in (tmpl.get("outputs") or {}).get("parameters") or ():
             default = (param.get("valueFrom") or {}).get("default")
             if default is not None:
-                ctx.values[f"tasks.{tname}.outputs.parameters.{param['name']}"] = str(default)
+                ctx.values[f"{prefix}.outputs.parameters.{param['name']}"] = str(default)
 
     def _fail(self, state: _DagState, task: Json, node: Json) -> Json:
         if state.fail_fast and node["phase"] in _BAD and not _continues_on(task, node["phase"]):
