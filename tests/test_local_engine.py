@@ -1467,7 +1467,10 @@ def test_on_change_and_workflow_snapshots_from_another_thread(tmp_path: Path) ->
 def test_workflow_deadline_fails_running_pods(tmp_path: Path) -> None:
     manifest = wf(
         "dl",
-        [{"name": "main", "steps": [[{"name": "hang", "template": "hang"}]]}, sh("hang", "sleep 30")],
+        [
+            {"name": "main", "steps": [[{"name": "hang", "template": "hang"}]]},
+            sh("hang", "sleep 30"),
+        ],
         activeDeadlineSeconds=1,
     )
     started = time.monotonic()

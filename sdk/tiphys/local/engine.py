@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import functools
 import re
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +31,7 @@ from tiphys.argo.depends import DependsSyntaxError, parse_depends
 from tiphys.argo.durations import argo_duration_ns
 from tiphys.argo.govaluate import WhenError, evaluate_when
 from tiphys.argo.nodes import node_id, node_pod_name
-from tiphys.argo.substitute import SubstitutionError, expand, substitute_json
+from tiphys.argo.substitute import SubstitutionError, expand, replace
 from tiphys.errors import TiphysError
 from tiphys.local.control import selector_matches
 from tiphys.local.prepare import PrepareError, now_rfc3339, prepare_workflow
@@ -120,7 +122,7 @@ class _Ctx:
     """What a template runs in: its boundary, variables and where its templates come from."""
 
     boundary_id: str
-    values: dict[str, Any]  # flat variables (global + local), by dotted name
+    values: MutableMapping[str, Any]  # flat variables (global + local), by dotted name
     templates: Mapping[str, Json]  # the template base (workflow's or a WorkflowTemplate's)
     template_scope: str  # "local/<wf>" | "namespaced/<wftmpl>" | "cluster/<cwftmpl>"
     base_name: str  # "" for the workflow, else the WorkflowTemplate's name (for mocks)
@@ -134,15 +136,14 @@ class _Ctx:
         return out
 
 
-def _split(values: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, Any] | None]:
-    strings = {k: v for k, v in values.items() if isinstance(v, str)}
-    others = {k: v for k, v in values.items() if not isinstance(v, str)}
-    return strings, (others or None)
-
-
 def _subst(obj: Any, values: Mapping[str, Any], *, allow: bool = True) -> Any:
-    strings, env = _split(values)
-    return substitute_json(obj, strings, expr_env=env, allow_unresolved=allow)
+    """Argo's ``common.Replace`` of a step, task or template (a new object). Values that are
+    not strings (artifacts) are ``failed to resolve {{x}} to string`` in a simple tag and
+    reachable from expressions, as with ``ReplaceStrictAny``."""
+    text = exprlang.go_json(obj)
+    if "{{" not in text:  # nothing to replace: skip copying the scope
+        return json.loads(text)
+    return json.loads(replace(text, values, allow_unresolved=allow))
 
 
 def _continues_on(holder: Mapping[str, Any], phase: str) -> bool:
@@ -964,14 +965,14 @@ class LocalRun:
             parent=parent,
             flag=flag,
         )
-        values = {**ctx.values, **extra}
+        values: Mapping[str, Any] = ChainMap(dict(extra), ctx.values) if extra else ctx.values
         try:
             inputs = _api("resolve_inputs")(tmpl, arguments, self.options.store, scope=values)
         except TiphysError as exc:
             return self._mark(node, "Error", str(exc))
         if inputs.get("parameters") or inputs.get("artifacts"):
             node["inputs"] = inputs
-        local = {**values, **_api("input_scope")(inputs)}
+        local = ChainMap(dict(_api("input_scope")(inputs)), values)
         local["node.name"] = name
         if ntype == "Pod":
             local["pod.name"] = node_pod_name(self.name, node, v1=self._v1)
@@ -1413,7 +1414,7 @@ class LocalRun:
                 continue
             for index, item in enumerate(items):
                 lname = _api("loop_node_name")(step["name"], index, item)
-                values = {**ctx.values, **_api("item_scope")(item)}
+                values = ChainMap(dict(_api("item_scope")(item)), ctx.values)
                 loose = {
                     k: v
                     for k, v in step.items()
@@ -1800,7 +1801,7 @@ class LocalRun:
         runs = []
         for index, item in enumerate(items):
             lname = _api("loop_node_name")(tname, index, item)
-            ivalues = {**values, **_api("item_scope")(item)}
+            ivalues = ChainMap(dict(_api("item_scope")(item)), values)
             loose = {
                 k: v
                 for k, v in task.items()
