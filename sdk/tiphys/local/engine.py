@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 import functools
+import json
 import re
 import tempfile
 import threading
