@@ -18,6 +18,7 @@ support.install()
 from tiphys.argo.nodes import node_id  # noqa: E402
 from tiphys.local.engine import LocalError, LocalRun, RunOptions, run_local  # noqa: E402
 from tiphys.local.prepare import prepare_workflow  # noqa: E402
+from tiphys.local.store import LocalStore  # noqa: E402
 
 Json = dict[str, Any]
 ALPINE = "alpine:3.20"
@@ -50,7 +51,7 @@ def p(name: str, value: str) -> Json:
 
 def make_run(manifest: Json, tmp_path: Path, **options: Any) -> tuple[LocalRun, support.ShExecutor]:
     executor = support.ShExecutor()
-    opts = RunOptions(run_dir=tmp_path, store=options.pop("store", support.LocalStore()), **options)
+    opts = RunOptions(run_dir=tmp_path, store=options.pop("store", LocalStore()), **options)
     return LocalRun(prepare_workflow(manifest), opts, executor=executor), executor
 
 
@@ -1032,7 +1033,7 @@ def test_retry_of_a_failed_workflow_reuses_succeeded_nodes(tmp_path: Path) -> No
         LocalRun.retry({**first, "status": {"phase": "Running"}}, RunOptions(run_dir=tmp_path))
     executor2 = support.ShExecutor()
     again = LocalRun.retry(
-        first, RunOptions(run_dir=tmp_path / "2", store=support.LocalStore()), executor=executor2
+        first, RunOptions(run_dir=tmp_path / "2", store=LocalStore()), executor=executor2
     )
     out = asyncio.run(again.execute())
     assert status_line(out) == ("Succeeded", "")
@@ -1187,7 +1188,7 @@ def test_parallelism_and_mutex_serialise_pods(tmp_path: Path) -> None:
             },
         ],
     )
-    store = support.LocalStore(configmaps={"lim": {"k": "2"}})
+    store = LocalStore(configmaps={"lim": {"k": "2"}})
     out = execute(manifest, tmp_path, store=store)
     assert out["status"]["phase"] == "Succeeded"
     words = log.read_text().split()
@@ -1216,7 +1217,7 @@ def test_run_local_helper(tmp_path: Path) -> None:
         manifest,
         parameters=["m=b"],
         run_dir=tmp_path,
-        store=support.LocalStore(),
+        store=LocalStore(),
         executor=support.ShExecutor(),
     )
     name = out["metadata"]["name"]
@@ -1245,7 +1246,7 @@ def test_a_thousand_node_dag_schedules_fast(tmp_path: Path) -> None:
     manifest = wf("big", [dag("main", tasks), sh("ok", "true")])
     run = LocalRun(
         prepare_workflow(manifest),
-        RunOptions(run_dir=tmp_path, store=support.LocalStore()),
+        RunOptions(run_dir=tmp_path, store=LocalStore()),
         executor=_NullExecutor(),
     )
     started = time.perf_counter()
@@ -1442,7 +1443,7 @@ def test_on_change_and_workflow_snapshots_from_another_thread(tmp_path: Path) ->
     executor = support.ShExecutor()
     run = LocalRun(
         prepare_workflow(manifest),
-        RunOptions(run_dir=tmp_path, store=support.LocalStore()),
+        RunOptions(run_dir=tmp_path, store=LocalStore()),
         on_change=lambda r: phases.append(r.phase),
         executor=executor,
     )
@@ -1480,4 +1481,24 @@ def test_workflow_deadline_fails_running_pods(tmp_path: Path) -> None:
     assert (hang["phase"], hang["message"]) == (
         "Failed",
         "Pod was active on the node longer than the specified deadline",
+    )
+
+
+def test_semaphore_without_a_limit_ends_the_node_in_error(tmp_path: Path) -> None:
+    manifest = wf(
+        "nl",
+        [
+            {"name": "main", "steps": [[{"name": "a", "template": "w"}]]},
+            {
+                **sh("w", "true"),
+                "synchronization": {"semaphore": {"configMapKeyRef": {"name": "lim", "key": "k"}}},
+            },
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    a = tree(out)["nl[0].a"]
+    assert (a["phase"], a["message"]) == (
+        "Error",
+        "failed to get semaphore limit: configmap 'lim' not found: "
+        "give it with --configmap lim.k=VALUE",
     )

@@ -35,7 +35,7 @@ from tiphys.argo.substitute import SubstitutionError, expand, replace
 from tiphys.errors import TiphysError
 from tiphys.local.control import selector_matches
 from tiphys.local.prepare import PrepareError, now_rfc3339, prepare_workflow
-from tiphys.local.sync import SyncManager
+from tiphys.local.sync import SyncError, SyncManager
 
 if TYPE_CHECKING:
     from tiphys.local.artifacts import ArtifactStore
@@ -677,7 +677,11 @@ class LocalRun:
             base_name="",
             deadline=self._deadline,
         )
-        lock = await self._acquire_sync(self._spec.get("synchronization"), None)
+        try:
+            lock = await self._acquire_sync(self._spec.get("synchronization"), None)
+        except SyncError as exc:
+            self._finish_workflow("Error", str(exc))
+            return
         try:
             await self._wf_hooks(ctx, "Running")
             root = await self._exec(
@@ -990,7 +994,10 @@ class LocalRun:
                     limit = time.monotonic() + ns / 1e9
                     deadline = limit if deadline is None else min(deadline, limit)
         sub = ctx.child(deadline=deadline)
-        release = await self._acquire_sync(body.get("synchronization"), node)
+        try:
+            release = await self._acquire_sync(body.get("synchronization"), node)
+        except SyncError as exc:
+            return self._mark(node, "Error", str(exc))
         try:
             if mock is not None:
                 self._mark(node, "Running")
@@ -1019,12 +1026,7 @@ class LocalRun:
     async def _acquire_sync(self, sync: Any, node: Json | None) -> Callable[[], None] | None:
         if not sync or self._sync is None:
             return None
-        try:
-            keys = self._sync.keys(sync, self.namespace, self.options.store)
-        except TiphysError as exc:
-            if node is not None:
-                self._mark(node, "Error", str(exc))
-            raise
+        keys = self._sync.keys(sync, self.namespace, self.options.store)
         if node is not None:
             waiting = self._sync.waiting_message(keys)
             if waiting:
