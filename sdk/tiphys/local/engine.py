@@ -34,7 +34,7 @@ from tiphys.argo.nodes import node_id, node_pod_name
 from tiphys.argo.substitute import SubstitutionError, expand, replace
 from tiphys.errors import TiphysError
 from tiphys.local.control import selector_matches
-from tiphys.local.prepare import PrepareError, now_rfc3339, prepare_workflow
+from tiphys.local.prepare import PrepareError, apply_parameters, now_rfc3339, prepare_workflow
 from tiphys.local.sync import SyncError, SyncManager
 
 if TYPE_CHECKING:
@@ -285,6 +285,8 @@ class LocalRun:
         self._sync = SyncManager.for_loop(self._loop)
         try:
             await self._operate()
+        except Exception as exc:  # a bug must not leave the run hanging in Running
+            self._finish_workflow("Error", f"internal error in the local engine: {exc!r}")
         finally:
             for daemon in list(self._daemons.values()):
                 await self._stop_daemon(daemon)
@@ -390,10 +392,9 @@ class LocalRun:
             raise LocalError(f"Cannot retry a workflow in phase {phase or 'Pending'}")
         if parameters:
             try:
-                wf = prepare_workflow(wf, parameters=parameters, name=wf["metadata"]["name"])
+                apply_parameters(wf.setdefault("spec", {}), parameters)
             except PrepareError as exc:
                 raise LocalError(str(exc)) from None
-            wf["metadata"]["uid"] = workflow["metadata"].get("uid", wf["metadata"]["uid"])
         nodes: dict[str, Json] = copy.deepcopy(status.get("nodes") or {})
         parents: dict[str, str] = {}
         for nid, node in nodes.items():
@@ -825,6 +826,7 @@ class LocalRun:
         if ntype == "Pod":
             self._pod_total += 1
             node["progress"] = "0/1"
+            self._wf["status"]["progress"] = f"{self._pod_done}/{self._pod_total}"
         if callable(parent):  # a DAG task connects itself to its dependencies
             parent(nid)
         elif parent is not None:
@@ -847,6 +849,7 @@ class LocalRun:
             if node["type"] == "Pod" and phase == "Succeeded":
                 node["progress"] = "1/1"
                 self._pod_done += 1
+                self._wf["status"]["progress"] = f"{self._pod_done}/{self._pod_total}"
         self._changed()
         return node
 
@@ -1081,6 +1084,8 @@ class LocalRun:
                 if not task.cancelled():
                     raise
                 return self._mark(node, "Failed", self._cancel_message())
+            except Exception as exc:  # the executor's fault, not the workflow's: end this node
+                return self._mark(node, "Error", f"{type(exc).__name__}: {exc}")
             finally:
                 self._running.pop(task, None)
         finally:

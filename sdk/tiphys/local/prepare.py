@@ -11,7 +11,7 @@ from typing import Any
 
 from tiphys.errors import TiphysError
 
-__all__ = ["PrepareError", "now_rfc3339", "prepare_workflow"]
+__all__ = ["PrepareError", "apply_parameters", "now_rfc3339", "prepare_workflow"]
 
 # k8s.io/apiserver/pkg/storage/names: SimpleNameGenerator's alphabet and length.
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -36,6 +36,33 @@ def _parameters(parameters: Sequence[str] | Mapping[str, str]) -> list[tuple[str
             raise PrepareError(f"parameter {item!r} is not NAME=VALUE")
         out.append((name, value))
     return out
+
+
+def apply_parameters(spec: dict[str, Any], parameters: Sequence[str] | Mapping[str, str]) -> None:
+    """Set ``spec.arguments.parameters`` values in place, as ``argo submit -p`` does.
+
+    Args:
+        spec: A Workflow spec (changed in place).
+        parameters: ``NAME=VALUE`` texts or a mapping; unknown names are appended.
+
+    Raises:
+        PrepareError: A text is not ``NAME=VALUE``.
+    """
+    given = _parameters(parameters)
+    if not given:
+        return
+    arguments = dict(spec.get("arguments") or {})
+    params = [dict(p) for p in arguments.get("parameters") or ()]
+    for pname, value in given:
+        for param in params:
+            if param.get("name") == pname:
+                param["value"] = value
+                param.pop("valueFrom", None)
+                break
+        else:
+            params.append({"name": pname, "value": value})
+    arguments["parameters"] = params
+    spec["arguments"] = arguments
 
 
 def prepare_workflow(
@@ -96,20 +123,7 @@ def prepare_workflow(
         spec["entrypoint"] = entrypoint
     if service_account:
         spec["serviceAccountName"] = service_account
-    given = _parameters(parameters)
-    if given:
-        arguments = dict(spec.get("arguments") or {})
-        params = [dict(p) for p in arguments.get("parameters") or ()]
-        for pname, value in given:
-            for param in params:
-                if param.get("name") == pname:
-                    param["value"] = value
-                    param.pop("valueFrom", None)
-                    break
-            else:
-                params.append({"name": pname, "value": value})
-        arguments["parameters"] = params
-        spec["arguments"] = arguments
+    apply_parameters(spec, parameters)
     wf["metadata"] = meta
     wf["spec"] = spec
     wf.pop("status", None)
