@@ -1502,3 +1502,183 @@ def test_semaphore_without_a_limit_ends_the_node_in_error(tmp_path: Path) -> Non
         "failed to get semaphore limit: configmap 'lim' not found: "
         "give it with --configmap lim.k=VALUE",
     )
+
+
+def test_workflow_parallelism_and_dag_loop_aggregation(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    manifest = wf(
+        "wp",
+        [
+            dag(
+                "main",
+                [
+                    {
+                        "name": "L",
+                        "template": "w",
+                        "arguments": p("i", "{{item}}"),
+                        "withSequence": {"count": "3"},
+                    },
+                    {
+                        "name": "all",
+                        "template": "echo",
+                        "depends": "L",
+                        "arguments": p("m", "{{tasks.L.outputs.result}}"),
+                    },
+                ],
+            ),
+            {
+                "name": "w",
+                "inputs": {"parameters": [{"name": "i"}]},
+                "container": {
+                    "image": ALPINE,
+                    "command": [
+                        "sh",
+                        "-c",
+                        f"echo start >> {log}; sleep 0.05; echo end >> {log}; "
+                        'echo "{\\"n\\": {{inputs.parameters.i}}}"',
+                    ],
+                },
+            },
+            echo(),
+        ],
+        parallelism=1,
+    )
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Succeeded", "")
+    assert log.read_text().split() == ["start", "end"] * 3
+    assert outputs(out, "wp.all")["result"] == '[{"n":0},{"n":1},{"n":2}]'
+    assert tree(out)["wp.L"]["children"] == ["wp.L(0:0)", "wp.L(1:1)", "wp.L(2:2)"]
+
+
+def test_resume_by_selector_resumes_only_that_node(tmp_path: Path) -> None:
+    manifest = wf(
+        "rsel",
+        [
+            {
+                "name": "main",
+                "steps": [[{"name": "one", "template": "wait"}, {"name": "two", "template": "wait"}]],
+            },
+            {"name": "wait", "suspend": {}},
+        ],
+    )
+    run, _ = make_run(manifest, tmp_path)
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        await _until(run, lambda w: _node_phase(w, "rsel[0].two") == "Running")
+        run.resume("displayName=one")
+        await _until(run, lambda w: _node_phase(w, "rsel[0].one") == "Succeeded")
+        assert _node_phase(run.workflow, "rsel[0].two") == "Running"
+        run.set_node("displayName=two", phase="Failed", message="rejected")
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    two_id = node_id("rsel", "rsel[0].two")
+    assert status_line(out) == ("Failed", f"child '{two_id}' failed")
+    two = tree(out)["rsel[0].two"]
+    assert (two["type"], two["phase"], two["message"]) == ("Suspend", "Failed", "rejected")
+
+
+def test_mock_of_a_template_ref(tmp_path: Path) -> None:
+    library = {"metadata": {"name": "lib"}, "spec": {"templates": [echo("say")]}}
+    manifest = wf(
+        "mr",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [
+                        {
+                            "name": "s",
+                            "templateRef": {"name": "lib", "template": "say"},
+                            "arguments": p("m", "x"),
+                        }
+                    ]
+                ],
+            }
+        ],
+    )
+    out = execute(
+        manifest,
+        tmp_path,
+        templates=lambda name, cluster: library if name == "lib" else None,
+        mocks={"lib/say": {"phase": "Failed", "message": "mocked", "outputs": {"exitCode": 3}}},
+    )
+    s = next(n for n in out["status"]["nodes"].values() if n["name"] == "mr[0].s")
+    assert (s["type"], s["phase"], s["message"], s["outputs"]) == (
+        "Pod",
+        "Failed",
+        "mocked",
+        {"exitCode": "3"},
+    )
+    assert s["inputs"] == {"parameters": [{"name": "m", "value": "x"}]}
+
+
+def test_retry_restart_successful_by_selector_and_parameters(tmp_path: Path) -> None:
+    manifest = wf(
+        "rr",
+        [
+            {
+                "name": "main",
+                "steps": [[{"name": "a", "template": "ok"}], [{"name": "b", "template": "check"}]],
+            },
+            sh("ok", "echo a"),
+            sh("check", 'test "{{workflow.parameters.go}}" = yes'),
+        ],
+        arguments=p("go", "no"),
+    )
+    run, _ = make_run(manifest, tmp_path / "1")
+    first = asyncio.run(run.execute())
+    assert first["status"]["phase"] == "Failed"
+    executor = support.ShExecutor()
+    again = LocalRun.retry(
+        first,
+        RunOptions(run_dir=tmp_path / "2", store=LocalStore()),
+        restart_successful=True,
+        node_field_selector="displayName=a",
+        parameters=["go=yes"],
+        executor=executor,
+    )
+    out = asyncio.run(again.execute())
+    assert status_line(out) == ("Succeeded", "")
+    assert sorted(pod.pod_name for pod in executor.pods) == sorted(
+        [pod_name_of(out, "rr[0].a"), pod_name_of(out, "rr[1].b")]
+    )
+    assert out["spec"]["arguments"] == p("go", "yes")
+    assert out["metadata"]["uid"] == first["metadata"]["uid"]
+
+
+def pod_name_of(workflow: Json, name: str) -> str:
+    from tiphys.argo.nodes import pod_name
+
+    node = next(n for n in workflow["status"]["nodes"].values() if n["name"] == name)
+    return pod_name(workflow, node)
+
+
+def test_retry_policies(tmp_path: Path) -> None:
+    manifest = wf(
+        "rp",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [
+                        {"name": "onerror", "template": "onerror"},
+                        {"name": "onfailure", "template": "onfailure"},
+                    ]
+                ],
+            },
+            sh("onerror", "exit 1", retryStrategy={"limit": 2, "retryPolicy": "OnError"}),
+            sh("onfailure", "exit 1", retryStrategy={"limit": 1}),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert (t["rp[0].onerror"]["children"], t["rp[0].onerror"]["message"]) == (
+        ["rp[0].onerror(0)"],
+        "Error (exit code 1)",
+    )
+    assert (t["rp[0].onfailure"]["children"], t["rp[0].onfailure"]["message"]) == (
+        ["rp[0].onfailure(0)", "rp[0].onfailure(1)"],
+        "No more retries left",
+    )
