@@ -190,7 +190,12 @@ def aggregate_scope(prefix: str, children: Sequence[Mapping[str, Any]]) -> dict[
             try:
                 results.append(json.loads(outputs["result"]))
             except ValueError:
-                results.append(outputs["result"])
+                text = outputs["result"].lstrip()
+                if not text:
+                    raise ScopeError("unexpected end of JSON input") from None
+                raise ScopeError(
+                    f"invalid character '{text[0]}' looking for beginning of value"
+                ) from None
         for p in outputs.get("parameters") or ():
             params.setdefault(p["name"], []).append(p.get("value", ""))
     out: dict[str, Any] = {}
@@ -245,7 +250,7 @@ def failures_value(nodes: Mapping[str, Mapping[str, Any]]) -> str:
             "finishedAt": n.get("finishedAt", ""),
         }
         for n in nodes.values()
-        if n["type"] == "Pod" and n["phase"] in ("Failed", "Error")
+        if n["phase"] in ("Failed", "Error")
     ]
     return json.dumps(json.dumps(failures or None, separators=(",", ":")))
 
@@ -267,8 +272,10 @@ def template_outputs(template: Mapping[str, Any], scope: Mapping[str, Any]) -> d
     return {"parameters": params} if params else {}
 
 
-def retry_scope(node: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"retries": str(len(attempts))}
+def retry_scope(
+    node: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]], *, next_attempt: bool = False
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"retries": str(len(attempts) if next_attempt else len(attempts) - 1)}
     if attempts:
         last = attempts[-1]
         out["lastRetry.exitCode"] = str((last.get("outputs") or {}).get("exitCode", "-1"))

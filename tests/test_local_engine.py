@@ -531,7 +531,11 @@ def test_dag_target_loop_task_group_and_any_succeeded(tmp_path: Path) -> None:
                 "inputs": {"parameters": [{"name": "c"}]},
                 "container": {
                     "image": ALPINE,
-                    "command": ["sh", "-c", "exit {{inputs.parameters.c}}"],
+                    "command": [
+                        "sh",
+                        "-c",
+                        "echo {{inputs.parameters.c}}; exit {{inputs.parameters.c}}",
+                    ],
                 },
             },
             sh("ok", "true"),
@@ -1426,8 +1430,11 @@ def test_exit_handler_reads_workflow_failures(tmp_path: Path) -> None:
     import json
 
     failures = json.loads(json.loads(result))
-    assert [(f["displayName"], f["phase"], f["message"]) for f in failures] == [
-        ("bad", "Failed", "Error (exit code 1)")
+    # every Failed/Error node, in no set order (Go map iteration)
+    assert sorted((f["displayName"], f["phase"], f["message"]) for f in failures) == [
+        ("[0]", "Failed", f"child '{node_id('wfx', 'wfx[0].bad')}' failed"),
+        ("bad", "Failed", "Error (exit code 1)"),
+        ("wfx", "Failed", f"child '{node_id('wfx', 'wfx[0].bad')}' failed"),
     ]
 
 
@@ -1556,7 +1563,9 @@ def test_resume_by_selector_resumes_only_that_node(tmp_path: Path) -> None:
         [
             {
                 "name": "main",
-                "steps": [[{"name": "one", "template": "wait"}, {"name": "two", "template": "wait"}]],
+                "steps": [
+                    [{"name": "one", "template": "wait"}, {"name": "two", "template": "wait"}]
+                ],
             },
             {"name": "wait", "suspend": {}},
         ],
@@ -1682,3 +1691,40 @@ def test_retry_policies(tmp_path: Path) -> None:
         ["rp[0].onfailure(0)", "rp[0].onfailure(1)"],
         "No more retries left",
     )
+
+
+def test_loop_results_that_are_not_json_break_the_aggregate(tmp_path: Path) -> None:
+    """FACTS §7.2: in a DAG the reading task ends in Error; in steps the Steps node does."""
+    loop = {"template": "echo", "arguments": p("m", "hi {{item}}"), "withItems": ["a"]}
+    manifest = wf(
+        "ag",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "L", **loop},
+                    {"name": "use", "template": "echo", "depends": "L", "arguments": p("m", "x")},
+                ],
+            ),
+            {
+                "name": "st",
+                "steps": [
+                    [{"name": "L", **loop}],
+                    [{"name": "n", "template": "echo", "arguments": p("m", "x")}],
+                ],
+            },
+            echo(),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    use = tree(out)["ag.use"]
+    message = "invalid character 'h' looking for beginning of value"
+    assert (use["type"], use["phase"], use["message"]) == ("Skipped", "Error", message)
+    manifest["spec"]["entrypoint"] = "st"
+    out = execute(manifest, tmp_path)
+    assert status_line(out) == ("Error", message)
+    assert {n: v["phase"] for n, v in tree(out).items()} == {
+        "ag": "Error",
+        "ag[0]": "Succeeded",
+        "ag[0].L(0:a)": "Succeeded",
+    }

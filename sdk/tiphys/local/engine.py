@@ -1250,8 +1250,7 @@ class LocalRun:
         sub = ctx
         while True:
             index = len(attempts)
-            extra = dict(_api("retry_scope")(node, attempts))
-            extra.setdefault("retries", str(index))
+            extra = dict(_api("retry_scope")(node, attempts, next_attempt=True))
             child = await self._exec_once(
                 f"{name}({index})",
                 holder,
@@ -1334,8 +1333,12 @@ class LocalRun:
                 for child in prev["children"]:
                     for out in self._outbound(child):
                         self._add_child(out, sg["id"])
-            await self._exec_step_group(sg, steps, sctx, sem)
+            problem = await self._exec_step_group(sg, steps, sctx, sem)
             prev = sg
+            if problem is not None:  # loop outputs that do not aggregate end the Steps node
+                self._update_steps_outbound(node, prev)
+                await self._stop_daemons_under(node["id"])
+                return self._mark(node, "Error", problem)
             if sg["phase"] != "Succeeded":
                 failed = sg
                 break
@@ -1392,7 +1395,7 @@ class LocalRun:
 
     async def _exec_step_group(
         self, sg: Json, steps: list[Json], ctx: _Ctx, sem: asyncio.Semaphore | None
-    ) -> None:
+    ) -> str | None:
         """``executeStepGroup``."""
         runs: list[tuple[Json, Awaitable[Json]]] = []
         expanded: list[tuple[Json, Json, str]] = []  # (substituted step, original, prefix name)
@@ -1401,7 +1404,7 @@ class LocalRun:
                 items = _api("expand_loop")(step, ctx.values)
             except TiphysError as exc:
                 self._mark(sg, "Error", str(exc))
-                return
+                return None
             if items is None:
                 expanded.append((step, step, step["name"]))
                 continue
@@ -1431,7 +1434,7 @@ class LocalRun:
                     subbed = _subst(loose, values)
                 except SubstitutionError as exc:
                     self._mark(sg, "Error", str(exc))
-                    return
+                    return None
                 expanded.append(({**subbed, "name": lname}, step, step["name"]))
         for step, orig, _base in expanded:
             child_name = f"{sg['name']}.{step['name']}"
@@ -1441,14 +1444,14 @@ class LocalRun:
                 self._mark(
                     sg, "Error", f"step group deemed errored due to child {child_name} error: {exc}"
                 )
-                return
+                return None
             proceed, error = self._when(str(resolved.get("when") or ""), {})
             if error:
                 self._node(
                     child_name, "Skipped", ctx, step, phase="Error", message=error, parent=sg["id"]
                 )
                 self._mark(sg, "Error", error)
-                return
+                return None
             if not proceed:
                 if child_name not in self._by_name:
                     self._node(
@@ -1476,7 +1479,7 @@ class LocalRun:
         for step, child in results:
             if child["phase"] in _BAD and not _continues_on(step, child["phase"]):
                 self._mark(sg, "Failed", f"child '{child['id']}' failed")
-                return
+                return None
         self._mark(sg, "Succeeded")
         # scope of the finished group (steps.X.*), aggregated for loops
         by_base: dict[str, list[Json]] = {}
@@ -1492,7 +1495,12 @@ class LocalRun:
             else:
                 by_base.setdefault(base, []).append(self._nodes[nid])
         for base, children in by_base.items():
-            ctx.values.update(_api("aggregate_scope")(f"steps.{base}", children))
+            kept = [c for c in children if c["type"] != "Skipped"]  # steps.go leaves them out
+            try:
+                ctx.values.update(_api("aggregate_scope")(f"steps.{base}", kept))
+            except TiphysError as exc:
+                return str(exc)
+        return None
 
     def _resolve_args(self, resolved: Mapping[str, Any], ctx: _Ctx) -> Json:
         """Arguments with ``from`` / ``fromExpression`` artifacts looked up in the scope."""
@@ -1742,6 +1750,13 @@ class LocalRun:
             connect(node["id"])
             self._skipped_scope(ctx, tname, task, node)
             return node
+        for dep in deps:  # buildLocalScopeFromTask: a loop's outputs did not aggregate
+            if dep in state.agg_errors:
+                node = self._node(
+                    task_name, "Skipped", ctx, task, phase="Error", message=state.agg_errors[dep]
+                )
+                connect(node["id"])
+                return self._fail(state, task, node)
         values = ctx.values
         holder = {k: v for k, v in task.items() if k in ("template", "templateRef", "inline")}
         try:
@@ -1857,7 +1872,10 @@ class LocalRun:
             if child["phase"] in _BAD:
                 phase = child["phase"]
         self._mark(gnode, phase)
-        ctx.values.update(_api("aggregate_scope")(f"tasks.{tname}", children))
+        try:
+            ctx.values.update(_api("aggregate_scope")(f"tasks.{tname}", children))
+        except TiphysError as exc:  # reported on the tasks that read them (dag.go)
+            state.agg_errors[tname] = str(exc)
         ctx.values.update(
             {
                 k: v
@@ -1900,6 +1918,7 @@ async def _done(node: Json) -> Json:
 class _DagState:
     fail_fast: bool
     stopped: bool = False
+    agg_errors: dict[str, str] = field(default_factory=dict)
 
 
 def _task_logic(task: Mapping[str, Any], tasks: Mapping[str, Any]) -> tuple[list[str], str]:
