@@ -824,6 +824,11 @@ def test_step_exit_hook_runs_after_the_step(tmp_path: Path) -> None:
                                     "expression": "steps.a.status == 'Succeeded'",
                                     "arguments": p("m", "r"),
                                 },
+                                "running": {
+                                    "template": "echo",
+                                    "expression": "steps.a.status == 'Running'",
+                                    "arguments": p("m", "{{steps.a.status}}"),
+                                },
                             },
                         }
                     ]
@@ -835,7 +840,12 @@ def test_step_exit_hook_runs_after_the_step(tmp_path: Path) -> None:
     out = execute(manifest, tmp_path)
     assert status_line(out) == ("Succeeded", "")
     t = tree(out)
-    assert t["hk[0].a"]["children"] == ["hk[0].a.hooks.ran", "hk[0].a.onExit"]
+    assert t["hk[0].a"]["children"] == [
+        "hk[0].a.hooks.running",
+        "hk[0].a.hooks.ran",
+        "hk[0].a.onExit",
+    ]
+    assert outputs(out, "hk[0].a.hooks.running")["result"] == "Running"
     assert t["hk[0].a.onExit"] == {
         "type": "Pod",
         "phase": "Succeeded",

@@ -1546,8 +1546,55 @@ class LocalRun:
         self, child_name: str, step: Json, resolved: Json, args: Json, ctx: _Ctx, sg: Json
     ) -> Json:
         holder = {k: v for k, v in step.items() if k in ("template", "templateRef", "inline")}
-        child = await self._exec(child_name, holder, ctx, args, parent=sg["id"])
-        return await self._after_child(child, resolved, f"steps.{step['name']}", ctx)
+        return await self._exec_hooked(
+            child_name, holder, resolved, f"steps.{step['name']}", ctx, args, sg["id"]
+        )
+
+    async def _exec_hooked(
+        self,
+        name: str,
+        holder: Mapping[str, Any],
+        resolved: Mapping[str, Any],
+        prefix: str,
+        ctx: _Ctx,
+        args: Mapping[str, Any],
+        parent: str | Callable[[str], None] | None,
+    ) -> Json:
+        """Run a step or task with its lifecycle hooks (``hooks.go``): expression hooks are
+        checked once the node runs and again when it ends; the exit hook runs after it."""
+        hooks = {
+            k: v
+            for k, v in (resolved.get("hooks") or {}).items()
+            if k != "exit" and v.get("expression")
+        }
+        if not hooks:
+            child = await self._exec(name, holder, ctx, args, parent=parent)
+            return await self._after_child(child, resolved, prefix, ctx)
+        task = asyncio.ensure_future(self._exec(name, holder, ctx, args, parent=parent))
+        await asyncio.sleep(0)  # the node exists (Running) now, unless it waits for a lock
+        spawned: list[asyncio.Future[Json]] = []
+        nid = self._by_name.get(name)
+        if nid is not None and not task.done():
+            node = self._nodes[nid]
+            values = ChainMap(dict(_api("node_scope")(prefix, node)), ctx.values)
+            for hname, hook in hooks.items():
+                if self._hook_true(hook, values):
+                    spawned.append(
+                        asyncio.ensure_future(
+                            self._exec(
+                                f"{name}.hooks.{hname}",
+                                hook,
+                                ctx.child(values=values, on_exit=True),
+                                _subst(hook.get("arguments") or {}, values),
+                                parent=nid,
+                                flag={"hooked": True},
+                            )
+                        )
+                    )
+        child = await task
+        for hook_task in spawned:
+            await hook_task
+        return await self._after_child(child, resolved, prefix, ctx)
 
     async def _after_child(
         self, child: Json, holder: Mapping[str, Any], prefix: str, ctx: _Ctx
@@ -1559,7 +1606,7 @@ class LocalRun:
             exit_hook = {"template": holder["onExit"]}
         if not hooks and exit_hook is None:
             return child
-        values = {**ctx.values, **_api("node_scope")(prefix, child)}
+        values = ChainMap(dict(_api("node_scope")(prefix, child)), ctx.values)
         for hname, hook in hooks.items():
             name = f"{child['name']}.hooks.{hname}"
             if name in self._by_name or not self._hook_true(hook, values):
@@ -1568,7 +1615,7 @@ class LocalRun:
                 name,
                 hook,
                 ctx.child(values=values, on_exit=True),
-                hook.get("arguments") or {},
+                _subst(hook.get("arguments") or {}, values),
                 parent=child["id"],
                 flag={"hooked": True},
             )
@@ -1798,7 +1845,9 @@ class LocalRun:
             args = self._resolve_args(resolved, ctx)
 
             async def run_one() -> Json:
-                return await self._exec(task_name, holder, ctx, args, parent=connect)
+                return await self._exec_hooked(
+                    task_name, holder, resolved, f"tasks.{tname}", ctx, args, connect
+                )
 
             if sem is not None:
                 async with sem:
@@ -1807,7 +1856,6 @@ class LocalRun:
                     child = await run_one()
             else:
                 child = await run_one()
-            child = await self._after_child(child, resolved, f"tasks.{tname}", ctx)
             ctx.values.update(_api("node_scope")(f"tasks.{tname}", child))
             return self._fail(state, task, child)
         # a loop: a TaskGroup node with one child per item
