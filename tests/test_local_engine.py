@@ -1738,3 +1738,64 @@ def test_loop_results_that_are_not_json_break_the_aggregate(tmp_path: Path) -> N
         "ag[0]": "Succeeded",
         "ag[0].L(0:a)": "Succeeded",
     }
+
+
+class _CsExecutor(support.ShExecutor):
+    async def run(self, pod: Any) -> Any:
+        from tiphys.local.pods import PodResult
+
+        self.pods.append(pod)
+        return PodResult(phase="Succeeded", message="", exit_code=0, outputs={"exitCode": "0"})
+
+
+def test_container_set_nodes(tmp_path: Path) -> None:
+    manifest = wf(
+        "cs",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "A", "template": "set"},
+                    {"name": "B", "template": "set", "depends": "A"},
+                ],
+            ),
+            {
+                "name": "set",
+                "containerSet": {
+                    "containers": [
+                        {"name": "a", "image": ALPINE},
+                        {"name": "main", "image": ALPINE, "dependencies": ["a"]},
+                    ]
+                },
+            },
+        ],
+    )
+    run = LocalRun(
+        prepare_workflow(manifest),
+        RunOptions(run_dir=tmp_path, store=LocalStore()),
+        executor=_CsExecutor(),
+    )
+    out = asyncio.run(run.execute())
+    t = tree(out)
+    assert t["cs.A"] == {
+        "type": "Pod",
+        "phase": "Succeeded",
+        "display": "A",
+        "template": "set",
+        "boundary": "cs",
+        "children": ["cs.A.a", "cs.A.main"],
+    }
+    assert t["cs.A.main"] == {
+        "type": "Container",
+        "phase": "Succeeded",
+        "display": "main",
+        "boundary": "cs.A",
+        "children": ["cs.B"],
+    }
+    assert t["cs.A.a"] == {
+        "type": "Container",
+        "phase": "Succeeded",
+        "display": "a",
+        "boundary": "cs.A",
+    }
+    assert t["cs"]["outbound"] == ["cs.B.main"]

@@ -242,6 +242,7 @@ class LocalRun:
         self._done = False
         self._sync: SyncManager | None = None
         self._hook_tasks: list[asyncio.Task[Any]] = []
+        self._cs_leaves: dict[str, list[str]] = {}  # containerSet pod node -> leaf containers
 
     # --- public surface -----------------------------------------------------------------------
 
@@ -856,6 +857,8 @@ class LocalRun:
     def _outbound(self, nid: str) -> list[str]:
         node = self._nodes[nid]
         ntype = node["type"]
+        if nid in self._cs_leaves:
+            return list(self._cs_leaves[nid])
         if ntype in ("Pod", "Skipped", "Suspend", "HTTP", "Plugin", "Container"):
             return [nid]
         if ntype == "TaskGroup":
@@ -1076,6 +1079,7 @@ class LocalRun:
             self._mark(node, "Running")
             if body.get("daemon"):
                 return await self._start_daemon(node, spec, ctx)
+            containers = self._container_nodes(node, body, ctx)
             task = asyncio.ensure_future(self._get_executor().run(spec))
             self._running[task] = ctx.on_exit
             try:
@@ -1083,8 +1087,10 @@ class LocalRun:
             except asyncio.CancelledError:
                 if not task.cancelled():
                     raise
+                self._end_containers(containers, "Failed")
                 return self._mark(node, "Failed", self._cancel_message())
             except Exception as exc:  # the executor's fault, not the workflow's: end this node
+                self._end_containers(containers, "Error")
                 return self._mark(node, "Error", f"{type(exc).__name__}: {exc}")
             finally:
                 self._running.pop(task, None)
@@ -1093,8 +1099,32 @@ class LocalRun:
                 self._wf_sem.release()
         if result.outputs:
             node["outputs"] = result.outputs
+        self._end_containers(containers, result.phase)
         self._export_globals(node)
         return self._mark(node, result.phase, result.message)
+
+    def _container_nodes(self, node: Json, body: Json, ctx: _Ctx) -> list[Json]:
+        """``executeContainerSet``: one Container node per container, children of the pod
+        node (its boundary); the pod's outbound nodes are the containers nothing depends on."""
+        containers = (body.get("containerSet") or {}).get("containers") or ()
+        if not containers:
+            return []
+        cctx = ctx.child(boundary_id=node["id"])
+        out = [
+            self._node(
+                f"{node['name']}.{c.get('name')}", "Container", cctx, None, parent=node["id"]
+            )
+            for c in containers
+        ]
+        needed = {d for c in containers for d in c.get("dependencies") or ()}
+        self._cs_leaves[node["id"]] = [
+            n["id"] for n, c in zip(out, containers, strict=True) if c.get("name") not in needed
+        ]
+        return out
+
+    def _end_containers(self, containers: list[Json], phase: str) -> None:
+        for container in containers:
+            self._mark(container, phase)
 
     def _cancel_message(self) -> str:
         if self._shutdown:
