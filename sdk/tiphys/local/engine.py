@@ -975,14 +975,16 @@ class LocalRun:
             parent=parent,
             flag=flag,
         )
-        values: Mapping[str, Any] = ChainMap(dict(extra), ctx.values) if extra else ctx.values
+        values: MutableMapping[str, Any] = (
+            ChainMap(dict(extra), ctx.values) if extra else ctx.values
+        )
         try:
             inputs = _api("resolve_inputs")(tmpl, arguments, self.options.store, scope=values)
         except TiphysError as exc:
             return self._mark(node, "Error", str(exc))
         if inputs.get("parameters") or inputs.get("artifacts"):
             node["inputs"] = inputs
-        local = ChainMap(dict(_api("input_scope")(inputs)), values)
+        local: MutableMapping[str, Any] = ChainMap(dict(_api("input_scope")(inputs)), values)
         local["node.name"] = name
         if ntype == "Pod":
             local["pod.name"] = node_pod_name(self.name, node, v1=self._v1)
