@@ -129,7 +129,18 @@ def test_steps_sequential_and_parallel_with_when_and_outputs(tmp_path: Path) -> 
     )
     out = execute(manifest, tmp_path)
     assert status_line(out) == ("Succeeded", "")
-    assert out["status"]["progress"] == "2/2"
+    status = {
+        k: v for k, v in out["status"].items() if k not in ("nodes", "startedAt", "finishedAt")
+    }
+    assert status == {
+        "phase": "Succeeded",
+        "progress": "2/2",
+        "conditions": [
+            {"type": "PodRunning", "status": "False"},
+            {"type": "Completed", "status": "True"},
+        ],
+    }
+    assert out["status"]["startedAt"] <= out["status"]["finishedAt"]
     assert out["metadata"]["labels"] == {
         "workflows.argoproj.io/phase": "Succeeded",
         "workflows.argoproj.io/completed": "true",

@@ -707,6 +707,9 @@ class LocalRun:
             )
             await self._wf_hooks(ctx, wf_phase)
             if exit_holder and self._shutdown != "Terminate":
+                fresh = _api("workflow_scope")(self._wf, now=datetime.now(UTC))
+                if "workflow.duration" in fresh:
+                    self._globals["workflow.duration"] = fresh["workflow.duration"]
                 self._globals["workflow.status"] = wf_phase
                 self._globals["workflow.failures"] = _api("failures_value")(self._nodes)
                 ectx = ctx.child(values=dict(self._globals), on_exit=True, deadline=None)
@@ -772,6 +775,10 @@ class LocalRun:
         else:
             status.pop("message", None)
         status["progress"] = f"{self._pod_done}/{self._pod_total}"
+        status["conditions"] = [
+            {"type": "PodRunning", "status": "False"},
+            {"type": "Completed", "status": "True"},
+        ]
         self._labels()
         self._changed()
 
