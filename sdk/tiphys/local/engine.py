@@ -713,11 +713,14 @@ class LocalRun:
                 self._globals["workflow.status"] = wf_phase
                 self._globals["workflow.failures"] = _api("failures_value")(self._nodes)
                 ectx = ctx.child(values=dict(self._globals), on_exit=True, deadline=None)
+                exit_args = (  # spec.onExit gets the workflow's arguments (operator.go)
+                    self._spec.get("arguments") if exit_hook else exit_holder.get("arguments")
+                )
                 exit_node = await self._exec(
                     f"{self.name}.onExit",
                     exit_holder,
                     ectx,
-                    exit_holder.get("arguments") or {},
+                    _subst(exit_args or {}, ectx.values),
                     parent=None,
                     flag={"hooked": True},
                 )
@@ -750,7 +753,7 @@ class LocalRun:
                         hname,
                         hook,
                         ctx.child(values=values, on_exit=True),
-                        hook.get("arguments") or {},
+                        _subst(hook.get("arguments") or {}, values),
                         parent=None,
                         flag={"hooked": True},
                     )
@@ -982,9 +985,8 @@ class LocalRun:
             parent=parent,
             flag=flag,
         )
-        values: MutableMapping[str, Any] = (
-            ChainMap(dict(extra), ctx.values) if extra else ctx.values
-        )
+        # a template sees the global variables and its own inputs, not its caller's scope
+        values: MutableMapping[str, Any] = ChainMap(dict(extra), self._globals)
         try:
             inputs = _api("resolve_inputs")(tmpl, arguments, self.options.store, scope=values)
         except TiphysError as exc:
