@@ -1810,3 +1810,23 @@ def test_container_set_nodes(tmp_path: Path) -> None:
         "boundary": "cs.A",
     }
     assert t["cs"]["outbound"] == ["cs.B.main"]
+
+
+def test_a_template_naming_an_input_it_lacks_ends_in_error(tmp_path: Path) -> None:
+    manifest = wf(
+        "mi",
+        [
+            {"name": "main", "steps": [[{"name": "a", "template": "t"}]]},
+            {
+                "name": "t",
+                "container": {"image": ALPINE, "command": ["echo", "{{inputs.parameters.x}}"]},
+            },
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    a = tree(out)["mi[0].a"]
+    assert (a["type"], a["phase"], a["message"]) == (
+        "Pod",
+        "Error",
+        "failed to resolve {{inputs.parameters.x}}",
+    )

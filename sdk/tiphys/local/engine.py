@@ -51,6 +51,7 @@ _DONE = frozenset({"Succeeded", "Failed", "Error", "Skipped", "Omitted"})
 _COMPLETED = frozenset({"Succeeded", "Failed", "Error", "Skipped"})
 _BAD = frozenset({"Failed", "Error"})
 _PRODUCER_REF = re.compile(r"\{\{\s*(tasks|steps)\.([-a-zA-Z0-9]+)\.")
+_UNRESOLVED_INPUT = re.compile(r"\{\{\s*inputs\.[^}]*\}\}")
 _GROUP_TYPES = frozenset({"Steps", "DAG", "StepGroup", "TaskGroup", "Retry"})
 
 
@@ -1002,6 +1003,11 @@ class LocalRun:
             body = _subst(body, local)
         except SubstitutionError as exc:
             return self._mark(node, "Error", str(exc))
+        if kind in _LEAF_KINDS and mock is None:
+            # ReplaceStrict: an input the template names but does not have is an error
+            missing = _UNRESOLVED_INPUT.search(exprlang.go_json(body))
+            if missing is not None:
+                return self._mark(node, "Error", f"failed to resolve {missing.group(0)}")
         deadline = ctx.deadline
         for key, bare in (("activeDeadlineSeconds", True), ("timeout", True)):
             raw = body.get(key)
