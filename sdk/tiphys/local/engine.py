@@ -19,7 +19,7 @@ import re
 import tempfile
 import threading
 import time
-from collections import ChainMap
+from collections import ChainMap, deque
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -1709,7 +1709,7 @@ class LocalRun:
         targets = (
             target_text.replace(",", " ").split()
             if target_text
-            else [t for t in tasks if t not in dependents]
+            else sorted(t for t in tasks if t not in dependents)  # findLeafTaskNames sorts
         )
         for target in targets:
             if target not in tasks:
@@ -1762,10 +1762,10 @@ class LocalRun:
         completed phase down to the targets."""
         target_ids = {node_id(self.name, f"{node['name']}.{t}"): t for t in targets}
         phases: dict[str, str] = dict.fromkeys(target_ids, "")
-        queue: list[tuple[str, str]] = [(c, "Succeeded") for c in node.get("children") or ()]
+        queue = deque((c, "Succeeded") for c in node.get("children") or ())
         seen: set[tuple[str, str]] = set()
         while queue:
-            cur, branch = queue.pop(0)
+            cur, branch = queue.popleft()
             if (cur, branch) in seen or cur not in self._nodes:
                 continue
             seen.add((cur, branch))
