@@ -158,6 +158,16 @@ class ShExecutor:
                 params.append(entry)
         if params:
             outputs["parameters"] = params
+        arts = [
+            {
+                "name": a["name"],
+                "path": a.get("path", ""),
+                "s3": {"key": f"{pod.workflow_name}/{pod.pod_name}/{a['name']}.tgz"},
+            }
+            for a in (pod.template.get("outputs") or {}).get("artifacts") or ()
+        ]
+        if arts:
+            outputs["artifacts"] = arts
         outputs["exitCode"] = str(code)
         if code:
             return _result("Failed", f"Error (exit code {code})", code, outputs)

@@ -1830,3 +1830,60 @@ def test_a_template_naming_an_input_it_lacks_ends_in_error(tmp_path: Path) -> No
         "Error",
         "failed to resolve {{inputs.parameters.x}}",
     )
+
+
+def test_artifacts_pass_with_from(tmp_path: Path) -> None:
+    manifest = wf(
+        "af",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "make", "template": "make"},
+                    {
+                        "name": "use",
+                        "template": "use",
+                        "depends": "make",
+                        "arguments": {
+                            "artifacts": [
+                                {"name": "in", "from": "{{tasks.make.outputs.artifacts.out}}"}
+                            ]
+                        },
+                    },
+                    {
+                        "name": "bad",
+                        "template": "use",
+                        "depends": "make",
+                        "arguments": {
+                            "artifacts": [
+                                {"name": "in", "from": "{{tasks.make.outputs.artifacts.nope}}"}
+                            ]
+                        },
+                    },
+                ],
+            ),
+            {
+                **sh("make", "true"),
+                "outputs": {"artifacts": [{"name": "out", "path": "/tmp/out"}]},
+            },
+            {
+                **sh("use", "true"),
+                "inputs": {"artifacts": [{"name": "in", "path": "/tmp/in"}]},
+            },
+        ],
+    )
+    run, executor = make_run(manifest, tmp_path)
+    out = asyncio.run(run.execute())
+    make = next(n for n in out["status"]["nodes"].values() if n["name"] == "af.make")
+    key = f"af/{pod_name_of(out, 'af.make')}/out.tgz"
+    assert make["outputs"]["artifacts"] == [{"name": "out", "path": "/tmp/out", "s3": {"key": key}}]
+    use_pod = next(p for p in executor.pods if p.pod_name == pod_name_of(out, "af.use"))
+    assert use_pod.template["inputs"]["artifacts"] == [
+        {"name": "in", "path": "/tmp/in", "s3": {"key": key}}
+    ]
+    bad = tree(out)["af.bad"]
+    assert (bad["type"], bad["phase"], bad["message"]) == (
+        "Skipped",
+        "Error",
+        "Unable to resolve: {{tasks.make.outputs.artifacts.nope}}",
+    )

@@ -114,6 +114,10 @@ def _parse_time(text: str) -> float:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp()
 
 
+class ArgumentError(Exception):
+    """An argument artifact's ``from`` cannot be resolved (internal; becomes a node Error)."""
+
+
 class _Shutdown(Exception):
     """Raised inside a waiting node when the workflow is stopped or terminated."""
 
@@ -138,13 +142,14 @@ class _Ctx:
 
 
 def _subst(obj: Any, values: Mapping[str, Any], *, allow: bool = True) -> Any:
-    """Argo's ``common.Replace`` of a step, task or template (a new object). Values that are
-    not strings (artifacts) are ``failed to resolve {{x}} to string`` in a simple tag and
-    reachable from expressions, as with ``ReplaceStrictAny``."""
+    """Argo's ``common.Replace`` of a step, task or template (a new object); tags naming
+    artifacts (values that are not strings) are left for :meth:`LocalRun._resolve_args`."""
     text = exprlang.go_json(obj)
     if "{{" not in text:  # nothing to replace: skip copying the scope
         return json.loads(text)
-    return json.loads(replace(text, values, allow_unresolved=allow))
+    # Argo's replace map holds the parameters only: artifact references stay as written
+    strings = {k: v for k, v in values.items() if isinstance(v, str)}
+    return json.loads(replace(text, strings, allow_unresolved=allow))
 
 
 def _continues_on(holder: Mapping[str, Any], phase: str) -> bool:
@@ -1003,6 +1008,8 @@ class LocalRun:
             body = _subst(body, local)
         except SubstitutionError as exc:
             return self._mark(node, "Error", str(exc))
+        if inputs:
+            body["inputs"] = inputs  # values filled, artifacts located (the pod's template)
         if kind in _LEAF_KINDS and mock is None:
             # ReplaceStrict: an input the template names but does not have is an error
             missing = _UNRESOLVED_INPUT.search(exprlang.go_json(body))
@@ -1075,6 +1082,7 @@ class LocalRun:
         pod = node_pod_name(self.name, node, v1=self._v1)
         sandbox = run_dir / "nodes" / node["id"]
         sandbox.mkdir(parents=True, exist_ok=True)
+        (run_dir / "logs" / pod).mkdir(parents=True, exist_ok=True)
         volumes = [*(self._spec.get("volumes") or ()), *(body.get("volumes") or ())]
         spec = PodSpec(
             workflow_name=self.name,
@@ -1512,7 +1520,11 @@ class LocalRun:
                         flag={},
                     )
                 continue
-            args = self._resolve_args(resolved, ctx)
+            try:
+                args = self._resolve_args(resolved, ctx)
+            except ArgumentError as exc:  # resolveReferences
+                self._mark(sg, "Error", f"unable to resolve references: {exc}")
+                return None
             coro = self._run_step(child_name, step, resolved, args, ctx, sg)
             runs.append((step, asyncio.ensure_future(self._limited(sem, coro))))
         await asyncio.sleep(0)  # let every step create its node, then order them as written
@@ -1561,22 +1573,17 @@ class LocalRun:
             ]
         arts = []
         for art in args.get("artifacts") or ():
-            art = dict(art)
-            ref = art.pop("from", None)
-            expr = art.pop("fromExpression", None)
-            found: Any = None
-            if ref:
-                key = str(ref).strip()
-                if key.startswith("{{") and key.endswith("}}"):
-                    found = ctx.values.get(key[2:-2].strip())
-            elif expr:
-                try:
-                    found = exprlang.evaluate(str(expr), expand(ctx.values))
-                except TiphysError:
-                    found = None
-            if isinstance(found, Mapping):
-                art = {**{k: v for k, v in found.items() if k != "name"}, **art}
-            arts.append(art)
+            if not art.get("from") and not art.get("fromExpression"):
+                arts.append(dict(art))
+                continue
+            try:
+                found = _api("resolve_artifact")(art, ctx.values)
+            except TiphysError as exc:
+                if art.get("optional"):
+                    continue
+                raise ArgumentError(str(exc)) from None
+            found["name"] = art["name"]
+            arts.append(found)
         if arts:
             args["artifacts"] = arts
         return args
@@ -1889,7 +1896,14 @@ class LocalRun:
                 return self._fail(state, task, node)
             if self._dag_refs_skipped(resolved, task, ctx):
                 pass
-            args = self._resolve_args(resolved, ctx)
+            try:
+                args = self._resolve_args(resolved, ctx)
+            except ArgumentError as exc:  # resolveDependencyReferences
+                node = self._node(
+                    task_name, "Skipped", ctx, task, phase="Error", message=str(exc), flag={}
+                )
+                connect(node["id"])
+                return self._fail(state, task, node)
 
             async def run_one() -> Json:
                 return await self._exec_hooked(
@@ -1958,7 +1972,14 @@ class LocalRun:
                 )
                 runs.append(asyncio.ensure_future(_done(n)))
                 continue
-            args = self._resolve_args(resolved, ctx.child(values=ivalues))
+            try:
+                args = self._resolve_args(resolved, ctx.child(values=ivalues))
+            except ArgumentError as exc:
+                n = self._node(
+                    cname, "Skipped", ctx, task, phase="Error", message=str(exc), parent=gnode["id"]
+                )
+                runs.append(asyncio.ensure_future(_done(n)))
+                continue
             coro = self._exec(cname, holder, ctx, args, parent=gnode["id"])
             runs.append(asyncio.ensure_future(self._limited(sem, coro)))
         children = [await r for r in runs]
