@@ -1887,3 +1887,66 @@ def test_artifacts_pass_with_from(tmp_path: Path) -> None:
         "Error",
         "Unable to resolve: {{tasks.make.outputs.artifacts.nope}}",
     )
+
+
+def test_stop_fails_a_waiting_suspend_node_and_a_stopped_workflow_can_be_retried(
+    tmp_path: Path,
+) -> None:
+    manifest = wf(
+        "ss",
+        [
+            dag(
+                "main",
+                [
+                    {"name": "ok", "template": "ok"},
+                    {"name": "wait", "template": "wait", "depends": "ok"},
+                ],
+            ),
+            {"name": "wait", "suspend": {}},
+            sh("ok", "true"),
+        ],
+    )
+    run, _ = make_run(manifest, tmp_path / "1")
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        await _until(run, lambda w: _node_phase(w, "ss.wait") == "Running")
+        run.stop("enough")
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    assert status_line(out) == ("Failed", "enough")
+    wait = tree(out)["ss.wait"]
+    assert (wait["type"], wait["phase"], wait["message"]) == (
+        "Suspend",
+        "Failed",
+        "Stopped with strategy 'Stop'",
+    )
+    again = LocalRun.retry(
+        out, RunOptions(run_dir=tmp_path / "2", store=LocalStore()), executor=support.ShExecutor()
+    )
+
+    async def resume() -> Json:
+        task = asyncio.ensure_future(again.execute())
+        await _until(again, lambda w: _node_phase(w, "ss.wait") == "Running")
+        again.resume()
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(resume())
+    assert status_line(out) == ("Succeeded", "")
+    assert "shutdown" not in out["spec"]
+
+
+def test_malformed_when_in_a_dag(tmp_path: Path) -> None:
+    manifest = wf(
+        "dw",
+        [dag("main", [{"name": "a", "template": "ok", "when": "(1"}]), sh("ok", "true")],
+    )
+    out = execute(manifest, tmp_path)
+    a = tree(out)["dw.a"]
+    assert (a["type"], a["phase"], a["message"]) == (
+        "Skipped",
+        "Error",
+        "Invalid 'when' expression '(1': Unbalanced parenthesis",
+    )
+    assert out["status"]["phase"] == "Error"

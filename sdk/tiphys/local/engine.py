@@ -248,6 +248,7 @@ class LocalRun:
         self._done = False
         self._sync: SyncManager | None = None
         self._hook_tasks: list[asyncio.Task[Any]] = []
+        self._set_phases: dict[str, str] = {}  # suspend node -> phase given by set_node
         self._cs_leaves: dict[str, list[str]] = {}  # containerSet pod node -> leaf containers
 
     # --- public surface -----------------------------------------------------------------------
@@ -437,6 +438,7 @@ class LocalRun:
             if node.get("children"):
                 node["children"] = [c for c in node["children"] if c in kept]
         wf["status"] = {"nodes": kept}
+        wf.setdefault("spec", {}).pop("shutdown", None)  # a retried workflow runs again
         labels = wf["metadata"].setdefault("labels", {})
         labels.pop("workflows.argoproj.io/completed", None)
         labels.pop("workflows.argoproj.io/phase", None)
@@ -510,7 +512,7 @@ class LocalRun:
             if phase:
                 waiter = self._suspend_waiters.get(nid)
                 if waiter is not None and not waiter.done():
-                    node["_set_phase"] = phase
+                    self._set_phases[nid] = phase
                     waiter.set_result(None)
                 elif node["phase"] not in _DONE or phase in _DONE:
                     node["phase"] = phase
@@ -1247,7 +1249,7 @@ class LocalRun:
         finally:
             self._running.pop(task, None)
             self._suspend_waiters.pop(node["id"], None)
-        phase = node.pop("_set_phase", None) or "Succeeded"
+        phase = self._set_phases.pop(node["id"], None) or "Succeeded"
         outputs = node.get("outputs") or {}
         given = {p["name"]: p for p in outputs.get("parameters") or ()}
         declared = (body.get("outputs") or {}).get("parameters") or ()
