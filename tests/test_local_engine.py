@@ -192,6 +192,15 @@ def test_steps_sequential_and_parallel_with_when_and_outputs(tmp_path: Path) -> 
             "message": "when 'hi == bye' evaluated false",
         },
     }
+    progress = {n["name"]: n.get("progress") for n in out["status"]["nodes"].values()}
+    assert progress == {
+        "st": "2/2",
+        "st[0]": "2/2",  # progress.go sums every child recursively, [1] hangs below a
+        "st[0].a": "1/1",
+        "st[1]": "1/1",
+        "st[1].b": "1/1",
+        "st[1].c": None,
+    }
     assert outputs(out, "st[1].b") == {"result": "hi!", "exitCode": "0"}
     b = next(n for n in out["status"]["nodes"].values() if n["name"] == "st[1].b")
     assert b["inputs"] == {"parameters": [{"name": "m", "value": "hi!"}]}

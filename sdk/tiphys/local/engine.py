@@ -52,6 +52,7 @@ _COMPLETED = frozenset({"Succeeded", "Failed", "Error", "Skipped"})
 _BAD = frozenset({"Failed", "Error"})
 _PRODUCER_REF = re.compile(r"\{\{\s*(tasks|steps)\.([-a-zA-Z0-9]+)\.")
 _UNRESOLVED_INPUT = re.compile(r"\{\{\s*inputs\.[^}]*\}\}")
+_EXECUTABLE = frozenset({"Pod", "HTTP", "Plugin", "Container", "Suspend"})
 _GROUP_TYPES = frozenset({"Steps", "DAG", "StepGroup", "TaskGroup", "Retry"})
 
 
@@ -236,9 +237,12 @@ class LocalRun:
         self._suspend_waiters: dict[str, asyncio.Future[None]] = {}
         self._daemons: dict[str, Any] = {}
         self._change_pending = False
-        self._pod_total = sum(1 for n in self._nodes.values() if n.get("type") == "Pod")
+        # progress.UpdateProgress: executable nodes count, each "0/1" until it completes
+        self._pod_total = sum(1 for n in self._nodes.values() if n.get("type") in _EXECUTABLE)
         self._pod_done = sum(
-            1 for n in self._nodes.values() if n.get("type") == "Pod" and n["phase"] == "Succeeded"
+            1
+            for n in self._nodes.values()
+            if n.get("type") in _EXECUTABLE and n.get("progress") == "1/1"
         )
         self._globals: dict[str, Any] = {}
         self._wf_sem: asyncio.Semaphore | None = None
@@ -786,12 +790,36 @@ class LocalRun:
         else:
             status.pop("message", None)
         status["progress"] = f"{self._pod_done}/{self._pod_total}"
+        self._sum_progress()
         status["conditions"] = [
             {"type": "PodRunning", "status": "False"},
             {"type": "Completed", "status": "True"},
         ]
         self._labels()
         self._changed()
+
+    def _sum_progress(self) -> None:
+        """``progress.UpdateProgress`` for the nodes that are not executable: the sum over
+        their children, recursively (each node once per sum)."""
+
+        for node in self._nodes.values():
+            if node["type"] in _EXECUTABLE:
+                continue
+            done = count = 0
+            visited: set[str] = set()
+            stack = list(node.get("children") or ())
+            while stack:  # every descendant once; the order does not change the sum
+                child_id = stack.pop()
+                if child_id in visited or child_id not in self._nodes:
+                    continue
+                visited.add(child_id)
+                child = self._nodes[child_id]
+                stack.extend(child.get("children") or ())
+                if child["type"] in _EXECUTABLE and child.get("progress"):
+                    d, _, c = child["progress"].partition("/")
+                    done, count = done + int(d), count + int(c)
+            if count > 0:
+                node["progress"] = f"{done}/{count}"
 
     # --- nodes ---------------------------------------------------------------------------------
 
@@ -842,7 +870,7 @@ class LocalRun:
             node["nodeFlag"] = flag
         self._nodes[nid] = node
         self._by_name[name] = nid
-        if ntype == "Pod":
+        if ntype in _EXECUTABLE:
             self._pod_total += 1
             node["progress"] = "0/1"
             self._wf["status"]["progress"] = f"{self._pod_done}/{self._pod_total}"
@@ -865,7 +893,11 @@ class LocalRun:
             node["message"] = message
         if phase in _DONE:
             node["finishedAt"] = _now()
-            if node["type"] == "Pod" and phase == "Succeeded":
+            if (
+                node["type"] in _EXECUTABLE
+                and phase in ("Succeeded", "Skipped", "Omitted")
+                and node.get("progress") != "1/1"
+            ):
                 node["progress"] = "1/1"
                 self._pod_done += 1
                 self._wf["status"]["progress"] = f"{self._pod_done}/{self._pod_total}"
