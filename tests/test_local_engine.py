@@ -1959,3 +1959,22 @@ def test_malformed_when_in_a_dag(tmp_path: Path) -> None:
         "Invalid 'when' expression '(1': Unbalanced parenthesis",
     )
     assert out["status"]["phase"] == "Error"
+
+
+def test_a_reference_to_a_missing_template_is_refused(tmp_path: Path) -> None:
+    manifest = wf("mt", [{"name": "main", "steps": [[{"name": "a", "template": "nope"}]]}])
+    with pytest.raises(LocalError) as info:
+        make_run(manifest, tmp_path)
+    assert str(info.value) == "template nope not found"
+    manifest = wf(
+        "mt",
+        [
+            {
+                "name": "main",
+                "dag": {"tasks": [{"name": "a", "templateRef": {"name": "lib", "template": "x"}}]},
+            }
+        ],
+    )
+    with pytest.raises(LocalError) as info:
+        make_run(manifest, tmp_path, templates=lambda name, cluster: None)
+    assert str(info.value) == 'WorkflowTemplate.argoproj.io "lib" not found'

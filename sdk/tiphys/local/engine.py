@@ -226,7 +226,7 @@ class LocalRun:
         status = wf.setdefault("status", {})
         self._nodes: dict[str, Json] = status.setdefault("nodes", {})
         self._by_name: dict[str, str] = {n["name"]: i for i, n in self._nodes.items()}
-        self._check_mocks()
+        self._check_templates()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
         self._shutdown: str | None = None
@@ -596,8 +596,11 @@ class LocalRun:
         key = f"{ctx.base_name}/{tname}" if ctx.base_name else tname
         return dict(ctx.templates[tname]), ctx, key
 
-    def _used_templates(self) -> set[str]:
+    def _used_templates(self) -> tuple[set[str], list[str]]:
+        """The templates the workflow can reach (mock keys), and the references that name
+        nothing (Argo's validation refuses those)."""
         used: set[str] = set()
+        problems: list[str] = []
         root = _Ctx("", {}, self._templates, "", "")
         stack: list[tuple[Mapping[str, Any], _Ctx]] = [
             ({"template": self._spec["entrypoint"]}, root)
@@ -612,7 +615,9 @@ class LocalRun:
             holder, ctx = stack.pop()
             try:
                 tmpl, sub, key = self._resolve(holder, ctx)
-            except LocalError:
+            except LocalError as exc:
+                if "{{" not in json.dumps(holder.get("templateRef") or holder.get("template")):
+                    problems.append(str(exc))
                 continue
             mark = f"{sub.template_scope}|{key}|{id(tmpl) if not key else ''}"
             if mark in seen:
@@ -629,13 +634,19 @@ class LocalRun:
                     children.append(hook)
                 if child.get("onExit"):
                     children.append({"template": child["onExit"]})
-            stack.extend((c, sub) for c in children)
-        return used
+            stack.extend(
+                (c, sub)
+                for c in children
+                if c.get("template") or c.get("templateRef") or c.get("inline")
+            )
+        return used, problems
 
-    def _check_mocks(self) -> None:
+    def _check_templates(self) -> None:
+        used, problems = self._used_templates()
+        if problems:
+            raise LocalError(problems[0])
         if not self.options.mocks:
             return
-        used = self._used_templates()
         unused = sorted(set(self.options.mocks) - used)
         if unused:
             names = ", ".join(repr(u) for u in unused)
