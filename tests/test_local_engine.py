@@ -1515,10 +1515,25 @@ def test_workflow_deadline_fails_running_pods(tmp_path: Path) -> None:
     out = execute(manifest, tmp_path)
     assert time.monotonic() - started < 10
     hang = tree(out)["dl[0].hang"]
-    assert (hang["phase"], hang["message"]) == (
-        "Failed",
-        "Pod was active on the node longer than the specified deadline",
+    assert (hang["phase"], hang["message"]) == ("Failed", "Step exceeded its deadline")
+
+
+def test_template_timeout_is_the_execution_deadline(tmp_path: Path) -> None:
+    manifest = wf(
+        "tt",
+        [
+            {"name": "main", "steps": [[{"name": "hang", "template": "hang"}]]},
+            sh("hang", "sleep 30", timeout="1s"),
+        ],
     )
+    run, executor = make_run(manifest, tmp_path)
+    started = time.monotonic()
+    out = asyncio.run(asyncio.wait_for(run.execute(), 20))
+    assert time.monotonic() - started < 10
+    hang = tree(out)["tt[0].hang"]
+    assert (hang["phase"], hang["message"]) == ("Failed", "Step exceeded its deadline")
+    assert executor.pods[0].deadline is None  # the pod's own deadline is activeDeadlineSeconds'
+    assert out["status"]["phase"] == "Failed"
 
 
 def test_semaphore_without_a_limit_ends_the_node_in_error(tmp_path: Path) -> None:

@@ -1060,14 +1060,22 @@ class LocalRun:
             missing = _UNRESOLVED_INPUT.search(exprlang.go_json(body))
             if missing is not None:
                 return self._mark(node, "Error", f"failed to resolve {missing.group(0)}")
+        # The execution deadline (the workflow's activeDeadlineSeconds, the template's timeout)
+        # ends a pod with "Step exceeded its deadline" (the executor's deadline monitor and
+        # exec_control.go); the template's activeDeadlineSeconds is the pod's own, enforced by
+        # the executor as the kubelet does ("Pod was active on the node longer than ...").
         deadline = ctx.deadline
-        for key, bare in (("activeDeadlineSeconds", True), ("timeout", True)):
-            raw = body.get(key)
-            if raw is not None:
-                ns = argo_duration_ns(raw, bare_seconds=bare)
-                if ns is not None:
-                    limit = time.monotonic() + ns / 1e9
-                    deadline = limit if deadline is None else min(deadline, limit)
+        timeout = (
+            argo_duration_ns(body["timeout"], bare_seconds=True) if "timeout" in body else None
+        )
+        if timeout is not None:
+            limit = time.monotonic() + timeout / 1e9
+            deadline = limit if deadline is None else min(deadline, limit)
+        pod_deadline = None
+        active = body.get("activeDeadlineSeconds")
+        if active is not None and kind in _LEAF_KINDS:
+            ns = argo_duration_ns(active, bare_seconds=True)
+            pod_deadline = None if ns is None else time.monotonic() + ns / 1e9
         sub = ctx.child(deadline=deadline)
         try:
             release = await self._acquire_sync(body.get("synchronization"), node)
@@ -1086,7 +1094,7 @@ class LocalRun:
                     f"tiphys cannot run it here; mock it (--mock {tname}=outputs.json)",
                 )
             if kind in _LEAF_KINDS:
-                return await self._exec_leaf(node, body, tmpl, sub, attempt)
+                return await self._exec_leaf(node, body, tmpl, sub, attempt, pod_deadline)
             if kind == "suspend":
                 return await self._exec_suspend(node, body, sub)
             if kind == "steps":
@@ -1120,7 +1128,15 @@ class LocalRun:
             node, str(mock.get("phase") or "Succeeded"), str(mock.get("message") or "")
         )
 
-    async def _exec_leaf(self, node: Json, body: Json, tmpl: Json, ctx: _Ctx, attempt: int) -> Json:
+    async def _exec_leaf(
+        self,
+        node: Json,
+        body: Json,
+        tmpl: Json,
+        ctx: _Ctx,
+        attempt: int,
+        pod_deadline: float | None,
+    ) -> Json:
         from tiphys.local.pods import PodSpec
 
         run_dir = self.options.run_dir
@@ -1138,7 +1154,7 @@ class LocalRun:
             sandbox=sandbox,
             log_dir=run_dir / "logs" / pod,
             volumes=volumes,
-            deadline=ctx.deadline,
+            deadline=pod_deadline,
             attempt=attempt,
         )
         if self._wf_sem is not None:
@@ -1153,6 +1169,11 @@ class LocalRun:
             task = asyncio.ensure_future(self._get_executor().run(spec))
             self._running[task] = ctx.on_exit
             try:
+                if ctx.deadline is not None:
+                    left = max(0.0, ctx.deadline - time.monotonic())
+                    done, _pending = await asyncio.wait({task}, timeout=left)
+                    if not done:
+                        task.cancel()
                 result = await task
             except asyncio.CancelledError:
                 if not task.cancelled():
