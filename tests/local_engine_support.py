@@ -144,6 +144,7 @@ class ShExecutor:
             raise
         code = proc.returncode or 0
         text = out.decode()
+        (pod.sandbox / "stdout").write_text(text)  # what the tests read back
         outputs: dict[str, Any] = {"result": text[:-1] if text.endswith("\n") else text}
         params = []
         for p in (pod.template.get("outputs") or {}).get("parameters") or ():

@@ -91,6 +91,12 @@ def status_line(workflow: Json) -> tuple[str, str]:
     return st["phase"], st.get("message", "")
 
 
+def stdout(workflow: Json, name: str, run_dir: Path) -> str:
+    """What a node printed (the test executor keeps it in the node's sandbox)."""
+    nid = node_id(workflow["metadata"]["name"], name)
+    return (run_dir / "nodes" / nid / "stdout").read_text().removesuffix("\n")
+
+
 def outputs(workflow: Json, name: str) -> Json:
     for n in workflow["status"]["nodes"].values():
         if n["name"] == name:
@@ -201,7 +207,10 @@ def test_steps_sequential_and_parallel_with_when_and_outputs(tmp_path: Path) -> 
         "st[1].b": "1/1",
         "st[1].c": None,
     }
-    assert outputs(out, "st[1].b") == {"result": "hi!", "exitCode": "0"}
+    # outputs.result only where the steps template reads it (hasOutputResultRef)
+    assert outputs(out, "st[0].a") == {"result": "hi", "exitCode": "0"}
+    assert outputs(out, "st[1].b") == {"exitCode": "0"}
+    assert stdout(out, "st[1].b", tmp_path) == "hi!"
     b = next(n for n in out["status"]["nodes"].values() if n["name"] == "st[1].b")
     assert b["inputs"] == {"parameters": [{"name": "m", "value": "hi!"}]}
     assert b["startedAt"].endswith("Z") and b["finishedAt"].endswith("Z")
@@ -370,7 +379,7 @@ def test_step_loop_and_aggregated_outputs(tmp_path: Path) -> None:
         "boundary": "lp",
         "children": ["lp[1]"],
     }
-    assert outputs(out, "lp[1].sum")["result"] == "[1,2,3]"
+    assert stdout(out, "lp[1].sum", tmp_path) == "[1,2,3]"
     assert t["lp[2]"]["children"] == ["lp[2].none"]
     assert t["lp[2].none"] == {
         "type": "Skipped",
@@ -662,7 +671,7 @@ def test_nested_steps_in_dag_and_template_outputs(tmp_path: Path) -> None:
     assert t["ns.inner[0].s"]["boundary"] == "ns.inner"
     assert t["ns.inner[0].s"]["display"] == "s"
     assert t["ns.inner[0].s"]["children"] == ["ns.use"]
-    assert outputs(out, "ns.use")["result"] == "deep"
+    assert stdout(out, "ns.use", tmp_path) == "deep"
     assert out["status"]["outputs"] == {"parameters": [{"name": "gv", "value": "deep"}]}
 
 
@@ -726,7 +735,8 @@ def test_retry_succeeds_on_a_later_attempt_and_expression(tmp_path: Path) -> Non
     t = tree(out)
     assert t["rs[0].r"]["children"] == ["rs[0].r(0)", "rs[0].r(1)"]
     assert t["rs[0].r"]["phase"] == "Succeeded"
-    assert outputs(out, "rs[0].r") == {"result": "done", "exitCode": "0"}
+    assert outputs(out, "rs[0].r") == {"exitCode": "0"}
+    assert stdout(out, "rs[0].r(1)", tmp_path) == "done"
     assert t["rs[0].x"]["children"] == ["rs[0].x(0)"]
     assert (t["rs[0].x"]["phase"], t["rs[0].x"]["message"]) == ("Failed", "Error (exit code 7)")
 
@@ -804,7 +814,7 @@ def test_exit_handler_sees_status_and_failures(tmp_path: Path) -> None:
         "template": "bye",
         "flag": {"hooked": True},
     }
-    assert outputs(out, "ex.onExit")["result"] == "Failed"
+    assert stdout(out, "ex.onExit", tmp_path) == "Failed"
     assert out["status"]["phase"] == "Failed"
 
 
@@ -865,7 +875,7 @@ def test_step_exit_hook_runs_after_the_step(tmp_path: Path) -> None:
         "hk[0].a.hooks.ran",
         "hk[0].a.onExit",
     ]
-    assert outputs(out, "hk[0].a.hooks.running")["result"] == "Running"
+    assert stdout(out, "hk[0].a.hooks.running", tmp_path) == "Running"
     assert t["hk[0].a.onExit"] == {
         "type": "Pod",
         "phase": "Succeeded",
@@ -874,7 +884,7 @@ def test_step_exit_hook_runs_after_the_step(tmp_path: Path) -> None:
         "boundary": "hk",
         "flag": {"hooked": True},
     }
-    assert outputs(out, "hk[0].a.onExit")["result"] == "Succeeded"
+    assert stdout(out, "hk[0].a.onExit", tmp_path) == "Succeeded"
 
 
 # --- suspend, stop, terminate, set ----------------------------------------------------------------
@@ -972,7 +982,7 @@ def test_suspend_duration_and_set_node_outputs(tmp_path: Path) -> None:
     assert outputs(out, "sd[0].ask") == {
         "parameters": [{"name": "answer", "valueFrom": {"supplied": {}}, "value": "42"}]
     }
-    assert outputs(out, "sd[1].use")["result"] == "42"
+    assert stdout(out, "sd[1].use", tmp_path) == "42"
     assert _node_phase(out, "sd[0].nap") == "Succeeded"
 
 
@@ -1110,7 +1120,7 @@ def test_mocks_replace_templates_and_unused_mock_is_an_error(tmp_path: Path) -> 
     out = execute(manifest, tmp_path, mocks={"apply": {"outputs": {"parameters": {"id": "abc"}}}})
     assert status_line(out) == ("Succeeded", "")
     assert outputs(out, "mk[0].k") == {"parameters": [{"name": "id", "value": "abc"}]}
-    assert outputs(out, "mk[1].u")["result"] == "abc"
+    assert stdout(out, "mk[1].u", tmp_path) == "abc"
     with pytest.raises(LocalError) as info:
         make_run(manifest, tmp_path, mocks={"nope": {}})
     assert (
@@ -1175,7 +1185,8 @@ def test_template_ref_and_workflow_template_ref(tmp_path: Path) -> None:
     node = next(n for n in out["status"]["nodes"].values() if n["name"] == "tr[0].s")
     assert node["templateRef"] == {"name": "lib", "template": "say"}
     assert node["templateScope"] == "namespaced/lib"
-    assert node["outputs"]["result"] == "hi you"
+    assert node["outputs"] == {"exitCode": "0"}
+    assert stdout(out, "tr[0].s", tmp_path) == "hi you"
     with pytest.raises(LocalError, match=r'WorkflowTemplate\.argoproj\.io "runner" not found'):
         make_run(manifest, tmp_path, templates=lambda name, cluster: None)
 
@@ -1259,7 +1270,8 @@ def test_run_local_helper(tmp_path: Path) -> None:
     assert tree(out) == {
         name: {"type": "Pod", "phase": "Succeeded", "display": name, "template": "echo"}
     }
-    assert outputs(out, name) == {"result": "b", "exitCode": "0"}
+    assert outputs(out, name) == {"exitCode": "0"}  # no boundary: no result captured
+    assert stdout(out, name, tmp_path) == "b"
 
 
 # --- overhead ------------------------------------------------------------------------------------
@@ -1346,8 +1358,8 @@ def test_outputs_of_a_skipped_producer(tmp_path: Path) -> None:
     out = execute(manifest, tmp_path)
     t = tree(out)
     assert t["sk.P"]["message"] == "when 'false' evaluated false"
-    assert outputs(out, "sk.A")["result"] == "from-producer"
-    assert outputs(out, "sk.B")["result"] == "from-consumer"
+    assert stdout(out, "sk.A", tmp_path) == "from-producer"
+    assert stdout(out, "sk.B", tmp_path) == "from-consumer"
     assert (t["sk.C"]["phase"], t["sk.C"]["message"]) == (
         "Error",
         "inputs.parameters.m was not supplied",
@@ -1386,7 +1398,7 @@ def test_daemon_runs_until_its_scope_ends(tmp_path: Path) -> None:
         "127.0.0.1",
         False,
     )
-    assert outputs(out, "dm[1].client")["result"] == "127.0.0.1"
+    assert stdout(out, "dm[1].client", tmp_path) == "127.0.0.1"
 
 
 def test_dag_task_exit_hook_and_workflow_expression_hook(tmp_path: Path) -> None:
@@ -1432,7 +1444,7 @@ def test_dag_task_exit_hook_and_workflow_expression_hook(tmp_path: Path) -> None
         "boundary": "dh",
         "flag": {"hooked": True},
     }
-    assert outputs(out, "dh.A.onExit")["result"] == "a-done"
+    assert stdout(out, "dh.A.onExit", tmp_path) == "a-done"
     assert t["dh.hooks.started"] == {
         "type": "Pod",
         "phase": "Succeeded",
@@ -1456,7 +1468,7 @@ def test_exit_handler_reads_workflow_failures(tmp_path: Path) -> None:
         onExit="bye",
     )
     out = execute(manifest, tmp_path)
-    result = outputs(out, "wfx.onExit")["result"]
+    result = stdout(out, "wfx.onExit", tmp_path)
     import json
 
     failures = json.loads(json.loads(result))
@@ -1598,7 +1610,7 @@ def test_workflow_parallelism_and_dag_loop_aggregation(tmp_path: Path) -> None:
     out = execute(manifest, tmp_path)
     assert status_line(out) == ("Succeeded", "")
     assert log.read_text().split() == ["start", "end"] * 3
-    assert outputs(out, "wp.all")["result"] == '[{"n":0},{"n":1},{"n":2}]'
+    assert stdout(out, "wp.all", tmp_path) == '[{"n":0},{"n":1},{"n":2}]'
     assert tree(out)["wp.L"]["children"] == ["wp.L(0:0)", "wp.L(1:1)", "wp.L(2:2)"]
 
 
@@ -1748,14 +1760,25 @@ def test_loop_results_that_are_not_json_break_the_aggregate(tmp_path: Path) -> N
                 "main",
                 [
                     {"name": "L", **loop},
-                    {"name": "use", "template": "echo", "depends": "L", "arguments": p("m", "x")},
+                    {
+                        "name": "use",
+                        "template": "echo",
+                        "depends": "L",
+                        "arguments": p("m", "{{tasks.L.outputs.result}}"),
+                    },
                 ],
             ),
             {
                 "name": "st",
                 "steps": [
                     [{"name": "L", **loop}],
-                    [{"name": "n", "template": "echo", "arguments": p("m", "x")}],
+                    [
+                        {
+                            "name": "n",
+                            "template": "echo",
+                            "arguments": p("m", "{{steps.L.outputs.result}}"),
+                        }
+                    ],
                 ],
             },
             echo(),

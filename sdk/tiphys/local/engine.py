@@ -254,6 +254,7 @@ class LocalRun:
         self._hook_tasks: list[asyncio.Task[Any]] = []
         self._set_phases: dict[str, str] = {}  # suspend node -> phase given by set_node
         self._cs_leaves: dict[str, list[str]] = {}  # containerSet pod node -> leaf containers
+        self._tmpl_text: dict[str, str] = {}  # Steps/DAG node -> its template as JSON
 
     # --- public surface -----------------------------------------------------------------------
 
@@ -1188,11 +1189,27 @@ class LocalRun:
         finally:
             if self._wf_sem is not None:
                 self._wf_sem.release()
-        if result.outputs:
-            node["outputs"] = result.outputs
+        outputs = dict(result.outputs)
+        if "result" in outputs and not self._result_wanted(node):
+            del outputs["result"]
+        if outputs:
+            node["outputs"] = outputs
         self._end_containers(containers, result.phase)
         self._export_globals(node)
         return self._mark(node, result.phase, result.message)
+
+    def _result_wanted(self, node: Json) -> bool:
+        """``hasOutputResultRef``: Argo captures ``outputs.result`` only when the template
+        holding the step or task (its boundary's) names ``steps.NAME.outputs.result`` or
+        ``tasks.NAME.outputs.result``; a node without a boundary (the entrypoint, onExit) has
+        none (workflowpod.go ``includeScriptOutput``)."""
+        boundary = self._nodes.get(node.get("boundaryID") or "")
+        text = self._tmpl_text.get(boundary["id"]) if boundary is not None else None
+        if boundary is None or text is None:
+            return False
+        name = _step_or_task_name(node["name"])
+        kind = "tasks" if boundary["type"] == "DAG" else "steps"
+        return f"{kind}.{name}.outputs.result" in text or f"{kind}['{name}'].outputs.result" in text
 
     def _container_nodes(self, node: Json, body: Json, ctx: _Ctx) -> list[Json]:
         """``executeContainerSet``: one Container node per container, children of the pod
@@ -1436,6 +1453,7 @@ class LocalRun:
 
     async def _exec_steps(self, node: Json, tmpl: Json, body: Json, ctx: _Ctx) -> Json:
         """``executeSteps`` (steps.go): step groups in order, the steps of a group in parallel."""
+        self._tmpl_text[node["id"]] = json.dumps(tmpl)
         sctx = ctx.child(boundary_id=node["id"], values=dict(ctx.values))
         name = node["name"]
         sem = self._template_sem(node, tmpl)
@@ -1765,6 +1783,7 @@ class LocalRun:
 
     async def _exec_dag(self, node: Json, tmpl: Json, body: Json, ctx: _Ctx) -> Json:
         """``executeDAG`` (dag.go)."""
+        self._tmpl_text[node["id"]] = json.dumps(tmpl)
         dctx = ctx.child(boundary_id=node["id"], values=dict(ctx.values))
         dag = tmpl.get("dag") or {}
         tasks: dict[str, Json] = {t["name"]: t for t in dag.get("tasks") or ()}
@@ -2090,6 +2109,26 @@ class LocalRun:
         if state.fail_fast and node["phase"] in _BAD and not _continues_on(task, node["phase"]):
             state.stopped = True
         return node
+
+
+def _step_or_task_name(node_name: str) -> str:
+    """The step or task name in a node name: ``wf[0].gen(1:x.y)(0)`` -> ``gen`` (loop and
+    retry suffixes in parentheses dropped, then what follows the last dot)."""
+    end = len(node_name)
+    while end and node_name[end - 1] == ")":
+        depth = 0
+        for i in range(end - 1, -1, -1):
+            if node_name[i] == ")":
+                depth += 1
+            elif node_name[i] == "(":
+                depth -= 1
+                if depth == 0:
+                    end = i
+                    break
+        else:
+            break
+    head = node_name[:end]
+    return head.rsplit(".", 1)[-1]
 
 
 async def _done(node: Json) -> Json:
