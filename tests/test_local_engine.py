@@ -2016,3 +2016,41 @@ def test_a_reference_to_a_missing_template_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LocalError) as info:
         make_run(manifest, tmp_path, templates=lambda name, cluster: None)
     assert str(info.value) == 'WorkflowTemplate.argoproj.io "lib" not found'
+
+
+def test_retry_expression_reads_the_template_inputs(tmp_path: Path) -> None:
+    manifest = wf(
+        "ri",
+        [
+            {
+                "name": "main",
+                "steps": [
+                    [{"name": "yes", "template": "t", "arguments": p("again", "true")}],
+                    [{"name": "no", "template": "t", "arguments": p("again", "false")}],
+                ],
+            },
+            {
+                "name": "t",
+                "inputs": {"parameters": [{"name": "again"}]},
+                "retryStrategy": {
+                    "limit": "1",
+                    "expression": "{{inputs.parameters.again}} == true",
+                },
+                "container": {"image": ALPINE, "command": ["sh", "-c", "exit 1"]},
+            },
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert (t["ri[0].yes"]["children"], t["ri[0].yes"]["message"]) == (
+        ["ri[0].yes(0)", "ri[0].yes(1)"],
+        "No more retries left",
+    )
+    assert out["status"]["phase"] == "Failed"
+    manifest["spec"]["templates"][0]["steps"] = manifest["spec"]["templates"][0]["steps"][1:]
+    out = execute(manifest, tmp_path)
+    t = tree(out)
+    assert (t["ri[0].no"]["children"], t["ri[0].no"]["message"]) == (
+        ["ri[0].no(0)"],
+        "Error (exit code 1)",
+    )

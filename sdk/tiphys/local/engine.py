@@ -1369,9 +1369,8 @@ class LocalRun:
     ) -> Json:
         """``processNodeRetries``: a Retry node with one child per attempt."""
         node = self._node(name, "Retry", ctx, holder, parent=parent, flag=flag)
-        retry = _subst(dict(retry), ctx.values)
-        raw_limit = retry.get("limit")
-        limit = int(raw_limit) if raw_limit is not None and str(raw_limit).strip() != "" else None
+        raw_retry = retry
+        retry = _subst(dict(retry), self._globals)
         policy = retry.get("retryPolicy") or ("Always" if retry.get("expression") else "OnFailure")
         backoff = retry.get("backoff") or {}
         kind = next(
@@ -1384,7 +1383,6 @@ class LocalRun:
             else None
         )
         attempts: list[Json] = []
-        # the attempts see the Retry node as their boundary for display, but keep the step's
         sub = ctx
         while True:
             index = len(attempts)
@@ -1403,6 +1401,13 @@ class LocalRun:
                 extra,
             )
             attempts.append(child)
+            # the retryStrategy is part of the template: its inputs are in scope
+            retry = _subst(
+                dict(raw_retry),
+                ChainMap(dict(_api("input_scope")(child.get("inputs") or {})), self._globals),
+            )
+            raw_limit = retry.get("limit")
+            limit = int(raw_limit) if raw_limit is not None and str(raw_limit).strip() else None
             if child["phase"] == "Succeeded" or child.get("daemoned"):
                 if child.get("outputs"):
                     node["outputs"] = copy.deepcopy(child["outputs"])
