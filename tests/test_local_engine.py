@@ -2054,3 +2054,28 @@ def test_retry_expression_reads_the_template_inputs(tmp_path: Path) -> None:
         ["ri[0].no(0)"],
         "Error (exit code 1)",
     )
+
+
+def test_input_values_see_global_variables_and_expressions(tmp_path: Path) -> None:
+    manifest = wf(
+        "gv",
+        [
+            {
+                "name": "main",
+                "inputs": {
+                    "parameters": [
+                        {"name": "doubled", "value": "{{=asInt(workflow.parameters.n) * 2}}"}
+                    ]
+                },
+                "container": {
+                    "image": ALPINE,
+                    "command": ["echo", "{{inputs.parameters.doubled}}"],
+                },
+            }
+        ],
+        arguments=p("n", "21"),
+    )
+    out = execute(manifest, tmp_path)
+    root = out["status"]["nodes"]["gv"]
+    assert root["inputs"] == {"parameters": [{"name": "doubled", "value": "42"}]}
+    assert stdout(out, "gv", tmp_path) == "42"

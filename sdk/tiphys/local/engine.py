@@ -1041,6 +1041,8 @@ class LocalRun:
         values: MutableMapping[str, Any] = ChainMap(dict(extra), self._globals)
         try:
             inputs = _api("resolve_inputs")(tmpl, arguments, self.options.store, scope=values)
+            # SubstituteParams: the global variables first, in the input values too
+            inputs = _subst(inputs, values)
         except TiphysError as exc:
             return self._mark(node, "Error", str(exc))
         if inputs.get("parameters") or inputs.get("artifacts"):
