@@ -1,76 +1,16 @@
-"""Support for the engine tests: a tiny ``sh`` executor (the engine's tests drive it instead of
-the real backends), and a stand-in for ``tiphys.local.pods``' data classes (installed only while
-that module is not on main; CONTRACT5 §4 signatures).
+"""Support for the engine tests: a tiny ``sh`` executor with the methods of
+:class:`tiphys.local.pods.Executor`, so the engine's semantics are tested apart from the backends
+(deterministic, shared host paths, stdout kept in each node's sandbox).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import signal
-import sys
 import time
-import types
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from tiphys.errors import TiphysError
-
-
-def _missing(name: str) -> bool:
-    try:
-        importlib.import_module(name)
-    except ModuleNotFoundError:
-        return True
-    return False
-
-
-# --- pods ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class PodSpec:
-    workflow_name: str
-    namespace: str
-    node_id: str
-    pod_name: str
-    template: Mapping[str, Any]
-    sandbox: Path
-    log_dir: Path
-    volumes: Sequence[Mapping[str, Any]] = ()
-    deadline: float | None = None
-    attempt: int = 0
-
-
-@dataclass
-class PodResult:
-    phase: str
-    message: str
-    exit_code: int | None
-    outputs: dict[str, Any] = field(default_factory=dict)
-
-
-class PodError(TiphysError):
-    pass
-
-
-class Executor:  # the stand-in cannot run anything by itself
-    def __init__(self, **_: Any) -> None:
-        raise PodError("no executor in the stand-in")
-
-
-def install() -> None:
-    """Put the stand-ins where the real modules are missing."""
-    if _missing("tiphys.local.pods"):
-        module = types.ModuleType("tiphys.local.pods")
-        for name in ("PodSpec", "PodResult", "PodError", "Executor"):
-            setattr(module, name, globals()[name])
-        sys.modules["tiphys.local.pods"] = module
-
 
 # --- a tiny executor ---------------------------------------------------------------------------
 

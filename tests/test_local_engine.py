@@ -12,13 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 import local_engine_support as support
-
-support.install()
-
-from tiphys.argo.nodes import node_id  # noqa: E402
-from tiphys.local.engine import LocalError, LocalRun, RunOptions, run_local  # noqa: E402
-from tiphys.local.prepare import prepare_workflow  # noqa: E402
-from tiphys.local.store import LocalStore  # noqa: E402
+from tiphys.argo.nodes import node_id
+from tiphys.local.engine import LocalError, LocalRun, RunOptions, run_local
+from tiphys.local.prepare import prepare_workflow
+from tiphys.local.store import LocalStore
 
 Json = dict[str, Any]
 ALPINE = "alpine:3.20"
