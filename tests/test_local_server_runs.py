@@ -102,7 +102,11 @@ def test_a_dag_with_parameters_runs_and_logs(client: Client) -> None:
     final = finish(client, "dag")
     assert (final["status"]["phase"], final["status"]["progress"]) == ("Succeeded", "2/2")
     nodes = by_display_name(final)
-    assert (nodes["a"]["outputs"]["result"], nodes["b"]["outputs"]["result"]) == ("x", "x-b")
+    # outputs.result is captured only where the DAG reads it (hasOutputResultRef): a's, not b's
+    assert (nodes["a"]["outputs"], nodes["b"]["outputs"]) == (
+        {"result": "x", "exitCode": "0"},
+        {"exitCode": "0"},
+    )
     assert lines == ["x", "x-b"]
     assert final["metadata"]["labels"]["workflows.argoproj.io/completed"] == "true"
 
