@@ -355,10 +355,11 @@ class LocalRun:
         Raises:
             LocalError: The selector matches no node, or it does not parse.
         """
+        nodes = self._nodes
+        if self._loop is not None and threading.get_ident() != self._thread:
+            nodes = self.workflow["status"]["nodes"]  # a consistent copy, taken on the loop
         try:
-            matched = [
-                n for n in list(self._nodes.values()) if selector_matches(node_field_selector, n)
-            ]
+            matched = [n for n in nodes.values() if selector_matches(node_field_selector, n)]
         except ValueError as exc:
             raise LocalError(str(exc)) from None
         if not matched:
