@@ -7,6 +7,12 @@ reacts only to its own children and dependencies (no scan over all nodes per eve
 templates (container, script, containerSet, data, http) run through
 :class:`tiphys.local.pods.Executor`. The status it keeps has Argo's exact shape (node ids, names,
 display names, types, boundaries, children, outbound nodes, phases, messages).
+
+Where it differs from a cluster: a DAG is assessed once its scheduled tasks end (``failFast``
+stops only tasks still waiting for ``parallelism``); template ``parallelism`` limits the direct
+children of that steps/DAG node; ``retryPolicy: OnTransientError`` never retries (no transient
+cluster errors here); a containerSet's Container nodes take the pod's phase; mutexes and
+semaphores are shared by the runs of one event loop only.
 """
 
 from __future__ import annotations
