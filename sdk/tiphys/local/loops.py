@@ -313,8 +313,10 @@ def expand_loop(step: Mapping[str, Any], scope: Mapping[str, Any]) -> list[Any] 
             ``withSequence`` error (``strconv.Atoi: parsing "x": invalid syntax``,
             ``neither end nor count was specified in withSequence``) or a substitution error.
     """
-    values = {k: v for k, v in scope.items() if isinstance(v, str)}
     with_items = step.get("withItems")
+    if not with_items and not step.get("withParam") and step.get("withSequence") is None:
+        return None  # before copying the scope: a DAG's scope grows with every task
+    values = {k: v for k, v in scope.items() if isinstance(v, str)}
     try:
         if with_items:
             try:
