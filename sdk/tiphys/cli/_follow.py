@@ -255,7 +255,12 @@ _POD_COLORS = ("\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[36m", "\x1b
 
 
 def print_log_lines(
-    lines: Iterable[LogLine], *, timestamps: bool, color: bool, prefix: bool = True
+    lines: Iterable[LogLine],
+    *,
+    timestamps: bool,
+    color: bool,
+    prefix: bool = True,
+    colors: dict[str, str] | None = None,
 ) -> int:
     """Print log lines as ``argo logs`` does: ``POD: LINE``, pod names coloured on a terminal.
 
@@ -264,11 +269,13 @@ def print_log_lines(
         timestamps: Put the line's RFC 3339 time (UTC) after the pod name.
         color: Colour each pod's name (one colour per pod, in order of appearance).
         prefix: Print the pod name (``False`` for one pod's logs).
+        colors: Pod name to colour code, kept across calls (``tiphys run`` prints one line a
+            call); default a new map.
 
     Returns:
         How many lines were printed.
     """
-    colors: dict[str, str] = {}
+    colors = {} if colors is None else colors
     count = 0
     for line in lines:
         text = line.content

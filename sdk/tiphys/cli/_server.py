@@ -3,12 +3,12 @@
 :func:`server_command` turns ``def cmd(server: ServerContext, ...)`` into a typer command that
 also takes the ``argo`` CLI's connection flags (``-s/--argo-server``, ``-n/--namespace``,
 ``--token``, ``--secure/--no-secure``, ``-k/--insecure-skip-verify``, ``--argo-base-href``,
-``--kubeconfig``), builds the :class:`~tiphys.client.Client` on first use and maps errors to
-exit codes (DESIGN §6):
+``--kubeconfig``, and ``--local`` for the server embedded in tiphys), builds the
+:class:`~tiphys.client.Client` on first use and maps errors to exit codes (DESIGN §6):
 
 * no server configured, or a malformed setting: exit 2 with the message saying what to set;
-* the server refused the request or could not be reached: exit 3 with the server's message and
-  the next step;
+* the server refused the request or could not be reached (or ``--local`` could not start
+  one): exit 3 with the server's message and the next step;
 * anything else as :func:`tiphys.cli._common.cli_errors` (2 for input errors, 70 for bugs).
 
 Commands own exits 1 (the workflow failed) and 4 (a wait timed out).
@@ -52,9 +52,11 @@ class ServerContext:
             kubeconfig).
     """
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], *, local: bool = False) -> None:
         from tiphys.client.config import Secret
 
+        #: ``--local``: the client talks to the embedded server (started when none answers).
+        self.local = local
         given = dict(settings)
         token = given.pop("token", None)
         #: The settings the user gave, without the token (kept hidden in :attr:`_token`).
@@ -75,6 +77,7 @@ class ServerContext:
         Raises:
             NoServerConfigured: No ``--argo-server`` nor ``ARGO_SERVER`` (exit 2).
             ConfigError: A setting is malformed (exit 2).
+            LocalServerError: ``--local`` and the embedded server did not start (exit 3).
         """
         if self._client is None:
             from tiphys.client import Client
@@ -82,6 +85,8 @@ class ServerContext:
             settings: dict[str, Any] = dict(self.settings)
             if self._token is not None:
                 settings["token"] = self._token.reveal()
+            if self.local:
+                settings.update(_local_settings())
             self._client = Client(**settings)
         return self._client
 
@@ -206,6 +211,20 @@ _OPTIONS: tuple[tuple[str, Any, str], ...] = (
     ("kubeconfig", KubeconfigOption, "kubeconfig"),
 )
 
+LocalOption = Annotated[
+    bool,
+    typer.Option(
+        "--local",
+        rich_help_panel=_PANEL,
+        help=(
+            "Use the Argo Server embedded in tiphys on this machine (tiphys server): the one "
+            "running for the default state directory ($XDG_STATE_HOME/tiphys/server), else one "
+            "started in the background (output in its server.log) and reused by later "
+            "commands; its token is read from there. Not with -s/--argo-server."
+        ),
+    ),
+]
+
 
 def _settings(values: dict[str, Any]) -> dict[str, Any]:
     """The ``resolve_config`` keywords the user gave (a flag left unset is not passed)."""
@@ -242,7 +261,7 @@ def server_command(fn: Callable[Concatenate[ServerContext, P], R]) -> Callable[P
         p.replace(annotation=hints.get(p.name, p.annotation))
         for p in list(signature.parameters.values())[1:]
     ]
-    clash = {p.name for p in own} & {name for name, _a, _k in _OPTIONS}
+    clash = {p.name for p in own} & {*(name for name, _a, _k in _OPTIONS), "local"}
     if clash:
         raise TypeError(f"{fn.__name__} declares connection option(s) {sorted(clash)}")
     added = [
@@ -254,17 +273,26 @@ def server_command(fn: Callable[Concatenate[ServerContext, P], R]) -> Callable[P
         )
         for name, annotation, _keyword in _OPTIONS
     ]
+    added.append(
+        inspect.Parameter(
+            "local", inspect.Parameter.KEYWORD_ONLY, annotation=LocalOption, default=False
+        )
+    )
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         values = {name: kwargs.pop(name, None) for name, _a, _k in _OPTIONS}
-        server = ServerContext(_settings(values))
+        local = bool(kwargs.pop("local", False))
+        if local and values.get("argo_server"):
+            fail("use either --local or -s/--argo-server, not both")
+        server = ServerContext(_settings(values), local=local)
+        from tiphys.cli._local import LocalServerError
         from tiphys.client import ArgoServerError, WaitTimeout
         from tiphys.client.streams import StreamError
 
         try:
             return fn(server, *args, **kwargs)
-        except (ArgoServerError, StreamError) as exc:
+        except (ArgoServerError, StreamError, LocalServerError) as exc:
             fail(str(exc), EXIT_SERVER)
         except WaitTimeout as exc:
             fail(str(exc), EXIT_TIMEOUT)
@@ -278,7 +306,25 @@ def server_command(fn: Callable[Concatenate[ServerContext, P], R]) -> Callable[P
     wrapper.__annotations__ = {
         **{p.name: p.annotation for p in own},
         **{name: annotation for name, annotation, _k in _OPTIONS},
+        "local": LocalOption,
         "return": hints.get("return", None),
     }
     del wrapper.__wrapped__
     return cli_errors(wrapper)
+
+
+def _local_settings() -> dict[str, Any]:
+    """``resolve_config`` keywords for the embedded server (``--local``): its address over
+    plain http and its token; of the environment only ``ARGO_NAMESPACE`` and ``KUBECONFIG``
+    are kept (not ``ARGO_SERVER``, ``ARGO_TOKEN``, ``ARGO_BASE_HREF``...)."""
+    from tiphys.cli._local import local_server
+
+    url, token = local_server()
+    env = {k: v for k, v in os.environ.items() if k in ("ARGO_NAMESPACE", "KUBECONFIG")}
+    return {
+        "server": url.removeprefix("http://").rstrip("/"),
+        "secure": False,
+        "insecure_skip_verify": False,
+        "token": token,
+        "env": env,
+    }

@@ -63,6 +63,8 @@ def create_app() -> typer.Typer:
         get_cmd,
         lint_cmd,
         list_cmd,
+        run_cmd,
+        server_cmd,
         submit_cmd,
         template_cmd,
     )
@@ -77,7 +79,8 @@ def create_app() -> typer.Typer:
             "wait, logs, cp), act on runs (delete, retry, resubmit, stop, terminate, suspend, "
             "resume, node set) and install templates (apply, template, cluster-template, "
             "cron); the server comes from ARGO_SERVER, ARGO_TOKEN and ARGO_NAMESPACE as for "
-            "the argo CLI.\n\n"
+            "the argo CLI, or --local for the one embedded in tiphys. Run workflows on this "
+            "machine with no cluster (run), or serve the Argo Server API here (server).\n\n"
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
             "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
@@ -94,7 +97,8 @@ def create_app() -> typer.Typer:
     )
 
     app.callback()(root_callback)
-    # Listed in --help in this order: author, run and follow, act on runs, manage templates.
+    # Listed in --help in this order: author, run and follow, act on runs, manage templates,
+    # then the local runner.
     app.command("compile", no_args_is_help=True)(compile_cmd.compile_command)
     app.command("lint", no_args_is_help=True)(lint_cmd.lint_command)
     app.command("convert", no_args_is_help=True)(convert_cmd.convert_command)
@@ -117,6 +121,8 @@ def create_app() -> typer.Typer:
     app.add_typer(template_cmd.template_app, name="template")
     app.add_typer(template_cmd.cluster_template_app, name="cluster-template")
     app.add_typer(template_cmd.cron_app, name="cron")
+    app.command("run", no_args_is_help=True)(run_cmd.run_command)
+    app.command("server")(server_cmd.server_command)
     return app
 
 

@@ -9,6 +9,7 @@ import them when called (and ``from_template=`` imports :mod:`tiphys.dsl.templat
 from __future__ import annotations
 
 import inspect
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, ParamSpec, TypeVar, Unpack
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from tiphys.dsl.params import Input
     from tiphys.dsl.pod_fields import PodMetadata
     from tiphys.dsl.template_ref import WorkflowRef
+    from tiphys.local.result import LocalResult
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -392,6 +394,81 @@ class Workflow(WorkflowBase):
             service_account=service_account,
             priority=priority,
             server_dry_run=server_dry_run,
+        )
+
+    def run_local(
+        self,
+        parameters: Mapping[str, Any] | None = None,
+        *,
+        mocks: Mapping[str, Mapping[str, Any]] | None = None,
+        backend: str = "auto",
+        run_dir: str | os.PathLike[str] | None = None,
+        secrets: Mapping[str, Mapping[str, str]] | None = None,
+        configmaps: Mapping[str, Mapping[str, str]] | None = None,
+        check: bool = False,
+    ) -> LocalResult:
+        """Compile this workflow and run it on this machine, with no cluster (``tiphys run``).
+
+        The run follows Argo's semantics (:mod:`tiphys.local`); containers run with docker or
+        podman when a daemon answers, else on the host for host-compatible images (busybox,
+        alpine, debian, ubuntu shells; ``python:*``; ``argoproj/argosay``). It blocks until the
+        workflow ends. Like :meth:`tiphys.client.Run.wait`, a run that ends ``Failed`` or
+        ``Error`` is returned, not raised, unless ``check=True``.
+
+        Args:
+            parameters: Arguments, name to value (non-strings are written as JSON); each must
+                be one of the workflow's parameters (``spec.arguments.parameters`` or the
+                entrypoint's inputs).
+            mocks: Template name (``"TEMPLATE"``, or ``"WORKFLOWTEMPLATE/TEMPLATE"`` for a
+                ``templateRef``) to the node it gives instead of running: ``{"phase":
+                "Succeeded"|"Failed"|"Error" (default Succeeded), "message": str, "outputs":
+                {"result": str, "parameters": {name: value}, "exitCode": "0"}}``. A mock of a
+                template the workflow does not use is an error.
+            backend: ``"auto"``, ``"host"``, ``"docker"`` or ``"podman"``.
+            run_dir: Directory the run writes to (logs, artifacts, node sandboxes); default a
+                new one under ``$TMPDIR/tiphys-runs/``.
+            secrets: Kubernetes Secrets the workflow reads (env ``secretKeyRef``, HTTP headers,
+                volumes), name to ``{key: value}``. Their values never appear in messages.
+            configmaps: ConfigMaps it reads (``configMapKeyRef``, volumes), name to
+                ``{key: value}``.
+            check: Raise :class:`tiphys.local.result.LocalRunFailed` when the run ends
+                ``Failed`` or ``Error`` (default: return it).
+
+        Returns:
+            A :class:`tiphys.local.result.LocalResult`: ``phase``, ``message``, ``workflow``
+            (the final manifest with Argo's ``status``), ``outputs(name)`` and ``node(name)``.
+
+        Raises:
+            CompileError: The workflow does not compile, or a parameter is unknown, missing or
+                outside its enum.
+            LocalError: The workflow cannot start (what Argo's validation refuses, an unused
+                mock).
+            LocalRunFailed: ``check`` and the run ended ``Failed`` or ``Error``.
+        """
+        import json
+
+        from tiphys.compile.from_template import apply_parameters
+        from tiphys.local.result import run_workflow
+
+        values = {
+            str(k): v if isinstance(v, str) else json.dumps(v)
+            for k, v in (parameters or {}).items()
+        }
+        templates: list[dict[str, Any]] = []
+        source = getattr(self.from_template, "template", None)
+        if isinstance(source, WorkflowBase):
+            templates.append(source.to_dict())
+        spec = templates[0].get("spec") if templates else None
+        doc = apply_parameters(self.to_dict(), values, template_spec=spec)
+        return run_workflow(
+            doc,
+            mocks=mocks,
+            backend=backend,
+            run_dir=None if run_dir is None else os.fspath(run_dir),
+            secrets=secrets,
+            configmaps=configmaps,
+            templates=templates,
+            check=check,
         )
 
 
