@@ -312,6 +312,11 @@ def _log_tail(log: Path, lines: int = 5) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def server_argv(state: Path) -> list[str]:
+    """The command line of a server started by ``--local`` (tests replace it)."""
+    return [sys.executable, "-m", "tiphys", "server", "--state", str(state), "--port", "0"]
+
+
 def local_server(state: Path | None = None, *, timeout: float = START_TIMEOUT) -> tuple[str, str]:
     """The URL and token of the embedded Argo Server, started when none answers.
 
@@ -357,7 +362,7 @@ def local_server(state: Path | None = None, *, timeout: float = START_TIMEOUT) -
         log = state / "server.log"
         with log.open("ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "tiphys", "server", "--state", str(state), "--port", "0"],
+                server_argv(state),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

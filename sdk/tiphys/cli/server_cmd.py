@@ -94,24 +94,13 @@ def server_command(
             f"tiphys: warning: --host {host} is not a loopback address: anyone who can reach "
             "it and has the token can run commands on this machine."
         )
-    server = LocalServer(
-        state_dir=directory, port=port, host=host, backend=backend.value, store=store
-    )
     try:
-        server.start()
+        server = LocalServer(
+            state_dir=directory, port=port, host=host, backend=backend.value, store=store
+        )
     except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 3)
-    address = server.url.removeprefix("http://").rstrip("/")
-    token_file = shlex.quote(str(directory / "token"))
-    typer.echo(
-        f"Argo Server (tiphys) listening on {server.url}\n"
-        "Connect with:\n"
-        f"  export ARGO_SERVER={address} ARGO_SECURE=false "
-        f'ARGO_TOKEN="Bearer $(cat {token_file})"\n'
-        "or add --local to tiphys commands"
-        + ("" if directory == default_state_dir() else " (it uses the default --state)")
-        + ". Ctrl-C stops the server."
-    )
+        fail(f"cannot use the state directory {directory}: {exc.strerror or exc}")
+    started = False
     stopped = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:
@@ -119,11 +108,28 @@ def server_command(
 
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
+        try:
+            server.start()
+            started = True
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 3)
+        address = server.url.removeprefix("http://").rstrip("/")
+        token_file = shlex.quote(str(directory / "token"))
+        typer.echo(
+            f"Argo Server (tiphys) listening on {server.url}\n"
+            "Connect with:\n"
+            f"  export ARGO_SERVER={address} ARGO_SECURE=false "
+            f'ARGO_TOKEN="Bearer $(cat {token_file})"\n'
+            "or add --local to tiphys commands"
+            + ("" if directory == default_state_dir() else " (it uses the default --state)")
+            + ". Ctrl-C stops the server."
+        )
         while not stopped.wait(0.5):
             pass
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        server.shutdown()
+        if started:
+            server.shutdown()
     echo_err("tiphys: server stopped")
