@@ -153,7 +153,7 @@ def test_local_starts_a_server_once_then_reuses_it(
 def test_server_command_prints_how_to_connect_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     state = tmp_path / "state dir"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         [sys.executable, "-m", "tiphys", "server", "--port", "0", "--state", str(state)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
