@@ -245,3 +245,401 @@ def test_help_names_every_flag() -> None:
         "--output",
         "--help",
     ]
+
+
+# --- runs on this machine (host backend) ---------------------------------------------------------
+
+FAILING = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: fail-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      steps:
+        - - name: ok
+            template: echo
+          - name: boom
+            template: boom
+    - name: echo
+      container:
+        image: busybox
+        command: [echo, hi]
+    - name: boom
+      script:
+        image: python:3.12
+        command: [python]
+        source: |
+          import sys; print("failing"); sys.exit(3)
+"""
+
+SLEEPY = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: sleepy
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      script:
+        image: python:3.12
+        command: [python]
+        source: |
+          import os, time
+          print(os.getpid(), flush=True)
+          time.sleep(60)
+"""
+
+
+def _normal(text: str) -> str:
+    """Times and durations of a view replaced by fixed words."""
+    text = re.sub(r"(?m)^\d\d:\d\d:\d\d ", "HH:MM:SS ", text)
+    text = re.sub(r"\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d [+-]\d{4} \([^)]*\)", "TIME", text)
+    text = re.sub(r"(Duration: +)\d+ seconds?", r"\1N", text)
+    return re.sub(r"(?<= )\d+s\b", "Ns", text)
+
+
+def _nodes(wf: dict[str, object]) -> dict[str, tuple[object, object]]:
+    nodes = wf["status"]["nodes"]  # type: ignore[index]
+    return {n["displayName"]: (n["phase"], n.get("outputs")) for n in nodes.values()}  # type: ignore[attr-defined]
+
+
+def test_a_run_prints_node_changes_logs_then_the_get_view(hello: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    code, out, err = invoke(
+        "run",
+        str(hello),
+        "-p",
+        "who=you",
+        "--name",
+        "hello-t",
+        "--run-dir",
+        str(run_dir),
+        "--backend",
+        "host",
+        "--log",
+    )
+    assert (code, err) == (0, "")
+    assert _normal(out) == (
+        "Workflow: hello-t\n"
+        f"Run directory: {run_dir}\n"
+        "HH:MM:SS hello-t  Running\n"
+        "hello-t: hello, you\n"
+        "HH:MM:SS hello-t  Succeeded\n"
+        "\n"
+        "Name:                hello-t\n"
+        "Namespace:           default\n"
+        "ServiceAccount:      unset (will run with the default ServiceAccount)\n"
+        "Status:              Succeeded\n"
+        "Created:             TIME\n"
+        "Started:             TIME\n"
+        "Finished:            TIME\n"
+        "Duration:            N\n"
+        "Progress:            1/1\n"
+        "Parameters:\n"
+        "  who:               you\n"
+        "\n"
+        "STEP        TEMPLATE  PODNAME  DURATION  MESSAGE\n"
+        " ✔ hello-t  main      hello-t  Ns\n"
+    )
+    log = (run_dir / "logs" / "hello-t" / "main.log").read_text()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z hello, you\n", log), log
+
+
+def test_a_failed_run_exits_1_naming_the_failed_nodes(tmp_path: Path) -> None:
+    path = tmp_path / "fail.yaml"
+    path.write_text(FAILING)
+    run_dir = tmp_path / "run"
+    code, out, err = invoke(
+        "run", str(path), "--name", "fail-t", "--run-dir", str(run_dir), "--backend", "host"
+    )
+    assert code == 1
+    assert "\nSTEP " in out
+    assert err == (
+        "workflow 'fail-t' ended Failed: child 'fail-t-482788395' failed\n"
+        "failed nodes:\n"
+        "  boom (Failed): main: Error (exit code 3)\n"
+        f"Logs and outputs are in {run_dir}.\n"
+    )
+
+
+def test_a_mock_replaces_a_template_and_json_prints_the_final_workflow(tmp_path: Path) -> None:
+    path = tmp_path / "fail.yaml"
+    path.write_text(FAILING)
+    mock = _mock_file(tmp_path, {"outputs": {"result": "mocked", "parameters": {"n": "1"}}})
+    code, out, err = invoke(
+        "run",
+        str(path),
+        "--name",
+        "mocked",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--backend",
+        "host",
+        "--mock",
+        f"boom={mock}",
+        "-o",
+        "json",
+    )
+    assert (code, err) == (0, f"Workflow: mocked\nRun directory: {tmp_path / 'run'}\n")
+    assert _nodes(json.loads(out)) == {
+        "mocked": ("Succeeded", None),
+        "[0]": ("Succeeded", None),
+        "ok": ("Succeeded", {"result": "hi", "exitCode": "0"}),
+        "boom": ("Succeeded", {"result": "mocked", "parameters": [{"name": "n", "value": "1"}]}),
+    }
+
+
+def test_a_mock_of_a_template_the_workflow_does_not_use(tmp_path: Path) -> None:
+    path = tmp_path / "fail.yaml"
+    path.write_text(FAILING)
+    mock = _mock_file(tmp_path, {})
+    assert invoke("run", str(path), "--mock", f"nope={mock}", "--backend", "host") == (
+        2,
+        "",
+        "tiphys: error: mock 'nope' names no template this workflow uses (it uses boom, echo, "
+        "main)\n",
+    )
+
+
+def test_a_timeout_terminates_the_run_and_exits_4(tmp_path: Path) -> None:
+    import time
+
+    path = tmp_path / "sleepy.yaml"
+    path.write_text(SLEEPY)
+    start = time.monotonic()
+    code, out, err = invoke(
+        "run",
+        str(path),
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--backend",
+        "host",
+        "--timeout",
+        "1",
+    )
+    assert time.monotonic() - start < 10
+    assert code == 4
+    assert "HH:MM:SS sleepy  Failed  Stopped with strategy 'Terminate'\n" in _normal(out)
+    assert err == "tiphys: error: workflow sleepy did not end within 1s: it was terminated\n"
+
+
+def test_ctrl_c_terminates_the_run_and_its_processes(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "sleepy.yaml"
+    path.write_text(SLEEPY)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tiphys",
+            "run",
+            str(path),
+            "--backend",
+            "host",
+            "--log",
+            "--run-dir",
+            str(tmp_path / "run"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "NO_COLOR": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+        pid = int(lines[3].removeprefix("sleepy: "))
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    assert process.returncode == 130
+    assert _normal(out) == "HH:MM:SS sleepy  Failed  Stopped with strategy 'Terminate'\n"
+    assert err == (
+        "tiphys: interrupted; workflow sleepy was terminated and its processes stopped (exit "
+        "handlers did not run).\n"
+    )
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+CONFIGURED = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  greeting: bonjour
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: cm-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      inputs:
+        parameters:
+          - name: greeting
+            valueFrom:
+              configMapKeyRef: {name: settings, key: greeting}
+      script:
+        image: python:3.12
+        command: [python]
+        env:
+          - name: PASSWORD
+            valueFrom:
+              secretKeyRef: {name: creds, key: password}
+        source: |
+          import os
+          print("{{inputs.parameters.greeting}}", len(os.environ["PASSWORD"]))
+"""
+
+
+def test_configmaps_in_the_file_and_secrets_from_flags(tmp_path: Path) -> None:
+    path = tmp_path / "cm.yaml"
+    path.write_text(CONFIGURED)
+    code, out, err = invoke(
+        "run",
+        str(path),
+        "--name",
+        "cm-t",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--backend",
+        "host",
+        "--secret",
+        "creds.password=hunter22",
+        "-o",
+        "json",
+    )
+    assert code == 0, err
+    assert _nodes(json.loads(out)) == {
+        "cm-t": ("Succeeded", {"result": "bonjour 8", "exitCode": "0"})
+    }
+    assert "hunter22" not in out + err
+
+
+def test_a_malformed_secret_is_a_usage_error(hello: Path) -> None:
+    assert invoke("run", str(hello), "--secret", "creds") == (
+        2,
+        "",
+        "tiphys: error: --secret has no '=': give it as --secret NAME.KEY=VALUE\n",
+    )
+
+
+GREETER = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: greeter
+spec:
+  entrypoint: main
+  arguments:
+    parameters:
+      - name: who
+        value: world
+  templates:
+    - name: main
+      container:
+        image: busybox
+        command: [echo, "hi {{workflow.parameters.who}}"]
+"""
+REF = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: ref-
+spec:
+  workflowTemplateRef:
+    name: greeter
+"""
+
+
+def test_templates_are_loaded_first_and_a_template_file_runs_by_itself(tmp_path: Path) -> None:
+    template = tmp_path / "greeter.yaml"
+    template.write_text(GREETER)
+    ref = tmp_path / "ref.yaml"
+    ref.write_text(REF)
+    common = ("--run-dir", str(tmp_path / "run"), "--backend", "host", "-o", "json")
+    code, out, err = invoke(
+        "run", str(ref), "--template", str(template), "-p", "who=ref", "--name", "ref-t", *common
+    )
+    assert code == 0, err
+    assert _nodes(json.loads(out)) == {
+        "ref-t": ("Succeeded", {"result": "hi ref", "exitCode": "0"})
+    }
+    code, out, err = invoke("run", str(template), "-p", "who=tmpl", "--name", "t-t", *common)
+    assert code == 0, err
+    wf = json.loads(out)
+    assert wf["spec"] == {
+        "workflowTemplateRef": {"name": "greeter"},
+        "arguments": {"parameters": [{"name": "who", "value": "tmpl"}]},
+    }
+    assert _nodes(wf) == {"t-t": ("Succeeded", {"result": "hi tmpl", "exitCode": "0"})}
+    assert invoke("run", str(template), "-p", "whom=x") == (
+        2,
+        "",
+        f"{template}:8: WorkflowTemplate 'greeter' has no parameter 'whom' (parameters: who). "
+        "Did you mean 'who'? (at spec.arguments.parameters) [P101]\n",
+    )
+
+
+def test_on_a_terminal_the_view_is_redrawn_in_place(
+    hello: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tiphys.cli import _follow
+    from tiphys.cli.render import LiveView
+
+    views: list[LiveView] = []
+
+    def live_view(out: object) -> LiveView:
+        views.append(LiveView(out, size=lambda: (100, 40)))  # type: ignore[arg-type]
+        return views[-1]
+
+    monkeypatch.setattr(_follow, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(_follow, "make_live_view", live_view)
+    code, out, err = invoke(
+        "run",
+        str(hello),
+        "--name",
+        "live-t",
+        "--run-dir",
+        str(tmp_path / "run"),
+        "--backend",
+        "host",
+    )
+    assert (code, err) == (0, "")
+    assert views[0].frames >= 1
+    head = f"Workflow: live-t\nRun directory: {tmp_path / 'run'}\n"
+    assert out.startswith(head)
+    frames = [frame for frame in out.removeprefix(head).split("\x1b[J") if frame]
+    assert len(frames) == views[0].frames
+    last = re.sub(r"^\x1b\[\d+F", "", frames[-1])
+    assert _normal(last.replace("\x1b[K", "")) == (
+        "Name:                live-t\n"
+        "Namespace:           default\n"
+        "ServiceAccount:      unset (will run with the default ServiceAccount)\n"
+        "Status:              Succeeded\n"
+        "Created:             TIME\n"
+        "Started:             TIME\n"
+        "Finished:            TIME\n"
+        "Duration:            N\n"
+        "Progress:            1/1\n"
+        "Parameters:\n"
+        "  who:               world\n"
+        "\n"
+        "STEP       TEMPLATE  PODNAME  DURATION  MESSAGE\n"
+        " ✔ live-t  main      live-t   Ns\n"
+    )

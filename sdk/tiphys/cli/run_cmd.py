@@ -285,7 +285,13 @@ def _workflow(
                 f"{file} holds {what}: tiphys run takes one Workflow, or one WorkflowTemplate "
                 f"to run (use --template for templates the workflow refers to)"
             )
-        return workflow_from_template(templates[-1], values), False
+        diagnostics, doc = compile_one(library[0], values)
+        report(diagnostics)
+        if doc is None or errors_only(diagnostics):
+            raise typer.Exit(EXIT_USAGE)
+        if doc.get("kind") != "Workflow":  # no -p: the Workflow submitting it creates
+            doc = workflow_from_template(doc, {})
+        return doc, False
     source = runs[0]
     ref = bool((source.manifest()[0].get("spec") or {}).get("workflowTemplateRef"))
     diagnostics, doc = compile_one(source, {} if ref else values)
@@ -427,12 +433,17 @@ class _Follower:
         run = LocalRun(self.workflow, options, on_change=self.on_change)
         self._announce()
         outcome: dict[str, Any] = {}
+        # An Event, not Thread.join: a join interrupted by Ctrl-C may leave is_alive() False
+        # while the thread still runs (CPython 3.11).
+        done = threading.Event()
 
         def target() -> None:
             try:
                 outcome["workflow"] = asyncio.run(run.execute())
             except BaseException as exc:  # handed to the main thread
                 outcome["error"] = exc
+            finally:
+                done.set()
 
         thread = threading.Thread(target=target, name=f"tiphys-run-{self.name}", daemon=True)
         live = _follow.make_live_view(sys.stdout) if self.live else None
@@ -441,8 +452,7 @@ class _Follower:
             with _sigterm_as_interrupt():
                 thread.start()
                 try:
-                    while thread.is_alive():
-                        thread.join(TICK)
+                    while not done.wait(TICK):
                         if live is not None and self.dirty.is_set():
                             self.dirty.clear()
                             live.update(functools.partial(self._view, run.workflow))
@@ -451,14 +461,14 @@ class _Follower:
                         ):
                             raise _Timeout
                 except KeyboardInterrupt:
-                    self._stop(run, thread)
+                    self._stop(run, done)
                     echo_err(
                         f"tiphys: interrupted; workflow {self.name} was terminated and its "
                         "processes stopped (exit handlers did not run)."
                     )
                     raise typer.Exit(EXIT_INTERRUPTED) from None
                 except _Timeout:
-                    self._stop(run, thread)
+                    self._stop(run, done)
                     self._final(run.workflow, live)
                     fail(
                         f"workflow {self.name} did not end within {_seconds(self.timeout)}: it "
@@ -504,13 +514,13 @@ class _Follower:
             typer.echo("")
             typer.echo("".join(f"{line}\n" for line in self._view(wf)), nl=False)
 
-    def _stop(self, run: LocalRun, thread: threading.Thread) -> None:
+    def _stop(self, run: LocalRun, done: threading.Event) -> None:
         """Terminate the run and wait (bounded) for its processes to be stopped."""
         run.terminate()
         deadline = _follow.monotonic() + STOP_WAIT
-        while thread.is_alive() and _follow.monotonic() < deadline:
+        while not done.is_set() and _follow.monotonic() < deadline:
             try:
-                thread.join(TICK)
+                done.wait(TICK)
             except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
                 break
 
