@@ -37,36 +37,6 @@ spec:
 """
 
 
-# STAND-IN until tiphys.local.store lands on main (removed then).
-@pytest.fixture(autouse=True)
-def _stand_in_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    import types
-
-    try:
-        import tiphys.local.store  # noqa: F401
-    except ImportError:
-        module = types.ModuleType("tiphys.local.store")
-
-        class StoreError(Exception):
-            pass
-
-        class LocalStore:
-            def __init__(self, secrets=None, configmaps=None):  # type: ignore[no-untyped-def]
-                self.docs = []
-
-            @classmethod
-            def from_options(cls, **kw):  # type: ignore[no-untyped-def]
-                return cls()
-
-            def add_manifest(self, doc):  # type: ignore[no-untyped-def]
-                self.docs.append(doc)
-
-        module.StoreError = StoreError  # type: ignore[attr-defined]
-        module.LocalStore = LocalStore  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "tiphys.local.store", module)
-
-
 def invoke(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
     result = CliRunner().invoke(
         create_app(),
