@@ -133,3 +133,70 @@ def test_failure_text_caps_the_node_list() -> None:
             "  and 2 more",
         ]
     )
+
+
+# --- Workflow.run_local (runs on the host backend) ---------------------------------------------
+
+
+def _pipeline() -> Any:
+    from tiphys import Workflow, dag, script
+
+    @script(image="python:3.12-alpine")
+    def double(n: int) -> int:
+        return n * 2
+
+    @script(image="python:3.12-alpine")
+    def check(value: int) -> None:
+        import sys
+
+        print(f"checking {value}")
+        sys.exit(0 if value < 10 else 1)
+
+    @dag
+    def pipeline(n: int = 2):  # type: ignore[no-untyped-def]
+        doubled = double(n=n)
+        check(value=doubled.result)
+
+    return Workflow(entrypoint=pipeline, generate_name="pipeline-")
+
+
+def test_run_local_returns_the_result_with_each_task_outputs(tmp_path: Path) -> None:
+    result = _pipeline().run_local(parameters={"n": 3}, backend="host", run_dir=tmp_path)
+    assert (result.phase, result.message, result.run_dir) == ("Succeeded", "", tmp_path)
+    assert result.outputs("double") == LocalOutputs({}, "6", "0", {})
+    assert result.outputs("check").exit_code == "0"
+    assert result.node("check")["phase"] == "Succeeded"
+
+
+def test_run_local_returns_a_failure_or_raises_it_with_check(tmp_path: Path) -> None:
+    failed = _pipeline().run_local(parameters={"n": 5}, backend="host", run_dir=tmp_path / "a")
+    assert failed.phase == "Failed"
+    assert failed.outputs("check").exit_code == "1"
+    with pytest.raises(LocalRunFailed) as caught:
+        _pipeline().run_local(
+            parameters={"n": 5}, backend="host", run_dir=tmp_path / "b", check=True
+        )
+    raised = caught.value.result
+    said = f": {raised.message}" if raised.message else ""  # the engine's (DAG: none)
+    assert str(caught.value) == (
+        f"workflow '{raised.name}' ended Failed{said}\n"
+        "failed nodes:\n"
+        "  check (Failed): main: Error (exit code 1)\n"
+        f"Logs and outputs are in {tmp_path / 'b'}."
+    )
+
+
+def test_run_local_mocks_and_checks_parameters(tmp_path: Path) -> None:
+    from tiphys.errors import CompileError
+
+    result = _pipeline().run_local(
+        backend="host",
+        run_dir=tmp_path,
+        mocks={"double": {"outputs": {"result": "42"}}, "check": {"phase": "Failed"}},
+    )
+    assert (result.phase, result.outputs("double").result) == ("Failed", "42")
+    with pytest.raises(CompileError) as caught:
+        _pipeline().run_local(parameters={"m": 1}, run_dir=tmp_path)
+    assert [d.message for d in caught.value.diagnostics] == [
+        "Workflow (generateName 'pipeline-') has no parameter 'm' (parameters: n)"
+    ]
