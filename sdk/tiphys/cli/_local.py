@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -312,6 +313,11 @@ def _log_tail(log: Path, lines: int = 5) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+#: Servers started by this process (kept referenced: a collected ``Popen`` of a live process
+#: warns "subprocess N is still running", which ``submit`` would show as a warning).
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
 def server_argv(state: Path) -> list[str]:
     """The command line of a server started by ``--local`` (tests replace it)."""
     return [sys.executable, "-m", "tiphys", "server", "--state", str(state), "--port", "0"]
@@ -339,7 +345,6 @@ def local_server(state: Path | None = None, *, timeout: float = START_TIMEOUT) -
             the end of ``server.log``).
     """
     import fcntl
-    import subprocess
 
     from tiphys.local.server import default_state_dir, read_token
 
@@ -380,6 +385,7 @@ def local_server(state: Path | None = None, *, timeout: float = START_TIMEOUT) -
             info = _server_info(state)
             token = read_token(state)
             if info and token and info.get("pid") == process.pid and _answers(info["url"], token):
+                _STARTED.append(process)  # it outlives us: no "still running" warning at GC
                 echo_err(
                     f"tiphys: started the local Argo Server at {info['url']} (pid {process.pid})"
                 )
