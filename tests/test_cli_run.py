@@ -499,6 +499,14 @@ def test_configmaps_in_the_file_and_secrets_from_flags(tmp_path: Path) -> None:
         "cm-t": ("Succeeded", {"result": "bonjour 8", "exitCode": "0"})
     }
     assert "hunter22" not in out + err
+    code, out, err = invoke(
+        "run", "-", "--name", "cm-s", "--run-dir", str(tmp_path / "stdin"), "--backend", "host",
+        "--secret", "creds.password=hunter22", "-o", "json", stdin=CONFIGURED,
+    )  # fmt: skip
+    assert code == 0, err
+    assert _nodes(json.loads(out)) == {
+        "cm-s": ("Succeeded", {"result": "bonjour 8", "exitCode": "0"})
+    }
 
 
 def test_a_malformed_secret_is_a_usage_error(hello: Path) -> None:

@@ -256,7 +256,7 @@ def _workflow(
         fail(f"no such file: {file!r}")
     stdin_text = read_stdin() if file == STDIN else None
     collection = collect([file], stdin_text=stdin_text)
-    _store_documents(file, stdin_text, collection, store)
+    _store_documents(stdin_text, collection, store)
     runs = [s for s in collection if s.kind == "Workflow"]
     library = [s for s in collection if s.kind in _TEMPLATE_KINDS]
     others = [s for s in collection if s.kind not in ("Workflow", *_TEMPLATE_KINDS)]
@@ -301,24 +301,23 @@ def _workflow(
     return doc, ref
 
 
-def _store_documents(
-    file: str, stdin_text: str | None, collection: Collection, store: LocalStore
-) -> None:
-    """ConfigMaps and Secrets of a YAML FILE go to the store; other skipped documents are
-    noted on stderr as ``submit`` notes them."""
-    wanted = {s.index for s in collection.skipped if s.kind in ("ConfigMap", "Secret")}
-    for skipped in collection.skipped:
-        if skipped.index not in wanted:
-            echo_err(skipped.format())
-    if not wanted:
-        return
+def _store_documents(stdin_text: str | None, collection: Collection, store: LocalStore) -> None:
+    """ConfigMaps and Secrets of the YAML files read go to the store; other skipped documents
+    are noted on stderr as ``submit`` notes them."""
+    from tiphys.compile.sources import STDIN_NAME
     from tiphys.compile.yaml_in import load_documents
 
-    path = file.rpartition(":")[0] if not Path(file).exists() and ":" in file else file
-    text = stdin_text if stdin_text is not None else Path(path).read_text(encoding="utf-8")
-    for loaded in load_documents(text, collection.skipped[0].file):
-        if loaded.index in wanted:
-            _add_raw(loaded.doc, f"{loaded.file}:{loaded.line}", store)
+    wanted: dict[str, set[int]] = {}
+    for skipped in collection.skipped:
+        if skipped.kind in ("ConfigMap", "Secret"):
+            wanted.setdefault(skipped.file, set()).add(skipped.index)
+        else:
+            echo_err(skipped.format())
+    for file, indexes in wanted.items():
+        text = stdin_text if file == STDIN_NAME else Path(file).read_text(encoding="utf-8")
+        for loaded in load_documents(text or "", file):
+            if loaded.index in indexes:
+                _add_raw(loaded.doc, f"{loaded.file}:{loaded.line}", store)
 
 
 def _add_raw(doc: Json, where: str, store: LocalStore) -> None:
