@@ -621,3 +621,15 @@ def test_on_a_terminal_the_view_is_redrawn_in_place(
         "STEP       TEMPLATE  PODNAME  DURATION  MESSAGE\n"
         " ✔ live-t  main      live-t   Ns\n"
     )
+
+
+def test_a_python_file_with_a_selector(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "hello.py"
+    code, out, err = invoke(
+        "run", f"{example}:workflow", "-p", "name=Argo", "--name", "py-t",
+        "--run-dir", str(tmp_path), "--backend", "host", "-o", "json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert _nodes(json.loads(out)) == {
+        "py-t": ("Succeeded", {"result": "hello, Argo!", "exitCode": "0"})
+    }

@@ -294,6 +294,9 @@ def _workflow(
         return doc, False
     source = runs[0]
     ref = bool((source.manifest()[0].get("spec") or {}).get("workflowTemplateRef"))
+    template = getattr(getattr(source.obj, "from_template", None), "template", None)
+    if template is not None and hasattr(template, "to_dict"):  # from_template=<object>
+        templates.append(template.to_dict())
     diagnostics, doc = compile_one(source, {} if ref else values)
     report(diagnostics)
     if doc is None or errors_only(diagnostics):
