@@ -109,6 +109,16 @@ def _kill(state: Path) -> None:
         pid = int(json.loads((state / "server.json").read_text())["pid"])
     except (OSError, ValueError, KeyError):
         return
+    for process in list(_local._STARTED):  # started by this test process: reap it too
+        if process.pid == pid:
+            _local._STARTED.remove(process)
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+            return
     try:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
@@ -229,3 +239,46 @@ def test_loopback_hosts(host: str, loopback: bool) -> None:
     from tiphys.cli.server_cmd import _loopback
 
     assert _loopback(host) is loopback
+
+
+HELLO = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: hello-
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      script:
+        image: python:3.12-alpine
+        command: [python]
+        source: |
+          print("hello from the local server")
+"""
+
+
+def test_submit_local_runs_on_the_embedded_server(tmp_path: Path) -> None:
+    from tiphys.cli.app import create_app
+
+    path = tmp_path / "hello.yaml"
+    path.write_text(HELLO)
+    state = tmp_path / "tiphys" / "server"
+    try:
+        result = CliRunner().invoke(
+            create_app(),
+            ["submit", "--local", str(path), "--name", "hello-local", "--log"],
+            env=cli_env(None, XDG_STATE_HOME=str(tmp_path), ARGO_NAMESPACE=None),  # type: ignore[arg-type]
+        )
+        url = json.loads((state / "server.json").read_text())["url"]
+        assert (result.exit_code, result.stdout) == (
+            0,
+            "Workflow: hello-local\n"
+            f"Link: {url}/workflows/default/hello-local\n"
+            "hello-local: hello from the local server\n"
+            "hello-local Succeeded\n",
+        )
+        pid = json.loads((state / "server.json").read_text())["pid"]
+        assert result.stderr == f"tiphys: started the local Argo Server at {url} (pid {pid})\n"
+    finally:
+        _kill(state)
