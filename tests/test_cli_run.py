@@ -272,6 +272,12 @@ def _normal(text: str) -> str:
     return re.sub(r"(?<= )\d+s\b", "Ns", text)
 
 
+def _events(out: str) -> str:
+    """The node changes and log lines of a run's stdout (between the header and the view)."""
+    lines = _normal(out).split("\n")
+    return "\n".join(lines[2 : lines.index("")]) + "\n"
+
+
 def _nodes(wf: dict[str, object]) -> dict[str, tuple[object, object]]:
     nodes = wf["status"]["nodes"]  # type: ignore[index]
     return {n["displayName"]: (n["phase"], n.get("outputs")) for n in nodes.values()}  # type: ignore[attr-defined]
@@ -361,7 +367,7 @@ def test_a_mock_replaces_a_template_and_json_prints_the_final_workflow(tmp_path:
     assert _nodes(json.loads(out)) == {
         "mocked": ("Succeeded", None),
         "[0]": ("Succeeded", None),
-        "ok": ("Succeeded", {"result": "hi", "exitCode": "0"}),
+        "ok": ("Succeeded", {"exitCode": "0"}),  # result captured only when referenced
         "boom": ("Succeeded", {"result": "mocked", "parameters": [{"name": "n", "value": "1"}]}),
     }
 
@@ -483,33 +489,16 @@ spec:
 def test_configmaps_in_the_file_and_secrets_from_flags(tmp_path: Path) -> None:
     path = tmp_path / "cm.yaml"
     path.write_text(CONFIGURED)
-    code, out, err = invoke(
-        "run",
-        str(path),
-        "--name",
-        "cm-t",
-        "--run-dir",
-        str(tmp_path / "run"),
-        "--backend",
-        "host",
-        "--secret",
-        "creds.password=hunter22",
-        "-o",
-        "json",
-    )
-    assert code == 0, err
-    assert _nodes(json.loads(out)) == {
-        "cm-t": ("Succeeded", {"result": "bonjour 8", "exitCode": "0"})
-    }
-    assert "hunter22" not in out + err
-    code, out, err = invoke(
-        "run", "-", "--name", "cm-s", "--run-dir", str(tmp_path / "stdin"), "--backend", "host",
-        "--secret", "creds.password=hunter22", "-o", "json", stdin=CONFIGURED,
-    )  # fmt: skip
-    assert code == 0, err
-    assert _nodes(json.loads(out)) == {
-        "cm-s": ("Succeeded", {"result": "bonjour 8", "exitCode": "0"})
-    }
+    for source, name, stdin in ((str(path), "cm-t", None), ("-", "cm-s", CONFIGURED)):
+        code, out, err = invoke(
+            "run", source, "--name", name, "--run-dir", str(tmp_path / name), "--backend", "host",
+            "--secret", "creds.password=hunter22", "--log", stdin=stdin,
+        )  # fmt: skip
+        assert (code, err) == (0, "")
+        assert _events(out) == (
+            f"HH:MM:SS {name}  Running\n{name}: bonjour 8\nHH:MM:SS {name}  Succeeded\n"
+        )
+        assert "hunter22" not in out
 
 
 def test_a_malformed_secret_is_a_usage_error(hello: Path) -> None:
@@ -553,22 +542,24 @@ def test_templates_are_loaded_first_and_a_template_file_runs_by_itself(tmp_path:
     template.write_text(GREETER)
     ref = tmp_path / "ref.yaml"
     ref.write_text(REF)
-    common = ("--run-dir", str(tmp_path / "run"), "--backend", "host", "-o", "json")
+    common = ("--run-dir", str(tmp_path / "run"), "--backend", "host")
     code, out, err = invoke(
-        "run", str(ref), "--template", str(template), "-p", "who=ref", "--name", "ref-t", *common
+        "run", str(ref), "--template", str(template), "-p", "who=ref", "--name", "ref-t", "--log",
+        *common,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert _events(out) == "HH:MM:SS ref-t  Running\nref-t: hi ref\nHH:MM:SS ref-t  Succeeded\n"
+    code, out, err = invoke(
+        "run", str(template), "-p", "who=tmpl", "--name", "t-t", "-o", "json", *common
     )
-    assert code == 0, err
-    assert _nodes(json.loads(out)) == {
-        "ref-t": ("Succeeded", {"result": "hi ref", "exitCode": "0"})
-    }
-    code, out, err = invoke("run", str(template), "-p", "who=tmpl", "--name", "t-t", *common)
     assert code == 0, err
     wf = json.loads(out)
     assert wf["spec"] == {
         "workflowTemplateRef": {"name": "greeter"},
         "arguments": {"parameters": [{"name": "who", "value": "tmpl"}]},
     }
-    assert _nodes(wf) == {"t-t": ("Succeeded", {"result": "hi tmpl", "exitCode": "0"})}
+    assert _nodes(wf) == {"t-t": ("Succeeded", {"exitCode": "0"})}
+    assert (tmp_path / "run" / "logs" / "t-t" / "main.log").read_text().endswith(" hi tmpl\n")
     assert invoke("run", str(template), "-p", "whom=x") == (
         2,
         "",
@@ -633,9 +624,7 @@ def test_a_python_file_with_a_selector(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "hello.py"
     code, out, err = invoke(
         "run", f"{example}:workflow", "-p", "name=Argo", "--name", "py-t",
-        "--run-dir", str(tmp_path), "--backend", "host", "-o", "json",
+        "--run-dir", str(tmp_path), "--backend", "host", "--log",
     )  # fmt: skip
-    assert code == 0, err
-    assert _nodes(json.loads(out)) == {
-        "py-t": ("Succeeded", {"result": "hello, Argo!", "exitCode": "0"})
-    }
+    assert (code, err) == (0, "")
+    assert _events(out) == "HH:MM:SS py-t  Running\npy-t: hello, Argo!\nHH:MM:SS py-t  Succeeded\n"
