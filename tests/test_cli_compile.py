@@ -422,11 +422,11 @@ def test_help_texts_show_defaults() -> None:
     assert (
         " ".join(top.stdout.split()).count(
             "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
-            "watch, wait), or lint found errors; 2 usage or input error (compile: any error; no "
-            "ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
+            "watch, wait, run), or lint found errors; 2 usage or input error (compile: any error; "
+            "no ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
             "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
-            "the traceback); 130 interrupted (Ctrl-C; a workflow being followed keeps running); "
-            "141 stdout was closed (| head)."
+            "the traceback); 130 interrupted (Ctrl-C; a workflow being followed keeps running, "
+            "one started by tiphys run is terminated); 141 stdout was closed (| head)."
         )
         == 1
     )

@@ -84,11 +84,11 @@ def create_app() -> typer.Typer:
             "Every command that takes a workflow accepts .py files (FILE.py:NAME selects one "
             "workflow), YAML files, directories and - (stdin).\n\n"
             "Exit codes: 0 success; 1 the workflow ended Failed or Error (submit --wait/--watch, "
-            "watch, wait), or lint found errors; 2 usage or input error (compile: any error; "
+            "watch, wait, run), or lint found errors; 2 usage or input error (compile: any error; "
             "no ARGO_SERVER configured); 3 the Argo Server refused the request or could not be "
             "reached; 4 a wait timed out (--timeout); 70 a bug in tiphys (TIPHYS_DEBUG=1 shows "
             "the traceback); 130 interrupted (Ctrl-C; a workflow being followed keeps "
-            "running); 141 stdout was closed (| head)."
+            "running, one started by tiphys run is terminated); 141 stdout was closed (| head)."
         ),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
