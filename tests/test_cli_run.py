@@ -628,3 +628,22 @@ def test_a_python_file_with_a_selector(tmp_path: Path) -> None:
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert _events(out) == "HH:MM:SS py-t  Running\npy-t: hello, Argo!\nHH:MM:SS py-t  Succeeded\n"
+
+
+def test_template_option_takes_a_directory_of_templates_and_configmaps(tmp_path: Path) -> None:
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "greeter.yaml").write_text(
+        GREETER.replace("value: world", "valueFrom: {configMapKeyRef: {name: who, key: name}}")
+    )
+    (library / "who.yml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: who\ndata:\n  name: library\n"
+    )
+    ref = tmp_path / "ref.yaml"
+    ref.write_text(REF)
+    code, out, err = invoke(
+        "run", str(ref), "--template", str(library), "--name", "dir-t", "--log",
+        "--run-dir", str(tmp_path / "run"), "--backend", "host",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert _events(out) == "HH:MM:SS dir-t  Running\ndir-t: hi library\nHH:MM:SS dir-t  Succeeded\n"
