@@ -1057,3 +1057,50 @@ def test_docker_daemon_probe_runs_docker_exec_and_stop_removes_it(
         "rm -f wf-n1-1-main-0",
         "run --rm --name",
     ]
+
+
+# --- upstream examples' host-execution needs ---------------------------------------------
+
+
+def test_script_source_is_executable_as_argo_stages_it(tmp_path: Path, env: Any) -> None:
+    # examples/scripts-bash.yaml: `command: [sh, -c]` executes the staged script file itself
+    # (workflow/executor/executor.go StageFiles writes it with mode 0755).
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "script": {"image": "alpine:3.23", "command": ["sh", "-c"], "source": "echo $((6*7))\n"},
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded", "", 0, {"result": "42", "exitCode": "0"}
+    )
+
+
+def test_relative_writes_land_in_the_images_working_directory(tmp_path: Path, env: Any) -> None:
+    # examples/conditional-artifacts.yaml: python:alpine has no WORKDIR, so "result.txt" is
+    # "/result.txt", the output artifact's path.
+    ex, arts, _ = env
+    template = {
+        "name": "heads",
+        "script": {
+            "image": "python:alpine3.23",
+            "command": ["python"],
+            "source": (
+                "import os\nopen('result.txt', 'w').write('it was heads')\nprint(os.getcwd())\n"
+            ),
+        },
+        "outputs": {"artifacts": [{"name": "result", "path": "/result.txt"}]},
+    }
+    assert run(ex.run(spec(tmp_path, template))) == PodResult(
+        "Succeeded",
+        "",
+        0,
+        {
+            "result": "/",
+            "exitCode": "0",
+            "artifacts": [
+                {"name": "result", "path": "/result.txt", "s3": {"key": "wf/wf-n1-1/result.tgz"}}
+            ],
+        },
+    )
+    assert stored(arts, "wf/wf-n1-1/result.tgz") == "result.txt=it was heads"
+    assert not Path("/result.txt").exists()

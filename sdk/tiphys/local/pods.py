@@ -468,6 +468,8 @@ class Executor:
             if "script" in template and role == "main":
                 script = pod.sandbox / "script"
                 script.write_text(str(spec.get("source") or ""))
+                # executor.go StageFiles: mode 0755, so `command: [sh, -c]` can execute it.
+                script.chmod(0o755)
                 if backend == "host":
                     fd = os.open(script, os.O_RDONLY)
                     prepared.keep_fds.append(fd)
@@ -663,10 +665,12 @@ class Executor:
 
         hook = None
         if prepared.plan is not None:
-            # Docker's default is "/"; the node's private /tmp keeps relative writes in the
-            # sandbox, and getcwd() names a path that exists inside the namespace.
-            cwd = container.cwd or "/tmp"
+            # Docker's default is the image's WORKDIR, "/" for every image the host stands in
+            # for. Chrooted in a private copy of "/" (a declared path directly under "/", as
+            # examples/conditional-artifacts.yaml's "/result.txt" written as "result.txt"),
+            # the node gets "/"; otherwise its private /tmp keeps relative writes in the sandbox.
             rootfs = prepared.plan.rootfs
+            cwd = container.cwd or ("/" if rootfs is not None else "/tmp")
             hook = host.preexec(prepared.binds, cwd, str(rootfs) if rootfs else None)
         elif container.cwd and self.backend == "host":
             hook = None
@@ -1089,7 +1093,9 @@ class Daemon:
 
             rootfs = self._prepared.plan.rootfs
             hook = host.preexec(
-                self._prepared.binds, container.cwd or "/tmp", str(rootfs) if rootfs else None
+                self._prepared.binds,
+                container.cwd or ("/" if rootfs else "/tmp"),
+                str(rootfs) if rootfs else None,
             )
         next_try = time.monotonic() + delay
         while True:
