@@ -799,7 +799,7 @@ def test_image_names_and_host_argv() -> None:
         "echo",
         "hi",
     ]
-    assert images.host_argv("argoproj/argosay:v1", ["/argosay"], ["sleep", "1"]) == [
+    assert images.host_argv("argoproj/argosay:latest", ["/argosay"], ["sleep", "1"]) == [
         sys.executable,
         "-m",
         "tiphys.local.argosay",
@@ -1104,3 +1104,50 @@ def test_relative_writes_land_in_the_images_working_directory(tmp_path: Path, en
     )
     assert stored(arts, "wf/wf-n1-1/result.tgz") == "result.txt=it was heads"
     assert not Path("/result.txt").exists()
+
+
+def test_argosay_v1_is_ubuntu_with_cowsay(tmp_path: Path, env: Any) -> None:
+    # test/e2e/images/argosay/v1/Dockerfile: ubuntu with cowsay in /usr/games (on PATH),
+    # CMD ["cowsay"]; examples/conditionals.yaml runs `sh -c "cowsay hello"`.
+    ex, _, _ = env
+    image = "argoproj/argosay:v1"
+    hello = {
+        "name": "a",
+        "container": {"image": image, "command": ["sh", "-c"], "args": ["cowsay hello"]},
+    }
+    long = {"name": "a", "container": {"image": image, "args": ["cowsay", "a " * 25 + "end"]}}
+    got = [run(ex.run(spec(tmp_path, t, n))) for n, t in (("h", hello), ("l", long))]
+    cow = [
+        "        \\   ^__^",
+        "         \\  (oo)\\_______",
+        "            (__)\\       )\\/\\",
+        "                ||----w |",
+        "                ||     ||",
+    ]
+    assert got == [
+        PodResult(
+            "Succeeded",
+            "",
+            0,
+            {"result": "\n".join([" _______", "< hello >", " -------", *cow]), "exitCode": "0"},
+        ),
+        PodResult(
+            "Succeeded",
+            "",
+            0,
+            {
+                "result": "\n".join(
+                    [
+                        " " + "_" * 41,
+                        "/ a a a a a a a a a a a a a a a a a a a a \\",
+                        "\\ " + "a a a a a end".ljust(39) + " /",
+                        " " + "-" * 41,
+                        *cow,
+                    ]
+                ),
+                "exitCode": "0",
+            },
+        ),
+    ]
+    assert images.host_argv(image, [], []) == ["cowsay"]
+    assert images.host_argv(image, ["/argosay"], ["echo"]) == ["/argosay", "echo"]

@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-__all__ = ["main", "parse_go_duration"]
+__all__ = ["cowsay", "main", "parse_go_duration"]
 
 USAGE = (
     "usage: argosay [assert_contains file string|cat [file...]|echo [string] [file]"
@@ -314,5 +314,50 @@ def main(argv: Sequence[str], *, version: str | None = None) -> int:
     return 0
 
 
+_COW = (
+    "        \\   ^__^\n"
+    "         \\  (oo)\\_______\n"
+    "            (__)\\       )\\/\\\n"
+    "                ||----w |\n"
+    "                ||     ||\n"
+)
+
+
+def cowsay(argv: Sequence[str]) -> int:
+    """``cowsay`` of the ``argoproj/argosay:v1`` image (ubuntu's cowsay, default cow).
+
+    The message is the arguments joined by spaces (stdin when there are none), wrapped at 40
+    columns (lines of at most 39 characters, as Text::Wrap), in a balloon above the cow.
+
+    Args:
+        argv: The words to say.
+
+    Returns:
+        0.
+    """
+    import textwrap
+
+    text = " ".join(argv) if argv else sys.stdin.read()
+    lines: list[str] = []
+    for paragraph in text.expandtabs(8).rstrip("\n").split("\n"):
+        lines.extend(textwrap.wrap(paragraph, 39, break_on_hyphens=False) or [""])
+    width = max(len(line) for line in lines)
+    out = [" " + "_" * (width + 2)]
+    if len(lines) == 1:
+        out.append(f"< {lines[0]} >")
+    else:
+        for index, line in enumerate(lines):
+            left, right = ("/", "\\") if index == 0 else ("|", "|")
+            if index == len(lines) - 1:
+                left, right = "\\", "/"
+            out.append(f"{left} {line.ljust(width)} {right}")
+    out.append(" " + "-" * (width + 2))
+    sys.stdout.write("\n".join(out) + "\n" + _COW)
+    sys.stdout.flush()
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--cowsay"]:  # the argosay:v1 image's /usr/games/cowsay
+        sys.exit(cowsay(sys.argv[2:]))
     sys.exit(main(sys.argv[1:]))

@@ -5,6 +5,11 @@ registry) run their commands with this machine's shell and tools; ``python:*`` r
 ``python``/``python3`` commands with this interpreter; ``argoproj/argosay:*`` runs
 ``python -m tiphys.local.argosay``. Any other image cannot run on the host.
 
+``argoproj/argosay:v1`` is not the argosay program: it is ubuntu with ``cowsay`` in
+``/usr/games``, on its PATH, and ``CMD ["cowsay"]`` (``test/e2e/images/argosay/v1/Dockerfile``
+in argoproj/argo-workflows), so it runs as a shell image whose ``cowsay`` is
+:func:`tiphys.local.argosay.cowsay` (see :func:`cowsay_script`).
+
 When a template gives no ``command``, the image's own ENTRYPOINT/CMD apply as Docker applies
 them: ``args`` replace CMD (these images have no ENTRYPOINT, except argosay whose ENTRYPOINT is
 ``/argosay``); with neither, CMD runs (``sh`` for busybox, ``/bin/sh`` for alpine, ``bash`` for
@@ -15,7 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 SHELL_IMAGES = ("busybox", "alpine", "debian", "ubuntu")
 """Images whose commands run with this machine's shell and tools."""
@@ -52,10 +57,25 @@ def image_name(image: str) -> str:
     return "/".join(parts)
 
 
+def image_tag(image: str) -> str:
+    """The tag of an image reference (``""`` when none): ``"v1"`` for ``"argoproj/argosay:v1"``."""
+    return image.split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
+
+
+def is_cowsay_image(image: str) -> bool:
+    """Whether ``image`` is ``argoproj/argosay:v1`` (ubuntu with ``cowsay``)."""
+    return image_name(image) == "argoproj/argosay" and image_tag(image) == "v1"
+
+
+def cowsay_script() -> str:
+    """The ``/usr/games/cowsay`` that the host backend gives ``argoproj/argosay:v1`` nodes."""
+    return f'#!/bin/sh\nexec "{sys.executable}" -m {ARGOSAY_MODULE} --cowsay "$@"\n'
+
+
 def image_kind(image: str) -> str | None:
     """``"shell"``, ``"python"``, ``"argosay"``, or None for an image the host cannot run."""
     name = image_name(image)
-    if name in SHELL_IMAGES:
+    if name in SHELL_IMAGES or is_cowsay_image(image):
         return "shell"
     if name == "python":
         return "python"
@@ -99,7 +119,7 @@ def host_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[s
     elif args:
         argv = list(args)
     else:
-        argv = list(_DEFAULT_CMD[name])
+        argv = list(_DEFAULT_CMD.get(name, ["cowsay"]))
     program = argv[0]
     if kind == "argosay" and os.path.basename(program) == "argosay":
         return [sys.executable, "-m", ARGOSAY_MODULE, *argv[1:]]
@@ -110,11 +130,10 @@ def host_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[s
     return argv
 
 
-def host_env(image: str) -> dict[str, str]:
-    """Extra environment for the stand-in of ``image``: ``argoproj/argosay:v1`` selects the
-    shell-script argosay (``TIPHYS_ARGOSAY_VERSION=v1``); others need none."""
-    if image_kind(image) == "argosay":
-        tag = image.split("@", 1)[0].rsplit("/", 1)[-1].partition(":")[2]
-        if tag == "v1":
-            return {"TIPHYS_ARGOSAY_VERSION": "v1"}
+def host_env(image: str, env: Mapping[str, str]) -> dict[str, str]:
+    """Extra environment for the stand-in of ``image`` given the container's ``env``:
+    ``argoproj/argosay:v1`` has ``/usr/games`` at the end of its PATH; others need none."""
+    if is_cowsay_image(image):
+        path = env.get("PATH") or "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        return {"PATH": f"{path}:/usr/games"}
     return {}

@@ -479,7 +479,9 @@ class Executor:
                     args = [*args, "/argo/staging/script"]
             image = str(spec.get("image") or "")
             if backend == "host":
-                env.update(images.host_env(image))
+                env.update(images.host_env(image, env))
+                if images.is_cowsay_image(image):
+                    self._cowsay(pod, prepared, env)
                 host_argv = images.host_argv(image, command, args)
                 if host_argv is None:  # checked above; kept for -O runs
                     raise _Problem(PodResult("Error", images.unsupported_message(image), None))
@@ -515,6 +517,22 @@ class Executor:
                 (pod.sandbox / "tmp").mkdir(exist_ok=True)
                 for container in [*prepared.inits, *prepared.containers, *prepared.sidecars]:
                     container.env["TMPDIR"] = str(pod.sandbox / "tmp")
+
+    @staticmethod
+    def _cowsay(pod: PodSpec, prepared: _Prepared, env: dict[str, str]) -> None:
+        """Give an ``argoproj/argosay:v1`` container its ``/usr/games/cowsay``."""
+        from tiphys.local import images
+
+        games = pod.sandbox / "games"
+        if not games.is_dir():
+            games.mkdir()
+            script = games / "cowsay"
+            script.write_text(images.cowsay_script())
+            script.chmod(0o755)
+            if prepared.plan is not None:
+                prepared.plan.bind_dir(games, "/usr/games")
+        if prepared.plan is None:
+            env["PATH"] = f"{env['PATH']}:{games}"
 
     def _volumes(
         self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]
