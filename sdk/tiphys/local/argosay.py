@@ -27,14 +27,16 @@ Run it as ``python -m tiphys.local.argosay ARGS...``. It imports the standard li
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
 
-__all__ = ["cowsay", "main", "parse_go_duration"]
+__all__ = ["cowsay", "main", "nc", "parse_go_duration"]
 
 USAGE = (
     "usage: argosay [assert_contains file string|cat [file...]|echo [string] [file]"
@@ -357,7 +359,142 @@ def cowsay(argv: Sequence[str]) -> int:
     return 0
 
 
+def _relay(conn: socket.socket, *, read_stdin: bool) -> None:
+    """Copy stdin to ``conn`` and ``conn`` to stdout until the peer closes."""
+    import selectors
+
+    sel = selectors.PollSelector()  # epoll refuses regular files such as /dev/null
+    sel.register(conn, selectors.EVENT_READ)
+    stdin = sys.stdin.fileno()
+    if read_stdin:
+        sel.register(stdin, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is conn:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                os.write(sys.stdout.fileno(), data)
+            else:
+                data = os.read(stdin, 65536)
+                if data:
+                    conn.sendall(data)
+                else:  # stdin ended: keep reading what the peer sends
+                    sel.unregister(stdin)
+                    with contextlib.suppress(OSError):
+                        conn.shutdown(socket.SHUT_WR)
+
+
+def _serve_with(conn: socket.socket, program: Sequence[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(list(program), stdin=conn.fileno(), stdout=conn.fileno())
+
+
+def nc(argv: Sequence[str]) -> int:
+    """busybox ``nc`` (the one in ``busybox`` and ``alpine`` images), the options examples use.
+
+    ``nc [-z] [-w SEC] HOST PORT [-e PROG ARGS...]`` connects (``-z``: only checks that it
+    can); ``nc -l [-k] [-p PORT] [-s ADDR] [-e PROG ARGS...]`` listens (``-k``: for ever,
+    a connection at a time in parallel). ``-e`` runs PROG with the connection as its stdin and
+    stdout (everything after ``-e`` is the program); without it the connection is relayed to
+    stdin/stdout. ``-v`` and ``-n`` are accepted.
+
+    Args:
+        argv: The arguments after ``nc``.
+
+    Returns:
+        0, or 1 when the connection fails (the error on stderr, as busybox words it).
+    """
+    listen = keep = zero = False
+    port: int | None = None
+    local = ""
+    timeout: float | None = None
+    program: list[str] = []
+    rest: list[str] = []
+    args = list(argv)
+    i = 0
+    try:
+        while i < len(args):
+            arg = args[i]
+            if arg == "-e":
+                program = args[i + 1 :]
+                break
+            if arg.startswith("-") and len(arg) > 1:
+                flags = arg[1:]
+                for j, flag in enumerate(flags):
+                    if flag in "pswq":
+                        value = flags[j + 1 :] or args[i + 1]
+                        if not flags[j + 1 :]:
+                            i += 1
+                        if flag == "p":
+                            port = int(value)
+                        elif flag == "s":
+                            local = value
+                        elif flag == "w":
+                            timeout = float(value)
+                        break
+                    if flag == "l":
+                        listen = True
+                    elif flag == "k":
+                        keep = True
+                    elif flag == "z":
+                        zero = True
+                    elif flag not in "vn":
+                        sys.stderr.write(f"nc: invalid option -- '{flag}'\n")
+                        return 1
+            else:
+                rest.append(arg)
+            i += 1
+    except (IndexError, ValueError):
+        sys.stderr.write("nc: bad option\n")
+        return 1
+    if listen:
+        if port is None and len(rest) == 1:
+            port = int(rest[0])
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            server.bind((local or "0.0.0.0", port or 0))
+        except OSError as err:
+            sys.stderr.write(f"nc: bind: {err.strerror}\n")
+            return 1
+        server.listen(16)
+        children: list[subprocess.Popen[bytes]] = []
+        while True:
+            conn, _ = server.accept()
+            if program:
+                children.append(_serve_with(conn, program))
+                conn.close()
+                if not keep:
+                    return children[-1].wait()
+                children = [c for c in children if c.poll() is None]
+                continue
+            with conn:
+                _relay(conn, read_stdin=True)
+            if not keep:
+                return 0
+    if len(rest) != 2:
+        sys.stderr.write("usage: nc [OPTIONS] HOST PORT  - connect\n")
+        return 1
+    host, service = rest
+    try:
+        conn = socket.create_connection((host, int(service)), timeout=timeout)
+    except OSError as err:
+        why = err.strerror or str(err)
+        sys.stderr.write(f"nc: can't connect to remote host ({host}): {why}\n")
+        return 1
+    conn.settimeout(None)
+    with conn:
+        if zero:
+            return 0
+        if program:
+            return _serve_with(conn, program).wait()
+        _relay(conn, read_stdin=True)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--nc"]:  # busybox's nc, for busybox and alpine images
+        sys.exit(nc(sys.argv[2:]))
     if sys.argv[1:2] == ["--cowsay"]:  # the argosay:v1 image's /usr/games/cowsay
         sys.exit(cowsay(sys.argv[2:]))
     sys.exit(main(sys.argv[1:]))

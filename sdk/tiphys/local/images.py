@@ -19,6 +19,7 @@ debian, ``/bin/bash`` for ubuntu, ``python3`` for python).
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -67,9 +68,30 @@ def is_cowsay_image(image: str) -> bool:
     return image_name(image) == "argoproj/argosay" and image_tag(image) == "v1"
 
 
-def cowsay_script() -> str:
-    """The ``/usr/games/cowsay`` that the host backend gives ``argoproj/argosay:v1`` nodes."""
-    return f'#!/bin/sh\nexec "{sys.executable}" -m {ARGOSAY_MODULE} --cowsay "$@"\n'
+_NC_WORD = re.compile(r"(?<![-\w./])nc(?![-\w.])")
+
+
+def standins(image: str, texts: Sequence[str]) -> dict[str, str]:
+    """Programs an image has that this machine may lack or have in another flavour.
+
+    ``argoproj/argosay:v1`` gets ``cowsay``; ``busybox`` and ``alpine`` get busybox's ``nc``
+    (``-l -k -p -e``; the host's nc, if any, is often another one) when ``texts`` (the
+    container's command, args and script source) name ``nc``. The host backend binds them at
+    ``/usr/games`` (see :func:`host_env`).
+
+    Returns:
+        ``{program name: /bin/sh script text}``, empty when none are needed.
+    """
+    found = {}
+    if is_cowsay_image(image):
+        found["cowsay"] = _script("--cowsay")
+    if image_name(image) in ("busybox", "alpine") and any(_NC_WORD.search(t) for t in texts):
+        found["nc"] = _script("--nc")
+    return found
+
+
+def _script(flag: str) -> str:
+    return f'#!/bin/sh\nexec "{sys.executable}" -m {ARGOSAY_MODULE} {flag} "$@"\n'
 
 
 def image_kind(image: str) -> str | None:
@@ -130,10 +152,21 @@ def host_argv(image: str, command: Sequence[str], args: Sequence[str]) -> list[s
     return argv
 
 
-def host_env(image: str, env: Mapping[str, str]) -> dict[str, str]:
-    """Extra environment for the stand-in of ``image`` given the container's ``env``:
-    ``argoproj/argosay:v1`` has ``/usr/games`` at the end of its PATH; others need none."""
+def host_env(image: str, env: Mapping[str, str], games: str | None = None) -> dict[str, str]:
+    """Extra environment for the stand-in of ``image`` given the container's ``env``.
+
+    ``argoproj/argosay:v1`` has ``/usr/games`` at the end of its PATH (its Dockerfile); with
+    a busybox ``nc`` stand-in (:func:`standins`) it comes first. Others need none.
+
+    Args:
+        image: The container's image.
+        env: The container's environment so far.
+        games: Where the stand-ins are on this machine (default ``/usr/games``).
+    """
+    games = games or "/usr/games"
+    path = env.get("PATH") or "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
     if is_cowsay_image(image):
-        path = env.get("PATH") or "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        return {"PATH": f"{path}:/usr/games"}
+        return {"PATH": f"{path}:{games}"}
+    if image_name(image) in ("busybox", "alpine"):
+        return {"PATH": f"{games}:{path}"}
     return {}

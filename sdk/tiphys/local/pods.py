@@ -479,9 +479,12 @@ class Executor:
                     args = [*args, "/argo/staging/script"]
             image = str(spec.get("image") or "")
             if backend == "host":
-                env.update(images.host_env(image, env))
-                if images.is_cowsay_image(image):
-                    self._cowsay(pod, prepared, env)
+                texts = [*command, *args]
+                if "script" in template and role == "main":
+                    texts.append(str(spec.get("source") or ""))
+                programs = images.standins(image, texts)
+                if programs:
+                    env.update(images.host_env(image, env, self._standins(pod, prepared, programs)))
                 host_argv = images.host_argv(image, command, args)
                 if host_argv is None:  # checked above; kept for -O runs
                     raise _Problem(PodResult("Error", images.unsupported_message(image), None))
@@ -519,20 +522,22 @@ class Executor:
                     container.env["TMPDIR"] = str(pod.sandbox / "tmp")
 
     @staticmethod
-    def _cowsay(pod: PodSpec, prepared: _Prepared, env: dict[str, str]) -> None:
-        """Give an ``argoproj/argosay:v1`` container its ``/usr/games/cowsay``."""
-        from tiphys.local import images
+    def _standins(pod: PodSpec, prepared: _Prepared, programs: Mapping[str, str]) -> str:
+        """Write stand-in programs (:func:`tiphys.local.images.standins`) for the node.
 
+        With a namespace they are the node's ``/usr/games``; returns where they are.
+        """
         games = pod.sandbox / "games"
         if not games.is_dir():
             games.mkdir()
-            script = games / "cowsay"
-            script.write_text(images.cowsay_script())
-            script.chmod(0o755)
             if prepared.plan is not None:
                 prepared.plan.bind_dir(games, "/usr/games")
-        if prepared.plan is None:
-            env["PATH"] = f"{env['PATH']}:{games}"
+        for name, text in programs.items():
+            script = games / name
+            if not script.exists():
+                script.write_text(text)
+                script.chmod(0o755)
+        return "/usr/games" if prepared.plan is not None else str(games)
 
     def _volumes(
         self, pod: PodSpec, prepared: _Prepared, specs: Sequence[Mapping[str, Any]]
