@@ -1155,13 +1155,14 @@ def test_argosay_v1_is_ubuntu_with_cowsay(tmp_path: Path, env: Any) -> None:
 
 def test_busybox_nc_serves_a_program_and_connects(tmp_path: Path, env: Any) -> None:
     # examples/variables-showcase.yaml: an alpine daemon runs `nc -lk -p 9999 -e /bin/true`;
-    # alpine's nc is busybox's (-l -k -p -e), whatever nc this machine has.
+    # alpine's nc is busybox's (-l -k -p -e), whatever nc this machine has; two listeners on one
+    # port (two pods with their own IPs on a cluster) share it.
     ex, _, _ = env
     port = free_port()
     script = (
-        f"nc -lk -p {port} -e echo hello & "
+        f"nc -lk -p {port} -e echo hello & A=$!; nc -lk -p {port} -e echo hello & B=$!; "
         f"for i in 1 2 3 4 5 6 7 8 9; do nc -z 127.0.0.1 {port} && break; sleep 0.2; done; "
-        f"nc 127.0.0.1 {port}; nc 127.0.0.1 {port} </dev/null; kill $!"
+        f"nc 127.0.0.1 {port}; nc 127.0.0.1 {port} </dev/null; kill $A $B"
     )
     template = {"name": "t", "container": {"image": "alpine:3.23", "command": ["sh", "-c", script]}}
     assert run(ex.run(spec(tmp_path, template))) == PodResult(

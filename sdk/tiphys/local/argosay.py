@@ -452,6 +452,9 @@ def nc(argv: Sequence[str]) -> int:
             port = int(rest[0])
         server = socket.socket()
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Pods have their own IPs; on this host two daemon nodes listening on one port (the
+        # same template in two scopes, as examples/variables-showcase.yaml) share it instead.
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         try:
             server.bind((local or "0.0.0.0", port or 0))
         except OSError as err:
