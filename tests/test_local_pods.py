@@ -1168,3 +1168,21 @@ def test_busybox_nc_serves_a_program_and_connects(tmp_path: Path, env: Any) -> N
     assert run(ex.run(spec(tmp_path, template))) == PodResult(
         "Succeeded", "", 0, {"result": "hello\nhello", "exitCode": "0"}
     )
+
+
+def test_the_pod_ends_with_its_main_process_not_its_background_children(
+    tmp_path: Path, env: Any
+) -> None:
+    # A container ends when its main process does; a background child still holding stdout
+    # (`nc -lk ... &` in examples/variables-showcase.yaml) does not keep the node running.
+    ex, _, _ = env
+    template = {
+        "name": "t",
+        "container": {"image": "alpine", "command": ["sh", "-c", "sleep 30 & echo x; exit 3"]},
+    }
+    started = time.monotonic()
+    result = run(ex.run(spec(tmp_path, template)))
+    assert (result, time.monotonic() - started < 10) == (
+        PodResult("Failed", "main: Error (exit code 3)", 3, {"result": "x", "exitCode": "3"}),
+        True,
+    )

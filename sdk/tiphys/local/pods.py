@@ -168,6 +168,29 @@ def _failed_wait(message: str) -> PodResult:
     return PodResult("Error", f"wait: Error (exit code 1): {message}", None)
 
 
+class _ExitProtocol(asyncio.subprocess.SubprocessStreamProtocol):
+    """The stream protocol, plus a future set as soon as the process exits.
+
+    ``Process.wait()`` (Python 3.11+) also waits for the pipes to close, which a background
+    child holding stdout delays for ever; a container ends with its main process.
+    """
+
+    def __init__(self, limit: int, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__(limit=limit, loop=loop)
+        self.exited: asyncio.Future[int] = loop.create_future()
+        self._process: Any = None
+
+    def connection_made(self, transport: Any) -> None:
+        self._process = transport
+        super().connection_made(transport)
+
+    def process_exited(self) -> None:
+        code = self._process.get_returncode()
+        super().process_exited()
+        if not self.exited.done():
+            self.exited.set_result(code)
+
+
 class _Running:
     """One started container process with its output pumps."""
 
@@ -178,9 +201,11 @@ class _Running:
         tail: _Tail,
         log: Any,
         cleanup: list[str] | None = None,
+        exited: asyncio.Future[int] | None = None,
     ) -> None:
         self.cleanup = cleanup
         self.proc = proc
+        self.exited = exited
         self.pumps = pumps
         self.tail = tail
         self.log = log
@@ -189,8 +214,14 @@ class _Running:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, sig)
 
+    async def wait(self) -> int:
+        """The process's exit status, as soon as it exits (its pipes may stay open)."""
+        if self.exited is None:
+            return await self.proc.wait()
+        return await asyncio.shield(self.exited)
+
     async def finish(self) -> int:
-        code = await self.proc.wait()
+        code = await self.wait()
         self.signal(signal.SIGKILL)  # the pod's other processes end with it
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(asyncio.gather(*self.pumps), _PIPE_DRAIN)
@@ -211,7 +242,7 @@ class _Running:
                     await asyncio.wait_for(remover.wait(), 10)
         self.signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(asyncio.shield(self.proc.wait()), _KILL_GRACE)
+            await asyncio.wait_for(self.wait(), _KILL_GRACE)
         except TimeoutError:
             self.signal(signal.SIGKILL)
         return await self.finish()
@@ -706,7 +737,9 @@ class Executor:
                 else str(pod.sandbox / "work")
             )
         try:
-            proc = await asyncio.create_subprocess_exec(
+            loop = asyncio.get_running_loop()
+            transport, protocol = await loop.subprocess_exec(
+                lambda: _ExitProtocol(_CHUNK, loop),
                 *container.argv,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
@@ -716,8 +749,8 @@ class Executor:
                 start_new_session=True,
                 preexec_fn=hook,
                 pass_fds=tuple(prepared.keep_fds),
-                limit=_CHUNK,
             )
+            proc = asyncio.subprocess.Process(transport, protocol, loop)
         except FileNotFoundError:
             log.close()
             raise _Problem(
@@ -740,7 +773,7 @@ class Executor:
             asyncio.ensure_future(self._pump(pod, container.name, proc.stdout, log, tail)),
             asyncio.ensure_future(self._pump(pod, container.name, proc.stderr, log, None)),
         ]
-        return _Running(proc, pumps, tail, log, container.cleanup)
+        return _Running(proc, pumps, tail, log, container.cleanup, protocol.exited)
 
     async def _pump(
         self,
@@ -782,7 +815,7 @@ class Executor:
         try:
             if remaining is not None and remaining <= 0:
                 raise TimeoutError
-            await asyncio.wait_for(asyncio.shield(running.proc.wait()), remaining)
+            await asyncio.wait_for(running.wait(), remaining)
         except TimeoutError:
             await running.kill()
             return None
@@ -1129,7 +1162,7 @@ class Daemon:
                 return await self._end(None)
             wake = next_try if deadline is None else min(next_try, deadline)
             try:
-                await asyncio.wait_for(asyncio.shield(running.proc.wait()), max(wake - now, 0))
+                await asyncio.wait_for(running.wait(), max(wake - now, 0))
                 return await self._end(await running.finish())
             except TimeoutError:
                 pass
