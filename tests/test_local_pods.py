@@ -400,7 +400,7 @@ def test_volumes_inputs_and_working_dir(tmp_path: Path, env: Any) -> None:
 
 def test_a_volume_over_this_interpreter_is_refused(tmp_path: Path, env: Any) -> None:
     ex, _, _ = env
-    prefix = os.path.realpath(sys.prefix)
+    prefix = os.path.realpath(sys.base_prefix)
     template = {
         "name": "t",
         "container": {
@@ -1186,3 +1186,63 @@ def test_the_pod_ends_with_its_main_process_not_its_background_children(
         PodResult("Failed", "main: Error (exit code 3)", 3, {"result": "x", "exitCode": "3"}),
         True,
     )
+
+
+def test_a_volume_over_the_venv_and_tiphys_still_runs_python_argosay_and_cowsay(
+    tmp_path: Path, env: Any
+) -> None:
+    # This machine's (and CI's) checkout and venv live under /work; a volume mounted at /work
+    # hides them inside the node, which then runs the base interpreter and argosay by file.
+    import tiphys
+
+    ex, _, _ = env
+
+    top = "/" + Path(tiphys.__file__).resolve().parts[1]
+    prefix = os.path.realpath(sys.base_prefix)
+    if prefix == top or prefix.startswith(top + "/"):
+        pytest.skip(f"the base interpreter itself is under {top}")
+    mount = [{"name": "v", "mountPath": top}]
+    volumes = [{"name": "v", "emptyDir": {}}]
+    templates = {
+        "say": {
+            "name": "t",
+            "container": {
+                "image": "argoproj/argosay:v2",
+                "args": ["echo", "hi", f"{top}/out"],
+                "volumeMounts": mount,
+            },
+            "outputs": {"parameters": [{"name": "o", "valueFrom": {"path": f"{top}/out"}}]},
+        },
+        "py": {
+            "name": "t",
+            "script": {
+                "image": "python:3",
+                "command": ["python"],
+                "source": f"import os\nprint(sorted(os.listdir({top!r})))\n",
+                "volumeMounts": mount,
+            },
+        },
+        "cow": {
+            "name": "t",
+            "container": {
+                "image": "argoproj/argosay:v1",
+                "command": ["sh", "-c", "cowsay hi | head -2; ls -A " + top],
+                "volumeMounts": mount,
+            },
+        },
+    }
+    got = {n: run(ex.run(spec(tmp_path, t, n, volumes=volumes))) for n, t in templates.items()}
+    assert got == {
+        "say": PodResult(
+            "Succeeded",
+            "",
+            0,
+            {
+                "result": "",
+                "exitCode": "0",
+                "parameters": [{"name": "o", "valueFrom": {"path": f"{top}/out"}, "value": "hi"}],
+            },
+        ),
+        "py": PodResult("Succeeded", "", 0, {"result": "[]", "exitCode": "0"}),
+        "cow": PodResult("Succeeded", "", 0, {"result": " ____\n< hi >", "exitCode": "0"}),
+    }

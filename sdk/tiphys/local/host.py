@@ -57,12 +57,25 @@ class PathProblem(Exception):
 
 
 def _own_paths() -> list[str]:
-    """Directories the host backend itself needs inside every node: this interpreter and
-    tiphys."""
+    """What the host backend cannot do without inside a node: the base interpreter."""
+    return [os.path.realpath(p) for p in (sys.base_prefix, sys.executable)]
+
+
+def _soft_paths() -> list[str]:
+    """What it can do without: the venv (``sys.prefix``, ``sys.executable``) and tiphys.
+
+    A node that mounts a volume over one of them (a checkout under ``/work`` and a volume at
+    ``/work``) runs :func:`base_interpreter` and argosay's file opened before the mounts.
+    """
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    return [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable, here)] + [
-        sys.executable
+    return [os.path.abspath(p) for p in (sys.prefix, sys.executable, here)] + [
+        os.path.realpath(here)
     ]
+
+
+def base_interpreter() -> str:
+    """This interpreter's real file, which runs without the venv (standard library only)."""
+    return os.path.realpath(sys.executable)
 
 
 @dataclass
@@ -78,6 +91,7 @@ class MountPlan:
     binds: list[tuple[Path, str]] = field(default_factory=list)
     shadows: list[tuple[str, str]] = field(default_factory=list)
     rootfs: Path | None = None
+    hides_own: bool = False
 
     def __post_init__(self) -> None:
         tmp = self.root / "tmp"
@@ -162,6 +176,9 @@ class MountPlan:
                 raise PathProblem(
                     target, "mounting over it would hide the Python that the host backend runs"
                 )
+        for own in _soft_paths():
+            if own == target or own.startswith(target.rstrip("/") + "/"):
+                self.hides_own = True
         if self._covering(target) is not None or not os.path.isdir(target):
             self.view(target).mkdir(parents=True, exist_ok=True)
         self.binds.append((source, target))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -71,7 +72,9 @@ def is_cowsay_image(image: str) -> bool:
 _NC_WORD = re.compile(r"(?<![-\w./])nc(?![-\w.])")
 
 
-def standins(image: str, texts: Sequence[str]) -> dict[str, str]:
+def standins(
+    image: str, texts: Sequence[str], argosay: Sequence[str] | None = None
+) -> dict[str, str]:
     """Programs an image has that this machine may lack or have in another flavour.
 
     ``argoproj/argosay:v1`` gets ``cowsay``; ``busybox`` and ``alpine`` get busybox's ``nc``
@@ -79,19 +82,22 @@ def standins(image: str, texts: Sequence[str]) -> dict[str, str]:
     container's command, args and script source) name ``nc``. The host backend binds them at
     ``/usr/games`` (see :func:`host_env`).
 
+    Args:
+        image: The container's image.
+        texts: Its command, args and script source.
+        argosay: The argv that runs :mod:`tiphys.local.argosay` (default
+            ``[sys.executable, "-m", "tiphys.local.argosay"]``).
+
     Returns:
         ``{program name: /bin/sh script text}``, empty when none are needed.
     """
     found = {}
+    runner = " ".join(shlex.quote(a) for a in argosay or (sys.executable, "-m", ARGOSAY_MODULE))
     if is_cowsay_image(image):
-        found["cowsay"] = _script("--cowsay")
+        found["cowsay"] = f'#!/bin/sh\nexec {runner} --cowsay "$@"\n'
     if image_name(image) in ("busybox", "alpine") and any(_NC_WORD.search(t) for t in texts):
-        found["nc"] = _script("--nc")
+        found["nc"] = f'#!/bin/sh\nexec {runner} --nc "$@"\n'
     return found
-
-
-def _script(flag: str) -> str:
-    return f'#!/bin/sh\nexec "{sys.executable}" -m {ARGOSAY_MODULE} {flag} "$@"\n'
 
 
 def image_kind(image: str) -> str | None:

@@ -269,6 +269,7 @@ class _Prepared:
         self.binds: list[tuple[str, str]] = []
         self.keep_fds: list[int] = []
         self.docker_mounts: list[tuple[str, str]] = []
+        self.argosay_fd: int | None = None
 
     def real(self, path: str) -> Path:
         """Where the node's absolute ``path`` lives on this machine."""
@@ -513,13 +514,15 @@ class Executor:
                 texts = [*command, *args]
                 if "script" in template and role == "main":
                     texts.append(str(spec.get("source") or ""))
-                programs = images.standins(image, texts)
+                programs = images.standins(image, texts, self._argosay_argv(prepared))
                 if programs:
                     env.update(images.host_env(image, env, self._standins(pod, prepared, programs)))
                 host_argv = images.host_argv(image, command, args)
                 if host_argv is None:  # checked above; kept for -O runs
                     raise _Problem(PodResult("Error", images.unsupported_message(image), None))
                 argv = host_argv
+                if prepared.plan is not None and prepared.plan.hides_own and argv:
+                    argv = self._without_venv(prepared, argv)
             else:
                 from tiphys.local.docker import run_argv
 
@@ -551,6 +554,36 @@ class Executor:
                 (pod.sandbox / "tmp").mkdir(exist_ok=True)
                 for container in [*prepared.inits, *prepared.containers, *prepared.sidecars]:
                     container.env["TMPDIR"] = str(pod.sandbox / "tmp")
+
+    @staticmethod
+    def _argosay_argv(prepared: _Prepared) -> list[str]:
+        """How the node runs argosay: ``python -m tiphys.local.argosay``, or, when a volume
+        hides the venv and tiphys inside the node, the base interpreter on argosay's file
+        opened before the mounts (it imports the standard library only)."""
+        import sys
+
+        from tiphys.local import host, images
+
+        if prepared.plan is None or not prepared.plan.hides_own:
+            return [sys.executable, "-m", images.ARGOSAY_MODULE]
+        if prepared.argosay_fd is None:
+            from tiphys.local import argosay
+
+            prepared.argosay_fd = os.open(argosay.__file__, os.O_RDONLY)
+            prepared.keep_fds.append(prepared.argosay_fd)
+        return [host.base_interpreter(), f"/proc/self/fd/{prepared.argosay_fd}"]
+
+    def _without_venv(self, prepared: _Prepared, argv: list[str]) -> list[str]:
+        """``argv`` for a node whose volumes hide the venv and tiphys (see _argosay_argv)."""
+        import sys
+
+        from tiphys.local import host, images
+
+        if argv[0] != sys.executable:
+            return argv
+        if argv[1:3] == ["-m", images.ARGOSAY_MODULE]:
+            return [*self._argosay_argv(prepared), *argv[3:]]
+        return [host.base_interpreter(), *argv[1:]]
 
     @staticmethod
     def _standins(pod: PodSpec, prepared: _Prepared, programs: Mapping[str, str]) -> str:
