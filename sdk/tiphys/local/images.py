@@ -8,7 +8,8 @@ registry) run their commands with this machine's shell and tools; ``python:*`` r
 ``argoproj/argosay:v1`` is not the argosay program: it is ubuntu with ``cowsay`` in
 ``/usr/games``, on its PATH, and ``CMD ["cowsay"]`` (``test/e2e/images/argosay/v1/Dockerfile``
 in argoproj/argo-workflows), so it runs as a shell image whose ``cowsay`` is
-:func:`tiphys.local.argosay.cowsay` (see :func:`cowsay_script`).
+:func:`tiphys.local.argosay.cowsay`; ``busybox`` and ``alpine`` get busybox's ``nc``
+(:func:`tiphys.local.argosay.nc`), see :func:`standins`.
 
 When a template gives no ``command``, the image's own ENTRYPOINT/CMD apply as Docker applies
 them: ``args`` replace CMD (these images have no ENTRYPOINT, except argosay whose ENTRYPOINT is

@@ -19,7 +19,13 @@ followed (checked in argoproj/argo-workflows v4.1.2):
   ``<workflow>/<pod>/<artifact>.tgz`` (tar, the default), ``.zip`` (zip) or with no suffix
   (``archive: {none: {}}``); a missing optional artifact is skipped.
 * Script templates: the source is written to a file given as the last argument to ``command``
-  (Argo's ``/argo/staging/script``; on the host backend a ``/proc/self/fd/N`` path to it).
+  (Argo's ``/argo/staging/script``, mode 0755 as ``executor.go`` StageFiles writes it, so
+  ``command: [sh, -c]`` runs it; on the host backend a ``/proc/self/fd/N`` path to it).
+* The working directory is ``workingDir``, else the image's WORKDIR: ``/`` for every image the
+  host stands in for. On the host backend ``/`` is given when the node runs chrooted in a
+  private copy of ``/`` (it declares a path directly under ``/``), else its private ``/tmp``.
+* A node ends when its main process exits, as a container does; processes it left behind are
+  killed with its process group.
 * ``initContainers`` run one after the other before the main containers (a failure is Failed
   ``<name>: Error (exit code N)``); ``sidecars`` run beside them and are killed once the mains
   end. ``containerSet`` containers start when their ``dependencies`` succeeded; every one of
