@@ -572,18 +572,25 @@ def test_client_watch_follows_a_run_to_the_end(client: Client) -> None:
     client.create(suspending("gate"))
     seen: list[str] = []
 
-    def resume_soon() -> None:
-        time.sleep(0.3)
+    def resume_when_suspended() -> None:
+        # resume once the suspend node runs (a loaded machine may start it late); bounded
+        for _ in range(100):
+            nodes = client.get("gate").get("status", {}).get("nodes") or {}
+            if any(n.get("type") == "Suspend" and n["phase"] == "Running" for n in nodes.values()):
+                break
+            time.sleep(0.05)
         client.resume("gate")
 
-    thread = threading.Thread(target=resume_soon)
-    thread.start()
+    thread = threading.Thread(target=resume_when_suspended)
     try:
         for event in client.watch("gate", timeout=10):
             seen.append(event.workflow["status"].get("phase", ""))
+            if not thread.is_alive() and thread.ident is None:
+                thread.start()  # only once the watch has seen the workflow running
     finally:
-        thread.join(timeout=5)
-    assert seen[0] == "Running" and seen[-1] == "Succeeded"
+        if thread.ident is not None:
+            thread.join(timeout=5)
+    assert (seen[0], seen[-1]) == ("Running", "Succeeded"), seen
 
 
 # --- logs -----------------------------------------------------------------------------------
