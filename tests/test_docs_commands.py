@@ -35,7 +35,7 @@ LINES = _command_lines()
 
 
 def test_the_docs_show_commands() -> None:
-    assert {doc for doc, _ in LINES} == {"README.md", "ci.md"}
+    assert {doc for doc, _ in LINES} == {"README.md", "ci.md", "local.md"}
 
 
 def _resolve(words: list[str]) -> tuple[Any, list[str]]:
