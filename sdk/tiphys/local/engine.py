@@ -1250,7 +1250,18 @@ class LocalRun:
 
     async def _start_daemon(self, node: Json, spec: Any, ctx: _Ctx) -> Json:
         daemon = await self._get_executor().start_daemon(spec)
-        failed = await daemon.wait_ready()
+        # A daemon node is fulfilled only once its containers are Ready (operator.go
+        # assessNodeStatus); until then the execution deadline (template timeout, workflow
+        # activeDeadlineSeconds) ends it as any pod: the executor's "Step exceeded its deadline".
+        left = None if ctx.deadline is None else max(0.0, ctx.deadline - time.monotonic())
+        try:
+            failed = await asyncio.wait_for(daemon.wait_ready(), left)
+        except TimeoutError:
+            await daemon.stop()
+            return self._mark(node, "Failed", "Step exceeded its deadline")
+        except asyncio.CancelledError:  # stop/terminate while it was getting ready: no orphan
+            await asyncio.shield(daemon.stop())
+            raise
         if failed is not None:
             if failed.outputs:
                 node["outputs"] = failed.outputs
