@@ -227,3 +227,56 @@ def test_a_daemon_that_never_becomes_ready_ends_at_its_timeout(
             f"{name}[0].server": ("Pod", "Failed", message),
         }
     serves(server, tmp_path, "after-daemon")
+
+
+def test_a_missing_parameter_value_is_refused_by_the_server_and_by_run(
+    server: Server, tmp_path: Path
+) -> None:
+    # validate.go validateArgumentsValues (Lint false, as the server's create and submit run it)
+    import httpx
+
+    doc = workflow(
+        "no-value",
+        [sh("main", "echo {{workflow.parameters.msg}}")],
+        arguments={"parameters": [{"name": "msg"}]},
+    )
+    token = server.env["ARGO_TOKEN"]
+    reply = httpx.post(
+        f"{server.url}/api/v1/workflows/{NS}",
+        json={"workflow": doc},
+        headers={"Authorization": token},
+        timeout=10,
+    )
+    message = "spec.arguments.msg.value or spec.arguments.msg.valueFrom is required"
+    assert (reply.status_code, reply.json()) == (400, {"code": 3, "message": message})
+    # the same from a WorkflowTemplate whose parameter has no value and no -p
+    template = {**doc, "kind": "WorkflowTemplate", "metadata": {"name": "needs-msg"}}
+    path = write(tmp_path / "tmpl.yaml", template)
+    assert tiphys(server, "apply", path).code == 0
+    reply = httpx.post(
+        f"{server.url}/api/v1/workflows/{NS}/submit",
+        json={"resourceKind": "WorkflowTemplate", "resourceName": "needs-msg"},
+        headers={"Authorization": token},
+        timeout=10,
+    )
+    assert (reply.status_code, reply.json()) == (400, {"code": 3, "message": message})
+    # the CLI says so before sending anything
+    ran = tiphys(server, "submit", "--from", "wftmpl/needs-msg", "--wait")
+    assert ran == Ran(
+        2,
+        "",
+        "tiphys: error: WorkflowTemplate 'needs-msg' needs a value for parameter 'msg': pass "
+        "-p msg=... on the command line (parameters={'msg': ...} in Python).\n",
+    )
+    # tiphys run refuses it before running anything: exit 2
+    done = subprocess.run(
+        [sys.executable, "-m", "tiphys", "run", write(tmp_path / "wf.yaml", doc)]
+        + ["--backend", "host"],
+        capture_output=True,
+        text=True,
+        env={**server.env, "TMPDIR": str(tmp_path)},
+        timeout=EXIT_TIMEOUT,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.endswith(f"tiphys: error: {message}\n"), done.stderr
+    serves(server, tmp_path, "after-missing")

@@ -159,6 +159,16 @@ def _subst(obj: Any, values: Mapping[str, Any], *, allow: bool = True) -> Any:
     return json.loads(replace(text, strings, allow_unresolved=allow))
 
 
+def _arguments_problem(arguments: Mapping[str, Any]) -> str | None:
+    """Argo's refusal of workflow arguments without a value (validate.go
+    validateArgumentsValues, not linting: the server's create and submit, the controller)."""
+    for param in arguments.get("parameters") or ():
+        if param.get("value") is None and param.get("valueFrom") is None:
+            name = f"spec.arguments.{param.get('name')}"
+            return f"{name}.value or {name}.valueFrom is required"
+    return None
+
+
 def _continues_on(holder: Mapping[str, Any], phase: str) -> bool:
     cont = holder.get("continueOn") or {}
     return bool(
@@ -229,6 +239,9 @@ class LocalRun:
             raise LocalError("spec.entrypoint is not set and no entrypoint was given")
         if str(entry) not in self._templates:
             raise LocalError(f"spec.entrypoint template '{entry}' not found")
+        problem = _arguments_problem(self._spec.get("arguments") or {})
+        if problem is not None:
+            raise LocalError(problem)
         status = wf.setdefault("status", {})
         self._nodes: dict[str, Json] = status.setdefault("nodes", {})
         self._by_name: dict[str, str] = {n["name"]: i for i, n in self._nodes.items()}
