@@ -280,3 +280,432 @@ def test_a_missing_parameter_value_is_refused_by_the_server_and_by_run(
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.endswith(f"tiphys: error: {message}\n"), done.stderr
     serves(server, tmp_path, "after-missing")
+
+
+# --- end to end ---------------------------------------------------------------------------------
+
+
+def _fail_message(name: str, node: str, message: str, phase: str = "Failed") -> str:
+    return (
+        f"failed nodes:\n  {node} ({phase}): {message}\n"
+        f"See `tiphys get -n {NS} {name}` and `tiphys logs -n {NS} {name}`.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "template", "code", "phase", "err"),
+    [
+        ("wait-ok", sh("main", "echo fine"), 0, "Succeeded", ""),
+        (
+            "wait-failed",
+            sh("main", "echo oops >&2; exit 3"),
+            1,
+            "Failed",
+            "workflow 'wait-failed' in namespace 'argo' ended Failed: main: Error (exit code 3)\n"
+            + _fail_message("wait-failed", "wait-failed", "main: Error (exit code 3)"),
+        ),
+        (
+            "wait-image",
+            {"name": "main", "container": {"image": "nginx:1.25", "command": ["nginx"]}},
+            1,
+            "Error",
+            "workflow 'wait-image' in namespace 'argo' ended Error: image 'nginx:1.25' cannot run "
+            "on this machine's host backend: run with --backend docker (or podman), or mock the "
+            "template with --mock TEMPLATE=outputs.json\n"
+            + _fail_message(
+                "wait-image",
+                "wait-image",
+                "image 'nginx:1.25' cannot run on this machine's host backend: run with --backend "
+                "docker (or podman), or mock the template with --mock TEMPLATE=outputs.json",
+                "Error",
+            ),
+        ),
+        (
+            "wait-resource",
+            {
+                "name": "main",
+                "resource": {
+                    "action": "create",
+                    "manifest": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+                },
+            },
+            1,
+            "Error",
+            "workflow 'wait-resource' in namespace 'argo' ended Error: resource template 'main' "
+            "needs a Kubernetes cluster: tiphys cannot run it here; mock it (--mock "
+            "main=outputs.json)\n"
+            + _fail_message(
+                "wait-resource",
+                "wait-resource",
+                "resource template 'main' needs a Kubernetes cluster: tiphys cannot run it here; "
+                "mock it (--mock main=outputs.json)",
+                "Error",
+            ),
+        ),
+    ],
+)
+def test_submit_wait_exit_codes(
+    server: Server, tmp_path: Path, name: str, template: dict[str, Any], code: int, phase: str, err: str
+) -> None:
+    path = write(tmp_path / "wf.yaml", workflow(name, [template]))
+    ran = tiphys(server, "submit", path, "--wait", "--timeout", "30s")
+    assert (ran.code, norm(server, ran.out), ran.err) == (
+        code,
+        f"Workflow: {name}\nLink: URL/workflows/{NS}/{name}\n{name} {phase}\n",
+        err,
+    )
+
+
+def test_submit_watch_prints_the_changes_then_the_get_view(server: Server, tmp_path: Path) -> None:
+    main = steps("main", [{"name": "a", "template": "echo"}], [{"name": "b", "template": "bad"}])
+    wf = workflow("watched", [main, sh("echo", "echo one"), sh("bad", "exit 2")])
+    ran = tiphys(server, "submit", write(tmp_path / "wf.yaml", wf), "--watch", "--timeout", "30s")
+    out = norm(server, ran.out)
+    head, _, view = out.partition("\n\n")
+    lines = head.splitlines()
+    assert lines[:2] == ["Workflow: watched", f"Link: URL/workflows/{NS}/watched"]
+    # node changes as they happen (a Running state may be coalesced away): each node's last line
+    # is its final phase, a's before b's
+    changes = [line.split() for line in lines[2:]]
+    assert all(c[0] == "HH:MM:SS" for c in changes), changes
+    last = {c[1]: c[2] for c in changes}
+    assert last == {"a": "Succeeded", "b": "Failed", "watched": "Failed"}
+    assert [c[1] for c in changes if c[2] in ("Succeeded", "Failed")] == ["a", "b", "watched"]
+    assert view == (
+        "Name:                watched\n"
+        "Namespace:           argo\n"
+        "ServiceAccount:      unset (will run with the default ServiceAccount)\n"
+        "Status:              Failed\n"
+        "Message:             child 'watched-2045010462' failed\n"
+        "Conditions:\n"
+        " PodRunning          False\n"
+        " Completed           True\n"
+        "Created:             TIME\n"
+        "Started:             TIME\n"
+        "Finished:            TIME\n"
+        "Duration:            0 seconds\n"
+        "Progress:            1/2\n"
+        "\n"
+        "STEP          TEMPLATE  PODNAME                  DURATION  MESSAGE\n"
+        " ✖ watched    main                                         child 'watched-2045010462' failed\n"
+        " ├───✔ a      echo      watched-echo-1990393412  0s\n"
+        " └───✖ b      bad       watched-bad-2373286455   0s        main: Error (exit code 2)\n"
+    )
+    assert (ran.code, ran.err.splitlines()[0]) == (
+        1,
+        "workflow 'watched' in namespace 'argo' ended Failed: child 'watched-2045010462' failed",
+    )
+
+
+def test_logs_follow_streams_while_the_workflow_runs(server: Server, tmp_path: Path) -> None:
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    script = "echo one; echo two; while [ ! -f /flags/go ]; do sleep 0.05; done; echo three"
+    template = sh("main", script, volumeMounts=None)
+    template["container"]["volumeMounts"] = [{"name": "flags", "mountPath": "/flags"}]
+    del template["volumeMounts"]
+    wf = workflow(
+        "followed", [template], volumes=[{"name": "flags", "hostPath": {"path": str(flags)}}]
+    )
+    assert tiphys(server, "submit", write(tmp_path / "wf.yaml", wf)).code == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tiphys", "logs", "followed", "-f"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=server.env,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = [_readline(process, 20), _readline(process, 20)]
+        assert first == ["followed: one\n", "followed: two\n"]
+        assert process.poll() is None  # still following: the workflow waits for the flag
+        (flags / "go").write_text("")
+        rest, err = process.communicate(timeout=30)
+    finally:
+        _end(process)
+    assert (process.returncode, rest, err) == (0, "followed: three\n", "")
+
+
+def _readline(process: subprocess.Popen[str], timeout: float) -> str:
+    """One line of the process's stdout, within ``timeout`` seconds."""
+    import select
+
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, "no line in time"
+    return process.stdout.readline()
+
+
+def _running(server: Server, name: str, node: str) -> bool:
+    wf = get_json(server, name)
+    return tree(wf).get(node, ("", ""))[1] == "Running"
+
+
+def test_stop_runs_the_exit_handler_and_terminate_does_not(server: Server, tmp_path: Path) -> None:
+    main = steps("main", [{"name": "hang", "template": "hang"}])
+    templates = [main, sh("hang", "sleep 30"), sh("bye", "echo bye {{workflow.status}}")]
+    for name in ("stopped", "terminated"):
+        path = write(tmp_path / f"{name}.yaml", workflow(name, templates, onExit="bye"))
+        assert tiphys(server, "submit", path).code == 0
+    for name in ("stopped", "terminated"):
+        wait_for(lambda name=name: _running(server, name, f"{name}[0].hang"))
+    started = time.monotonic()
+    assert tiphys(server, "stop", "stopped") == Ran(0, "workflow stopped stopped\n", "")
+    assert tiphys(server, "terminate", "terminated") == Ran(
+        0, "workflow terminated terminated\n", ""
+    )
+    ran = tiphys(server, "wait", "stopped", "terminated", "--timeout", "20s")
+    assert (ran.code, ran.out) == (1, "stopped Failed\nterminated Failed\n")
+    assert time.monotonic() - started < 15  # the sleeping pods were killed
+    stop = "Stopped with strategy 'Stop'"
+    stopped = get_json(server, "stopped")
+    assert (stopped["status"]["phase"], stopped["status"]["message"]) == ("Failed", stop)
+    assert tree(stopped) == {
+        "stopped": ("Steps", "Failed", stop),
+        "stopped[0]": ("StepGroup", "Failed", stop),
+        "stopped[0].hang": ("Pod", "Failed", stop),
+        "stopped.onExit": ("Pod", "Succeeded", ""),
+    }
+    pod = [n for n in stopped["status"]["nodes"].values() if n["name"] == "stopped.onExit"]
+    assert tiphys(server, "logs", "stopped") == Ran(0, "stopped-bye-" + pod[0]["id"].rpartition("-")[2] + ": bye Failed\n", "")
+    term = "Stopped with strategy 'Terminate'"
+    terminated = get_json(server, "terminated")
+    assert (terminated["status"]["phase"], terminated["status"]["message"]) == ("Failed", term)
+    assert tree(terminated) == {
+        "terminated": ("Steps", "Failed", term),
+        "terminated[0]": ("StepGroup", "Failed", term),
+        "terminated[0].hang": ("Pod", "Failed", term),
+    }
+    serves(server, tmp_path, "after-stop")
+
+
+def test_retry_reruns_the_failed_node_and_keeps_the_succeeded_one(
+    server: Server, tmp_path: Path
+) -> None:
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    main = steps("main", [{"name": "first", "template": "first"}], [{"name": "flaky", "template": "flaky"}])
+    flaky = sh("flaky", "if [ -f /flags/fixed ]; then echo fixed; else echo broken; exit 1; fi")
+    flaky["container"]["volumeMounts"] = [{"name": "flags", "mountPath": "/flags"}]
+    wf = workflow(
+        "retried",
+        [main, sh("first", "echo first"), flaky],
+        volumes=[{"name": "flags", "hostPath": {"path": str(flags)}}],
+    )
+    ran = tiphys(server, "submit", write(tmp_path / "wf.yaml", wf), "--wait", "--timeout", "30s")
+    assert (ran.code, ran.out.splitlines()[-1]) == (1, "retried Failed")
+    before = {n["name"]: n for n in get_json(server, "retried")["status"]["nodes"].values()}
+    (flags / "fixed").write_text("")
+    assert tiphys(server, "retry", "retried") == Ran(0, "workflow retried retried\n", "")
+    ran = tiphys(server, "wait", "retried", "--timeout", "30s")
+    print(ran)
+    assert ran == Ran(0, "retried Succeeded\n", "")
+    after = get_json(server, "retried")
+    assert tree(after) == {
+        "retried": ("Steps", "Succeeded", ""),
+        "retried[0]": ("StepGroup", "Succeeded", ""),
+        "retried[0].first": ("Pod", "Succeeded", ""),
+        "retried[1]": ("StepGroup", "Succeeded", ""),
+        "retried[1].flaky": ("Pod", "Succeeded", ""),
+    }
+    kept = {n["name"]: n for n in after["status"]["nodes"].values()}["retried[0].first"]
+    assert kept == before["retried[0].first"]  # not run again: the same node, times and all
+    logs = tiphys(server, "logs", "retried")
+    assert (logs.code, sorted(logs.out.splitlines())) == (
+        0,
+        sorted([f"retried-first-{_hash(after, 'retried[0].first')}: first",
+                f"retried-flaky-{_hash(after, 'retried[1].flaky')}: fixed"]),
+    )
+    # resubmit: a new workflow from this one, labelled with where it came from
+    ran = tiphys(server, "resubmit", "retried", "--wait", "--timeout", "30s")
+    new = ran.out.splitlines()[0].removeprefix("Workflow: ")
+    assert re.fullmatch(r"retried-[bcdfghjklmnpqrstvwxz2456789]{5}", new), ran.out
+    assert (ran.code, norm(server, ran.out), ran.err) == (
+        0,
+        f"Workflow: {new}\nLink: URL/workflows/{NS}/{new}\n{new} Succeeded\n",
+        "",
+    )
+    labels = get_json(server, new)["metadata"]["labels"]
+    assert labels["workflows.argoproj.io/resubmitted-from-workflow"] == "retried"
+
+
+def _hash(wf: dict[str, Any], name: str) -> str:
+    return next(n["id"] for n in wf["status"]["nodes"].values() if n["name"] == name).rpartition("-")[2]
+
+
+def test_apply_a_template_then_submit_from_it(server: Server, tmp_path: Path) -> None:
+    template = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "greet"},
+        "spec": {
+            "entrypoint": "main",
+            "arguments": {"parameters": [{"name": "who", "value": "world"}]},
+            "templates": [sh("main", "echo hello {{workflow.parameters.who}}")],
+        },
+    }
+    path = write(tmp_path / "greet.yaml", template)
+    assert tiphys(server, "apply", path) == Ran(0, "workflowtemplate/greet created\n", "")
+    assert tiphys(server, "apply", path) == Ran(0, "workflowtemplate/greet unchanged\n", "")
+    ran = tiphys(server, "submit", "--from", "wftmpl/greet", "-p", "who=e2e", "--wait", "--log")
+    name = ran.out.splitlines()[0].removeprefix("Workflow: ")
+    assert re.fullmatch(r"greet-[bcdfghjklmnpqrstvwxz2456789]{5}", name), ran.out
+    pod = f"{name}-main-{_hash(get_json(server, name), name)}"
+    assert (ran.code, norm(server, ran.out), ran.err) == (
+        0,
+        f"Workflow: {name}\nLink: URL/workflows/{NS}/{name}\n{pod}: hello e2e\n{name} Succeeded\n",
+        "",
+    )
+
+
+def test_get_list_wait_delete(server: Server, tmp_path: Path) -> None:
+    for name in ("listed-a", "listed-b"):
+        wf = workflow(name, [sh("main", "echo hi")])
+        wf["metadata"]["labels"] = {"e2e": "listed"}
+        assert tiphys(server, "submit", write(tmp_path / f"{name}.yaml", wf)).code == 0
+    assert tiphys(server, "wait", "listed-a", "listed-b", "--timeout", "30s") == Ran(
+        0, "listed-a Succeeded\nlisted-b Succeeded\n", ""
+    )
+    ran = tiphys(server, "list", "-l", "e2e=listed", "-o", "name")
+    assert ran == Ran(0, "listed-b\nlisted-a\n", "") or ran == Ran(0, "listed-a\nlisted-b\n", "")
+    ran = tiphys(server, "get", "listed-a")
+    assert (ran.code, norm(server, ran.out), ran.err) == (
+        0,
+        "Name:                listed-a\n"
+        "Namespace:           argo\n"
+        "ServiceAccount:      unset (will run with the default ServiceAccount)\n"
+        "Status:              Succeeded\n"
+        "Conditions:\n"
+        " PodRunning          False\n"
+        " Completed           True\n"
+        "Created:             TIME\n"
+        "Started:             TIME\n"
+        "Finished:            TIME\n"
+        "Duration:            0 seconds\n"
+        "Progress:            1/1\n"
+        "\n"
+        "STEP        TEMPLATE  PODNAME   DURATION  MESSAGE\n"
+        " ✔ listed-a  main      listed-a  0s\n",
+        "",
+    )
+    assert tiphys(server, "delete", "listed-a") == Ran(0, "Workflow 'listed-a' deleted\n", "")
+    ran = tiphys(server, "get", "listed-a")
+    assert (ran.code, ran.out) == (3, "")
+    assert ran.err.startswith(
+        f'tiphys: error: GET /api/v1/workflows/{NS}/listed-a: 404 Not Found: '
+        'workflows.argoproj.io "listed-a" not found\n'
+    )
+    assert tiphys(server, "list", "-l", "e2e=listed", "-o", "name") == Ran(0, "listed-b\n", "")
+
+
+# --- more faults --------------------------------------------------------------------------------
+
+
+def test_tasks_past_their_timeout_and_deadlines(server: Server, tmp_path: Path) -> None:
+    slow = {
+        "name": "slow",
+        "container": {"image": "busybox", "command": ["sh", "-c"], "args": ["sleep 60"]},
+    }
+    main = steps("main", [{"name": "a", "template": "slow"}])
+    docs = {
+        "timed-out": workflow("timed-out", [main, {**slow, "timeout": "1s"}]),
+        "pod-deadline": workflow("pod-deadline", [main, {**slow, "activeDeadlineSeconds": 1}]),
+        "wf-deadline": workflow("wf-deadline", [slow], activeDeadlineSeconds=1),
+    }
+    for name, doc in docs.items():
+        assert tiphys(server, "submit", write(tmp_path / f"{name}.yaml", doc)).code == 0
+    started = time.monotonic()
+    ran = tiphys(server, "wait", *docs, "--timeout", "30s")
+    assert (ran.code, ran.out) == (
+        1,
+        "timed-out Failed\npod-deadline Failed\nwf-deadline Failed\n",
+    )
+    assert time.monotonic() - started < 15
+    deadline = "Step exceeded its deadline"
+    pod = "Pod was active on the node longer than the specified deadline"
+    for name, message in (("timed-out", deadline), ("pod-deadline", pod)):
+        wf = get_json(server, name)
+        child = f"child '{[n['id'] for n in wf['status']['nodes'].values() if n['name'] == f'{name}[0].a'][0]}' failed"
+        assert (wf["status"]["phase"], wf["status"]["message"]) == ("Failed", child)
+        assert tree(wf) == {
+            name: ("Steps", "Failed", child),
+            f"{name}[0]": ("StepGroup", "Failed", child),
+            f"{name}[0].a": ("Pod", "Failed", message),
+        }
+    wf = get_json(server, "wf-deadline")
+    assert (wf["status"]["phase"], wf["status"]["message"]) == ("Failed", deadline)
+    assert tree(wf) == {"wf-deadline": ("Pod", "Failed", deadline)}
+    serves(server, tmp_path, "after-deadlines")
+
+
+def test_a_malformed_when(server: Server, tmp_path: Path) -> None:
+    main = steps("main", [{"name": "a", "template": "echo", "when": "foo == (bar"}])
+    path = write(tmp_path / "wf.yaml", workflow("bad-when", [main, sh("echo", "echo hi")]))
+    message = "Invalid 'when' expression 'foo == (bar': Unbalanced parenthesis"
+    ran = tiphys(server, "submit", path, "--wait", "--timeout", "30s")
+    assert (ran.code, ran.err) == (
+        1,
+        f"workflow 'bad-when' in namespace 'argo' ended Failed: {message}\n"
+        + _fail_message("bad-when", "a", message, "Error"),
+    )
+    assert tree(get_json(server, "bad-when")) == {
+        "bad-when": ("Steps", "Failed", message),
+        "bad-when[0]": ("StepGroup", "Error", message),
+        "bad-when[0].a": ("Skipped", "Error", message),
+    }
+    serves(server, tmp_path, "after-when")
+
+
+@pytest.mark.slow
+def test_a_script_that_writes_10_mb_to_stdout(server: Server, tmp_path: Path) -> None:
+    gen = {
+        "name": "gen",
+        "script": {
+            "image": "python:3.12",
+            "command": ["python"],
+            "source": "import sys\nline = 'x' * 99 + '\\n'\nfor i in range(100000):\n"
+            "    sys.stdout.write(line)\nsys.stdout.write('END\\n')\n",
+        },
+    }
+    use = sh("use", "echo {{inputs.parameters.n}}", inputs={"parameters": [{"name": "n"}]})
+    main = steps(
+        "main",
+        [{"name": "gen", "template": "gen"}],
+        [
+            {
+                "name": "use",
+                "template": "use",
+                "arguments": {
+                    "parameters": [{"name": "n", "value": "{{=len(steps.gen.outputs.result)}}"}]
+                },
+            }
+        ],
+    )
+    path = write(tmp_path / "wf.yaml", workflow("loud", [main, gen, use]))
+    ran = tiphys(server, "submit", path, "--wait", "--timeout", "60s")
+    assert (ran.code, ran.out.splitlines()[-1]) == (0, "loud Succeeded")
+    wf = get_json(server, "loud")
+    gen_node = next(n for n in wf["status"]["nodes"].values() if n["name"] == "loud[0].gen")
+    full = ("x" * 99 + "\n") * 100000 + "END"  # executor.go: one newline trimmed, last 256 KiB
+    assert gen_node["outputs"] == {"result": full[-256 * 1024 :], "exitCode": "0"}
+    logs = subprocess.run(
+        [sys.executable, "-m", "tiphys", "logs", "loud", "-f"],
+        capture_output=True,
+        text=True,
+        env=server.env,
+        timeout=EXIT_TIMEOUT,
+    )
+    lines = logs.stdout.splitlines()
+    gen_pod = f"loud-gen-{_hash(wf, 'loud[0].gen')}"
+    assert (logs.returncode, len(lines), lines[0], lines[-2:]) == (
+        0,
+        100002,
+        f"{gen_pod}: {'x' * 99}",
+        [f"{gen_pod}: END", f"loud-use-{_hash(wf, 'loud[1].use')}: 262144"],
+    )
+    status = Path(f"/proc/{server.pid}/status").read_text()
+    peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
+    assert peak_kb < 300 * 1024  # the server's memory stays bounded (it is ~80 MB idle)
+    serves(server, tmp_path, "after-loud")

@@ -1165,8 +1165,15 @@ class LocalRun:
         run_dir = self.options.run_dir
         pod = node_pod_name(self.name, node, v1=self._v1)
         sandbox = run_dir / "nodes" / node["id"]
-        sandbox.mkdir(parents=True, exist_ok=True)
+        again = 0
+        while sandbox.exists():  # a retried workflow runs the node again: a fresh sandbox
+            again += 1
+            sandbox = run_dir / "nodes" / f"{node['id']}-again{again}"
+        sandbox.mkdir(parents=True)
         (run_dir / "logs" / pod).mkdir(parents=True, exist_ok=True)
+        if again:  # Argo's retry deletes the failed pod: its old logs go with it
+            for old in (run_dir / "logs" / pod).glob("*.log"):
+                old.unlink()
         volumes = [*(self._spec.get("volumes") or ()), *(body.get("volumes") or ())]
         spec = PodSpec(
             workflow_name=self.name,
