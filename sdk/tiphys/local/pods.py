@@ -836,6 +836,8 @@ class Executor:
             if len(pending) > _CHUNK * 16:  # a very long line: emit it in pieces
                 self._line(pod, container, pending, log)
                 pending = b""
+            with contextlib.suppress(OSError, ValueError):
+                log.flush()  # the server's `logs -f` reads the file while the pod runs
         if pending:
             self._line(pod, container, pending, log)
 
