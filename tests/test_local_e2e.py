@@ -80,7 +80,37 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             cli_env.pop(key, None)
         yield Server(url, cli_env, process.pid, state)
     finally:
+        left = _descendants(process.pid)  # pods run in sessions of their own
         _end(process)
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [pid for pid in left if _alive(pid)] == []  # the server took its pods with it
+
+
+def _descendants(root: int) -> list[int]:
+    """Processes under ``root`` (by parent pid, from /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rpartition(")")[2].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found: list[int] = []
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        children = [c for c, p in parents.items() if p == pid]
+        found.extend(children)
+        todo.extend(children)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def _end(process: subprocess.Popen[str]) -> None:
@@ -724,3 +754,12 @@ def test_a_script_that_writes_10_mb_to_stdout(server: Server, tmp_path: Path) ->
     peak_kb = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
     assert peak_kb < 300 * 1024  # the server's memory stays bounded (it is ~80 MB idle)
     serves(server, tmp_path, "after-loud")
+
+
+def test_a_workflow_left_running_is_not_orphaned(server: Server, tmp_path: Path) -> None:
+    # Left running on purpose: the server fixture's teardown checks that stopping the server
+    # ends this pod too (no process of the server outlives it).
+    path = write(tmp_path / "wf.yaml", workflow("left-running", [sh("main", "sleep 60")]))
+    assert tiphys(server, "submit", path).code == 0
+    wait_for(lambda: _running(server, "left-running", "left-running"))
+    assert any(_alive(pid) for pid in _descendants(server.pid))
