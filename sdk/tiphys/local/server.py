@@ -242,6 +242,11 @@ class _Run:
         self.future: concurrent.futures.Future[Any] | None = None
         self.flush_pending = False
         self.last: str = ""  # JSON of the last stored snapshot, without resourceVersion
+        # changes seen on the run loop, and the count the stored snapshot was taken at: a
+        # snapshot taken before the stored one (a flush from another thread racing the loop's)
+        # must never overwrite it, or a finished run would be left stored as Running
+        self.changes = 0
+        self.stored_at = -1
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -711,20 +716,43 @@ class _Core:
         if entry is None:
             return None
         entry.flush_pending = False
-        snapshot = entry.run.workflow
+        seen, snapshot = self._snapshot(entry)
         snapshot.get("metadata", {}).pop("resourceVersion", None)
         text = json.dumps(snapshot, sort_keys=True, default=str)
         with self.lock:
-            if self.runs.get(key) is not entry or text == entry.last:
+            if self.runs.get(key) is not entry or text == entry.last or seen < entry.stored_at:
                 return None
             entry.last = text
+            entry.stored_at = seen
             return self._store_workflow(snapshot)
+
+    def _snapshot(self, entry: _Run) -> tuple[int, dict[str, Any]]:
+        """The run's Workflow and the change count it reflects, read together on the run loop
+        (from another thread this hops onto the loop, as ``LocalRun.workflow`` does)."""
+        loop = self.loop
+        try:
+            on_loop = asyncio.get_running_loop() is loop
+        except RuntimeError:
+            on_loop = False
+        if loop is not None and not on_loop and loop.is_running():
+
+            async def read() -> tuple[int, dict[str, Any]]:
+                return entry.changes, entry.run.workflow
+
+            try:
+                return asyncio.run_coroutine_threadsafe(read(), loop).result(timeout=30)
+            except (RuntimeError, concurrent.futures.TimeoutError):
+                pass  # the loop is closing: the run is over, its state is final
+        return entry.changes, entry.run.workflow
 
     def _on_change(self, key: tuple[str, str]) -> Callable[[Any], None]:
         def changed(_run: Any) -> None:
             # on the run loop: no core lock here (see _flush); a lost race only flushes twice
             entry = self.runs.get(key)
-            if entry is None or entry.flush_pending:
+            if entry is None:
+                return
+            entry.changes += 1
+            if entry.flush_pending:
                 return
             entry.flush_pending = True
             loop = self.loop
@@ -737,6 +765,7 @@ class _Core:
         try:
             await entry.run.execute()
         finally:
+            entry.changes += 1  # the final state is the newest, whatever flushed before
             self._flush(entry.key)
             with self.lock:
                 if self.runs.get(entry.key) is entry:
