@@ -727,7 +727,10 @@ def test_retry_succeeds_on_a_later_attempt_and_expression(tmp_path: Path) -> Non
     assert outputs(out, "rs[0].r") == {"exitCode": "0"}
     assert stdout(out, "rs[0].r(1)", tmp_path) == "done"
     assert t["rs[0].x"]["children"] == ["rs[0].x(0)"]
-    assert (t["rs[0].x"]["phase"], t["rs[0].x"]["message"]) == ("Failed", "Error (exit code 7)")
+    assert (t["rs[0].x"]["phase"], t["rs[0].x"]["message"]) == (
+        "Failed",
+        "retryStrategy.expression evaluated to false",  # operator.go processNodeRetries
+    )
 
 
 def test_retry_backoff_max_duration(tmp_path: Path) -> None:
@@ -748,7 +751,8 @@ def test_retry_backoff_max_duration(tmp_path: Path) -> None:
     started = time.monotonic()
     out = execute(manifest, tmp_path)
     t = tree(out)
-    assert t["bk[0].r"]["message"] == "Max duration limit exceeded"
+    # the first backoff (1 s) would end after maxDuration (1 s from the first attempt's start)
+    assert t["bk[0].r"]["message"] == "Backoff would exceed max duration limit"
     assert t["bk[0].r"]["children"] == ["bk[0].r(0)"]
     assert time.monotonic() - started < 5
 
@@ -2041,7 +2045,7 @@ def test_retry_expression_reads_the_template_inputs(tmp_path: Path) -> None:
     t = tree(out)
     assert (t["ri[0].no"]["children"], t["ri[0].no"]["message"]) == (
         ["ri[0].no(0)"],
-        "Error (exit code 1)",
+        "retryStrategy.expression evaluated to false",
     )
 
 

@@ -755,7 +755,9 @@ class LocalRun:
                 if "workflow.duration" in fresh:
                     self._globals["workflow.duration"] = fresh["workflow.duration"]
                 self._globals["workflow.status"] = wf_phase
-                self._globals["workflow.failures"] = _api("failures_value")(self._nodes)
+                self._globals["workflow.failures"] = _api("failures_value")(
+                    self._nodes, workflow=self._wf
+                )
                 ectx = ctx.child(values=dict(self._globals), on_exit=True, deadline=None)
                 exit_args = (  # spec.onExit gets the workflow's arguments (operator.go)
                     self._spec.get("arguments") if exit_hook else exit_holder.get("arguments")
@@ -1456,27 +1458,25 @@ class LocalRun:
                     self._changed()
                     return node
                 return self._mark(node, "Succeeded")
-            if child["phase"] not in _BAD or self._shutdown:
-                return self._mark(node, child["phase"], child.get("message"))
+            phase = child["phase"]
+            if phase not in _BAD:
+                return self._mark(node, phase, child.get("message"))
+            if self._shutdown:
+                return self._mark(node, phase, f"Stopped with strategy '{self._shutdown}'")
+            if self._deadline is not None and time.monotonic() >= self._deadline:
+                return self._mark(
+                    node, phase, f"retry exceeded workflow deadline {self._go_deadline()}"
+                )
             message = child.get("message", "")
-            if policy == "OnFailure" and child["phase"] == "Error":
-                return self._mark(node, child["phase"], message)
-            if policy == "OnError" and child["phase"] == "Failed":
-                return self._mark(node, child["phase"], message)
-            if policy == "OnTransientError":
-                return self._mark(node, child["phase"], message)
-            if retry.get("expression"):
-                env = expand({**ctx.values, **_api("retry_scope")(node, attempts)})
-                try:
-                    again = bool(exprlang.evaluate(str(retry["expression"]), env))
-                except TiphysError as exc:
-                    return self._mark(node, "Error", str(exc))
-                if not again:
-                    return self._mark(node, child["phase"], message)
-            if limit is not None and len(attempts) > limit:
-                return self._mark(node, child["phase"], "No more retries left")
+            # processNodeRetries (operator.go) decides in this order: backoff and maxDuration,
+            # then retryPolicy, then limit, then expression.
             wait = 0.0
-            if backoff.get("duration") is not None:
+            if backoff:
+                max_deadline = None if max_ns is None else start + max_ns / 1e9
+                if max_deadline is not None and time.monotonic() > max_deadline:
+                    return self._mark(node, phase, "Max duration limit exceeded")
+                if backoff.get("duration") in (None, ""):
+                    return self._mark(node, "Error", "no base duration specified for retryStrategy")
                 base = (argo_duration_ns(backoff.get("duration"), bare_seconds=True) or 0) / 1e9
                 factor = backoff.get("factor")
                 try:
@@ -1484,15 +1484,48 @@ class LocalRun:
                 except (TypeError, ValueError):
                     factor_n = None
                 wait = base * (factor_n ** (len(attempts) - 1) if factor_n and factor_n > 0 else 1)
-                if backoff.get("cap") is not None:
+                if backoff.get("cap") not in (None, ""):
                     cap = (argo_duration_ns(backoff["cap"], bare_seconds=True) or 0) / 1e9
                     wait = min(wait, cap)
-            if max_ns is not None and time.monotonic() + wait > start + max_ns / 1e9:
-                return self._mark(node, child["phase"], "Max duration limit exceeded")
+                if max_deadline is not None and time.monotonic() + wait > max_deadline:
+                    return self._mark(node, phase, "Backoff would exceed max duration limit")
+                if limit is None or len(attempts) > limit:
+                    wait = 0.0  # Argo waits only while a limit leaves retries
+                if max_deadline is not None:  # the next attempt's execution deadline
+                    sub = ctx.child(
+                        deadline=max_deadline
+                        if ctx.deadline is None
+                        else min(ctx.deadline, max_deadline)
+                    )
+            if policy == "OnFailure" and phase == "Error":
+                return self._mark(node, phase, message)
+            if policy == "OnError" and phase == "Failed":
+                return self._mark(node, phase, message)
+            if policy == "OnTransientError":
+                return self._mark(node, phase, message)
+            if limit is not None and len(attempts) > limit:
+                return self._mark(node, phase, "No more retries left")
+            if retry.get("expression"):
+                env = expand({**ctx.values, **_api("retry_scope")(node, attempts)})
+                try:
+                    again = bool(exprlang.evaluate(str(retry["expression"]), env))
+                except TiphysError as exc:
+                    return self._mark(node, "Error", str(exc))
+                if not again:
+                    return self._mark(node, phase, "retryStrategy.expression evaluated to false")
             if wait > 0:
                 await asyncio.sleep(wait)
             if self._shutdown:
-                return self._mark(node, child["phase"], message)
+                return self._mark(node, phase, f"Stopped with strategy '{self._shutdown}'")
+
+    def _go_deadline(self) -> str:
+        """The workflow deadline as Go prints a ``time.Time`` (``2026-11-30 01:02:03 +0000
+        UTC``): ``status.startedAt`` plus ``activeDeadlineSeconds`` (operator.go
+        ``getWorkflowDeadline``)."""
+        started = _parse_time(str(self._wf["status"].get("startedAt") or _now()))
+        seconds = int(self._spec.get("activeDeadlineSeconds") or 0)
+        when = datetime.fromtimestamp(started + seconds, UTC)
+        return when.strftime("%Y-%m-%d %H:%M:%S +0000 UTC")
 
     # --- steps ---------------------------------------------------------------------------------
 

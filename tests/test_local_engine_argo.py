@@ -1,0 +1,221 @@
+"""The local engine against Argo's controller, semantic by semantic: each test is a small
+manifest and the whole status (or outputs) Argo's code gives for it (the Go file is named)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import local_engine_support as support
+from tiphys.argo.nodes import node_id, pod_name
+from tiphys.local.engine import LocalRun, RunOptions
+from tiphys.local.prepare import prepare_workflow
+from tiphys.local.store import LocalStore
+
+Json = dict[str, Any]
+ALPINE = "alpine:3.20"
+
+
+def sh(name: str, script: str, **extra: Any) -> Json:
+    return {"name": name, "container": {"image": ALPINE, "command": ["sh", "-c", script]}, **extra}
+
+
+def wf(name: str, templates: list[Json], entry: str = "main", **spec: Any) -> Json:
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {"name": name},
+        "spec": {"entrypoint": entry, "templates": templates, **spec},
+    }
+
+
+def steps(name: str, *groups: list[Json], **extra: Any) -> Json:
+    return {"name": name, "steps": [list(g) for g in groups], **extra}
+
+
+def make_run(manifest: Json, tmp_path: Path) -> tuple[LocalRun, support.ShExecutor]:
+    executor = support.ShExecutor()
+    opts = RunOptions(run_dir=tmp_path, store=LocalStore())
+    return LocalRun(prepare_workflow(manifest), opts, executor=executor), executor
+
+
+def execute(manifest: Json, tmp_path: Path) -> Json:
+    run, _ = make_run(manifest, tmp_path)
+    return asyncio.run(asyncio.wait_for(run.execute(), 20))
+
+
+def summary(workflow: Json) -> dict[str, tuple[str, str, str]]:
+    """Every node by name: (type, phase, message)."""
+    return {
+        n["name"]: (n["type"], n["phase"], n.get("message", ""))
+        for n in workflow["status"]["nodes"].values()
+    }
+
+
+def by_name(workflow: Json, name: str) -> Json:
+    for n in workflow["status"]["nodes"].values():
+        if n["name"] == name:
+            return dict(n)
+    raise KeyError(name)
+
+
+def stdout(workflow: Json, name: str, run_dir: Path) -> str:
+    nid = node_id(workflow["metadata"]["name"], name)
+    return (run_dir / "nodes" / nid / "stdout").read_text().removesuffix("\n")
+
+
+# --- retries (operator.go processNodeRetries) -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("retry", "script", "attempts", "phase", "message"),
+    [
+        # limit N -> N+1 attempts, then "No more retries left"
+        ({"limit": 1}, "exit 1", 2, "Failed", "No more retries left"),
+        # the policy is checked before the limit: an Error under OnFailure is not retried
+        ({"limit": 1, "retryPolicy": "OnError"}, "exit 1", 1, "Failed", "Error (exit code 1)"),
+        # the limit is checked before the expression
+        ({"limit": 0, "expression": "false"}, "exit 1", 1, "Failed", "No more retries left"),
+        (
+            {"limit": 3, "expression": "asInt(lastRetry.exitCode) == 1"},
+            "exit 2",
+            1,
+            "Failed",
+            "retryStrategy.expression evaluated to false",
+        ),
+        # an expression without a policy means Always; retries counts attempts from 0
+        (
+            {"limit": 5, "expression": "asInt(retries) < 1"},
+            "exit 3",
+            2,
+            "Failed",
+            "retryStrategy.expression evaluated to false",
+        ),
+        # backoff without a duration is an error of the Retry node
+        (
+            {"limit": 1, "backoff": {"factor": 2}},
+            "exit 1",
+            1,
+            "Error",
+            "no base duration specified for retryStrategy",
+        ),
+    ],
+)
+def test_retry_decisions(
+    tmp_path: Path,
+    retry: Json,
+    script: str,
+    attempts: int,
+    phase: str,
+    message: str,
+) -> None:
+    manifest = wf("rd", [steps("main", [{"name": "r", "template": "t"}]), sh("t", script)])
+    manifest["spec"]["templates"][1]["retryStrategy"] = retry
+    out = execute(manifest, tmp_path)
+    r = by_name(out, "rd[0].r")
+    names = [f"rd[0].r({i})" for i in range(attempts)]
+    assert [out["status"]["nodes"][c]["name"] for c in r["children"]] == names
+    assert (r["type"], r["phase"], r.get("message", "")) == ("Retry", phase, message)
+    assert [by_name(out, n)["nodeFlag"] for n in names] == [{"retried": True}] * attempts
+
+
+def test_retry_backoff_waits_duration_times_factor_capped(tmp_path: Path) -> None:
+    # waits 0.2 s, then 0.4 s capped to 0.3 s: about 0.5 s in all (operator.go: duration *
+    # factor^(attempts-1), at most cap)
+    manifest = wf(
+        "bo",
+        [
+            steps("main", [{"name": "r", "template": "t"}]),
+            sh(
+                "t",
+                "exit 1",
+                retryStrategy={
+                    "limit": 2,
+                    "backoff": {"duration": "0.2s", "factor": 2, "cap": "0.3s"},
+                },
+            ),
+        ],
+    )
+    started = time.monotonic()
+    out = execute(manifest, tmp_path)
+    elapsed = time.monotonic() - started
+    assert 0.5 <= elapsed < 3
+    assert summary(out)["bo[0].r"] == ("Retry", "Failed", "No more retries left")
+
+
+def test_retry_max_duration_exceeded_after_a_long_attempt(tmp_path: Path) -> None:
+    manifest = wf(
+        "md",
+        [
+            steps("main", [{"name": "r", "template": "t"}]),
+            sh(
+                "t",
+                "sleep 1.2; exit 1",
+                retryStrategy={"limit": 3, "backoff": {"duration": "0", "maxDuration": "1"}},
+            ),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert summary(out)["md[0].r"] == ("Retry", "Failed", "Max duration limit exceeded")
+    assert len(by_name(out, "md[0].r")["children"]) == 1
+
+
+def test_retry_past_the_workflow_deadline_stops(tmp_path: Path) -> None:
+    # without a limit, a retried step past activeDeadlineSeconds must end (operator.go:
+    # "retry exceeded workflow deadline <time>")
+    manifest = wf(
+        "rwd",
+        [
+            steps("main", [{"name": "r", "template": "t"}]),
+            sh("t", "sleep 0.4; exit 1", retryStrategy={"retryPolicy": "Always"}),
+        ],
+        activeDeadlineSeconds=1,
+    )
+    out = execute(manifest, tmp_path)
+    r = by_name(out, "rwd[0].r")
+    assert r["phase"] == "Failed"
+    started = out["status"]["startedAt"].replace("T", " ").removesuffix("Z")
+    from datetime import datetime, timedelta
+
+    deadline = datetime.strptime(started, "%Y-%m-%d %H:%M:%S") + timedelta(seconds=1)
+    assert r["message"] == f"retry exceeded workflow deadline {deadline} +0000 UTC"
+    assert out["status"]["phase"] == "Failed"
+
+
+# --- exit handler (operator.go operate, exit_handler.go) -----------------------------------------
+
+
+def test_workflow_failures_lists_failed_nodes_with_their_pod_names(tmp_path: Path) -> None:
+    manifest = wf(
+        "wff",
+        [
+            steps("main", [{"name": "bad", "template": "fail"}]),
+            sh("fail", "exit 1"),
+            {
+                "name": "bye",
+                "container": {"image": ALPINE, "command": ["echo", "{{workflow.failures}}"]},
+            },
+        ],
+        onExit="bye",
+    )
+    out = execute(manifest, tmp_path)
+    failures = json.loads(json.loads(stdout(out, "wff.onExit", tmp_path)))
+    bad = by_name(out, "wff[0].bad")
+    assert pod_name(out, bad) == "wff-fail-" + pod_name(out, bad).rsplit("-", 1)[1]
+    assert [f for f in failures if f["displayName"] == "bad"] == [
+        {
+            "displayName": "bad",
+            "message": "Error (exit code 1)",
+            "templateName": "fail",
+            "phase": "Failed",
+            "podName": pod_name(out, bad),
+            "finishedAt": bad["finishedAt"],
+        }
+    ]
