@@ -219,3 +219,57 @@ def test_workflow_failures_lists_failed_nodes_with_their_pod_names(tmp_path: Pat
             "finishedAt": bad["finishedAt"],
         }
     ]
+
+
+def test_exit_hooks_ignore_expressions_and_default_to_the_workflow_arguments(
+    tmp_path: Path,
+) -> None:
+    # GetExitHook (workflow_types.go): an exit hook without arguments gets spec.arguments;
+    # runOnExitNode (exit_handler.go) does not read the hook's expression
+    manifest = wf(
+        "xa",
+        [
+            steps(
+                "main",
+                [
+                    {
+                        "name": "s",
+                        "template": "ok",
+                        "hooks": {"exit": {"template": "say", "expression": "false"}},
+                    }
+                ],
+            ),
+            sh("ok", "true"),
+            {
+                "name": "say",
+                "inputs": {"parameters": [{"name": "who"}]},
+                "container": {"image": ALPINE, "command": ["echo", "{{inputs.parameters.who}}"]},
+            },
+        ],
+        arguments={"parameters": [{"name": "who", "value": "world"}]},
+        hooks={"exit": {"template": "say"}},
+    )
+    out = execute(manifest, tmp_path)
+    assert out["status"]["phase"] == "Succeeded"
+    assert stdout(out, "xa[0].s.onExit", tmp_path) == "world"
+    assert stdout(out, "xa.onExit", tmp_path) == "world"
+    assert by_name(out, "xa[0].s")["children"] == [node_id("xa", "xa[0].s.onExit")]
+
+
+def test_workflow_hook_nodes_are_children_of_the_root(tmp_path: Path) -> None:
+    # executeWfLifeCycleHook (hooks.go): addChildNode(wf.Name, "<wf>.hooks.<name>")
+    manifest = wf(
+        "wh",
+        [steps("main", [{"name": "s", "template": "ok"}]), sh("ok", "true")],
+        hooks={"running": {"template": "ok", "expression": "workflow.status == 'Running'"}},
+    )
+    out = execute(manifest, tmp_path)
+    root = by_name(out, "wh")
+    assert root["children"] == [node_id("wh", "wh[0]"), node_id("wh", "wh.hooks.running")]
+    hook = by_name(out, "wh.hooks.running")
+    assert (hook["type"], hook["phase"], hook["nodeFlag"], "boundaryID" in hook) == (
+        "Pod",
+        "Succeeded",
+        {"hooked": True},
+        False,
+    )

@@ -271,6 +271,7 @@ class LocalRun:
         self._done = False
         self._sync: SyncManager | None = None
         self._hook_tasks: list[asyncio.Task[Any]] = []
+        self._root_orphans: list[str] = []  # workflow hook nodes made before the root node
         self._set_phases: dict[str, str] = {}  # suspend node -> phase given by set_node
         self._cs_leaves: dict[str, list[str]] = {}  # containerSet pod node -> leaf containers
         self._tmpl_text: dict[str, str] = {}  # Steps/DAG node -> its template as JSON
@@ -737,6 +738,8 @@ class LocalRun:
                 self._spec.get("arguments") or {},
                 parent=None,
             )
+            if self._root_orphans:
+                self._root_child(self._root_orphans.pop())
             phase = root["phase"] if root["phase"] in _DONE else "Error"
             wf_phase = {
                 "Succeeded": "Succeeded",
@@ -759,9 +762,11 @@ class LocalRun:
                     self._nodes, workflow=self._wf
                 )
                 ectx = ctx.child(values=dict(self._globals), on_exit=True, deadline=None)
-                exit_args = (  # spec.onExit gets the workflow's arguments (operator.go)
-                    self._spec.get("arguments") if exit_hook else exit_holder.get("arguments")
-                )
+                # GetExitHook (workflow_types.go): spec.onExit, and a hooks.exit without
+                # arguments of its own, get the workflow's arguments
+                exit_args = None if exit_hook else exit_holder.get("arguments")
+                if not _has_args(exit_args):
+                    exit_args = self._spec.get("arguments")
                 exit_node = await self._exec(
                     f"{self.name}.onExit",
                     exit_holder,
@@ -800,11 +805,22 @@ class LocalRun:
                         hook,
                         ctx.child(values=values, on_exit=True),
                         _subst(hook.get("arguments") or {}, values),
-                        parent=None,
+                        parent=self._root_child,
                         flag={"hooked": True},
                     )
                 )
             )
+
+    def _root_child(self, nid: str) -> None:
+        """``executeWfLifeCycleHook`` (hooks.go): a workflow hook node is a child of the root
+        node (added once the root exists)."""
+        root = node_id(self.name, self.name)
+        if root in self._nodes:
+            for orphan in [*self._root_orphans, nid]:
+                self._add_child(root, orphan)
+            self._root_orphans.clear()
+        else:
+            self._root_orphans.append(nid)
 
     def _hook_true(self, hook: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
         expression = str(hook.get("expression") or "")
@@ -1847,26 +1863,29 @@ class LocalRun:
                 parent=child["id"],
                 flag={"hooked": True},
             )
+        # runOnExitNode (exit_handler.go) runs the exit hook whatever its expression says
         if exit_hook is not None and child["phase"] in _COMPLETED and self._shutdown != "Terminate":
-            expression = exit_hook.get("expression")
-            if not expression or self._hook_true(exit_hook, values):
-                hook_values = {
-                    **values,
-                    **{
-                        k.removeprefix(prefix + "."): v
-                        for k, v in values.items()
-                        if k.startswith(prefix + ".outputs.")
-                    },
-                }
-                args = _subst(exit_hook.get("arguments") or {}, hook_values)
-                await self._exec(
-                    f"{child['name']}.onExit",
-                    exit_hook,
-                    ctx.child(values=hook_values, on_exit=True),
-                    args,
-                    parent=child["id"],
-                    flag={"hooked": True},
-                )
+            hook_values = {
+                **values,
+                **{
+                    k.removeprefix(prefix + "."): v
+                    for k, v in values.items()
+                    if k.startswith(prefix + ".outputs.")
+                },
+            }
+            # GetExitHook: an exit hook without arguments gets the workflow's
+            exit_args = exit_hook.get("arguments")
+            if not _has_args(exit_args):
+                exit_args = self._spec.get("arguments")
+            args = _subst(exit_args or {}, hook_values)
+            await self._exec(
+                f"{child['name']}.onExit",
+                exit_hook,
+                ctx.child(values=hook_values, on_exit=True),
+                args,
+                parent=child["id"],
+                flag={"hooked": True},
+            )
         return child
 
     # --- DAG -----------------------------------------------------------------------------------
@@ -2199,6 +2218,11 @@ class LocalRun:
         if state.fail_fast and node["phase"] in _BAD and not _continues_on(task, node["phase"]):
             state.stopped = True
         return node
+
+
+def _has_args(arguments: Any) -> bool:
+    """``Arguments.IsEmpty`` negated: parameters or artifacts given."""
+    return bool(arguments and (arguments.get("parameters") or arguments.get("artifacts")))
 
 
 def _step_or_task_name(node_name: str) -> str:
