@@ -273,3 +273,45 @@ def test_workflow_hook_nodes_are_children_of_the_root(tmp_path: Path) -> None:
         {"hooked": True},
         False,
     )
+
+
+# --- DAG (dag.go) --------------------------------------------------------------------------------
+
+
+def test_dag_empty_loop_is_a_skipped_node_and_skipped_tasks_run_their_exit_hooks(
+    tmp_path: Path,
+) -> None:
+    manifest = wf(
+        "de",
+        [
+            {
+                "name": "main",
+                "dag": {
+                    "tasks": [
+                        {"name": "none", "template": "ok", "withParam": "[]"},
+                        {
+                            "name": "no",
+                            "template": "ok",
+                            "when": "1 == 2",
+                            "hooks": {"exit": {"template": "ok"}},
+                        },
+                        {"name": "after", "template": "ok", "depends": "none && no"},
+                    ]
+                },
+            },
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert summary(out) == {
+        "de": ("DAG", "Succeeded", ""),
+        "de.none": ("Skipped", "Skipped", "Skipped, empty params"),
+        "de.no": ("Skipped", "Skipped", "when '1 == 2' evaluated false"),
+        "de.no.onExit": ("Pod", "Succeeded", ""),
+        "de.after": ("Pod", "Succeeded", ""),
+    }
+    assert by_name(out, "de.none")["nodeFlag"] == {}
+    assert by_name(out, "de.no")["children"] == [
+        node_id("de", "de.no.onExit"),
+        node_id("de", "de.after"),
+    ]

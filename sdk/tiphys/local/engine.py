@@ -2087,6 +2087,8 @@ class LocalRun:
                 connect(node["id"])
                 if not error:
                     self._skipped_scope(ctx, tname, task, node)
+                # executeDAGTask (dag.go) runs the hooks of a completed task, Skipped included
+                node = await self._after_child(node, resolved, f"tasks.{tname}", ctx)
                 return self._fail(state, task, node)
             if self._dag_refs_skipped(resolved, task, ctx):
                 pass
@@ -2115,13 +2117,25 @@ class LocalRun:
             return self._fail(state, task, child)
         # a loop: a TaskGroup node with one child per item
         group = self._by_name.get(task_name)
+        if not items and not group:  # dag.go: a Skipped node, not a TaskGroup
+            node = self._node(
+                task_name,
+                "Skipped",
+                ctx,
+                task,
+                phase="Skipped",
+                message="Skipped, empty params",
+                flag={},
+            )
+            connect(node["id"])
+            self._skipped_scope(ctx, tname, task, node)
+            return self._fail(state, task, node)
         gnode = (
             self._nodes[group] if group else self._node(task_name, "TaskGroup", ctx, task, flag={})
         )
         if not group:
             connect(gnode["id"])
         if not items:
-            self._mark(gnode, "Skipped", "Skipped, empty params")
             return gnode
         runs = []
         for index, item in enumerate(items):
