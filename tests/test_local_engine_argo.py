@@ -315,3 +315,74 @@ def test_dag_empty_loop_is_a_skipped_node_and_skipped_tasks_run_their_exit_hooks
         node_id("de", "de.no.onExit"),
         node_id("de", "de.after"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("dependency", "dag_phase", "after"),
+    [
+        # a bare name in depends expands with the dependency's continueOn (ancestry.go)
+        ({"depends": "bad"}, "Succeeded", ("Pod", "Succeeded", "")),
+        ({"dependencies": ["bad"]}, "Succeeded", ("Pod", "Succeeded", "")),
+        # an explicit result does not: the task is omitted and its branch carries Failed
+        (
+            {"depends": "bad.Succeeded"},
+            "Failed",
+            ("Skipped", "Omitted", "omitted: depends condition not met"),
+        ),
+    ],
+)
+def test_dag_continue_on_in_depends_and_the_dag_phase(
+    tmp_path: Path, dependency: Json, dag_phase: str, after: tuple[str, str, str]
+) -> None:
+    manifest = wf(
+        "dc",
+        [
+            {
+                "name": "main",
+                "dag": {
+                    "tasks": [
+                        {"name": "bad", "template": "fail", "continueOn": {"failed": True}},
+                        {"name": "after", "template": "ok", **dependency},
+                    ]
+                },
+            },
+            sh("ok", "true"),
+            sh("fail", "exit 1"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    assert summary(out) == {
+        "dc": ("DAG", dag_phase, ""),
+        "dc.bad": ("Pod", "Failed", "Error (exit code 1)"),
+        "dc.after": after,
+    }
+    assert (out["status"]["phase"], out["status"].get("message", "")) == (dag_phase, "")
+
+
+def test_steps_continue_on_keeps_the_workflow_succeeded(tmp_path: Path) -> None:
+    # steps.go: a failed child whose step continues on does not fail the group
+    manifest = wf(
+        "sc",
+        [
+            steps(
+                "main",
+                [
+                    {"name": "bad", "template": "fail", "continueOn": {"failed": True}},
+                    {"name": "err", "template": "fail", "continueOn": {"error": True}},
+                ],
+            ),
+            sh("fail", "exit 1"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    err_id = node_id("sc", "sc[0].err")
+    assert summary(out) == {
+        "sc": ("Steps", "Failed", f"child '{err_id}' failed"),
+        "sc[0]": ("StepGroup", "Failed", f"child '{err_id}' failed"),
+        "sc[0].bad": ("Pod", "Failed", "Error (exit code 1)"),
+        "sc[0].err": ("Pod", "Failed", "Error (exit code 1)"),
+    }
+    assert (out["status"]["phase"], out["status"]["message"]) == (
+        "Failed",
+        f"child '{err_id}' failed",
+    )

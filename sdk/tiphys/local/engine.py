@@ -2280,22 +2280,33 @@ def _task_logic(task: Mapping[str, Any], tasks: Mapping[str, Any]) -> tuple[list
                 raise LocalError(
                     f"task '{task['name']}' depends on '{dep}', which is not a task of this DAG"
                 )
-        return names, str(depends)
+        # GetTaskDependencies (workflow/common/ancestry.go): a bare task name expands as a
+        # `dependencies` entry does, its continueOn included
+        return names, _TASK_NAME.sub(
+            lambda m: m.group(0) if m.group(1) else _expand_dependency(m.group(2), tasks),
+            str(depends),
+        )
     names = [str(d) for d in task.get("dependencies") or ()]
-    parts = []
     for dep in names:
         if dep not in tasks:
             raise LocalError(
                 f"task '{task['name']}' depends on '{dep}', which is not a task of this DAG"
             )
-        cont = tasks[dep].get("continueOn") or {}
-        alts = [f"{dep}.Succeeded", f"{dep}.Skipped", f"{dep}.Daemoned"]
-        if cont.get("failed"):
-            alts.append(f"{dep}.Failed")
-        if cont.get("error"):
-            alts.append(f"{dep}.Errored")
-        parts.append("(" + " || ".join(alts) + ")")
-    return names, " && ".join(parts)
+    return names, " && ".join(_expand_dependency(dep, tasks) for dep in names)
+
+
+_TASK_NAME = re.compile(r"([a-zA-Z0-9][-a-zA-Z0-9]*?\.[A-Z][a-zA-Z]+)|([a-zA-Z0-9][-a-zA-Z0-9]*)")
+
+
+def _expand_dependency(dep: str, tasks: Mapping[str, Any]) -> str:
+    """``expandDependency`` (ancestry.go): what a bare dependency on ``dep`` accepts."""
+    cont = tasks[dep].get("continueOn") or {}
+    alts = [f"{dep}.Succeeded", f"{dep}.Skipped", f"{dep}.Daemoned"]
+    if cont.get("error"):
+        alts.append(f"{dep}.Errored")
+    if cont.get("failed"):
+        alts.append(f"{dep}.Failed")
+    return "(" + " || ".join(alts) + ")"
 
 
 def _task_result(node: Mapping[str, Any], nodes: Mapping[str, Json]) -> dict[str, bool]:
