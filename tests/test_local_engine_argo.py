@@ -386,3 +386,54 @@ def test_steps_continue_on_keeps_the_workflow_succeeded(tmp_path: Path) -> None:
         "Failed",
         f"child '{err_id}' failed",
     )
+
+
+# --- stop and terminate (workflowpod.go createWorkflowPod, operator.go) ---------------------------
+
+
+@pytest.mark.parametrize("strategy", ["Stop", "Terminate"])
+def test_nodes_started_after_a_stop_create_no_pod(tmp_path: Path, strategy: str) -> None:
+    # A is killed by the stop and fails: C (on A.Failed) then gets a Pod node that fails
+    # without a pod, its retried twin D a Retry node stopped by processNodeRetries; the exit
+    # handler runs on Stop only
+    manifest = wf(
+        "st",
+        [
+            {
+                "name": "main",
+                "dag": {
+                    "tasks": [
+                        {"name": "A", "template": "hang"},
+                        {"name": "C", "template": "ok", "depends": "A.Failed"},
+                        {"name": "D", "template": "again", "depends": "A.Failed"},
+                    ]
+                },
+            },
+            sh("hang", "sleep 30"),
+            sh("ok", "true"),
+            sh("again", "true", retryStrategy={"limit": 2}),
+            sh("bye", "true"),
+        ],
+        onExit="bye",
+    )
+    run, _ = make_run(manifest, tmp_path)
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            nodes = run.workflow["status"].get("nodes") or {}
+            if any(n["name"] == "st.A" and n["phase"] == "Running" for n in nodes.values()):
+                break
+        run.stop() if strategy == "Stop" else run.terminate()
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    stopped = f"Stopped with strategy '{strategy}'"
+    got = summary(out)
+    assert got["st.C"] == ("Pod", "Failed", f"workflow shutdown with strategy: {strategy}")
+    assert got["st.D"] == ("Retry", "Failed", stopped)
+    assert got["st.D(0)"] == ("Pod", "Failed", f"workflow shutdown with strategy: {strategy}")
+    assert got["st.A"] == ("Pod", "Failed", stopped)
+    assert (out["status"]["phase"], out["status"]["message"]) == ("Failed", stopped)
+    assert ("st.onExit" in got) == (strategy == "Stop")

@@ -1005,17 +1005,6 @@ class LocalRun:
             return self._node(
                 name, "Skipped", ctx, holder, phase="Error", message=str(exc), parent=parent
             )
-        if self._shutdown and (self._shutdown == "Terminate" or not ctx.on_exit):
-            return self._node(
-                name,
-                "Skipped",
-                ctx,
-                holder,
-                phase="Skipped",
-                message=f"Stopped with strategy '{self._shutdown}'",
-                parent=parent,
-                flag=flag,
-            )
         if ctx.deadline is not None and time.monotonic() >= ctx.deadline:
             return self._node(
                 name,
@@ -1075,6 +1064,13 @@ class LocalRun:
             parent=parent,
             flag=flag,
         )
+        if self._shutdown and (self._shutdown == "Terminate" or not ctx.on_exit):
+            if ntype == "Pod":  # createWorkflowPod (workflowpod.go) creates no pod
+                return self._mark(
+                    node, "Failed", f"workflow shutdown with strategy: {self._shutdown}"
+                )
+            if ntype != "Steps" and ntype != "DAG":  # failNodesWithoutCreatedPods... (operator.go)
+                return self._mark(node, "Failed", f"Stopped with strategy '{self._shutdown}'")
         # a template sees the global variables and its own inputs, not its caller's scope
         values: MutableMapping[str, Any] = ChainMap(dict(extra), self._globals)
         try:
