@@ -437,3 +437,46 @@ def test_nodes_started_after_a_stop_create_no_pod(tmp_path: Path, strategy: str)
     assert got["st.A"] == ("Pod", "Failed", stopped)
     assert (out["status"]["phase"], out["status"]["message"]) == ("Failed", stopped)
     assert ("st.onExit" in got) == (strategy == "Stop")
+
+
+# --- template defaults and the workflow's retryStrategy (operator.go) ---------------------------
+
+
+def test_template_defaults_and_the_workflow_retry_strategy(tmp_path: Path) -> None:
+    # mergedTemplateDefaultsInto: the defaults' retryStrategy applies to every template; its
+    # timeout limits pods only (a steps template's timeout limits nothing)
+    manifest = wf(
+        "td",
+        [
+            steps(
+                "main", [{"name": "bad", "template": "fail"}], [{"name": "ok", "template": "ok"}]
+            ),
+            sh("fail", "exit 1", retryStrategy={"limit": 0}),
+            sh("ok", "sleep 1.2"),
+        ],
+        templateDefaults={"timeout": "1s", "retryStrategy": {"limit": 1}},
+    )
+    manifest["spec"]["templates"][0]["steps"][0][0]["continueOn"] = {"failed": True}
+    manifest["spec"]["templates"][2]["timeout"] = "5s"
+    out = execute(manifest, tmp_path)
+    assert summary(out) == {
+        "td": ("Retry", "Succeeded", ""),
+        "td(0)": ("Steps", "Succeeded", ""),
+        "td(0)[0]": ("StepGroup", "Succeeded", ""),
+        "td(0)[0].bad": ("Retry", "Failed", "No more retries left"),
+        "td(0)[0].bad(0)": ("Pod", "Failed", "Error (exit code 1)"),
+        "td(0)[1]": ("StepGroup", "Succeeded", ""),
+        "td(0)[1].ok": ("Retry", "Succeeded", ""),
+        "td(0)[1].ok(0)": ("Pod", "Succeeded", ""),
+    }
+    assert out["status"]["phase"] == "Succeeded"
+    # without template defaults, spec.retryStrategy is every template's default
+    del manifest["spec"]["templateDefaults"]
+    manifest["spec"]["retryStrategy"] = {"limit": 1}
+    out = execute(manifest, tmp_path)
+    assert [n for n, v in summary(out).items() if v[0] == "Retry"] == [
+        "td",
+        "td(0)[0].bad",
+        "td(0)[1].ok",
+    ]
+    assert by_name(out, "td(0)[1].ok(0)")["nodeFlag"] == {"retried": True}

@@ -1005,6 +1005,9 @@ class LocalRun:
             return self._node(
                 name, "Skipped", ctx, holder, phase="Error", message=str(exc), parent=parent
             )
+        defaults = self._spec.get("templateDefaults")
+        if defaults:  # mergedTemplateDefaultsInto (operator.go)
+            tmpl = _merge_defaults(defaults, tmpl)
         if ctx.deadline is not None and time.monotonic() >= ctx.deadline:
             return self._node(
                 name,
@@ -1020,7 +1023,8 @@ class LocalRun:
             (k for k in (*_LEAF_KINDS, "steps", "dag", "suspend", *_CLUSTER_KINDS) if k in tmpl), ""
         )
         mock = self.options.mocks.get(mock_key) if mock_key else None
-        retry = tmpl.get("retryStrategy")
+        # woc.retryStrategy (operator.go): the template's, else the workflow's
+        retry = tmpl.get("retryStrategy") or self._spec.get("retryStrategy")
         if mock is None and retry and kind not in ("suspend",):
             return await self._exec_retry(
                 name, holder, tmpl, sub, arguments, retry, parent, flag, mock
@@ -1102,8 +1106,12 @@ class LocalRun:
         # exec_control.go); the template's activeDeadlineSeconds is the pod's own, enforced by
         # the executor as the kubelet does ("Pod was active on the node longer than ...").
         deadline = ctx.deadline
+        # checkTemplateTimeout (operator.go) sets the execution deadline of the pod the
+        # template makes: on a steps or DAG template it limits nothing
         timeout = (
-            argo_duration_ns(body["timeout"], bare_seconds=True) if "timeout" in body else None
+            argo_duration_ns(body["timeout"], bare_seconds=True)
+            if "timeout" in body and kind in _LEAF_KINDS
+            else None
         )
         if timeout is not None:
             limit = time.monotonic() + timeout / 1e9
@@ -1448,7 +1456,7 @@ class LocalRun:
                 sub,
                 arguments,
                 node["id"],
-                {"retried": True},
+                {**(flag or {}), "retried": True},  # opts.nodeFlag.Retried = true
                 mock,
                 kind,
                 index,
@@ -2228,6 +2236,26 @@ class LocalRun:
         if state.fail_fast and node["phase"] in _BAD and not _continues_on(task, node["phase"]):
             state.stopped = True
         return node
+
+
+_TEMPLATE_KINDS = (*_LEAF_KINDS, "steps", "dag", "suspend", *_CLUSTER_KINDS)
+
+
+def _merge_defaults(defaults: Mapping[str, Any], tmpl: Mapping[str, Any]) -> Json:
+    """``spec.templateDefaults`` under a template (a strategic merge: mappings merge, the
+    template's values win, lists are the template's); a default naming another template type
+    than the template's own is left out."""
+
+    def merge(base: Any, over: Any) -> Any:
+        if isinstance(base, Mapping) and isinstance(over, Mapping):
+            out = dict(base)
+            for key, value in over.items():
+                out[key] = merge(base[key], value) if key in base else copy.deepcopy(value)
+            return out
+        return copy.deepcopy(over)
+
+    base = {k: v for k, v in defaults.items() if k not in _TEMPLATE_KINDS or k in tmpl}
+    return merge(base, tmpl)  # type: ignore[no-any-return]
 
 
 def _has_args(arguments: Any) -> bool:
