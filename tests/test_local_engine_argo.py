@@ -480,3 +480,48 @@ def test_template_defaults_and_the_workflow_retry_strategy(tmp_path: Path) -> No
         "td(0)[1].ok",
     ]
     assert by_name(out, "td(0)[1].ok(0)")["nodeFlag"] == {"retried": True}
+
+
+def test_a_retried_step_is_read_through_its_last_attempt(tmp_path: Path) -> None:
+    # buildLocalScope (operator.go): steps.X.* of a Retry node are its last attempt's; the
+    # Retry node's outbound node is that attempt (getOutboundNodes)
+    manifest = wf(
+        "rl",
+        [
+            steps(
+                "main",
+                [
+                    {
+                        "name": "r",
+                        "template": "fail",
+                        "continueOn": {"failed": True},
+                    }
+                ],
+                [
+                    {
+                        "name": "show",
+                        "template": "show",
+                        "arguments": {
+                            "parameters": [
+                                {
+                                    "name": "v",
+                                    "value": "{{steps.r.exitCode}} {{steps.r.id}} "
+                                    "{{steps.r.status}}",
+                                }
+                            ]
+                        },
+                    }
+                ],
+            ),
+            sh("fail", "exit 3", retryStrategy={"limit": 1}),
+            {
+                "name": "show",
+                "inputs": {"parameters": [{"name": "v"}]},
+                "container": {"image": ALPINE, "command": ["echo", "{{inputs.parameters.v}}"]},
+            },
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    last = node_id("rl", "rl[0].r(1)")
+    assert stdout(out, "rl[1].show", tmp_path) == f"3 {last} Failed"
+    assert by_name(out, "rl[0].r(1)")["children"] == [node_id("rl", "rl[1]")]

@@ -965,13 +965,24 @@ class LocalRun:
             if not node.get("children"):
                 return [nid]
             return [o for child in node["children"] for o in self._outbound(child)]
-        if ntype == "Retry":
+        if ntype == "Retry":  # getOutboundNodes (operator.go): the last child, as it is
             children = node.get("children") or []
-            return self._outbound(children[-1]) if children else [nid]
+            return [children[-1]] if children else [nid]
         out: list[str] = []
         for child in node.get("outboundNodes") or ():
             out.extend(self._outbound(child))
         return out or ([nid] if ntype in ("Steps", "DAG") and not node.get("children") else out)
+
+    def _node_scope(self, prefix: str, node: Json) -> dict[str, Any]:
+        """``buildLocalScope`` (operator.go): a Retry node is read through its last attempt
+        (``possiblyGetRetryChildNode``: the last child that is not a hook)."""
+        if node.get("type") == "Retry":
+            for child_id in reversed(node.get("children") or ()):
+                child = self._nodes.get(child_id)
+                if child is not None and not (child.get("nodeFlag") or {}).get("hooked"):
+                    node = child
+                    break
+        return dict(_api("node_scope")(prefix, node))
 
     # --- templates -----------------------------------------------------------------------------
 
@@ -1742,7 +1753,7 @@ class LocalRun:
                 continue
             if step is orig:
                 done = self._nodes[nid]
-                ctx.values.update(_api("node_scope")(f"steps.{base}", done))
+                ctx.values.update(self._node_scope(f"steps.{base}", done))
                 if done["phase"] in ("Skipped", "Omitted"):
                     self._producer_defaults(ctx, f"steps.{base}", step)
             else:
@@ -1824,7 +1835,7 @@ class LocalRun:
         nid = self._by_name.get(name)
         if nid is not None and not task.done():
             node = self._nodes[nid]
-            values = ChainMap(dict(_api("node_scope")(prefix, node)), ctx.values)
+            values = ChainMap(dict(self._node_scope(prefix, node)), ctx.values)
             for hname, hook in hooks.items():
                 if self._hook_true(hook, values):
                     spawned.append(
@@ -1854,7 +1865,7 @@ class LocalRun:
             exit_hook = {"template": holder["onExit"]}
         if not hooks and exit_hook is None:
             return child
-        values = ChainMap(dict(_api("node_scope")(prefix, child)), ctx.values)
+        values = ChainMap(dict(self._node_scope(prefix, child)), ctx.values)
         for hname, hook in hooks.items():
             name = f"{child['name']}.hooks.{hname}"
             if name in self._by_name or not self._hook_true(hook, values):
@@ -2117,7 +2128,7 @@ class LocalRun:
                     child = await run_one()
             else:
                 child = await run_one()
-            ctx.values.update(_api("node_scope")(f"tasks.{tname}", child))
+            ctx.values.update(self._node_scope(f"tasks.{tname}", child))
             return self._fail(state, task, child)
         # a loop: a TaskGroup node with one child per item
         group = self._by_name.get(task_name)
@@ -2207,7 +2218,7 @@ class LocalRun:
         ctx.values.update(
             {
                 k: v
-                for k, v in _api("node_scope")(f"tasks.{tname}", gnode).items()
+                for k, v in self._node_scope(f"tasks.{tname}", gnode).items()
                 if not k.startswith(f"tasks.{tname}.outputs")
             }
         )
@@ -2219,7 +2230,7 @@ class LocalRun:
     def _skipped_scope(self, ctx: _Ctx, tname: str, task: Json, node: Json) -> None:
         """FACTS §7.9: a Skipped/Omitted producer's outputs exist only through
         ``valueFrom.default``."""
-        ctx.values.update(_api("node_scope")(f"tasks.{tname}", node))
+        ctx.values.update(self._node_scope(f"tasks.{tname}", node))
         self._producer_defaults(ctx, f"tasks.{tname}", task)
 
     def _producer_defaults(self, ctx: _Ctx, prefix: str, holder: Mapping[str, Any]) -> None:
