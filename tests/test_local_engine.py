@@ -307,7 +307,11 @@ def test_malformed_when_ends_the_step_group_in_error(tmp_path: Path) -> None:
         ],
     )
     out = execute(manifest, tmp_path)
-    message = "Invalid 'when' expression '1 ==': Unexpected end of expression"
+    # resolveReferences (steps.go) errs the group before its step gets a node
+    message = (
+        "Failed to resolve references: "
+        "Invalid 'when' expression '1 ==': Unexpected end of expression"
+    )
     assert status_line(out) == ("Failed", message)
     assert tree(out) == {
         "mw": {

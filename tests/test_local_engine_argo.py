@@ -525,3 +525,56 @@ def test_a_retried_step_is_read_through_its_last_attempt(tmp_path: Path) -> None
     last = node_id("rl", "rl[0].r(1)")
     assert stdout(out, "rl[1].show", tmp_path) == f"3 {last} Failed"
     assert by_name(out, "rl[0].r(1)")["children"] == [node_id("rl", "rl[1]")]
+
+
+# --- steps messages (steps.go) -------------------------------------------------------------------
+
+
+def test_a_malformed_when_in_a_loop_errs_the_item_node(tmp_path: Path) -> None:
+    # a step with a loop passes resolveReferences; its item fails in executeStepGroup
+    manifest = wf(
+        "lw",
+        [
+            steps(
+                "main", [{"name": "a", "template": "ok", "when": "{{item}} ==", "withItems": [1]}]
+            ),
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    message = "Invalid 'when' expression '1 ==': Unexpected end of expression"
+    assert summary(out) == {
+        "lw": ("Steps", "Failed", message),
+        "lw[0]": ("StepGroup", "Error", message),
+        "lw[0].a(0:1)": ("Skipped", "Error", message),
+    }
+
+
+def test_an_artifact_from_nothing_errs_the_step_group(tmp_path: Path) -> None:
+    manifest = wf(
+        "af",
+        [
+            steps(
+                "main",
+                [{"name": "ok", "template": "ok"}],
+                [
+                    {
+                        "name": "use",
+                        "template": "ok",
+                        "arguments": {
+                            "artifacts": [{"name": "x", "from": "{{steps.ok.outputs.artifacts.x}}"}]
+                        },
+                    }
+                ],
+            ),
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    got = summary(out)
+    assert got["af[1]"][:2] == ("StepGroup", "Error")
+    assert got["af[1]"][2].startswith(
+        "Failed to resolve references: unable to resolve references: "
+    )
+    assert "af[1].use" not in got
+    assert got["af"] == ("Steps", "Failed", got["af[1]"][2])

@@ -1645,6 +1645,10 @@ class LocalRun:
         self, sg: Json, steps: list[Json], ctx: _Ctx, sem: asyncio.Semaphore | None
     ) -> str | None:
         """``executeStepGroup``."""
+        problem = self._resolve_references(steps, ctx)
+        if problem:  # steps.go: the group errs before any of its steps runs
+            self._mark(sg, "Error", f"Failed to resolve references: {problem}")
+            return None
         runs: list[tuple[Json, Awaitable[Json]]] = []
         expanded: list[tuple[Json, Json, str]] = []  # (substituted step, original, prefix name)
         for step in steps:
@@ -1765,6 +1769,27 @@ class LocalRun:
             except TiphysError as exc:
                 return str(exc)
         return None
+
+    def _resolve_references(self, steps: list[Json], ctx: _Ctx) -> str:
+        """``resolveReferences`` (steps.go) for the steps without a loop: a substitution, a
+        malformed ``when`` or an artifact ``from`` that fails errs the whole group ("" when
+        none does). Loops are resolved item by item afterwards."""
+        for step in steps:
+            if step.get("withItems") or step.get("withParam") or "withSequence" in step:
+                continue
+            try:
+                resolved = _subst(step, ctx.values)
+            except SubstitutionError as exc:
+                return str(exc)
+            proceed, error = self._when(str(resolved.get("when") or ""), {})
+            if error:
+                return error
+            if proceed:
+                try:
+                    self._resolve_args(resolved, ctx)
+                except ArgumentError as exc:
+                    return f"unable to resolve references: {exc}"
+        return ""
 
     def _resolve_args(self, resolved: Mapping[str, Any], ctx: _Ctx) -> Json:
         """Arguments with ``from`` / ``fromExpression`` artifacts looked up in the scope."""
