@@ -578,3 +578,42 @@ def test_an_artifact_from_nothing_errs_the_step_group(tmp_path: Path) -> None:
     )
     assert "af[1].use" not in got
     assert got["af"] == ("Steps", "Failed", got["af[1]"][2])
+
+
+def test_a_dag_loop_runs_the_exit_hook_per_item_and_for_the_group(tmp_path: Path) -> None:
+    # executeDAGTask (dag.go): runOnExitNode for each expanded task's node, and for the
+    # TaskGroup (the task's node) once it has completed
+    manifest = wf(
+        "lx",
+        [
+            {
+                "name": "main",
+                "dag": {
+                    "tasks": [
+                        {
+                            "name": "t",
+                            "template": "ok",
+                            "withItems": ["a", "b"],
+                            "hooks": {"exit": {"template": "ok"}},
+                        }
+                    ]
+                },
+            },
+            sh("ok", "true"),
+        ],
+    )
+    out = execute(manifest, tmp_path)
+    got = summary(out)
+    assert sorted(n for n in got if n.endswith(".onExit")) == [
+        "lx.t(0:a).onExit",
+        "lx.t(1:b).onExit",
+        "lx.t.onExit",
+    ]
+    group = by_name(out, "lx.t")
+    assert [out["status"]["nodes"][c]["name"] for c in group["children"]] == [
+        "lx.t(0:a)",
+        "lx.t(1:b)",
+        "lx.t.onExit",
+    ]
+    assert by_name(out, "lx.t(0:a)")["children"] == [node_id("lx", "lx.t(0:a).onExit")]
+    assert out["status"]["phase"] == "Succeeded"

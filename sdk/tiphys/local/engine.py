@@ -2228,7 +2228,10 @@ class LocalRun:
                 )
                 runs.append(asyncio.ensure_future(_done(n)))
                 continue
-            coro = self._exec(cname, holder, ctx, args, parent=gnode["id"])
+            # executeDAGTask (dag.go): each item runs the task's hooks and exit handler
+            coro = self._exec_hooked(
+                cname, holder, resolved, f"tasks.{tname}", ctx, args, gnode["id"]
+            )
             runs.append(asyncio.ensure_future(self._limited(sem, coro)))
         children = [await r for r in runs]
         phase = "Succeeded"
@@ -2247,6 +2250,8 @@ class LocalRun:
                 if not k.startswith(f"tasks.{tname}.outputs")
             }
         )
+        # ... and so does the TaskGroup once it has completed (its node is the task's node)
+        gnode = await self._after_child(gnode, task, f"tasks.{tname}", ctx)
         return self._fail(state, task, gnode)
 
     def _dag_refs_skipped(self, resolved: Json, task: Json, ctx: _Ctx) -> bool:
