@@ -688,7 +688,11 @@ def test_tasks_past_their_timeout_and_deadlines(server: Server, tmp_path: Path) 
 def test_a_malformed_when(server: Server, tmp_path: Path) -> None:
     main = steps("main", [{"name": "a", "template": "echo", "when": "foo == (bar"}])
     path = write(tmp_path / "wf.yaml", workflow("bad-when", [main, sh("echo", "echo hi")]))
-    message = "Invalid 'when' expression 'foo == (bar': Unbalanced parenthesis"
+    # steps.go resolveReferences wraps the error: "Failed to resolve references: %s"
+    message = (
+        "Failed to resolve references: "
+        "Invalid 'when' expression 'foo == (bar': Unbalanced parenthesis"
+    )
     ran = tiphys(server, "submit", path, "--wait", "--timeout", "30s")
     assert (ran.code, ran.err) == (
         1,

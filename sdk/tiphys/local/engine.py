@@ -1689,18 +1689,6 @@ class LocalRun:
                     return None
                 expanded.append(({**subbed, "name": lname}, step, step["name"]))
         for step, orig, _base in expanded:
-            # steps.go resolveReferences: the `when` of a step without a loop is checked before
-            # the group runs anything; a malformed one errors the group and the step gets no node
-            if step is orig and step.get("when"):
-                try:
-                    text = _subst(step, ctx.values).get("when")
-                except SubstitutionError:
-                    continue  # reported with the step below
-                _proceed, error = self._when(str(text or ""), {})
-                if error:
-                    self._mark(sg, "Error", error)
-                    return None
-        for step, orig, _base in expanded:
             child_name = f"{sg['name']}.{step['name']}"
             try:
                 resolved = step if step is not orig else _subst(step, ctx.values)
