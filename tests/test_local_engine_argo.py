@@ -617,3 +617,43 @@ def test_a_dag_loop_runs_the_exit_hook_per_item_and_for_the_group(tmp_path: Path
     ]
     assert by_name(out, "lx.t(0:a)")["children"] == [node_id("lx", "lx.t(0:a).onExit")]
     assert out["status"]["phase"] == "Succeeded"
+
+
+# --- suspend (workflow/util/util.go) -------------------------------------------------------------
+
+
+def test_resuming_a_suspend_node_whose_supplied_output_has_no_value(tmp_path: Path) -> None:
+    manifest = wf(
+        "rs",
+        [
+            steps("main", [{"name": "ask", "template": "ask"}]),
+            {
+                "name": "ask",
+                "suspend": {},
+                "outputs": {
+                    "parameters": [
+                        {"name": "given", "valueFrom": {"supplied": {}, "default": "d"}},
+                        {"name": "missing", "valueFrom": {"supplied": {}}},
+                    ]
+                },
+            },
+        ],
+    )
+    run, _ = make_run(manifest, tmp_path)
+
+    async def main() -> Json:
+        task = asyncio.ensure_future(run.execute())
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            nodes = run.workflow["status"].get("nodes") or {}
+            if any(n["name"] == "rs[0].ask" for n in nodes.values()):
+                break
+        run.resume()
+        return await asyncio.wait_for(task, 10)
+
+    out = asyncio.run(main())
+    assert summary(out)["rs[0].ask"] == (
+        "Suspend",
+        "Error",
+        "raw output parameter 'missing' has not been set and does not have a default value",
+    )

@@ -1414,11 +1414,17 @@ class LocalRun:
                 if value is None:
                     value = (decl.get("valueFrom") or {}).get("default")
                 if value is None and phase == "Succeeded":
+                    # OverrideOutputParametersWithDefault (workflow/util/util.go), which makes
+                    # Argo's resume refuse
                     return self._mark(
-                        node, "Error", f"Unable to resolve output parameter '{decl['name']}'"
+                        node,
+                        "Error",
+                        f"raw output parameter '{decl['name']}' has not been set and does not "
+                        "have a default value",
                     )
                 entry = {k: v for k, v in decl.items() if k not in ("value",)}
-                if value is not None:
+                if value is not None:  # a set (or defaulted) parameter loses its valueFrom
+                    entry.pop("valueFrom", None)
                     entry["value"] = str(value)
                 plist.append(entry)
             outputs = {**outputs, "parameters": plist}
