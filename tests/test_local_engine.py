@@ -2077,3 +2077,25 @@ def test_input_values_see_global_variables_and_expressions(tmp_path: Path) -> No
     root = out["status"]["nodes"]["gv"]
     assert root["inputs"] == {"parameters": [{"name": "doubled", "value": "42"}]}
     assert stdout(out, "gv", tmp_path) == "42"
+
+
+def test_global_parameter_from_a_configmap_of_the_store(tmp_path: Path) -> None:
+    # global-parameters-from-configmap.yaml: spec.arguments valueFrom.configMapKeyRef is read
+    # from the run's store when the global scope is built (operator.go setGlobalParameters).
+    out_file = tmp_path / "out"
+    manifest = wf(
+        "gcm",
+        [sh("main", f"echo '{{{{workflow.parameters.message}}}}' > {out_file}")],
+        arguments={
+            "parameters": [
+                {
+                    "name": "message",
+                    "valueFrom": {"configMapKeyRef": {"name": "simple-parameters", "key": "msg"}},
+                }
+            ]
+        },
+    )
+    store = LocalStore(configmaps={"simple-parameters": {"msg": "hello world"}})
+    out = execute(manifest, tmp_path, store=store)
+    assert (out["status"]["phase"], out["status"].get("message")) == ("Succeeded", None)
+    assert out_file.read_text() == "hello world\n"

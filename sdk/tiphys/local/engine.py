@@ -694,7 +694,9 @@ class LocalRun:
         self._changed()
         now = datetime.now(UTC)
         try:
-            self._globals = dict(_api("workflow_scope")(self._wf, now=now))
+            self._globals = dict(
+                _api("workflow_scope")(self._wf, now=now, store=self.options.store)
+            )
         except TiphysError as exc:
             self._finish_workflow("Error", str(exc))
             return
@@ -754,7 +756,9 @@ class LocalRun:
             )
             await self._wf_hooks(ctx, wf_phase)
             if exit_holder and self._shutdown != "Terminate":
-                fresh = _api("workflow_scope")(self._wf, now=datetime.now(UTC))
+                fresh = _api("workflow_scope")(
+                    self._wf, now=datetime.now(UTC), store=self.options.store
+                )
                 if "workflow.duration" in fresh:
                     self._globals["workflow.duration"] = fresh["workflow.duration"]
                 self._globals["workflow.status"] = wf_phase
