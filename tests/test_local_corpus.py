@@ -170,9 +170,7 @@ def test_corpus_counts() -> None:
 
 
 @pytest.mark.parametrize(("file", "index", "doc"), RUNNABLE, ids=_ids(RUNNABLE))
-def test_example_runs(
-    file: str, index: int, doc: dict[str, Any], finals: dict[str, Any]
-) -> None:
+def test_example_runs(file: str, index: int, doc: dict[str, Any], finals: dict[str, Any]) -> None:
     final = finals[f"{file}#{index}"]
     if isinstance(final, BaseException):
         raise final

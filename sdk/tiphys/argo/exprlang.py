@@ -38,12 +38,19 @@ Semantics followed (expr-lang v1.17's parser, checker and runtime, read in its s
   :func:`go_string`); ``toJson`` is Go's ``json.Marshal`` and ``toJSON`` its indented form (see
   :func:`go_json`); ``int``/``asInt`` and ``float``/``asFloat`` are expr-lang's (``strconv.Atoi``
   and ``ParseFloat`` for strings, ``invalid operation: int(x)`` otherwise).
-* ``jsonpath`` supports the subset ``$``, ``.name``, ``['name']``, ``[n]`` (negative too), ``[*]``
-  and ``.*``; JSON numbers come back as floats (Go's ``float64``) and a path with a wildcard
-  gives a list, like Argo's evilmonkeyinc/jsonpath. Other paths are an error.
+* ``jsonpath`` supports the subset ``$``, ``.name``, ``['name']``, ``[n]`` (negative too), ``[*]``,
+  ``.*``, slices ``[a:b:c]`` and filters ``[?(@.k OP literal && ... || ...)]`` (OP one of
+  ``== != < <= > >=``; ``@.k`` alone tests presence); JSON numbers come back as floats (Go's
+  ``float64``) and a path with a wildcard, slice or filter gives a list, like Argo's
+  evilmonkeyinc/jsonpath. Other paths are an error.
 * ``sprig.*``: ``trim upper lower replace default empty int toInt int64 atoi add add1 sub mul
+  div mod min max biggest addf add1f subf mulf minf maxf floor ceil round until untilStep
   contains hasPrefix hasSuffix trimPrefix trimSuffix split splitList join b64enc b64dec toString
-  quote squote repeat list``, with sprig's argument order (``sprig.contains(sub, s)``).
+  quote squote repeat title substr trunc nospace cat indent nindent ternary coalesce regexMatch
+  regexFind regexFindAll regexReplaceAll regexReplaceAllLiteral regexSplit sha1sum sha256sum
+  list first last rest initial append prepend concat reverse uniq has without compact dict get
+  hasKey keys values``, with sprig's argument order (``sprig.contains(sub, s)``) and its
+  int64/float64 conversions (spf13/cast).
 
 Not covered: expr-lang's type checker (a type error in a branch that is not taken is no error
 here), the ``?:`` short form, pipes ``|``, ``let``, ``(expr)`` map keys, and the builtins not
@@ -769,6 +776,13 @@ def _join(items: Any, sep: Any = "") -> str:
 _JSONPATH_STEP = re.compile(
     r"(?P<wild>\.\*|\[\*\])|\.(?P<name>[A-Za-z_$][\w$-]*)|\[(?P<index>-?\d+)\]"
     r"|\['(?P<squoted>[^']*)'\]|\[\"(?P<dquoted>[^\"]*)\"\]"
+    r"|\[(?P<slice>-?\d*:-?\d*(?::-?\d*)?)\]|\[\?\((?P<filter>.*?)\)\]"
+)
+# One comparison of a filter: @.a.b (or @['a']) [OP literal]; literals as in JSON, or 'text'.
+_JSONPATH_TERM = re.compile(
+    r"\s*@(?P<path>(?:\.[A-Za-z_$][\w$-]*|\['[^']*'\]|\[\"[^\"]*\"\])*)\s*"
+    r"(?:(?P<op>==|!=|<=|>=|<|>)\s*(?P<lit>'[^']*'|\"[^\"]*\"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+    r"|true|false|null))?\s*(?P<join>&&|\|\||$)"
 )
 
 
@@ -784,6 +798,56 @@ def _jsonpath_steps(path: str) -> list[re.Match[str]]:
         steps.append(match)
         pos = match.end()
     return steps
+
+
+def _jsonpath_filter(text: str, path: str) -> list[list[re.Match[str]]]:
+    """A filter ``?(...)`` as OR-groups of AND-ed terms (``&&`` binds tighter than ``||``)."""
+    groups: list[list[re.Match[str]]] = [[]]
+    pos = 0
+    while pos < len(text):
+        term = _JSONPATH_TERM.match(text, pos)
+        if term is None or term.end() == pos:
+            raise _Fail(f"jsonpath: unsupported path {path!r}")
+        groups[-1].append(term)
+        if term.group("join") == "||":
+            groups.append([])
+        pos = term.end()
+    return groups
+
+
+def _jsonpath_term(term: re.Match[str], value: Any) -> bool:
+    for part in re.findall(r"\.([^.\[]+)|\['([^']*)'\]|\[\"([^\"]*)\"\]", term.group("path")):
+        key = next(p for p in part if p)
+        if not isinstance(value, dict) or key not in value:
+            return False
+        value = value[key]
+    op = term.group("op")
+    if op is None:
+        return True
+    lit = term.group("lit")
+    want: Any = lit[1:-1] if lit[0] in "'\"" else json.loads(lit, parse_int=float)
+    if op in ("==", "!="):
+        same = type(value) is type(want) and value == want
+        return same if op == "==" else not same
+    if (isinstance(value, float) and isinstance(want, float)) or (
+        isinstance(value, str) and isinstance(want, str)
+    ):
+        order: Any = value
+        return bool(
+            {"<": order < want, "<=": order <= want, ">": order > want, ">=": order >= want}[op]
+        )
+    return False
+
+
+def _jsonpath_select(step: re.Match[str], value: Any, path: str) -> list[Any]:
+    """The elements a slice ``[a:b:c]`` or a filter ``[?(...)]`` selects from ``value``."""
+    items = value if isinstance(value, list) else []
+    if step.group("slice") is not None:
+        bounds = [int(b) if b else None for b in step.group("slice").split(":")]
+        return items[slice(*bounds)] if bounds[2:3] != [0] else []
+    elements = items if isinstance(value, list) else [value[k] for k in sorted(value or {})]
+    groups = _jsonpath_filter(step.group("filter"), path)
+    return [e for e in elements if any(all(_jsonpath_term(t, e) for t in g) for g in groups)]
 
 
 def _jsonpath(text: Any, path: Any) -> Any:
@@ -804,6 +868,9 @@ def _jsonpath(text: Any, path: Any) -> Any:
                     found.extend(value)
                 elif isinstance(value, dict):
                     found.extend(value[k] for k in sorted(value))
+            elif step.group("slice") is not None or step.group("filter") is not None:
+                many = True
+                found.extend(_jsonpath_select(step, value, path))
             elif step.group("index") is not None:
                 i = int(step.group("index"))
                 if isinstance(value, list) and -len(value) <= i < len(value):
@@ -914,6 +981,106 @@ def _sprig_join(sep: Any, items: Any) -> str:
     return _strval(items)
 
 
+def _sprig_float(value: Any) -> float:
+    """spf13/cast ``ToFloat64`` as sprig uses it (a failed conversion gives 0)."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def _go_div(a: int, b: int) -> int:
+    """Go's integer division (truncates toward zero); sprig panics on zero, an error here."""
+    if b == 0:
+        raise _Fail("runtime error: integer divide by zero")
+    quotient = abs(a) // abs(b)
+    return quotient if (a >= 0) == (b >= 0) else -quotient
+
+
+def _sprig_round(value: Any, places: Any, half: Any = 0.5) -> float:
+    """sprig's ``round(a, p, rOpt=.5)``: half away from zero at ``rOpt``."""
+    power = 10.0 ** _sprig_int(places)
+    digit = power * _sprig_float(value)
+    whole, frac = divmod(abs(digit), 1.0)
+    rounded = whole + 1 if frac >= _sprig_float(half) else whole
+    return math.copysign(rounded, digit) / power
+
+
+def _sprig_substr(start: Any, end: Any, value: Any) -> str:
+    text = _strval(value)
+    a, b = _sprig_int(start), _sprig_int(end)
+    if a < 0:
+        return text[:b]
+    if b < 0 or b > len(text):
+        return text[a:]
+    return text[a:b]
+
+
+def _sprig_trunc(n: Any, value: Any) -> str:
+    text, count = _strval(value), _sprig_int(n)
+    if count < 0 and len(text) + count > 0:
+        return text[len(text) + count :]
+    if count >= 0 and len(text) > count:
+        return text[:count]
+    return text
+
+
+def _go_regex(pattern: Any) -> re.Pattern[str]:
+    try:
+        return re.compile(_strval(pattern))
+    except re.error as error:
+        raise _Fail(f"error parsing regexp: {error}") from error
+
+
+def _go_expand(template: str) -> str:
+    """Go's ``${1}`` / ``$1`` / ``$name`` replacement syntax in Python's ``\\g<...>`` form."""
+    return re.sub(
+        r"\$(?:\{(\w+)\}|(\w+))|\\",
+        lambda m: "\\\\" if m.group(0) == "\\" else f"\\g<{m.group(1) or m.group(2)}>",
+        template,
+    )
+
+
+def _sprig_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return list(value)
+    raise _Fail(f"Cannot find first on type {_type(value)}")
+
+
+def _sprig_uniq(items: Any) -> list[Any]:
+    out: list[Any] = []
+    for item in _sprig_list(items):
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _sprig_dict(*pairs: Any) -> dict[str, Any]:
+    values = list(pairs) + ([""] if len(pairs) % 2 else [])
+    return {_strval(values[i]): values[i + 1] for i in range(0, len(values), 2)}
+
+
+def _sprig_until_step(start: Any, stop: Any, step: Any) -> list[int]:
+    a, b, c = _sprig_int(start), _sprig_int(stop), _sprig_int(step)
+    if c == 0 or (c > 0 and a >= b) or (c < 0 and a <= b):
+        return []
+    return list(range(a, b, c))
+
+
+def _sprig_hash(name: str) -> Callable[[Any], str]:
+    import hashlib
+
+    return lambda text: hashlib.new(name, _strval(text).encode()).hexdigest()
+
+
 SPRIG: dict[str, Callable[..., Any]] = {
     "trim": lambda s: _go_trim_space(_strval(s)),
     "upper": lambda s: _strval(s).upper(),
@@ -946,6 +1113,73 @@ SPRIG: dict[str, Callable[..., Any]] = {
     "squote": lambda *xs: " ".join(f"'{_strval(x)}'" for x in xs if x is not None),
     "repeat": lambda n, s: _strval(s) * max(_sprig_int(n), 0),
     "list": lambda *xs: list(xs),
+    # numbers: int64 (cast.ToInt64) or float64 (cast.ToFloat64), as sprig's numeric.go
+    "min": lambda a, *xs: min(_sprig_int(x) for x in (a, *xs)),
+    "max": lambda a, *xs: max(_sprig_int(x) for x in (a, *xs)),
+    "biggest": lambda a, *xs: max(_sprig_int(x) for x in (a, *xs)),
+    "minf": lambda a, *xs: min(_sprig_float(x) for x in (a, *xs)),
+    "maxf": lambda a, *xs: max(_sprig_float(x) for x in (a, *xs)),
+    "div": lambda a, b: _go_div(_sprig_int(a), _sprig_int(b)),
+    "mod": lambda a, b: _sprig_int(a) - _go_div(_sprig_int(a), _sprig_int(b)) * _sprig_int(b),
+    "add1f": lambda x: _sprig_float(x) + 1,
+    "addf": lambda *xs: math.fsum(_sprig_float(x) for x in xs),
+    "subf": lambda a, *xs: _sprig_float(a) - math.fsum(_sprig_float(x) for x in xs),
+    "mulf": lambda *xs: math.prod(_sprig_float(x) for x in xs),
+    "floor": lambda x: float(math.floor(_sprig_float(x))),
+    "ceil": lambda x: float(math.ceil(_sprig_float(x))),
+    "round": _sprig_round,
+    "until": lambda n: _sprig_until_step(0, n, 1 if _sprig_int(n) >= 0 else -1),
+    "untilStep": _sprig_until_step,
+    # strings
+    "title": lambda s: re.sub(r"(?<![^\W_])\w", lambda m: m.group(0).upper(), _strval(s)),
+    "substr": _sprig_substr,
+    "trunc": _sprig_trunc,
+    "nospace": lambda s: re.sub(r"\s+", "", _strval(s)),
+    "cat": lambda *xs: " ".join(_strval(x) for x in xs if x is not None),
+    "indent": lambda n, s: (
+        " " * _sprig_int(n) + _strval(s).replace("\n", "\n" + " " * _sprig_int(n))
+    ),
+    "nindent": lambda n, s: (
+        "\n" + " " * _sprig_int(n) + _strval(s).replace("\n", "\n" + " " * _sprig_int(n))
+    ),
+    "ternary": lambda yes, no, cond: yes if cond is True else no,
+    "coalesce": lambda *xs: next((x for x in xs if not _sprig_empty(x)), None),
+    "regexMatch": lambda pattern, s: _go_regex(pattern).search(_strval(s)) is not None,
+    "regexFind": lambda pattern, s: (lambda m: m.group(0) if m else "")(
+        _go_regex(pattern).search(_strval(s))
+    ),
+    "regexFindAll": lambda pattern, s, n: [
+        m.group(0) for m in _go_regex(pattern).finditer(_strval(s))
+    ][: None if _sprig_int(n) < 0 else _sprig_int(n)],
+    "regexReplaceAll": lambda pattern, s, repl: _go_regex(pattern).sub(
+        _go_expand(_strval(repl)), _strval(s)
+    ),
+    "regexReplaceAllLiteral": lambda pattern, s, repl: _go_regex(pattern).sub(
+        lambda _m: _strval(repl), _strval(s)
+    ),
+    "regexSplit": lambda pattern, s, n: _go_regex(pattern).split(
+        _strval(s), maxsplit=max(_sprig_int(n) - 1, 0) if _sprig_int(n) > 0 else 0
+    ),
+    "sha1sum": _sprig_hash("sha1"),
+    "sha256sum": _sprig_hash("sha256"),
+    # lists and dicts
+    "first": lambda items: (_sprig_list(items) or [None])[0],
+    "last": lambda items: (_sprig_list(items) or [None])[-1],
+    "rest": lambda items: _sprig_list(items)[1:],
+    "initial": lambda items: _sprig_list(items)[:-1],
+    "append": lambda items, x: [*_sprig_list(items), x],
+    "prepend": lambda items, x: [x, *_sprig_list(items)],
+    "concat": lambda *lists: [x for items in lists for x in _sprig_list(items)],
+    "reverse": lambda items: _sprig_list(items)[::-1],
+    "uniq": _sprig_uniq,
+    "has": lambda needle, items: needle in _sprig_list(items),
+    "without": lambda items, *drop: [x for x in _sprig_list(items) if x not in drop],
+    "compact": lambda items: [x for x in _sprig_list(items) if not _sprig_empty(x)],
+    "dict": _sprig_dict,
+    "get": lambda d, key: (d or {}).get(_strval(key), ""),
+    "hasKey": lambda d, key: _strval(key) in (d or {}),
+    "keys": lambda *ds: [k for d in ds for k in (d or {})],
+    "values": lambda d: list((d or {}).values()),
 }
 
 
