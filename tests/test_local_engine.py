@@ -2099,3 +2099,23 @@ def test_global_parameter_from_a_configmap_of_the_store(tmp_path: Path) -> None:
     out = execute(manifest, tmp_path, store=store)
     assert (out["status"]["phase"], out["status"].get("message")) == ("Succeeded", None)
     assert out_file.read_text() == "hello world\n"
+
+
+def test_skipped_producer_output_without_default_is_nil_for_expressions(tmp_path: Path) -> None:
+    # skipped-output-defaults/expression-fallback.yaml: a Skipped producer's output parameter
+    # that declares no default is absent (nil), so `??` picks the fallback.
+    produce = {
+        **sh("produce", "echo real > /tmp/out.txt"),
+        "outputs": {"parameters": [{"name": "msg", "valueFrom": {"path": "/tmp/out.txt"}}]},
+    }
+    expression = "tasks.producer.outputs.parameters.msg ?? 'expr-fallback'"
+    main = {
+        **dag("main", [{"name": "producer", "template": "produce", "when": "false"}]),
+        "outputs": {"parameters": [{"name": "result", "valueFrom": {"expression": expression}}]},
+    }
+    out = execute(wf("sk", [main, produce]), tmp_path)
+    root = out["status"]["nodes"][node_id("sk", "sk")]
+    assert (out["status"]["phase"], root.get("outputs")) == (
+        "Succeeded",
+        {"parameters": [{"name": "result", "value": "expr-fallback"}]},
+    )

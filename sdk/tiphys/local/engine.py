@@ -2268,8 +2268,10 @@ class LocalRun:
             return
         for param in (tmpl.get("outputs") or {}).get("parameters") or ():
             default = (param.get("valueFrom") or {}).get("default")
-            if default is not None:
-                ctx.values[f"{prefix}.outputs.parameters.{param['name']}"] = str(default)
+            # Without a default the output is absent: nil to an expression (so `x ?? y` gives
+            # y, examples/skipped-output-defaults/expression-fallback.yaml), never "".
+            key = f"{prefix}.outputs.parameters.{param['name']}"
+            ctx.values[key] = None if default is None else str(default)
 
     def _fail(self, state: _DagState, task: Json, node: Json) -> Json:
         if state.fail_fast and node["phase"] in _BAD and not _continues_on(task, node["phase"]):
