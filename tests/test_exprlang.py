@@ -227,6 +227,11 @@ VALUES: list[tuple[str, Any]] = [
     ("sprig.dict('a', 1).a", 1),
     ("sprig.hasKey({a: 1}, 'a')", True),
     ("sprig.until(3)", [0, 1, 2]),
+    # sprig's date takes a time or Unix seconds; any other value (Argo's timestamps are text)
+    # is time.Now() (expression-tag-template-workflow.yaml); Go layouts, in UTC here
+    ("sprig.date('2006-01-02T15:04:05Z07:00', 86400 * 366 + 3723)", "1971-01-02T01:02:03Z"),
+    ("sprig.date('Mon Jan _2 3:4:5 PM 06 MST', 0)", "Thu Jan  1 12:0:0 AM 70 UTC"),
+    ("sprig.dateInZone('02/01/2006 15h', 0, 'UTC')", "01/01/1970 00h"),
     ("sprig.trim('  a \\n')", "a"),
     ("sprig.upper('a')", "A"),
     ("sprig.lower('A')", "a"),
@@ -405,6 +410,14 @@ JSONPATH_ERRORS: list[tuple[str, str]] = [
     ("$..a", "jsonpath: unsupported path '$..a'"),
     ("a", "jsonpath: unsupported path 'a'"),
 ]
+
+
+def test_sprig_date_of_text_is_now() -> None:
+    from datetime import UTC, datetime
+
+    before = datetime.now(UTC).year
+    year = evaluate("sprig.date('2006', '2026-11-30T01:02:03Z')", {})
+    assert year in (str(before), str(datetime.now(UTC).year))
 
 
 @pytest.mark.parametrize(("path", "reason"), JSONPATH_ERRORS, ids=[p for p, _ in JSONPATH_ERRORS])

@@ -68,6 +68,43 @@ def _templates() -> dict[tuple[str, bool], dict[str, Any]]:
     }
 
 
+def _commented_configmaps() -> list[dict[str, Any]]:
+    """ConfigMaps an example's opening comment tells the reader to create first.
+
+    synchronization-wf-level.yaml's semaphore reads ConfigMap ``my-config``, which exists only
+    in that comment ("Eg.: apiVersion: v1 / kind: ConfigMap ..."): upstream's e2e setup
+    (test/e2e/examples_test.go) applies only examples/configmaps/simple-parameters-configmap.yaml,
+    and labels the example ``no-test: environment`` for that reason. Here the reader's step is
+    done for them: every YAML document of kind ConfigMap in a file's leading ``#`` block is
+    loaded (memoize-simple.yaml's ``cache-config`` holds an entry older than its maxAge).
+    """
+    if EXAMPLES is None:
+        return []
+    import yaml
+
+    found = []
+    for path in sorted(EXAMPLES.rglob("*.yaml")):
+        lines = []
+        for line in path.read_text().splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line[2:] if line.startswith("# ") else line[1:])
+        for chunk in "\n".join(lines).split("\n---"):
+            start = chunk.find("apiVersion:")
+            if start < 0:
+                continue
+            try:
+                doc = yaml.safe_load(chunk[start:])
+            except yaml.YAMLError:
+                continue
+            if isinstance(doc, dict) and doc.get("kind") == "ConfigMap":
+                found.append(doc)
+    return found
+
+
+COMMENTED_CONFIGMAPS = _commented_configmaps()
+
+
 def _store() -> Any:
     from tiphys.local.store import LocalStore
 
@@ -75,6 +112,8 @@ def _store() -> Any:
     for _, _, doc in DOCUMENTS:
         if doc.get("kind") in ("ConfigMap", "Secret"):
             store.add_manifest(doc)
+    for doc in COMMENTED_CONFIGMAPS:
+        store.add_manifest(doc)
     return store
 
 

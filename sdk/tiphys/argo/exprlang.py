@@ -49,7 +49,8 @@ Semantics followed (expr-lang v1.17's parser, checker and runtime, read in its s
   quote squote repeat title substr trunc nospace cat indent nindent ternary coalesce regexMatch
   regexFind regexFindAll regexReplaceAll regexReplaceAllLiteral regexSplit sha1sum sha256sum
   list first last rest initial append prepend concat reverse uniq has without compact dict get
-  hasKey keys values``, with sprig's argument order (``sprig.contains(sub, s)``) and its
+  hasKey keys values date dateInZone`` (Go layouts; a date that is not Unix seconds is now),
+  with sprig's argument order (``sprig.contains(sub, s)``) and its
   int64/float64 conversions (spf13/cast).
 
 Not covered: expr-lang's type checker (a type error in a branch that is not taken is no error
@@ -68,6 +69,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tiphys.errors import TiphysError
@@ -1081,6 +1083,77 @@ def _sprig_hash(name: str) -> Callable[[Any], str]:
     return lambda text: hashlib.new(name, _strval(text).encode()).hexdigest()
 
 
+_GO_LAYOUT = re.compile(
+    r"January|Jan|Monday|Mon|MST|Z07:00|Z0700|Z07|-07:00|-0700|-07|2006|06|01|_2|02|15|03|04|05"
+    r"|PM|pm|\.0+|\.9+|1|2|3|4|5"
+)
+
+
+def _go_format(layout: str, when: datetime) -> str:
+    """Go's ``time.Format`` for the common layout elements (``2006-01-02T15:04:05Z07:00``...)."""
+
+    def element(match: re.Match[str]) -> str:
+        token = match.group(0)
+        offset = when.utcoffset() or timedelta(0)
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        hh, mm = divmod(abs(minutes), 60)
+        if token.startswith("Z") and minutes == 0:
+            return "Z"
+        if token.startswith(".0") or token.startswith(".9"):
+            digits = f"{when.microsecond:06d}{0:03d}"[: len(token) - 1]
+            return "." + digits if token[1] == "0" else ("." + digits.rstrip("0")).rstrip(".")
+        hour12 = when.hour % 12 or 12
+        return {
+            "January": when.strftime("%B"),
+            "Jan": when.strftime("%b"),
+            "Monday": when.strftime("%A"),
+            "Mon": when.strftime("%a"),
+            "MST": when.tzname() or "UTC",
+            "Z07:00": f"{sign}{hh:02d}:{mm:02d}",
+            "-07:00": f"{sign}{hh:02d}:{mm:02d}",
+            "Z0700": f"{sign}{hh:02d}{mm:02d}",
+            "-0700": f"{sign}{hh:02d}{mm:02d}",
+            "Z07": f"{sign}{hh:02d}",
+            "-07": f"{sign}{hh:02d}",
+            "2006": f"{when.year:04d}",
+            "06": f"{when.year % 100:02d}",
+            "01": f"{when.month:02d}",
+            "1": str(when.month),
+            "02": f"{when.day:02d}",
+            "_2": f"{when.day:2d}",
+            "2": str(when.day),
+            "15": f"{when.hour:02d}",
+            "03": f"{hour12:02d}",
+            "3": str(hour12),
+            "04": f"{when.minute:02d}",
+            "4": str(when.minute),
+            "05": f"{when.second:02d}",
+            "5": str(when.second),
+            "PM": "PM" if when.hour >= 12 else "AM",
+            "pm": "pm" if when.hour >= 12 else "am",
+        }[token]
+
+    return _GO_LAYOUT.sub(element, layout)
+
+
+def _sprig_date_in_zone(layout: Any, date: Any, zone: Any) -> str:
+    """sprig's ``dateInZone``: ``date`` is Unix seconds (int) or, for any other value (Argo's
+    timestamps are text), time.Now(); an unknown zone is UTC, as sprig falls back."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _strval(zone)
+    try:
+        tz: Any = UTC if name in ("", "UTC", "Local") else ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    if isinstance(date, int) and not isinstance(date, bool):
+        when = datetime.fromtimestamp(date, tz)
+    else:
+        when = datetime.now(tz)
+    return _go_format(_strval(layout), when)
+
+
 SPRIG: dict[str, Callable[..., Any]] = {
     "trim": lambda s: _go_trim_space(_strval(s)),
     "upper": lambda s: _strval(s).upper(),
@@ -1113,6 +1186,8 @@ SPRIG: dict[str, Callable[..., Any]] = {
     "squote": lambda *xs: " ".join(f"'{_strval(x)}'" for x in xs if x is not None),
     "repeat": lambda n, s: _strval(s) * max(_sprig_int(n), 0),
     "list": lambda *xs: list(xs),
+    "date": lambda layout, date: _sprig_date_in_zone(layout, date, "Local"),
+    "dateInZone": _sprig_date_in_zone,
     # numbers: int64 (cast.ToInt64) or float64 (cast.ToFloat64), as sprig's numeric.go
     "min": lambda a, *xs: min(_sprig_int(x) for x in (a, *xs)),
     "max": lambda a, *xs: max(_sprig_int(x) for x in (a, *xs)),
