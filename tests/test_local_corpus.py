@@ -283,7 +283,7 @@ def _with_path(name: str, value: str, path: str) -> dict[str, Any]:
 
 
 # What the examples say they output: node display name -> the node's outputs, whole ("" names
-# the workflow's root node; "workflow" the workflow's status.outputs).
+# the workflow's root node).
 OUTPUTS: dict[str, dict[str, Any]] = {
     "output-parameter.yaml": {
         "generate-parameter": {
@@ -338,12 +338,49 @@ OUTPUTS: dict[str, dict[str, Any]] = {
     "fibonacci-seq-conditional-param.yaml": {
         "fibonaccimain": {"parameters": [{"name": "fib", "value": "5"}]}
     },
-    "variables-showcase.yaml": {
-        "workflow": {
-            "parameters": [{"name": "prepared-param", "value": "greeting=hello target=world"}]
-        }
-    },
 }
+
+
+def _showcase_globals(final: Mapping[str, Any]) -> dict[str, Any]:
+    """variables-showcase.yaml's global outputs (globalName on step prepare's outputs), the
+    artifact in the local store under Argo's key ``<workflow>/<pod>/<artifact>.tgz``."""
+    from tiphys.argo.nodes import pod_name
+
+    pod = pod_name(final, _by_name(final)["prepare"])
+    key = f"{final['metadata']['name']}/{pod}/prepared.tgz"
+    return {
+        "parameters": [{"name": "prepared-param", "value": "greeting=hello target=world"}],
+        "artifacts": [
+            {
+                "name": "prepared",
+                "path": "/tmp/payload.txt",
+                "s3": {"key": key},
+                "globalName": "prepared",
+            }
+        ],
+    }
+
+
+# The workflow's status.outputs, whole, computed from the final Workflow.
+GLOBAL_OUTPUTS = {"variables-showcase.yaml": _showcase_globals}
+
+
+def _tag_template_outputs(final: Mapping[str, Any]) -> dict[str, Any]:
+    """expression-tag-template-workflow.yaml: ``hello {{=asInt(foo) * 10}} @ {{=sprig.date('2006',
+    workflow.creationTimestamp)}}`` with foo 3; sprig's date of a text value is now's year."""
+    year = final["status"]["finishedAt"][:4]
+    return {
+        "task-0(0:3)": {
+            "exitCode": "0",
+            "parameters": [
+                {"name": "output", "value": f"hello 30 @ {year}", "valueFrom": {"path": "/output"}}
+            ],
+        }
+    }
+
+
+# Node outputs, whole, that depend on the run (names, times).
+RUN_OUTPUTS = {"expression-tag-template-workflow.yaml": _tag_template_outputs}
 
 # What the examples say they print: node display name -> the main container's lines.
 LOGS: dict[str, dict[str, list[str]]] = {
@@ -402,8 +439,11 @@ def test_example_runs(file: str, index: int, doc: dict[str, Any], finals: dict[s
         assert pods or status["phase"] == "Succeeded", outcome.reason
     nodes = _by_name(final)
     for name, outputs in OUTPUTS.get(file, {}).items():
-        got = status.get("outputs") if name == "workflow" else nodes[name].get("outputs")
-        assert got == outputs, name
+        assert nodes[name].get("outputs") == outputs, name
+    for name, outputs in (RUN_OUTPUTS[file](final) if file in RUN_OUTPUTS else {}).items():
+        assert nodes[name].get("outputs") == outputs, name
+    if file in GLOBAL_OUTPUTS:
+        assert status.get("outputs") == GLOBAL_OUTPUTS[file](final)
     for name, lines in LOGS.get(file, {}).items():
         assert _logs(run_dir, nodes[name]) == lines, name
 
