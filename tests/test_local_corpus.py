@@ -260,6 +260,12 @@ OUTCOMES: dict[str, Outcome] = {
         "random-fail exits random.choice([0, 0, 1])",
         {_exit_code(1)},
     ),
+    "template-defaults.yaml": _outcome(
+        {"Succeeded", "Failed"},
+        "labelled expected-failure, but retry-backoff exits random.choice([0, 1, 1]) under "
+        "templateDefaults.retryStrategy limit 2: it fails only when all 3 attempts exit 1",
+        {_exit_code(1)},
+    ),
     "continue-on-fail.yaml": _outcome(
         {"Succeeded"},
         "labelled expected-failure for its failing step C, but C has continueOn.failed, so the "
