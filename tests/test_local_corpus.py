@@ -260,6 +260,15 @@ OUTCOMES: dict[str, Outcome] = {
         "random-fail exits random.choice([0, 0, 1])",
         {_exit_code(1)},
     ),
+    **{
+        file: _outcome(
+            {"Succeeded", "Failed"},
+            "exits random.choice([0, 1, 1]) under retryStrategy limit 10: it fails (after 11 "
+            "attempts exit 1, 1.2% of runs) only by chance",
+            {_exit_code(1)},
+        )
+        for file in ("retry-container.yaml", "retry-script.yaml")
+    },
     "template-defaults.yaml": _outcome(
         {"Succeeded", "Failed"},
         "labelled expected-failure, but retry-backoff exits random.choice([0, 1, 1]) under "
