@@ -73,26 +73,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # --- end of tiphys convert report ----------------------------------------------------------------
-
-
-# --- xdist loadgroup under pytest 9 ---------------------------------------------------------------
-# `--dist loadgroup` sends tests marked `xdist_group(NAME)` to one worker by adding "@NAME" to
-# their node ids (xdist/remote.py sets `item._nodeid`); pytest 9 keeps the id in `item._id`, so
-# that assignment is lost and the group's tests spread over the workers (test_local_corpus.py's
-# module fixture, 4 minutes, would then run once per worker). This does what xdist means to, and
-# steps aside when xdist already did it (or on a pytest without `_pytest.nodeid`).
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not getattr(config.option, "loadgroup", False):
-        return
-    try:
-        from _pytest.nodeid import coerce_node_id
-    except ImportError:  # pragma: no cover - pytest < 9: xdist's own suffix works
-        return
-    for item in items:
-        names = {
-            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-            for mark in item.iter_markers("xdist_group")
-        }
-        if names and "@" not in item.nodeid:
-            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")

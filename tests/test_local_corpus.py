@@ -12,6 +12,10 @@ A suspend node with no duration waits for a person: like a person approving in t
 test resumes it (or sets the outputs its template declares as supplied, choosing the input's
 default) once it is running.
 
+The examples run concurrently on one event loop from a module fixture (about 250 s in all,
+mostly one example that queues ten 20 s steps on a mutex); the test command's
+``--dist loadscope`` keeps the module on one worker, so they run once.
+
 ``test_corpus_counts`` prints the count per category (``pytest -s`` shows it) and requires at
 least 60 runnable examples.
 """
@@ -30,7 +34,7 @@ import pytest
 from corpus_categories import category, expected_phase
 from schema_oracle import SHARED_ARGO, shared_argo
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("corpus")]
+pytestmark = pytest.mark.slow
 
 EXAMPLES = SHARED_ARGO / "examples" if (SHARED_ARGO / "examples").is_dir() else None
 TIMEOUT = 300.0  # seconds a single example may take (bounded wait)
