@@ -10,7 +10,9 @@ process start through the host backend):
 The reference is the same number of bare process starts of ``true`` in the same process
 (``asyncio.create_subprocess_exec``, with the same concurrency: one at a time for the chain; the
 M middle processes at once for the fan-out). The overhead per node is
-``(runner wall - bare wall) / nodes``. Peak memory is the process's maximum resident set size
+``(runner wall - bare wall) / nodes``; the same difference in CPU time (this process and its
+children, user + system) is printed beside it, as it moves less than wall time when other work
+shares the machine. Peak memory is the process's maximum resident set size
 (``ru_maxrss``) after the runs, in MiB, with the bare interpreter's figure beside it.
 
 Targets (issue 5): <= 5 ms per node; <= 200 MiB.
@@ -84,15 +86,29 @@ async def bare(sequence: list[int]) -> float:
     return time.perf_counter() - start
 
 
-def run(workflow: dict[str, Any]) -> tuple[float, str]:
-    """Wall seconds of one run through the engine, and its phase."""
+def cpu() -> float:
+    """CPU seconds used so far by this process and its reaped children (user + system)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run(workflow: dict[str, Any]) -> tuple[float, float, str]:
+    """Wall and CPU seconds of one run through the engine, and its phase."""
     from tiphys.local.engine import LocalRun, RunOptions
 
     with tempfile.TemporaryDirectory(prefix="tiphys-bench-") as tmp:
         local = LocalRun(workflow, RunOptions(run_dir=Path(tmp), backend="host"))
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), cpu()
         final = asyncio.run(local.execute())
-        return time.perf_counter() - start, final["status"]["phase"]
+        return time.perf_counter() - start, cpu() - start_cpu, final["status"]["phase"]
+
+
+def bare_run(sequence: list[int]) -> tuple[float, float]:
+    """Wall and CPU seconds of :func:`bare`."""
+    start_cpu = cpu()
+    wall = asyncio.run(bare(sequence))
+    return wall, cpu() - start_cpu
 
 
 def main() -> int:
@@ -106,21 +122,31 @@ def main() -> int:
         ("chain", chain(args.chain), [1] * args.chain),
         ("fan-out", fan_out(args.fan), [1, args.fan, 1]),
     ]
-    print(f"python {sys.version.split()[0]}; median of {args.repeat} runs; wall seconds")
-    print(f"{'shape':8} {'nodes':>6} {'runner':>8} {'bare':>8} {'overhead/node ms':>17}")
+    print(f"python {sys.version.split()[0]}; median of {args.repeat} runs; seconds")
+    print(
+        f"{'shape':8} {'nodes':>6} {'runner':>8} {'bare':>8} {'overhead/node ms':>17}"
+        f" {'runner CPU':>11} {'bare CPU':>9} {'CPU overhead/node ms':>21}"
+    )
     for name, workflow, sequence in shapes:
-        runner_times, bare_times = [], []
+        walls, cpus, bare_walls, bare_cpus = [], [], [], []
         for _ in range(args.repeat):
-            seconds, phase = run(workflow)
+            seconds, used, phase = run(workflow)
             if phase != "Succeeded":
                 print(f"{name}: the run ended {phase}", file=sys.stderr)
                 return 1
-            runner_times.append(seconds)
-            bare_times.append(asyncio.run(bare(sequence)))
+            walls.append(seconds)
+            cpus.append(used)
+            bare_wall, bare_cpu = bare_run(sequence)
+            bare_walls.append(bare_wall)
+            bare_cpus.append(bare_cpu)
         nodes = sum(sequence)
-        runner, reference = statistics.median(runner_times), statistics.median(bare_times)
-        per_node = (runner - reference) / nodes * 1000
-        print(f"{name:8} {nodes:6d} {runner:8.2f} {reference:8.2f} {per_node:17.2f}")
+        wall, reference = statistics.median(walls), statistics.median(bare_walls)
+        used, reference_cpu = statistics.median(cpus), statistics.median(bare_cpus)
+        print(
+            f"{name:8} {nodes:6d} {wall:8.2f} {reference:8.2f}"
+            f" {(wall - reference) / nodes * 1000:17.2f}"
+            f" {used:11.2f} {reference_cpu:9.2f} {(used - reference_cpu) / nodes * 1000:21.2f}"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.1f} MiB (interpreter with tiphys imported: {baseline_rss:.1f} MiB)")
     return 0
