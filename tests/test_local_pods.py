@@ -1246,3 +1246,14 @@ def test_a_volume_over_the_venv_and_tiphys_still_runs_python_argosay_and_cowsay(
         "py": PodResult("Succeeded", "", 0, {"result": "[]", "exitCode": "0"}),
         "cow": PodResult("Succeeded", "", 0, {"result": " ____\n< hi >", "exitCode": "0"}),
     }
+
+
+def test_a_venv_under_tmp_counts_as_hidden_by_the_nodes_own_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `python3 -m venv /tmp/venv`: every node's /tmp is its sandbox, so the venv's python is
+    # not there inside the node (exit 127 "failed to find name in PATH" for any python:* step).
+    monkeypatch.setattr(host, "_soft_paths", lambda: ["/tmp/venv", "/tmp/venv/bin/python"])
+    assert host.MountPlan(tmp_path / "a").hides_own
+    monkeypatch.setattr(host, "_soft_paths", lambda: ["/opt/venv", "/opt/venv/bin/python"])
+    assert not host.MountPlan(tmp_path / "b").hides_own

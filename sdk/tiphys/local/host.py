@@ -98,6 +98,14 @@ class MountPlan:
         tmp.mkdir(parents=True, exist_ok=True)
         tmp.chmod(0o1777)
         self.binds.append((tmp, "/tmp"))
+        self._note_hidden("/tmp")
+
+    def _note_hidden(self, target: str) -> None:
+        """Set :attr:`hides_own` when a bind over ``target`` hides the venv or tiphys (a venv
+        made under ``/tmp`` is hidden by every node's private ``/tmp``)."""
+        for own in _soft_paths():
+            if own == target or own.startswith(target.rstrip("/") + "/"):
+                self.hides_own = True
 
     def _covering(self, target: str) -> tuple[Path, str] | None:
         best: tuple[Path, str] | None = None
@@ -176,9 +184,7 @@ class MountPlan:
                 raise PathProblem(
                     target, "mounting over it would hide the Python that the host backend runs"
                 )
-        for own in _soft_paths():
-            if own == target or own.startswith(target.rstrip("/") + "/"):
-                self.hides_own = True
+        self._note_hidden(target)
         if self._covering(target) is not None or not os.path.isdir(target):
             self.view(target).mkdir(parents=True, exist_ok=True)
         self.binds.append((source, target))
