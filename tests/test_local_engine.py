@@ -1476,6 +1476,9 @@ def test_exit_handler_reads_workflow_failures(tmp_path: Path) -> None:
         ("bad", "Failed", "Error (exit code 1)"),
         ("wfx", "Failed", f"child '{node_id('wfx', 'wfx[0].bad')}' failed"),
     ]
+    # podName is GeneratePodName(woc.wf.Name, node.Name, ...): the workflow's own name, not ""
+    pods = {f["displayName"]: f["podName"] for f in failures}
+    assert (pods["wfx"], pods["bad"].rsplit("-", 1)[0]) == ("wfx", "wfx-fail")
 
 
 def test_on_change_and_workflow_snapshots_from_another_thread(tmp_path: Path) -> None:
