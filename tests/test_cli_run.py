@@ -647,3 +647,22 @@ def test_template_option_takes_a_directory_of_templates_and_configmaps(tmp_path:
     )  # fmt: skip
     assert (code, err) == (0, "")
     assert _events(out) == "HH:MM:SS dir-t  Running\ndir-t: hi library\nHH:MM:SS dir-t  Succeeded\n"
+
+
+@pytest.mark.parametrize("program", ["docker", "podman"])
+def test_an_explicit_container_backend_without_a_daemon_is_a_usage_error(
+    hello: Path, tmp_path: Path, program: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the check every node ended "main: Error (exit code 125)", the reason (no daemon)
+    # only in the node's log.
+    from tiphys.local import docker
+
+    monkeypatch.setattr(docker, "daemon_answers", lambda prog, **kw: False)
+    run_dir = tmp_path / "run"
+    assert invoke("run", str(hello), "--backend", program, "--run-dir", str(run_dir)) == (
+        2,
+        "",
+        f"tiphys: error: --backend {program}: no {program} daemon answers (`{program} version` "
+        "failed); start it, or use --backend host\n",
+    )
+    assert not run_dir.exists()

@@ -60,6 +60,23 @@ class Backend(enum.StrEnum):
     podman = "podman"
 
 
+def check_backend(backend: Backend) -> None:
+    """Exit 2 when ``--backend docker`` or ``podman`` names a daemon that does not answer.
+
+    Otherwise every node would end ``main: Error (exit code 125)``, the reason only in its log.
+    """
+    if backend not in (Backend.docker, Backend.podman):
+        return
+    from tiphys.local import docker
+
+    program = backend.value
+    if not docker.daemon_answers(program):
+        fail(
+            f"--backend {program}: no {program} daemon answers (`{program} version` failed); "
+            "start it, or use --backend host"
+        )
+
+
 BackendOption = Annotated[
     Backend,
     typer.Option(

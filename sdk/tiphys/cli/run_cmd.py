@@ -227,6 +227,7 @@ def run_command(
     workflow = prepare_workflow(
         doc, parameters=values if ref else (), entrypoint=entrypoint, name=name
     )
+    _local.check_backend(backend)
     run_name = str(workflow["metadata"]["name"])
     directory = run_dir or _default_run_dir(run_name)
     _Follower(workflow, directory, fmt, log, seconds).run(

@@ -88,6 +88,7 @@ def server_command(
     if not 0 <= port <= 65535:
         fail(f"--port {port} is not a TCP port (0 to 65535)")
     directory = state or default_state_dir()
+    _local.check_backend(backend)
     store = _local.make_store(secret, secrets_file, configmap, configmap_file)
     if not _loopback(host):
         echo_err(
