@@ -185,3 +185,44 @@ def test_submit_from_an_applied_template(client: Client) -> None:
     final = finish(client, run["metadata"]["name"])
     assert final["status"]["phase"] == "Succeeded"
     assert [line.content for line in client.logs(run["metadata"]["name"])] == ["hello local"]
+
+
+def test_a_run_cut_by_stopping_the_server_reads_error_after_the_restart(tmp_path: Path) -> None:
+    # Stopping the server cancels its runs; their cancellation (a Terminate, ending Failed
+    # "child ... failed") was stored and hid that the server stopped, which Argo would not do.
+    import time
+
+    from tiphys.local.state import INTERRUPTED_MESSAGE
+
+    def connect(server: LocalServer) -> Client:
+        return Client(
+            server=server.url.removeprefix("http://"),
+            secure=False,
+            token=server.token,
+            namespace=NS,
+            env={},
+            kubeconfig=Path("/nonexistent"),
+        )
+
+    state = tmp_path / "state"
+    first = LocalServer(state_dir=state, port=0, backend="host", keepalive=0.5)
+    first.start()
+    try:
+        with connect(first) as c:
+            steps = {"name": "main", "steps": [[{"name": "s", "template": "s"}]]}
+            c.create(manifest("cut", [steps, sh("s", "sleep 30")]))
+            for _ in range(100):
+                nodes = c.get("cut").get("status", {}).get("nodes", {})
+                if any(n["type"] == "Pod" and n["phase"] == "Running" for n in nodes.values()):
+                    break
+                time.sleep(0.05)
+    finally:
+        first.shutdown()
+    second = LocalServer(state_dir=state, port=0, backend="host", keepalive=0.5)
+    second.start()
+    try:
+        with connect(second) as c:
+            status = c.get("cut")["status"]
+            assert (status["phase"], status["message"]) == ("Error", INTERRUPTED_MESSAGE)
+    finally:
+        second.shutdown()

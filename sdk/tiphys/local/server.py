@@ -710,7 +710,13 @@ class _Core:
         """Store the run's current snapshot (and publish MODIFIED) when it changed.
 
         Never call it holding :attr:`lock`: ``LocalRun.workflow`` hops onto the run loop from
-        other threads, and the loop's change callbacks must not wait for that lock."""
+        other threads, and the loop's change callbacks must not wait for that lock.
+
+        Nothing is stored once the server is stopping: cancelling a run terminates it, and
+        that snapshot (Failed) would hide that the server stopped; the stored Running state is
+        marked Error (``state.INTERRUPTED_MESSAGE``) at the next start instead."""
+        if self.stopping.is_set():
+            return None
         with self.lock:
             entry = self.runs.get(key)
         if entry is None:
