@@ -1253,3 +1253,24 @@ def test_delete_a_running_workflow(server: LocalServer, client: Client) -> None:
     assert client.list() == []
     with pytest.raises(NotFound):
         client.get("doomed")
+
+
+def test_a_second_server_on_a_state_directory_in_use_is_refused(tmp_path: Path) -> None:
+    # It would mark the first server's running workflows Error ("the local server stopped")
+    # at its start, and both would write state.sqlite and schedule the CronWorkflows.
+    from tiphys.local.server import StateDirectoryInUse
+
+    state_dir = tmp_path / "st"
+    first = LocalServer(state_dir=state_dir, port=0, engine=ENGINE)
+    first.start()
+    try:
+        second = LocalServer(state_dir=state_dir, port=0, engine=ENGINE)
+        with pytest.raises(StateDirectoryInUse) as caught:
+            second.start()
+        assert (caught.value.pid, second.url) == (os.getpid(), "")
+        assert json.loads((state_dir / "server.json").read_text())["url"] == first.url
+    finally:
+        first.shutdown()
+    third = LocalServer(state_dir=state_dir, port=0, engine=ENGINE)
+    third.start()  # the directory is free again
+    third.shutdown()

@@ -55,9 +55,10 @@ def server_command(
             file_okay=False,
             show_default=False,
             help=(
-                "State directory: token (mode 0600), server.json, workflows and templates in "
-                "state.sqlite, runs/ and artifacts/ (default $XDG_STATE_HOME/tiphys/server, "
-                "else ~/.local/state/tiphys/server, which --local uses)."
+                "State directory: token (mode 0600), server.json, server.lock, workflows and "
+                "templates in state.sqlite, runs/ and artifacts/ (default "
+                "$XDG_STATE_HOME/tiphys/server, else ~/.local/state/tiphys/server, which --local "
+                "uses)."
             ),
         ),
     ] = None,
@@ -76,14 +77,14 @@ def server_command(
     (the token itself is never printed); tiphys commands can also use --local.
 
     Exit codes: 0 stopped with Ctrl-C or SIGTERM; 2 usage error (a malformed --secret...);
-    3 the port cannot be listened on.
+    3 the port cannot be listened on, or another server uses the state directory.
 
     \b
     Examples:
       tiphys server
       tiphys server --port 0 --state /tmp/argo-state --secrets-file secrets.yaml
     """
-    from tiphys.local.server import LocalServer, default_state_dir
+    from tiphys.local.server import LocalServer, StateDirectoryInUse, default_state_dir
 
     if not 0 <= port <= 65535:
         fail(f"--port {port} is not a TCP port (0 to 65535)")
@@ -112,6 +113,8 @@ def server_command(
         try:
             server.start()
             started = True
+        except StateDirectoryInUse as exc:
+            fail(f"the state directory {exc}: stop that server, or use another --state", 3)
         except OSError as exc:
             fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 3)
         address = server.url.removeprefix("http://").rstrip("/")

@@ -355,6 +355,21 @@ class _HTTPServer6(_HTTPServer):
     address_family = socket.AF_INET6
 
 
+class StateDirectoryInUse(Exception):
+    """Another server holds the state directory (its lock ``server.lock``).
+
+    Attributes:
+        state_dir: The directory.
+        pid: The other server's process id (from ``server.json``), or None when unknown.
+    """
+
+    def __init__(self, state_dir: Path, pid: int | None) -> None:
+        who = f"pid {pid}" if pid is not None else "another process"
+        super().__init__(f"{state_dir} is in use by another tiphys server ({who})")
+        self.state_dir = state_dir
+        self.pid = pid
+
+
 class LocalServer:
     """The embedded Argo Server (see the module docstring).
 
@@ -405,6 +420,9 @@ class LocalServer:
         artifacts: ArtifactStore | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
+        self._persist = persist
+        self._lock: Any = None
+        self._wrote_info = False
         self.port = port
         self.host = host
         self.token = security.ensure_token(self.state_dir)
@@ -437,12 +455,18 @@ class LocalServer:
         """
         if self._http is not None:
             return
-        self._core.start()
+        self._lock_state()
+        try:
+            self._core.start()
+        except BaseException:
+            self._unlock_state()
+            raise
         server_class = _HTTPServer6 if ":" in self.host else _HTTPServer
         try:
             http = server_class((self.host, self.port), _Handler)
         except OSError:
             self._core.close()
+            self._unlock_state()
             raise
         http.core = self._core
         self._http = http
@@ -461,6 +485,7 @@ class LocalServer:
         fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump({"url": self.url, "pid": os.getpid(), "port": port}, out)
+        self._wrote_info = True
 
     def serve_forever(self) -> None:
         """:meth:`start`, then block until :meth:`shutdown`, SIGINT or SIGTERM."""
@@ -485,8 +510,37 @@ class LocalServer:
                 self._thread.join(timeout=SHUTDOWN_SECONDS)
             http.server_close()
         self._core.close()
-        with contextlib.suppress(FileNotFoundError):
-            (self.state_dir / "server.json").unlink()
+        if self._wrote_info:
+            self._wrote_info = False
+            with contextlib.suppress(FileNotFoundError):
+                (self.state_dir / "server.json").unlink()
+        self._unlock_state()
+
+    def _lock_state(self) -> None:
+        """Hold ``STATE/server.lock`` while serving a persistent state directory.
+
+        Raises:
+            StateDirectoryInUse: Another server holds it.
+        """
+        if not self._persist or self._lock is not None:
+            return
+        import fcntl
+
+        lock = (self.state_dir / "server.lock").open("a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            pid = None
+            with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+                pid = int(json.loads((self.state_dir / "server.json").read_text())["pid"])
+            raise StateDirectoryInUse(self.state_dir, pid) from None
+        self._lock = lock
+
+    def _unlock_state(self) -> None:
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.close()
 
     def __enter__(self) -> LocalServer:
         self.start()
