@@ -1257,3 +1257,19 @@ def test_a_venv_under_tmp_counts_as_hidden_by_the_nodes_own_tmp(
     assert host.MountPlan(tmp_path / "a").hides_own
     monkeypatch.setattr(host, "_soft_paths", lambda: ["/opt/venv", "/opt/venv/bin/python"])
     assert not host.MountPlan(tmp_path / "b").hides_own
+
+
+def test_argosay_by_file_does_not_import_tiphys_modules_named_like_the_standard_library(
+    tmp_path: Path, env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With the venv hidden and the checkout visible (a venv under /tmp), argosay ran as
+    # /proc/self/fd/N, whose directory (tiphys/local) came first in sys.path: its selectors.py
+    # shadowed the standard library's (ModuleNotFoundError: No module named 'tiphys').
+    ex, _, logs = env
+    monkeypatch.setattr(host, "_soft_paths", lambda: ["/tmp/venv", "/tmp/venv/bin/python"])
+    template = {
+        "name": "t",
+        "container": {"image": "argoproj/argosay:v2", "args": ["echo", "hi"]},
+    }
+    result = run(ex.run(spec(tmp_path, template)))
+    assert (result.phase, [line.split(" ", 1)[1] for _, _, line in logs]) == ("Succeeded", ["hi"])

@@ -577,7 +577,9 @@ class Executor:
 
             prepared.argosay_fd = os.open(argosay.__file__, os.O_RDONLY)
             prepared.keep_fds.append(prepared.argosay_fd)
-        return [host.base_interpreter(), f"/proc/self/fd/{prepared.argosay_fd}"]
+        # -I: the file's directory (tiphys/local, whose selectors.py would shadow the standard
+        # library's) is not put first in sys.path, nor is PYTHONPATH read
+        return [host.base_interpreter(), "-I", f"/proc/self/fd/{prepared.argosay_fd}"]
 
     def _without_venv(self, prepared: _Prepared, argv: list[str]) -> list[str]:
         """``argv`` for a node whose volumes hide the venv and tiphys (see _argosay_argv)."""
