@@ -1274,3 +1274,31 @@ def test_a_second_server_on_a_state_directory_in_use_is_refused(tmp_path: Path) 
     third = LocalServer(state_dir=state_dir, port=0, engine=ENGINE)
     third.start()  # the directory is free again
     third.shutdown()
+
+
+@pytest.mark.parametrize("length", ["-5", "abc"])
+def test_a_malformed_content_length_is_refused_with_400(tmp_path: Path, length: str) -> None:
+    # -5 raised ValueError in the handler (a traceback in server.log, the connection dropped
+    # with no answer); "abc" was read as 0, leaving the body to be parsed as the next request.
+    import socket
+
+    server = LocalServer(state_dir=tmp_path / "st", port=0, persist=False, engine=ENGINE)
+    server.start()
+    try:
+        request = (
+            f"POST /api/v1/workflows/{NS} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {server.token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {length}\r\n\r\n{{}}"
+        )
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(request.encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, body = answer.decode().partition("\r\n\r\n")
+        assert (head.split("\r\n")[0], json.loads(body)) == (
+            "HTTP/1.1 400 Bad Request",
+            {"code": 3, "message": f"invalid Content-Length {length!r}"},
+        )
+    finally:
+        server.shutdown()

@@ -263,10 +263,15 @@ class _Handler(BaseHTTPRequestHandler):
         core = self.server.core
         parts = urlsplit(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
+        declared = headers.get("content-length") or "0"
         try:
-            length = int(headers.get("content-length") or 0)
+            length = int(declared)
         except ValueError:
-            length = 0
+            length = -1
+        if length < 0:  # the body's end is unknown: answer and close
+            self.close_connection = True
+            self._send_json(400, error_body(400, f"invalid Content-Length {declared!r}"))
+            return
         if length > MAX_BODY_BYTES:
             self.close_connection = True
             self._send_json(413, error_body(413, "request body too large"))
