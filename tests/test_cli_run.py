@@ -666,3 +666,15 @@ def test_an_explicit_container_backend_without_a_daemon_is_a_usage_error(
         "failed); start it, or use --backend host\n",
     )
     assert not run_dir.exists()
+
+
+def test_a_run_directory_that_cannot_be_made_is_a_usage_error(hello: Path, tmp_path: Path) -> None:
+    # It ended the workflow Error "internal error in the local engine: NotADirectoryError(...)"
+    # with exit 1, its node left pending in the view.
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert invoke("run", str(hello), "--run-dir", str(blocker / "run")) == (
+        2,
+        "",
+        f"tiphys: error: cannot use the run directory {blocker / 'run'}: Not a directory\n",
+    )

@@ -230,6 +230,10 @@ def run_command(
     _local.check_backend(backend)
     run_name = str(workflow["metadata"]["name"])
     directory = run_dir or _default_run_dir(run_name)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot use the run directory {directory}: {exc.strerror or exc}")
     _Follower(workflow, directory, fmt, log, seconds).run(
         backend=backend.value, store=store, templates=templates, mocks=mocks
     )
