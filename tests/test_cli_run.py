@@ -678,3 +678,12 @@ def test_a_run_directory_that_cannot_be_made_is_a_usage_error(hello: Path, tmp_p
         "",
         f"tiphys: error: cannot use the run directory {blocker / 'run'}: Not a directory\n",
     )
+
+
+@pytest.mark.parametrize("name", ["../escaped", "Bad_Name"])
+def test_an_invalid_name_is_a_usage_error(hello: Path, tmp_path: Path, name: str) -> None:
+    # The name is the default run directory's last part: '../escaped' wrote beside
+    # $TMPDIR/tiphys-runs; a cluster refuses both names.
+    code, out, err = invoke("run", str(hello), "--name", name)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"tiphys: error: --name: {name!r} is not a valid Kubernetes name")

@@ -210,6 +210,12 @@ def run_command(
             fail(f"unknown output format {output!r} (choose name, json or yaml)")
     if fmt is not None and log:
         fail("--log prints to stdout: use it without -o")
+    if name is not None:
+        from tiphys.argo.names import object_name_problem
+
+        problem = object_name_problem(name)
+        if problem:
+            fail(f"--name: {problem}")
     seconds = _follow.timeout_seconds(timeout)
     values = read_parameter_file(parameter_file) if parameter_file else {}
     values.update(parse_parameters(parameter))
