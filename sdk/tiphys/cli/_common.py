@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -97,6 +98,18 @@ ParameterOption = Annotated[
     ),
 ]
 """Repeatable ``-p NAME=VALUE`` (see :func:`tiphys.compile.from_template.apply_parameters`)."""
+
+ParameterFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--parameter-file",
+        "-f",
+        metavar="FILE",
+        show_default=False,
+        help="YAML or JSON map of parameter names to values (-p wins over it).",
+    ),
+]
+"""``-f FILE`` of ``submit`` and ``run``: parameter values from a YAML or JSON map."""
 
 
 FormatT = TypeVar("FormatT", bound=enum.StrEnum)

@@ -31,6 +31,7 @@ from tiphys.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_TIMEOUT,
     EXIT_USAGE,
+    ParameterFileOption,
     ParameterOption,
     cli_errors,
     echo_err,
@@ -83,16 +84,7 @@ def run_command(
         ),
     ],
     parameter: ParameterOption = None,
-    parameter_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--parameter-file",
-            "-f",
-            metavar="FILE",
-            show_default=False,
-            help="YAML or JSON map of parameter names to values (-p wins over it).",
-        ),
-    ] = None,
+    parameter_file: ParameterFileOption = None,
     entrypoint: Annotated[
         str | None,
         typer.Option(

@@ -20,6 +20,7 @@ import typer
 from tiphys.cli import _follow
 from tiphys.cli._common import (
     EXIT_INTERRUPTED,
+    ParameterFileOption,
     ParameterOption,
     echo_err,
     fail,
@@ -210,16 +211,7 @@ def submit_command(
         ),
     ] = None,
     parameter: ParameterOption = None,
-    parameter_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--parameter-file",
-            "-f",
-            metavar="FILE",
-            show_default=False,
-            help="YAML or JSON map of parameter names to values (-p wins over it).",
-        ),
-    ] = None,
+    parameter_file: ParameterFileOption = None,
     entrypoint: Annotated[
         str | None, typer.Option("--entrypoint", metavar="TEMPLATE", help="Override entrypoint.")
     ] = None,
