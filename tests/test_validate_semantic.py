@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tiphys.argo.depends import DependsSyntaxError, parse_depends
+from tiphys.argo.depends import TASK_RESULTS, DependsSyntaxError, evaluate_depends, parse_depends
 from tiphys.errors import Location
 from tiphys.validate import check_semantics, validate_document
 
@@ -525,6 +525,37 @@ def test_wrongly_typed_fields_do_not_crash(spec: dict[str, Any]) -> None:
 )
 def test_parse_depends(expression: str, names: list[str]) -> None:
     assert parse_depends(expression) == names
+
+
+def _results(**phases: str) -> dict[str, dict[str, bool]]:
+    """Task results where each task's one true result is the one given (``a="Failed"``)."""
+    return {task: {r: r == true for r in TASK_RESULTS} for task, true in phases.items()}
+
+
+@pytest.mark.parametrize(
+    ("expression", "phases", "value"),
+    [
+        ("a", {"a": "Succeeded"}, True),
+        ("a", {"a": "Skipped"}, True),
+        ("a", {"a": "Daemoned"}, True),
+        ("a", {"a": "Failed"}, False),
+        ("a.Failed", {"a": "Failed"}, True),
+        ("(a.Succeeded || b.Failed) && !c", {"a": "Failed", "b": "Failed", "c": "Omitted"}, True),
+        (
+            "(a.Succeeded || b.Failed) && !c",
+            {"a": "Failed", "b": "Failed", "c": "Succeeded"},
+            False,
+        ),
+        (
+            "a.Succeeded || b.Succeeded && c.Succeeded",
+            {"a": "Succeeded", "b": "Failed", "c": "Failed"},
+            True,
+        ),
+        ("!(!(x.Omitted)) && y.Errored", {"x": "Omitted", "y": "Errored"}, True),
+    ],
+)
+def test_evaluate_depends(expression: str, phases: dict[str, str], value: bool) -> None:
+    assert evaluate_depends(expression, _results(**phases)) is value
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ minus) and ``RESULT`` one of :data:`TASK_RESULTS`. A bare ``A`` means
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from tiphys.errors import TiphysError, closest
@@ -91,12 +92,16 @@ def _tokenize(expression: str) -> list[_Token]:
         pos = match.end()
 
 
+#: The value of one ``TASK[.RESULT]`` term (``RESULT`` is ``None`` for a bare task name).
+_Term = Callable[[str, "str | None"], bool]
+
+
 class _Parser:
-    def __init__(self, expression: str) -> None:
+    def __init__(self, expression: str, term: _Term) -> None:
         self.expression = expression
         self.tokens = _tokenize(expression)
         self.pos = 0
-        self.names: dict[str, None] = {}
+        self.term = term
 
     def peek(self) -> _Token:
         return self.tokens[self.pos]
@@ -107,34 +112,37 @@ class _Parser:
             self.expression, token.column, f"expected {expected}, found {found}"
         )
 
-    def parse(self) -> list[str]:
-        self.binary("||")
+    def parse(self) -> bool:
+        value = self.binary("||")
         token = self.peek()
         if token.kind != "end":
             raise self.fail(token, "'&&', '||' or the end")
-        return list(self.names)
+        return value
 
-    def binary(self, op: str) -> None:
+    def binary(self, op: str) -> bool:
+        # both sides are always parsed (no short circuit), so every term is seen and checked
         operand = self.unary if op == "&&" else lambda: self.binary("&&")
-        operand()
+        value = operand()
         while self.peek().kind == "op" and self.peek().text == op:
             self.pos += 1
-            operand()
+            right = operand()
+            value = (value or right) if op == "||" else (value and right)
+        return value
 
-    def unary(self) -> None:
+    def unary(self) -> bool:
         token = self.peek()
         self.pos += 1
         if token.kind == "op" and token.text == "!":
-            self.unary()
-        elif token.kind == "op" and token.text == "(":
-            self.binary("||")
+            return not self.unary()
+        if token.kind == "op" and token.text == "(":
+            value = self.binary("||")
             if self.peek().text != ")" or self.peek().kind != "op":
                 raise self.fail(self.peek(), "')'")
             self.pos += 1
-        elif token.kind == "name":
-            self.names.setdefault(token.text)
-        else:
-            raise self.fail(token, "a task name, '!' or '('")
+            return value
+        if token.kind == "name":
+            return self.term(token.text, token.result)
+        raise self.fail(token, "a task name, '!' or '('")
 
 
 def parse_depends(expression: str) -> list[str]:
@@ -151,4 +159,38 @@ def parse_depends(expression: str) -> list[str]:
     Raises:
         DependsSyntaxError: The expression is empty or malformed; ``column`` says where.
     """
-    return _Parser(expression).parse()
+    names: dict[str, None] = {}
+
+    def record(name: str, _result: str | None) -> bool:
+        names.setdefault(name)
+        return False
+
+    _Parser(expression, record).parse()
+    return list(names)
+
+
+def evaluate_depends(expression: str, results: Mapping[str, Mapping[str, bool]]) -> bool:
+    """Whether a ``depends`` expression holds for the results of the tasks it names, as Argo's
+    controller evaluates it (``workflow/common/ancestry.go``).
+
+    Args:
+        expression: The ``depends`` text, e.g. ``"(a.Succeeded || b.Failed) && !c"``.
+        results: For each task named, its value of every :data:`TASK_RESULTS` entry
+            (``{"a": {"Succeeded": True, "Failed": False, ...}}``). A bare task name is
+            ``Succeeded || Skipped || Daemoned``.
+
+    Returns:
+        The expression's value.
+
+    Raises:
+        DependsSyntaxError: The expression is empty or malformed.
+        KeyError: It names a task missing from ``results``.
+    """
+
+    def value(name: str, result: str | None) -> bool:
+        task = results[name]
+        if result is None:
+            return task["Succeeded"] or task["Skipped"] or task["Daemoned"]
+        return task[result]
+
+    return _Parser(expression, value).parse()

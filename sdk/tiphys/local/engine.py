@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tiphys.argo import exprlang
-from tiphys.argo.depends import DependsSyntaxError, parse_depends
+from tiphys.argo.depends import DependsSyntaxError, evaluate_depends, parse_depends
 from tiphys.argo.durations import argo_duration_ns
 from tiphys.argo.govaluate import WhenError, evaluate_when
 from tiphys.argo.nodes import node_id, node_pod_name
@@ -2070,7 +2070,7 @@ class LocalRun:
                 for out in self._outbound(dep_nodes[dep]["id"]):
                     self._add_child(out, nid)
 
-        if logic and not _eval_logic(logic, results):
+        if logic and not evaluate_depends(logic, results):
             node = self._node(
                 task_name,
                 "Skipped",
@@ -2391,53 +2391,6 @@ def _task_result(node: Mapping[str, Any], nodes: Mapping[str, Json]) -> dict[str
         "AnySucceeded": any(c["phase"] == "Succeeded" for c in children),
         "AllFailed": bool(children) and all(c["phase"] == "Failed" for c in children),
     }
-
-
-def _eval_logic(logic: str, results: Mapping[str, Mapping[str, bool]]) -> bool:
-    """Evaluate a ``depends`` expression (already parsed once by :func:`parse_depends`)."""
-    import re
-
-    tokens = re.findall(r"[a-zA-Z0-9][-a-zA-Z0-9]*(?:\.[A-Za-z]+)?|&&|\|\||!|\(|\)", logic)
-    pos = 0
-
-    def peek() -> str:
-        return tokens[pos] if pos < len(tokens) else ""
-
-    def expr() -> bool:
-        nonlocal pos
-        value = conj()
-        while peek() == "||":
-            pos += 1
-            right = conj()
-            value = value or right
-        return value
-
-    def conj() -> bool:
-        nonlocal pos
-        value = unary()
-        while peek() == "&&":
-            pos += 1
-            right = unary()
-            value = value and right
-        return value
-
-    def unary() -> bool:
-        nonlocal pos
-        tok = peek()
-        pos += 1
-        if tok == "!":
-            return not unary()
-        if tok == "(":
-            value = expr()
-            pos += 1
-            return value
-        name, _, result = tok.partition(".")
-        res = results[name]
-        if not result:
-            return res["Succeeded"] or res["Skipped"] or res["Daemoned"]
-        return res[result]
-
-    return expr()
 
 
 def run_local(
