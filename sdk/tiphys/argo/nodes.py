@@ -7,10 +7,18 @@ names its nodes and pods the way a cluster would, so ``get``/``logs`` read both 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["POD_NAME_FORMAT", "fnv32a", "node_id", "node_pod_name", "pod_name"]
+__all__ = [
+    "MAX_FAILED_NODES",
+    "POD_NAME_FORMAT",
+    "failed_node_lines",
+    "fnv32a",
+    "node_id",
+    "node_pod_name",
+    "pod_name",
+]
 
 _MAX_PREFIX = 253 - 10 - 1  # ensurePodNamePrefixLength: maxPrefixLength - 1 characters kept
 
@@ -97,3 +105,47 @@ def node_id(workflow_name: str, node_name: str) -> str:
     if node_name == workflow_name:
         return workflow_name
     return f"{workflow_name}-{fnv32a(node_name)}"
+
+
+#: How many failed nodes :func:`failed_node_lines` names before "and N more".
+MAX_FAILED_NODES = 10
+
+_GROUP_TYPES = frozenset({"Steps", "StepGroup", "DAG", "TaskGroup", "Retry"})
+
+
+def failed_node_lines(nodes: Iterable[object]) -> list[str]:
+    """The lines naming a finished workflow's failed nodes, for its failure message.
+
+    Failed nodes are the ``status.nodes`` values in phase ``Failed`` or ``Error`` that are not
+    groups (Steps, StepGroup, DAG, TaskGroup, Retry), ordered by ``startedAt`` then display
+    name, at most :data:`MAX_FAILED_NODES` of them.
+
+    Args:
+        nodes: The ``status.nodes`` values (non-mappings are ignored).
+
+    Returns:
+        ``[]`` when no node failed, else ``"failed nodes:"``, then ``"  NAME (PHASE): MESSAGE"``
+        per node, then ``"  and N more"`` past the limit.
+    """
+    failed = [
+        n
+        for n in nodes
+        if isinstance(n, Mapping)
+        and n.get("phase") in ("Failed", "Error")
+        and n.get("type") not in _GROUP_TYPES
+    ]
+    if not failed:
+        return []
+    failed.sort(
+        key=lambda n: (str(n.get("startedAt") or ""), str(n.get("displayName") or n.get("id")))
+    )
+    lines = ["failed nodes:"]
+    for node in failed[:MAX_FAILED_NODES]:
+        label = node.get("displayName") or node.get("name") or node.get("id")
+        text = f"  {label} ({node.get('phase')})"
+        if node.get("message"):
+            text += f": {node['message']}"
+        lines.append(text)
+    if len(failed) > MAX_FAILED_NODES:
+        lines.append(f"  and {len(failed) - MAX_FAILED_NODES} more")
+    return lines

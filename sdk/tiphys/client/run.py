@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, TypeVar, cast
 
+from tiphys.argo.nodes import failed_node_lines
 from tiphys.client import _calls as calls
 from tiphys.client._calls import Plan
 from tiphys.client.errors import Forbidden
@@ -59,10 +60,6 @@ Json = dict[str, Any]
 TERMINAL_PHASES = frozenset({"Succeeded", "Failed", "Error"})
 
 #: Node types that group other nodes; a failure is reported on the leaves below them.
-_GROUP_TYPES = frozenset({"Steps", "StepGroup", "DAG", "TaskGroup", "Retry"})
-
-#: How many failed nodes :func:`failure_message` names before "and N more".
-MAX_FAILED_NODES = 10
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -88,15 +85,11 @@ class WorkflowFailed(TiphysError):
         super().__init__(self.message)
 
 
-def _sort_key(node: Mapping[str, Any]) -> tuple[str, str]:
-    return (str(node.get("startedAt") or ""), str(node.get("displayName") or node.get("id")))
-
-
 def failure_message(workflow: Mapping[str, Any]) -> str:
     """Describe why a workflow did not succeed, naming its failed nodes.
 
     Failed nodes are those in phase ``Failed`` or ``Error`` that are not groups (steps, DAG,
-    retry nodes), ordered by start time, at most :data:`MAX_FAILED_NODES` of them.
+    retry nodes), ordered by start time, at most :data:`tiphys.argo.nodes.MAX_FAILED_NODES` of them.
 
     Args:
         workflow: A Workflow (``metadata.name``, ``status.phase``, ``status.message``,
@@ -122,25 +115,7 @@ def failure_message(workflow: Mapping[str, Any]) -> str:
         nodes = list(decode_compressed_nodes(status).values())
     except TiphysError:
         nodes = []
-    failed = [
-        n
-        for n in nodes
-        if isinstance(n, Mapping)
-        and n.get("phase") in ("Failed", "Error")
-        and n.get("type") not in _GROUP_TYPES
-    ]
-    failed.sort(key=_sort_key)
-    lines = [head]
-    if failed:
-        lines.append("failed nodes:")
-        for node in failed[:MAX_FAILED_NODES]:
-            label = node.get("displayName") or node.get("name") or node.get("id")
-            text = f"  {label} ({node.get('phase')})"
-            if node.get("message"):
-                text += f": {node['message']}"
-            lines.append(text)
-        if len(failed) > MAX_FAILED_NODES:
-            lines.append(f"  and {len(failed) - MAX_FAILED_NODES} more")
+    lines = [head, *failed_node_lines(nodes)]
     if name:
         target = f"-n {namespace} {name}" if namespace else name
         lines.append(f"See `tiphys get {target}` and `tiphys logs {target}`.")

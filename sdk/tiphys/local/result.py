@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tiphys.argo.nodes import failed_node_lines
 from tiphys.errors import TiphysError
 
 __all__ = [
@@ -30,11 +31,6 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
-
-#: Node types that group other nodes; a failure is reported on the leaves below them.
-_GROUP_TYPES = frozenset({"Steps", "StepGroup", "DAG", "TaskGroup", "Retry"})
-#: How many failed nodes :func:`failure_text` names before "and N more".
-_MAX_FAILED = 10
 
 
 def failure_text(workflow: Mapping[str, Any], run_dir: Path | None = None) -> str:
@@ -58,28 +54,7 @@ def failure_text(workflow: Mapping[str, Any], run_dir: Path | None = None) -> st
     head = f"workflow {meta.get('name', '')!r} ended {status.get('phase') or 'Pending'}"
     if status.get("message"):
         head += f": {status['message']}"
-    nodes = status.get("nodes") or {}
-    failed = [
-        n
-        for n in nodes.values()
-        if isinstance(n, Mapping)
-        and n.get("phase") in ("Failed", "Error")
-        and n.get("type") not in _GROUP_TYPES
-    ]
-    failed.sort(
-        key=lambda n: (str(n.get("startedAt") or ""), str(n.get("displayName") or n.get("id")))
-    )
-    lines = [head]
-    if failed:
-        lines.append("failed nodes:")
-        for node in failed[:_MAX_FAILED]:
-            label = node.get("displayName") or node.get("name") or node.get("id")
-            text = f"  {label} ({node.get('phase')})"
-            if node.get("message"):
-                text += f": {node['message']}"
-            lines.append(text)
-        if len(failed) > _MAX_FAILED:
-            lines.append(f"  and {len(failed) - _MAX_FAILED} more")
+    lines = [head, *failed_node_lines((status.get("nodes") or {}).values())]
     if run_dir is not None:
         lines.append(f"Logs and outputs are in {run_dir}.")
     return "\n".join(lines)
